@@ -1,0 +1,35 @@
+"""corridor: an open, reproducible model of the Eurasian trade corridors.
+
+    >>> import corridor
+    >>> net = corridor.load_network()
+    >>> corridor.compare(net, "Xian", "Duisburg").to_frame()
+"""
+
+from .compare import Comparison, CorridorResult, compare
+from .errors import CorridorError, NoRouteError, Problem, UnknownPlaceError, ValidationError
+from .families import FAMILIES
+from .network import Network, load_network, read_network
+from .policy import Policy
+from .routing import Leg, Route, RouteSet, route
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FAMILIES",
+    "Comparison",
+    "CorridorError",
+    "CorridorResult",
+    "Leg",
+    "Network",
+    "NoRouteError",
+    "Policy",
+    "Problem",
+    "Route",
+    "RouteSet",
+    "UnknownPlaceError",
+    "ValidationError",
+    "compare",
+    "load_network",
+    "read_network",
+    "route",
+]

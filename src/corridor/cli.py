@@ -1,0 +1,309 @@
+"""The `corridor` command: a thin Typer/Rich layer over the public API."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Callable
+from enum import Enum
+from functools import wraps
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import compare as _compare
+from . import route as _route
+from .errors import CorridorError, UnknownPlaceError, ValidationError
+from .io import read_network_tables, write_geojson, write_gmns
+from .maps import plot_routes
+from .network import load_network
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Route and compare Eurasian freight corridors on sourced open data.")
+network_app = typer.Typer(no_args_is_help=True, help="Check and export network folders.")
+app.add_typer(network_app, name="network")
+
+out = Console()
+err = Console(stderr=True)
+
+
+class Objective(str, Enum):
+    time = "time"
+    cost = "cost"
+    co2 = "co2"
+    generalized = "generalized"
+
+
+class ExportFormat(str, Enum):
+    gmns = "gmns"
+    geojson = "geojson"
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")]
+NetOpt = Annotated[Path | None, typer.Option("--network", help="Network folder (default: bundled).")]
+AvoidOpt = Annotated[str | None, typer.Option("--avoid", help="Countries to avoid, ISO3, e.g. RUS,BLR.")]
+AvoidModeOpt = Annotated[str | None, typer.Option("--avoid-mode", help="Modes to avoid, e.g. road.")]
+YearOpt = Annotated[int | None, typer.Option("--year", help="Open planned links due by this year.")]
+ObjOpt = Annotated[Objective, typer.Option("--objective", help="What 'best' means.")]
+CommodityOpt = Annotated[str, typer.Option("--commodity", help="Value-of-time class for 'generalized'.")]
+MapOpt = Annotated[Path | None, typer.Option("--map", help="Write a PNG map of the routes here.")]
+
+
+def _clean(x):
+    if isinstance(x, float):
+        return None if math.isnan(x) or math.isinf(x) else x
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_clean(v) for v in x]
+    if hasattr(x, "item"):
+        return _clean(x.item())
+    return x
+
+
+def emit_json(obj) -> None:
+    sys.stdout.write(json.dumps(_clean(obj), ensure_ascii=False, indent=2) + "\n")
+
+
+def user_errors(fn: Callable) -> Callable:
+    """Turn CorridorError into a clear message and exit 1; never a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        as_json = kwargs.get("as_json", False)
+        try:
+            return fn(*args, **kwargs)
+        except CorridorError as exc:
+            if as_json:
+                payload = {"error": str(exc).splitlines()[0], "type": type(exc).__name__}
+                if isinstance(exc, ValidationError):
+                    payload["problems"] = [p.to_dict() for p in exc.problems]
+                if isinstance(exc, UnknownPlaceError):
+                    payload["suggestions"] = exc.suggestions
+                emit_json(payload)
+            else:
+                err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def _fmt(v, nd=0) -> str:
+    return "-" if v is None else f"{v:,.{nd}f}"
+
+
+def _summary_table(title: str, rows: list[dict], rank: bool = False) -> Table:
+    t = Table(title=title, title_justify="left")
+    if rank:
+        t.add_column("#", justify="right")
+    for col, just in (("corridor", "left"), ("days", "right"), ("USD/TEU", "right"),
+                      ("kg CO2/TEU", "right"), ("km", "right"), ("borders", "right"),
+                      ("transship", "right"), ("countries", "left")):
+        t.add_column(col, justify=just)
+    for i, r in enumerate(rows, 1):
+        cells = [str(i)] if rank else []
+        if not r.get("feasible", True):
+            cells += [r["corridor"], "[dim]no route[/]", "", "", "", "", "",
+                      f"[dim]{r['reason']}[/]"]
+        else:
+            cells += [r["corridor"], _fmt(r["days"], 1), _fmt(r["usd_per_teu"]),
+                      _fmt(r["co2_kg_per_teu"]), _fmt(r["km"]), str(r["borders"]),
+                      str(r["transshipments"]), "-".join(r["countries"])]
+        t.add_row(*cells)
+    return t
+
+
+def _legs_table(route: dict) -> Table:
+    t = Table(title=f"legs of the {route['corridor']} route", title_justify="left")
+    for col in ("from", "to", "mode", "km", "hours", "USD", "note"):
+        t.add_column(col, justify="right" if col in ("km", "hours", "USD") else "left")
+    for leg in route["legs"]:
+        mode = leg["mode"] + (f" {leg['gauge']}" if leg.get("gauge") else "")
+        note = leg["detail"] if leg["kind"] != "link" else (leg["detail"] or "")
+        t.add_row(leg["from"], leg["to"] if leg["kind"] == "link" else "", mode,
+                  _fmt(leg["km"]), _fmt(leg["hours"], 1), _fmt(leg["usd"]), note)
+    return t
+
+
+@app.command()
+@user_errors
+def compare(
+    origin: Annotated[str, typer.Argument(help="Origin place, e.g. Xian")],
+    dest: Annotated[str, typer.Argument(help="Destination place, e.g. Duisburg")],
+    objective: ObjOpt = Objective.generalized,
+    avoid: AvoidOpt = None,
+    avoid_mode: AvoidModeOpt = None,
+    year: YearOpt = None,
+    commodity: CommodityOpt = "container",
+    legs: Annotated[bool, typer.Option("--legs", help="Also print every leg.")] = False,
+    map_path: MapOpt = None,
+    network: NetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The best route of each corridor family (northern, middle, southern, suez, cape)."""
+    net = load_network(network)
+    res = _compare(net, origin, dest, objective=objective.value, avoid=avoid,
+                   avoid_modes=avoid_mode, year=year, commodity=commodity)
+    if map_path is not None:
+        ok = [r.route for r in res.results if r.route is not None]
+        plot_routes(net, ok, map_path, title=f"{res.origin} to {res.destination}: best route "
+                    f"per corridor ({res.objective})")
+    d = res.to_dict()
+    if as_json:
+        emit_json(d)
+        return
+    out.print(_summary_table(f"{res.origin} → {res.destination}, best per corridor "
+                             f"(objective: {res.objective})", d["corridors"]))
+    if legs:
+        for r in d["corridors"]:
+            if r["feasible"]:
+                out.print(_legs_table(r))
+    if map_path is not None:
+        out.print(f"map written to {map_path}")
+
+
+@app.command()
+@user_errors
+def route(
+    origin: Annotated[str, typer.Argument(help="Origin place")],
+    dest: Annotated[str, typer.Argument(help="Destination place")],
+    avoid: AvoidOpt = None,
+    avoid_mode: AvoidModeOpt = None,
+    via: Annotated[list[str] | None, typer.Option("--via", help="Pass through this place.")] = None,
+    k: Annotated[int, typer.Option("--k", help="Number of distinct routes (1-50).")] = 1,
+    objective: ObjOpt = Objective.generalized,
+    year: YearOpt = None,
+    commodity: CommodityOpt = "container",
+    max_overlap: Annotated[float, typer.Option(
+        "--max-overlap", help="Skip routes sharing more than this share of length with a better one.")] = 0.8,
+    legs: Annotated[bool, typer.Option("--legs/--no-legs", help="Print every leg.")] = True,
+    map_path: MapOpt = None,
+    network: NetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The k best distinct routes under a policy (avoid countries or modes, via a place)."""
+    net = load_network(network)
+    rs = _route(net, origin, dest, avoid=avoid, avoid_modes=avoid_mode, via=via or [], k=k,
+                objective=objective.value, year=year, commodity=commodity,
+                max_overlap=max_overlap)
+    if map_path is not None:
+        plot_routes(net, rs.routes, map_path, title=f"{rs.origin} to {rs.destination}",
+                    labels=[f"#{i} {r.corridor}: {r.days:.1f} d" for i, r in enumerate(rs.routes, 1)])
+    d = rs.to_dict()
+    if as_json:
+        emit_json(d)
+        return
+    out.print(_summary_table(f"{rs.origin} → {rs.destination}: {len(rs.routes)} route(s) "
+                             f"(objective: {rs.objective})", d["routes"], rank=True))
+    if legs:
+        for r in d["routes"]:
+            out.print(_legs_table(r))
+    if len(rs.routes) < k:
+        out.print(f"[yellow]only {len(rs.routes)} distinct route(s) found (max overlap {max_overlap})[/]")
+    if map_path is not None:
+        out.print(f"map written to {map_path}")
+
+
+@app.command()
+@user_errors
+def places(
+    query: Annotated[str | None, typer.Argument(help="Filter by part of a name.")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="city, port, rail_terminal, ...")] = None,
+    network: NetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The places you can name as origin, destination or via."""
+    net = load_network(network)
+    df = net.places(query)
+    if kind:
+        df = df[df["kind"] == kind]
+    if df.empty and query:
+        sugg = net.suggest(query)
+        raise UnknownPlaceError(query, sugg)
+    if as_json:
+        emit_json(df.to_dict(orient="records"))
+        return
+    t = Table(title=f"{len(df)} places", title_justify="left")
+    for c in ("name", "country", "kind", "node_id", "aliases"):
+        t.add_column(c)
+    for r in df.itertuples(index=False):
+        t.add_row(r.name, r.country, r.kind, r.node_id, r.aliases)
+    out.print(t)
+
+
+@app.command()
+@user_errors
+def sources(
+    query: Annotated[str | None, typer.Argument(help="Source id or part of a title.")] = None,
+    network: NetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The sources behind the bundled numbers (id, title, publisher, URL, date)."""
+    net = load_network(network)
+    df = net.sources
+    if df is None:
+        raise CorridorError("this network has no sources.csv")
+    if query:
+        q = query.lower()
+        df = df[df["source_id"].str.lower().str.contains(q, regex=False)
+                | df["title"].str.lower().str.contains(q, regex=False)]
+    if as_json:
+        emit_json(df.to_dict(orient="records"))
+        return
+    t = Table(title=f"{len(df)} sources", title_justify="left")
+    for c in ("source_id", "title", "publisher", "date", "url"):
+        t.add_column(c, overflow="fold")
+    for r in df.itertuples(index=False):
+        t.add_row(r.source_id, r.title, str(r.publisher), str(r.date), r.url)
+    out.print(t)
+
+
+@network_app.command("validate")
+@user_errors
+def network_validate(
+    folder: Annotated[Path, typer.Argument(help="Folder with node.csv and link.csv.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Check a network folder; list every problem (file, row, column, reason)."""
+    from .network import bundled_data_dir
+
+    t = read_network_tables(folder, fallback_dir=bundled_data_dir())
+    summary = {"folder": str(folder), "ok": True, "nodes": len(t["nodes"]),
+               "links": len(t["links"]), "problems": []}
+    if as_json:
+        emit_json(summary)
+    else:
+        out.print(f"[green]ok[/]: {folder} — {summary['nodes']} nodes, {summary['links']} links, "
+                  "no problems")
+
+
+@network_app.command("export")
+@user_errors
+def network_export(
+    folder: Annotated[Path, typer.Argument(help="Where to write.")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="gmns or geojson")] = ExportFormat.gmns,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+    network: NetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write the network out as GMNS CSV (+ GeoJSON geometry) or one GeoJSON file."""
+    net = load_network(network)
+    writer = write_gmns if fmt == ExportFormat.gmns else write_geojson
+    paths = writer(net, folder, overwrite=force)
+    if as_json:
+        emit_json({"written": [str(p) for p in paths]})
+    else:
+        for p in paths:
+            out.print(f"wrote {p}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)

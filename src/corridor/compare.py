@@ -1,0 +1,117 @@
+"""Compare corridor families: the best route of each, or why there is none."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .families import DESCRIPTIONS, FAMILIES, family_link_masks
+from .network import CONT, LINK, Network
+from .policy import Policy
+from .routing import Query, Route, find_routes, prepare
+
+
+@dataclass(frozen=True)
+class CorridorResult:
+    corridor: str
+    route: Route | None
+    reason: str | None = None
+
+    @property
+    def feasible(self) -> bool:
+        return self.route is not None
+
+    def to_dict(self) -> dict:
+        if self.route is None:
+            return {"corridor": self.corridor, "feasible": False, "reason": self.reason}
+        d = self.route.to_dict()
+        d["corridor"] = self.corridor
+        return {"feasible": True, **d}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The best route of every corridor family between two places."""
+
+    origin: str
+    destination: str
+    objective: str
+    policy: Policy
+    results: tuple[CorridorResult, ...]
+
+    def __getitem__(self, corridor: str) -> CorridorResult:
+        for r in self.results:
+            if r.corridor == corridor:
+                return r
+        raise KeyError(corridor)
+
+    def best(self) -> CorridorResult | None:
+        ok = [r for r in self.results if r.route is not None]
+        return min(ok, key=lambda r: r.route.objective_value) if ok else None
+
+    def to_dict(self) -> dict:
+        return {
+            "origin": self.origin,
+            "destination": self.destination,
+            "objective": self.objective,
+            "policy": self.policy.to_dict(),
+            "corridors": [r.to_dict() for r in self.results],
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per corridor family."""
+        rows = []
+        for r in self.results:
+            if r.route is None:
+                rows.append({"corridor": r.corridor, "feasible": False, "reason": r.reason})
+                continue
+            s = r.route.summary()
+            s["countries"] = "-".join(s["countries"])
+            rows.append({"feasible": True, **s, "reason": None})
+        return pd.DataFrame(rows)
+
+
+def compare(
+    net: Network,
+    origin: str,
+    destination: str,
+    *,
+    objective: str = "generalized",
+    commodity: str = "container",
+    avoid: Iterable[str] | str | None = None,
+    avoid_modes: Iterable[str] | str | None = None,
+    year: int | None = None,
+    families: Sequence[str] = FAMILIES,
+    policy: Policy | None = None,
+) -> Comparison:
+    """Best route of each corridor family; a family with no feasible route says why."""
+    policy = policy or Policy.make(avoid, avoid_modes, year)
+    base, _ = prepare(net, origin, destination, policy=policy, objective=objective,
+                      commodity=commodity)
+    g = net.graph
+    link_ok = policy.link_mask(net)
+    is_link = (g.kind == LINK) | (g.kind == CONT)
+    li = np.maximum(g.link, 0)
+    o_name, d_name = net.nodes["name"].iat[base.origin], net.nodes["name"].iat[base.destination]
+    results = []
+    for fam in families:
+        required, forbidden = family_link_masks(net, fam)
+        if not (required & link_ok).any():
+            why = ("its signature links are all closed or excluded by the policy"
+                   if required.any() else "the network has no link of this family")
+            results.append(CorridorResult(
+                fam, None, f"no {fam} route: {why} ({DESCRIPTIONS[fam]})"))
+            continue
+        q = Query(base.origin, base.destination, base.weights,
+                  base.mask & ~(is_link & forbidden[li]),
+                  ((g.kind == LINK) & required[li],))
+        found = find_routes(net, q, k=1, objective=objective, allow_revisit=True)
+        if found:
+            results.append(CorridorResult(fam, found[0]))
+        else:
+            results.append(CorridorResult(
+                fam, None, f"no {fam} route connects {o_name} and {d_name} under this policy"))
+    return Comparison(o_name, d_name, objective, policy, tuple(results))

@@ -1,0 +1,492 @@
+"""Shortest and k-shortest routes on the compiled graph, under a policy.
+
+Constraints that a route must *use* something (a via place, a corridor family's
+signature link) are solved exactly with a layered graph: one copy of the graph
+per subset of constraints met, with the constraint's edges leading to the next
+layer. Searches run on CSR arrays with scipy's Dijkstra; Yen's algorithm gives
+the k best loopless alternatives, filtered so that no two routes overlap more
+than `max_overlap` of their length.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from .cost import OBJECTIVES, edge_weights
+from .errors import CorridorError, NoRouteError
+from .families import classify
+from .network import DEST, LINK, ORIGIN, TRANSIT, TRANSSHIP, CompiledGraph, Network
+from .policy import Policy
+
+# ------------------------------------------------------------------ results
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One step of a route: a link, or a stop at a node (border dwell or transshipment)."""
+
+    from_id: str
+    to_id: str
+    from_name: str
+    to_name: str
+    mode: str  # rail, road, ferry, sea, transfer (dwell/transship at a node)
+    km: float
+    hours: float
+    usd: float
+    co2_kg: float
+    kind: str  # link, dwell, transship
+    link_id: str | None = None
+    gauge: int | None = None
+    from_country: str = ""
+    to_country: str = ""
+    detail: str = ""
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["from"] = d.pop("from_name")
+        d["to"] = d.pop("to_name")
+        return d
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route with its totals; every total is the sum of its legs."""
+
+    origin: str
+    destination: str
+    corridor: str
+    objective: str
+    objective_value: float
+    legs: tuple[Leg, ...]
+    nodes: tuple[str, ...]
+    countries: tuple[str, ...]
+    borders: int
+    transshipments: int
+    sources: tuple[str, ...] = ()
+
+    @property
+    def hours(self) -> float:
+        return float(sum(leg.hours for leg in self.legs))
+
+    @property
+    def days(self) -> float:
+        return self.hours / 24.0
+
+    @property
+    def usd_per_teu(self) -> float:
+        return float(sum(leg.usd for leg in self.legs))
+
+    @property
+    def co2_kg_per_teu(self) -> float:
+        return float(sum(leg.co2_kg for leg in self.legs))
+
+    @property
+    def km(self) -> float:
+        return float(sum(leg.km for leg in self.legs))
+
+    @property
+    def link_ids(self) -> tuple[str, ...]:
+        return tuple(leg.link_id for leg in self.legs if leg.link_id)
+
+    def summary(self) -> dict:
+        return {
+            "corridor": self.corridor,
+            "origin": self.origin,
+            "destination": self.destination,
+            "days": round(self.days, 2),
+            "hours": round(self.hours, 1),
+            "usd_per_teu": round(self.usd_per_teu, 0),
+            "co2_kg_per_teu": round(self.co2_kg_per_teu, 1),
+            "km": round(self.km, 0),
+            "borders": self.borders,
+            "transshipments": self.transshipments,
+            "countries": list(self.countries),
+            "objective": self.objective,
+            "objective_value": round(self.objective_value, 2),
+        }
+
+    def to_dict(self) -> dict:
+        d = self.summary()
+        d["legs"] = [leg.to_dict() for leg in self.legs]
+        d["nodes"] = list(self.nodes)
+        d["sources"] = list(self.sources)
+        return d
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per leg."""
+        return pd.DataFrame([leg.to_dict() for leg in self.legs])
+
+
+@dataclass(frozen=True)
+class RouteSet:
+    """The k best routes between two places under one policy."""
+
+    origin: str
+    destination: str
+    objective: str
+    policy: Policy
+    routes: tuple[Route, ...]
+    via: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        return {
+            "origin": self.origin,
+            "destination": self.destination,
+            "objective": self.objective,
+            "policy": self.policy.to_dict(),
+            "via": list(self.via),
+            "routes": [r.to_dict() for r in self.routes],
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per route."""
+        rows = []
+        for rank, r in enumerate(self.routes, 1):
+            s = r.summary()
+            s["countries"] = "-".join(s["countries"])
+            rows.append({"rank": rank, **s})
+        return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------ search machinery
+
+
+@dataclass
+class SearchGraph:
+    """A (possibly layered) CSR graph; `eid` maps each CSR entry back to its base edge."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    eid: np.ndarray
+    n: int
+
+    def matrix(self, data: np.ndarray | None = None) -> csr_matrix:
+        return csr_matrix((self.data if data is None else data, self.indices, self.indptr),
+                          shape=(self.n, self.n))
+
+    def position(self, u: int, v: int) -> int:
+        lo, hi = self.indptr[u], self.indptr[u + 1]
+        return int(lo + np.searchsorted(self.indices[lo:hi], v))
+
+
+def build_search_graph(
+    src: np.ndarray,
+    dst: np.ndarray,
+    weight: np.ndarray,
+    mask: np.ndarray,
+    n: int,
+    groups: Sequence[np.ndarray] = (),
+) -> SearchGraph:
+    """CSR of the masked graph, layered once per subset of `groups` that a path has used."""
+    keep = np.flatnonzero(mask & np.isfinite(weight))
+    m = len(groups)
+    n_layers = 1 << m
+    bits = np.zeros(len(keep), dtype=np.int64)
+    for g, grp in enumerate(groups):
+        bits |= grp[keep].astype(np.int64) << g
+    layers = np.arange(n_layers, dtype=np.int64)[:, None]
+    s = (src[keep][None, :] + layers * n).ravel()
+    d = (dst[keep][None, :] + (layers | bits[None, :]) * n).ravel()
+    w = np.broadcast_to(weight[keep], (n_layers, len(keep))).ravel()
+    e = np.broadcast_to(keep, (n_layers, len(keep))).ravel()
+    order = np.lexsort((d, s))
+    total = n * n_layers
+    indptr = np.zeros(total + 1, dtype=np.int64)
+    np.cumsum(np.bincount(s, minlength=total), out=indptr[1:])
+    return SearchGraph(indptr, d[order].astype(np.int32), np.ascontiguousarray(w[order]),
+                       e[order], total)
+
+
+def _path(pred: np.ndarray, source: int, target: int) -> list[int] | None:
+    if source == target:
+        return [source]
+    if pred[target] < 0:
+        return None
+    nodes = [target]
+    while nodes[-1] != source:
+        nodes.append(int(pred[nodes[-1]]))
+    return nodes[::-1]
+
+
+def shortest_path(sg: SearchGraph, source: int, target: int,
+                  data: np.ndarray | None = None) -> tuple[float, list[int]] | None:
+    """(cost, CSR positions) of the cheapest path, or None."""
+    dist, pred = dijkstra(sg.matrix(data), directed=True, indices=source,
+                          return_predecessors=True)
+    if not np.isfinite(dist[target]):
+        return None
+    nodes = _path(pred, source, target)
+    assert nodes is not None
+    pos = [sg.position(u, v) for u, v in zip(nodes[:-1], nodes[1:], strict=True)]
+    return float(dist[target]), pos
+
+
+def k_shortest_paths(sg: SearchGraph, source: int, target: int, *,
+                     max_paths: int = 100) -> Iterable[tuple[float, list[int]]]:
+    """Yen's loopless k-shortest paths, lazily, cheapest first (positions in CSR)."""
+    first = shortest_path(sg, source, target)
+    if first is None:
+        return
+    found: list[list[int]] = [first[1]]
+    yield first
+    heap: list[tuple[float, int, tuple[int, ...]]] = []
+    seen = {tuple(first[1])}
+    counter = 0
+    while len(found) < max_paths:
+        prev = found[-1]
+        prev_nodes = [source] + [int(sg.indices[p]) for p in prev]
+        for i in range(len(prev)):
+            spur = prev_nodes[i]
+            root = prev[:i]
+            data = sg.data.copy()
+            for p in found:
+                if len(p) > i and p[:i] == root:
+                    data[p[i]] = np.inf
+            for node in prev_nodes[:i]:
+                data[sg.indptr[node]:sg.indptr[node + 1]] = np.inf
+            hit = shortest_path(sg, spur, target, data)
+            if hit is None:
+                continue
+            cand = tuple(root + hit[1])
+            if cand in seen:
+                continue
+            seen.add(cand)
+            cost = float(sg.data[list(cand)].sum())
+            counter += 1
+            heapq.heappush(heap, (cost, counter, cand))
+        if not heap:
+            return
+        cost, _, cand = heapq.heappop(heap)
+        found.append(list(cand))
+        yield cost, list(cand)
+
+
+# ------------------------------------------------------------------ route assembly
+
+
+def _fmt_class(mode: str, gauge) -> str:
+    return f"{mode} {int(gauge)}" if mode == "rail" and pd.notna(gauge) else mode
+
+
+def build_route(net: Network, edges: Sequence[int], *, objective: str, value: float,
+                origin: int, destination: int) -> Route:
+    """Turn base-edge ids of a search into legs and totals."""
+    g: CompiledGraph = net.graph
+    nodes, links = net.nodes, net.links
+    node_ids, node_names = nodes["node_id"].to_numpy(), nodes["name"].to_numpy()
+    country = nodes["country"].to_numpy()
+    legs: list[Leg] = []
+    visited: list[int] = [origin]
+    used_links: list[int] = []
+    n_ts = 0
+    edges = list(edges)
+    for j, e in enumerate(edges):
+        kind = int(g.kind[e])
+        if kind == LINK:
+            li = int(g.link[e])
+            a, b = int(g.from_node[e]), int(g.to_node[e])
+            row = links.iloc[li]
+            used_links.append(li)
+            visited.append(b)
+            legs.append(Leg(
+                node_ids[a], node_ids[b], node_names[a], node_names[b], row["mode"],
+                float(g.km[e]), float(g.hours[e]), float(g.usd[e]), float(g.co2[e]), "link",
+                str(row["link_id"]), None if pd.isna(row["gauge"]) else int(row["gauge"]),
+                country[a], country[b], str(row["name"] or ""),
+            ))
+        elif kind in (TRANSIT, TRANSSHIP):
+            v = int(g.node[e])
+            if kind == TRANSSHIP:
+                n_ts += 1
+            if kind == TRANSIT and g.hours[e] == 0 and g.usd[e] == 0:
+                continue
+            detail = "border/dwell"
+            if kind == TRANSSHIP:
+                before = _prev_link(g, edges, j)
+                after = _next_link(g, edges, j)
+                fr = _fmt_class(links["mode"].iat[before], links["gauge"].iat[before])
+                to = _fmt_class(links["mode"].iat[after], links["gauge"].iat[after])
+                detail = f"transship {fr} -> {to}"
+            legs.append(Leg(
+                node_ids[v], node_ids[v], node_names[v], node_names[v], "transfer", 0.0,
+                float(g.hours[e]), float(g.usd[e]), 0.0,
+                "transship" if kind == TRANSSHIP else "dwell", None, None,
+                country[v], country[v], detail,
+            ))
+    countries = [country[v] for v in visited]
+    countries = [c for i, c in enumerate(countries) if i == 0 or c != countries[i - 1]]
+    borders = sum(1 for leg in legs if leg.kind == "link" and leg.from_country != leg.to_country)
+    srcs = _route_sources(net, used_links, visited)
+    return Route(
+        origin=node_names[origin], destination=node_names[destination],
+        corridor=classify(net, np.array(used_links, dtype=np.int64)),
+        objective=objective, objective_value=value, legs=tuple(legs),
+        nodes=tuple(node_ids[v] for v in visited), countries=tuple(countries),
+        borders=borders, transshipments=n_ts, sources=srcs,
+    )
+
+
+def _prev_link(g: CompiledGraph, edges: list[int], j: int) -> int:
+    for e in reversed(edges[:j]):
+        if g.link[e] >= 0:
+            return int(g.link[e])
+    raise AssertionError("transshipment without an incoming link")
+
+
+def _next_link(g: CompiledGraph, edges: list[int], j: int) -> int:
+    for e in edges[j + 1:]:
+        if g.link[e] >= 0:
+            return int(g.link[e])
+    raise AssertionError("transshipment without an outgoing link")
+
+
+_LINK_SRC = ("source_id", "length_source", "speed_source", "wait_source", "cost_source",
+             "co2_source", "capacity_source")
+_NODE_SRC = ("coord_source", "dwell_source", "transship_source", "capacity_source")
+
+
+def _route_sources(net: Network, links: list[int], nodes: list[int]) -> tuple[str, ...]:
+    ids: list[str] = []
+    for frame, rows, cols in ((net.links, links, _LINK_SRC), (net.nodes, nodes, _NODE_SRC)):
+        sub = frame.iloc[rows]
+        for c in cols:
+            if c in sub.columns:
+                for cell in sub[c].dropna().astype(str):
+                    ids += [s.strip() for s in cell.split(";") if s.strip()]
+    return tuple(sorted({s for s in ids if not s.startswith("derived")}))
+
+
+# ------------------------------------------------------------------ public API
+
+
+@dataclass(frozen=True)
+class Query:
+    """A resolved routing question: endpoints, policy, weights and required edge groups."""
+
+    origin: int
+    destination: int
+    weights: np.ndarray
+    mask: np.ndarray
+    groups: tuple[np.ndarray, ...] = ()
+
+    def search_graph(self, g: CompiledGraph) -> SearchGraph:
+        return build_search_graph(g.src, g.dst, self.weights, self.mask, g.n_vnodes, self.groups)
+
+    def endpoints(self, g: CompiledGraph) -> tuple[int, int]:
+        last = (1 << len(self.groups)) - 1
+        return int(g.origin_vnode[self.origin]), int(g.dest_vnode[self.destination] + last * g.n_vnodes)
+
+
+def via_group(net: Network, node: int) -> np.ndarray:
+    """Edges that pass through `node`: using one of them means the route went via it."""
+    g = net.graph
+    return ((g.kind == TRANSIT) | (g.kind == TRANSSHIP)) & (g.node == node)
+
+
+def prepare(net: Network, origin: str, destination: str, *, policy: Policy,
+            objective: str, commodity: str, via: Sequence[str] = ()) -> tuple[Query, list[int]]:
+    if objective not in OBJECTIVES:
+        raise CorridorError(f"unknown objective '{objective}'; choose one of {', '.join(OBJECTIVES)}")
+    policy.check(net)
+    o, d = net.resolve(origin), net.resolve(destination)
+    if o == d:
+        raise CorridorError(f"origin and destination are the same place ({net.nodes['name'].iat[o]})")
+    via_ix = [net.resolve(v) for v in via]
+    node_ok = policy.node_mask(net)
+    for label, ix in (("origin", o), ("destination", d), *(("via", v) for v in via_ix)):
+        if not node_ok[ix]:
+            nm, c = net.nodes["name"].iat[ix], net.nodes["country"].iat[ix]
+            raise CorridorError(f"the {label} {nm} is in {c}, which the policy avoids")
+    w = edge_weights(net, objective, commodity=commodity)
+    mask = policy.edge_mask(net)
+    groups = tuple(via_group(net, v) for v in via_ix if v not in (o, d))
+    return Query(o, d, w, mask, groups), via_ix
+
+
+def route(
+    net: Network,
+    origin: str,
+    destination: str,
+    *,
+    avoid: Iterable[str] | str | None = None,
+    avoid_modes: Iterable[str] | str | None = None,
+    via: Sequence[str] | str | None = None,
+    k: int = 1,
+    objective: str = "generalized",
+    commodity: str = "container",
+    year: int | None = None,
+    max_overlap: float = 0.8,
+    policy: Policy | None = None,
+) -> RouteSet:
+    """The k best distinct routes from `origin` to `destination` under a policy.
+
+    Routes are sorted by the objective; a candidate sharing more than
+    `max_overlap` of its length with a better route is skipped as a near-duplicate.
+    """
+    if not 1 <= k <= 50:
+        raise CorridorError(f"k must be between 1 and 50, got {k}")
+    if not 0.0 <= max_overlap <= 1.0:
+        raise CorridorError(f"max_overlap must be between 0 and 1, got {max_overlap}")
+    via_list = [via] if isinstance(via, str) else list(via or [])
+    policy = policy or Policy.make(avoid, avoid_modes, year)
+    q, _ = prepare(net, origin, destination, policy=policy, objective=objective,
+                   commodity=commodity, via=via_list)
+    routes = find_routes(net, q, k=k, objective=objective, max_overlap=max_overlap,
+                         allow_revisit=bool(via_list))
+    if not routes:
+        raise NoRouteError(
+            f"no route from {net.nodes['name'].iat[q.origin]} to "
+            f"{net.nodes['name'].iat[q.destination]} under this policy"
+            + (f" ({_describe(policy, via_list)})" if _describe(policy, via_list) else "")
+        )
+    return RouteSet(net.nodes["name"].iat[q.origin], net.nodes["name"].iat[q.destination],
+                    objective, policy, tuple(routes), tuple(via_list))
+
+
+def _describe(policy: Policy, via: list[str]) -> str:
+    parts = []
+    if policy.avoid_countries:
+        parts.append("avoiding " + ", ".join(sorted(policy.avoid_countries)))
+    if policy.avoid_modes:
+        parts.append("no " + ", ".join(sorted(policy.avoid_modes)))
+    if via:
+        parts.append("via " + ", ".join(via))
+    if policy.year is not None:
+        parts.append(f"network of {policy.year}")
+    return "; ".join(parts)
+
+
+def find_routes(net: Network, q: Query, *, k: int, objective: str, max_overlap: float = 0.8,
+                allow_revisit: bool = False, max_candidates: int | None = None) -> list[Route]:
+    g = net.graph
+    sg = q.search_graph(g)
+    s, t = q.endpoints(g)
+    link_km = net.links["length_km"].to_numpy(float)
+    accepted: list[tuple[Route, set[int]]] = []
+    budget = max_candidates or (k * 20 + 20)
+    for cost, pos in k_shortest_paths(sg, s, t, max_paths=budget):
+        base = sg.eid[pos]
+        r = build_route(net, base, objective=objective, value=cost,
+                        origin=q.origin, destination=q.destination)
+        if not allow_revisit and len(set(r.nodes)) < len(r.nodes):
+            continue
+        links = {int(g.link[e]) for e in base if g.kind[e] == LINK}
+        km = sum(link_km[i] for i in links) or 1.0
+        if any(sum(link_km[i] for i in links & other) / km > max_overlap for _, other in accepted):
+            continue
+        accepted.append((r, links))
+        if len(accepted) == k:
+            break
+    return [r for r, _ in accepted]
+
+
+__all__ = ["Leg", "Route", "RouteSet", "route", "find_routes", "prepare", "Query",
+           "build_search_graph", "shortest_path", "k_shortest_paths", "ORIGIN", "DEST"]
