@@ -1,0 +1,111 @@
+"""The CLI: JSON on stdout, clear errors, exit codes, no tracebacks for user errors."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from typer.testing import CliRunner
+
+import corridor
+from corridor.cli import app
+
+from .conftest import MINI
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_compare_json_mini():
+    r = run("compare", "Xian", "Duisburg", "--network", MINI, "--json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert [c["corridor"] for c in d["corridors"]] == list(corridor.FAMILIES)
+    for c in d["corridors"]:
+        if c["feasible"]:
+            for key in ("days", "usd_per_teu", "co2_kg_per_teu", "km", "borders",
+                        "transshipments", "countries", "legs"):
+                assert key in c
+            assert {"from", "to", "mode", "km", "hours", "usd"} <= set(c["legs"][0])
+
+
+def test_unknown_place_suggests_and_fails():
+    r = run("route", "Duisbrug", "Xian", "--network", MINI)
+    assert r.exit_code == 1
+    assert "did you mean" in r.output and "Duisburg" in r.output
+    assert "Traceback" not in r.output
+    r = run("route", "Duisbrug", "Xian", "--network", MINI, "--json")
+    assert r.exit_code == 1
+    assert json.loads(r.stdout)["suggestions"][0] == "Duisburg"
+
+
+def test_bad_options_are_user_errors():
+    for args in (["--k", "0"], ["--avoid", "XX1"], ["--avoid-mode", "zeppelin"]):
+        r = run("route", "Xian", "Duisburg", "--network", MINI, *args)
+        assert r.exit_code != 0, args
+        assert "Traceback" not in r.output
+
+
+def test_route_avoid_and_via(tmp_path):
+    r = run("route", "Xian", "Istanbul", "--network", MINI, "--avoid", "RUS,BLR,IRN", "--json",
+            "--map", tmp_path / "m.png")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    for rt in d["routes"]:
+        assert not {"RUS", "BLR", "IRN"} & set(rt["countries"])
+    assert (tmp_path / "m.png").stat().st_size > 10_000
+    r = run("route", "Xian", "Duisburg", "--network", MINI, "--via", "Tehran", "--json")
+    assert r.exit_code == 0, r.output
+    assert "tehran" in json.loads(r.stdout)["routes"][0]["nodes"]
+
+
+def test_places_and_sources():
+    r = run("places", "ista", "--network", MINI, "--json")
+    assert r.exit_code == 0
+    assert [p["name"] for p in json.loads(r.stdout)] == ["Istanbul"]
+    r = run("sources", "--network", MINI, "--json")
+    assert json.loads(r.stdout)[0]["source_id"] == "test"
+
+
+def test_validate_lists_problems(mini_copy):
+    r = run("network", "validate", mini_copy)
+    assert r.exit_code == 0 and "no problems" in r.output
+    p = mini_copy / "link.csv"
+    df = pd.read_csv(p, dtype=str, keep_default_na=False)
+    df.loc[0, "capacity_teu_yr"] = "-1"
+    df.loc[0, "capacity_source"] = "test"
+    df.loc[1, "from_node_id"] = "nowhere"
+    df.loc[2, "speed_kmh"] = "fast"
+    df.loc[2, "speed_source"] = "test"
+    df.to_csv(p, index=False)
+    r = run("network", "validate", mini_copy)
+    assert r.exit_code == 1
+    assert "Traceback" not in r.output
+    for frag in ("row 2, column 'capacity_teu_yr'", "row 3, column 'from_node_id'",
+                 "row 4, column 'speed_kmh'"):
+        assert frag in r.output
+    r = run("network", "validate", mini_copy, "--json")
+    assert r.exit_code == 1
+    assert len(json.loads(r.stdout)["problems"]) == 3
+
+
+def test_export_roundtrip_and_no_overwrite(tmp_path):
+    out = tmp_path / "exp"
+    r = run("network", "export", out, "--format", "gmns", "--network", MINI)
+    assert r.exit_code == 0, r.output
+    again = corridor.read_network(out)
+    a = corridor.compare(corridor.read_network(MINI), "Xian", "Duisburg").to_frame()
+    b = corridor.compare(again, "Xian", "Duisburg").to_frame()
+    pd.testing.assert_frame_equal(a, b)
+    before = (out / "node.csv").read_text()
+    r = run("network", "export", out, "--format", "gmns", "--network", MINI)
+    assert r.exit_code == 1 and "refusing to overwrite" in r.output
+    assert (out / "node.csv").read_text() == before
+    r = run("network", "export", out, "--format", "geojson", "--network", MINI)
+    assert r.exit_code == 0
+    fc = json.loads((out / "network.geojson").read_text())
+    kinds = {f["properties"]["feature"] for f in fc["features"]}
+    assert kinds == {"node", "link"}
