@@ -167,7 +167,10 @@ def test_compare_families_are_exclusive(net, data):
         assert r.route.corridor == r.corridor
         lk = net.links.set_index("link_id").loc[list(r.route.link_ids)]
         land = lk["mode"].isin(["rail", "road"])
-        touches = lambda codes: (lk["from_country"].isin(codes) | lk["to_country"].isin(codes))  # noqa: E731
+
+        def touches(codes, lk=lk):
+            return lk["from_country"].isin(codes) | lk["to_country"].isin(codes)
+
         has = {
             "northern": (land & touches(["RUS", "BLR"])).any(),
             "southern": (land & touches(["IRN"])).any(),

@@ -6,7 +6,7 @@ import json
 import math
 import sys
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from functools import wraps
 from pathlib import Path
 from typing import Annotated
@@ -31,14 +31,14 @@ out = Console()
 err = Console(stderr=True)
 
 
-class Objective(str, Enum):
+class Objective(StrEnum):
     time = "time"
     cost = "cost"
     co2 = "co2"
     generalized = "generalized"
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     gmns = "gmns"
     geojson = "geojson"
 

@@ -53,14 +53,18 @@ def classify(net: Network, link_indices: np.ndarray) -> str:
 
 
 def family_link_masks(net: Network, family: str) -> tuple[np.ndarray, np.ndarray]:
-    """(required, forbidden) link masks for finding the best route of `family`."""
+    """(required, forbidden) link masks for finding the best route of `family`.
+
+    Families are exclusive: a link carrying another family's signature is
+    forbidden even if it also carries this one's (a Russia–Iran land link is
+    neither purely northern nor purely southern).
+    """
     sig = _signatures_cached(net)
-    required = sig[family]
     forbidden = np.zeros(len(net.links), dtype=bool)
     for other, mask in sig.items():
         if other != family:
             forbidden |= mask
-    return required, forbidden & ~required
+    return sig[family] & ~forbidden, forbidden
 
 
 def _signatures_cached(net: Network) -> dict[str, np.ndarray]:

@@ -24,8 +24,8 @@ from .errors import CorridorError, UnknownPlaceError
 from .io import read_network_tables
 
 # edge kinds in the compiled graph
-LINK, TRANSIT, TRANSSHIP, ORIGIN, DEST, CONT = range(6)
-KIND_NAMES = ("link", "transit", "transship", "origin", "destination", "continuation")
+LINK, TRANSIT, TRANSSHIP, CONT = range(4)
+KIND_NAMES = ("link", "transit", "transship", "continuation")
 WATERBORNE = ("sea", "ferry")
 LAND = ("rail", "road")
 
@@ -59,21 +59,30 @@ class CompiledGraph:
     n_vnodes: int
     src: np.ndarray  # int64
     dst: np.ndarray
-    kind: np.ndarray  # int8, one of LINK..CONT
+    kind: np.ndarray  # int8: LINK, TRANSIT, TRANSSHIP or CONT
     link: np.ndarray  # index into Network.links, -1 for node edges
-    node: np.ndarray  # physical node of node edges (transit/transship/connectors), -1 for links
+    node: np.ndarray  # physical node of transit/transship edges, -1 for links
     from_node: np.ndarray  # physical endpoints (for links: from/to; for node edges: node, node)
     to_node: np.ndarray
     hours: np.ndarray
     usd: np.ndarray
     co2: np.ndarray
     km: np.ndarray
-    origin_vnode: np.ndarray  # per physical node
-    dest_vnode: np.ndarray
+    out_ptr: np.ndarray  # OUT virtual nodes of physical node i: out_v[out_ptr[i]:out_ptr[i+1]]
+    out_v: np.ndarray
+    in_ptr: np.ndarray
+    in_v: np.ndarray
 
     @property
     def n_edges(self) -> int:
         return len(self.src)
+
+    def starts(self, node: int) -> np.ndarray:
+        """Virtual nodes a route leaving `node` can start from (one per outgoing class)."""
+        return self.out_v[self.out_ptr[node]:self.out_ptr[node + 1]]
+
+    def ends(self, node: int) -> np.ndarray:
+        return self.in_v[self.in_ptr[node]:self.in_ptr[node + 1]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -266,10 +275,8 @@ def compile_graph(net: Network) -> CompiledGraph:
     a_to = np.concatenate([lt, lf[back]])
     a_cls = cls_code[link_ix]
 
-    # virtual nodes: origin/dest connector per node, then IN/OUT per (node, class) used
-    origin_v = np.arange(n_nodes)
-    dest_v = n_nodes + np.arange(n_nodes)
-    nxt = 2 * n_nodes
+    # virtual nodes: IN/OUT per (node, class) used; a query adds its own source and sink
+    nxt = 0
     in_key = np.unique(a_to * n_cls + a_cls)
     out_key = np.unique(a_from * n_cls + a_cls)
     in_v = dict(zip(in_key.tolist(), range(nxt, nxt + len(in_key)), strict=True))
@@ -332,12 +339,14 @@ def compile_graph(net: Network) -> CompiledGraph:
     add(pairs["vi"].to_numpy(), pairs["vo"].to_numpy(), np.where(is_ts, TRANSSHIP, TRANSIT),
         -1, v, v, v, h, u, 0.0, 0.0)
 
-    # connectors: a route may start on any outgoing class and end from any incoming one
-    add(origin_v[outs["node"].to_numpy()], outs["vo"].to_numpy(), ORIGIN, -1,
-        outs["node"].to_numpy(), outs["node"].to_numpy(), outs["node"].to_numpy(), 0.0, 0.0, 0.0, 0.0)
-    add(ins["vi"].to_numpy(), dest_v[ins["node"].to_numpy()], DEST, -1,
-        ins["node"].to_numpy(), ins["node"].to_numpy(), ins["node"].to_numpy(), 0.0, 0.0, 0.0, 0.0)
+    def by_node(frame: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:
+        frame = frame.sort_values("node", kind="stable")
+        ptr = np.zeros(n_nodes + 1, dtype=np.int64)
+        np.cumsum(np.bincount(frame["node"].to_numpy(), minlength=n_nodes), out=ptr[1:])
+        return ptr, frame[col].to_numpy(np.int64)
 
+    out_ptr, out_vs = by_node(outs, "vo")
+    in_ptr, in_vs = by_node(ins, "vi")
     cat = {k: np.concatenate(v) for k, v in cols.items()}
     return CompiledGraph(
         n_vnodes=nxt,
@@ -352,8 +361,10 @@ def compile_graph(net: Network) -> CompiledGraph:
         usd=cat["usd"].astype(float),
         co2=cat["co2"].astype(float),
         km=cat["km"].astype(float),
-        origin_vnode=origin_v,
-        dest_vnode=dest_v,
+        out_ptr=out_ptr,
+        out_v=out_vs,
+        in_ptr=in_ptr,
+        in_v=in_vs,
     )
 
 

@@ -22,7 +22,7 @@ from scipy.sparse.csgraph import dijkstra
 from .cost import OBJECTIVES, edge_weights
 from .errors import CorridorError, NoRouteError
 from .families import classify
-from .network import DEST, LINK, ORIGIN, TRANSIT, TRANSSHIP, CompiledGraph, Network
+from .network import LINK, TRANSIT, TRANSSHIP, CompiledGraph, Network
 from .policy import Policy
 
 # ------------------------------------------------------------------ results
@@ -184,8 +184,15 @@ def build_search_graph(
     mask: np.ndarray,
     n: int,
     groups: Sequence[np.ndarray] = (),
+    starts: np.ndarray | None = None,
+    ends: np.ndarray | None = None,
 ) -> SearchGraph:
-    """CSR of the masked graph, layered once per subset of `groups` that a path has used."""
+    """CSR of the masked graph, layered once per subset of `groups` that a path has used.
+
+    Node `n * layers` is a super-source joined to `starts` in the first layer and
+    node `n * layers + 1` a super-sink reached from `ends` in the last layer; their
+    edges map to base edge -1.
+    """
     keep = np.flatnonzero(mask & np.isfinite(weight))
     m = len(groups)
     n_layers = 1 << m
@@ -197,8 +204,14 @@ def build_search_graph(
     d = (dst[keep][None, :] + (layers | bits[None, :]) * n).ravel()
     w = np.broadcast_to(weight[keep], (n_layers, len(keep))).ravel()
     e = np.broadcast_to(keep, (n_layers, len(keep))).ravel()
+    total = n * n_layers + 2
+    starts = np.asarray(starts if starts is not None else [], dtype=np.int64)
+    ends = np.asarray(ends if ends is not None else [], dtype=np.int64)
+    s = np.concatenate([s, np.full(len(starts), total - 2), ends + (n_layers - 1) * n])
+    d = np.concatenate([d, starts, np.full(len(ends), total - 1)])
+    w = np.concatenate([w, np.zeros(len(starts) + len(ends))])
+    e = np.concatenate([e, np.full(len(starts) + len(ends), -1)])
     order = np.lexsort((d, s))
-    total = n * n_layers
     indptr = np.zeros(total + 1, dtype=np.int64)
     np.cumsum(np.bincount(s, minlength=total), out=indptr[1:])
     return SearchGraph(indptr, d[order].astype(np.int32), np.ascontiguousarray(w[order]),
@@ -287,7 +300,7 @@ def build_route(net: Network, edges: Sequence[int], *, objective: str, value: fl
     visited: list[int] = [origin]
     used_links: list[int] = []
     n_ts = 0
-    edges = list(edges)
+    edges = [int(e) for e in edges if e >= 0]
     for j, e in enumerate(edges):
         kind = int(g.kind[e])
         if kind == LINK:
@@ -378,11 +391,12 @@ class Query:
     groups: tuple[np.ndarray, ...] = ()
 
     def search_graph(self, g: CompiledGraph) -> SearchGraph:
-        return build_search_graph(g.src, g.dst, self.weights, self.mask, g.n_vnodes, self.groups)
+        return build_search_graph(g.src, g.dst, self.weights, self.mask, g.n_vnodes, self.groups,
+                                  g.starts(self.origin), g.ends(self.destination))
 
     def endpoints(self, g: CompiledGraph) -> tuple[int, int]:
-        last = (1 << len(self.groups)) - 1
-        return int(g.origin_vnode[self.origin]), int(g.dest_vnode[self.destination] + last * g.n_vnodes)
+        total = g.n_vnodes * (1 << len(self.groups))
+        return total, total + 1
 
 
 def via_group(net: Network, node: int) -> np.ndarray:
@@ -478,7 +492,7 @@ def find_routes(net: Network, q: Query, *, k: int, objective: str, max_overlap: 
                         origin=q.origin, destination=q.destination)
         if not allow_revisit and len(set(r.nodes)) < len(r.nodes):
             continue
-        links = {int(g.link[e]) for e in base if g.kind[e] == LINK}
+        links = {int(g.link[e]) for e in base if e >= 0 and g.kind[e] == LINK}
         km = sum(link_km[i] for i in links) or 1.0
         if any(sum(link_km[i] for i in links & other) / km > max_overlap for _, other in accepted):
             continue
@@ -489,4 +503,4 @@ def find_routes(net: Network, q: Query, *, k: int, objective: str, max_overlap: 
 
 
 __all__ = ["Leg", "Route", "RouteSet", "route", "find_routes", "prepare", "Query",
-           "build_search_graph", "shortest_path", "k_shortest_paths", "ORIGIN", "DEST"]
+           "build_search_graph", "shortest_path", "k_shortest_paths"]
