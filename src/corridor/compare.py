@@ -107,7 +107,7 @@ def compare(
             continue
         q = Query(base.origin, base.destination, base.weights,
                   base.mask & ~(is_link & forbidden[li]),
-                  ((g.kind == LINK) & required[li],))
+                  ((g.kind == LINK) & required[li],), base.first_limit)
         found = find_routes(net, q, k=1, objective=objective, allow_revisit=True)
         if found:
             results.append(CorridorResult(fam, found[0]))

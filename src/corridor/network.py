@@ -127,6 +127,25 @@ class Network:
 
     # -------------------------------------------------------------- lookups
     @cached_property
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Columns as NumPy arrays, for per-route work that must not touch pandas rows."""
+        n, lk = self.nodes, self.links
+        return {
+            "node_id": n["node_id"].to_numpy(object),
+            "node_name": n["name"].to_numpy(object),
+            "node_country": n["country"].to_numpy(object),
+            "link_id": lk["link_id"].to_numpy(object),
+            "link_mode": lk["mode"].to_numpy(object),
+            "link_gauge": lk["gauge"].to_numpy(float),
+            "link_name": lk["name"].to_numpy(object),
+            "link_km": lk["length_km"].to_numpy(float),
+        }
+
+    @cached_property
+    def countries(self) -> frozenset[str]:
+        return frozenset(self.nodes["country"])
+
+    @cached_property
     def node_index(self) -> dict[str, int]:
         return {nid: i for i, nid in enumerate(self.nodes["node_id"])}
 
@@ -348,6 +367,8 @@ def compile_graph(net: Network) -> CompiledGraph:
     out_ptr, out_vs = by_node(outs, "vo")
     in_ptr, in_vs = by_node(ins, "vi")
     cat = {k: np.concatenate(v) for k, v in cols.items()}
+    order = np.argsort(cat["src"], kind="stable")  # sorted by source: searches build CSR without sorting
+    cat = {k: v[order] for k, v in cat.items()}
     return CompiledGraph(
         n_vnodes=nxt,
         src=cat["src"].astype(np.int64),

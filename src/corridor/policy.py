@@ -36,7 +36,7 @@ class Policy:
 
     def check(self, net: Network) -> None:
         """Reject codes that match nothing: a typo must not silently allow a country."""
-        known = set(net.nodes["country"])
+        known = net.countries
         bad = sorted(c for c in self.avoid_countries if c not in known)
         if bad:
             msgs = []

@@ -22,7 +22,7 @@ from scipy.sparse.csgraph import dijkstra
 from .cost import OBJECTIVES, edge_weights
 from .errors import CorridorError, NoRouteError
 from .families import classify
-from .network import LINK, TRANSIT, TRANSSHIP, CompiledGraph, Network
+from .network import _GEOD, LINK, TRANSIT, TRANSSHIP, CompiledGraph, Network
 from .policy import Policy
 
 # ------------------------------------------------------------------ results
@@ -160,21 +160,28 @@ class RouteSet:
 
 @dataclass
 class SearchGraph:
-    """A (possibly layered) CSR graph; `eid` maps each CSR entry back to its base edge."""
+    """A (possibly layered) CSR graph with one super-source and a set of targets.
+
+    `eid` maps each CSR entry back to its base edge (-1 for the source's edges).
+    """
 
     indptr: np.ndarray
     indices: np.ndarray
     data: np.ndarray
     eid: np.ndarray
     n: int
+    source: int
+    targets: np.ndarray
+    first_limit: float = np.inf  # a guess at the answer's cost, to stop Dijkstra early
 
     def matrix(self, data: np.ndarray | None = None) -> csr_matrix:
-        return csr_matrix((self.data if data is None else data, self.indices, self.indptr),
-                          shape=(self.n, self.n))
+        m = csr_matrix((self.n, self.n))
+        m.data, m.indices, m.indptr = (self.data if data is None else data), self.indices, self.indptr
+        return m
 
     def position(self, u: int, v: int) -> int:
         lo, hi = self.indptr[u], self.indptr[u + 1]
-        return int(lo + np.searchsorted(self.indices[lo:hi], v))
+        return int(lo + np.flatnonzero(self.indices[lo:hi] == v)[0])
 
 
 def build_search_graph(
@@ -186,12 +193,13 @@ def build_search_graph(
     groups: Sequence[np.ndarray] = (),
     starts: np.ndarray | None = None,
     ends: np.ndarray | None = None,
+    first_limit: float = np.inf,
 ) -> SearchGraph:
     """CSR of the masked graph, layered once per subset of `groups` that a path has used.
 
-    Node `n * layers` is a super-source joined to `starts` in the first layer and
-    node `n * layers + 1` a super-sink reached from `ends` in the last layer; their
-    edges map to base edge -1.
+    `src` must be sorted (the compiled graph is), so no sort is needed here: each
+    layer's block stays sorted. The super-source (last node) leads to `starts` in
+    the first layer; the targets are `ends` in the last layer.
     """
     keep = np.flatnonzero(mask & np.isfinite(weight))
     m = len(groups)
@@ -204,48 +212,65 @@ def build_search_graph(
     d = (dst[keep][None, :] + (layers | bits[None, :]) * n).ravel()
     w = np.broadcast_to(weight[keep], (n_layers, len(keep))).ravel()
     e = np.broadcast_to(keep, (n_layers, len(keep))).ravel()
-    total = n * n_layers + 2
+    total = n * n_layers + 1
     starts = np.asarray(starts if starts is not None else [], dtype=np.int64)
     ends = np.asarray(ends if ends is not None else [], dtype=np.int64)
-    s = np.concatenate([s, np.full(len(starts), total - 2), ends + (n_layers - 1) * n])
-    d = np.concatenate([d, starts, np.full(len(ends), total - 1)])
-    w = np.concatenate([w, np.zeros(len(starts) + len(ends))])
-    e = np.concatenate([e, np.full(len(starts) + len(ends), -1)])
-    order = np.lexsort((d, s))
-    indptr = np.zeros(total + 1, dtype=np.int64)
+    s = np.concatenate([s, np.full(len(starts), total - 1)])
+    d = np.concatenate([d, starts])
+    w = np.concatenate([w, np.zeros(len(starts))])
+    e = np.concatenate([e, np.full(len(starts), -1)])
+    indptr = np.zeros(total + 1, dtype=np.int32)
     np.cumsum(np.bincount(s, minlength=total), out=indptr[1:])
-    return SearchGraph(indptr, d[order].astype(np.int32), np.ascontiguousarray(w[order]),
-                       e[order], total)
+    return SearchGraph(indptr, d.astype(np.int32), np.ascontiguousarray(w, dtype=float), e,
+                       total, total - 1, ends + (n_layers - 1) * n, first_limit)
 
 
-def _path(pred: np.ndarray, source: int, target: int) -> list[int] | None:
-    if source == target:
-        return [source]
-    if pred[target] < 0:
-        return None
+def _path(pred: np.ndarray, source: int, target: int) -> list[int]:
     nodes = [target]
     while nodes[-1] != source:
         nodes.append(int(pred[nodes[-1]]))
     return nodes[::-1]
 
 
-def shortest_path(sg: SearchGraph, source: int, target: int,
-                  data: np.ndarray | None = None) -> tuple[float, list[int]] | None:
-    """(cost, CSR positions) of the cheapest path, or None."""
-    dist, pred = dijkstra(sg.matrix(data), directed=True, indices=source,
-                          return_predecessors=True)
-    if not np.isfinite(dist[target]):
-        return None
+def shortest_path(sg: SearchGraph, source: int | None = None, data: np.ndarray | None = None,
+                  *, limit: float = np.inf) -> tuple[float, list[int]] | None:
+    """(cost, CSR positions) of the cheapest path from `source` to any target, or None.
+
+    Dijkstra stops at `limit`; with no limit given it starts from the graph's
+    first guess and doubles it, which explores only the ball the answer needs.
+    """
+    source = sg.source if source is None else source
+    mat = sg.matrix(data)
+    tried = limit if np.isfinite(limit) else min(sg.first_limit, np.inf)
+    while True:
+        dist, pred = dijkstra(mat, directed=True, indices=source, return_predecessors=True,
+                              limit=tried)
+        dt = dist[sg.targets]
+        j = int(np.argmin(dt)) if len(dt) else -1
+        if j >= 0 and np.isfinite(dt[j]):
+            break
+        if tried >= limit or not np.isfinite(tried):
+            return None
+        tried = tried * 4 if tried * 4 < _unbounded(sg) else np.inf
+    target = int(sg.targets[j])
     nodes = _path(pred, source, target)
-    assert nodes is not None
     pos = [sg.position(u, v) for u, v in zip(nodes[:-1], nodes[1:], strict=True)]
-    return float(dist[target]), pos
+    return float(dt[j]), pos
 
 
-def k_shortest_paths(sg: SearchGraph, source: int, target: int, *,
-                     max_paths: int = 100) -> Iterable[tuple[float, list[int]]]:
-    """Yen's loopless k-shortest paths, lazily, cheapest first (positions in CSR)."""
-    first = shortest_path(sg, source, target)
+def _unbounded(sg: SearchGraph) -> float:
+    """Past this cost bound a limited search is no cheaper than an unlimited one."""
+    return float(sg.data[np.isfinite(sg.data)].sum()) + 1.0
+
+
+def k_shortest_paths(sg: SearchGraph, *, max_paths: int = 100,
+                     k: int | None = None) -> Iterable[tuple[float, list[int]]]:
+    """Yen's loopless k-shortest paths, lazily, cheapest first (positions in CSR).
+
+    With `k`, spur searches are cut at the cost of the k-th best candidate so far,
+    since no costlier path can make the top k.
+    """
+    first = shortest_path(sg)
     if first is None:
         return
     found: list[list[int]] = [first[1]]
@@ -253,10 +278,20 @@ def k_shortest_paths(sg: SearchGraph, source: int, target: int, *,
     heap: list[tuple[float, int, tuple[int, ...]]] = []
     seen = {tuple(first[1])}
     counter = 0
+    source = sg.source
     while len(found) < max_paths:
         prev = found[-1]
         prev_nodes = [source] + [int(sg.indices[p]) for p in prev]
+        need = None if k is None else k - len(found)
+        bound = np.inf
+        if need is not None and need > 0 and len(heap) >= need:
+            bound = heapq.nsmallest(need, heap)[-1][0]
+        root_cost = 0.0
         for i in range(len(prev)):
+            if i:
+                root_cost += sg.data[prev[i - 1]]
+            if root_cost >= bound:
+                break
             spur = prev_nodes[i]
             root = prev[:i]
             data = sg.data.copy()
@@ -265,7 +300,7 @@ def k_shortest_paths(sg: SearchGraph, source: int, target: int, *,
                     data[p[i]] = np.inf
             for node in prev_nodes[:i]:
                 data[sg.indptr[node]:sg.indptr[node + 1]] = np.inf
-            hit = shortest_path(sg, spur, target, data)
+            hit = shortest_path(sg, spur, data, limit=bound - root_cost)
             if hit is None:
                 continue
             cand = tuple(root + hit[1])
@@ -275,7 +310,9 @@ def k_shortest_paths(sg: SearchGraph, source: int, target: int, *,
             cost = float(sg.data[list(cand)].sum())
             counter += 1
             heapq.heappush(heap, (cost, counter, cand))
-        if not heap:
+            if need is not None and need > 0 and len(heap) >= need:
+                bound = min(bound, heapq.nsmallest(need, heap)[-1][0])
+        if not heap or (k is not None and len(found) >= k):
             return
         cost, _, cand = heapq.heappop(heap)
         found.append(list(cand))
@@ -293,9 +330,9 @@ def build_route(net: Network, edges: Sequence[int], *, objective: str, value: fl
                 origin: int, destination: int) -> Route:
     """Turn base-edge ids of a search into legs and totals."""
     g: CompiledGraph = net.graph
-    nodes, links = net.nodes, net.links
-    node_ids, node_names = nodes["node_id"].to_numpy(), nodes["name"].to_numpy()
-    country = nodes["country"].to_numpy()
+    arr = net.arrays
+    node_ids, node_names, country = arr["node_id"], arr["node_name"], arr["node_country"]
+    modes, gauges = arr["link_mode"], arr["link_gauge"]
     legs: list[Leg] = []
     visited: list[int] = [origin]
     used_links: list[int] = []
@@ -306,14 +343,13 @@ def build_route(net: Network, edges: Sequence[int], *, objective: str, value: fl
         if kind == LINK:
             li = int(g.link[e])
             a, b = int(g.from_node[e]), int(g.to_node[e])
-            row = links.iloc[li]
             used_links.append(li)
             visited.append(b)
             legs.append(Leg(
-                node_ids[a], node_ids[b], node_names[a], node_names[b], row["mode"],
+                node_ids[a], node_ids[b], node_names[a], node_names[b], modes[li],
                 float(g.km[e]), float(g.hours[e]), float(g.usd[e]), float(g.co2[e]), "link",
-                str(row["link_id"]), None if pd.isna(row["gauge"]) else int(row["gauge"]),
-                country[a], country[b], str(row["name"] or ""),
+                str(arr["link_id"][li]), None if np.isnan(gauges[li]) else int(gauges[li]),
+                country[a], country[b], str(arr["link_name"][li] or ""),
             ))
         elif kind in (TRANSIT, TRANSSHIP):
             v = int(g.node[e])
@@ -325,8 +361,8 @@ def build_route(net: Network, edges: Sequence[int], *, objective: str, value: fl
             if kind == TRANSSHIP:
                 before = _prev_link(g, edges, j)
                 after = _next_link(g, edges, j)
-                fr = _fmt_class(links["mode"].iat[before], links["gauge"].iat[before])
-                to = _fmt_class(links["mode"].iat[after], links["gauge"].iat[after])
+                fr = _fmt_class(modes[before], gauges[before])
+                to = _fmt_class(modes[after], gauges[after])
                 detail = f"transship {fr} -> {to}"
             legs.append(Leg(
                 node_ids[v], node_ids[v], node_names[v], node_names[v], "transfer", 0.0,
@@ -367,14 +403,19 @@ _NODE_SRC = ("coord_source", "dwell_source", "transship_source", "capacity_sourc
 
 
 def _route_sources(net: Network, links: list[int], nodes: list[int]) -> tuple[str, ...]:
-    ids: list[str] = []
-    for frame, rows, cols in ((net.links, links, _LINK_SRC), (net.nodes, nodes, _NODE_SRC)):
-        sub = frame.iloc[rows]
-        for c in cols:
-            if c in sub.columns:
-                for cell in sub[c].dropna().astype(str):
-                    ids += [s.strip() for s in cell.split(";") if s.strip()]
-    return tuple(sorted({s for s in ids if not s.startswith("derived")}))
+    """Every source behind the numbers of the links and nodes a route uses."""
+    cache = net.__dict__.setdefault("_source_cache", {})
+    if not cache:
+        for key, frame, cols in (("link", net.links, _LINK_SRC), ("node", net.nodes, _NODE_SRC)):
+            present = [c for c in cols if c in frame.columns]
+            joined = frame[present].fillna("").astype(str).agg(";".join, axis=1) if present \
+                else pd.Series("", index=frame.index)
+            cache[key] = joined.to_numpy(object)
+    ids: set[str] = set()
+    for key, rows in (("link", links), ("node", nodes)):
+        for cell in cache[key][rows]:
+            ids.update(s.strip() for s in cell.split(";"))
+    return tuple(sorted(s for s in ids if s and not s.startswith("derived")))
 
 
 # ------------------------------------------------------------------ public API
@@ -389,14 +430,11 @@ class Query:
     weights: np.ndarray
     mask: np.ndarray
     groups: tuple[np.ndarray, ...] = ()
+    first_limit: float = np.inf  # a lower-bound guess of the answer, to stop Dijkstra early
 
     def search_graph(self, g: CompiledGraph) -> SearchGraph:
         return build_search_graph(g.src, g.dst, self.weights, self.mask, g.n_vnodes, self.groups,
-                                  g.starts(self.origin), g.ends(self.destination))
-
-    def endpoints(self, g: CompiledGraph) -> tuple[int, int]:
-        total = g.n_vnodes * (1 << len(self.groups))
-        return total, total + 1
+                                  g.starts(self.origin), g.ends(self.destination), self.first_limit)
 
 
 def via_group(net: Network, node: int) -> np.ndarray:
@@ -422,7 +460,21 @@ def prepare(net: Network, origin: str, destination: str, *, policy: Policy,
     w = edge_weights(net, objective, commodity=commodity)
     mask = policy.edge_mask(net)
     groups = tuple(via_group(net, v) for v in via_ix if v not in (o, d))
-    return Query(o, d, w, mask, groups), via_ix
+    return Query(o, d, w, mask, groups, _first_limit(net, w, o, d)), via_ix
+
+
+def _first_limit(net: Network, w: np.ndarray, o: int, d: int) -> float:
+    """Straight-line distance times the cheapest weight per km: no route costs less."""
+    g = net.graph
+    per_km = (g.kind == LINK) & (g.km > 0)
+    if not per_km.any():
+        return np.inf
+    rate = float(np.min(w[per_km] / g.km[per_km]))
+    a, b = net.nodes.iloc[o], net.nodes.iloc[d]
+    km = _GEOD.inv(a["lon"], a["lat"], b["lon"], b["lat"])[2] / 1000.0
+    positive = w[per_km][w[per_km] > 0]
+    floor = float(np.median(positive)) if len(positive) else 1.0
+    return max(rate * km, floor)
 
 
 def route(
@@ -482,11 +534,11 @@ def find_routes(net: Network, q: Query, *, k: int, objective: str, max_overlap: 
                 allow_revisit: bool = False, max_candidates: int | None = None) -> list[Route]:
     g = net.graph
     sg = q.search_graph(g)
-    s, t = q.endpoints(g)
-    link_km = net.links["length_km"].to_numpy(float)
+    link_km = net.arrays["link_km"]
     accepted: list[tuple[Route, set[int]]] = []
-    budget = max_candidates or (k * 20 + 20)
-    for cost, pos in k_shortest_paths(sg, s, t, max_paths=budget):
+    budget = max_candidates or (k * 10 + 10)
+    exact = max_overlap >= 1.0 and allow_revisit
+    for cost, pos in k_shortest_paths(sg, max_paths=budget, k=k if exact else None):
         base = sg.eid[pos]
         r = build_route(net, base, objective=objective, value=cost,
                         origin=q.origin, destination=q.destination)
