@@ -28,6 +28,8 @@ network_app = typer.Typer(no_args_is_help=True, help="Check and export network f
 app.add_typer(network_app, name="network")
 
 out = Console()
+if not out.is_terminal:  # piped or captured: wide enough that tables do not wrap
+    out = Console(width=150)
 err = Console(stderr=True)
 
 

@@ -1,0 +1,123 @@
+"""The bundled Eurasia network: coverage, sources, sea-lane restrictions and published figures."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import corridor
+from corridor.network import bundled_data_dir
+
+ORIGINS = ["Xi'an", "Chongqing", "Chengdu", "Urumqi", "Lianyungang", "Shanghai", "Almaty", "Tashkent"]
+DESTINATIONS = ["Duisburg", "Hamburg", "Rotterdam", "Lodz", "Budapest", "Milan", "Istanbul",
+                "Constanta"]
+
+
+def test_required_places_resolve(net):
+    for p in ORIGINS + DESTINATIONS + ["Xian", "Łódź", "Constanța", "Aktau", "Kuryk", "Alat",
+                                       "Turkmenbashi", "Poti", "Batumi", "Anaklia", "Dostyk",
+                                       "Altynkol", "Akhalkalaki", "Kars", "Brest", "Malaszewicze",
+                                       "Bakhty", "Gyumri", "Meghri", "Sarakhs"]:
+        net.resolve(p)
+
+
+def test_every_number_has_a_known_source(net):
+    known = set(net.sources["source_id"])
+    assert (net.links["source_id"] != "").all()
+    for frame, cols in ((net.links, ("source_id", "length_source", "speed_source", "wait_source",
+                                     "cost_source", "co2_source", "capacity_source")),
+                        (net.nodes, ("coord_source", "dwell_source", "transship_source",
+                                     "capacity_source"))):
+        for c in cols:
+            for cell in frame[c].dropna().astype(str):
+                for sid in filter(None, cell.split(";")):
+                    assert sid.startswith("derived") or sid in known, (c, sid)
+    for col in ("url", "title", "date"):
+        assert (net.sources[col].fillna("").str.len() > 0).all(), col
+
+
+def test_future_links_carry_status(net):
+    lk = net.links.set_index("link_id")
+    assert lk.loc["kars-gyumri", "status"] == "closed"
+    for name in ("agbend-meghri", "meghri-ordubad", "bakhty-ayagoz"):
+        assert lk.loc[name, "status"] == "planned" and lk.loc[name, "opening_year"] > 2024
+    anaklia = net.links[(net.links["from_node_id"] == "anaklia") | (net.links["to_node_id"] == "anaklia")]
+    assert len(anaklia) and (anaklia["status"] == "planned").all()
+
+
+def test_sea_lanes_respect_their_passages(net):
+    geo = json.loads((bundled_data_dir() / "link_geometry.geojson").read_text())
+    shapes = {f["properties"]["link_id"]: np.array(f["geometry"]["coordinates"]) for f in geo["features"]}
+    lk = net.links
+    sea = lk[lk["mode"].isin(["sea", "ferry"]) & (lk["sea_area"] != "lake")]
+    assert len(sea) >= 20
+    for row in sea.itertuples():
+        xy = shapes[row.link_id]
+        passages = set(row.passages.split(";")) - {""}
+        assert not passages & {"northwest", "bering"}, row.link_id
+        assert xy[:, 1].max() < 66, f"{row.link_id} goes into the Arctic"
+        if "suez" in passages:
+            assert "south_africa" not in passages
+        if "south_africa" in passages:
+            assert "suez" not in passages and "panama" not in passages
+            assert xy[:, 1].min() < -30, f"{row.link_id} should round the Cape"
+        if row.sea_area == "caspian":
+            assert xy[:, 0].min() > 46.5 and xy[:, 0].max() < 55.5, row.link_id
+            assert xy[:, 1].min() > 36.5 and xy[:, 1].max() < 47.5, row.link_id
+    deep = sea[sea["sea_area"] == "deep"]
+    assert deep["passages"].str.contains("suez").any()
+    assert deep["passages"].str.contains("south_africa").any()
+
+
+def test_avoiding_russia_belarus_iran_goes_through_the_caspian(net):
+    rs = corridor.route(net, "Almaty", "Istanbul", avoid="RUS,BLR,IRN", k=3)
+    best = rs.routes[0]
+    assert {"AZE", "GEO"} <= set(best.countries)
+    assert any(leg.mode == "ferry" and leg.link_id.startswith("ferry") for leg in best.legs)
+    assert best.corridor == "middle"
+    for r in rs.routes:
+        assert not {"RUS", "BLR", "IRN"} & set(r.countries)
+
+
+def test_compare_reports_every_family(net):
+    c = corridor.compare(net, "Xian", "Duisburg")
+    assert [r.corridor for r in c.results] == list(corridor.FAMILIES)
+    assert all(r.feasible for r in c.results)
+    for r in c.results:
+        legs = r.route.legs
+        assert r.route.days == pytest.approx(sum(leg.hours for leg in legs) / 24)
+        assert r.route.usd_per_teu == pytest.approx(sum(leg.usd for leg in legs))
+    blocked = corridor.compare(net, "Xian", "Duisburg", avoid="RUS,BLR")
+    assert not blocked["northern"].feasible and "northern" in blocked["northern"].reason
+    assert blocked["middle"].feasible
+
+
+def test_planned_links_open_with_year(net):
+    # Zangezur/TRIPP (2028) and Kars–Iğdır–Nakhchivan (2029) give a new Baku–Kars route by 2030
+    with pytest.raises(corridor.NoRouteError):
+        corridor.route(net, "Baku", "Kars", via="Nakhchivan")
+    r = corridor.route(net, "Baku", "Kars", via="Nakhchivan", year=2030).routes[0]
+    assert "meghri" in r.nodes and "ARM" in r.countries
+
+
+# Published transit times, Xi'an/China to Duisburg (../shared/research/facts.md, §1 and the
+# calibration targets): Northern 18–21 days China–Germany (DHL, Apr 2024), up to 24 congested;
+# Middle 31–37 days to Duisburg (TITR guidance via navisgroup, Aug 2025); sea via Suez about
+# 35 days Shanghai–Rotterdam with calls (porteconomicsmanagement) plus the inland legs; the
+# Cape adds about 10–14 days.
+def test_baseline_days_inside_published_ranges(net):
+    c = corridor.compare(net, "Xian", "Duisburg", objective="time")
+    days = {r.corridor: r.route.days for r in c.results}
+    assert 18 <= days["northern"] <= 24, days
+    assert 31 <= days["middle"] <= 37, days
+    assert 33 <= days["suez"] <= 45, days
+    assert 7 <= days["cape"] - days["suez"] <= 20, days
+    assert days["northern"] < days["middle"]
+
+
+def test_compare_is_fast_enough_to_be_interactive(net):
+    # not a timing assertion: just that the compiled graph is compact
+    g = net.graph
+    assert g.n_edges < 20 * len(net.links)
