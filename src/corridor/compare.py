@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .families import DESCRIPTIONS, FAMILIES, family_link_masks
+from .families import DESCRIPTIONS, FAMILIES, SIGNATURES, family_link_masks
 from .network import CONT, LINK, Network
 from .policy import Policy
 from .routing import Query, Route, find_routes, prepare
@@ -100,10 +100,7 @@ def compare(
     for fam in families:
         required, forbidden = family_link_masks(net, fam)
         if not (required & link_ok).any():
-            why = ("its signature links are all closed or excluded by the policy"
-                   if required.any() else "the network has no link of this family")
-            results.append(CorridorResult(
-                fam, None, f"no {fam} route: {why} ({DESCRIPTIONS[fam]})"))
+            results.append(CorridorResult(fam, None, _why_excluded(net, policy, fam, required)))
             continue
         q = Query(base.origin, base.destination, base.weights,
                   base.mask & ~(is_link & forbidden[li]),
@@ -115,3 +112,21 @@ def compare(
             results.append(CorridorResult(
                 fam, None, f"no {fam} route connects {o_name} and {d_name} under this policy"))
     return Comparison(o_name, d_name, objective, policy, tuple(results))
+
+
+def _why_excluded(net: Network, policy: Policy, fam: str, required: np.ndarray) -> str:
+    """Name what rules a family out: the countries avoided, the modes, or link status."""
+    if not required.any():
+        return f"no {fam} route: the network has no {SIGNATURES[fam]} ({DESCRIPTIONS[fam]})"
+    lk = net.links[required]
+    touched = set(lk["from_country"]) | set(lk["to_country"])
+    avoided = sorted(touched & policy.avoid_countries)
+    modes = sorted(set(lk["mode"]) & policy.avoid_modes)
+    parts = []
+    if avoided:
+        parts.append("avoids " + ", ".join(avoided))
+    if modes:
+        parts.append("avoids mode " + ", ".join(modes))
+    if not parts:
+        parts.append("leaves none of them open (status/opening year)")
+    return f"no {fam} route: it needs {SIGNATURES[fam]}, and the policy " + " and ".join(parts)

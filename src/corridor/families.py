@@ -22,6 +22,14 @@ DESCRIPTIONS = {
     "cape": "deep sea round the Cape of Good Hope",
 }
 
+SIGNATURES = {
+    "northern": "land links into Russia or Belarus",
+    "middle": "Caspian ferry links",
+    "southern": "land links into Iran",
+    "suez": "sea lanes through the Suez Canal",
+    "cape": "sea lanes round the Cape of Good Hope",
+}
+
 # precedence when one route carries several signatures
 _ORDER = ("northern", "southern", "middle", "suez", "cape")
 

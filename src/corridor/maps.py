@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.collections import PatchCollection  # noqa: E402
 from matplotlib.patches import Polygon  # noqa: E402
 
+from .errors import CorridorError  # noqa: E402
 from .network import Network, bundled_data_dir  # noqa: E402
 from .routing import Route  # noqa: E402
 
@@ -60,7 +61,12 @@ def plot_routes(
 ) -> Path:
     """Write a PNG map of `routes`, coloured by corridor family."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() != ".png":
+        raise CorridorError(f"map path must end in .png: {path}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CorridorError(f"cannot create the folder for {path}: {exc}") from exc
     fig, ax = plt.subplots(figsize=(13, 7.5), dpi=110)
     ax.set_facecolor("#dfeaf3")
     lines = [(r, route_coords(net, r)) for r in routes]
@@ -110,6 +116,10 @@ def plot_routes(
             "(ODbL). Sea lanes: searoute/Eurostat.", transform=ax.transAxes, ha="right",
             va="bottom", fontsize=6.5, color="#555555")
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    try:
+        fig.savefig(path)
+    except OSError as exc:
+        raise CorridorError(f"cannot write map to {path}: {exc}") from exc
+    finally:
+        plt.close(fig)
     return path
