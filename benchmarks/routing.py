@@ -158,10 +158,12 @@ def bench(net: Network, label: str, pairs_compare, pair_k, repeat: int, k: int =
     agree = np.allclose(ours, theirs)
     rows.append({"network": label, "query": f"k={k} paths {o}->{d}", "corridor_ms": t_ours * 1e3,
                  "networkx_ms": t_nx * 1e3, "speedup": t_nx / t_ours, "same_answer": agree})
-    t_api, _ = timed(lambda: corridor.route(net, o, d, k=k), repeat)
-    rows.append({"network": label, "query": f"route k={k} API (distinct, overlap<=0.8)",
-                 "corridor_ms": t_api * 1e3, "networkx_ms": float("nan"), "speedup": float("nan"),
-                 "same_answer": None})
+    for distinct in ("gateways", "paths"):
+        t_api, _ = timed(lambda distinct=distinct: corridor.route(net, o, d, k=k, distinct=distinct),
+                         repeat)
+        rows.append({"network": label, "query": f"route(k={k}, distinct={distinct}) API",
+                     "corridor_ms": t_api * 1e3, "networkx_ms": float("nan"),
+                     "speedup": float("nan"), "same_answer": None})
     return rows
 
 

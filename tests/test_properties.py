@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import corridor
 from corridor.errors import NoRouteError
 from corridor.network import Network
+from corridor.routing import itinerary
 
 COUNTRIES = ["AAA", "BBB", "RUS", "IRN", "CCC"]
 CLASSES = [("rail", 1435), ("rail", 1520), ("road", None), ("sea", None), ("ferry", None)]
@@ -141,7 +142,7 @@ def test_k_routes_sorted_and_distinct(net, data, k):
     n = len(net.nodes)
     o, d = data.draw(st.sampled_from(list(itertools.permutations(range(n), 2))))
     try:
-        rs = corridor.route(net, f"n{o}", f"n{d}", objective="cost", k=k, max_overlap=1.0)
+        rs = corridor.route(net, f"n{o}", f"n{d}", objective="cost", k=k, distinct="paths")
     except NoRouteError:
         return
     vals = [r.objective_value for r in rs.routes]
@@ -180,3 +181,22 @@ def test_compare_families_are_exclusive(net, data):
         }
         assert has[r.corridor]
         assert not any(v for f, v in has.items() if f != r.corridor)
+
+
+@SETTINGS
+@given(networks(max_nodes=7), st.data(), st.integers(2, 5))
+def test_gateway_routes_sorted_distinct_and_first_is_optimal(net, data, k):
+    n = len(net.nodes)
+    o, d = data.draw(st.sampled_from(list(itertools.permutations(range(n), 2))))
+    try:
+        rs = corridor.route(net, f"n{o}", f"n{d}", objective="time", k=k)
+    except NoRouteError:
+        assert brute_force_time(net, o, d, set()) == np.inf
+        return
+    vals = [r.objective_value for r in rs.routes]
+    assert vals == sorted(vals)
+    assert vals[0] == pytest.approx(brute_force_time(net, o, d, set()))
+    sigs = [itinerary(net, r) for r in rs.routes]
+    assert len(set(sigs)) == len(sigs)
+    for r in rs.routes:
+        assert r.hours == pytest.approx(r.objective_value)

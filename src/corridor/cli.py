@@ -40,6 +40,11 @@ class Objective(StrEnum):
     generalized = "generalized"
 
 
+class Distinct(StrEnum):
+    gateways = "gateways"
+    paths = "paths"
+
+
 class ExportFormat(StrEnum):
     gmns = "gmns"
     geojson = "geojson"
@@ -180,8 +185,12 @@ def route(
     objective: ObjOpt = Objective.generalized,
     year: YearOpt = None,
     commodity: CommodityOpt = "container",
+    distinct: Annotated[Distinct, typer.Option(
+        "--distinct", help="gateways: routes differ in border crossings, ports, transshipments or "
+        "modes; paths: Yen's k shortest paths.")] = Distinct.gateways,
     max_overlap: Annotated[float, typer.Option(
-        "--max-overlap", help="Skip routes sharing more than this share of length with a better one.")] = 0.8,
+        "--max-overlap", help="With --distinct paths: skip routes sharing more than this share "
+        "of length with a better one.")] = 1.0,
     legs: Annotated[bool, typer.Option("--legs/--no-legs", help="Print every leg.")] = True,
     map_path: MapOpt = None,
     network: NetOpt = None,
@@ -191,7 +200,7 @@ def route(
     net = load_network(network)
     rs = _route(net, origin, dest, avoid=avoid, avoid_modes=avoid_mode, via=via or [], k=k,
                 objective=objective.value, year=year, commodity=commodity,
-                max_overlap=max_overlap)
+                distinct=distinct.value, max_overlap=max_overlap)
     if map_path is not None:
         plot_routes(net, rs.routes, map_path, title=f"{rs.origin} to {rs.destination}",
                     labels=[f"#{i} {r.corridor}: {r.days:.1f} d" for i, r in enumerate(rs.routes, 1)])
@@ -205,7 +214,7 @@ def route(
         for r in d["routes"]:
             out.print(_legs_table(r))
     if len(rs.routes) < k:
-        out.print(f"[yellow]only {len(rs.routes)} distinct route(s) found (max overlap {max_overlap})[/]")
+        out.print(f"[yellow]only {len(rs.routes)} distinct route(s) found[/]")
     if map_path is not None:
         out.print(f"map written to {map_path}")
 

@@ -134,6 +134,7 @@ class Network:
             "node_id": n["node_id"].to_numpy(object),
             "node_name": n["name"].to_numpy(object),
             "node_country": n["country"].to_numpy(object),
+            "node_kind": n["kind"].to_numpy(object),
             "link_id": lk["link_id"].to_numpy(object),
             "link_mode": lk["mode"].to_numpy(object),
             "link_gauge": lk["gauge"].to_numpy(float),

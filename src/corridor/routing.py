@@ -179,9 +179,18 @@ class SearchGraph:
         m.data, m.indices, m.indptr = (self.data if data is None else data), self.indices, self.indptr
         return m
 
-    def position(self, u: int, v: int) -> int:
-        lo, hi = self.indptr[u], self.indptr[u + 1]
-        return int(lo + np.flatnonzero(self.indices[lo:hi] == v)[0])
+    def positions(self, nodes: Sequence[int]) -> np.ndarray:
+        """CSR positions of the edges joining consecutive `nodes` (vectorised row scan)."""
+        u = np.asarray(nodes[:-1], dtype=np.int64)
+        v = np.asarray(nodes[1:], dtype=np.int64)
+        start, length = self.indptr[u].astype(np.int64), np.diff(self.indptr)[u].astype(np.int64)
+        row = np.repeat(np.arange(len(u)), length)
+        flat = np.repeat(start - np.cumsum(length) + length, length) + np.arange(length.sum())
+        hit = self.indices[flat] == v[row]
+        first = np.full(len(u), -1, dtype=np.int64)
+        rows_hit = row[hit][::-1]
+        first[rows_hit] = flat[hit][::-1]  # reversed so the first match wins
+        return first
 
 
 def build_search_graph(
@@ -254,8 +263,7 @@ def shortest_path(sg: SearchGraph, source: int | None = None, data: np.ndarray |
         tried = tried * 4 if tried * 4 < _unbounded(sg) else np.inf
     target = int(sg.targets[j])
     nodes = _path(pred, source, target)
-    pos = [sg.position(u, v) for u, v in zip(nodes[:-1], nodes[1:], strict=True)]
-    return float(dt[j]), pos
+    return float(dt[j]), sg.positions(nodes).tolist()
 
 
 def _unbounded(sg: SearchGraph) -> float:
@@ -410,12 +418,13 @@ def _route_sources(net: Network, links: list[int], nodes: list[int]) -> tuple[st
             present = [c for c in cols if c in frame.columns]
             joined = frame[present].fillna("").astype(str).agg(";".join, axis=1) if present \
                 else pd.Series("", index=frame.index)
-            cache[key] = joined.to_numpy(object)
+            cache[key] = [frozenset(x.strip() for x in cell.split(";")
+                                    if x.strip() and not x.strip().startswith("derived"))
+                          for cell in joined]
     ids: set[str] = set()
     for key, rows in (("link", links), ("node", nodes)):
-        for cell in cache[key][rows]:
-            ids.update(s.strip() for s in cell.split(";"))
-    return tuple(sorted(s for s in ids if s and not s.startswith("derived")))
+        ids.update(*(cache[key][i] for i in rows))
+    return tuple(sorted(ids))
 
 
 # ------------------------------------------------------------------ public API
@@ -489,24 +498,32 @@ def route(
     objective: str = "generalized",
     commodity: str = "container",
     year: int | None = None,
-    max_overlap: float = 0.8,
+    distinct: str = "gateways",
+    max_overlap: float = 1.0,
     policy: Policy | None = None,
 ) -> RouteSet:
-    """The k best distinct routes from `origin` to `destination` under a policy.
+    """The k best distinct routes from `origin` to `destination` under a policy, best first.
 
-    Routes are sorted by the objective; a candidate sharing more than
-    `max_overlap` of its length with a better route is skipped as a near-duplicate.
+    `distinct="gateways"` (default) returns routes that differ in the places that
+    matter to a shipper: the sequence of border crossings, ports and transshipment
+    points, and of modes. `distinct="paths"` returns Yen's k shortest loopless paths,
+    skipping any that shares more than `max_overlap` of its length with a better one.
     """
     if not 1 <= k <= 50:
         raise CorridorError(f"k must be between 1 and 50, got {k}")
     if not 0.0 <= max_overlap <= 1.0:
         raise CorridorError(f"max_overlap must be between 0 and 1, got {max_overlap}")
+    if distinct not in ("gateways", "paths"):
+        raise CorridorError(f"distinct must be 'gateways' or 'paths', got '{distinct}'")
     via_list = [via] if isinstance(via, str) else list(via or [])
     policy = policy or Policy.make(avoid, avoid_modes, year)
     q, _ = prepare(net, origin, destination, policy=policy, objective=objective,
                    commodity=commodity, via=via_list)
-    routes = find_routes(net, q, k=k, objective=objective, max_overlap=max_overlap,
-                         allow_revisit=bool(via_list))
+    if distinct == "gateways":
+        routes = find_itineraries(net, q, k=k, objective=objective, allow_revisit=bool(via_list))
+    else:
+        routes = find_routes(net, q, k=k, objective=objective, max_overlap=max_overlap,
+                             allow_revisit=bool(via_list))
     if not routes:
         raise NoRouteError(
             f"no route from {net.nodes['name'].iat[q.origin]} to "
@@ -530,7 +547,84 @@ def _describe(policy: Policy, via: list[str]) -> str:
     return "; ".join(parts)
 
 
-def find_routes(net: Network, q: Query, *, k: int, objective: str, max_overlap: float = 0.8,
+def gateways(net: Network, r: Route) -> list[int]:
+    """Intermediate nodes where the route crosses a border, calls at a port or transships."""
+    idx = net.node_index
+    kinds = net.arrays["node_kind"]
+    country = net.arrays["node_country"]
+    nodes = [idx[n] for n in r.nodes]
+    ts = {idx[leg.from_id] for leg in r.legs if leg.kind == "transship"}
+    out = []
+    for j in range(1, len(nodes) - 1):
+        v = nodes[j]
+        if (kinds[v] in ("border_crossing", "port") or v in ts
+                or country[v] != country[nodes[j - 1]] or country[v] != country[nodes[j + 1]]):
+            out.append(v)
+    return out
+
+
+def itinerary(net: Network, r: Route) -> tuple:
+    """What makes two routes different to a shipper: gateways and the sequence of modes."""
+    modes = [leg.mode for leg in r.legs if leg.kind == "link"]
+    modes = [m for i, m in enumerate(modes) if i == 0 or m != modes[i - 1]]
+    return tuple(gateways(net, r)), tuple(modes)
+
+
+def find_itineraries(net: Network, q: Query, *, k: int, objective: str,
+                     allow_revisit: bool = False, max_pops: int | None = None) -> list[Route]:
+    """Best-first search over sets of forbidden gateways (a Lawler-style partition).
+
+    Each candidate is the best route that avoids one more gateway of its parent, so
+    costs never decrease along the heap and results come out sorted; a candidate whose
+    itinerary was already returned is skipped but still branched from.
+    """
+    g = net.graph
+    node_edge = (g.kind == TRANSIT) | (g.kind == TRANSSHIP)
+
+    def solve(forbidden: frozenset[int]) -> Route | None:
+        mask = q.mask
+        if forbidden:
+            mask = mask & ~(node_edge & np.isin(g.node, list(forbidden)))
+        sub = Query(q.origin, q.destination, q.weights, mask, q.groups, q.first_limit)
+        sg = sub.search_graph(g)
+        hit = shortest_path(sg)
+        if hit is None:
+            return None
+        cost, pos = hit
+        return build_route(net, sg.eid[pos], objective=objective, value=cost,
+                           origin=q.origin, destination=q.destination)
+
+    first = solve(frozenset())
+    if first is None:
+        return []
+    counter = 0
+    heap: list[tuple[float, int, frozenset[int], Route]] = [
+        (first.objective_value, 0, frozenset(), first)]
+    tried = {frozenset()}
+    accepted: list[Route] = []
+    seen: set[tuple] = set()
+    pops = 0
+    limit = max_pops or (k * 10 + 10)
+    while heap and len(accepted) < k and pops < limit:
+        _, _, forbidden, r = heapq.heappop(heap)
+        pops += 1
+        sig = itinerary(net, r)
+        if sig not in seen and (allow_revisit or len(set(r.nodes)) == len(r.nodes)):
+            seen.add(sig)
+            accepted.append(r)
+        for v in gateways(net, r):
+            child = forbidden | {v}
+            if child in tried:
+                continue
+            tried.add(child)
+            alt = solve(child)
+            if alt is not None:
+                counter += 1
+                heapq.heappush(heap, (alt.objective_value, counter, child, alt))
+    return accepted
+
+
+def find_routes(net: Network, q: Query, *, k: int, objective: str, max_overlap: float = 1.0,
                 allow_revisit: bool = False, max_candidates: int | None = None) -> list[Route]:
     g = net.graph
     sg = q.search_graph(g)
@@ -554,5 +648,5 @@ def find_routes(net: Network, q: Query, *, k: int, objective: str, max_overlap: 
     return [r for r, _ in accepted]
 
 
-__all__ = ["Leg", "Route", "RouteSet", "route", "find_routes", "prepare", "Query",
+__all__ = ["Leg", "Route", "RouteSet", "route", "find_routes", "find_itineraries", "prepare", "Query",
            "build_search_graph", "shortest_path", "k_shortest_paths"]
