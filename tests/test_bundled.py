@@ -115,9 +115,3 @@ def test_baseline_days_inside_published_ranges(net):
     assert 33 <= days["suez"] <= 45, days
     assert 7 <= days["cape"] - days["suez"] <= 20, days
     assert days["northern"] < days["middle"]
-
-
-def test_compare_is_fast_enough_to_be_interactive(net):
-    # not a timing assertion: just that the compiled graph is compact
-    g = net.graph
-    assert g.n_edges < 20 * len(net.links)

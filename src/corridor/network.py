@@ -85,9 +85,12 @@ class CompiledGraph:
         return self.in_v[self.in_ptr[node]:self.in_ptr[node + 1]]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Network:
     """Nodes and links as DataFrames, with defaults filled and sources kept."""
+
+    def __repr__(self) -> str:
+        return f"Network({self.name!r}: {len(self.nodes)} nodes, {len(self.links)} links)"
 
     raw_nodes: pd.DataFrame
     raw_links: pd.DataFrame
