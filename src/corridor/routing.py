@@ -473,8 +473,13 @@ def prepare(net: Network, origin: str, destination: str, *, policy: Policy,
 
 
 def _first_limit(net: Network, w: np.ndarray, o: int, d: int) -> float:
-    """Straight-line distance times the cheapest weight per km: no route costs less."""
+    """Straight-line distance times the cheapest weight per km: no route costs less.
+
+    Only worth it on big graphs: on a small one a second Dijkstra costs more than it saves.
+    """
     g = net.graph
+    if g.n_vnodes < 20_000:
+        return np.inf
     per_km = (g.kind == LINK) & (g.km > 0)
     if not per_km.any():
         return np.inf
