@@ -104,13 +104,15 @@ def _fmt(v, nd=0) -> str:
 
 
 def _summary_table(title: str, rows: list[dict], rank: bool = False) -> Table:
+    """Route rows; ranked lists show the gateways, since their routes often share countries."""
     t = Table(title=title, title_justify="left")
     if rank:
         t.add_column("#", justify="right")
+    last = "via (border crossings, ports, transshipments)" if rank else "countries"
     for col, just in (("corridor", "left"), ("days", "right"), ("USD/TEU", "right"),
                       ("kg CO2/TEU", "right"), ("km", "right"), ("borders", "right"),
-                      ("transship", "right"), ("countries", "left")):
-        t.add_column(col, justify=just)
+                      ("transship", "right"), (last, "left")):
+        t.add_column(col, justify=just, overflow="fold")
     for i, r in enumerate(rows, 1):
         cells = [str(i)] if rank else []
         if not r.get("feasible", True):
@@ -119,7 +121,8 @@ def _summary_table(title: str, rows: list[dict], rank: bool = False) -> Table:
         else:
             cells += [r["corridor"], _fmt(r["days"], 1), _fmt(r["usd_per_teu"]),
                       _fmt(r["co2_kg_per_teu"]), _fmt(r["km"]), str(r["borders"]),
-                      str(r["transshipments"]), "-".join(r["countries"])]
+                      str(r["transshipments"]),
+                      " › ".join(r["via"]) if rank else "-".join(r["countries"])]
         t.add_row(*cells)
     return t
 

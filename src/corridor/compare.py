@@ -70,6 +70,7 @@ class Comparison:
                 continue
             s = r.route.summary()
             s["countries"] = "-".join(s["countries"])
+            s["via"] = " > ".join(s["via"])
             rows.append({"feasible": True, **s, "reason": None})
         return pd.DataFrame(rows)
 

@@ -70,6 +70,8 @@ class Route:
     borders: int
     transshipments: int
     sources: tuple[str, ...] = ()
+    gateways: tuple[str, ...] = ()  # node ids of border crossings, ports and transshipments
+    gateway_names: tuple[str, ...] = ()
 
     @property
     def hours(self) -> float:
@@ -108,6 +110,7 @@ class Route:
             "borders": self.borders,
             "transshipments": self.transshipments,
             "countries": list(self.countries),
+            "via": list(self.gateway_names),
             "objective": self.objective,
             "objective_value": round(self.objective_value, 2),
         }
@@ -151,6 +154,7 @@ class RouteSet:
         for rank, r in enumerate(self.routes, 1):
             s = r.summary()
             s["countries"] = "-".join(s["countries"])
+            s["via"] = " > ".join(s["via"])
             rows.append({"rank": rank, **s})
         return pd.DataFrame(rows)
 
@@ -382,12 +386,14 @@ def build_route(net: Network, edges: Sequence[int], *, objective: str, value: fl
     countries = [c for i, c in enumerate(countries) if i == 0 or c != countries[i - 1]]
     borders = sum(1 for leg in legs if leg.kind == "link" and leg.from_country != leg.to_country)
     srcs = _route_sources(net, used_links, visited)
+    gw = _gateway_nodes(net, visited, {int(g.node[e]) for e in edges if g.kind[e] == TRANSSHIP})
     return Route(
         origin=node_names[origin], destination=node_names[destination],
         corridor=classify(net, np.array(used_links, dtype=np.int64)),
         objective=objective, objective_value=value, legs=tuple(legs),
         nodes=tuple(node_ids[v] for v in visited), countries=tuple(countries),
         borders=borders, transshipments=n_ts, sources=srcs,
+        gateways=tuple(node_ids[v] for v in gw), gateway_names=tuple(node_names[v] for v in gw),
     )
 
 
@@ -553,12 +559,14 @@ def _describe(policy: Policy, via: list[str]) -> str:
 
 
 def gateways(net: Network, r: Route) -> list[int]:
+    """Node indices of the route's gateways (see `_gateway_nodes`)."""
+    return [net.node_index[n] for n in r.gateways]
+
+
+def _gateway_nodes(net: Network, nodes: list[int], ts: set[int]) -> list[int]:
     """Intermediate nodes where the route crosses a border, calls at a port or transships."""
-    idx = net.node_index
     kinds = net.arrays["node_kind"]
     country = net.arrays["node_country"]
-    nodes = [idx[n] for n in r.nodes]
-    ts = {idx[leg.from_id] for leg in r.legs if leg.kind == "transship"}
     out = []
     for j in range(1, len(nodes) - 1):
         v = nodes[j]
