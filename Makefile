@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 ## demo: compare every corridor from Xi'an to Duisburg and draw them (out/demo_map.png)
 demo: $(STAMP)
-	$(BIN)/corridor compare Xian Duisburg --map out/demo_map.png
+	$(BIN)/corridor compare Xian Duisburg --map out/demo_map.png --force
 	$(BIN)/corridor route Almaty Istanbul --avoid RUS,BLR,IRN --no-legs --k 3
 
 ## test: the whole suite (CI runs exactly this)

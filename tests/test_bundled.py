@@ -115,3 +115,24 @@ def test_baseline_days_inside_published_ranges(net):
     assert 33 <= days["suez"] <= 45, days
     assert 7 <= days["cape"] - days["suez"] <= 20, days
     assert days["northern"] < days["middle"]
+
+
+def test_compare_never_offers_out_and_back_routes(net):
+    for o, d in (("Istanbul", "Duisburg"), ("Warsaw", "Duisburg"), ("Almaty", "Tashkent")):
+        for r in corridor.compare(net, o, d).results:
+            if r.route is not None:
+                assert len(set(r.route.nodes)) == len(r.route.nodes), (o, d, r.corridor)
+            else:
+                assert "twice" in r.reason or "needs" in r.reason
+
+
+def test_via_is_ordered_and_passage_avoidance(net):
+    r = corridor.route(net, "Xian", "Duisburg", via=["Tbilisi", "Istanbul"]).routes[0]
+    assert r.nodes.index("tbilisi") < r.nodes.index("istanbul")
+    c = corridor.compare(net, "Shanghai", "Rotterdam", avoid_passages="suez")
+    assert not c["suez"].feasible and "passage suez" in c["suez"].reason
+    assert c["cape"].feasible
+    with pytest.raises(corridor.CorridorError, match="year must be between"):
+        corridor.route(net, "Xian", "Duisburg", year=1900)
+    with pytest.raises(corridor.CorridorError, match="unknown sea passage"):
+        corridor.route(net, "Xian", "Duisburg", avoid_passages="suezz")

@@ -109,3 +109,26 @@ def test_export_roundtrip_and_no_overwrite(tmp_path):
     fc = json.loads((out / "network.geojson").read_text())
     kinds = {f["properties"]["feature"] for f in fc["features"]}
     assert kinds == {"node", "link"}
+
+
+def test_usage_errors_are_json_with_json():
+    import subprocess
+    import sys
+
+    exe = [sys.executable, "-c", "from corridor.cli import main; main()"]
+    p = subprocess.run(exe + ["route", "Xian", "Duisburg", "--k", "abc", "--json"],
+                       capture_output=True, text=True)
+    assert p.returncode == 2
+    assert "--k" in json.loads(p.stdout)["error"]
+    p = subprocess.run(exe + ["places", "--kind", "bogus"], capture_output=True, text=True)
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+
+
+def test_map_is_not_overwritten_without_force(tmp_path):
+    target = tmp_path / "keep.png"
+    target.write_bytes(b"mine")
+    r = run("compare", "Xian", "Duisburg", "--network", MINI, "--map", target)
+    assert r.exit_code == 1 and "--force" in r.output
+    assert target.read_bytes() == b"mine"
+    r = run("compare", "Xian", "Duisburg", "--network", MINI, "--map", target, "--force")
+    assert r.exit_code == 0 and target.read_bytes() != b"mine"

@@ -41,7 +41,7 @@ def test_all_problems_reported_at_once(mini_copy):
                and "negative" in p.message for p in probs), text
     assert any(p.row == 3 and p.column == "to_node_id" and "atlantis" in p.message
                for p in probs), text
-    assert any(p.row == 4 and p.column == "length_km" and "'far' is not a number" in p.message
+    assert any(p.row == 4 and p.column == "length_km" and "'far' is not a finite number" in p.message
                for p in probs), text
     assert any(p.row == 5 and p.column == "mode" and "zeppelin" in p.message for p in probs), text
     assert any(p.file.endswith("node.csv") and p.column == "lat" and "missing" in p.message
@@ -85,3 +85,85 @@ def test_missing_file(tmp_path):
     with pytest.raises(ValidationError) as ei:
         corridor.read_network(tmp_path)
     assert "link.csv: file not found" in str(ei.value)
+
+
+def test_padding_is_stripped_not_silently_kept(mini_copy):
+    p = mini_copy / "link.csv"
+    text = p.read_text().replace(",open,", ", open ,", 1)
+    p.write_text(text)
+    net = corridor.read_network(mini_copy)
+    assert (net.links["status"] == "open").sum() == (net.raw_links["status"] == "open").sum()
+    assert not net.links["status"].str.contains(" ").any()
+
+
+def test_row_numbers_survive_blank_lines_and_multiline_cells(mini_copy):
+    p = mini_copy / "link.csv"
+    lines = p.read_text().splitlines()
+    # a blank line after the header, and a quoted multi-line note on the first link
+    lines.insert(1, "")
+    header = lines[0].split(",")
+    first = lines[2].split(",")
+    first[header.index("sea_area")] = '"two\nlines"'
+    lines[2] = ",".join(first)
+    bad = lines[4].split(",")
+    bad[header.index("length_km")] = "far"
+    lines[4] = ",".join(bad)
+    p.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValidationError) as ei:
+        corridor.read_network(mini_copy)
+    # header line 1, blank line 2, first record lines 3-4, second 5, third (bad) 6
+    assert any(pr.row == 6 and pr.column == "length_km" for pr in ei.value.problems), str(ei.value)
+
+
+def test_commodities_and_rates_are_validated(mini_copy):
+    _edit(mini_copy, "commodities.csv",
+          lambda df: df.assign(value_of_time_usd_per_teu_hour=["-50", "x"]))
+    _edit(mini_copy, "rates.csv", lambda df: pd.concat([df, df.iloc[[0]]]).assign(
+        speed_kmh=lambda d: d["speed_kmh"].where(d.index != 1, "")))
+    with pytest.raises(ValidationError) as ei:
+        corridor.read_network(mini_copy)
+    text = str(ei.value)
+    assert "commodities.csv, row 2, column 'value_of_time_usd_per_teu_hour': -50 is negative" in text
+    assert "'x' is not a finite number" in text
+    assert "duplicate rate class 'rail_std'" in text
+    assert "rates.csv, row 3, column 'speed_kmh': value is required" in text
+
+
+def test_case_twins_planned_without_year_and_gauge_off_rail(mini_copy):
+    p = mini_copy / "node.csv"
+    p.write_text(p.read_text() + "XIAN,Xian too,,city,CHN,108,34,test,,,,,,,,\n")
+    def links(df):
+        df.loc[df["link_id"] == "r17", "opening_year"] = ""
+        df.loc[df["link_id"] == "s1", "gauge"] = "1520"
+        return df
+    _edit(mini_copy, "link.csv", links)
+    with pytest.raises(ValidationError) as ei:
+        corridor.read_network(mini_copy)
+    text = str(ei.value)
+    assert "duplicate id 'XIAN' (same as line 2)" in text
+    assert "a planned link needs the year it is due to open" in text
+    assert "gauge applies to rail only" in text
+
+
+def test_broken_geometry_and_missing_sources(mini_copy):
+    (mini_copy / "link_geometry.geojson").write_text(
+        '{"type": "FeatureCollection", "features": [{"properties": null}, '
+        '{"properties": {"link_id": "r1"}, "geometry": {"type": "LineString", "coordinates": [[1]]}}]}')
+    (mini_copy / "sources.csv").unlink()
+    with pytest.raises(ValidationError) as ei:
+        corridor.read_network(mini_copy)
+    text = str(ei.value)
+    assert "features[0]" in text and "features[1]" in text
+    assert "sources.csv: file not found" in text
+
+
+def test_load_network_sees_edits(mini_copy):
+    import os
+
+    before = corridor.load_network(mini_copy)
+    assert corridor.route(before, "Xian", "Duisburg").routes[0].corridor == "northern"
+    _edit(mini_copy, "link.csv", lambda df: df.assign(
+        status=df["status"].where(df["link_id"] != "r8", "closed")))
+    os.utime(mini_copy / "link.csv", ns=(1, 10**18))
+    after = corridor.load_network(mini_copy)
+    assert corridor.route(after, "Xian", "Duisburg").routes[0].corridor != "northern"

@@ -18,7 +18,7 @@ from rich.table import Table
 from . import compare as _compare
 from . import route as _route
 from .errors import CorridorError, UnknownPlaceError, ValidationError
-from .io import read_network_tables, write_geojson, write_gmns
+from .io import NODE_KINDS, read_network_tables, write_geojson, write_gmns
 from .maps import plot_routes
 from .network import load_network
 
@@ -40,6 +40,9 @@ class Objective(StrEnum):
     generalized = "generalized"
 
 
+Kind = StrEnum("Kind", {k: k for k in NODE_KINDS})
+
+
 class Distinct(StrEnum):
     gateways = "gateways"
     paths = "paths"
@@ -54,6 +57,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print only JSON on stdout
 NetOpt = Annotated[Path | None, typer.Option("--network", help="Network folder (default: bundled).")]
 AvoidOpt = Annotated[str | None, typer.Option("--avoid", help="Countries to avoid, ISO3, e.g. RUS,BLR.")]
 AvoidModeOpt = Annotated[str | None, typer.Option("--avoid-mode", help="Modes to avoid, e.g. road.")]
+AvoidPassageOpt = Annotated[str | None, typer.Option(
+    "--avoid-passage", help="Sea passages to avoid, e.g. suez,babalmandab,bosporus.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing map file.")]
 YearOpt = Annotated[int | None, typer.Option("--year", help="Open planned links due by this year.")]
 ObjOpt = Annotated[Objective, typer.Option("--objective", help="What 'best' means.")]
 CommodityOpt = Annotated[str, typer.Option("--commodity", help="Value-of-time class for 'generalized'.")]
@@ -139,6 +145,12 @@ def _legs_table(route: dict) -> Table:
     return t
 
 
+def _check_map_target(path: Path | None, force: bool) -> None:
+    """Refuse to replace a file the user has, before any work is done."""
+    if path is not None and path.exists() and not force:
+        raise CorridorError(f"{path} exists; pass --force to overwrite it")
+
+
 @app.command()
 @user_errors
 def compare(
@@ -147,17 +159,21 @@ def compare(
     objective: ObjOpt = Objective.generalized,
     avoid: AvoidOpt = None,
     avoid_mode: AvoidModeOpt = None,
+    avoid_passage: AvoidPassageOpt = None,
     year: YearOpt = None,
     commodity: CommodityOpt = "container",
     legs: Annotated[bool, typer.Option("--legs", help="Also print every leg.")] = False,
     map_path: MapOpt = None,
+    force: ForceOpt = False,
     network: NetOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The best route of each corridor family (northern, middle, southern, suez, cape)."""
+    _check_map_target(map_path, force)
     net = load_network(network)
     res = _compare(net, origin, dest, objective=objective.value, avoid=avoid,
-                   avoid_modes=avoid_mode, year=year, commodity=commodity)
+                   avoid_modes=avoid_mode, avoid_passages=avoid_passage, year=year,
+                   commodity=commodity)
     if map_path is not None:
         ok = [r.route for r in res.results if r.route is not None]
         plot_routes(net, ok, map_path, title=f"{res.origin} to {res.destination}: best route "
@@ -183,7 +199,9 @@ def route(
     dest: Annotated[str, typer.Argument(help="Destination place")],
     avoid: AvoidOpt = None,
     avoid_mode: AvoidModeOpt = None,
-    via: Annotated[list[str] | None, typer.Option("--via", help="Pass through this place.")] = None,
+    avoid_passage: AvoidPassageOpt = None,
+    via: Annotated[list[str] | None, typer.Option(
+        "--via", help="Pass through this place (repeat for several, in order).")] = None,
     k: Annotated[int, typer.Option("--k", help="Number of distinct routes (1-50).")] = 1,
     objective: ObjOpt = Objective.generalized,
     year: YearOpt = None,
@@ -196,12 +214,15 @@ def route(
         "of length with a better one.")] = 1.0,
     legs: Annotated[bool, typer.Option("--legs/--no-legs", help="Print every leg.")] = True,
     map_path: MapOpt = None,
+    force: ForceOpt = False,
     network: NetOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The k best distinct routes under a policy (avoid countries or modes, via a place)."""
+    _check_map_target(map_path, force)
     net = load_network(network)
-    rs = _route(net, origin, dest, avoid=avoid, avoid_modes=avoid_mode, via=via or [], k=k,
+    rs = _route(net, origin, dest, avoid=avoid, avoid_modes=avoid_mode,
+                avoid_passages=avoid_passage, via=via or [], k=k,
                 objective=objective.value, year=year, commodity=commodity,
                 distinct=distinct.value, max_overlap=max_overlap)
     if map_path is not None:
@@ -226,18 +247,20 @@ def route(
 @user_errors
 def places(
     query: Annotated[str | None, typer.Argument(help="Filter by part of a name.")] = None,
-    kind: Annotated[str | None, typer.Option("--kind", help="city, port, rail_terminal, ...")] = None,
+    kind: Annotated[Kind | None, typer.Option("--kind", help="Only places of this kind.")] = None,
     network: NetOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The places you can name as origin, destination or via."""
     net = load_network(network)
     df = net.places(query)
-    if kind:
-        df = df[df["kind"] == kind]
     if df.empty and query:
-        sugg = net.suggest(query)
-        raise UnknownPlaceError(query, sugg)
+        raise UnknownPlaceError(query, net.suggest(query))
+    if kind:
+        df = df[df["kind"] == kind.value]
+        if df.empty:
+            raise CorridorError(f"no place{' matching ' + repr(query) if query else ''} "
+                                f"is of kind {kind.value}")
     if as_json:
         emit_json(df.to_dict(orient="records"))
         return
@@ -316,8 +339,23 @@ def network_export(
 
 
 def main() -> None:
+    """Entry point; usage errors are JSON too when --json was asked for."""
+    from typer.exceptions import TyperException
+
+    command = typer.main.get_command(app)
     try:
-        app()
-    except KeyboardInterrupt:
+        rc = command.main(standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except TyperException as exc:
+        if "--json" in sys.argv[1:]:
+            emit_json({"error": exc.format_message(), "type": "UsageError"})
+        elif hasattr(exc, "show"):
+            exc.show()
+        else:
+            err.print(f"error: {exc.format_message()}")
+        sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, typer.Abort):
         err.print("interrupted")
         sys.exit(130)
+    sys.exit(rc if isinstance(rc, int) else 0)

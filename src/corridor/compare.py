@@ -11,7 +11,7 @@ import pandas as pd
 from .families import DESCRIPTIONS, FAMILIES, SIGNATURES, family_link_masks
 from .network import CONT, LINK, Network
 from .policy import Policy
-from .routing import Query, Route, find_routes, prepare
+from .routing import Query, Route, find_itineraries, prepare
 
 
 @dataclass(frozen=True)
@@ -84,12 +84,17 @@ def compare(
     commodity: str = "container",
     avoid: Iterable[str] | str | None = None,
     avoid_modes: Iterable[str] | str | None = None,
+    avoid_passages: Iterable[str] | str | None = None,
     year: int | None = None,
     families: Sequence[str] = FAMILIES,
     policy: Policy | None = None,
 ) -> Comparison:
-    """Best route of each corridor family; a family with no feasible route says why."""
-    policy = policy or Policy.make(avoid, avoid_modes, year)
+    """Best route of each corridor family; a family with no feasible route says why.
+
+    A family's route may not pass a place twice: an out-and-back detour to pick up
+    a family's signature (a ferry to Turkmenbashi and back) is no real option.
+    """
+    policy = policy or Policy.make(avoid, avoid_modes, year, avoid_passages)
     base, _ = prepare(net, origin, destination, policy=policy, objective=objective,
                       commodity=commodity)
     g = net.graph
@@ -106,12 +111,14 @@ def compare(
         q = Query(base.origin, base.destination, base.weights,
                   base.mask & ~(is_link & forbidden[li]),
                   ((g.kind == LINK) & required[li],), base.first_limit)
-        found = find_routes(net, q, k=1, objective=objective, allow_revisit=True)
+        found = find_itineraries(net, q, k=1, objective=objective, allow_revisit=False,
+                                 max_pops=12, fill_with_paths=False)
         if found:
             results.append(CorridorResult(fam, found[0]))
         else:
             results.append(CorridorResult(
-                fam, None, f"no {fam} route connects {o_name} and {d_name} under this policy"))
+                fam, None, f"no {fam} route found from {o_name} to {d_name} under this policy "
+                "that does not pass a place twice"))
     return Comparison(o_name, d_name, objective, policy, tuple(results))
 
 
@@ -123,7 +130,10 @@ def _why_excluded(net: Network, policy: Policy, fam: str, required: np.ndarray) 
     touched = set(lk["from_country"]) | set(lk["to_country"])
     avoided = sorted(touched & policy.avoid_countries)
     modes = sorted(set(lk["mode"]) & policy.avoid_modes)
+    passages = sorted({p for cell in lk["passages"] for p in cell.split(";")} & policy.avoid_passages)
     parts = []
+    if passages:
+        parts.append("avoids passage " + ", ".join(passages))
     if avoided:
         parts.append("avoids " + ", ".join(avoided))
     if modes:

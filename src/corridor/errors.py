@@ -47,7 +47,8 @@ class UnknownPlaceError(CorridorError):
     def __init__(self, name: str, suggestions: list[str]):
         self.name = name
         self.suggestions = suggestions
-        msg = f"unknown place '{name}'"
+        shown = name if len(name) <= 80 else name[:79] + "…"
+        msg = f"unknown place '{shown}'"
         if suggestions:
             msg += "; did you mean: " + ", ".join(suggestions) + "?"
         else:

@@ -7,6 +7,8 @@ Row numbers are line numbers in the file (the header is line 1).
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import re
@@ -76,37 +78,82 @@ _FALSE = {"false", "0", "no", "n", "f", ""}
 
 
 def _read_text_csv(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
+    """Every cell as stripped text, plus `__line__`: the file line each record starts on.
+
+    Parsed with the csv module so that row numbers stay true across blank lines and
+    quoted multi-line fields; blank records are skipped, ragged ones reported.
+    """
     if not path.exists():
         problems.append(Problem(str(path), None, None, "file not found"))
         return None
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        problems.append(Problem(str(path), None, None, f"cannot be read as CSV: {exc}"))
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(str(path), None, None, f"cannot be read as UTF-8 text: {exc}"))
         return None
+    if "\x00" in text:
+        problems.append(Problem(str(path), None, None, "is a binary file, not CSV"))
+        return None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    rows, lines = [], []
+    start = 1
+    try:
+        for rec in reader:
+            line, start = start, reader.line_num + 1
+            if not any(c.strip() for c in rec):
+                continue
+            if header is None:
+                header = [c.strip() for c in rec]
+                continue
+            if len(rec) != len(header):
+                problems.append(Problem(str(path), line, None,
+                                        f"has {len(rec)} fields, the header has {len(header)}"))
+                continue
+            rows.append([c.strip() for c in rec])
+            lines.append(line)
+    except csv.Error as exc:
+        problems.append(Problem(str(path), reader.line_num, None, f"cannot be read as CSV: {exc}"))
+        return None
+    if header is None:
+        problems.append(Problem(str(path), None, None, "is empty (no header)"))
+        return None
+    dup = sorted({c for c in header if header.count(c) > 1})
+    if dup:
+        problems.append(Problem(str(path), 1, ", ".join(dup), "column appears more than once"))
+        return None
+    df = pd.DataFrame(rows, columns=header, dtype=object).astype(str) if rows else \
+        pd.DataFrame({c: pd.Series(dtype=str) for c in header})
+    df["__line__"] = np.array(lines, dtype=np.int64)
+    return df
 
 
-def _line(i: int) -> int:
-    return i + 2  # header is line 1, first record line 2
+def _line(df: pd.DataFrame, i: int) -> int:
+    return int(df["__line__"].iat[i])
 
 
 def _numeric(
     df: pd.DataFrame, cols: Iterable[str], fname: str, problems: list[Problem]
 ) -> pd.DataFrame:
-    """Convert text columns to float, reporting every cell that is not a number."""
+    """Convert text columns to float, reporting every cell that is not a finite number."""
     out = df.copy()
     for col in cols:
         if col not in df.columns:
             out[col] = np.nan
             continue
-        text = df[col].str.strip()
+        text = df[col].astype(str)
         values = pd.to_numeric(text, errors="coerce")
-        bad = (text != "") & values.isna()
-        bad |= values.isin([np.inf, -np.inf])
+        bad = (text != "") & (values.isna() | values.isin([np.inf, -np.inf]))
         for i in np.flatnonzero(bad.to_numpy()):
-            problems.append(Problem(fname, _line(i), col, f"'{df[col].iat[i]}' is not a number"))
+            problems.append(Problem(fname, _line(df, i), col,
+                                    f"'{_short(df[col].iat[i])}' is not a finite number"))
         out[col] = values.where(~bad).astype(float)
     return out
+
+
+def _short(v, n: int = 60) -> str:
+    v = str(v)
+    return v if len(v) <= n else v[: n - 1] + "…"
 
 
 def _require_columns(df: pd.DataFrame, cols: Iterable[str], fname: str, problems: list[Problem]):
@@ -120,29 +167,35 @@ def _check_required_cells(df: pd.DataFrame, cols, fname, problems):
     for col in cols:
         if col not in df.columns:
             continue
-        empty = df[col].astype(str).str.strip() == ""
-        empty |= df[col].isna()
+        empty = df[col].astype(str) == ""
         for i in np.flatnonzero(empty.to_numpy()):
-            problems.append(Problem(fname, _line(i), col, "value is required"))
+            problems.append(Problem(fname, _line(df, i), col, "value is required"))
 
 
 def _check_choice(df, col, allowed, fname, problems):
     if col not in df.columns:
         return
-    vals = df[col].astype(str).str.strip()
+    vals = df[col].astype(str)
     bad = (vals != "") & ~vals.isin(allowed)
     for i in np.flatnonzero(bad.to_numpy()):
-        problems.append(
-            Problem(fname, _line(i), col, f"'{vals.iat[i]}' is not one of {', '.join(allowed)}")
-        )
+        problems.append(Problem(fname, _line(df, i), col,
+                                f"'{_short(vals.iat[i])}' is not one of {', '.join(allowed)}"))
 
 
-def _check_unique(df, col, fname, problems):
+def _check_unique(df, col, fname, problems, *, key=None, what="id"):
+    """Duplicates, compared after `key` (so ids differing only in case are caught)."""
     if col not in df.columns:
         return
-    dup = df[col].duplicated(keep="first") & (df[col] != "")
+    vals = df[col].astype(str)
+    keys = vals.map(key) if key else vals
+    dup = keys.duplicated(keep="first") & (vals != "")
+    first = {}
+    for i, k in enumerate(keys):
+        first.setdefault(k, i)
     for i in np.flatnonzero(dup.to_numpy()):
-        problems.append(Problem(fname, _line(i), col, f"duplicate id '{df[col].iat[i]}'"))
+        j = first[keys.iat[i]]
+        problems.append(Problem(fname, _line(df, i), col,
+                                f"duplicate {what} '{_short(vals.iat[i])}' (same as line {_line(df, j)})"))
 
 
 def _check_non_negative(df, cols, fname, problems, strictly_positive=()):
@@ -150,13 +203,11 @@ def _check_non_negative(df, cols, fname, problems, strictly_positive=()):
         if col not in df.columns:
             continue
         v = df[col]
-        neg = v < 0
-        for i in np.flatnonzero(neg.to_numpy()):
-            problems.append(Problem(fname, _line(i), col, f"{v.iat[i]:g} is negative"))
+        for i in np.flatnonzero((v < 0).to_numpy()):
+            problems.append(Problem(fname, _line(df, i), col, f"{v.iat[i]:g} is negative"))
         if col in strictly_positive:
-            zero = v == 0
-            for i in np.flatnonzero(zero.to_numpy()):
-                problems.append(Problem(fname, _line(i), col, "must be greater than zero"))
+            for i in np.flatnonzero((v == 0).to_numpy()):
+                problems.append(Problem(fname, _line(df, i), col, "must be greater than zero"))
 
 
 def _check_sources(df, sourced: dict[str, str], fname, known: set[str] | None, problems):
@@ -167,12 +218,12 @@ def _check_sources(df, sourced: dict[str, str], fname, known: set[str] | None, p
             continue
         has_value = df[col].notna()
         src = df[src_col] if src_col in df.columns else pd.Series("", index=df.index)
-        src = src.astype(str).str.strip()
-        eff = src.where(src != "", row_source.astype(str).str.strip())
+        src = src.astype(str)
+        eff = src.where(src != "", row_source.astype(str))
         missing = has_value & (eff == "")
         for i in np.flatnonzero(missing.to_numpy()):
             problems.append(
-                Problem(fname, _line(i), src_col, f"'{col}' has a value but no source")
+                Problem(fname, _line(df, i), src_col, f"'{col}' has a value but no source")
             )
     if known is None:
         return
@@ -185,8 +236,42 @@ def _check_sources(df, sourced: dict[str, str], fname, known: set[str] | None, p
                 if sid.startswith("derived") or sid in known:
                     continue
                 problems.append(
-                    Problem(fname, _line(i), col, f"source '{sid}' is not in sources.csv")
+                    Problem(fname, _line(df, i), col, f"source '{_short(sid)}' is not in sources.csv")
                 )
+
+
+def _validate_rates(rates_txt, fname, known, problems) -> pd.DataFrame | None:
+    if not _require_columns(rates_txt, ("rate_class", "mode", *RATE_NUMERIC), fname, problems):
+        return None
+    _check_required_cells(rates_txt, ("rate_class", "mode", *RATE_NUMERIC), fname, problems)
+    _check_unique(rates_txt, "rate_class", fname, problems, what="rate class")
+    _check_choice(rates_txt, "mode", MODES, fname, problems)
+    rates = _numeric(rates_txt, RATE_NUMERIC, fname, problems)
+    _check_non_negative(rates, RATE_NUMERIC, fname, problems, ("speed_kmh",))
+    _check_sources(rates, {"speed_kmh": "speed_source", "usd_per_teu_km": "cost_source",
+                           "co2_kg_per_teu_km": "co2_source"}, fname, known, problems)
+    return rates
+
+
+def _validate_commodities(txt, fname, known, problems) -> pd.DataFrame | None:
+    cols = ("commodity", "value_of_time_usd_per_teu_hour")
+    if not _require_columns(txt, cols, fname, problems):
+        return None
+    _check_required_cells(txt, cols, fname, problems)
+    _check_unique(txt, "commodity", fname, problems, what="commodity")
+    num = [c for c in ("value_of_time_usd_per_teu_hour", "value_usd_per_teu") if c in txt.columns]
+    out = _numeric(txt, num, fname, problems)
+    _check_non_negative(out, num, fname, problems)
+    _check_sources(out, {c: "source_id" for c in num}, fname, known, problems)
+    return out
+
+
+def _validate_sources(txt, fname, problems) -> set[str] | None:
+    if not _require_columns(txt, ("source_id", "title", "url"), fname, problems):
+        return None
+    _check_required_cells(txt, ("source_id", "title", "url"), fname, problems)
+    _check_unique(txt, "source_id", fname, problems, what="source id")
+    return set(txt["source_id"])
 
 
 def read_network_tables(
@@ -196,18 +281,20 @@ def read_network_tables(
 
     Tables a user folder leaves out (rates, commodities) are taken from `fallback_dir`.
     """
+    from .network import normalize_name
+
     folder = Path(folder)
     if not folder.is_dir():
         raise CorridorError(f"{folder}: not a directory")
     problems: list[Problem] = []
-    node_f, link_f = folder / "node.csv", folder / "link.csv"
+    node_f, link_f, src_f = folder / "node.csv", folder / "link.csv", folder / "sources.csv"
     nodes_txt = _read_text_csv(node_f, problems)
     links_txt = _read_text_csv(link_f, problems)
-
-    sources = None
-    if (folder / "sources.csv").exists():
-        sources = _read_text_csv(folder / "sources.csv", problems)
-    known = set(sources["source_id"]) if sources is not None and "source_id" in sources else None
+    sources = _read_text_csv(src_f, problems)
+    if sources is None and not src_f.exists():
+        problems[-1] = Problem(str(src_f), None, None,
+                               "file not found: every number must name a source listed here")
+    known = _validate_sources(sources, str(src_f), problems) if sources is not None else None
 
     def optional(name: str) -> Path | None:
         for base in (folder, Path(fallback_dir) if fallback_dir else None):
@@ -215,40 +302,36 @@ def read_network_tables(
                 return base / name
         return None
 
-    rates = None
+    rates = commodities = None
     rates_f = optional("rates.csv")
     if rates_f is not None:
-        rates_txt = _read_text_csv(rates_f, problems)
-        if rates_txt is not None and _require_columns(
-            rates_txt, ("rate_class", "mode", *RATE_NUMERIC), str(rates_f), problems
-        ):
-            rates = _numeric(rates_txt, RATE_NUMERIC, str(rates_f), problems)
-            _check_non_negative(rates, RATE_NUMERIC, str(rates_f), problems, ("speed_kmh",))
-            _check_sources(
-                rates,
-                {"speed_kmh": "speed_source", "usd_per_teu_km": "cost_source",
-                 "co2_kg_per_teu_km": "co2_source"},
-                str(rates_f),
-                known if rates_f.parent == folder else None,
-                problems,
-            )
+        txt = _read_text_csv(rates_f, problems)
+        if txt is not None:
+            rates = _validate_rates(txt, str(rates_f), known if rates_f.parent == folder else None,
+                                    problems)
+    commodities_f = optional("commodities.csv")
+    if commodities_f is not None:
+        txt = _read_text_csv(commodities_f, problems)
+        if txt is not None:
+            commodities = _validate_commodities(
+                txt, str(commodities_f), known if commodities_f.parent == folder else None, problems)
 
     nodes = links = None
     if nodes_txt is not None and _require_columns(nodes_txt, NODE_REQUIRED, str(node_f), problems):
         f = str(node_f)
         _check_required_cells(nodes_txt, NODE_REQUIRED, f, problems)
-        _check_unique(nodes_txt, "node_id", f, problems)
+        _check_unique(nodes_txt, "node_id", f, problems, key=str.lower)
+        _check_unique(nodes_txt, "name", f, problems, key=normalize_name, what="place name")
         _check_choice(nodes_txt, "kind", NODE_KINDS, f, problems)
-        bad_iso = ~nodes_txt["country"].str.strip().str.match(_ISO3) & (nodes_txt["country"] != "")
+        bad_iso = ~nodes_txt["country"].str.match(_ISO3) & (nodes_txt["country"] != "")
         for i in np.flatnonzero(bad_iso.to_numpy()):
-            problems.append(
-                Problem(f, _line(i), "country", f"'{nodes_txt['country'].iat[i]}' is not an ISO3 code")
-            )
+            problems.append(Problem(f, _line(nodes_txt, i), "country",
+                                    f"'{_short(nodes_txt['country'].iat[i])}' is not an ISO3 code"))
         nodes = _numeric(nodes_txt, NODE_NUMERIC, f, problems)
         for col, lim in (("lon", 180.0), ("lat", 90.0)):
             out = nodes[col].abs() > lim
             for i in np.flatnonzero(out.to_numpy()):
-                problems.append(Problem(f, _line(i), col, f"{nodes[col].iat[i]:g} is out of range"))
+                problems.append(Problem(f, _line(nodes, i), col, f"{nodes[col].iat[i]:g} is out of range"))
         _check_non_negative(nodes, NODE_NUMERIC[2:], f, problems)
         _check_sources(nodes, NODE_SOURCED, f, known, problems)
 
@@ -268,17 +351,25 @@ def read_network_tables(
             strictly_positive=("speed_kmh",),
         )
         rail = links["mode"] == "rail"
-        bad_gauge = rail & ~links["gauge"].isin(GAUGES)
-        for i in np.flatnonzero(bad_gauge.to_numpy()):
+        for i in np.flatnonzero((rail & ~links["gauge"].isin(GAUGES)).to_numpy()):
             g = links_txt["gauge"].iat[i] if "gauge" in links_txt else ""
-            problems.append(
-                Problem(f, _line(i), "gauge", f"rail link needs gauge 1435 or 1520, got '{g}'")
-            )
+            problems.append(Problem(f, _line(links, i), "gauge",
+                                    f"rail link needs gauge 1435 or 1520, got '{_short(g)}'"))
+        for i in np.flatnonzero((~rail & links["gauge"].notna()).to_numpy()):
+            problems.append(Problem(f, _line(links, i), "gauge",
+                                    f"gauge applies to rail only, not '{links['mode'].iat[i]}'"))
+        yr = links["opening_year"]
+        for i in np.flatnonzero((yr.notna() & (yr != yr.round())).to_numpy()):
+            problems.append(Problem(f, _line(links, i), "opening_year", f"{yr.iat[i]:g} is not a year"))
+        planned = (links["status"] == "planned") & yr.isna()
+        for i in np.flatnonzero(planned.to_numpy()):
+            problems.append(Problem(f, _line(links, i), "opening_year",
+                                    "a planned link needs the year it is due to open"))
         if "directed" in links_txt.columns:
-            d = links_txt["directed"].str.strip().str.lower()
-            bad = ~d.isin(_TRUE | _FALSE)
-            for i in np.flatnonzero(bad.to_numpy()):
-                problems.append(Problem(f, _line(i), "directed", f"'{d.iat[i]}' is not true/false"))
+            d = links_txt["directed"].str.lower()
+            for i in np.flatnonzero((~d.isin(_TRUE | _FALSE)).to_numpy()):
+                problems.append(Problem(f, _line(links, i), "directed",
+                                        f"'{_short(d.iat[i])}' is not true/false"))
             links["directed"] = d.isin(_TRUE)
         else:
             links["directed"] = False
@@ -287,56 +378,80 @@ def read_network_tables(
             for col in ("from_node_id", "to_node_id"):
                 unknown = ~links[col].isin(ids) & (links[col] != "")
                 for i in np.flatnonzero(unknown.to_numpy()):
-                    problems.append(
-                        Problem(f, _line(i), col, f"unknown node '{links[col].iat[i]}'")
-                    )
+                    problems.append(Problem(f, _line(links, i), col,
+                                            f"unknown node '{_short(links[col].iat[i])}'"))
             loop = (links["from_node_id"] == links["to_node_id"]) & (links["from_node_id"] != "")
             for i in np.flatnonzero(loop.to_numpy()):
-                problems.append(Problem(f, _line(i), "to_node_id", "link starts and ends at the same node"))
+                problems.append(Problem(f, _line(links, i), "to_node_id",
+                                        "link starts and ends at the same node"))
         # a value the library must fill needs a rate class that provides it
         need_rate = links["speed_kmh"].isna() | links["usd_per_teu"].isna()
+        if "co2_kg_per_teu" in links.columns:
+            need_rate |= links["co2_kg_per_teu"].isna()
         rc = links["rate_class"] if "rate_class" in links.columns else pd.Series("", index=links.index)
         known_rates = set(rates["rate_class"]) if rates is not None else set()
         for i in np.flatnonzero(need_rate.to_numpy()):
             if rc.iat[i] not in known_rates:
-                why = (
-                    f"rate class '{rc.iat[i]}' is not in rates.csv"
-                    if rc.iat[i]
-                    else "no speed/tariff given and no rate_class to take them from"
-                )
-                problems.append(Problem(f, _line(i), "rate_class", why))
+                why = (f"rate class '{_short(rc.iat[i])}' is not in rates.csv" if rc.iat[i]
+                       else "speed, tariff or CO2 missing and no rate_class to take them from")
+                problems.append(Problem(f, _line(links, i), "rate_class", why))
         _check_sources(links, LINK_SOURCED, f, known, problems)
+
+    geometry = None
+    geo = folder / "link_geometry.geojson"
+    if geo.exists():
+        geometry = read_link_geometry(geo, problems)
 
     if problems:
         raise ValidationError(problems, what=str(folder))
-    assert nodes is not None and links is not None
-    out = {"nodes": nodes, "links": links}
-    if sources is not None:
-        out["sources"] = sources
+    assert nodes is not None and links is not None and sources is not None
+    out = {"nodes": nodes, "links": links, "sources": sources}
     if rates is not None:
         out["rates"] = rates
-    commodities_f = optional("commodities.csv")
-    if commodities_f is not None:
-        out["commodities"] = pd.read_csv(commodities_f, encoding="utf-8-sig")
-    geo = folder / "link_geometry.geojson"
-    if geo.exists():
-        out["geometry"] = read_link_geometry(geo)
+    if commodities is not None:
+        out["commodities"] = commodities
+    for k in ("nodes", "links", "sources", "rates", "commodities"):
+        if k in out:
+            out[k] = out[k].drop(columns="__line__").reset_index(drop=True)
+    if geometry:
+        out["geometry"] = geometry
     return out
 
 
-def read_link_geometry(path: Path) -> dict[str, list[tuple[float, float]]]:
+def read_link_geometry(path: Path, problems: list[Problem]) -> dict[str, list[tuple[float, float]]]:
+    """LineStrings by link_id; malformed features are reported, not guessed at."""
+    f = str(path)
     try:
         fc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValidationError([Problem(str(path), None, None, f"not valid GeoJSON: {exc}")]) from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problems.append(Problem(f, None, None, f"not valid GeoJSON: {exc}"))
+        return {}
+    feats = fc.get("features") if isinstance(fc, dict) else None
+    if not isinstance(feats, list):
+        problems.append(Problem(f, None, None, "not a GeoJSON FeatureCollection"))
+        return {}
     out: dict[str, list[tuple[float, float]]] = {}
-    for feat in fc.get("features", []):
-        lid = str(feat.get("properties", {}).get("link_id", ""))
-        geom = feat.get("geometry") or {}
-        if lid and geom.get("type") == "LineString":
-            out[lid] = [tuple(c[:2]) for c in geom["coordinates"]]
-        elif lid and geom.get("type") == "MultiLineString":
-            out[lid] = [tuple(c[:2]) for part in geom["coordinates"] for c in part]
+    for n, feat in enumerate(feats):
+        where = f"features[{n}]"
+        props = feat.get("properties") if isinstance(feat, dict) else None
+        geom = feat.get("geometry") if isinstance(feat, dict) else None
+        lid = str(props.get("link_id", "")) if isinstance(props, dict) else ""
+        if not lid:
+            problems.append(Problem(f, None, where, "feature has no properties.link_id"))
+            continue
+        gtype = geom.get("type") if isinstance(geom, dict) else None
+        coords = geom.get("coordinates") if isinstance(geom, dict) else None
+        parts = [coords] if gtype == "LineString" else coords if gtype == "MultiLineString" else None
+        try:
+            pts = [(float(c[0]), float(c[1])) for part in parts for c in part]  # type: ignore[union-attr]
+        except (TypeError, ValueError, IndexError):
+            pts = []
+        if len(pts) < 2 or not all(abs(x) <= 180 and abs(y) <= 90 for x, y in pts):
+            problems.append(Problem(f, None, where,
+                                    f"link '{_short(lid)}': geometry must be a LineString of "
+                                    "at least two [lon, lat] points"))
+            continue
+        out[lid] = pts
     return out
 
 
@@ -404,8 +519,16 @@ def write_geojson(net, folder: str | Path, *, overwrite: bool = False) -> list[P
 
 
 def _refuse_overwrite(paths: list[Path], overwrite: bool) -> None:
+    """Check the target before writing anything: nothing the user has is lost."""
+    folder = paths[0].parent
+    if folder.exists() and not folder.is_dir():
+        raise CorridorError(f"{folder} exists and is not a folder")
     existing = [str(p) for p in paths if p.exists()]
     if existing and not overwrite:
         raise CorridorError(
             "refusing to overwrite existing files (pass overwrite/--force): " + ", ".join(existing)
         )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CorridorError(f"cannot create {folder}: {exc}") from exc

@@ -146,6 +146,10 @@ class Network:
         }
 
     @cached_property
+    def link_index(self) -> dict[str, int]:
+        return {lid: i for i, lid in enumerate(self.links["link_id"])}
+
+    @cached_property
     def countries(self) -> frozenset[str]:
         return frozenset(self.nodes["country"])
 
@@ -220,9 +224,12 @@ class Network:
             raise CorridorError("this network has no commodities table: generalized cost is undefined")
         hit = self.commodities[self.commodities["commodity"] == commodity]
         if hit.empty:
-            known = ", ".join(self.commodities["commodity"])
-            raise CorridorError(f"unknown commodity '{commodity}'; known: {known}")
-        return float(hit["value_of_time_usd_per_teu_hour"].iloc[0])
+            known = ", ".join(map(str, self.commodities["commodity"]))
+            raise CorridorError(f"unknown commodity '{commodity[:60]}'; known: {known}")
+        vot = float(hit["value_of_time_usd_per_teu_hour"].iloc[0])
+        if not np.isfinite(vot) or vot < 0:
+            raise CorridorError(f"value of time for '{commodity}' must be a number >= 0, got {vot}")
+        return vot
 
     # -------------------------------------------------------------- compile
     @cached_property
@@ -395,7 +402,16 @@ def compile_graph(net: Network) -> CompiledGraph:
 
 # ------------------------------------------------------------------ loading
 
-_CACHE: dict[Path, Network] = {}
+_CACHE: dict[tuple, Network] = {}
+
+
+def _folder_stamp(folder: Path) -> tuple:
+    """What a cached load depends on: each file's name, size and modification time."""
+    try:
+        return tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns)
+                            for p in folder.iterdir() if p.is_file()))
+    except OSError:
+        return ()
 
 
 def read_network(folder: str | Path, *, name: str | None = None) -> Network:
@@ -412,7 +428,7 @@ def read_network(folder: str | Path, *, name: str | None = None) -> Network:
 def load_network(path: str | Path | None = None) -> Network:
     """The bundled Eurasia network (cached), or the network folder at `path`."""
     folder = Path(path) if path is not None else bundled_data_dir()
-    key = folder.resolve()
+    key = (folder.resolve(), _folder_stamp(folder) if folder.is_dir() else ())
     if key not in _CACHE:
         _CACHE[key] = read_network(folder, name="eurasia" if path is None else None)
     return _CACHE[key]

@@ -208,23 +208,27 @@ def build_search_graph(
     ends: np.ndarray | None = None,
     first_limit: float = np.inf,
 ) -> SearchGraph:
-    """CSR of the masked graph, layered once per subset of `groups` that a path has used.
+    """CSR of the masked graph, with one layer more than there are `groups`.
 
+    A path in layer i moves to layer i+1 only over an edge of groups[i], so a path
+    from the first layer to the last uses the groups in order (via A, then via B).
     `src` must be sorted (the compiled graph is), so no sort is needed here: each
     layer's block stays sorted. The super-source (last node) leads to `starts` in
     the first layer; the targets are `ends` in the last layer.
     """
     keep = np.flatnonzero(mask & np.isfinite(weight))
     m = len(groups)
-    n_layers = 1 << m
-    bits = np.zeros(len(keep), dtype=np.int64)
-    for g, grp in enumerate(groups):
-        bits |= grp[keep].astype(np.int64) << g
-    layers = np.arange(n_layers, dtype=np.int64)[:, None]
-    s = (src[keep][None, :] + layers * n).ravel()
-    d = (dst[keep][None, :] + (layers | bits[None, :]) * n).ravel()
-    w = np.broadcast_to(weight[keep], (n_layers, len(keep))).ravel()
-    e = np.broadcast_to(keep, (n_layers, len(keep))).ravel()
+    n_layers = m + 1
+    src_k, dst_k = src[keep], dst[keep]
+    s_parts, d_parts = [], []
+    for layer in range(n_layers):
+        step = groups[layer][keep].astype(np.int64) if layer < m else 0
+        s_parts.append(src_k + layer * n)
+        d_parts.append(dst_k + (layer + step) * n)
+    s = np.concatenate(s_parts)
+    d = np.concatenate(d_parts)
+    w = np.tile(weight[keep], n_layers)
+    e = np.tile(keep, n_layers)
     total = n * n_layers + 1
     starts = np.asarray(starts if starts is not None else [], dtype=np.int64)
     ends = np.asarray(ends if ends is not None else [], dtype=np.int64)
@@ -435,6 +439,8 @@ def _route_sources(net: Network, links: list[int], nodes: list[int]) -> tuple[st
 
 # ------------------------------------------------------------------ public API
 
+MAX_VIA = 8  # each via adds a copy of the graph to the search
+
 
 @dataclass(frozen=True)
 class Query:
@@ -504,6 +510,7 @@ def route(
     *,
     avoid: Iterable[str] | str | None = None,
     avoid_modes: Iterable[str] | str | None = None,
+    avoid_passages: Iterable[str] | str | None = None,
     via: Sequence[str] | str | None = None,
     k: int = 1,
     objective: str = "generalized",
@@ -525,13 +532,16 @@ def route(
     if not 0.0 <= max_overlap <= 1.0:
         raise CorridorError(f"max_overlap must be between 0 and 1, got {max_overlap}")
     if distinct not in ("gateways", "paths"):
-        raise CorridorError(f"distinct must be 'gateways' or 'paths', got '{distinct}'")
+        raise CorridorError(f"distinct must be 'gateways' or 'paths', got '{distinct[:60]}'")
     via_list = [via] if isinstance(via, str) else list(via or [])
-    policy = policy or Policy.make(avoid, avoid_modes, year)
+    if len(via_list) > MAX_VIA:
+        raise CorridorError(f"at most {MAX_VIA} via places, got {len(via_list)}")
+    policy = policy or Policy.make(avoid, avoid_modes, year, avoid_passages)
     q, _ = prepare(net, origin, destination, policy=policy, objective=objective,
                    commodity=commodity, via=via_list)
     if distinct == "gateways":
-        routes = find_itineraries(net, q, k=k, objective=objective, allow_revisit=bool(via_list))
+        routes = find_itineraries(net, q, k=k, objective=objective, allow_revisit=bool(via_list),
+                                  max_overlap=max_overlap)
     else:
         routes = find_routes(net, q, k=k, objective=objective, max_overlap=max_overlap,
                              allow_revisit=bool(via_list))
@@ -551,6 +561,8 @@ def _describe(policy: Policy, via: list[str]) -> str:
         parts.append("avoiding " + ", ".join(sorted(policy.avoid_countries)))
     if policy.avoid_modes:
         parts.append("no " + ", ".join(sorted(policy.avoid_modes)))
+    if policy.avoid_passages:
+        parts.append("not through " + ", ".join(sorted(policy.avoid_passages)))
     if via:
         parts.append("via " + ", ".join(via))
     if policy.year is not None:
@@ -584,13 +596,30 @@ def itinerary(net: Network, r: Route) -> tuple:
 
 
 def find_itineraries(net: Network, q: Query, *, k: int, objective: str,
-                     allow_revisit: bool = False, max_pops: int | None = None) -> list[Route]:
+                     allow_revisit: bool = False, max_pops: int | None = None,
+                     max_overlap: float = 1.0, fill_with_paths: bool = True) -> list[Route]:
     """Best-first search over sets of forbidden gateways (a Lawler-style partition).
 
-    Each candidate is the best route that avoids one more gateway of its parent, so
-    costs never decrease along the heap and results come out sorted; a candidate whose
-    itinerary was already returned is skipped but still branched from.
+    Each candidate is the best route that avoids one more gateway (or a place it
+    passed twice) of its parent, so costs never decrease along the heap; a candidate
+    whose itinerary was already returned is skipped but still branched from. If that
+    leaves fewer than k, Yen's paths fill in itineraries that differ only in mode
+    (rail or road between the same places); the result is sorted by the objective.
     """
+    link_km = net.arrays["link_km"]
+    accepted: list[tuple[Route, set[int]]] = []
+    seen: set[tuple] = set()
+
+    def offer(r: Route) -> None:
+        sig = itinerary(net, r)
+        if sig in seen or (not allow_revisit and len(set(r.nodes)) < len(r.nodes)):
+            return
+        links = {net.link_index[x] for x in r.link_ids}
+        km = sum(link_km[i] for i in links) or 1.0
+        if any(sum(link_km[i] for i in links & other) / km > max_overlap for _, other in accepted):
+            return
+        seen.add(sig)
+        accepted.append((r, links))
     g = net.graph
     node_edge = (g.kind == TRANSIT) | (g.kind == TRANSSHIP)
 
@@ -614,18 +643,17 @@ def find_itineraries(net: Network, q: Query, *, k: int, objective: str,
     heap: list[tuple[float, int, frozenset[int], Route]] = [
         (first.objective_value, 0, frozenset(), first)]
     tried = {frozenset()}
-    accepted: list[Route] = []
-    seen: set[tuple] = set()
     pops = 0
     limit = max_pops or (k * 10 + 10)
     while heap and len(accepted) < k and pops < limit:
         _, _, forbidden, r = heapq.heappop(heap)
         pops += 1
-        sig = itinerary(net, r)
-        if sig not in seen and (allow_revisit or len(set(r.nodes)) == len(r.nodes)):
-            seen.add(sig)
-            accepted.append(r)
-        for v in gateways(net, r):
+        offer(r)
+        if len(accepted) >= k:
+            break
+        idx = [net.node_index[x] for x in r.nodes]
+        twice = [v for v in dict.fromkeys(idx) if idx.count(v) > 1]
+        for v in dict.fromkeys(gateways(net, r) + twice):
             child = forbidden | {v}
             if child in tried:
                 continue
@@ -634,7 +662,14 @@ def find_itineraries(net: Network, q: Query, *, k: int, objective: str,
             if alt is not None:
                 counter += 1
                 heapq.heappush(heap, (alt.objective_value, counter, child, alt))
-    return accepted
+    if len(accepted) < k and fill_with_paths:
+        sg = q.search_graph(g)
+        for cost, pos in k_shortest_paths(sg, max_paths=k * 10 + 10):
+            offer(build_route(net, sg.eid[pos], objective=objective, value=cost,
+                              origin=q.origin, destination=q.destination))
+            if len(accepted) >= k:
+                break
+    return sorted((r for r, _ in accepted), key=lambda r: r.objective_value)[:k]
 
 
 def find_routes(net: Network, q: Query, *, k: int, objective: str, max_overlap: float = 1.0,
