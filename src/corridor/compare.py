@@ -112,7 +112,7 @@ def compare(
                   base.mask & ~(is_link & forbidden[li]),
                   ((g.kind == LINK) & required[li],), base.first_limit)
         found = find_itineraries(net, q, k=1, objective=objective, allow_revisit=False,
-                                 max_pops=12, fill_with_paths=False)
+                                 max_pops=12, fill_with_paths=False, branch_on_gateways=False)
         if found:
             results.append(CorridorResult(fam, found[0]))
         else:

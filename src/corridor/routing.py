@@ -597,12 +597,15 @@ def itinerary(net: Network, r: Route) -> tuple:
 
 def find_itineraries(net: Network, q: Query, *, k: int, objective: str,
                      allow_revisit: bool = False, max_pops: int | None = None,
-                     max_overlap: float = 1.0, fill_with_paths: bool = True) -> list[Route]:
+                     max_overlap: float = 1.0, fill_with_paths: bool = True,
+                     branch_on_gateways: bool = True) -> list[Route]:
     """Best-first search over sets of forbidden gateways (a Lawler-style partition).
 
     Each candidate is the best route that avoids one more gateway (or a place it
     passed twice) of its parent, so costs never decrease along the heap; a candidate
-    whose itinerary was already returned is skipped but still branched from. If that
+    whose itinerary was already returned is skipped but still branched from. With
+    `branch_on_gateways=False` only places passed twice are forbidden, which is the
+    cheap way to turn a best route with an out-and-back loop into a simple one. If that
     leaves fewer than k, Yen's paths fill in itineraries that differ only in mode
     (rail or road between the same places); the result is sorted by the objective.
     """
@@ -653,7 +656,8 @@ def find_itineraries(net: Network, q: Query, *, k: int, objective: str,
             break
         idx = [net.node_index[x] for x in r.nodes]
         twice = [v for v in dict.fromkeys(idx) if idx.count(v) > 1]
-        for v in dict.fromkeys(gateways(net, r) + twice):
+        branch = gateways(net, r) + twice if branch_on_gateways else twice
+        for v in dict.fromkeys(branch):
             child = forbidden | {v}
             if child in tried:
                 continue
