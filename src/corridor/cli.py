@@ -210,8 +210,8 @@ def route(
         "--distinct", help="gateways: routes differ in border crossings, ports, transshipments or "
         "modes; paths: Yen's k shortest paths.")] = Distinct.gateways,
     max_overlap: Annotated[float, typer.Option(
-        "--max-overlap", help="With --distinct paths: skip routes sharing more than this share "
-        "of length with a better one.")] = 1.0,
+        "--max-overlap", help="Skip routes sharing more than this share of their length "
+        "with a better one (0-1).")] = 1.0,
     legs: Annotated[bool, typer.Option("--legs/--no-legs", help="Print every leg.")] = True,
     map_path: MapOpt = None,
     force: ForceOpt = False,
