@@ -36,7 +36,7 @@ class TntpNetwork:
     n_nodes: int
     first_thru_node: int  # nodes below it are zones that must not carry through traffic
     metadata: dict[str, str]
-    flow: pd.DataFrame | None = None  # best-known flows aligned to `links`: init_node, term_node, volume, cost
+    flow: pd.DataFrame | None = None  # best-known flows in link order: init_node, term_node, volume, cost
     nodes: pd.DataFrame | None = None  # node, x, y
 
 
@@ -120,9 +120,10 @@ def _read_net(path: Path, problems: list[Problem]) -> tuple[pd.DataFrame, dict[s
     values: list[list[float]] = []
     for lineno, toks in _body_rows(lines, start):
         if len(toks) < _REQUIRED_LINK_COLUMNS:
+            need = ", ".join(LINK_COLUMNS[:_REQUIRED_LINK_COLUMNS])
             problems.append(Problem(path.name, lineno, LINK_COLUMNS[len(toks)] if toks else None,
-                                    f"link row has {len(toks)} values, needs at least {_REQUIRED_LINK_COLUMNS} "
-                                    f"({', '.join(LINK_COLUMNS[:_REQUIRED_LINK_COLUMNS])})"))
+                                    f"link row has {len(toks)} values, needs at least "
+                                    f"{_REQUIRED_LINK_COLUMNS} ({need})"))
             continue
         row: list[float] = []
         ok = True
@@ -152,7 +153,8 @@ def _read_net(path: Path, problems: list[Problem]) -> tuple[pd.DataFrame, dict[s
             continue
         values.append(row[: len(LINK_COLUMNS)])
     if n_links is not None and not problems and len(values) != n_links:
-        problems.append(Problem(path.name, None, None, f"metadata says {n_links} links, file has {len(values)}"))
+        problems.append(Problem(path.name, None, None,
+                                f"metadata says {n_links} links, file has {len(values)}"))
     if ftn is not None and n_nodes is not None and not 1 <= ftn <= n_nodes + 1:
         problems.append(Problem(path.name, None, None, f"<FIRST THRU NODE> {ftn} is outside 1..{n_nodes}"))
     links = pd.DataFrame(values, columns=list(LINK_COLUMNS), dtype="float64")
@@ -185,7 +187,8 @@ def _read_trips(path: Path, n_zones: int, problems: list[Problem]) -> np.ndarray
             except ValueError:
                 o = math.nan
             if not (math.isfinite(o) and o == int(o) and 1 <= o <= z):
-                problems.append(Problem(path.name, i + 1, "origin", f"origin {m.group(1)!r} is not a zone in 1..{z}"))
+                problems.append(Problem(path.name, i + 1, "origin",
+                                        f"origin {m.group(1)!r} is not a zone in 1..{z}"))
                 origin = None
             else:
                 origin = int(o)
@@ -196,7 +199,8 @@ def _read_trips(path: Path, n_zones: int, problems: list[Problem]) -> np.ndarray
                 continue
             pm = _PAIR.match(part)
             if pm is None:
-                problems.append(Problem(path.name, i + 1, None, f"expected 'destination : flow', got {part!r}"))
+                problems.append(Problem(path.name, i + 1, None,
+                                        f"expected 'destination : flow', got {part!r}"))
                 continue
             try:
                 d, q = _number(pm.group(1)), _number(pm.group(2))
@@ -204,12 +208,13 @@ def _read_trips(path: Path, n_zones: int, problems: list[Problem]) -> np.ndarray
                 problems.append(Problem(path.name, i + 1, None, f"not numbers: {part!r}"))
                 continue
             if origin is None:
-                if not any(p.row is not None and p.file == path.name and p.column == "origin" for p in problems):
-                    problems.append(Problem(path.name, i + 1, "origin", "flow before any valid 'Origin N' line"))
+                if not any(p.file == path.name and p.column == "origin" for p in problems):
+                    problems.append(Problem(path.name, i + 1, "origin",
+                                            "flow before any valid 'Origin N' line"))
                 continue
             if not (d == int(d) and 1 <= d <= z):
-                problems.append(Problem(path.name, i + 1, "destination", f"destination {pm.group(1)!r} is not a "
-                                        f"zone in 1..{z}"))
+                problems.append(Problem(path.name, i + 1, "destination",
+                                        f"destination {pm.group(1)!r} is not a zone in 1..{z}"))
             elif q < 0:
                 problems.append(Problem(path.name, i + 1, "flow", f"negative flow {pm.group(2)!r}"))
             else:
@@ -227,7 +232,8 @@ def _read_trips(path: Path, n_zones: int, problems: list[Problem]) -> np.ndarray
     return demand
 
 
-def _read_table(path: Path, names: tuple[str, ...], problems: list[Problem]) -> tuple[pd.DataFrame, list[int]]:
+def _read_table(path: Path, names: tuple[str, ...],
+                problems: list[Problem]) -> tuple[pd.DataFrame, list[int]]:
     """A whitespace table with a text header line (flow and node files)."""
     lines = _read_lines(path, problems)
     rows, linenos = [], []
@@ -264,8 +270,8 @@ def _align_flow(path: Path, flow: pd.DataFrame, linenos: list[int], links: pd.Da
         return flow.reset_index(drop=True)
     dup = flow.duplicated(pairs, keep=False)
     for i in np.flatnonzero(dup.to_numpy()):
-        problems.append(Problem(path.name, linenos[i], None, "repeated link; rows are not in link order, so it "
-                                "cannot be matched"))
+        problems.append(Problem(path.name, linenos[i], None,
+                                "repeated link; rows are not in link order, so it cannot be matched"))
     out = links[pairs].merge(flow.drop_duplicates(pairs), on=pairs, how="left")
     missing = out["volume"].isna().to_numpy()
     if missing.any():

@@ -1,0 +1,292 @@
+"""Static user-equilibrium assignment: bi-conjugate Frank-Wolfe on CSR arrays.
+
+Links carry BPR delays t = t0 (1 + b (v/c)^p). The solver minimises Beckmann's
+objective with the bi-conjugate Frank-Wolfe method of Mitradjieva & Lindberg
+(2013, Transportation Science 47(2)): each search direction is made conjugate to
+the two before it under the Hessian diag(t'(v)), which removes the zig-zag that
+stalls plain Frank-Wolfe near equilibrium. The step is an exact line search on the
+objective's derivative.
+
+All-or-nothing loading is one scipy Dijkstra call over all origins, then every OD
+pair walks back up its shortest-path tree in lockstep (one NumPy step per link of
+the longest path), so no Python loop runs per link or per OD pair.
+
+Nodes listed in `no_through` (TNTP zones below the first through node) may start
+or end a path but never be passed through: each such node is split into a source
+copy that owns its outgoing links and the original node that keeps only its
+incoming ones, so a path that enters it cannot leave.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import brentq
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from .errors import CorridorError
+
+_MAX_CONJUGATE = 0.99999  # AequilibraE's cap: a conjugate weight of 1 would freeze the direction
+
+
+@dataclass(frozen=True)
+class AssignmentResult:
+    """Equilibrium link flows and how well converged they are; arrays follow the input link order."""
+
+    flow: np.ndarray
+    cost: np.ndarray  # BPR time at `flow`
+    rgap: float  # (TSTT - SPTT) / TSTT at `flow`
+    iterations: int  # all-or-nothing loads, the first included
+    converged: bool
+    objective: float  # Beckmann objective at `flow`
+    tstt: float
+    sptt: float
+    history: list[tuple[int, float, float]] = field(default_factory=list)  # (iteration, rgap, objective)
+
+
+# ------------------------------------------------------------------ BPR
+
+
+def bpr_cost(v: np.ndarray, t0: np.ndarray, cap: np.ndarray, b: np.ndarray,
+             p: np.ndarray) -> np.ndarray:
+    """BPR link time t0 (1 + b (v/c)^p)."""
+    return t0 * (1.0 + b * _ratio_pow(v, cap, p))
+
+
+def bpr_derivative(v: np.ndarray, t0: np.ndarray, cap: np.ndarray, b: np.ndarray,
+                   p: np.ndarray) -> np.ndarray:
+    """dt/dv: the Hessian diagonal of Beckmann's objective, used to make directions conjugate."""
+    safe = np.where(cap > 0, cap, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.maximum(v, 0.0) / safe
+        d = t0 * b * p * np.where(p > 1, np.power(r, np.maximum(p - 1.0, 0.0)), 1.0) / safe
+    return np.where((b > 0) & (p > 0), d, 0.0)
+
+
+def bpr_integral(v: np.ndarray, t0: np.ndarray, cap: np.ndarray, b: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Integral of the BPR cost from 0 to v: the link's term in Beckmann's objective."""
+    safe = np.where(cap > 0, cap, 1.0)
+    return t0 * (v + b * safe / (p + 1.0) * _ratio_pow(v, cap, p + 1.0))
+
+
+def _ratio_pow(v: np.ndarray, cap: np.ndarray, p: np.ndarray) -> np.ndarray:
+    safe = np.where(cap > 0, cap, 1.0)
+    return np.where(cap > 0, np.power(np.maximum(v, 0.0) / safe, p), 0.0)
+
+
+# ------------------------------------------------------------------ all-or-nothing
+
+
+@dataclass(frozen=True)
+class _Graph:
+    """The split graph as CSR arrays; `edge_links` lists the input links of each CSR edge."""
+
+    matrix: csr_matrix
+    keys: np.ndarray  # tail * n + head of each CSR edge, sorted
+    link_edge: np.ndarray  # CSR edge of each input link
+    group_start: np.ndarray  # CSR edges whose links are parallel: sorted link positions per edge
+    order: np.ndarray  # input links sorted by CSR edge
+    parallel: bool
+    origins: np.ndarray  # graph node each zone departs from (its source copy when split)
+    sinks: np.ndarray  # graph node each zone arrives at
+    n: int
+
+
+def _build_graph(init: np.ndarray, term: np.ndarray, n_nodes: int, zone_nodes: np.ndarray,
+                 no_through: np.ndarray) -> _Graph:
+    blocked = np.zeros(n_nodes, dtype=bool)
+    blocked[no_through] = True
+    copy_of = np.full(n_nodes, -1, dtype=np.int64)
+    copy_of[blocked] = n_nodes + np.arange(blocked.sum())
+    n = n_nodes + int(blocked.sum())
+    tail = np.where(blocked[init], copy_of[init], init)  # links leave a blocked node from its source copy
+    key = tail * n + term
+    order = np.argsort(key, kind="stable")
+    ukey, first, edge_of_sorted = np.unique(key[order], return_index=True, return_inverse=True)
+    link_edge = np.empty(len(init), dtype=np.int64)
+    link_edge[order] = edge_of_sorted
+    rows = ukey // n
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    m = csr_matrix((np.ones(len(ukey)), (ukey % n).astype(np.int32), indptr.astype(np.int32)), shape=(n, n))
+    origins = np.where(blocked[zone_nodes], copy_of[zone_nodes], zone_nodes)
+    return _Graph(m, ukey, link_edge, first, order, len(ukey) < len(init), origins, zone_nodes.copy(), n)
+
+
+def _edge_costs(g: _Graph, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cost of each CSR edge and the input link it stands for (the cheapest of parallel links)."""
+    if not g.parallel:
+        edge_cost = np.empty_like(cost)
+        edge_cost[g.link_edge] = cost
+        edge_link = np.empty(len(cost), dtype=np.int64)
+        edge_link[g.link_edge] = np.arange(len(cost))
+        return edge_cost, edge_link
+    c = cost[g.order]
+    edge_cost = np.minimum.reduceat(c, g.group_start)
+    edge = g.link_edge[g.order]
+    is_min = c == edge_cost[edge]
+    edge_link = np.empty(len(edge_cost), dtype=np.int64)
+    edge_link[edge[is_min][::-1]] = g.order[is_min][::-1]  # first cheapest link wins
+    return edge_cost, edge_link
+
+
+def all_or_nothing(g: _Graph, cost: np.ndarray, demand: np.ndarray,
+                   active: np.ndarray) -> tuple[np.ndarray, float]:
+    """Link flows when every OD pair takes its shortest path at `cost`, and the total shortest-path time.
+
+    `active` are the zone indices with outgoing demand (the Dijkstra sources).
+    """
+    edge_cost, edge_link = _edge_costs(g, cost)
+    g.matrix.data = edge_cost
+    dist, pred = dijkstra(g.matrix, directed=True, indices=g.origins[active], return_predecessors=True)
+    sub = demand[active]  # (origins, zones)
+    o_idx, d_idx = np.nonzero(sub)
+    q = sub[o_idx, d_idx]
+    cur = g.sinks[d_idx]
+    sp = dist[o_idx, cur]
+    if not np.all(np.isfinite(sp)):
+        bad = np.flatnonzero(~np.isfinite(sp))[:5]
+        pairs = ", ".join(f"{active[o_idx[i]]}->{d_idx[i]}" for i in bad)
+        raise CorridorError(f"no path for {int((~np.isfinite(sp)).sum())} OD pair(s) with demand "
+                            f"(zone indices {pairs})")
+    sptt = float(q @ sp)
+    # Edge of each (origin, node) tree arc: search the sorted CSR keys once for all origins.
+    parent = pred.astype(np.int64)
+    has = parent >= 0
+    node = np.broadcast_to(np.arange(g.n), pred.shape)
+    tree_edge = np.full(pred.shape, -1, dtype=np.int64)
+    tree_edge[has] = np.searchsorted(g.keys, parent[has] * g.n + node[has])
+    # Walk every OD pair up its tree in lockstep, collecting (edge, demand).
+    flat_pred, flat_edge = parent.ravel(), tree_edge.ravel()
+    pos = o_idx * g.n + cur
+    edges, loads = [np.empty(0, dtype=np.int64)], [np.empty(0)]
+    while pos.size:
+        e = flat_edge[pos]
+        go = e >= 0
+        pos, e, q = pos[go], e[go], q[go]
+        edges.append(e)
+        loads.append(q)
+        pos = (pos // g.n) * g.n + flat_pred[pos]
+    edge_flow = np.bincount(np.concatenate(edges), weights=np.concatenate(loads), minlength=len(edge_cost))
+    flow = np.zeros(len(cost))
+    flow[edge_link] = edge_flow
+    return flow, sptt
+
+
+# ------------------------------------------------------------------ solver
+
+
+def _line_search(x: np.ndarray, d: np.ndarray, t0, cap, b, p) -> float:
+    """Step in [0, 1] minimising Beckmann's objective along x + s d (its derivative is monotone)."""
+
+    def slope(s: float) -> float:
+        return float(bpr_cost(x + s * d, t0, cap, b, p) @ d)
+
+    if slope(1.0) <= 0.0:
+        return 1.0
+    if slope(0.0) >= 0.0:
+        return 0.0
+    return brentq(slope, 0.0, 1.0, xtol=1e-15, rtol=1e-15, maxiter=200)
+
+
+def assign(init_node: np.ndarray, term_node: np.ndarray, free_flow_time: np.ndarray, capacity: np.ndarray,
+           b: np.ndarray, power: np.ndarray, demand: np.ndarray, *, n_nodes: int | None = None,
+           zone_nodes: np.ndarray | None = None, no_through: np.ndarray | None = None, rgap: float = 1e-4,
+           max_iter: int = 1000, algorithm: str = "bfw") -> AssignmentResult:
+    """User equilibrium by (bi-)conjugate Frank-Wolfe; nodes are 0-based integers.
+
+    `demand[i, j]` is the flow from zone i to zone j, zone i being node `zone_nodes[i]`
+    (default: node i). Intrazonal demand (the diagonal) loads no link. Nodes in
+    `no_through` may only start or end paths. `algorithm` is "bfw", "cfw" or "fw".
+    """
+    if algorithm not in ("bfw", "cfw", "fw"):
+        raise ValueError(f"unknown algorithm {algorithm!r}; use 'bfw', 'cfw' or 'fw'")
+    init = np.asarray(init_node, dtype=np.int64)
+    term = np.asarray(term_node, dtype=np.int64)
+    t0, cap, bb, pp = (np.asarray(a, dtype=np.float64) for a in (free_flow_time, capacity, b, power))
+    demand = np.array(demand, dtype=np.float64)
+    zones = np.arange(len(demand)) if zone_nodes is None else np.asarray(zone_nodes, dtype=np.int64)
+    if n_nodes is None:
+        n_nodes = int(max(init.max(initial=-1), term.max(initial=-1), zones.max(initial=-1)) + 1)
+    n = int(n_nodes)
+    if len({len(init), len(term), len(t0), len(cap), len(bb), len(pp)}) != 1:
+        raise ValueError("link arrays must all have one entry per link")
+    for name, a in (("init_node", init), ("term_node", term), ("zone_nodes", zones)):
+        if a.size and (a.min() < 0 or a.max() >= n):
+            raise ValueError(f"{name} must hold node indices in 0..{n - 1}")
+    if np.any(t0 < 0) or np.any(bb < 0) or np.any(pp < 0) or np.any((cap <= 0) & (bb > 0)):
+        raise ValueError("BPR needs free_flow_time, b, power >= 0 and capacity > 0 where b > 0")
+    if demand.ndim != 2 or demand.shape[0] != demand.shape[1] or demand.shape[0] != len(zones):
+        raise ValueError("demand must be a square (zones x zones) matrix matching zone_nodes")
+    if np.any(demand < 0) or not np.all(np.isfinite(demand)):
+        raise ValueError("demand must be finite and non-negative")
+    np.fill_diagonal(demand, 0.0)
+    blocked = np.array([], dtype=np.int64) if no_through is None else np.asarray(no_through)
+    if blocked.dtype == bool:
+        blocked = np.flatnonzero(blocked)
+    g = _build_graph(init, term, n, zones, blocked.astype(np.int64))
+    active = np.flatnonzero(demand.sum(axis=1) > 0)
+
+    def aon(x_cost: np.ndarray) -> tuple[np.ndarray, float]:
+        return all_or_nothing(g, x_cost, demand, active)
+
+    x, _ = aon(t0)
+    history: list[tuple[int, float, float]] = []
+    s_prev = s_prev2 = None  # the last two search directions' targets
+    tau_prev = 1.0
+    gap = np.inf
+    it = 1
+    while True:
+        cost = bpr_cost(x, t0, cap, bb, pp)
+        y, sptt = aon(cost)
+        tstt = float(cost @ x)
+        gap = (tstt - sptt) / tstt if tstt > 0 else 0.0
+        history.append((it, gap, float(bpr_integral(x, t0, cap, bb, pp).sum())))
+        if gap <= rgap or it >= max_iter:
+            break
+        it += 1
+        s = _direction(algorithm, x, y, s_prev, s_prev2, tau_prev, bpr_derivative(x, t0, cap, bb, pp))
+        tau = _line_search(x, s - x, t0, cap, bb, pp)
+        if tau <= 0.0 and s is not y:  # conjugacy lost (not a descent direction): restart from Frank-Wolfe
+            s_prev = s_prev2 = None
+            s = y
+            tau = _line_search(x, s - x, t0, cap, bb, pp)
+        x = x + tau * (s - x)
+        np.maximum(x, 0.0, out=x)
+        if tau >= 1.0:  # the target replaced the solution: past directions mean nothing now
+            s_prev = s_prev2 = None
+        else:
+            s_prev2, s_prev = s_prev, s
+        tau_prev = tau
+    cost = bpr_cost(x, t0, cap, bb, pp)
+    return AssignmentResult(flow=x, cost=cost, rgap=float(gap), iterations=it, converged=bool(gap <= rgap),
+                            objective=history[-1][2], tstt=tstt, sptt=sptt, history=history)
+
+
+def _direction(algorithm: str, x: np.ndarray, y: np.ndarray, s1: np.ndarray | None, s2: np.ndarray | None,
+               tau: float, h: np.ndarray) -> np.ndarray:
+    """Target point of the next step (Mitradjieva & Lindberg 2013, the conventions of AequilibraE).
+
+    `y` is the all-or-nothing point, `s1`/`s2` the previous two targets, `tau` the last
+    step, `h` the Hessian diagonal t'(x).
+    """
+    if algorithm == "fw" or s1 is None:
+        return y
+    if algorithm == "cfw" or s2 is None:
+        d1 = s1 - x
+        num = float(d1 @ (h * (y - x)))
+        den = float(d1 @ (h * (y - s1)))
+        alpha = min(max(num / den, 0.0), _MAX_CONJUGATE) if den != 0.0 else 0.0
+        return alpha * s1 + (1.0 - alpha) * y
+    xb = tau * s1 + (1.0 - tau) * s2 - x
+    yx = y - x
+    z = s1 - x
+    w = s2 - s1
+    mu_den = float(xb @ (h * w))
+    mu = max(0.0, -float(xb @ (h * yx)) / mu_den) if mu_den != 0.0 else 0.0
+    nu_den = float(z @ (h * z))
+    nu = max(0.0, -float(z @ (h * yx)) / nu_den + mu * tau / (1.0 - tau)) if nu_den != 0.0 else 0.0
+    beta0 = 1.0 / (1.0 + mu + nu)
+    return beta0 * y + nu * beta0 * s1 + mu * beta0 * s2
