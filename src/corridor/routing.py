@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import breadth_first_order, dijkstra
 
 from .cost import OBJECTIVES, edge_weights
 from .errors import CorridorError, NoRouteError
@@ -259,6 +259,13 @@ def shortest_path(sg: SearchGraph, source: int | None = None, data: np.ndarray |
     source = sg.source if source is None else source
     mat = sg.matrix(data)
     tried = limit if np.isfinite(limit) else min(sg.first_limit, np.inf)
+    unbounded = np.inf
+    if np.isfinite(tried) and not np.isfinite(limit):
+        # a growing limit never ends well if no target is reachable: check that first
+        if data is None and not np.isin(sg.targets, breadth_first_order(
+                mat, source, directed=True, return_predecessors=False)).any():
+            return None
+        unbounded = _unbounded(sg)
     while True:
         dist, pred = dijkstra(mat, directed=True, indices=source, return_predecessors=True,
                               limit=tried)
@@ -268,7 +275,7 @@ def shortest_path(sg: SearchGraph, source: int | None = None, data: np.ndarray |
             break
         if tried >= limit or not np.isfinite(tried):
             return None
-        tried = tried * 4 if tried * 4 < _unbounded(sg) else np.inf
+        tried = tried * 4 if tried * 4 < unbounded else np.inf
     target = int(sg.targets[j])
     nodes = _path(pred, source, target)
     return float(dt[j]), sg.positions(nodes).tolist()
@@ -626,11 +633,13 @@ def find_itineraries(net: Network, q: Query, *, k: int, objective: str,
     g = net.graph
     node_edge = (g.kind == TRANSIT) | (g.kind == TRANSSHIP)
 
-    def solve(forbidden: frozenset[int]) -> Route | None:
+    def solve(forbidden: frozenset[int], floor: float = 0.0) -> Route | None:
+        """Best route avoiding `forbidden`; `floor` (the parent's cost) bounds it from below."""
         mask = q.mask
         if forbidden:
             mask = mask & ~(node_edge & np.isin(g.node, list(forbidden)))
-        sub = Query(q.origin, q.destination, q.weights, mask, q.groups, q.first_limit)
+        guess = max(q.first_limit, floor * 1.25) if np.isfinite(q.first_limit) else np.inf
+        sub = Query(q.origin, q.destination, q.weights, mask, q.groups, guess)
         sg = sub.search_graph(g)
         hit = shortest_path(sg)
         if hit is None:
@@ -662,7 +671,7 @@ def find_itineraries(net: Network, q: Query, *, k: int, objective: str,
             if child in tried:
                 continue
             tried.add(child)
-            alt = solve(child)
+            alt = solve(child, r.objective_value)
             if alt is not None:
                 counter += 1
                 heapq.heappush(heap, (alt.objective_value, counter, child, alt))
