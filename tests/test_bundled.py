@@ -136,3 +136,12 @@ def test_via_is_ordered_and_passage_avoidance(net):
         corridor.route(net, "Xian", "Duisburg", year=1900)
     with pytest.raises(corridor.CorridorError, match="unknown sea passage"):
         corridor.route(net, "Xian", "Duisburg", avoid_passages="suezz")
+
+
+def test_compare_reports_the_best_of_all_families(net):
+    c = corridor.compare(net, "Almaty", "Tashkent")
+    assert c.overall is not None and c.overall.corridor == "other"  # the direct line
+    feasible = [r.route.objective_value for r in c.results if r.route is not None]
+    assert all(c.overall.objective_value <= v + 1e-9 for v in feasible)
+    x = corridor.compare(net, "Xian", "Duisburg")
+    assert x.overall.objective_value == pytest.approx(x.best().route.objective_value)

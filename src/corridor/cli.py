@@ -184,6 +184,11 @@ def compare(
         return
     out.print(_summary_table(f"{res.origin} → {res.destination}, best per corridor "
                              f"(objective: {res.objective})", d["corridors"]))
+    if res.overall is not None:
+        o = res.overall
+        out.print(f"best of all: [bold]{o.corridor}[/], {o.days:.1f} days, "
+                  f"${o.usd_per_teu:,.0f}/TEU, via {' › '.join(o.gateway_names) or 'no border or port'}",
+                  highlight=False)
     if legs:
         for r in d["corridors"]:
             if r["feasible"]:

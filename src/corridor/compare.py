@@ -41,6 +41,7 @@ class Comparison:
     objective: str
     policy: Policy
     results: tuple[CorridorResult, ...]
+    overall: Route | None = None  # the best route under the policy, whatever its family
 
     def __getitem__(self, corridor: str) -> CorridorResult:
         for r in self.results:
@@ -59,6 +60,7 @@ class Comparison:
             "objective": self.objective,
             "policy": self.policy.to_dict(),
             "corridors": [r.to_dict() for r in self.results],
+            "overall": None if self.overall is None else self.overall.summary(),
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -93,6 +95,8 @@ def compare(
 
     A family's route may not pass a place twice: an out-and-back detour to pick up
     a family's signature (a ferry to Turkmenbashi and back) is no real option.
+    `overall` is the best route of any family (or none, e.g. Almaty–Tashkent direct),
+    the yardstick for how far each family's best is from the best there is.
     """
     policy = policy or Policy.make(avoid, avoid_modes, year, avoid_passages)
     base, _ = prepare(net, origin, destination, policy=policy, objective=objective,
@@ -119,7 +123,10 @@ def compare(
             results.append(CorridorResult(
                 fam, None, f"no {fam} route found from {o_name} to {d_name} under this policy "
                 "that does not pass a place twice"))
-    return Comparison(o_name, d_name, objective, policy, tuple(results))
+    overall = find_itineraries(net, base, k=1, objective=objective, max_pops=12,
+                               fill_with_paths=False, branch_on_gateways=False)
+    return Comparison(o_name, d_name, objective, policy, tuple(results),
+                      overall[0] if overall else None)
 
 
 def _why_excluded(net: Network, policy: Policy, fam: str, required: np.ndarray) -> str:
