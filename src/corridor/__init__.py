@@ -6,6 +6,7 @@
 """
 
 from .compare import Comparison, CorridorResult, compare
+from .demand import Demand, load_demand, read_demand
 from .errors import CorridorError, NoRouteError, Problem, UnknownPlaceError, ValidationError
 from .families import FAMILIES
 from .network import Network, load_network, read_network
@@ -19,6 +20,7 @@ __all__ = [
     "Comparison",
     "CorridorError",
     "CorridorResult",
+    "Demand",
     "Leg",
     "Network",
     "NoRouteError",
@@ -29,7 +31,9 @@ __all__ = [
     "UnknownPlaceError",
     "ValidationError",
     "compare",
+    "load_demand",
     "load_network",
+    "read_demand",
     "read_network",
     "route",
 ]
