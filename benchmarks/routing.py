@@ -28,7 +28,8 @@ import corridor
 from corridor.families import FAMILIES, family_link_masks
 from corridor.network import CONT, LINK, Network
 from corridor.policy import Policy
-from corridor.routing import Query, k_shortest_paths, prepare, shortest_path
+from corridor.routing import Query, prepare
+from corridor.search import k_shortest_paths, shortest_path
 
 
 def grid_network(side: int) -> Network:

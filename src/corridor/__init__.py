@@ -11,7 +11,8 @@ from .errors import CorridorError, NoRouteError, Problem, UnknownPlaceError, Val
 from .families import FAMILIES
 from .network import Network, load_network, read_network
 from .policy import Policy
-from .routing import Leg, Route, RouteSet, route
+from .routes import Leg, Route, RouteSet
+from .routing import route
 
 __version__ = "0.1.0"
 

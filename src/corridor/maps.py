@@ -16,7 +16,7 @@ from matplotlib.patches import Polygon  # noqa: E402
 
 from .errors import CorridorError  # noqa: E402
 from .network import Network, bundled_data_dir  # noqa: E402
-from .routing import Route  # noqa: E402
+from .routes import Route  # noqa: E402
 
 FAMILY_COLORS = {
     "northern": "#d62728",

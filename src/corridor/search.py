@@ -1,0 +1,196 @@
+"""Search machinery on CSR arrays: layered graphs, early-stopping Dijkstra, Yen's k paths.
+
+Constraints that a route must *use* something (a via place, a corridor family's
+signature link) are solved exactly with a layered graph: the constraint's edges
+lead to the next layer. Searches run on CSR arrays with scipy's Dijkstra.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import breadth_first_order, dijkstra
+
+
+@dataclass
+class SearchGraph:
+    """A (possibly layered) CSR graph with one super-source and a set of targets.
+
+    `eid` maps each CSR entry back to its base edge (-1 for the source's edges).
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    eid: np.ndarray
+    n: int
+    source: int
+    targets: np.ndarray
+    first_limit: float = np.inf  # a guess at the answer's cost, to stop Dijkstra early
+
+    def matrix(self, data: np.ndarray | None = None) -> csr_matrix:
+        m = csr_matrix((self.n, self.n))
+        m.data, m.indices, m.indptr = (self.data if data is None else data), self.indices, self.indptr
+        return m
+
+    def positions(self, nodes: Sequence[int]) -> np.ndarray:
+        """CSR positions of the edges joining consecutive `nodes` (vectorised row scan)."""
+        u = np.asarray(nodes[:-1], dtype=np.int64)
+        v = np.asarray(nodes[1:], dtype=np.int64)
+        start, length = self.indptr[u].astype(np.int64), np.diff(self.indptr)[u].astype(np.int64)
+        row = np.repeat(np.arange(len(u)), length)
+        flat = np.repeat(start - np.cumsum(length) + length, length) + np.arange(length.sum())
+        hit = self.indices[flat] == v[row]
+        first = np.full(len(u), -1, dtype=np.int64)
+        rows_hit = row[hit][::-1]
+        first[rows_hit] = flat[hit][::-1]  # reversed so the first match wins
+        return first
+
+
+def build_search_graph(
+    src: np.ndarray,
+    dst: np.ndarray,
+    weight: np.ndarray,
+    mask: np.ndarray,
+    n: int,
+    groups: Sequence[np.ndarray] = (),
+    starts: np.ndarray | None = None,
+    ends: np.ndarray | None = None,
+    first_limit: float = np.inf,
+) -> SearchGraph:
+    """CSR of the masked graph, with one layer more than there are `groups`.
+
+    A path in layer i moves to layer i+1 only over an edge of groups[i], so a path
+    from the first layer to the last uses the groups in order (via A, then via B).
+    `src` must be sorted (the compiled graph is), so no sort is needed here: each
+    layer's block stays sorted. The super-source (last node) leads to `starts` in
+    the first layer; the targets are `ends` in the last layer.
+    """
+    keep = np.flatnonzero(mask & np.isfinite(weight))
+    m = len(groups)
+    n_layers = m + 1
+    src_k, dst_k = src[keep], dst[keep]
+    s_parts, d_parts = [], []
+    for layer in range(n_layers):
+        step = groups[layer][keep].astype(np.int64) if layer < m else 0
+        s_parts.append(src_k + layer * n)
+        d_parts.append(dst_k + (layer + step) * n)
+    s = np.concatenate(s_parts)
+    d = np.concatenate(d_parts)
+    w = np.tile(weight[keep], n_layers)
+    e = np.tile(keep, n_layers)
+    total = n * n_layers + 1
+    starts = np.asarray(starts if starts is not None else [], dtype=np.int64)
+    ends = np.asarray(ends if ends is not None else [], dtype=np.int64)
+    s = np.concatenate([s, np.full(len(starts), total - 1)])
+    d = np.concatenate([d, starts])
+    w = np.concatenate([w, np.zeros(len(starts))])
+    e = np.concatenate([e, np.full(len(starts), -1)])
+    indptr = np.zeros(total + 1, dtype=np.int32)
+    np.cumsum(np.bincount(s, minlength=total), out=indptr[1:])
+    return SearchGraph(indptr, d.astype(np.int32), np.ascontiguousarray(w, dtype=float), e,
+                       total, total - 1, ends + (n_layers - 1) * n, first_limit)
+
+
+def _path(pred: np.ndarray, source: int, target: int) -> list[int]:
+    nodes = [target]
+    while nodes[-1] != source:
+        nodes.append(int(pred[nodes[-1]]))
+    return nodes[::-1]
+
+
+def shortest_path(sg: SearchGraph, source: int | None = None, data: np.ndarray | None = None,
+                  *, limit: float = np.inf) -> tuple[float, list[int]] | None:
+    """(cost, CSR positions) of the cheapest path from `source` to any target, or None.
+
+    Dijkstra stops at `limit`; with no limit given it starts from the graph's
+    first guess and doubles it, which explores only the ball the answer needs.
+    """
+    source = sg.source if source is None else source
+    mat = sg.matrix(data)
+    tried = limit if np.isfinite(limit) else min(sg.first_limit, np.inf)
+    unbounded = np.inf
+    if np.isfinite(tried) and not np.isfinite(limit):
+        # a growing limit never ends well if no target is reachable: check that first
+        if data is None and not np.isin(sg.targets, breadth_first_order(
+                mat, source, directed=True, return_predecessors=False)).any():
+            return None
+        unbounded = _unbounded(sg)
+    while True:
+        dist, pred = dijkstra(mat, directed=True, indices=source, return_predecessors=True,
+                              limit=tried)
+        dt = dist[sg.targets]
+        j = int(np.argmin(dt)) if len(dt) else -1
+        if j >= 0 and np.isfinite(dt[j]):
+            break
+        if tried >= limit or not np.isfinite(tried):
+            return None
+        tried = tried * 4 if tried * 4 < unbounded else np.inf
+    target = int(sg.targets[j])
+    nodes = _path(pred, source, target)
+    return float(dt[j]), sg.positions(nodes).tolist()
+
+
+def _unbounded(sg: SearchGraph) -> float:
+    """Past this cost bound a limited search is no cheaper than an unlimited one."""
+    return float(sg.data[np.isfinite(sg.data)].sum()) + 1.0
+
+
+def k_shortest_paths(sg: SearchGraph, *, max_paths: int = 100,
+                     k: int | None = None) -> Iterable[tuple[float, list[int]]]:
+    """Yen's loopless k-shortest paths, lazily, cheapest first (positions in CSR).
+
+    With `k`, spur searches are cut at the cost of the k-th best candidate so far,
+    since no costlier path can make the top k.
+    """
+    first = shortest_path(sg)
+    if first is None:
+        return
+    found: list[list[int]] = [first[1]]
+    yield first
+    heap: list[tuple[float, int, tuple[int, ...]]] = []
+    seen = {tuple(first[1])}
+    counter = 0
+    source = sg.source
+    while len(found) < max_paths:
+        prev = found[-1]
+        prev_nodes = [source] + [int(sg.indices[p]) for p in prev]
+        need = None if k is None else k - len(found)
+        bound = np.inf
+        if need is not None and need > 0 and len(heap) >= need:
+            bound = heapq.nsmallest(need, heap)[-1][0]
+        root_cost = 0.0
+        for i in range(len(prev)):
+            if i:
+                root_cost += sg.data[prev[i - 1]]
+            if root_cost >= bound:
+                break
+            spur = prev_nodes[i]
+            root = prev[:i]
+            data = sg.data.copy()
+            for p in found:
+                if len(p) > i and p[:i] == root:
+                    data[p[i]] = np.inf
+            for node in prev_nodes[:i]:
+                data[sg.indptr[node]:sg.indptr[node + 1]] = np.inf
+            hit = shortest_path(sg, spur, data, limit=bound - root_cost)
+            if hit is None:
+                continue
+            cand = tuple(root + hit[1])
+            if cand in seen:
+                continue
+            seen.add(cand)
+            cost = float(sg.data[list(cand)].sum())
+            counter += 1
+            heapq.heappush(heap, (cost, counter, cand))
+            if need is not None and need > 0 and len(heap) >= need:
+                bound = min(bound, heapq.nsmallest(need, heap)[-1][0])
+        if not heap or (k is not None and len(found) >= k):
+            return
+        cost, _, cand = heapq.heappop(heap)
+        found.append(list(cand))
+        yield cost, list(cand)
