@@ -267,7 +267,8 @@ def config_from_dict(d: dict, sea_level: float = 0.0) -> CaspianConfig:
     raw = _unwrap(d)
     meta = raw.get("meta", {})
     ports = tuple(
-        Port(name=p["name"], berths=dict(p["berths"]), handling_units_per_hour=dict(p["handling_units_per_hour"]),
+        Port(name=p["name"], berths=dict(p["berths"]),
+             handling_units_per_hour=dict(p["handling_units_per_hour"]),
              setup_hours=float(p["setup_hours"]), depth_m=float(p["depth_m"]),
              closure_share=tuple(p["closure_share"]), closure_days=tuple(p["closure_days"]))
         for p in raw["ports"])
@@ -403,7 +404,7 @@ def _next_open(closed: np.ndarray) -> np.ndarray:
 
 
 def _arrivals(svc: Service, reps: int, n_days: int, start_day: int, seed: int, idx: int):
-    """Lot arrival times (reps, K+1) in hours, sorted, padded with +inf; lots per replication; daily counts."""
+    """Lot arrival times (reps, K+1) in hours, sorted, +inf-padded; lots per replication; daily counts."""
     rng = np.random.default_rng([seed, 1, idx])
     doy = (start_day + np.arange(n_days)) % 365
     month = np.searchsorted(_MONTH_START, doy, side="right") - 1
@@ -452,18 +453,18 @@ class _Engine:
         self.v_orig = np.array([pidx[svcs[s].origin] for s in self.v_svc], dtype=np.int64)
         self.v_dest = np.array([pidx[svcs[s].destination] for s in self.v_svc], dtype=np.int64)
         # berth pools per (port, kind)
-        pools = sorted({(pidx[svcs[s].origin], vc.kind) for vc, s in zip(self.vclass, self.v_svc, strict=True)}
-                       | {(pidx[svcs[s].destination], vc.kind) for vc, s in zip(self.vclass, self.v_svc,
-                                                                                   strict=True)})
+        kinds = [vc.kind for vc in self.vclass]
+        pools = sorted(set(zip(self.v_orig.tolist(), kinds, strict=True))
+                       | set(zip(self.v_dest.tolist(), kinds, strict=True)))
         pool_id = {pk: i for i, pk in enumerate(pools)}
         nb = [cfg.ports[p].berths.get(k, 0) for p, k in pools]
         bmax = max(nb, default=1)
         self.berth = np.full((reps, max(len(pools), 1), bmax), np.inf)
         for i, n in enumerate(nb):
             self.berth[:, i, :n] = 0.0
-        self.v_pool_o = np.array([pool_id[(o, vc.kind)] for o, vc in zip(self.v_orig, self.vclass, strict=True)],
+        self.v_pool_o = np.array([pool_id[(o, k)] for o, k in zip(self.v_orig.tolist(), kinds, strict=True)],
                                  dtype=np.int64)
-        self.v_pool_d = np.array([pool_id[(d, vc.kind)] for d, vc in zip(self.v_dest, self.vclass, strict=True)],
+        self.v_pool_d = np.array([pool_id[(d, k)] for d, k in zip(self.v_dest.tolist(), kinds, strict=True)],
                                  dtype=np.int64)
         # per-vessel times (service attributes looked up once)
         port = cfg.ports
@@ -491,8 +492,8 @@ class _Engine:
             self.daily[:, i] = c
         self.K = K
         # lots that can matter to one loading: those from the first unboarded lot onwards
-        self.W = int(max((math.ceil(c / self.s_lot[s]) + 2 for c, s in zip(self.v_cap, self.v_svc, strict=True)),
-                         default=2))
+        pairs = zip(self.v_cap, self.v_svc, strict=True)
+        self.W = int(max((math.ceil(c / self.s_lot[s]) + 2 for c, s in pairs), default=2))
         self.Wr = np.arange(self.W)
         # weather
         self.closed = _weather(cfg, n_days, reps, seed, start_day)
@@ -518,7 +519,8 @@ class _Engine:
         self.rec_n = np.zeros((reps, S), dtype=np.int64)
         self.exp = cfg.handling == "exponential"
         self.rng_v = [np.random.default_rng([seed, 3, v]) for v in range(V)]
-        self.mult = np.stack([g.standard_exponential((reps, 512)) for g in self.rng_v], 1) if self.exp else None
+        mult = [g.standard_exponential((reps, 512)) for g in self.rng_v] if self.exp else []
+        self.mult = np.stack(mult, 1) if mult else None
         self.window = (0.0, self.t_stop)
 
     # ---- cumulative arrival curve A(t) and its inverse, row-wise
@@ -702,8 +704,9 @@ def simulate(config: CaspianConfig, days: int = 365, replications: int = 1, seed
         A = np.cumsum(eng.daily[:, i], 1)[:, warmup_days: warmup_days + days] * lot
         cumD = np.concatenate([np.zeros((R, 1)), np.cumsum(dD, 1)], 1)
         off = np.arange(R)[:, None] * (eng.t_stop + 100.0)
-        k = np.searchsorted((np.minimum(st, eng.t_stop + 50.0) + off).ravel(), (day_ends[None, :] + off).ravel(),
-                            side="right").reshape(R, days) - np.arange(R)[:, None] * Jn
+        flat_st = (np.minimum(st, eng.t_stop + 50.0) + off).ravel()
+        k = np.searchsorted(flat_st, (day_ends[None, :] + off).ravel(), side="right").reshape(R, days)
+        k = k - np.arange(R)[:, None] * Jn
         Dt = cumD[rr, k]
         bl = A - Dt
         backlog[i] = bl.mean(0)
