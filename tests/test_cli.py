@@ -132,3 +132,21 @@ def test_map_is_not_overwritten_without_force(tmp_path):
     assert target.read_bytes() == b"mine"
     r = run("compare", "Xian", "Duisburg", "--network", MINI, "--map", target, "--force")
     assert r.exit_code == 0 and target.read_bytes() != b"mine"
+
+
+def test_caspian_simulate_json_chart_and_errors(tmp_path):
+    r = run("caspian", "simulate", "--replications", "20", "--json")
+    assert r.exit_code == 0, r.output
+    base = json.loads(r.stdout)
+    for port in ("Aktau", "Kuryk", "Turkmenbashi"):
+        p = base["ports"][port]
+        assert p["p90_wait_hours"] >= p["mean_wait_hours"] >= 0 and p["throughput"] > 0
+    assert set(base["vessel_types"]) == {"rail_ferry", "roro", "container"}
+    more = json.loads(run("caspian", "simulate", "--replications", "20", "--vessels-add", "rail_ferry=4",
+                          "--json").stdout)
+    assert more["ports"]["Kuryk"]["mean_wait_hours"] <= base["ports"]["Kuryk"]["mean_wait_hours"]
+    r = run("caspian", "simulate", "--replications", "5", "--chart", tmp_path / "c.png")
+    assert r.exit_code == 0 and (tmp_path / "c.png").stat().st_size > 10_000
+    for bad in (["--vessels-add", "zeppelin=1"], ["--vessels-add", "rail_ferry=many"]):
+        r = run("caspian", "simulate", "--replications", "2", *bad)
+        assert r.exit_code == 1 and "Traceback" not in r.output, bad

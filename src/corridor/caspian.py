@@ -303,9 +303,40 @@ def load_data(path: str | Path | None = None) -> dict:
 
 
 def baseline_config(sea_level: float = 0.0, vessels_add: dict[str, int] | None = None) -> CaspianConfig:
-    """The 2024 Caspian crossing from the bundled data, at a sea-level scenario and fleet change."""
+    """The 2024 Caspian crossing from the bundled data, at a sea-level scenario and fleet change.
+
+    `vessels_add` keys are vessel class names or kinds (`rail_ferry`, `roro`, `container`).
+    """
     cfg = config_from_dict(load_data(), sea_level=sea_level)
-    return cfg.with_fleet(vessels_add) if vessels_add else cfg
+    return cfg.with_fleet(resolve_fleet_changes(cfg, vessels_add)) if vessels_add else cfg
+
+
+def resolve_fleet_changes(cfg: CaspianConfig, spec: dict[str, int]) -> dict[str, int]:
+    """Changes per vessel class; a kind (`rail_ferry=4`) is spread over its classes in turn.
+
+    Spreading one at a time, largest class first, keeps a kind-level order such
+    as "four more rail ferries" meaningful when the kind serves several lines.
+    """
+    classes = {v.name for v in cfg.vessels}
+    kinds: dict[str, list[VesselClass]] = {}
+    for v in sorted(cfg.vessels, key=lambda v: -v.count):
+        kinds.setdefault(v.kind, []).append(v)
+    out: dict[str, int] = {}
+    unknown = []
+    for key, n in spec.items():
+        if key in classes:
+            out[key] = out.get(key, 0) + int(n)
+        elif key in kinds:
+            step = 1 if n > 0 else -1
+            for i in range(abs(int(n))):
+                name = kinds[key][i % len(kinds[key])].name
+                out[name] = out.get(name, 0) + step
+        else:
+            unknown.append(key)
+    if unknown:
+        raise CorridorError(f"unknown vessel class or kind: {', '.join(unknown)}; classes: "
+                            f"{', '.join(sorted(classes))}; kinds: {', '.join(sorted(kinds))}")
+    return out
 
 
 # ------------------------------------------------------------------ results
@@ -708,7 +739,9 @@ def simulate(config: CaspianConfig, days: int = 365, replications: int = 1, seed
         k = np.searchsorted(flat_st, (day_ends[None, :] + off).ravel(), side="right").reshape(R, days)
         k = k - np.arange(R)[:, None] * Jn
         Dt = cumD[rr, k]
-        bl = A - Dt
+        # sailings are booked at boarding start, so units still arriving during loading
+        # would count as gone before they came: a queue is never negative
+        bl = np.maximum(A - Dt, 0.0)
         backlog[i] = bl.mean(0)
         backlog90[i] = np.quantile(bl, 0.9, axis=0)
     mw = {p: float(np.average(np.concatenate([x for x, _ in v]), weights=np.concatenate([w for _, w in v])))

@@ -26,6 +26,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Route and compare Eurasian freight corridors on sourced open data.")
 network_app = typer.Typer(no_args_is_help=True, help="Check and export network folders.")
 app.add_typer(network_app, name="network")
+caspian_app = typer.Typer(no_args_is_help=True, help="The Caspian crossing: ferry and feeder queues.")
+app.add_typer(caspian_app, name="caspian")
 
 out = Console()
 if not out.is_terminal:  # piped or captured: wide enough that tables do not wrap
@@ -341,6 +343,82 @@ def network_export(
     else:
         for p in paths:
             out.print(f"wrote {p}")
+
+
+def _parse_changes(spec: str | None) -> dict[str, int]:
+    """`rail_ferry=4,kmtf_feeder=-1` -> {"rail_ferry": 4, "kmtf_feeder": -1}."""
+    out: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in (spec or "").split(","))):
+        name, _, n = part.partition("=")
+        try:
+            out[name.strip()] = out.get(name.strip(), 0) + int(n)
+        except ValueError:
+            raise CorridorError(f"--vessels-add wants NAME=INTEGER pairs, got '{part[:60]}'") from None
+    return out
+
+
+@caspian_app.command("simulate")
+@user_errors
+def caspian_simulate(
+    vessels_add: Annotated[str | None, typer.Option(
+        "--vessels-add", help="Fleet change by kind or class, e.g. rail_ferry=4,container=2.")] = None,
+    sea_level: Annotated[float, typer.Option(
+        "--sea-level", help="Metres relative to the data's reference level, e.g. -1.0.")] = 0.0,
+    days: Annotated[int, typer.Option("--days", min=1, max=3650, help="Simulated days.")] = 365,
+    replications: Annotated[int, typer.Option(
+        "--replications", min=1, max=10_000, help="Independent simulated years.")] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same answer).")] = 0,
+    chart: Annotated[Path | None, typer.Option("--chart", help="Write a PNG of waits and backlog.")] = None,
+    force: ForceOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Simulate ferry and feeder queues at Aktau, Kuryk, Turkmenbashi and Alat."""
+    from .caspian import baseline_config, simulate
+    from .charts import plot_caspian
+
+    _check_map_target(chart, force)
+    cfg = baseline_config(sea_level=sea_level, vessels_add=_parse_changes(vessels_add))
+    if as_json:
+        res = simulate(cfg, days=days, replications=replications, seed=seed)
+    else:
+        with err.status(f"simulating {replications} × {days} days ..."):
+            res = simulate(cfg, days=days, replications=replications, seed=seed)
+    if chart is not None:
+        plot_caspian(res, chart, title=f"Caspian crossing, sea level {sea_level:+.1f} m, "
+                     f"{replications} simulated years")
+    d = res.to_dict()
+    ports = {p: {"mean_wait_hours": d["mean_wait_hours"][p], "p90_wait_hours": d["p90_wait_hours"][p],
+                 "throughput": res.throughput_per_port.get(p, 0.0),
+                 "max_mean_backlog": max((v["max_mean_backlog"] for v in d["services"].values()
+                                          if v["port"] == p), default=0.0)}
+             for p in d["mean_wait_hours"]}
+    summary = {"sea_level_m": sea_level, "vessels_add": _parse_changes(vessels_add), "days": days,
+               "replications": replications, "seed": seed, "ports": ports,
+               "vessel_types": {k: {"utilisation": d["utilisation"][k], "load_factor": d["load_factor"][k]}
+                                for k in d["utilisation"]},
+               "effective_capacity": d["effective_capacity"], "excluded_vessels": d["excluded_vessels"],
+               "services": d["services"]}
+    if as_json:
+        emit_json(summary)
+        return
+    t = Table(title=f"Caspian crossing: {replications} simulated years of {days} days, sea level "
+              f"{sea_level:+.2f} m", title_justify="left")
+    for c in ("port", "mean wait h", "p90 wait h", "throughput (units/yr)", "max mean backlog"):
+        t.add_column(c, justify="left" if c == "port" else "right")
+    for p, v in ports.items():
+        t.add_row(p, _fmt(v["mean_wait_hours"], 1), _fmt(v["p90_wait_hours"], 1), _fmt(v["throughput"]),
+                  _fmt(v["max_mean_backlog"]))
+    out.print(t)
+    t2 = Table(title="vessels", title_justify="left")
+    for c in ("kind", "utilisation", "load factor"):
+        t2.add_column(c, justify="left" if c == "kind" else "right")
+    for k, v in summary["vessel_types"].items():
+        t2.add_row(k, f"{v['utilisation']:.0%}", f"{v['load_factor']:.0%}")
+    out.print(t2)
+    if d["excluded_vessels"]:
+        out.print(f"[yellow]cannot berth at this sea level:[/] {', '.join(d['excluded_vessels'])}")
+    if chart is not None:
+        out.print(f"chart written to {chart}")
 
 
 def main() -> None:
