@@ -150,3 +150,18 @@ def test_caspian_simulate_json_chart_and_errors(tmp_path):
     for bad in (["--vessels-add", "zeppelin=1"], ["--vessels-add", "rail_ferry=many"]):
         r = run("caspian", "simulate", "--replications", "2", *bad)
         assert r.exit_code == 1 and "Traceback" not in r.output, bad
+
+
+def test_reliability_command():
+    r = run("reliability", "Xian", "Duisburg", "--samples", "2000", "--seed", "3", "--json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert [c["corridor"] for c in d["corridors"]] == list(corridor.FAMILIES)
+    for c in d["corridors"]:
+        assert c["p50_days"] <= c["p90_days"] <= c["p95_days"]
+        assert 0 <= c["on_time_probability"] <= 1
+    again = json.loads(run("reliability", "Xian", "Duisburg", "--samples", "2000", "--seed", "3",
+                           "--json").stdout)
+    assert again == d
+    r = run("reliability", "Xian", "Duisburg", "--promise", "-1")
+    assert r.exit_code == 1 and "promise" in r.output

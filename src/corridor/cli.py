@@ -345,6 +345,49 @@ def network_export(
             out.print(f"wrote {p}")
 
 
+@app.command()
+@user_errors
+def reliability(
+    origin: Annotated[str, typer.Argument(help="Origin place")],
+    dest: Annotated[str, typer.Argument(help="Destination place")],
+    samples: Annotated[int, typer.Option("--samples", min=100, max=5_000_000,
+                                         help="Sampled shipments per corridor.")] = 100_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same answer).")] = 0,
+    promise: Annotated[float | None, typer.Option(
+        "--promise", help="Promised days for the on-time probability (default: each route's "
+        "own planned days + 10%).")] = None,
+    avoid: AvoidOpt = None,
+    avoid_mode: AvoidModeOpt = None,
+    year: YearOpt = None,
+    network: NetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Door-to-door transit-time distribution per corridor: p50, p90, p95 days and on-time odds."""
+    from .reliability import reliability as _reliability
+
+    net = load_network(network)
+    if promise is not None and not 0 < promise <= 365:
+        raise CorridorError(f"--promise must be between 0 and 365 days, got {promise}")
+    res = _reliability(net, origin, dest, samples=samples, seed=seed, promise_days=promise,
+                       avoid=avoid, avoid_modes=avoid_mode, year=year)
+    d = res.to_dict()
+    if as_json:
+        emit_json(d)
+        return
+    t = Table(title=f"{res.origin} → {res.destination}: door-to-door days, {samples:,} sampled "
+              f"shipments per corridor (seed {seed})", title_justify="left")
+    for c in ("corridor", "planned", "p50", "p90", "p95", "p90-p50", "promise", "on time"):
+        t.add_column(c, justify="left" if c == "corridor" else "right")
+    for c in d["corridors"]:
+        if not c["feasible"]:
+            t.add_row(c["corridor"], "[dim]no route[/]", "", "", "", "", "", "")
+            continue
+        t.add_row(c["corridor"], _fmt(c["deterministic_days"], 1), _fmt(c["p50_days"], 1),
+                  _fmt(c["p90_days"], 1), _fmt(c["p95_days"], 1), _fmt(c["spread_p90_p50_days"], 1),
+                  _fmt(c["promise_days"], 1), f"{c['on_time_probability']:.0%}")
+    out.print(t)
+
+
 def _parse_changes(spec: str | None) -> dict[str, int]:
     """`rail_ferry=4,kmtf_feeder=-1` -> {"rail_ferry": 4, "kmtf_feeder": -1}."""
     out: dict[str, int] = {}

@@ -12,6 +12,7 @@ from .families import DESCRIPTIONS, FAMILIES, SIGNATURES, family_link_masks
 from .network import CONT, LINK, Network
 from .policy import Policy
 from .routing import Query, Route, find_itineraries, prepare
+from .search import shortest_path
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,9 @@ def compare(
                                  max_pops=12, fill_with_paths=False, branch_on_gateways=False)
         if found:
             results.append(CorridorResult(fam, found[0]))
+        elif shortest_path(q.search_graph(g)) is None:
+            results.append(CorridorResult(
+                fam, None, f"no {fam} route connects {o_name} and {d_name} under this policy"))
         else:
             results.append(CorridorResult(
                 fam, None, f"no {fam} route found from {o_name} to {d_name} under this policy "
