@@ -165,3 +165,15 @@ def test_reliability_command():
     assert again == d
     r = run("reliability", "Xian", "Duisburg", "--promise", "-1")
     assert r.exit_code == 1 and "promise" in r.output
+
+
+def test_caspian_dredging_offsets_a_falling_sea():
+    low = json.loads(run("caspian", "simulate", "--replications", "10", "--sea-level", "-1",
+                         "--json").stdout)
+    dredged = json.loads(run("caspian", "simulate", "--replications", "10", "--sea-level", "-1",
+                             "--deepen", "Kuryk=1,Alat=1", "--json").stdout)
+    cap = "asco_rail_ferry_kuryk"
+    assert dredged["effective_capacity"][cap] > low["effective_capacity"][cap]
+    assert dredged["ports"]["Kuryk"]["mean_wait_hours"] < low["ports"]["Kuryk"]["mean_wait_hours"]
+    r = run("caspian", "simulate", "--deepen", "Atlantis=1")
+    assert r.exit_code == 1 and "unknown port" in r.output

@@ -130,6 +130,22 @@ class CaspianConfig:
     def port(self, name: str) -> Port:
         return {p.name: p for p in self.ports}[name]
 
+    def with_ports(self, *, deepen: dict[str, float] | None = None,
+                   berths_add: dict[str, dict[str, int]] | None = None) -> CaspianConfig:
+        """Dredge ports (metres added to the controlling depth) or add berths per vessel kind."""
+        deepen, berths_add = deepen or {}, berths_add or {}
+        unknown = sorted((set(deepen) | set(berths_add)) - {p.name for p in self.ports})
+        if unknown:
+            raise CorridorError(f"unknown port(s): {', '.join(unknown)}; ports: "
+                                f"{', '.join(p.name for p in self.ports)}")
+        ports = []
+        for p in self.ports:
+            berths = dict(p.berths)
+            for kind, n in berths_add.get(p.name, {}).items():
+                berths[kind] = berths.get(kind, 0) + int(n)
+            ports.append(replace(p, depth_m=p.depth_m + float(deepen.get(p.name, 0.0)), berths=berths))
+        return replace(self, ports=tuple(ports))
+
     def with_fleet(self, changes: dict[str, int]) -> CaspianConfig:
         """Add (or with negative numbers remove) vessels per class name."""
         unknown = sorted(set(changes) - {v.name for v in self.vessels})

@@ -388,15 +388,15 @@ def reliability(
     out.print(t)
 
 
-def _parse_changes(spec: str | None) -> dict[str, int]:
+def _parse_changes(spec: str | None, option: str = "--vessels-add", kind=int) -> dict:
     """`rail_ferry=4,kmtf_feeder=-1` -> {"rail_ferry": 4, "kmtf_feeder": -1}."""
-    out: dict[str, int] = {}
+    out: dict = {}
     for part in filter(None, (p.strip() for p in (spec or "").split(","))):
         name, _, n = part.partition("=")
         try:
-            out[name.strip()] = out.get(name.strip(), 0) + int(n)
+            out[name.strip()] = out.get(name.strip(), 0) + kind(n)
         except ValueError:
-            raise CorridorError(f"--vessels-add wants NAME=INTEGER pairs, got '{part[:60]}'") from None
+            raise CorridorError(f"{option} wants NAME=NUMBER pairs, got '{part[:60]}'") from None
     return out
 
 
@@ -407,6 +407,10 @@ def caspian_simulate(
         "--vessels-add", help="Fleet change by kind or class, e.g. rail_ferry=4,container=2.")] = None,
     sea_level: Annotated[float, typer.Option(
         "--sea-level", help="Metres relative to the data's reference level, e.g. -1.0.")] = 0.0,
+    deepen: Annotated[str | None, typer.Option(
+        "--deepen", help="Dredging in metres per port, e.g. Aktau=1.0,Kuryk=0.5.")] = None,
+    berths_add: Annotated[str | None, typer.Option(
+        "--berths-add", help="Extra berths per port and vessel kind, e.g. Aktau:container=1.")] = None,
     days: Annotated[int, typer.Option("--days", min=1, max=3650, help="Simulated days.")] = 365,
     replications: Annotated[int, typer.Option(
         "--replications", min=1, max=10_000, help="Independent simulated years.")] = 200,
@@ -421,6 +425,14 @@ def caspian_simulate(
 
     _check_map_target(chart, force)
     cfg = baseline_config(sea_level=sea_level, vessels_add=_parse_changes(vessels_add))
+    if deepen or berths_add:
+        berths: dict[str, dict[str, int]] = {}
+        for key, n in _parse_changes(berths_add, "--berths-add").items():
+            port, _, kind = key.partition(":")
+            if not kind:
+                raise CorridorError(f"--berths-add wants PORT:KIND=N, got '{key[:60]}'")
+            berths.setdefault(port, {})[kind] = n
+        cfg = cfg.with_ports(deepen=_parse_changes(deepen, "--deepen", float), berths_add=berths)
     if as_json:
         res = simulate(cfg, days=days, replications=replications, seed=seed)
     else:
@@ -435,7 +447,8 @@ def caspian_simulate(
                  "max_mean_backlog": max((v["max_mean_backlog"] for v in d["services"].values()
                                           if v["port"] == p), default=0.0)}
              for p in d["mean_wait_hours"]}
-    summary = {"sea_level_m": sea_level, "vessels_add": _parse_changes(vessels_add), "days": days,
+    summary = {"sea_level_m": sea_level, "vessels_add": _parse_changes(vessels_add),
+               "deepen_m": _parse_changes(deepen, "--deepen", float), "days": days,
                "replications": replications, "seed": seed, "ports": ports,
                "vessel_types": {k: {"utilisation": d["utilisation"][k], "load_factor": d["load_factor"][k]}
                                 for k in d["utilisation"]},
