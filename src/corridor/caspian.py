@@ -677,12 +677,17 @@ class _Engine:
                 self._unload(i1, v[i1], t[i1])
 
 
-def _wquantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
+def _wquantile(x: np.ndarray, w: np.ndarray, q: float, resolution: float = 0.01) -> float:
+    """Weighted quantile to `resolution` hours, by counting instead of sorting.
+
+    Pooled waits run to millions of values; a weighted histogram is linear in
+    them, where a sort was half the run time of 1,000 replicated years.
+    """
     if x.size == 0:
         return float("nan")
-    o = np.argsort(x)
-    cw = np.cumsum(w[o])
-    return float(x[o][np.searchsorted(cw, q * cw[-1])])
+    b = np.floor(np.maximum(x, 0.0) / resolution).astype(np.int64)
+    cw = np.cumsum(np.bincount(b, weights=w))
+    return float(np.searchsorted(cw, q * cw[-1]) * resolution)
 
 
 def simulate(config: CaspianConfig, days: int = 365, replications: int = 1, seed: int = 0,
