@@ -24,9 +24,12 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts
 
-## bench: performance tables (routing vs NetworkX)
+## bench: performance tables, each against its peer in the same run
 bench: $(STAMP)
 	$(BIN)/python benchmarks/routing.py
+	$(BIN)/python benchmarks/assignment.py
+	$(BIN)/python benchmarks/caspian.py
+	$(BIN)/python benchmarks/reliability.py
 
 ## data: rebuild src/corridor/data from scripts/curated and ../shared/data (needs searoute)
 data: $(STAMP)
