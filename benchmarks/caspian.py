@@ -150,7 +150,7 @@ def main() -> None:
     for port in cw.ports:  # our pooling must reproduce corridor's own summary
         m, q = cw.mean(port)[0], cw.p90(port)[0]
         if not (math.isclose(m, res.mean_wait_hours[port], rel_tol=1e-9)
-                and math.isclose(q, res.p90_wait_hours[port], rel_tol=1e-9)):
+                and abs(q - res.p90_wait_hours[port]) <= 0.01):  # summary quantiles are to 0.01 h
             print(f"NOTE: pooled {port} waits {m:.3f}/{q:.3f} differ from corridor's summary "
                   f"{res.mean_wait_hours[port]:.3f}/{res.p90_wait_hours[port]:.3f}")
     print()
