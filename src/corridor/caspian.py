@@ -545,6 +545,8 @@ class _Engine:
         # weather
         self.closed = _weather(cfg, n_days, reps, seed, start_day)
         self.next_open = _next_open(self.closed)
+        # hour a port reopens for each closed day, 0 for open days (one lookup per query)
+        self.open_at = np.where(self.closed, self.next_open * HOURS_PER_DAY, 0.0)
         self.n_days = n_days
         # vessel state: staggered starts so a service's vessels are not bunched at t = 0
         cyc = self.v_sail + self.v_ret + self.v_setup_o + self.v_setup_d + self.v_cap / self.v_rate_o
@@ -589,11 +591,9 @@ class _Engine:
 
     def _open_after(self, r, p, t):
         """The earliest time >= t at which port p is open."""
-        d = np.floor(np.where(np.isfinite(t), t, -HOURS_PER_DAY) / HOURS_PER_DAY).astype(np.int64)
-        inside = (d >= 0) & (d < self.n_days)
-        dc = np.clip(d, 0, self.n_days - 1)
-        shut = inside & self.closed[r, p, dc]
-        return np.where(shut, self.next_open[r, p, dc] * HOURS_PER_DAY, t)
+        d = (np.where((t >= 0) & (t < self.n_days * HOURS_PER_DAY), t, -1.0) // HOURS_PER_DAY)
+        d = d.astype(np.int64)  # -1: outside the simulated days (or inf), always open
+        return np.where(d >= 0, np.maximum(t, self.open_at[r, p, np.maximum(d, 0)]), t)
 
     def _grow(self):
         pad = np.full(self.rec_start.shape[:2] + (self.J,), np.inf)
