@@ -9,6 +9,7 @@ from .compare import Comparison, CorridorResult, compare
 from .demand import Demand, load_demand, read_demand
 from .errors import CorridorError, NoRouteError, Problem, UnknownPlaceError, ValidationError
 from .families import FAMILIES
+from .flows import FlowResult, assign
 from .network import Network, load_network, read_network
 from .policy import Policy
 from .routes import Leg, Route, RouteSet
@@ -19,6 +20,7 @@ __version__ = "0.1.0"
 __all__ = [
     "FAMILIES",
     "Comparison",
+    "FlowResult",
     "CorridorError",
     "CorridorResult",
     "Demand",
@@ -31,6 +33,7 @@ __all__ = [
     "RouteSet",
     "UnknownPlaceError",
     "ValidationError",
+    "assign",
     "compare",
     "load_demand",
     "load_network",

@@ -36,7 +36,7 @@ class AssignmentResult:
     """Equilibrium link flows and how well converged they are; arrays follow the input link order."""
 
     flow: np.ndarray
-    cost: np.ndarray  # BPR time at `flow`
+    cost: np.ndarray  # fixed cost + BPR time at `flow`
     rgap: float  # (TSTT - SPTT) / TSTT at `flow`
     iterations: int  # all-or-nothing loads, the first included
     converged: bool
@@ -178,11 +178,12 @@ def all_or_nothing(g: _Graph, cost: np.ndarray, demand: np.ndarray,
 # ------------------------------------------------------------------ solver
 
 
-def _line_search(x: np.ndarray, d: np.ndarray, t0, cap, b, p) -> float:
+def _line_search(x: np.ndarray, d: np.ndarray, t0, cap, b, p, fixed=None) -> float:
     """Step in [0, 1] minimising Beckmann's objective along x + s d (its derivative is monotone)."""
+    base = 0.0 if fixed is None else float(fixed @ d)
 
     def slope(s: float) -> float:
-        return float(bpr_cost(x + s * d, t0, cap, b, p) @ d)
+        return base + float(bpr_cost(x + s * d, t0, cap, b, p) @ d)
 
     if slope(1.0) <= 0.0:
         return 1.0
@@ -194,8 +195,13 @@ def _line_search(x: np.ndarray, d: np.ndarray, t0, cap, b, p) -> float:
 def assign(init_node: np.ndarray, term_node: np.ndarray, free_flow_time: np.ndarray, capacity: np.ndarray,
            b: np.ndarray, power: np.ndarray, demand: np.ndarray, *, n_nodes: int | None = None,
            zone_nodes: np.ndarray | None = None, no_through: np.ndarray | None = None, rgap: float = 1e-4,
-           max_iter: int = 1000, algorithm: str = "bfw") -> AssignmentResult:
+           max_iter: int = 1000, algorithm: str = "bfw",
+           fixed_cost: np.ndarray | None = None) -> AssignmentResult:
     """User equilibrium by (bi-)conjugate Frank-Wolfe; nodes are 0-based integers.
+
+    A link costs `fixed_cost + t0 (1 + b (v/c)^p)`: freight pays a tariff that does
+    not grow with congestion, while its time cost does. `fixed_cost` may be negative
+    where `fixed_cost + t0 >= 0` (so a delay can be scaled apart from the free-flow cost).
 
     `demand[i, j]` is the flow from zone i to zone j, zone i being node `zone_nodes[i]`
     (default: node i). Intrazonal demand (the diagonal) loads no link. Nodes in
@@ -216,6 +222,9 @@ def assign(init_node: np.ndarray, term_node: np.ndarray, free_flow_time: np.ndar
     for name, a in (("init_node", init), ("term_node", term), ("zone_nodes", zones)):
         if a.size and (a.min() < 0 or a.max() >= n):
             raise ValueError(f"{name} must hold node indices in 0..{n - 1}")
+    fixed = np.zeros(len(t0)) if fixed_cost is None else np.asarray(fixed_cost, dtype=np.float64)
+    if fixed.shape != t0.shape or np.any(fixed + t0 < 0) or not np.all(np.isfinite(fixed)):
+        raise ValueError("fixed_cost must be finite, have one entry per link and keep fixed_cost + t0 >= 0")
     if np.any(t0 < 0) or np.any(bb < 0) or np.any(pp < 0) or np.any((cap <= 0) & (bb > 0)):
         raise ValueError("BPR needs free_flow_time, b, power >= 0 and capacity > 0 where b > 0")
     if demand.ndim != 2 or demand.shape[0] != demand.shape[1] or demand.shape[0] != len(zones):
@@ -232,27 +241,27 @@ def assign(init_node: np.ndarray, term_node: np.ndarray, free_flow_time: np.ndar
     def aon(x_cost: np.ndarray) -> tuple[np.ndarray, float]:
         return all_or_nothing(g, x_cost, demand, active)
 
-    x, _ = aon(t0)
+    x, _ = aon(fixed + t0)
     history: list[tuple[int, float, float]] = []
     s_prev = s_prev2 = None  # the last two search directions' targets
     tau_prev = 1.0
     gap = np.inf
     it = 1
     while True:
-        cost = bpr_cost(x, t0, cap, bb, pp)
+        cost = fixed + bpr_cost(x, t0, cap, bb, pp)
         y, sptt = aon(cost)
         tstt = float(cost @ x)
         gap = (tstt - sptt) / tstt if tstt > 0 else 0.0
-        history.append((it, gap, float(bpr_integral(x, t0, cap, bb, pp).sum())))
+        history.append((it, gap, float(bpr_integral(x, t0, cap, bb, pp).sum() + fixed @ x)))
         if gap <= rgap or it >= max_iter:
             break
         it += 1
         s = _direction(algorithm, x, y, s_prev, s_prev2, tau_prev, bpr_derivative(x, t0, cap, bb, pp))
-        tau = _line_search(x, s - x, t0, cap, bb, pp)
+        tau = _line_search(x, s - x, t0, cap, bb, pp, fixed)
         if tau <= 0.0 and s is not y:  # conjugacy lost (not a descent direction): restart from Frank-Wolfe
             s_prev = s_prev2 = None
             s = y
-            tau = _line_search(x, s - x, t0, cap, bb, pp)
+            tau = _line_search(x, s - x, t0, cap, bb, pp, fixed)
         x = x + tau * (s - x)
         np.maximum(x, 0.0, out=x)
         if tau >= 1.0:  # the target replaced the solution: past directions mean nothing now
@@ -260,7 +269,7 @@ def assign(init_node: np.ndarray, term_node: np.ndarray, free_flow_time: np.ndar
         else:
             s_prev2, s_prev = s_prev, s
         tau_prev = tau
-    cost = bpr_cost(x, t0, cap, bb, pp)
+    cost = fixed + bpr_cost(x, t0, cap, bb, pp)
     return AssignmentResult(flow=x, cost=cost, rgap=float(gap), iterations=it, converged=bool(gap <= rgap),
                             objective=history[-1][2], tstt=tstt, sptt=sptt, history=history)
 
