@@ -12,6 +12,7 @@ import numpy as np  # noqa: E402
 
 from .caspian import CaspianResult  # noqa: E402
 from .errors import CorridorError  # noqa: E402
+from .maps import save_png  # noqa: E402
 
 
 def plot_caspian(result: CaspianResult, path: str | Path, *, title: str | None = None) -> Path:
@@ -46,11 +47,4 @@ def plot_caspian(result: CaspianResult, path: str | Path, *, title: str | None =
     ax2.legend(fontsize=7, loc="upper right")
     fig.suptitle(title or f"Caspian crossing: {result.replications} simulated years")
     fig.tight_layout()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path)
-    except OSError as exc:
-        raise CorridorError(f"cannot write chart to {path}: {exc}") from exc
-    finally:
-        plt.close(fig)
-    return path
+    return save_png(fig, path, "chart")

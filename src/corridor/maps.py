@@ -116,10 +116,16 @@ def plot_routes(
             "(ODbL). Sea lanes: searoute/Eurostat.", transform=ax.transAxes, ha="right",
             va="bottom", fontsize=6.5, color="#555555")
     fig.tight_layout()
+    return save_png(fig, path, "map")
+
+
+def save_png(fig, path: Path, what: str = "figure") -> Path:
+    """Write and close `fig`; a path that cannot be written is the user's error, not a crash."""
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path)
     except OSError as exc:
-        raise CorridorError(f"cannot write map to {path}: {exc}") from exc
+        raise CorridorError(f"cannot write {what} to {path}: {exc}") from exc
     finally:
         plt.close(fig)
     return path
