@@ -394,6 +394,23 @@ class CaspianResult:
             out[p] = out.get(p, 0.0) + self.throughput[s]
         return out
 
+    def port_summary(self) -> dict[str, dict[str, float]]:
+        """Per origin port: mean and p90 wait, units carried a year, worst mean backlog."""
+        out = {}
+        for port in self.mean_wait_hours:
+            rows = [i for i, p in enumerate(self.service_port) if p == port]
+            out[port] = {"mean_wait_hours": self.mean_wait_hours[port],
+                         "p90_wait_hours": self.p90_wait_hours[port],
+                         "throughput": self.throughput_per_port.get(port, 0.0),
+                         "max_mean_backlog": float(max((self.backlog[i].max() for i in rows
+                                                        if self.backlog.size), default=0.0))}
+        return out
+
+    def vessel_summary(self) -> dict[str, dict[str, float]]:
+        """Per vessel kind: share of time busy, and cargo carried over nominal capacity."""
+        return {k: {"utilisation": self.utilisation[k], "load_factor": self.load_factor[k]}
+                for k in self.utilisation}
+
     def to_dict(self) -> dict:
         return {
             "days": self.days, "replications": self.replications,

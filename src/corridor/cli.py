@@ -442,16 +442,11 @@ def caspian_simulate(
         plot_caspian(res, chart, title=f"Caspian crossing, sea level {sea_level:+.1f} m, "
                      f"{replications} simulated years")
     d = res.to_dict()
-    ports = {p: {"mean_wait_hours": d["mean_wait_hours"][p], "p90_wait_hours": d["p90_wait_hours"][p],
-                 "throughput": res.throughput_per_port.get(p, 0.0),
-                 "max_mean_backlog": max((v["max_mean_backlog"] for v in d["services"].values()
-                                          if v["port"] == p), default=0.0)}
-             for p in d["mean_wait_hours"]}
+    ports = res.port_summary()
     summary = {"sea_level_m": sea_level, "vessels_add": _parse_changes(vessels_add),
                "deepen_m": _parse_changes(deepen, "--deepen", float), "days": days,
                "replications": replications, "seed": seed, "ports": ports,
-               "vessel_types": {k: {"utilisation": d["utilisation"][k], "load_factor": d["load_factor"][k]}
-                                for k in d["utilisation"]},
+               "vessel_types": res.vessel_summary(),
                "effective_capacity": d["effective_capacity"], "excluded_vessels": d["excluded_vessels"],
                "services": d["services"]}
     if as_json:
