@@ -598,19 +598,22 @@ class _Engine:
         """
         k0 = np.floor(D / self.s_lot[s] + 1e-9).astype(np.int64)
         k = np.minimum(k0[:, None] + self.Wr, self.K - 1)
-        n = (self.arr[r[:, None], s[:, None], k] <= t[:, None]).sum(1)
+        rows = (r * self.arr.shape[1] + s) * self.K  # flat gathers beat 3-D fancy indexing
+        n = (np.take(self.arr, rows[:, None] + k) <= t[:, None]).sum(1)
         return (k0 + n) * self.s_lot[s]
 
     def _Ainv(self, r, s, u):
         """Arrival time of unit u (1-based) on rows (r, s); inf if it never arrives."""
         k = np.ceil(u / self.s_lot[s] - 1e-9).astype(np.int64) - 1
-        return self.arr[r, s, np.clip(k, 0, self.K - 1)]
+        return np.take(self.arr, (r * self.arr.shape[1] + s) * self.K + np.clip(k, 0, self.K - 1))
 
     def _open_after(self, r, p, t):
         """The earliest time >= t at which port p is open."""
         d = (np.where((t >= 0) & (t < self.n_days * HOURS_PER_DAY), t, -1.0) // HOURS_PER_DAY)
         d = d.astype(np.int64)  # -1: outside the simulated days (or inf), always open
-        return np.where(d >= 0, np.maximum(t, self.open_at[r, p, np.maximum(d, 0)]), t)
+        n_ports = self.open_at.shape[1]
+        at = np.take(self.open_at, (r * n_ports + p) * self.n_days + np.maximum(d, 0))
+        return np.where(d >= 0, np.maximum(t, at), t)
 
     def _grow(self):
         pad = np.full(self.rec_start.shape[:2] + (self.J,), np.inf)
