@@ -22,6 +22,9 @@ DESCRIPTIONS = {
     "cape": "deep sea round the Cape of Good Hope",
 }
 
+# families marked by entering these countries over land
+LAND_COUNTRIES = {"northern": ("RUS", "BLR"), "southern": ("IRN",)}
+
 SIGNATURES = {
     "northern": "land links into Russia or Belarus",
     "middle": "Caspian ferry links",
@@ -44,8 +47,8 @@ def link_signatures(net: Network) -> dict[str, np.ndarray]:
 
     passages = lk["passages"].str.split(";")
     return {
-        "northern": land & touches(["RUS", "BLR"]),
-        "southern": land & touches(["IRN"]),
+        "northern": land & touches(list(LAND_COUNTRIES["northern"])),
+        "southern": land & touches(list(LAND_COUNTRIES["southern"])),
         "middle": ((lk["mode"] == "ferry") & (lk["sea_area"] == "caspian")).to_numpy(),
         "suez": passages.map(lambda p: "suez" in p).to_numpy(bool),
         "cape": passages.map(lambda p: "south_africa" in p).to_numpy(bool),

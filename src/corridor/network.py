@@ -25,7 +25,6 @@ from .io import read_network_tables
 
 # edge kinds in the compiled graph
 LINK, TRANSIT, TRANSSHIP, CONT = range(4)
-KIND_NAMES = ("link", "transit", "transship", "continuation")
 WATERBORNE = ("sea", "ferry")
 LAND = ("rail", "road")
 

@@ -179,20 +179,9 @@ def find_itineraries(net: Network, q: Query, *, k: int, objective: str,
     leaves fewer than k, Yen's paths fill in itineraries that differ only in mode
     (rail or road between the same places); the result is sorted by the objective.
     """
-    link_km = net.arrays["link_km"]
-    accepted: list[tuple[Route, set[int]]] = []
-    seen: set[tuple] = set()
-
-    def offer(r: Route) -> None:
-        sig = itinerary(net, r)
-        if sig in seen or (not allow_revisit and len(set(r.nodes)) < len(r.nodes)):
-            return
-        links = {net.link_index[x] for x in r.link_ids}
-        km = sum(link_km[i] for i in links) or 1.0
-        if any(sum(link_km[i] for i in links & other) / km > max_overlap for _, other in accepted):
-            return
-        seen.add(sig)
-        accepted.append((r, links))
+    accepted = _Selection(net, allow_revisit=allow_revisit, max_overlap=max_overlap,
+                          by_itinerary=True)
+    offer = accepted.offer
     g = net.graph
     node_edge = (g.kind == TRANSIT) | (g.kind == TRANSSHIP)
 
@@ -245,31 +234,54 @@ def find_itineraries(net: Network, q: Query, *, k: int, objective: str,
                               origin=q.origin, destination=q.destination))
             if len(accepted) >= k:
                 break
-    return sorted((r for r, _ in accepted), key=lambda r: r.objective_value)[:k]
+    return sorted(accepted.routes, key=lambda r: r.objective_value)[:k]
 
 
 def find_routes(net: Network, q: Query, *, k: int, objective: str, max_overlap: float = 1.0,
                 allow_revisit: bool = False, max_candidates: int | None = None) -> list[Route]:
-    g = net.graph
-    sg = q.search_graph(g)
-    link_km = net.arrays["link_km"]
-    accepted: list[tuple[Route, set[int]]] = []
+    sg = q.search_graph(net.graph)
+    accepted = _Selection(net, allow_revisit=allow_revisit, max_overlap=max_overlap,
+                          by_itinerary=False)
     budget = max_candidates or (k * 10 + 10)
     exact = max_overlap >= 1.0 and allow_revisit
     for cost, pos in k_shortest_paths(sg, max_paths=budget, k=k if exact else None):
-        base = sg.eid[pos]
-        r = build_route(net, base, objective=objective, value=cost,
-                        origin=q.origin, destination=q.destination)
-        if not allow_revisit and len(set(r.nodes)) < len(r.nodes):
-            continue
-        links = {int(g.link[e]) for e in base if e >= 0 and g.kind[e] == LINK}
-        km = sum(link_km[i] for i in links) or 1.0
-        if any(sum(link_km[i] for i in links & other) / km > max_overlap for _, other in accepted):
-            continue
-        accepted.append((r, links))
+        accepted.offer(build_route(net, sg.eid[pos], objective=objective, value=cost,
+                                   origin=q.origin, destination=q.destination))
         if len(accepted) == k:
             break
-    return [r for r, _ in accepted]
+    return accepted.routes
+
+
+class _Selection:
+    """Routes accepted so far, and the test for one more: simple, new, not a near-copy."""
+
+    def __init__(self, net: Network, *, allow_revisit: bool, max_overlap: float, by_itinerary: bool):
+        self.net, self.allow_revisit, self.max_overlap = net, allow_revisit, max_overlap
+        self.by_itinerary = by_itinerary
+        self.accepted: list[tuple[Route, set[int]]] = []
+        self.seen: set[tuple] = set()
+
+    def __len__(self) -> int:
+        return len(self.accepted)
+
+    @property
+    def routes(self) -> list[Route]:
+        return [r for r, _ in self.accepted]
+
+    def offer(self, r: Route) -> bool:
+        sig = itinerary(self.net, r) if self.by_itinerary else None
+        if sig in self.seen or (not self.allow_revisit and len(set(r.nodes)) < len(r.nodes)):
+            return False
+        km_of = self.net.arrays["link_km"]
+        links = {self.net.link_index[x] for x in r.link_ids}
+        km = sum(km_of[i] for i in links) or 1.0
+        if any(sum(km_of[i] for i in links & other) / km > self.max_overlap
+               for _, other in self.accepted):
+            return False
+        if sig is not None:
+            self.seen.add(sig)
+        self.accepted.append((r, links))
+        return True
 
 
 __all__ = ["Leg", "Route", "RouteSet", "route", "find_routes", "find_itineraries", "prepare", "Query",
