@@ -26,7 +26,7 @@ from .assignment import assign as _solve
 from .cost import edge_weights
 from .demand import Demand
 from .errors import CorridorError
-from .families import link_signatures
+from .families import LAND_COUNTRIES, link_signatures
 from .network import CONT, LINK, TRANSIT, TRANSSHIP, Network
 from .policy import Policy
 
@@ -129,16 +129,17 @@ def assign(
     return _summarise(net, flow, method, commodity, res)
 
 
+def _capacity_teu(df: pd.DataFrame) -> np.ndarray:
+    """TEU a year per row: the TEU figure, else the tonnes figure at 10 t per TEU."""
+    c = df["capacity_teu_yr"].to_numpy(float) if "capacity_teu_yr" in df else np.full(len(df), np.nan)
+    t = df["capacity_t_yr"].to_numpy(float) if "capacity_t_yr" in df else np.full(len(df), np.nan)
+    return np.where(np.isfinite(c), c, t / TONNES_PER_TEU)
+
+
 def _edge_capacity(net: Network) -> np.ndarray:
     """TEU a year per virtual edge: the link's for link edges, the node's for its node edges."""
     g = net.graph
-
-    def teu(df: pd.DataFrame) -> np.ndarray:
-        c = df["capacity_teu_yr"].to_numpy(float) if "capacity_teu_yr" in df else np.full(len(df), np.nan)
-        t = df["capacity_t_yr"].to_numpy(float) if "capacity_t_yr" in df else np.full(len(df), np.nan)
-        return np.where(np.isfinite(c), c, t / TONNES_PER_TEU)
-
-    link_cap, node_cap = teu(net.links), teu(net.nodes)
+    link_cap, node_cap = _capacity_teu(net.links), _capacity_teu(net.nodes)
     is_link = (g.kind == LINK) | (g.kind == CONT)
     return np.where(is_link, link_cap[np.maximum(g.link, 0)], node_cap[np.maximum(g.node, 0)])
 
@@ -151,13 +152,10 @@ def _summarise(net: Network, flow: np.ndarray, method: str, commodity: str, res)
     forward = g.from_node[on_link] == lk["from_node_id"].map(net.node_index).to_numpy()[li]
     fwd = np.bincount(li[forward], weights=flow[on_link][forward], minlength=len(lk))
     back = np.bincount(li[~forward], weights=flow[on_link][~forward], minlength=len(lk))
-    cap = _edge_capacity(net)
-    link_cap = np.full(len(lk), np.nan)
-    link_cap[li] = cap[on_link]
     links = pd.DataFrame({
         "link_id": lk["link_id"], "name": lk["name"], "from_node_id": lk["from_node_id"],
         "to_node_id": lk["to_node_id"], "mode": lk["mode"], "flow_forward_teu": fwd,
-        "flow_backward_teu": back, "flow_teu": fwd + back, "capacity_teu_yr": link_cap,
+        "flow_backward_teu": back, "flow_teu": fwd + back, "capacity_teu_yr": _capacity_teu(lk),
     })
     # a capacity is per direction: the busier direction is the one that binds
     links["v_c"] = np.maximum(fwd, back) / links["capacity_teu_yr"]
@@ -165,9 +163,7 @@ def _summarise(net: Network, flow: np.ndarray, method: str, commodity: str, res)
     through = np.bincount(g.node[node_edge], weights=flow[node_edge], minlength=len(net.nodes))
     ts = g.kind == TRANSSHIP
     shipped = np.bincount(g.node[ts], weights=flow[ts], minlength=len(net.nodes))
-    node_cap = np.where(np.isfinite(net.nodes["capacity_teu_yr"].to_numpy(float)),
-                        net.nodes["capacity_teu_yr"].to_numpy(float),
-                        net.nodes["capacity_t_yr"].to_numpy(float) / TONNES_PER_TEU)
+    node_cap = _capacity_teu(net.nodes)
     nodes = pd.DataFrame({"node_id": net.nodes["node_id"], "name": net.nodes["name"],
                           "country": net.nodes["country"], "flow_teu": through,
                           "transshipped_teu": shipped, "capacity_teu_yr": node_cap})
@@ -177,8 +173,8 @@ def _summarise(net: Network, flow: np.ndarray, method: str, commodity: str, res)
     # entering its land countries (Russia/Belarus, Iran) from outside
     corridors = {}
     for fam, m in sig.items():
-        region = {"northern": ["RUS", "BLR"], "southern": ["IRN"]}.get(fam)
-        if region is None:
+        region = list(LAND_COUNTRIES.get(fam, ()))
+        if not region:
             corridors[fam] = float(links["flow_teu"][m].sum())
             continue
         to_in = lk["to_country"].isin(region).to_numpy()
