@@ -79,7 +79,6 @@ def family_link_masks(net: Network, family: str) -> tuple[np.ndarray, np.ndarray
 
 
 def _signatures_cached(net: Network) -> dict[str, np.ndarray]:
-    cache = net.__dict__.setdefault("_signature_cache", {})
-    if "sig" not in cache:
-        cache["sig"] = link_signatures(net)
-    return cache["sig"]
+    if "families.signatures" not in net.cache:
+        net.cache["families.signatures"] = link_signatures(net)
+    return net.cache["families.signatures"]

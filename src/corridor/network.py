@@ -100,6 +100,8 @@ class Network:
     commodities: pd.DataFrame | None = None
     geometry: dict = field(default_factory=dict)
     name: str = "network"
+    # derived arrays that higher layers compute once per network (keyed by their module)
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     # -------------------------------------------------------------- construction
     @classmethod

@@ -235,7 +235,7 @@ _NODE_SRC = ("coord_source", "dwell_source", "transship_source", "capacity_sourc
 
 def _route_sources(net: Network, links: list[int], nodes: list[int]) -> tuple[str, ...]:
     """Every source behind the numbers of the links and nodes a route uses."""
-    cache = net.__dict__.setdefault("_source_cache", {})
+    cache = net.cache.setdefault("routes.sources", {})
     if not cache:
         for key, frame, cols in (("link", net.links, _LINK_SRC), ("node", net.nodes, _NODE_SRC)):
             present = [c for c in cols if c in frame.columns]
