@@ -493,3 +493,7 @@ def main() -> None:
         err.print("interrupted")
         sys.exit(130)
     sys.exit(rc if isinstance(rc, int) else 0)
+
+
+# Command groups that live in their own modules register below (after everything above is
+# defined, so those modules may import out, err, emit_json and friends from here).
