@@ -13,10 +13,14 @@ Inputs
                                 (published, split, osm, geodesic, searoute, lake)
   scripts/curated/sources*.csv  source tables (merged, de-duplicated by source_id)
   scripts/curated/rates.csv, commodities.csv (copied when present)
+  scripts/curated/country.csv, bloc.csv, region.csv
+                                countries with bloc memberships and sanctions status, the blocs, and
+                                named regions (validated, then copied)
   <shared>/data/naturalearth, rail, ports   (see <shared>/data/README.md)
 
 Outputs (src/corridor/data/)
-  node.csv, link.csv, link_geometry.geojson, sources.csv, countries.geojson, rates.csv, commodities.csv
+  node.csv, link.csv, link_geometry.geojson, sources.csv, countries.geojson, rates.csv, commodities.csv,
+  country.csv, bloc.csv, region.csv
 
 The build is deterministic: same inputs, same bytes out.  It fails loudly on a missing lookup, a
 missing source id, or a sea route that breaks the routing assertions below.
@@ -299,6 +303,102 @@ def check_sea(link_id: str, route: str, passages: list[str], coords) -> None:
         fail(f"{where} must leave the Black Sea through the bosporus only")
 
 
+# ---------------------------------------------------------------------------- countries and geopolitics
+
+
+def country_features(data: Path) -> list[dict]:
+    """Natural Earth admin-0 polygons inside the study box, rounded, sorted by ISO3."""
+    countries = json.loads((data / "naturalearth" / "ne_110m_admin_0_countries.geojson").read_text())
+    cfeats = []
+    for f in countries["features"]:
+        geom = shape(f["geometry"])
+        if not geom.intersects(COUNTRY_BOX):
+            continue
+        p = f["properties"]
+        iso = p.get("ISO_A3") if p.get("ISO_A3") not in (None, "", "-99") else p.get("ADM0_A3")
+
+        def rnd(c):
+            if isinstance(c[0], (int, float)):
+                return [round(c[0], 3), round(c[1], 3)]
+            return [rnd(x) for x in c]
+
+        g = f["geometry"]
+        cfeats.append({"type": "Feature", "properties": {"iso3": iso, "name": p.get("NAME")},
+                       "geometry": {"type": g["type"], "coordinates": rnd(g["coordinates"])}})
+    cfeats.sort(key=lambda f: f["properties"]["iso3"])
+    return cfeats
+
+
+SANCTIONS = ("none", "eu_us_sectoral", "un_comprehensive")
+REQUIRED_REGIONS = ("china", "central-asia", "caucasus", "turkey", "eu")
+GEO_COLUMNS = {
+    "country.csv": ["iso3", "name", "blocs", "observer", "sanctions", "source_id", "notes"],
+    "bloc.csv": ["bloc", "name", "kind", "source_id", "notes"],
+    "region.csv": ["region", "name", "members", "source_id", "notes"],
+}
+
+
+def check_geopolitics(sources: set[str], node_countries: set[str], map_countries: set[str]) -> dict[str, int]:
+    """Validate country.csv, bloc.csv and region.csv together; return rows per file.
+
+    Every country of the network and of the map must have a row; blocs, observers and
+    sanctions take known values only; region members are ISO3 codes of the table or bloc
+    names; every source id exists.  All problems are reported at once.
+    """
+    problems: list[str] = []
+    tables = {}
+    for name, cols in GEO_COLUMNS.items():
+        df = read_csv(CURATED / name)
+        if list(df.columns) != cols:
+            fail(f"scripts/curated/{name}: columns must be {cols}, got {list(df.columns)}")
+        tables[name] = df
+        for i, cell in enumerate(df["source_id"], start=2):
+            ids = [s.strip() for s in cell.split(";") if s.strip()]
+            if not ids:
+                problems.append(f"{name} line {i}: source_id is empty")
+            problems += [f"{name} line {i}: unknown source id '{s}'" for s in ids if s not in sources]
+    blocs = set(tables["bloc.csv"]["bloc"])
+    ct = tables["country.csv"]
+    seen: set[str] = set()
+    for i, r in enumerate(ct.to_dict("records"), start=2):
+        iso = r["iso3"]
+        if len(iso) != 3 or not iso.isalpha() or not iso.isupper():
+            problems.append(f"country.csv line {i}: iso3 '{iso}' is not three capital letters")
+        if iso in seen:
+            problems.append(f"country.csv line {i}: iso3 '{iso}' appears twice")
+        seen.add(iso)
+        if not r["name"].strip():
+            problems.append(f"country.csv line {i}: name is empty")
+        for col in ("blocs", "observer"):
+            for b in filter(None, r[col].split(";")):
+                if b not in blocs:
+                    problems.append(f"country.csv line {i}: {col} '{b}' is not in bloc.csv ({sorted(blocs)})")
+        if r["sanctions"] not in SANCTIONS:
+            problems.append(f"country.csv line {i}: sanctions '{r['sanctions']}' is not one of {SANCTIONS}")
+    for what, need in (("network node", node_countries), ("map (countries.geojson)", map_countries)):
+        missing = sorted(need - seen)
+        if missing:
+            problems.append(f"country.csv lacks {what} countries: {missing}")
+    regions = tables["region.csv"]
+    if regions["region"].duplicated().any():
+        dup = sorted(regions.loc[regions["region"].duplicated(), "region"])
+        problems.append(f"region.csv: duplicate regions {dup}")
+    for i, r in enumerate(regions.to_dict("records"), start=2):
+        members = [m for m in r["members"].split(";") if m]
+        if not members:
+            problems.append(f"region.csv line {i}: region '{r['region']}' has no members")
+        for m in members:
+            if m not in seen and m not in blocs:
+                problems.append(f"region.csv line {i}: member '{m}' is neither a country of country.csv "
+                                f"nor a bloc of bloc.csv")
+    missing_regions = [r for r in REQUIRED_REGIONS if r not in set(regions["region"])]
+    if missing_regions:
+        problems.append(f"region.csv lacks the regions {missing_regions}")
+    if problems:
+        fail("geopolitics tables:\n  " + "\n  ".join(problems))
+    return {name: len(df) for name, df in tables.items()}
+
+
 # ---------------------------------------------------------------------------- main build
 
 
@@ -505,6 +605,11 @@ def build(shared: Path) -> None:
         if row["mode"] == "rail" and row["gauge"] not in ("1435", "1520"):
             fail(f"link {row['link_id']}: rail link needs gauge 1435 or 1520")
 
+    # -------------------------------------------------- geopolitics (country, bloc, region tables)
+    cfeats = country_features(data)
+    geo = check_geopolitics(known, {r["country"] for r in node_rows},
+                            {f["properties"]["iso3"] for f in cfeats})
+
     # -------------------------------------------------- write
     def write_csv(path: Path, cols, rows):
         with open(path, "w", newline="", encoding="utf-8") as f:
@@ -517,6 +622,8 @@ def build(shared: Path) -> None:
     write_csv(OUT / "link.csv", LINK_OUT, link_rows)
     write_csv(OUT / "sources.csv", SOURCE_COLS, [merged[k] for k in merged])
     for name in extra:
+        shutil.copyfile(CURATED / name, OUT / name)
+    for name in geo:
         shutil.copyfile(CURATED / name, OUT / name)
 
     feats = []
@@ -540,24 +647,6 @@ def build(shared: Path) -> None:
         json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False,
                    separators=(",", ":")) + "\n", encoding="utf-8")
 
-    countries = json.loads((data / "naturalearth" / "ne_110m_admin_0_countries.geojson").read_text())
-    cfeats = []
-    for f in countries["features"]:
-        geom = shape(f["geometry"])
-        if not geom.intersects(COUNTRY_BOX):
-            continue
-        p = f["properties"]
-        iso = p.get("ISO_A3") if p.get("ISO_A3") not in (None, "", "-99") else p.get("ADM0_A3")
-
-        def rnd(c):
-            if isinstance(c[0], (int, float)):
-                return [round(c[0], 3), round(c[1], 3)]
-            return [rnd(x) for x in c]
-
-        g = f["geometry"]
-        cfeats.append({"type": "Feature", "properties": {"iso3": iso, "name": p.get("NAME")},
-                       "geometry": {"type": g["type"], "coordinates": rnd(g["coordinates"])}})
-    cfeats.sort(key=lambda f: f["properties"]["iso3"])
     (OUT / "countries.geojson").write_text(
         json.dumps({"type": "FeatureCollection", "features": cfeats}, ensure_ascii=False,
                    separators=(",", ":")) + "\n", encoding="utf-8")
@@ -576,7 +665,10 @@ def build(shared: Path) -> None:
     for lid, km, pas in sea_summary:
         print(f"  {lid:40s} {km:9.1f}  {';'.join(pas) or '-'}")
     print(f"geometry features: {len(feats)}  countries: {len(cfeats)}")
-    for name in ("node.csv", "link.csv", "sources.csv", "link_geometry.geojson", "countries.geojson"):
+    print(f"country table: {geo['country.csv']} countries, {geo['bloc.csv']} blocs, "
+          f"{geo['region.csv']} regions")
+    for name in ("node.csv", "link.csv", "sources.csv", "link_geometry.geojson", "countries.geojson",
+                 *geo):
         print(f"  wrote {OUT.relative_to(REPO) / name} ({(OUT / name).stat().st_size / 1024:.0f} KiB)")
 
 

@@ -1,0 +1,74 @@
+"""Country table, blocs, regions and the resolution of 'avoid EAEU'-style specs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import corridor
+from corridor.geopolitics import (
+    BLOCS,
+    SANCTIONS,
+    UnknownCountryError,
+    bloc_table,
+    country_table,
+    region_table,
+    regions,
+    resolve_countries,
+)
+from corridor.network import bundled_data_dir
+
+
+def test_country_table_covers_network_and_map(net):
+    ct = country_table()
+    assert {"iso3", "name", "blocs", "sanctions", "source_id"} <= set(ct.columns)
+    assert ct["iso3"].is_unique
+    codes = set(ct["iso3"])
+    assert net.countries <= codes
+    geo = json.loads((bundled_data_dir() / "countries.geojson").read_text(encoding="utf-8"))
+    assert {f["properties"]["iso3"] for f in geo["features"]} <= codes
+    assert set(ct["sanctions"]) <= set(SANCTIONS)
+    assert all(set(b) <= set(BLOCS) for b in ct["blocs"])
+
+
+def test_every_row_is_sourced(net):
+    known = set(net.sources["source_id"])
+    for table in (country_table(), bloc_table(), region_table()):
+        for cell in table["source_id"]:
+            ids = [s for s in cell.split(";") if s]
+            assert ids and set(ids) <= known, cell
+
+
+def test_bloc_memberships():
+    assert resolve_countries("EAEU") == {"ARM", "BLR", "KAZ", "KGZ", "RUS"}
+    assert resolve_countries("csto") == {"ARM", "BLR", "KAZ", "KGZ", "RUS", "TJK"}
+    assert resolve_countries("OTS") == {"AZE", "KAZ", "KGZ", "TUR", "UZB"}  # observers are not members
+    assert {"BLR", "IRN", "CHN", "IND"} <= resolve_countries("SCO")
+    assert resolve_countries("TITR") >= {"KAZ", "AZE", "GEO", "TUR"}
+    assert len(resolve_countries("EU")) == 27
+    sanctioned = resolve_countries("sanctioned")
+    assert {"RUS", "BLR", "IRN"} <= sanctioned and "KAZ" not in sanctioned
+
+
+def test_regions_and_mixed_specs():
+    reg = regions()
+    for name in ("china", "central-asia", "caucasus", "turkey", "eu"):
+        assert reg[name]
+    assert set(reg["caucasus"]) == {"ARM", "AZE", "GEO"}
+    assert set(reg["eu"]) == resolve_countries("EU")
+    got = resolve_countries("central-asia, RUS ,Belarus")
+    assert got == set(reg["central-asia"]) | {"RUS", "BLR"}
+    assert resolve_countries(["eaeu", "IRN"]) == resolve_countries("EAEU,IRN")
+    assert resolve_countries(None) == frozenset()
+
+
+def test_unknown_token_gets_a_suggestion():
+    with pytest.raises(UnknownCountryError) as e:
+        resolve_countries("EAEU,RSU")
+    assert "RUS" in e.value.suggestions
+    assert isinstance(e.value, corridor.CorridorError)
+    with pytest.raises(UnknownCountryError) as e:
+        resolve_countries("centralasia")
+    assert "central-asia" in e.value.suggestions
+    assert "did you mean" in str(e.value)
