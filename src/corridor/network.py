@@ -129,6 +129,17 @@ class Network:
             name=name,
         )
 
+    def with_tables(self, *, nodes: pd.DataFrame | None = None, links: pd.DataFrame | None = None,
+                    sources: pd.DataFrame | None = None, name: str | None = None) -> Network:
+        """A new network from edited raw tables; this one is left as it is (copy-on-write).
+
+        Tables not given are shared with this network (they are never modified in place).
+        """
+        return Network.from_tables(
+            self.raw_nodes if nodes is None else nodes, self.raw_links if links is None else links,
+            sources=self.sources if sources is None else sources, rates=self.rates,
+            commodities=self.commodities, geometry=self.geometry, name=name or self.name)
+
     # -------------------------------------------------------------- lookups
     @cached_property
     def arrays(self) -> dict[str, np.ndarray]:
