@@ -236,7 +236,8 @@ def components() -> list[dict]:
                 srcs = ";".join([src("sea_wb_teu_2023"),
                                  *([src("sea_growth_2024")] if west else []),
                                  src("t_per_teu_container")])
-                add(flow, o, dd, "container", teu, teu * tc, srcs, method)
+                # sea-borne boxes are general cargo: the class that revealed a low value of time
+                add(flow, o, dd, "general", teu, teu * tc, srcs, method)
     return out
 
 

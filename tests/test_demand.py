@@ -34,7 +34,7 @@ def demand() -> Demand:
 def test_bundled_loads_against_network(net, demand):
     df = demand.to_frame()
     assert len(df) > 50
-    assert set(df["commodity"]) == {"container", "bulk"}
+    assert set(df["commodity"]) == {"container", "general", "bulk"}
     assert set(df["origin"]) | set(df["destination"]) <= set(net.node_index)
     m = demand.matrix(net, "container")
     assert m.shape == (len(net.nodes), len(net.nodes))

@@ -44,6 +44,7 @@ class AssignmentResult:
     tstt: float
     sptt: float
     history: list[tuple[int, float, float]] = field(default_factory=list)  # (iteration, rgap, objective)
+    class_flow: np.ndarray | None = None  # (classes, links) when demand came per class
 
 
 # ------------------------------------------------------------------ BPR
@@ -178,12 +179,77 @@ def all_or_nothing(g: _Graph, cost: np.ndarray, demand: np.ndarray,
 # ------------------------------------------------------------------ solver
 
 
-def _line_search(x: np.ndarray, d: np.ndarray, t0, cap, b, p, fixed=None) -> float:
-    """Step in [0, 1] minimising Beckmann's objective along x + s d (its derivative is monotone)."""
-    base = 0.0 if fixed is None else float(fixed @ d)
+@dataclass(frozen=True)
+class _Delay:
+    """Congestion delay per capacity group: a (V/c)^p, V the summed flow of the group's links.
+
+    A group of one link is BPR's t0 b (v/c)^p. Links that share a group share one queue
+    (a port's handling edges, say), so the cost stays the gradient of one convex potential
+    and Beckmann's objective still holds.
+    """
+
+    group: np.ndarray  # group of each link
+    a: np.ndarray  # t0 b per group
+    cap: np.ndarray
+    p: np.ndarray
+
+    weight: np.ndarray  # (classes, links): what a unit of each class counts in its link's queue
+
+    def volume(self, x: np.ndarray) -> np.ndarray:
+        """Group volumes of class flows x (classes x links)."""
+        return np.bincount(self.group, weights=(self.weight * x).sum(0), minlength=len(self.a))
+
+    def link_delay(self, v: np.ndarray) -> np.ndarray:
+        """(classes, links): the delay each class feels on each link at group volumes v."""
+        return self.weight * self.time(v)[self.group]
+
+    def time(self, v: np.ndarray) -> np.ndarray:
+        return self.a * _ratio_pow(v, self.cap, self.p)
+
+    def integral(self, v: np.ndarray) -> np.ndarray:
+        safe = np.where(self.cap > 0, self.cap, 1.0)
+        return self.a * safe / (self.p + 1.0) * _ratio_pow(v, self.cap, self.p + 1.0)
+
+    def derivative(self, v: np.ndarray) -> np.ndarray:
+        return bpr_derivative(v, self.a, self.cap, np.ones_like(self.a), self.p)
+
+
+def _delay_groups(t0, cap, b, p, groups, weight) -> tuple[_Delay, np.ndarray]:
+    """The links' delays as groups, and the free-flow time that stays with each link."""
+    active = (b > 0) & (p > 0) & (t0 > 0)
+    if groups is None:
+        groups = np.arange(len(t0))
+    groups = np.asarray(groups, dtype=np.int64)
+    if groups.shape != t0.shape or (groups.size and groups.min() < 0):
+        raise ValueError("groups must hold one non-negative group id per link")
+    _, g = np.unique(groups, return_inverse=True)
+    n = int(g.max(initial=-1)) + 1
+    a = np.zeros(n)
+    gcap = np.ones(n)
+    gp = np.ones(n)
+    a[g[active]] = (t0 * b)[active]
+    gcap[g[active]] = cap[active]
+    gp[g[active]] = p[active]
+    # every congesting member of a group must describe the same queue
+    for name, mine, per_group in (("t0 * b", (t0 * b), a), ("capacity", cap, gcap), ("power", p, gp)):
+        if np.any(active & ~np.isclose(mine, per_group[g], rtol=1e-9, atol=0.0)):
+            raise ValueError(f"links in one capacity group must share {name}")
+    if np.any(~active & (a[g] > 0)):
+        raise ValueError("a capacity group mixes congesting and free-flowing links")
+    return _Delay(g, a, gcap, gp, weight), t0
+
+
+def _line_search(x: np.ndarray, d: np.ndarray, fixed: np.ndarray, delay: _Delay) -> float:
+    """Step in [0, 1] minimising Beckmann's objective along x + s d (its derivative is monotone).
+
+    `x`, `d` and `fixed` are (classes x links); the delay sees the summed flow.
+    """
+    base = float(np.sum(fixed * d))
+    v = delay.volume(x)
+    dv = delay.volume(d)
 
     def slope(s: float) -> float:
-        return base + float(bpr_cost(x + s * d, t0, cap, b, p) @ d)
+        return base + float(delay.time(v + s * dv) @ dv)
 
     if slope(1.0) <= 0.0:
         return 1.0
@@ -196,12 +262,22 @@ def assign(init_node: np.ndarray, term_node: np.ndarray, free_flow_time: np.ndar
            b: np.ndarray, power: np.ndarray, demand: np.ndarray, *, n_nodes: int | None = None,
            zone_nodes: np.ndarray | None = None, no_through: np.ndarray | None = None, rgap: float = 1e-4,
            max_iter: int = 1000, algorithm: str = "bfw",
-           fixed_cost: np.ndarray | None = None) -> AssignmentResult:
+           fixed_cost: np.ndarray | None = None, groups: np.ndarray | None = None,
+           class_weight: np.ndarray | None = None) -> AssignmentResult:
     """User equilibrium by (bi-)conjugate Frank-Wolfe; nodes are 0-based integers.
 
     A link costs `fixed_cost + t0 (1 + b (v/c)^p)`: freight pays a tariff that does
     not grow with congestion, while its time cost does. `fixed_cost` may be negative
     where `fixed_cost + t0 >= 0` (so a delay can be scaled apart from the free-flow cost).
+
+    Several classes: `demand` of shape (classes, zones, zones) and `fixed_cost` of shape
+    (classes, links). Each class sees its own fixed cost plus the delay of the summed flow
+    (a class's value of time folded into its fixed cost, in time units), which keeps the
+    problem a convex programme. `groups` (one id per link) makes links share one queue:
+    their delay grows with the group's summed flow; members must share t0 b, capacity and power.
+    `class_weight` (classes x links, default 1) is what a unit of a class counts in a queue; the
+    class then feels that multiple of the delay (0: the class does not use the queue at all), so
+    the cost stays a gradient: a bulk unit of 22 t in a queue measured in tonnes weighs 22.
 
     `demand[i, j]` is the flow from zone i to zone j, zone i being node `zone_nodes[i]`
     (default: node i). Intrazonal demand (the diagonal) loads no link. Nodes in
@@ -213,7 +289,11 @@ def assign(init_node: np.ndarray, term_node: np.ndarray, free_flow_time: np.ndar
     term = np.asarray(term_node, dtype=np.int64)
     t0, cap, bb, pp = (np.asarray(a, dtype=np.float64) for a in (free_flow_time, capacity, b, power))
     demand = np.array(demand, dtype=np.float64)
-    zones = np.arange(len(demand)) if zone_nodes is None else np.asarray(zone_nodes, dtype=np.int64)
+    single = demand.ndim == 2
+    if single:
+        demand = demand[None]
+    n_cls = demand.shape[0]
+    zones = np.arange(demand.shape[-1]) if zone_nodes is None else np.asarray(zone_nodes, dtype=np.int64)
     if n_nodes is None:
         n_nodes = int(max(init.max(initial=-1), term.max(initial=-1), zones.max(initial=-1)) + 1)
     n = int(n_nodes)
@@ -222,46 +302,70 @@ def assign(init_node: np.ndarray, term_node: np.ndarray, free_flow_time: np.ndar
     for name, a in (("init_node", init), ("term_node", term), ("zone_nodes", zones)):
         if a.size and (a.min() < 0 or a.max() >= n):
             raise ValueError(f"{name} must hold node indices in 0..{n - 1}")
-    fixed = np.zeros(len(t0)) if fixed_cost is None else np.asarray(fixed_cost, dtype=np.float64)
-    if fixed.shape != t0.shape or np.any(fixed + t0 < 0) or not np.all(np.isfinite(fixed)):
-        raise ValueError("fixed_cost must be finite, have one entry per link and keep fixed_cost + t0 >= 0")
+    fixed = np.zeros((n_cls, len(t0))) if fixed_cost is None else np.asarray(fixed_cost, dtype=np.float64)
+    fixed = np.broadcast_to(fixed, (n_cls, len(t0))) if fixed.ndim == 1 else fixed
+    if fixed.shape != (n_cls, len(t0)) or np.any(fixed + t0 < 0) or not np.all(np.isfinite(fixed)):
+        raise ValueError("fixed_cost must be finite, have one entry per link (and class) and keep "
+                         "fixed_cost + t0 >= 0")
     if np.any(t0 < 0) or np.any(bb < 0) or np.any(pp < 0) or np.any((cap <= 0) & (bb > 0)):
         raise ValueError("BPR needs free_flow_time, b, power >= 0 and capacity > 0 where b > 0")
-    if demand.ndim != 2 or demand.shape[0] != demand.shape[1] or demand.shape[0] != len(zones):
-        raise ValueError("demand must be a square (zones x zones) matrix matching zone_nodes")
+    if demand.ndim != 3 or demand.shape[1] != demand.shape[2] or demand.shape[1] != len(zones):
+        raise ValueError("demand must be a square (zones x zones) matrix matching zone_nodes, "
+                         "or a stack of them, one per class")
     if np.any(demand < 0) or not np.all(np.isfinite(demand)):
         raise ValueError("demand must be finite and non-negative")
-    np.fill_diagonal(demand, 0.0)
+    for k in range(n_cls):
+        np.fill_diagonal(demand[k], 0.0)
     blocked = np.array([], dtype=np.int64) if no_through is None else np.asarray(no_through)
     if blocked.dtype == bool:
         blocked = np.flatnonzero(blocked)
     g = _build_graph(init, term, n, zones, blocked.astype(np.int64))
-    active = np.flatnonzero(demand.sum(axis=1) > 0)
+    weight = np.ones((n_cls, len(t0))) if class_weight is None else np.asarray(class_weight, dtype=float)
+    if weight.shape != (n_cls, len(t0)) or np.any(weight < 0) or not np.all(np.isfinite(weight)):
+        raise ValueError("class_weight must be finite, >= 0 and of shape (classes, links)")
+    delay, free = _delay_groups(t0, cap, bb, pp, groups, weight)
+    fixed = fixed + free  # the free-flow time is a fixed cost; only the delay congests
+    active = [np.flatnonzero(demand[k].sum(axis=1) > 0) for k in range(n_cls)]
 
-    def aon(x_cost: np.ndarray) -> tuple[np.ndarray, float]:
-        return all_or_nothing(g, x_cost, demand, active)
+    def aon(link_delay: np.ndarray) -> tuple[np.ndarray, float]:
+        y = np.zeros((n_cls, len(t0)))
+        sptt = 0.0
+        for k in range(n_cls):
+            if active[k].size:
+                y[k], sp = all_or_nothing(g, fixed[k] + link_delay[k], demand[k], active[k])
+                sptt += sp
+        return y, sptt
 
-    x, _ = aon(fixed + t0)
+    def objective(x: np.ndarray) -> float:
+        return float(delay.integral(delay.volume(x)).sum() + np.sum(fixed * x))
+
+    x, _ = aon(np.zeros((n_cls, len(t0))))
     history: list[tuple[int, float, float]] = []
     s_prev = s_prev2 = None  # the last two search directions' targets
     tau_prev = 1.0
     gap = np.inf
     it = 1
     while True:
-        cost = fixed + bpr_cost(x, t0, cap, bb, pp)
-        y, sptt = aon(cost)
-        tstt = float(cost @ x)
+        v = delay.volume(x)
+        link_delay = delay.link_delay(v)
+        y, sptt = aon(link_delay)
+        tstt = float(np.sum((fixed + link_delay) * x))
         gap = (tstt - sptt) / tstt if tstt > 0 else 0.0
-        history.append((it, gap, float(bpr_integral(x, t0, cap, bb, pp).sum() + fixed @ x)))
+        history.append((it, gap, objective(x)))
         if gap <= rgap or it >= max_iter:
             break
         it += 1
-        s = _direction(algorithm, x, y, s_prev, s_prev2, tau_prev, bpr_derivative(x, t0, cap, bb, pp))
-        tau = _line_search(x, s - x, t0, cap, bb, pp, fixed)
+        h = delay.derivative(v)
+
+        def dot(a: np.ndarray, c: np.ndarray, h=h) -> float:  # a' H c, H the Hessian in group space
+            return float(delay.volume(a) @ (h * delay.volume(c)))
+
+        s = _direction(algorithm, x, y, s_prev, s_prev2, tau_prev, dot)
+        tau = _line_search(x, s - x, fixed, delay)
         if tau <= 0.0 and s is not y:  # conjugacy lost (not a descent direction): restart from Frank-Wolfe
             s_prev = s_prev2 = None
             s = y
-            tau = _line_search(x, s - x, t0, cap, bb, pp, fixed)
+            tau = _line_search(x, s - x, fixed, delay)
         x = x + tau * (s - x)
         np.maximum(x, 0.0, out=x)
         if tau >= 1.0:  # the target replaced the solution: past directions mean nothing now
@@ -269,33 +373,35 @@ def assign(init_node: np.ndarray, term_node: np.ndarray, free_flow_time: np.ndar
         else:
             s_prev2, s_prev = s_prev, s
         tau_prev = tau
-    cost = fixed + bpr_cost(x, t0, cap, bb, pp)
-    return AssignmentResult(flow=x, cost=cost, rgap=float(gap), iterations=it, converged=bool(gap <= rgap),
-                            objective=history[-1][2], tstt=tstt, sptt=sptt, history=history)
+    cost = fixed + delay.link_delay(delay.volume(x))
+    total = x.sum(0)
+    return AssignmentResult(flow=total, cost=cost[0] if single else cost, rgap=float(gap), iterations=it,
+                            converged=bool(gap <= rgap), objective=history[-1][2], tstt=tstt, sptt=sptt,
+                            history=history, class_flow=x)
 
 
 def _direction(algorithm: str, x: np.ndarray, y: np.ndarray, s1: np.ndarray | None, s2: np.ndarray | None,
-               tau: float, h: np.ndarray) -> np.ndarray:
+               tau: float, dot) -> np.ndarray:
     """Target point of the next step (Mitradjieva & Lindberg 2013, the conventions of AequilibraE).
 
     `y` is the all-or-nothing point, `s1`/`s2` the previous two targets, `tau` the last
-    step, `h` the Hessian diagonal t'(x).
+    step, `dot(a, b)` the product a' H b under the Hessian of Beckmann's objective at x.
     """
     if algorithm == "fw" or s1 is None:
         return y
     if algorithm == "cfw" or s2 is None:
         d1 = s1 - x
-        num = float(d1 @ (h * (y - x)))
-        den = float(d1 @ (h * (y - s1)))
+        num = dot(d1, y - x)
+        den = dot(d1, y - s1)
         alpha = min(max(num / den, 0.0), _MAX_CONJUGATE) if den != 0.0 else 0.0
         return alpha * s1 + (1.0 - alpha) * y
     xb = tau * s1 + (1.0 - tau) * s2 - x
     yx = y - x
     z = s1 - x
     w = s2 - s1
-    mu_den = float(xb @ (h * w))
-    mu = max(0.0, -float(xb @ (h * yx)) / mu_den) if mu_den != 0.0 else 0.0
-    nu_den = float(z @ (h * z))
-    nu = max(0.0, -float(z @ (h * yx)) / nu_den + mu * tau / (1.0 - tau)) if nu_den != 0.0 else 0.0
+    mu_den = dot(xb, w)
+    mu = max(0.0, -dot(xb, yx) / mu_den) if mu_den != 0.0 else 0.0
+    nu_den = dot(z, z)
+    nu = max(0.0, -dot(z, yx) / nu_den + mu * tau / (1.0 - tau)) if nu_den != 0.0 else 0.0
     beta0 = 1.0 / (1.0 + mu + nu)
     return beta0 * y + nu * beta0 * s1 + mu * beta0 * s2

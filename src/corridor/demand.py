@@ -35,7 +35,7 @@ from .network import bundled_data_dir
 REQUIRED = ("origin", "destination", "commodity", "teu_per_year", "t_per_year")
 OPTIONAL = ("source_id", "method")
 VALUES = ("teu_per_year", "t_per_year")
-DEFAULT_COMMODITIES = ("container", "bulk")
+DEFAULT_COMMODITIES = ("container", "general", "bulk")
 UNITS = {"teu": "teu_per_year", "t": "t_per_year"}
 
 

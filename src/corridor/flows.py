@@ -1,37 +1,122 @@
-"""Freight flows on the corridor network: demand assigned all-or-nothing or at user equilibrium.
+"""Freight flows on the corridor network: demand assigned by commodity, with capacity.
 
-The compiled graph's virtual edges are the assignment's links, so border dwell,
-gauge changes and port handling congest like any link: a node's capacity sits on
-its transit and transshipment edges. Each demand place gets a zone vertex joined
-to the node's departure and arrival sides and closed to through traffic.
+Three methods share one cost model:
 
-A link costs its tariff plus value of time × (hours + Q (v/c)^β): only time grows
-with congestion, by a queue of Q hours when the flow reaches capacity, steeply
-beyond (a BPR-type delay whose scale does not shrink with a short link's running
-time, which matters for border crossings and ports). Capacities are TEU a year; a capacity known only in
+- `aon`: every OD pair on its cheapest route at free-flow cost;
+- `ue`: deterministic user equilibrium (bi-conjugate Frank-Wolfe, one class per commodity);
+- `sue`: stochastic user equilibrium, a path-size logit over a generated route set per OD
+  (the best route of each corridor family under several objectives), so shippers with
+  the same OD do not all take one route. This is the calibrated default.
+
+The compiled graph's virtual edges are the assignment's links, so border dwell, gauge
+changes and port handling congest like any link. An edge costs its tariff, plus a
+corridor constant on the family's signature edges, plus the commodity's value of time
+× (hours + Q (v/c)^β): only time grows with congestion, by a queue of Q hours when the
+flow reaches capacity, steeply beyond. A link's capacity is per direction; a node's is
+one queue shared by its edges (a port's quay: only its transshipments; a border
+station: everything crossing it). Capacities are TEU a year; a capacity known only in
 tonnes is converted at 10 t per TEU (the loaded-TEU convention of docs/rates.md).
-This is the machinery; Q, β, the value of time and route-specific premiums are
-still to be calibrated against observed corridor volumes (issue 3).
+
+Q, β, the logit dispersion per commodity and the corridor constants are read from
+`assignment_params.json` in the data folder, written by `corridor calibrate`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import csr_matrix
 
 from .assignment import assign as _solve
-from .cost import edge_weights
+from .compare import compare
 from .demand import Demand
-from .errors import CorridorError
-from .families import LAND_COUNTRIES, link_signatures
-from .network import CONT, LINK, TRANSIT, TRANSSHIP, Network
+from .errors import CorridorError, NoRouteError
+from .families import FAMILIES, LAND_COUNTRIES, link_signatures
+from .io import YES_NO
+from .network import CONT, LINK, TRANSIT, TRANSSHIP, Network, bundled_data_dir
 from .policy import Policy
 
 TONNES_PER_TEU = 10.0
-METHODS = ("aon", "ue")
+METHODS = ("aon", "ue", "sue")
+PARAMS_FILE = "assignment_params.json"
+ROUTE_OBJECTIVES = ("generalized", "time", "cost")
+
+Progress = Callable[[int, float], None]
+
+
+@dataclass(frozen=True)
+class AssignmentParams:
+    """The free parameters of the freight assignment, and where they came from."""
+
+    queue_hours: float = 24.0  # Q: the queue at v/c = 1
+    beta: float = 4.0  # how steeply the queue grows past capacity
+    dispersion: dict[str, float] = field(default_factory=lambda: {"container": 8.0})  # logit scale
+    corridor_constants_usd: dict[str, float] = field(default_factory=dict)  # per family, USD/TEU
+    note: str = "uncalibrated defaults"
+    fit: dict = field(default_factory=dict)  # targets, modelled values and the date of the fit
+
+    def __post_init__(self):
+        problems = []
+        if not (np.isfinite(self.queue_hours) and self.queue_hours >= 0):
+            problems.append("queue_hours must be >= 0")
+        if not (np.isfinite(self.beta) and self.beta >= 1):
+            problems.append("beta must be >= 1")
+        for k, v in self.dispersion.items():
+            if not (np.isfinite(v) and v > 0):
+                problems.append(f"dispersion for '{k}' must be > 0")
+        for k, v in self.corridor_constants_usd.items():
+            if k not in FAMILIES:
+                problems.append(f"unknown corridor '{k}' in corridor_constants_usd; "
+                                f"known: {', '.join(FAMILIES)}")
+            elif not np.isfinite(v):
+                problems.append(f"corridor constant for '{k}' must be a number")
+        if problems:
+            raise CorridorError("bad assignment parameters: " + "; ".join(problems))
+
+    def dispersion_for(self, commodity: str) -> float:
+        """Logit scale μ: a route dearer by a share s of the OD's cheapest is e^(μ s) times less likely."""
+        return float(self.dispersion.get(commodity, self.dispersion.get("container", 8.0)))
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict, *, where: str = "assignment parameters") -> AssignmentParams:
+        known = {f for f in cls.__dataclass_fields__}
+        extra = sorted(set(d) - known)
+        if extra:
+            raise CorridorError(f"{where}: unknown field(s) {', '.join(extra)}; "
+                                f"known: {', '.join(sorted(known))}")
+        try:
+            return cls(**{k: (float(v) if k in ("queue_hours", "beta") else v) for k, v in d.items()})
+        except (TypeError, ValueError) as exc:
+            raise CorridorError(f"{where}: {exc}") from None
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> AssignmentParams:
+        """The parameters in `path` (a JSON file), else the bundled calibrated ones."""
+        p = Path(path) if path is not None else bundled_data_dir() / PARAMS_FILE
+        if not p.exists():
+            if path is not None:
+                raise CorridorError(f"{p}: no such parameter file")
+            return cls()
+        try:
+            d = json.loads(p.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise CorridorError(f"{p}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        return cls.from_dict(d, where=str(p))
+
+    def save(self, path: str | Path, *, force: bool = False) -> Path:
+        p = Path(path)
+        if p.exists() and not force:
+            raise CorridorError(f"{p} exists; pass force=True (--force) to overwrite it")
+        p.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        return p
 
 
 @dataclass(frozen=True)
@@ -39,94 +124,135 @@ class FlowResult:
     """Assigned flows with their convergence record; frames align with the network's tables."""
 
     method: str
-    commodity: str
+    commodities: tuple[str, ...]
     rgap: float
     iterations: int
     converged: bool
-    links: pd.DataFrame  # one row per network link: flow each way, total, capacity, v/c
-    nodes: pd.DataFrame  # one row per node: TEU passing through, of which transshipped
+    links: pd.DataFrame  # one row per network link: flow each way (all and per commodity), capacity, v/c
+    nodes: pd.DataFrame  # one row per node: TEU passing, transshipped, handled against capacity
     corridors: dict[str, float]  # TEU a year on each family's signature links
     countries: dict[str, float]  # TEU a year entering each country from another one
     history: list[tuple[int, float, float]] = field(default_factory=list)
+    paths: pd.DataFrame | None = None  # sue: one row per (OD, commodity, route) with its load
+    params: AssignmentParams | None = None
+    corridors_by_commodity: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def over_capacity(self, share: float = 0.9) -> pd.DataFrame:
         """Links (and nodes) loaded above `share` of their capacity."""
         lk = self.links[self.links["v_c"] > share].assign(kind="link")
         nd = self.nodes[self.nodes["v_c"] > share].assign(kind="node")
         cols = ["kind", "id", "name", "flow_teu", "capacity_teu_yr", "v_c"]
-        return pd.concat([lk.rename(columns={"link_id": "id"})[cols],
-                          nd.rename(columns={"node_id": "id"})[cols]], ignore_index=True)
+        out = pd.concat([lk.rename(columns={"link_id": "id"})[cols],
+                         nd.rename(columns={"node_id": "id", "handled_teu": "flow_teu_h"})
+                           .drop(columns="flow_teu").rename(columns={"flow_teu_h": "flow_teu"})[cols]],
+                        ignore_index=True)
+        return out.sort_values("v_c", ascending=False, ignore_index=True)
+
+    def corridor_summary(self) -> pd.DataFrame:
+        """Per corridor family: TEU a year, share, and (sue: from its routes) mean/p90 days and USD/TEU."""
+        total = sum(self.corridors.values())
+        rows = []
+        for fam in FAMILIES:
+            teu = self.corridors.get(fam, 0.0)
+            row = {"corridor": fam, "teu": teu, "share": teu / total if total else 0.0,
+                   "mean_days": np.nan, "p90_days": np.nan, "usd_per_teu": np.nan}
+            if self.paths is not None:
+                p = self.paths[(self.paths["corridor"] == fam) & (self.paths["teu"] > 0)]
+                if len(p):
+                    w = p["teu"].to_numpy()
+                    row["mean_days"] = float(np.average(p["days"], weights=w))
+                    row["p90_days"] = _weighted_quantile(p["days"].to_numpy(), w, 0.9)
+                    row["usd_per_teu"] = float(np.average(p["usd_per_teu"], weights=w))
+            rows.append(row)
+        return pd.DataFrame(rows)
 
     def to_dict(self) -> dict:
         return {
-            "method": self.method, "commodity": self.commodity, "rgap": self.rgap,
+            "method": self.method, "commodities": list(self.commodities), "rgap": self.rgap,
             "iterations": self.iterations, "converged": self.converged,
             "corridors_teu": {k: round(v, 1) for k, v in self.corridors.items()},
+            "corridors": self.corridor_summary().round(4).to_dict(orient="records"),
             "countries_teu": {k: round(v, 1) for k, v in sorted(self.countries.items())},
             "over_90pct": self.over_capacity().round(3).to_dict(orient="records"),
+            "params": None if self.params is None else self.params.to_dict(),
         }
 
 
-def assign(
-    net: Network,
-    demand: Demand,
-    *,
-    method: str = "ue",
-    rgap: float = 1e-4,
-    max_iter: int = 500,
-    commodity: str = "container",
-    queue_hours: float = 24.0,
-    beta: float = 4.0,
-    avoid: Iterable[str] | str | None = None,
-    avoid_modes: Iterable[str] | str | None = None,
-    year: int | None = None,
-    policy: Policy | None = None,
-) -> FlowResult:
-    """Assign `demand` (TEU a year, all commodities) to the network under a policy.
+def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
+    order = np.argsort(x)
+    cw = np.cumsum(w[order])
+    return float(x[order][np.searchsorted(cw, q * cw[-1])])
 
-    `method="aon"` loads every OD pair on its cheapest route at free-flow cost;
-    `"ue"` finds the user equilibrium (bi-conjugate Frank-Wolfe) with a queueing delay
-    of `queue_hours` × (v/c)^`beta` on every edge that has a capacity (uncalibrated defaults).
-    """
-    if queue_hours < 0 or beta < 1:
-        raise CorridorError("queue_hours must be >= 0 and beta >= 1")
-    if method not in METHODS:
-        raise CorridorError(f"unknown method '{method}'; choose one of {', '.join(METHODS)}")
-    policy = policy or Policy.make(avoid, avoid_modes, year)
-    policy.check(net)
+
+# ------------------------------------------------------------------ cost model on compiled edges
+
+
+@dataclass(frozen=True)
+class _EdgeModel:
+    """Per compiled edge: what it costs, how long it takes and which queue it joins."""
+
+    hours: np.ndarray
+    usd: np.ndarray  # tariff + corridor constant
+    cap: np.ndarray  # TEU (or TEU-equivalents of 10 t) a year of the edge's queue (nan: none)
+    group: np.ndarray  # queue id: edges sharing one capacity share one id
+    in_tonnes: np.ndarray  # the capacity is known in tonnes only: every class counts by weight
+
+    def weights(self, containerised: np.ndarray, t_per_teu: np.ndarray) -> np.ndarray:
+        """(classes, edges): what a TEU of each class counts in the edge's queue. A TEU capacity
+        counts containerised classes only; a tonnes capacity counts every class by its tonnes."""
+        return np.where(self.in_tonnes[None, :], (t_per_teu / TONNES_PER_TEU)[:, None],
+                        containerised.astype(float)[:, None])
+
+
+def _edge_model(net: Network, params: AssignmentParams, *, non_negative: bool = False) -> _EdgeModel:
+    """`non_negative`: shortest-path searches cannot take a negative constant, so every family's
+    constant is raised by the most negative one (the same choice between families)."""
+    consts = dict(params.corridor_constants_usd)
+    low = min(0.0, *consts.values()) if consts else 0.0
+    if non_negative and low < 0:
+        consts = {f: consts.get(f, 0.0) - low for f in FAMILIES}
+    key = ("flows.edge_model", tuple(sorted(consts.items())))
+    if key in net.cache:
+        return net.cache[key]
     g = net.graph
-    od = demand.matrix(net, None, "teu")
-    zones = np.flatnonzero((od.sum(0) + od.sum(1)) > 0)
-    if not len(zones):
-        raise CorridorError("the demand table is empty")
-    vot = net.value_of_time(commodity)
-    mask = policy.edge_mask(net)
-    e = np.flatnonzero(mask)
+    link_cap, node_cap = _capacity_teu(net.links), _capacity_teu(net.nodes)
+    link_t, node_t = _capacity_in_tonnes(net.links), _capacity_in_tonnes(net.nodes)
+    is_link = (g.kind == LINK) | (g.kind == CONT)
+    li, ni = np.maximum(g.link, 0), np.maximum(g.node, 0)
+    port = (net.nodes["kind"].to_numpy() == "port")[ni]
+    # a port's capacity is its quay (transshipments); a border station's is all it clears
+    node_queue = ((g.kind == TRANSSHIP) | ((g.kind == TRANSIT) & ~port)) & np.isfinite(node_cap[ni])
+    cap = np.where(is_link, link_cap[li], np.where(node_queue, node_cap[ni], np.nan))
+    group = np.arange(g.n_edges, dtype=np.int64)
+    group[node_queue] = g.n_edges + ni[node_queue]
+    usd = g.usd + _constants(net, consts)
+    in_t = np.where(is_link, link_t[li], node_queue & node_t[ni])
+    m = _EdgeModel(g.hours.astype(float), usd, cap, group, in_t)
+    net.cache[key] = m
+    return m
 
-    # zone vertices after the virtual nodes: zone -> departure sides, arrival sides -> zone
-    zv = g.n_vnodes + np.arange(len(zones))
-    z_src = [np.full(len(g.starts(v)), zv[i]) for i, v in enumerate(zones)]
-    z_dst = [np.full(len(g.ends(v)), zv[i]) for i, v in enumerate(zones)]
-    init = np.concatenate([g.src[e], *z_src, *[g.ends(v) for v in zones]])
-    term = np.concatenate([g.dst[e], *[g.starts(v) for v in zones], *z_dst])
-    n_zone_edges = len(init) - len(e)
-    hours = np.concatenate([g.hours[e], np.zeros(n_zone_edges)])
-    usd = np.concatenate([edge_weights(net, "cost")[e], np.zeros(n_zone_edges)])
-    cap = np.concatenate([_edge_capacity(net)[e], np.full(n_zone_edges, np.nan)])
-    congests = np.isfinite(cap) & (cap > 0) & (queue_hours > 0)
-    # engine form fixed + t0 (1 + b r^p): t0 = the queue's cost scale, the rest is fixed
-    scale = np.where(congests, vot * queue_hours, vot * hours)
-    fixed = usd + vot * hours - np.where(congests, scale, vot * hours)
-    b = np.where(congests, 1.0, 0.0)
-    p = np.where(congests, beta, 0.0)
-    cap = np.where(congests, cap, 1.0)
 
-    res = _solve(init, term, scale, cap, b, p, od[np.ix_(zones, zones)],
-                 n_nodes=g.n_vnodes + len(zones), zone_nodes=zv, no_through=zv, rgap=rgap,
-                 max_iter=1 if method == "aon" else max_iter, fixed_cost=fixed)
-    flow = np.zeros(g.n_edges)
-    flow[e] = res.flow[: len(e)]
-    return _summarise(net, flow, method, commodity, res)
+def _constants(net: Network, constants: dict[str, float]) -> np.ndarray:
+    """USD per TEU on each family's signature edges, charged once per shipment: on entering
+    Russia/Belarus or Iran by land, on the Caspian ferry, on the Suez or Cape sea lane."""
+    g = net.graph
+    out = np.zeros(g.n_edges)
+    if not any(constants.values()):
+        return out
+    on_link = g.kind == LINK
+    li = np.maximum(g.link, 0)
+    sig = link_signatures(net)
+    country = net.nodes["country"].to_numpy()
+    from_c, to_c = country[np.maximum(g.from_node, 0)], country[np.maximum(g.to_node, 0)]
+    for fam, usd in constants.items():
+        if not usd:
+            continue
+        hit = on_link & sig[fam][li]
+        region = list(LAND_COUNTRIES.get(fam, ()))
+        if region:
+            hit &= np.isin(to_c, region) & ~np.isin(from_c, region)
+        out[hit] += usd
+    return out
 
 
 def _capacity_teu(df: pd.DataFrame) -> np.ndarray:
@@ -136,17 +262,294 @@ def _capacity_teu(df: pd.DataFrame) -> np.ndarray:
     return np.where(np.isfinite(c), c, t / TONNES_PER_TEU)
 
 
-def _edge_capacity(net: Network) -> np.ndarray:
-    """TEU a year per virtual edge: the link's for link edges, the node's for its node edges."""
+def _capacity_in_tonnes(df: pd.DataFrame) -> np.ndarray:
+    c = df["capacity_teu_yr"].to_numpy(float) if "capacity_teu_yr" in df else np.full(len(df), np.nan)
+    t = df["capacity_t_yr"].to_numpy(float) if "capacity_t_yr" in df else np.full(len(df), np.nan)
+    return ~np.isfinite(c) & np.isfinite(t)
+
+
+def _queue_load(model: _EdgeModel, class_flow: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Per edge: the weighted volume of its queue over its capacity (v/c; nan where none)."""
+    v = np.bincount(model.group, weights=(weight * class_flow).sum(0),
+                    minlength=int(model.group.max()) + 1)[model.group]
+    congests = np.isfinite(model.cap) & (model.cap > 0)
+    return np.where(congests, np.maximum(v, 0) / np.where(congests, model.cap, 1.0), np.nan)
+
+
+def _delay_hours(model: _EdgeModel, class_flow: np.ndarray, weight: np.ndarray, q: float,
+                 beta: float) -> np.ndarray:
+    """(classes, edges): queue hours W Q (V/c)^β each class feels at `class_flow` (TEU a year)."""
+    r = _queue_load(model, class_flow, weight)
+    return weight * np.where(np.isfinite(r), q * np.power(np.nan_to_num(r), beta), 0.0)
+
+
+# ------------------------------------------------------------------ public API
+
+
+def assign(
+    net: Network,
+    demand: Demand,
+    *,
+    method: str = "sue",
+    rgap: float = 1e-4,
+    max_iter: int = 500,
+    params: AssignmentParams | None = None,
+    commodities: Iterable[str] | None = None,
+    queue_hours: float | None = None,
+    beta: float | None = None,
+    avoid: Iterable[str] | str | None = None,
+    avoid_modes: Iterable[str] | str | None = None,
+    year: int | None = None,
+    policy: Policy | None = None,
+    progress: Progress | None = None,
+) -> FlowResult:
+    """Assign `demand` (TEU a year per commodity) to the network under a policy.
+
+    `params` default to the calibrated ones bundled with the data (`AssignmentParams.load()`);
+    `queue_hours` and `beta` override theirs. Each commodity is a class with its own value
+    of time (the network's commodities table). `progress(iteration, gap)` is called as it
+    iterates.
+    """
+    if method not in METHODS:
+        raise CorridorError(f"unknown method '{str(method)[:20]}'; choose one of {', '.join(METHODS)}")
+    if not (rgap > 0 and max_iter >= 1):
+        raise CorridorError("rgap must be > 0 and max_iter >= 1")
+    params = params or AssignmentParams.load()
+    over = {k: v for k, v in (("queue_hours", queue_hours), ("beta", beta)) if v is not None}
+    if over:
+        params = replace(params, **over)
+    policy = policy or Policy.make(avoid, avoid_modes, year)
+    policy.check(net)
+    table = demand.table
+    present = list(dict.fromkeys(table.loc[table["teu_per_year"] > 0, "commodity"]))
+    classes = list(commodities) if commodities is not None else present
+    unknown = [c for c in classes if c not in present]
+    if unknown:
+        raise CorridorError(f"no demand for commodity {', '.join(map(str, unknown))}; "
+                            f"this table has: {', '.join(present)}")
+    if not classes:
+        raise CorridorError("the demand table is empty")
+    vots = np.array([net.value_of_time(c) for c in classes])
+    if np.any(vots <= 0):
+        raise CorridorError("every assigned commodity needs a value of time > 0")
+    ods = np.stack([demand.matrix(net, c, "teu") for c in classes])
+    model = _edge_model(net, params, non_negative=method != "sue")
+    ratio = tonnes_per_teu(demand)
+    weight = model.weights(np.array([_containerised(net, c) for c in classes]),
+                           np.array([ratio.get(c) or TONNES_PER_TEU for c in classes]))
+    if method == "sue":
+        return _sue(net, classes, vots, ods, model, weight, params, policy, rgap, max_iter, progress)
+    return _ue(net, classes, vots, ods, model, weight, params, policy, method, rgap, max_iter)
+
+
+def tonnes_per_teu(demand: Demand) -> dict[str, float]:
+    """Tonnes per TEU of each commodity, as the demand table states them (0 where it gives no tonnes)."""
+    g = demand.table.groupby("commodity")[["teu_per_year", "t_per_year"]].sum()
+    return {str(c): float(r.t_per_year / r.teu_per_year) if r.teu_per_year > 0 else 0.0
+            for c, r in g.iterrows()}
+
+
+def _containerised(net: Network, commodity: str) -> bool:
+    com = net.commodities
+    if com is None or "containerised" not in com.columns:
+        return True
+    v = com.loc[com["commodity"] == commodity, "containerised"]
+    return True if v.empty else YES_NO.get(str(v.iloc[0]).strip().lower(), True)
+
+
+def _ue(net, classes, vots, ods, model, weight, params, policy, method, rgap, max_iter) -> FlowResult:
     g = net.graph
-    link_cap, node_cap = _capacity_teu(net.links), _capacity_teu(net.nodes)
-    is_link = (g.kind == LINK) | (g.kind == CONT)
-    return np.where(is_link, link_cap[np.maximum(g.link, 0)], node_cap[np.maximum(g.node, 0)])
+    mask = policy.edge_mask(net)
+    e = np.flatnonzero(mask)
+    zones = np.flatnonzero((ods.sum((0, 1)) + ods.sum((0, 2))) > 0)
+    # zone vertices after the virtual nodes: zone -> departure sides, arrival sides -> zone
+    zv = g.n_vnodes + np.arange(len(zones))
+    z_src = [np.full(len(g.starts(v)), zv[i]) for i, v in enumerate(zones)]
+    z_dst = [np.full(len(g.ends(v)), zv[i]) for i, v in enumerate(zones)]
+    init = np.concatenate([g.src[e], *z_src, *[g.ends(v) for v in zones]])
+    term = np.concatenate([g.dst[e], *[g.starts(v) for v in zones], *z_dst])
+    nz = len(init) - len(e)
+    hours = np.concatenate([model.hours[e], np.zeros(nz)])
+    usd = np.concatenate([model.usd[e], np.zeros(nz)])
+    cap = np.concatenate([model.cap[e], np.full(nz, np.nan)])
+    group = np.concatenate([model.group[e], model.group.max() + 1 + np.arange(nz)])
+    w = np.concatenate([weight[:, e], np.zeros((len(classes), nz))], axis=1)
+    q = params.queue_hours
+    congests = np.isfinite(cap) & (cap > 0) & (q > 0)
+    # in hours: class k pays usd / vot_k + hours + Q (V/c)^β; the engine's t0 is the queue scale
+    t0 = np.where(congests, q, 0.0)
+    fixed = usd[None, :] / vots[:, None] + hours[None, :] - t0[None, :]
+    b = congests.astype(float)
+    p = np.where(congests, params.beta, 0.0)
+    cap = np.where(congests, cap, 1.0)
+    res = _solve(init, term, t0, cap, b, p, ods[:, zones][:, :, zones], n_nodes=g.n_vnodes + len(zones),
+                 zone_nodes=zv, no_through=zv, rgap=rgap, max_iter=1 if method == "aon" else max_iter,
+                 fixed_cost=fixed, groups=group, class_weight=w)
+    flow = np.zeros((len(classes), g.n_edges))
+    flow[:, e] = res.class_flow[:, : len(e)]
+    return _summarise(net, flow, method, classes, model, weight, params, res.rgap, res.iterations,
+                      res.converged, res.history)
 
 
-def _summarise(net: Network, flow: np.ndarray, method: str, commodity: str, res) -> FlowResult:
+# ------------------------------------------------------------------ stochastic (path-size logit)
+
+
+@dataclass(frozen=True)
+class RouteSet:
+    """Candidate routes per OD pair as a sparse route × edge incidence."""
+
+    od: np.ndarray  # (routes, 2) node indices
+    incidence: csr_matrix  # routes x compiled edges, 1 where the route uses the edge
+    corridor: np.ndarray  # family of each route
+    via: list[str]
+
+
+def route_set(net: Network, pairs: Iterable[tuple[int, int]], *, policy: Policy,
+              commodities: Iterable[str], objectives: Iterable[str] = ROUTE_OBJECTIVES) -> RouteSet:
+    """The best route of every corridor family for each OD pair, under each objective and each
+    commodity's value of time; duplicates dropped. Cached on the network per question."""
+    pairs = sorted(set(pairs))
+    commodities, objectives = tuple(commodities), tuple(objectives)
+    key = ("flows.route_set", policy, tuple(pairs), commodities, objectives)
+    if key in net.cache:
+        return net.cache[key]
+    ids = net.nodes["node_id"].to_numpy()
+    rows, cols, od, fam, via = [], [], [], [], []
+    for o, d in pairs:
+        seen: set[tuple[int, ...]] = set()
+        for objective in objectives:
+            for c in commodities if objective == "generalized" else commodities[:1]:
+                cmp = compare(net, ids[o], ids[d], objective=objective, commodity=c, policy=policy)
+                found = [r.route for r in cmp.results if r.route is not None]
+                if cmp.overall is not None:
+                    found.append(cmp.overall)
+                for r in found:
+                    if r.edges in seen:
+                        continue
+                    seen.add(r.edges)
+                    rows.append(np.full(len(r.edges), len(od)))
+                    cols.append(np.asarray(r.edges, dtype=np.int64))
+                    od.append((o, d))
+                    fam.append(r.corridor)
+                    via.append(" > ".join(r.gateway_names))
+        if not seen:
+            raise NoRouteError(f"no route from {net.nodes['name'].iat[o]} to {net.nodes['name'].iat[d]} "
+                               "under this policy, but the demand has flow between them")
+    r = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
+    c = np.concatenate(cols) if cols else np.empty(0, dtype=np.int64)
+    inc = csr_matrix((np.ones(len(r)), (r, c)), shape=(len(od), net.graph.n_edges))
+    inc.data[:] = 1.0  # a route passes an edge once
+    rs = RouteSet(np.array(od, dtype=np.int64).reshape(-1, 2), inc, np.array(fam), via)
+    net.cache[key] = rs
+    return rs
+
+
+def _sue(net, classes, vots, ods, model, weight, params, policy, rgap, max_iter, progress) -> FlowResult:
+    """Path-size logit SUE by the method of successive averages over a fixed route set."""
+    pairs = {(int(o), int(d)) for k in range(len(classes)) for o, d in zip(*np.nonzero(ods[k]), strict=True)}
+    rs = route_set(net, pairs, policy=policy, commodities=classes)
+    inc = rs.incidence
+    n_routes = inc.shape[0]
+    od_key = rs.od[:, 0] * len(net.nodes) + rs.od[:, 1]
+    # one "choice" per (commodity, OD): the routes of that OD, with that class's demand
+    inst_route, inst_class, inst_choice, q_choice = [], [], [], []
+    order = np.argsort(od_key, kind="stable")
+    uniq, start = np.unique(od_key[order], return_index=True)
+    bounds = np.append(start, len(order))
+    for k in range(len(classes)):
+        for j, u in enumerate(uniq):
+            o, d = divmod(int(u), len(net.nodes))
+            q = ods[k, o, d]
+            if q <= 0:
+                continue
+            members = order[bounds[j]: bounds[j + 1]]
+            inst_route.append(members)
+            inst_class.append(np.full(len(members), k))
+            inst_choice.append(np.full(len(members), len(q_choice)))
+            q_choice.append(q)
+    route_of = np.concatenate(inst_route)
+    cls = np.concatenate(inst_class)
+    choice = np.concatenate(inst_choice)  # sorted, contiguous
+    qd = np.array(q_choice)
+    first = np.flatnonzero(np.r_[True, choice[1:] != choice[:-1]])
+    # path size from free-flow hours: a route sharing its edges with others in its OD counts less
+    coo = inc.tocoo()
+    r_nz, e_nz = coo.row, coo.col
+    h = model.hours
+    length = np.bincount(r_nz, weights=h[e_nz], minlength=n_routes)
+    _, inv, cnt = np.unique(od_key[r_nz] * net.graph.n_edges + e_nz, return_inverse=True, return_counts=True)
+    share = np.where(length[r_nz] > 0, h[e_nz] / np.where(length[r_nz] > 0, length[r_nz], 1.0), 0.0)
+    ps = np.bincount(r_nz, weights=share / cnt[inv], minlength=n_routes)
+    ps = np.where(length > 0, ps, 1.0)
+    log_ps = np.log(np.clip(ps, 1e-12, None))
+    mu = np.array([params.dispersion_for(c) for c in classes])
+
+    def route_costs(class_flow: np.ndarray) -> np.ndarray:
+        """Generalized USD per TEU of each (class, route) instance at edge flows per class."""
+        t = model.hours[None, :] + _delay_hours(model, class_flow, weight, params.queue_hours, params.beta)
+        by_class = np.stack([inc @ (model.usd + v * t[k]) for k, v in enumerate(vots)])  # classes x routes
+        return by_class[cls, route_of]
+
+    def logit(cost: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        u = -mu[cls] * cost / scale + log_ps[route_of]
+        u -= np.maximum.reduceat(u, first)[choice]
+        w = np.exp(u)
+        return w / np.add.reduceat(w, first)[choice]
+
+    def load(f: np.ndarray) -> np.ndarray:
+        """Edge flows per class."""
+        out = np.zeros((len(classes), net.graph.n_edges))
+        for k in range(len(classes)):
+            m = cls == k
+            out[k] = inc.T @ np.bincount(route_of[m], weights=f[m], minlength=n_routes)
+        return out
+
+    free = route_costs(np.zeros((len(classes), net.graph.n_edges)))
+    scale = np.minimum.reduceat(free, first)[choice]  # each choice's cheapest free-flow route
+    scale = np.where(scale > 0, scale, 1.0)
+    f = logit(free, scale) * qd[choice]
+    history: list[tuple[int, float, float]] = []
+    gap, it = np.inf, 0
+    congested = params.queue_hours > 0 and np.isfinite(model.cap).any()
+    while True:
+        it += 1
+        cost = route_costs(load(f))
+        target = logit(cost, scale) * qd[choice]
+        gap = float(np.abs(target - f).sum() / max(f.sum(), 1e-12))
+        history.append((it, gap, float(cost @ f)))
+        if progress is not None:
+            progress(it, gap)
+        if gap <= rgap or it >= max_iter or not congested:
+            if not congested:
+                gap = 0.0
+            break
+        f = f + (target - f) / (it + 1)  # successive averages
+    flow = load(f)
+    res = _summarise(net, flow, "sue", classes, model, weight, params, gap, it, gap <= rgap, history)
+    t = model.hours[None, :] + _delay_hours(model, flow, weight, params.queue_hours, params.beta)
+    route_days = np.stack([inc @ t[k] for k in range(len(classes))])[cls, route_of] / 24.0
+    ids = net.nodes["node_id"].to_numpy()
+    paths = pd.DataFrame({
+        "origin": ids[rs.od[route_of, 0]], "destination": ids[rs.od[route_of, 1]],
+        "commodity": np.array(classes)[cls], "corridor": rs.corridor[route_of],
+        "via": np.array(rs.via, dtype=object)[route_of], "teu": f,
+        "probability": f / qd[choice], "days": route_days,
+        "free_flow_days": (inc @ model.hours)[route_of] / 24.0,
+        "usd_per_teu": (inc @ net.graph.usd)[route_of], "generalized_usd": cost,
+        "co2_kg_per_teu": (inc @ net.graph.co2)[route_of],
+    })
+    return replace(res, paths=paths)
+
+
+# ------------------------------------------------------------------ summary
+
+
+def _summarise(net: Network, class_flow: np.ndarray, method: str, classes: list[str], model: _EdgeModel,
+               weight: np.ndarray, params: AssignmentParams, gap: float, iterations: int, converged: bool,
+               history) -> FlowResult:
     g = net.graph
     lk = net.links
+    flow = class_flow.sum(0)
     on_link = g.kind == LINK
     li = g.link[on_link]
     forward = g.from_node[on_link] == lk["from_node_id"].map(net.node_index).to_numpy()[li]
@@ -157,34 +560,56 @@ def _summarise(net: Network, flow: np.ndarray, method: str, commodity: str, res)
         "to_node_id": lk["to_node_id"], "mode": lk["mode"], "flow_forward_teu": fwd,
         "flow_backward_teu": back, "flow_teu": fwd + back, "capacity_teu_yr": _capacity_teu(lk),
     })
-    # a capacity is per direction: the busier direction is the one that binds
-    links["v_c"] = np.maximum(fwd, back) / links["capacity_teu_yr"]
+    for k, c in enumerate(classes):
+        links[f"flow_{c}_teu"] = np.bincount(li, weights=class_flow[k][on_link], minlength=len(lk))
+    # a capacity is per direction: the busier direction is the one that binds; v/c counts what the
+    # capacity counts (containers for a TEU capacity, tonnes for a tonnes one)
+    load = _queue_load(model, class_flow, weight)
+    lv = np.full(len(lk), np.nan)
+    np.fmax.at(lv, li, load[on_link])
+    links["v_c"] = lv
     node_edge = (g.kind == TRANSIT) | (g.kind == TRANSSHIP)
-    through = np.bincount(g.node[node_edge], weights=flow[node_edge], minlength=len(net.nodes))
+    ni = g.node[node_edge]
+    through = np.bincount(ni, weights=flow[node_edge], minlength=len(net.nodes))
     ts = g.kind == TRANSSHIP
     shipped = np.bincount(g.node[ts], weights=flow[ts], minlength=len(net.nodes))
+    queued = node_edge & (model.group >= g.n_edges)
+    wflow = (weight * class_flow).sum(0)
+    handled = np.bincount(g.node[queued], weights=wflow[queued], minlength=len(net.nodes))
     node_cap = _capacity_teu(net.nodes)
     nodes = pd.DataFrame({"node_id": net.nodes["node_id"], "name": net.nodes["name"],
-                          "country": net.nodes["country"], "flow_teu": through,
-                          "transshipped_teu": shipped, "capacity_teu_yr": node_cap})
-    nodes["v_c"] = nodes["flow_teu"] / nodes["capacity_teu_yr"]
-    sig = link_signatures(net)
-    # a family's volume, counted once per shipment: TEU on its ferries or sea lanes, or
-    # entering its land countries (Russia/Belarus, Iran) from outside
-    corridors = {}
-    for fam, m in sig.items():
-        region = list(LAND_COUNTRIES.get(fam, ()))
-        if not region:
-            corridors[fam] = float(links["flow_teu"][m].sum())
-            continue
-        to_in = lk["to_country"].isin(region).to_numpy()
-        from_in = lk["from_country"].isin(region).to_numpy()
-        corridors[fam] = float(fwd[m & to_in & ~from_in].sum() + back[m & from_in & ~to_in].sum())
+                          "country": net.nodes["country"], "kind": net.nodes["kind"], "flow_teu": through,
+                          "transshipped_teu": shipped, "handled_teu": handled, "capacity_teu_yr": node_cap})
+    nodes["v_c"] = np.where(nodes["capacity_teu_yr"] > 0, handled / nodes["capacity_teu_yr"], np.nan)
+    corridors = _corridor_volumes(net, fwd, back)
+    by_class = {}
+    for k, c in enumerate(classes):
+        f = class_flow[k][on_link]
+        by_class[c] = _corridor_volumes(
+            net, np.bincount(li[forward], weights=f[forward], minlength=len(lk)),
+            np.bincount(li[~forward], weights=f[~forward], minlength=len(lk)))
     cross = lk["from_country"].to_numpy() != lk["to_country"].to_numpy()
     countries: dict[str, float] = {}
     for c, v in ((lk["to_country"].to_numpy()[cross], fwd[cross]),
                  (lk["from_country"].to_numpy()[cross], back[cross])):
         for country, x in zip(c, v, strict=True):
             countries[country] = countries.get(country, 0.0) + float(x)
-    return FlowResult(method, commodity, res.rgap, res.iterations, res.converged, links, nodes,
-                      corridors, countries, res.history)
+    return FlowResult(method, tuple(classes), float(gap), int(iterations), bool(converged), links, nodes,
+                      corridors, countries, list(history), None, params, by_class)
+
+
+def _corridor_volumes(net: Network, fwd: np.ndarray, back: np.ndarray) -> dict[str, float]:
+    """A family's volume, counted once per shipment: TEU on its ferries or sea lanes, or
+    entering its land countries (Russia/Belarus, Iran) from outside."""
+    lk = net.links
+    out = {}
+    for fam, m in link_signatures(net).items():
+        region = list(LAND_COUNTRIES.get(fam, ()))
+        if not region:
+            out[fam] = float(fwd[m].sum() + back[m].sum())
+            continue
+        to_in = lk["to_country"].isin(region).to_numpy()
+        from_in = lk["from_country"].isin(region).to_numpy()
+        out[fam] = float(fwd[m & to_in & ~from_in].sum() + back[m & from_in & ~to_in].sum())
+    return out
+

@@ -263,7 +263,15 @@ def _validate_commodities(txt, fname, known, problems) -> pd.DataFrame | None:
     out = _numeric(txt, num, fname, problems)
     _check_non_negative(out, num, fname, problems)
     _check_sources(out, {c: "source_id" for c in num}, fname, known, problems)
+    if "containerised" in txt.columns:  # optional: does a TEU capacity count this class?
+        for i, v in enumerate(txt["containerised"]):
+            if v.lower() not in YES_NO:
+                problems.append(Problem(fname, _line(txt, i), "containerised",
+                                        f"'{v[:20]}' is not one of {', '.join(sorted(YES_NO))}"))
     return out
+
+
+YES_NO = {"yes": True, "no": False, "true": True, "false": False, "1": True, "0": False, "": True}
 
 
 def _validate_sources(txt, fname, problems) -> set[str] | None:

@@ -62,6 +62,8 @@ class Route:
     sources: tuple[str, ...] = ()
     gateways: tuple[str, ...] = ()  # node ids of border crossings, ports and transshipments
     gateway_names: tuple[str, ...] = ()
+    # compiled-graph edges in order: what an assignment loads (not part of equality)
+    edges: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def hours(self) -> float:
@@ -211,6 +213,7 @@ def build_route(net: Network, edges: Sequence[int], *, objective: str, value: fl
         nodes=tuple(node_ids[v] for v in visited), countries=tuple(countries),
         borders=borders, transshipments=n_ts, sources=srcs,
         gateways=tuple(node_ids[v] for v in gw), gateway_names=tuple(node_names[v] for v in gw),
+        edges=tuple(edges),
     )
 
 
