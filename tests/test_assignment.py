@@ -214,3 +214,53 @@ def test_reads_whitespace_variants(tmp_path):
     np.testing.assert_allclose(t.demand, [[0, 10], [2, 0]])
     np.testing.assert_allclose(t.flow["volume"], [5, 7])  # aligned to link order
     assert t.first_thru_node == 3 and t.links["link_type"].tolist() == [1, 1]
+
+
+# ------------------------------------------------------------------ classes, shared queues, class weights
+
+
+def test_classes_that_see_the_same_costs_split_nothing():
+    """Sioux Falls demand split into two identical classes gives the single-class flows."""
+    net = _read(TNTP, "SiouxFalls")
+    lk = net.links
+    args = (lk.init_node - 1, lk.term_node - 1, lk.free_flow_time, lk.capacity, lk.b, lk.power)
+    one = assign(*args, net.demand, n_nodes=net.n_nodes, rgap=1e-5, max_iter=5000)
+    two = assign(*args, np.stack([0.3 * net.demand, 0.7 * net.demand]), n_nodes=net.n_nodes,
+                 rgap=1e-5, max_iter=5000)
+    assert two.converged and two.class_flow.shape == (2, len(lk))
+    np.testing.assert_allclose(two.flow, one.flow, rtol=0.01, atol=1.0)
+    np.testing.assert_allclose(two.class_flow.sum(0), two.flow)
+
+
+def _two_links(fixed, demand, **kw):
+    """Two parallel links 0 -> 1: cost = fixed + 1 + V/100 (t0 = 1, b = 1, p = 1, capacity 100)."""
+    u, v = np.array([0, 0]), np.array([1, 1])
+    return assign(u, v, np.ones(2), np.full(2, 100.0), np.ones(2), np.ones(2), demand, n_nodes=2,
+                  fixed_cost=fixed, rgap=1e-10, max_iter=2000, **kw)
+
+
+def test_links_in_one_queue_share_its_delay():
+    d = np.array([[0.0, 100.0], [0.0, 0.0]])
+    fixed = np.array([0.0, 0.5])
+    # separate queues: 1 + x1/100 = 1.5 + x2/100 with x1 + x2 = 100 -> x1 = 75, x2 = 25
+    np.testing.assert_allclose(_two_links(fixed, d).flow, [75.0, 25.0], atol=1e-4)
+    # one shared queue: both links see the same delay, so the dearer one carries nothing
+    np.testing.assert_allclose(_two_links(fixed, d, groups=np.array([7, 7])).flow, [100.0, 0.0], atol=1e-6)
+    with pytest.raises(ValueError, match="share"):
+        u = np.array([0, 0])
+        assign(u, np.array([1, 1]), np.array([1.0, 2.0]), np.full(2, 100.0), np.ones(2), np.ones(2), d,
+               n_nodes=2, groups=np.array([0, 0]))
+
+
+def test_a_class_with_weight_zero_neither_queues_nor_adds_to_the_queue():
+    d = np.zeros((2, 2, 2))
+    d[0, 0, 1] = 100.0  # class 0: counted by the queues
+    d[1, 0, 1] = 500.0  # class 1: not counted (a TEU capacity and a non-containerised class, say)
+    fixed = np.array([[0.0, 0.5], [0.0, 0.5]])
+    w = np.array([[1.0, 1.0], [0.0, 0.0]])
+    r = _two_links(fixed, d, class_weight=w)
+    np.testing.assert_allclose(r.class_flow[0], [75.0, 25.0], atol=1e-4)  # as if class 1 were absent
+    np.testing.assert_allclose(r.class_flow[1], [500.0, 0.0], atol=1e-6)  # always the free-flow cheaper link
+    # counted at weight 1 too, class 1 congests link 0 and both classes shift
+    r1 = _two_links(fixed, d)
+    assert r1.flow[1] > 100.0 and r1.converged

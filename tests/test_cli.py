@@ -177,3 +177,40 @@ def test_caspian_dredging_offsets_a_falling_sea():
     assert dredged["ports"]["Kuryk"]["mean_wait_hours"] < low["ports"]["Kuryk"]["mean_wait_hours"]
     r = run("caspian", "simulate", "--deepen", "Atlantis=1")
     assert r.exit_code == 1 and "unknown port" in r.output
+
+
+def test_assign_writes_results_and_keeps_what_exists(tmp_path):
+    out_dir = tmp_path / "flows"
+    r = run("assign", "--out", out_dir, "--json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert d["method"] == "sue" and d["converged"]
+    assert {c["corridor"] for c in d["corridors"]} == set(corridor.FAMILIES)
+    assert (out_dir / "link_flows.geojson").exists() and (out_dir / "corridors.csv").exists()
+    before = (out_dir / "summary.json").read_text()
+    r = run("assign", "--out", out_dir, "--method", "aon")
+    assert r.exit_code == 1 and "refusing to overwrite" in r.output and "Traceback" not in r.output
+    assert (out_dir / "summary.json").read_text() == before
+    r = run("assign", "--out", out_dir, "--method", "aon", "--force")
+    assert r.exit_code == 0, r.output
+    assert "aon" in r.output and "northern" in r.output
+
+
+def test_assign_rejects_bad_demand_naming_row_and_value(tmp_path):
+    f = tmp_path / "od.csv"
+    f.write_text("origin,destination,commodity,teu_per_year,t_per_year\n"
+                 "xian,duisbrug,container,100,1000\nxian,hamburg,container,-5,10\n")
+    r = run("assign", "--demand", f, "--json")
+    assert r.exit_code == 1
+    d = json.loads(r.stdout)
+    rows = {(p["row"], p["column"]) for p in d["problems"]}
+    assert (2, "destination") in rows and (3, "teu_per_year") in rows
+
+
+def test_calibrate_report_side_by_side():
+    r = run("calibrate", "--report", "--json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    t = {row["target_id"]: row for row in d["targets"]}
+    assert abs(t["titr_containers_teu"]["current"] / t["titr_containers_teu"]["published"] - 1) < 0.25
+    assert d["fitted_params"] is None and d["current_params"]["corridor_constants_usd"]

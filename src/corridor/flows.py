@@ -37,7 +37,7 @@ from .compare import compare
 from .demand import Demand
 from .errors import CorridorError, NoRouteError
 from .families import FAMILIES, LAND_COUNTRIES, link_signatures
-from .io import YES_NO
+from .io import YES_NO, _refuse_overwrite
 from .network import CONT, LINK, TRANSIT, TRANSSHIP, Network, bundled_data_dir
 from .policy import Policy
 
@@ -46,7 +46,7 @@ METHODS = ("aon", "ue", "sue")
 PARAMS_FILE = "assignment_params.json"
 ROUTE_OBJECTIVES = ("generalized", "time", "cost")
 
-Progress = Callable[[int, float], None]
+Progress = Callable[[str, int, int, float], None]  # (stage, done, total, gap): "routes" then "iterate"
 
 
 @dataclass(frozen=True)
@@ -166,6 +166,36 @@ class FlowResult:
             rows.append(row)
         return pd.DataFrame(rows)
 
+    def write(self, folder: str | Path, net: Network, *, force: bool = False) -> list[Path]:
+        """Link and node flows (CSV, Parquet, GeoJSON with v/c), corridor shares, the loads above
+        90% of capacity, the routes' loads (sue) and a JSON summary. Refuses to replace any file
+        that exists unless `force`; checks all before writing one."""
+        folder = Path(folder)
+        names = ["link_flows.csv", "link_flows.parquet", "link_flows.geojson", "node_flows.csv",
+                 "corridors.csv", "over_capacity.csv", "summary.json"]
+        if self.paths is not None:
+            names.append("route_flows.csv")
+        targets = [folder / n for n in names]
+        _refuse_overwrite(targets, force)
+        self.links.to_csv(targets[0], index=False)
+        self.links.to_parquet(targets[1], index=False)
+        geo = {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {k: _json_value(v) for k, v in row.items()},
+             "geometry": {"type": "LineString", "coordinates": [list(c) for c in net.link_coords(i)]}}
+            for i, row in enumerate(self.links.to_dict(orient="records"))]}
+        targets[2].write_text(json.dumps(geo, ensure_ascii=False), encoding="utf-8")
+        self.nodes.to_csv(targets[3], index=False)
+        summary = self.corridor_summary()
+        for c, vol in self.corridors_by_commodity.items():
+            summary[f"teu_{c}"] = summary["corridor"].map(vol).fillna(0.0)
+        summary.to_csv(targets[4], index=False)
+        self.over_capacity().to_csv(targets[5], index=False)
+        targets[6].write_text(json.dumps(_json_value(self.to_dict()), indent=2, ensure_ascii=False) + "\n",
+                              encoding="utf-8")
+        if self.paths is not None:
+            self.paths.to_csv(targets[7], index=False)
+        return targets
+
     def to_dict(self) -> dict:
         return {
             "method": self.method, "commodities": list(self.commodities), "rgap": self.rgap,
@@ -176,6 +206,19 @@ class FlowResult:
             "over_90pct": self.over_capacity().round(3).to_dict(orient="records"),
             "params": None if self.params is None else self.params.to_dict(),
         }
+
+
+def _json_value(v):
+    """Plain JSON values: NaN and infinities become null, NumPy scalars Python ones."""
+    if isinstance(v, dict):
+        return {k: _json_value(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_json_value(x) for x in v]
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and not np.isfinite(v):
+        return None
+    return v
 
 
 def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
@@ -307,8 +350,8 @@ def assign(
 
     `params` default to the calibrated ones bundled with the data (`AssignmentParams.load()`);
     `queue_hours` and `beta` override theirs. Each commodity is a class with its own value
-    of time (the network's commodities table). `progress(iteration, gap)` is called as it
-    iterates.
+    of time (the network's commodities table). `progress(stage, done, total, gap)` is called
+    while the route set is built (stage "routes") and at each iteration ("iterate").
     """
     if method not in METHODS:
         raise CorridorError(f"unknown method '{str(method)[:20]}'; choose one of {', '.join(METHODS)}")
@@ -405,7 +448,8 @@ class RouteSet:
 
 
 def route_set(net: Network, pairs: Iterable[tuple[int, int]], *, policy: Policy,
-              commodities: Iterable[str], objectives: Iterable[str] = ROUTE_OBJECTIVES) -> RouteSet:
+              commodities: Iterable[str], objectives: Iterable[str] = ROUTE_OBJECTIVES,
+              progress: Progress | None = None) -> RouteSet:
     """The best route of every corridor family for each OD pair, under each objective and each
     commodity's value of time; duplicates dropped. Cached on the network per question."""
     pairs = sorted(set(pairs))
@@ -415,7 +459,9 @@ def route_set(net: Network, pairs: Iterable[tuple[int, int]], *, policy: Policy,
         return net.cache[key]
     ids = net.nodes["node_id"].to_numpy()
     rows, cols, od, fam, via = [], [], [], [], []
-    for o, d in pairs:
+    for n_done, (o, d) in enumerate(pairs):
+        if progress is not None:
+            progress("routes", n_done, len(pairs), np.nan)
         seen: set[tuple[int, ...]] = set()
         for objective in objectives:
             for c in commodities if objective == "generalized" else commodities[:1]:
@@ -447,7 +493,7 @@ def route_set(net: Network, pairs: Iterable[tuple[int, int]], *, policy: Policy,
 def _sue(net, classes, vots, ods, model, weight, params, policy, rgap, max_iter, progress) -> FlowResult:
     """Path-size logit SUE by the method of successive averages over a fixed route set."""
     pairs = {(int(o), int(d)) for k in range(len(classes)) for o, d in zip(*np.nonzero(ods[k]), strict=True)}
-    rs = route_set(net, pairs, policy=policy, commodities=classes)
+    rs = route_set(net, pairs, policy=policy, commodities=classes, progress=progress)
     inc = rs.incidence
     n_routes = inc.shape[0]
     od_key = rs.od[:, 0] * len(net.nodes) + rs.od[:, 1]
@@ -518,7 +564,7 @@ def _sue(net, classes, vots, ods, model, weight, params, policy, rgap, max_iter,
         gap = float(np.abs(target - f).sum() / max(f.sum(), 1e-12))
         history.append((it, gap, float(cost @ f)))
         if progress is not None:
-            progress(it, gap)
+            progress("iterate", it, max_iter, gap)
         if gap <= rgap or it >= max_iter or not congested:
             if not congested:
                 gap = 0.0
