@@ -4,13 +4,34 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench data clean
+.PHONY: demo test lint bench data clean serve web-assets
 
-$(STAMP): pyproject.toml
+WEB_VENDOR := src/corridor/web/static/vendor
+MAPLIBRE   := $(VENV)/npm/node_modules/maplibre-gl
+
+$(STAMP): pyproject.toml package.json package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(MAKE) --no-print-directory web-assets
 	touch $(STAMP)
+
+## web-assets: MapLibre GL JS from npm (versions pinned in package-lock.json) into the app's static/vendor
+web-assets:
+	@if command -v npm >/dev/null 2>&1; then \
+	  mkdir -p $(VENV)/npm $(WEB_VENDOR) && cp package.json package-lock.json $(VENV)/npm/ && \
+	  (cd $(VENV)/npm && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) && \
+	  cp $(MAPLIBRE)/dist/maplibre-gl.mjs $(MAPLIBRE)/dist/maplibre-gl-worker.mjs \
+	     $(MAPLIBRE)/dist/maplibre-gl-shared.mjs $(MAPLIBRE)/dist/maplibre-gl.css \
+	     $(MAPLIBRE)/LICENSE.txt $(WEB_VENDOR)/ && \
+	  echo "MapLibre GL JS $$(node -p "require('./$(MAPLIBRE)/package.json').version") installed in $(WEB_VENDOR)"; \
+	else \
+	  echo "warning: npm not found: the web page cannot draw its map until MapLibre GL JS is installed (make web-assets)"; \
+	fi
+
+## serve: the web app on http://127.0.0.1:8000 (corridor serve)
+serve: $(STAMP)
+	$(BIN)/corridor serve
 
 ## demo: compare every corridor from Xi'an to Duisburg and draw them (out/demo_map.png)
 demo: $(STAMP)
@@ -37,4 +58,4 @@ data: $(STAMP)
 	$(BIN)/python scripts/build_data.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .ruff_cache
+	rm -rf $(VENV) out .pytest_cache .ruff_cache $(WEB_VENDOR)/*.mjs $(WEB_VENDOR)/*.css $(WEB_VENDOR)/LICENSE.txt

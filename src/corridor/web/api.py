@@ -1,0 +1,404 @@
+"""The JSON API: each endpoint parses and bounds its parameters, calls the public library, and
+serialises the result (with route lines for the map). No model logic lives here."""
+
+from __future__ import annotations
+
+import json
+import time
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from .. import __version__
+from ..compare import compare as _compare
+from ..cost import OBJECTIVES
+from ..errors import CorridorError, UnknownPlaceError
+from ..families import DESCRIPTIONS, FAMILIES
+from ..flows import METHODS
+from ..io import MODES, NODE_KINDS, network_to_geojson
+from ..network import bundled_data_dir, normalize_name
+from ..policy import PASSAGES, YEARS
+from ..routing import MAX_VIA
+from ..routing import route as _route
+from .errors import ERROR_RESPONSES
+from .state import Blob, WebState, dumps, route_geometry
+
+MAX_K = 20
+MAX_NAME = 100  # characters in a place name, source id or commodity
+MAX_LIST = 200  # characters in a comma list (countries, modes, passages)
+
+FAMILY_COLORS = {"northern": "#d62728", "middle": "#1f77b4", "southern": "#2ca02c",
+                 "suez": "#9467bd", "cape": "#ff7f0e", "other": "#7f7f7f"}
+
+Objective = StrEnum("Objective", {o: o for o in OBJECTIVES})
+Kind = StrEnum("Kind", {k: k for k in NODE_KINDS})
+Method = StrEnum("Method", {m: m for m in METHODS})
+
+
+class Distinct(StrEnum):
+    gateways = "gateways"
+    paths = "paths"
+
+
+PlaceQ = Annotated[str, Query(min_length=1, max_length=MAX_NAME,
+                              description="Place name, alias or node id (e.g. Xian, Duisburg).")]
+AvoidQ = Annotated[str | None, Query(max_length=MAX_LIST, description="Countries to avoid, comma-separated "
+                                     "ISO3 codes, e.g. RUS,BLR: no land transit and no call there.")]
+AvoidModeQ = Annotated[str | None, Query(max_length=MAX_LIST, description="Modes to avoid, e.g. road.")]
+AvoidPassageQ = Annotated[str | None, Query(max_length=MAX_LIST, description="Sea passages to avoid, "
+                                            "e.g. suez,babalmandab.")]
+YearQ = Annotated[int | None, Query(ge=YEARS[0], le=YEARS[1], description="Open planned links due by "
+                                    "this year (default: today's network).")]
+CommodityQ = Annotated[str, Query(min_length=1, max_length=40, description="Value-of-time class for "
+                                  "the generalized objective (container, general, bulk).")]
+ObjectiveQ = Annotated[Objective, Query(description="What 'best' means.")]
+ViaItem = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)]
+
+router = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
+
+
+def state(request: Request) -> WebState:
+    return request.app.state.corridor
+
+
+def send(request: Request, blob: Blob, media_type: str = "application/json") -> Response:
+    """The cached body, gzipped when it is big and the client takes gzip."""
+    if blob.gz is not None and "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(blob.gz, media_type=media_type,
+                        headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+    return Response(blob.raw, media_type=media_type)
+
+
+async def cached(request: Request, key: tuple, compute) -> Response:
+    """Answer from the app's LRU, else compute off the event loop and remember it."""
+    st = state(request)
+    blob = st.results.get(key)
+    if blob is None:
+        blob = await run_in_threadpool(lambda: Blob(dumps(compute(st)), compress=False))
+        st.results.put(key, blob)
+    return send(request, blob)
+
+
+# ------------------------------------------------------------------ reference data
+
+
+def _country_names() -> dict[str, str]:
+    path = bundled_data_dir() / "countries.geojson"
+    feats = json.loads(path.read_text(encoding="utf-8"))["features"] if path.exists() else []
+    return {f["properties"].get("iso3"): f["properties"].get("name") for f in feats}
+
+
+def features() -> dict[str, bool]:
+    from . import optional
+
+    return {"assign": True, "caspian": True, "scenarios": optional.scenarios() is not None,
+            "geopolitics": optional.geopolitics() is not None}
+
+
+def _meta(st: WebState) -> dict:
+    net = st.net
+    names = _country_names()
+    comm = [] if net.commodities is None else [str(c) for c in net.commodities["commodity"]]
+    from ..caspian import baseline_config
+
+    cfg = baseline_config()
+    return {
+        "name": net.name, "version": __version__,
+        "nodes": len(net.nodes), "links": len(net.links),
+        "families": [{"id": f, "color": FAMILY_COLORS[f], "description": DESCRIPTIONS[f]}
+                     for f in FAMILIES] + [{"id": "other", "color": FAMILY_COLORS["other"],
+                                            "description": "none of the five families (e.g. a direct "
+                                            "regional route)"}],
+        "objectives": list(OBJECTIVES),
+        "modes": [m for m in MODES if m != "transfer"],
+        "passages": list(PASSAGES),
+        "countries": sorted(({"iso3": c, "name": names.get(c) or c} for c in net.countries),
+                            key=lambda c: c["name"]),
+        "commodities": comm,
+        "years": list(YEARS),
+        "methods": list(METHODS),
+        "limits": {"k_max": MAX_K, "via_max": MAX_VIA, "name_chars": MAX_NAME, "list_chars": MAX_LIST},
+        "caspian": {"ports": [p.name for p in cfg.ports],
+                    "vessel_classes": [{"name": v.name, "kind": v.kind, "service": v.service,
+                                        "count": v.count} for v in cfg.vessels],
+                    "vessel_kinds": sorted({v.kind for v in cfg.vessels})},
+        "features": features(),
+    }
+
+
+@router.get("/meta", summary="What the app offers",
+            description="Families with their colours, objectives, modes, passages, the network's "
+            "countries, limits, and which optional panels (scenarios, geopolitics) exist.")
+def meta(request: Request) -> Response:
+    return send(request, state(request).blob("meta", lambda: _meta(state(request))))
+
+
+@router.get("/places", summary="Search places by prefix",
+            description="Places you can name as origin, destination or via. Names starting with the "
+            "query come first, then names or aliases containing it. An empty result carries "
+            "'did you mean' suggestions.")
+async def places(
+    request: Request,
+    q: Annotated[str | None, Query(max_length=MAX_NAME, description="Start of a name or alias.")] = None,
+    kind: Annotated[Kind | None, Query(description="Only places of this kind.")] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="At most this many places.")] = 20,
+) -> Response:
+    def compute(st: WebState) -> dict:
+        df = st.net.places(q)
+        if kind is not None:
+            df = df[df["kind"] == kind.value]
+        key = normalize_name(q or "")
+        if key:
+            later = ~df["name"].map(normalize_name).str.startswith(key)
+            df = df.assign(_later=later).sort_values(["_later", "name"], kind="stable").drop(columns="_later")
+        rows = df.head(limit).to_dict(orient="records")
+        return {"query": q, "count": int(len(df)), "places": rows,
+                "suggestions": st.net.suggest(q) if q and df.empty else []}
+
+    return await cached(request, ("places", q, kind, limit), compute)
+
+
+# ------------------------------------------------------------------ questions
+
+
+def _with_lines(st: WebState, d: dict, routes) -> dict:
+    for r in routes:
+        r["geometry"] = route_geometry(st.net, r)
+    return d
+
+
+@router.get("/compare", summary="Best route of each corridor family",
+            description="Calls corridor.compare: the best northern, middle, southern, suez and cape "
+            "route under the policy (a family with none says why), plus the best of all. Each route "
+            "carries its legs, sources and a GeoJSON line.")
+async def compare(
+    request: Request,
+    origin: PlaceQ,
+    destination: PlaceQ,
+    objective: ObjectiveQ = Objective.generalized,
+    avoid: AvoidQ = None,
+    avoid_mode: AvoidModeQ = None,
+    avoid_passage: AvoidPassageQ = None,
+    year: YearQ = None,
+    commodity: CommodityQ = "container",
+) -> Response:
+    def compute(st: WebState) -> dict:
+        res = _compare(st.net, origin, destination, objective=objective.value, avoid=avoid,
+                       avoid_modes=avoid_mode, avoid_passages=avoid_passage, year=year,
+                       commodity=commodity)
+        d = res.to_dict()
+        ok = [c for c in d["corridors"] if c.get("feasible")]
+        if res.overall is not None:
+            d["overall"] = res.overall.to_dict()
+            ok.append(d["overall"])
+        d["feasible"] = sum(1 for c in d["corridors"] if c.get("feasible"))
+        return _with_lines(st, d, ok)
+
+    key = ("compare", origin, destination, objective, avoid, avoid_mode, avoid_passage, year, commodity)
+    return await cached(request, key, compute)
+
+
+@router.get("/route", summary="The k best distinct routes",
+            description="Calls corridor.route: up to k routes under the policy, best first, through the "
+            "via places in order. 404 NoRouteError when none exists.")
+async def route(
+    request: Request,
+    origin: PlaceQ,
+    destination: PlaceQ,
+    avoid: AvoidQ = None,
+    avoid_mode: AvoidModeQ = None,
+    avoid_passage: AvoidPassageQ = None,
+    via: Annotated[list[ViaItem] | None, Query(max_length=MAX_VIA, description="Pass through these "
+                                               f"places, in order (at most {MAX_VIA}).")] = None,
+    k: Annotated[int, Query(ge=1, le=MAX_K, description=f"Number of routes (1-{MAX_K}).")] = 3,
+    objective: ObjectiveQ = Objective.generalized,
+    year: YearQ = None,
+    commodity: CommodityQ = "container",
+    distinct: Annotated[Distinct, Query(description="gateways: routes differ in border crossings, ports, "
+                                        "transshipments or modes; paths: Yen's k shortest paths.")]
+    = Distinct.gateways,
+    max_overlap: Annotated[float, Query(ge=0.0, le=1.0, allow_inf_nan=False, description="Skip routes "
+                                        "sharing more than this share of their length with a better one.")]
+    = 1.0,
+) -> Response:
+    via_t = tuple(via or ())
+
+    def compute(st: WebState) -> dict:
+        rs = _route(st.net, origin, destination, avoid=avoid, avoid_modes=avoid_mode,
+                    avoid_passages=avoid_passage, via=list(via_t), k=k, objective=objective.value,
+                    year=year, commodity=commodity, distinct=distinct.value, max_overlap=max_overlap)
+        d = rs.to_dict()
+        d["requested_k"] = k
+        if len(rs.routes) < k:
+            d["notice"] = f"only {len(rs.routes)} distinct route(s) found"
+        return _with_lines(st, d, d["routes"])
+
+    key = ("route", origin, destination, avoid, avoid_mode, avoid_passage, via_t, k, objective, year,
+           commodity, distinct, max_overlap)
+    return await cached(request, key, compute)
+
+
+# ------------------------------------------------------------------ the network and its sources
+
+
+@router.get("/network", summary="The network as GeoJSON",
+            description="Nodes (Points) and links (LineStrings) with every attribute: mode, status, "
+            "opening year, capacity, costs and the source ids behind each number.",
+            responses={200: {"content": {"application/geo+json": {}}}})
+def network(request: Request) -> Response:
+    st = state(request)
+    return send(request, st.blob("network", lambda: network_to_geojson(st.net)), "application/geo+json")
+
+
+@router.get("/basemap", summary="Country outlines for the offline basemap",
+            description="The bundled Natural Earth 1:110m admin-0 countries (public domain).",
+            responses={200: {"content": {"application/geo+json": {}}}})
+def basemap(request: Request) -> Response:
+    def build() -> dict:
+        path = bundled_data_dir() / "countries.geojson"
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else \
+            {"type": "FeatureCollection", "features": []}
+
+    return send(request, state(request).blob("basemap", build), "application/geo+json")
+
+
+def _sources_frame(st: WebState):
+    if st.net.sources is None:
+        raise CorridorError("this network has no sources.csv")
+    return st.net.sources
+
+
+@router.get("/sources", summary="Sources behind the numbers",
+            description="Title, publisher, URL and date of each source; filter by part of an id or title.")
+async def sources(
+    request: Request,
+    q: Annotated[str | None, Query(max_length=MAX_NAME, description="Part of a source id or title.")] = None,
+) -> Response:
+    def compute(st: WebState) -> list:
+        df = _sources_frame(st)
+        if q:
+            s = q.lower()
+            df = df[df["source_id"].str.lower().str.contains(s, regex=False)
+                    | df["title"].str.lower().str.contains(s, regex=False)]
+        return df.to_dict(orient="records")
+
+    return await cached(request, ("sources", q), compute)
+
+
+@router.get("/sources/{source_id}", summary="One source",
+            description="The source with this id (404 with close ids when there is none).")
+async def source(
+    request: Request,
+    source_id: Annotated[str, Path(min_length=1, max_length=MAX_NAME)],
+) -> Response:
+    def compute(st: WebState) -> dict:
+        df = _sources_frame(st)
+        hit = st.net.source(source_id)
+        if hit is None:
+            import difflib
+
+            close = difflib.get_close_matches(source_id, df["source_id"].tolist(), n=5, cutoff=0.5)
+            raise _UnknownSource(source_id, close)
+        return hit
+
+    return await cached(request, ("source", source_id), compute)
+
+
+class _UnknownSource(UnknownPlaceError):
+    def __init__(self, sid: str, suggestions: list[str]):
+        super().__init__(sid, suggestions)
+        shown = sid if len(sid) <= 80 else sid[:79] + "…"
+        self.args = (f"unknown source '{shown}'" + (f"; did you mean: {', '.join(suggestions)}?"
+                                                   if suggestions else "; see /api/sources"),)
+
+
+# ------------------------------------------------------------------ flows
+
+
+@router.get("/assign", summary="Assigned 2024 demand (link load against capacity)",
+            description="Calls corridor.assign on the bundled 2024 demand (all-or-nothing or user "
+            "equilibrium). Computed once per (method, year) and kept by the app.")
+def assign(
+    request: Request,
+    method: Annotated[Method, Query(description="Assignment method (aon: all-or-nothing, ue: user "
+                                    "equilibrium, sue: stochastic, where the library has it).")] = Method.ue,
+    year: YearQ = None,
+) -> Response:
+    st = state(request)
+
+    def compute() -> Blob:
+        from ..demand import load_demand
+        from ..flows import assign as _assign
+
+        if st.demand is None:
+            st.demand = load_demand()
+        t0 = time.perf_counter()
+        fr = _assign(st.net, st.demand, method=method.value, year=year)
+        links = fr.links[fr.links["flow_teu"] > 0.5]
+        nodes = fr.nodes[fr.nodes["flow_teu"] > 0.5]
+        return Blob(dumps({
+            "method": method.value, "year": year,
+            "seconds": round(time.perf_counter() - t0, 3),
+            "summary": fr.to_dict(),
+            "links": links.round(4).to_dict(orient="records"),
+            "nodes": nodes.round(4).to_dict(orient="records"),
+        }))
+
+    return send(request, st.flows.get_or_compute((method.value, year), compute))
+
+
+# ------------------------------------------------------------------ Caspian
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+
+
+class CaspianRequest(BaseModel):
+    """A Caspian crossing scenario: sea level, fleet and port changes, run length."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sea_level: float = Field(0.0, ge=-5.0, le=2.0, allow_inf_nan=False,
+                             description="Metres relative to the data's reference level, e.g. -1.0.")
+    vessels_add: dict[Name, Annotated[int, Field(ge=-20, le=20)]] = Field(
+        default_factory=dict, max_length=12,
+        description="Vessels added (or removed) per class or kind, e.g. {\"rail_ferry\": 4}.")
+    deepen: dict[Name, Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)]] = Field(
+        default_factory=dict, max_length=8, description="Dredging in metres per port, e.g. {\"Kuryk\": 1}.")
+    berths_add: dict[Name, dict[Name, Annotated[int, Field(ge=-5, le=10)]]] = Field(
+        default_factory=dict, max_length=8,
+        description="Extra berths per port and vessel kind, e.g. {\"Aktau\": {\"container\": 1}}.")
+    days: int = Field(365, ge=30, le=730, description="Simulated days.")
+    replications: int = Field(50, ge=1, le=200, description="Independent simulated years.")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="Random seed (same seed, same answer).")
+
+
+@router.post("/caspian/simulate", summary="Simulate the Caspian ferry and feeder queues",
+             description="Calls corridor.caspian.simulate on the 2024 baseline with the given sea level, "
+             "fleet and port changes: mean and p90 waits and throughput per port, vessel use.")
+def caspian_simulate(request: Request, body: CaspianRequest) -> Response:
+    st = state(request)
+    if sum(len(v) for v in body.berths_add.values()) > 24:
+        raise CorridorError("at most 24 berth changes")
+
+    def compute() -> Blob:
+        from ..caspian import baseline_config, simulate
+
+        cfg = baseline_config(sea_level=body.sea_level, vessels_add=dict(body.vessels_add))
+        if body.deepen or body.berths_add:
+            cfg = cfg.with_ports(deepen=dict(body.deepen),
+                                 berths_add={p: dict(k) for p, k in body.berths_add.items()})
+        t0 = time.perf_counter()
+        res = simulate(cfg, days=body.days, replications=body.replications, seed=body.seed)
+        d = res.to_dict()
+        return Blob(dumps({
+            **body.model_dump(), "seconds": round(time.perf_counter() - t0, 3),
+            "ports": res.port_summary(), "vessel_types": res.vessel_summary(),
+            "effective_capacity": d["effective_capacity"], "excluded_vessels": d["excluded_vessels"],
+            "services": d["services"],
+        }))
+
+    return send(request, st.caspian.get_or_compute(body.model_dump_json(), compute))

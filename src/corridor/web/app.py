@@ -1,0 +1,206 @@
+"""The app factory and server: a JSON API plus the static map page, both offline.
+
+`create_app(network)` builds one FastAPI instance around one network (the bundled
+one by default) with its own caches; `serve()` runs it with uvicorn on 127.0.0.1.
+The page's map library (MapLibre GL JS) comes from npm at install time (`make`),
+copied into `static/vendor/`; nothing is fetched from the internet at run time.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from .. import __version__
+from ..network import Network, load_network
+from . import api
+from .errors import install_error_handlers, json_error
+from .state import WebState, link_lines
+
+log = logging.getLogger("corridor.web")
+
+MAX_BODY = 16 * 1024  # bytes in a request body
+MAX_URL = 4096  # bytes in path + query string
+
+# everything the page loads comes from this server; the map's workers are module workers
+# created from blob: URLs, and its canvas reads data: images
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data: blob:; worker-src 'self' blob:; child-src 'self' blob:; "
+       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+       "frame-ancestors 'none'; form-action 'self'")
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+def static_dir() -> Path:
+    return Path(str(resources.files("corridor.web") / "static"))
+
+
+def maplibre_installed() -> bool:
+    v = static_dir() / "vendor"
+    return (v / "maplibre-gl.mjs").is_file() and (v / "maplibre-gl-worker.mjs").is_file()
+
+
+class Guard:
+    """ASGI middleware: bounded URLs and bodies, an optional Host allow-list, security headers."""
+
+    def __init__(self, app, *, allowed_hosts: list[str] | None = None,
+                 max_body: int = MAX_BODY, max_url: int = MAX_URL):
+        self.app = app
+        self.allowed_hosts = allowed_hosts
+        self.max_body = max_body
+        self.max_url = max_url
+
+    async def _reject(self, scope, receive, send, status: int, message: str, type_: str) -> None:
+        await json_error(status, message, type_)(scope, receive, send)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        if len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"") > self.max_url:
+            return await self._reject(scope, receive, send, 414,
+                                      f"request URL longer than {self.max_url} bytes", "URITooLong")
+        headers = dict(scope.get("headers") or [])
+        if self.allowed_hosts is not None:
+            host = headers.get(b"host", b"").decode("latin-1").lower()
+            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+            if name not in self.allowed_hosts:
+                return await self._reject(scope, receive, send, 400,
+                                          "unexpected Host header (the server only answers to "
+                                          f"{', '.join(self.allowed_hosts)})", "BadHost")
+        cl = headers.get(b"content-length")
+        if cl is not None:
+            try:
+                n = int(cl)
+            except ValueError:
+                return await self._reject(scope, receive, send, 400, "invalid Content-Length",
+                                          "BadRequest")
+            if n > self.max_body:
+                return await self._reject(scope, receive, send, 413,
+                                          f"request body larger than {self.max_body} bytes",
+                                          "PayloadTooLarge")
+        if scope.get("method") in ("POST", "PUT", "PATCH") and cl is None:
+            # read a chunked body here, up to the limit, and replay it
+            chunks, size, more = [], 0, True
+            while more:
+                msg = await receive()
+                if msg["type"] != "http.request":
+                    break
+                chunks.append(msg.get("body", b""))
+                size += len(chunks[-1])
+                more = msg.get("more_body", False)
+                if size > self.max_body:
+                    return await self._reject(scope, receive, send, 413,
+                                              f"request body larger than {self.max_body} bytes",
+                                              "PayloadTooLarge")
+            body = b"".join(chunks)
+            sent = False
+
+            async def replay():
+                nonlocal sent
+                if not sent:
+                    sent = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()
+
+            receive = replay
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                message = dict(message)
+                have = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    (k, v) for k, v in SECURITY_HEADERS if k not in have]
+            await send(message)
+
+        return await self.app(scope, receive, send_with_headers)
+
+
+def create_app(network: Network | str | Path | None = None, *, cache_size: int = 512,
+               allowed_hosts: list[str] | None = None) -> FastAPI:
+    """A FastAPI app answering questions about `network` (default: the bundled one).
+
+    `network` is a loaded `Network` or a network folder. `cache_size` answers are
+    kept per app (0 turns the cache off). With `allowed_hosts`, requests naming any
+    other Host are refused (DNS-rebinding protection for a loopback server).
+    """
+    net = network if isinstance(network, Network) else load_network(network)
+    st = WebState(net, cache_size=cache_size)
+    _ = net.graph  # compile once, before the first request
+    link_lines(net)
+
+    app = FastAPI(
+        title="corridor",
+        version=__version__,
+        summary="Route and compare Eurasian freight corridors on sourced open data.",
+        description="The JSON API of the corridor web app. Every answer comes from the corridor "
+        "library (compare, route, assign, caspian.simulate) on the app's network; errors are JSON "
+        "bodies `{error, type, suggestions?, problems?}` with a 4xx status.",
+        docs_url=None, redoc_url=None,  # their pages load scripts from a CDN: the app stays offline
+        openapi_url="/openapi.json",
+    )
+    app.state.corridor = st
+    install_error_handlers(app)
+    app.include_router(api.router)
+    _optional_routes(app)
+
+    static = static_dir()
+
+    @app.get("/", include_in_schema=False)
+    def index() -> Response:
+        return FileResponse(static / "index.html", media_type="text/html",
+                            headers={"Cache-Control": "no-cache"})
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return FileResponse(static / "favicon.svg", media_type="image/svg+xml")
+
+    app.mount("/static", StaticFiles(directory=static, check_dir=True), name="static")
+
+    @app.exception_handler(405)
+    async def _method(request: Request, exc) -> Response:
+        return json_error(405, f"method {request.method} not allowed on {request.url.path[:80]}",
+                          "MethodNotAllowed")
+
+    app.add_middleware(Guard, allowed_hosts=allowed_hosts)
+    return app
+
+
+def _optional_routes(app: FastAPI) -> None:
+    """Panels for library modules that may not exist yet (scenarios, geopolitics)."""
+    from . import extras
+
+    extras.install(app)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, *, network: Network | str | Path | None = None,
+          log_level: str = "info") -> None:
+    """Run the app with uvicorn. Binds to loopback unless told otherwise."""
+    import uvicorn
+
+    allowed = ["127.0.0.1", "localhost", "[::1]", host.lower()] if _loopback(host) else None
+    app = create_app(network, allowed_hosts=allowed)
+    if not maplibre_installed():
+        log.warning("MapLibre GL JS is not installed in %s/vendor: the API works but the page "
+                    "cannot draw its map; run `make` (npm ci) to install it", static_dir())
+    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False,
+                timeout_graceful_shutdown=2)

@@ -1,0 +1,178 @@
+"""What one app instance holds: its network, explicit keyed caches, and JSON helpers.
+
+Nothing here models anything: results come from the public API and are only
+cached (keyed by the normalised query) and serialised. The network is immutable,
+so a cached answer stays right for the life of the app.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from ..network import Network
+
+# ------------------------------------------------------------------ JSON
+
+
+def _clean(x: Any) -> Any:
+    """NaN and infinities become null; numpy scalars become Python numbers."""
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_clean(v) for v in x]
+    if hasattr(x, "item") and not isinstance(x, str | bytes):
+        return _clean(x.item())
+    return x
+
+
+def _default(x: Any) -> Any:
+    if hasattr(x, "item"):
+        return x.item()
+    if isinstance(x, set | frozenset):
+        return sorted(x)
+    raise TypeError(f"not JSON serialisable: {type(x).__name__}")
+
+
+def dumps(obj: Any) -> bytes:
+    """Compact JSON; the common case (all numbers finite) skips the cleaning pass."""
+    try:
+        s = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_default)
+    except ValueError:
+        s = json.dumps(_clean(obj), ensure_ascii=False, separators=(",", ":"), allow_nan=False,
+                       default=_default)
+    return s.encode("utf-8")
+
+
+class Blob:
+    """A response body computed once, with its gzip form for clients that accept it."""
+
+    __slots__ = ("raw", "gz")
+
+    def __init__(self, raw: bytes, *, compress: bool = True):
+        self.raw = raw
+        big = compress and len(raw) > 4096
+        self.gz = gzip.compress(raw, compresslevel=6, mtime=0) if big else None
+
+
+# ------------------------------------------------------------------ caches
+
+
+class LRU:
+    """A small thread-safe least-recently-used map of computed results."""
+
+    def __init__(self, maxsize: int):
+        self.maxsize = maxsize
+        self._d: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: Hashable) -> Any | None:
+        with self._lock:
+            if key in self._d:
+                self._d.move_to_end(key)
+                self.hits += 1
+                return self._d[key]
+            self.misses += 1
+            return None
+
+    def put(self, key: Hashable, value: Any) -> None:
+        if self.maxsize <= 0:
+            return
+        with self._lock:
+            self._d[key] = value
+            self._d.move_to_end(key)
+            while len(self._d) > self.maxsize:
+                self._d.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+
+class OnceCache:
+    """Slow results (assignment) computed once per key, however many requests ask at once."""
+
+    def __init__(self, maxsize: int = 16):
+        self._lru = LRU(maxsize)
+        self._locks: dict[Hashable, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(self, key: Hashable) -> Any | None:
+        return self._lru.get(key)
+
+    def get_or_compute(self, key: Hashable, fn: Callable[[], Any]) -> Any:
+        hit = self._lru.get(key)
+        if hit is not None:
+            return hit
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            hit = self._lru.get(key)
+            if hit is None:
+                hit = fn()
+                self._lru.put(key, hit)
+        with self._guard:
+            self._locks.pop(key, None)
+        return hit
+
+
+# ------------------------------------------------------------------ geometry
+
+
+def link_lines(net: Network) -> list[list[list[float]]]:
+    """Every link's line (stored shape or great circle), rounded to ~10 m, computed once per network."""
+    lines = net.cache.get("web.link_lines")
+    if lines is None:
+        lines = [[[round(float(x), 4), round(float(y), 4)] for x, y in net.link_coords(i)]
+                 for i in range(len(net.links))]
+        net.cache["web.link_lines"] = lines
+    return lines
+
+
+def route_geometry(net: Network, route_dict: dict) -> dict:
+    """A route's GeoJSON line, following its legs' link shapes in travel direction."""
+    lines = link_lines(net)
+    idx = net.link_index
+    from_ids = net.cache.get("web.link_from")
+    if from_ids is None:
+        from_ids = net.links["from_node_id"].tolist()
+        net.cache["web.link_from"] = from_ids
+    coords: list[list[float]] = []
+    for leg in route_dict.get("legs", ()):
+        lid = leg.get("link_id")
+        if not lid:
+            continue
+        i = idx[lid]
+        c = lines[i] if from_ids[i] == leg["from_id"] else lines[i][::-1]
+        coords.extend(c[1:] if coords and coords[-1] == c[0] else c)
+    return {"type": "LineString", "coordinates": coords}
+
+
+class WebState:
+    """One app's network and caches (no global state: two apps never share a cache)."""
+
+    def __init__(self, net: Network, *, cache_size: int = 512):
+        self.net = net
+        self.results = LRU(cache_size)  # compare/route/places answers, keyed by normalised query
+        self.blobs: dict[str, Blob] = {}  # static-per-network bodies (network GeoJSON, meta, ...)
+        self.blob_lock = threading.Lock()
+        self.flows = OnceCache(16)  # assignment per (method, year, commodity)
+        self.caspian = OnceCache(32)  # simulation per parameter set
+        self.demand = None
+
+    def blob(self, key: str, build: Callable[[], Any]) -> Blob:
+        b = self.blobs.get(key)
+        if b is None:
+            with self.blob_lock:
+                b = self.blobs.get(key)
+                if b is None:
+                    b = Blob(dumps(build()))
+                    self.blobs[key] = b
+        return b

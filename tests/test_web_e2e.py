@@ -1,0 +1,225 @@
+"""The web page in a real headless Chromium (Debian's package, driven by Playwright).
+
+Skips when /usr/bin/chromium (or $CORRIDOR_CHROMIUM) or the npm copy of MapLibre is missing;
+`.ci/run` installs Chromium so CI always runs these. The screenshot lands in out/web/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = os.environ.get("CORRIDOR_CHROMIUM", "/usr/bin/chromium")
+OUT = Path(__file__).resolve().parents[1] / "out" / "web"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--enable-unsafe-swiftshader"]
+
+if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install -y chromium; .ci/run does this in CI)",
+                allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+from corridor.web.app import maplibre_installed  # noqa: E402
+
+if not maplibre_installed():
+    pytest.skip("MapLibre GL JS is not in corridor/web/static/vendor: run `make web-assets` (npm)",
+                allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(net):
+    import uvicorn
+
+    from corridor.web import create_app
+
+    port = _free_port()
+    app = create_app(net, allowed_hosts=["127.0.0.1", "localhost"])
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                        access_log=False))
+    th = threading.Thread(target=srv.run, daemon=True)
+    th.start()
+    deadline = time.time() + 20
+    while not srv.started:
+        if time.time() > deadline or not th.is_alive():
+            pytest.fail("the app did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    th.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser_context():
+    profile = tempfile.mkdtemp(prefix="corridor-chromium-")
+    with sync_api.sync_playwright() as p:
+        ctx = p.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, headless=True, args=ARGS,
+            viewport={"width": 1366, "height": 800})
+        try:
+            yield ctx
+        finally:
+            ctx.close()
+            shutil.rmtree(profile, ignore_errors=True)
+
+
+class Watch:
+    """Console errors, page errors and every request the page makes."""
+
+    def __init__(self, page):
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        page.on("console", lambda m: self.errors.append(f"console.{m.type}: {m.text}")
+                if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url} {r.failure}"))
+
+    def foreign(self) -> list[str]:
+        out = []
+        for url in self.requests:
+            u = urlparse(url)
+            if u.scheme in ("data", "blob"):
+                continue
+            if u.hostname != "127.0.0.1":
+                out.append(url)
+        return out
+
+
+@pytest.fixture
+def page(browser_context):
+    pg = browser_context.new_page()
+    pg.set_default_timeout(20_000)
+    yield pg
+    pg.close()
+
+
+def _wait_ready(page):
+    page.wait_for_function("() => document.body.dataset.ready === '1'")
+
+
+def _routes(page) -> int:
+    return int(page.get_attribute("#map", "data-routes") or 0)
+
+
+def test_page_loads_offline_without_console_errors(server, page):
+    w = Watch(page)
+    page.goto(server + "/")
+    _wait_ready(page)
+    page.wait_for_function("() => document.querySelectorAll('#avoid-top input').length >= 3")
+    # the map has drawn its offline basemap and the network (a canvas with WebGL)
+    page.wait_for_function("() => !!document.querySelector('#map canvas')")
+    page.wait_for_timeout(500)
+    assert page.locator("#map-message").is_hidden(), page.inner_text("#map-message")
+    assert not w.errors, w.errors
+    assert not w.foreign(), f"requests left 127.0.0.1: {w.foreign()}"
+    assert any("/api/basemap" in u for u in w.requests)
+    assert any("/static/vendor/maplibre-gl.mjs" in u for u in w.requests)
+
+
+def test_xian_duisburg_then_avoid_russia(server, page):
+    w = Watch(page)
+    page.goto(server + "/")
+    _wait_ready(page)
+    # pick the origin with the search box and the keyboard
+    page.fill("#origin", "Xi")
+    page.wait_for_selector("#origin-list li")
+    assert "Xi'an" in page.inner_text("#origin-list")
+    page.locator("#origin").press("ArrowDown")
+    page.locator("#origin").press("Enter")
+    assert page.input_value("#origin") == "Xi'an"
+    page.fill("#destination", "Duisburg")
+    page.click("#go")
+    page.wait_for_function("() => Number(document.getElementById('map').dataset.routes) >= 4")
+    rows = page.locator("#corridors tbody tr.route")
+    assert rows.count() >= 4
+    families = page.get_attribute("#map", "data-families").split(",")
+    assert "northern" in families and "middle" in families
+    assert "o=Xi" in page.url and "d=Duisburg" in page.url
+
+    # hovering a row highlights its route (row class; the map's paint follows the same call)
+    rows.nth(1).hover()
+    assert "hl" in (rows.nth(1).get_attribute("class") or "")
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUT / "xian_duisburg.png"))
+
+    # tick "avoid Russia": the form re-asks, and the northern route is gone
+    before = _routes(page)
+    page.check("#avoid-RUS")
+    page.wait_for_function(
+        "() => !document.getElementById('map').dataset.families.split(',').includes('northern')")
+    page.wait_for_function("() => document.body.dataset.busy === '0'")
+    assert _routes(page) == before - 1
+    northern = page.locator("#corridors tbody tr[data-corridor='northern']")
+    assert "infeasible" in (northern.get_attribute("class") or "")
+    assert "no northern route" in northern.inner_text()
+    assert "avoid=RUS" in page.url
+    page.screenshot(path=str(OUT / "xian_duisburg_avoid_rus.png"))
+    assert not w.errors, w.errors
+    assert not w.foreign(), w.foreign()
+
+
+def test_shared_url_restores_the_view_and_no_route_is_clear(server, page):
+    w = Watch(page)
+    page.goto(server + "/?o=Xian&d=Duisburg&avoid=RUS,BLR,IRN")
+    _wait_ready(page)
+    page.wait_for_function("() => Number(document.getElementById('map').dataset.routes) >= 3")
+    assert page.is_checked("#avoid-RUS") and page.is_checked("#avoid-IRN")
+    fams = page.get_attribute("#map", "data-families").split(",")
+    assert "northern" not in fams and "southern" not in fams
+
+    # unknown place: a clear message with a suggestion that can be clicked
+    page.fill("#destination", "Duisbrug")
+    page.click("#go")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "Duisburg" in page.inner_text("#error")
+    page.click("#error button.linkish")
+    page.wait_for_function("() => Number(document.getElementById('map').dataset.routes) >= 3")
+
+    # no route: k best routes from Xi'an to Duisburg with no rail at all (and no sea)
+    page.goto(server + "/?o=Xian&d=Duisburg&q=route&k=2&mode=rail,sea")
+    _wait_ready(page)
+    page.wait_for_selector("#error:not([hidden])")
+    assert "No route" in page.inner_text("#error")
+    assert _routes(page) == 0
+    assert not [e for e in w.errors if "404" not in e], w.errors
+    assert not w.foreign(), w.foreign()
+
+
+def test_flows_and_caspian_panels(server, page):
+    w = Watch(page)
+    page.goto(server + "/?tab=flows")
+    _wait_ready(page)
+    assert page.is_visible("#pane-flows")
+    page.select_option("#flow-method", "aon")
+    page.click("#flow-go")
+    page.wait_for_function("() => Number(document.getElementById('map').dataset.flows || 0) > 0",
+                           timeout=60_000)
+    assert "TEU" in page.inner_text("#flow-results")
+
+    page.click("#tab-caspian")
+    assert "tab=caspian" in page.url
+    page.fill("#replications", "5")
+    page.click("#caspian-go")
+    page.wait_for_selector("#caspian-results table", timeout=60_000)
+    text = page.inner_text("#caspian-results")
+    assert "Aktau" in text and "Kuryk" in text
+    OUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUT / "caspian.png"))
+    assert not w.errors, w.errors
+    assert not w.foreign(), w.foreign()
