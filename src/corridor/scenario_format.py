@@ -1,0 +1,493 @@
+"""The scenario file format: pydantic models, JSON Schema, reading files with line numbers, inheritance.
+
+`corridor.scenarios` checks what the files name against the network and applies them;
+this module knows only the shape of a file. See docs/SCENARIOS.md.
+"""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import ValidationError as PydanticError
+
+from .errors import CorridorError, Problem
+from .io import MODES, NODE_KINDS
+from .network import bundled_data_dir
+from .policy import BORDER_STATUSES, PASSAGES
+
+SCENARIO_DIR_NAME = "scenarios"
+GRADES = ("A", "B", "C", "D")
+
+# ------------------------------------------------------------------ the format (pydantic)
+
+
+def _as_list(v):
+    """A source may be written `src_a`, `src_a;src_b` or `[src_a, src_b]`."""
+    if v is None:
+        return []
+    if isinstance(v, str):
+        return [s.strip() for s in v.split(";") if s.strip()]
+    return v
+
+
+SourceRef = Annotated[list[str], BeforeValidator(_as_list)]
+Mode = Literal[MODES]  # type: ignore[valid-type]
+Passage = Literal[PASSAGES]  # type: ignore[valid-type]
+Kind = Literal[NODE_KINDS]  # type: ignore[valid-type]
+Status = Literal["open", "closed", "planned"]
+BorderStatus = Literal[BORDER_STATUSES]  # type: ignore[valid-type]
+Year = Annotated[int, Field(ge=2000, le=2100)]
+NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    def _numbers_set(self) -> list[str]:
+        return [k for k, v in self if isinstance(v, int | float) and not isinstance(v, bool) and v is not None
+                and k not in ("opening_year",)]
+
+
+def _need_source(model: _Strict, numbers: list[str]) -> None:
+    if numbers and not getattr(model, "source", None):
+        raise ValueError(f"sets {', '.join(numbers)}: every number needs a 'source' (a source id)")
+
+
+class BorderSpec(_Strict):
+    """Status of one border: a crossing node, or every crossing between two countries."""
+
+    countries: Annotated[list[str], Field(min_length=2, max_length=2)] | None = Field(
+        None, description="Two ISO3 codes, e.g. [ARM, TUR]")
+    node: str | None = Field(None, description="A node id or name, e.g. dostyk")
+    status: BorderStatus = Field(description="open, closed or restricted")
+    extra_hours: NonNeg = Field(0.0, description="Added at each crossing when restricted")
+    extra_usd: NonNeg = Field(0.0, description="USD per TEU added at each crossing when restricted")
+    modes: list[Mode] = Field(default_factory=list, description="Default: rail, road, ferry, transfer")
+    source: SourceRef = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_target(self):
+        if (self.countries is None) == (self.node is None):
+            raise ValueError("give either 'countries' (two ISO3 codes) or 'node', not both or neither")
+        _need_source(self, [k for k in ("extra_hours", "extra_usd") if getattr(self, k)])
+        return self
+
+
+class Policies(_Strict):
+    avoid: list[str] = Field(default_factory=list,
+                             description="ISO3 codes, blocs (EU, EAEU, CSTO, OTS, SCO, TITR), "
+                                         "'sanctioned' or regions (central-asia, ...)")
+    avoid_modes: list[Mode] = Field(default_factory=list)
+    avoid_passages: list[Passage] = Field(default_factory=list)
+    borders: list[BorderSpec] = Field(default_factory=list)
+    source: SourceRef = Field(default_factory=list, description="Why: the sources behind the policy")
+
+
+class LinkChange(_Strict):
+    """A new link (give from, to, mode, rate_class, length_km) or changes to an existing one (by id)."""
+
+    id: str
+    from_: str | None = Field(None, alias="from")
+    to: str | None = None
+    mode: Mode | None = None
+    name: str | None = None
+    rate_class: str | None = None
+    gauge: Literal[1435, 1520] | None = None
+    length_km: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    speed_kmh: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    wait_hours: NonNeg | None = None
+    usd_per_teu: NonNeg | None = None
+    capacity_teu_yr: NonNeg | None = None
+    capacity_t_yr: NonNeg | None = None
+    status: Status | None = None
+    opening_year: Year | None = None
+    sea_area: str | None = None
+    passages: list[Passage] | None = None
+    notes: str | None = None
+    source: SourceRef = Field(description="Source ids for every number and the link's status")
+
+    @model_validator(mode="after")
+    def _sourced(self):
+        _need_source(self, self._numbers_set() + (["status"] if self.status else []))
+        return self
+
+
+class NodeChange(_Strict):
+    """A new node (give name, kind, country, lon, lat) or changes to an existing one (by id)."""
+
+    id: str
+    name: str | None = None
+    kind: Kind | None = None
+    country: str | None = None
+    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
+    dwell_hours: NonNeg | None = None
+    dwell_usd: NonNeg | None = None
+    transship_hours: NonNeg | None = None
+    transship_usd: NonNeg | None = None
+    capacity_teu_yr: NonNeg | None = None
+    capacity_t_yr: NonNeg | None = None
+    notes: str | None = None
+    source: SourceRef = Field(description="Source ids for every number (and coordinates of a new node)")
+
+    @model_validator(mode="after")
+    def _sourced(self):
+        _need_source(self, self._numbers_set())
+        return self
+
+
+class Infrastructure(_Strict):
+    nodes: list[NodeChange] = Field(default_factory=list)
+    links: list[LinkChange] = Field(default_factory=list)
+
+
+class CaspianSpec(_Strict):
+    """The Caspian crossing: fleet and ports change the ferry links' capacity (see docs/SCENARIOS.md)."""
+
+    sea_level_m: Annotated[float, Field(ge=-10, le=5)] | None = Field(
+        None, description="Metres relative to the 2025 reference level (-29.35 m BS), e.g. -1.0")
+    vessels_add: dict[str, int] = Field(default_factory=dict,
+                                        description="Per vessel class or kind, e.g. {container: 6}")
+    deepen_m: dict[str, NonNeg] = Field(default_factory=dict, description="Per port, e.g. {Aktau: 1.0}")
+    berths_add: dict[str, dict[str, int]] = Field(
+        default_factory=dict, description="Per port and vessel kind, e.g. {Aktau: {container: 1}}")
+    source: SourceRef = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _sourced(self):
+        nums = [k for k in ("sea_level_m", "vessels_add", "deepen_m", "berths_add") if getattr(self, k)]
+        _need_source(self, nums)
+        return self
+
+
+class Growth(_Strict):
+    """Demand from one group of countries to another multiplied by `factor`."""
+
+    from_: str = Field(alias="from", description="Region, bloc or ISO3 list, e.g. china or KAZ,UZB")
+    to: str
+    factor: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    commodity: str | None = None
+    both_directions: bool = False
+    source: SourceRef = Field(description="Source ids for the factor")
+
+    @model_validator(mode="after")
+    def _sourced(self):
+        _need_source(self, ["factor"])
+        return self
+
+
+class DemandSpec(_Strict):
+    year: Year = Field(2024, description="Bundled demand table of this year")
+    file: str | None = Field(None, description="A demand CSV/Parquet (relative to the scenario file)")
+    growth: list[Growth] = Field(default_factory=list)
+
+
+class TariffChange(_Strict):
+    """USD per TEU of the selected links multiplied by `factor` (all selectors must match)."""
+
+    links: list[str] = Field(default_factory=list)
+    modes: list[Mode] = Field(default_factory=list)
+    rate_classes: list[str] = Field(default_factory=list)
+    countries: list[str] = Field(default_factory=list,
+                                 description="Links touching these (ISO3, blocs, regions)")
+    factor: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    source: SourceRef
+
+    @model_validator(mode="after")
+    def _sourced(self):
+        _need_source(self, ["factor"])
+        return self
+
+
+class BorderTimeChange(_Strict):
+    """Times at nodes (dwell: border clearance; transship: handling) and waits on links, scaled."""
+
+    nodes: list[str] = Field(default_factory=list)
+    countries: list[str] = Field(default_factory=list,
+                                 description="Nodes in these countries (ISO3, blocs, regions)")
+    kinds: list[Kind] = Field(default_factory=list, description="Nodes of these kinds")
+    dwell_factor: NonNeg | None = None
+    transship_factor: NonNeg | None = None
+    links: list[str] = Field(default_factory=list)
+    sea_areas: list[str] = Field(default_factory=list,
+                                 description="Ferry/sea links of these areas, e.g. caspian")
+    wait_factor: NonNeg | None = Field(None, description="Scales wait_hours of the selected links")
+    source: SourceRef
+
+    @model_validator(mode="after")
+    def _sourced(self):
+        nums = [k for k in ("dwell_factor", "transship_factor", "wait_factor")
+                if getattr(self, k) is not None]
+        if not nums:
+            raise ValueError("set at least one of dwell_factor, transship_factor, wait_factor")
+        _need_source(self, nums)
+        return self
+
+
+class SourceEntry(_Strict):
+    id: str
+    title: str
+    url: str
+    publisher: str = ""
+    date: str = ""
+    grade: Literal[GRADES] = "C"  # type: ignore[valid-type]
+    notes: str = ""
+
+
+class Scenario(_Strict):
+    """One scenario file (or, after `load_scenario`, a file merged with its bases)."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=60)]
+    description: str = ""
+    year: Year | None = Field(
+        None, description="Infrastructure year: planned links open from their opening_year")
+    base: str | None = Field(None, description="Scenario to inherit from: a bundled name or a path")
+    policies: Policies = Field(default_factory=Policies)
+    infrastructure: Infrastructure = Field(default_factory=Infrastructure)
+    caspian: CaspianSpec | None = None
+    demand: DemandSpec = Field(default_factory=DemandSpec)
+    tariffs: list[TariffChange] = Field(default_factory=list)
+    border_times: list[BorderTimeChange] = Field(default_factory=list)
+    sources: list[SourceEntry] = Field(default_factory=list)
+    # filled by load_scenario: the files merged, base first (not part of the file format)
+    chain: list[str] = Field(default_factory=list, exclude=True, json_schema_extra={"readOnly": True})
+
+    def to_yaml(self) -> str:
+        d = self.model_dump(by_alias=True, exclude_defaults=True, exclude={"chain"})
+        return yaml.safe_dump(d, sort_keys=False, allow_unicode=True)
+
+
+def scenario_schema() -> dict:
+    """JSON Schema of a scenario file."""
+    s = Scenario.model_json_schema(by_alias=True)
+    s.get("properties", {}).pop("chain", None)
+    s["$id"] = "https://github.com/corridor/corridor/schemas/scenario.json"
+    s["title"] = "corridor scenario"
+    return s
+
+
+# ------------------------------------------------------------------ finding and reading files
+
+
+def scenario_dir() -> Path:
+    return bundled_data_dir() / SCENARIO_DIR_NAME
+
+
+def _bundled() -> dict[str, Path]:
+    d = scenario_dir()
+    return {p.stem: p for p in sorted(d.glob("*.yaml"))} if d.is_dir() else {}
+
+
+def find_scenario(name_or_path: str | Path, *, relative_to: Path | None = None) -> Path:
+    """The file meant by a bundled scenario name or a path (relative to `relative_to`'s folder)."""
+    s = str(name_or_path)
+    p = Path(s)
+    if s.endswith((".yaml", ".yml")) or "/" in s or "\\" in s:
+        near = [relative_to.parent / p] if relative_to is not None and not p.is_absolute() else []
+        for cand in [*near, p]:
+            if cand.is_file():
+                return cand
+        raise CorridorError(f"scenario file not found: {s}")
+    bundled = _bundled()
+    if relative_to is not None:  # a base next to the file comes before a bundled one
+        for ext in (".yaml", ".yml"):
+            cand = relative_to.parent / f"{s}{ext}"
+            if cand.is_file():
+                return cand
+    if s in bundled:
+        return bundled[s]
+    close = difflib.get_close_matches(s, list(bundled), n=3, cutoff=0.5)
+    hint = f"; did you mean: {', '.join(close)}?" if close else ""
+    raise CorridorError(f"unknown scenario '{s[:60]}'{hint} (bundled: {', '.join(bundled) or 'none'}; "
+                        "or give a path to a .yaml file)")
+
+
+def list_scenarios() -> pd.DataFrame:
+    """The bundled scenarios: name, year, base, description, file."""
+    rows = []
+    for name, path in _bundled().items():
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError:
+            raw = {}
+        rows.append({"name": name, "year": raw.get("year"), "base": raw.get("base"),
+                     "description": " ".join(str(raw.get("description", "")).split()), "file": str(path)})
+    return pd.DataFrame(rows, columns=["name", "year", "base", "description", "file"])
+
+
+class ScenarioProblem(Problem):
+    """A problem in a scenario file: `column` holds the YAML path."""
+
+    def __str__(self) -> str:
+        where = self.file + (f", line {self.row}" if self.row is not None else "")
+        return f"{where}, {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
+
+
+def _path_str(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _line_index(text: str) -> dict[tuple, int]:
+    """Line (1-based) of every mapping key and sequence item, by YAML path."""
+    idx: dict[tuple, int] = {}
+
+    def walk(node, path):
+        idx.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                key = getattr(k, "value", None)
+                idx.setdefault(path + (key,), k.start_mark.line + 1)
+                walk(v, path + (key,))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, v in enumerate(node.value):
+                walk(v, path + (i,))
+
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return idx
+    if root is not None:
+        walk(root, ())
+    return idx
+
+
+def _line(idx: dict[tuple, int], loc: tuple) -> int | None:
+    loc = tuple(loc)
+    while loc:
+        if loc in idx:
+            return idx[loc]
+        loc = loc[:-1]
+    return idx.get(())
+
+
+def _unwrap(tp):
+    """The model class (if any) inside list[...], X | None or Annotated[...] annotations."""
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return tp
+    for a in typing.get_args(tp):
+        m = _unwrap(a)
+        if m is not None:
+            return m
+    return None
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    model: type[BaseModel] | None = Scenario
+    for part in loc:
+        if model is None:
+            return None
+        if isinstance(part, int):
+            continue
+        fields = {(f.alias or n): f for n, f in model.model_fields.items()}
+        f = fields.get(part)
+        if f is None:
+            return model if part in ("", None) else None
+        model = _unwrap(f.annotation)
+    return model
+
+
+def _pydantic_problems(exc: PydanticError, fname: str, idx: dict) -> list[Problem]:
+    out = []
+    for e in exc.errors():
+        loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and x.startswith("function-")))
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            model = _model_at(loc[:-1])
+            allowed = sorted((f.alias or n) for n, f in model.model_fields.items()
+                             if n != "chain") if model else []
+            close = difflib.get_close_matches(str(loc[-1]), allowed, n=2, cutoff=0.6)
+            msg = f"unknown key '{loc[-1]}'" + (f" (did you mean {', '.join(close)}?)" if close else "")
+            if allowed:
+                msg += f"; allowed: {', '.join(allowed)}"
+        elif e["type"] == "missing":
+            msg = "required field missing"
+        elif "input" in e and (e["type"] in ("literal_error", "enum") or e["type"].endswith("_parsing")):
+            shown = repr(e["input"]) if not isinstance(e["input"], dict | list) else type(e["input"]).__name__
+            msg = f"{msg}; got {shown[:60]}"
+        out.append(ScenarioProblem(fname, _line(idx, loc), _path_str(loc), msg))
+    return out
+
+
+@dataclass
+class _File:
+    path: Path
+    raw: dict
+    idx: dict
+    model: Scenario | None
+
+
+def _read_file(path: Path, problems: list[Problem]) -> _File:
+    fname = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(ScenarioProblem(fname, None, None, f"cannot be read: {exc}"))
+        return _File(path, {}, {}, None)
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problems.append(ScenarioProblem(fname, mark.line + 1 if mark else None, None,
+                                        f"not valid YAML: {getattr(exc, 'problem', exc)}"))
+        return _File(path, {}, {}, None)
+    idx = _line_index(text)
+    if not isinstance(raw, dict):
+        problems.append(ScenarioProblem(fname, 1, None, "a scenario file is a YAML mapping (name: ..., ...)"))
+        return _File(path, {}, idx, None)
+    try:
+        model = Scenario.model_validate(raw)
+    except PydanticError as exc:
+        problems += _pydantic_problems(exc, fname, idx)
+        model = None
+    return _File(path, raw, idx, model)
+
+
+def _chain(path: Path, problems: list[Problem]) -> list[_File]:
+    """The file and its bases, base first; a cycle is a problem, not a hang."""
+    files: list[_File] = []
+    seen: list[Path] = []
+    cur: Path | None = path
+    while cur is not None:
+        key = cur.resolve()
+        if key in seen:
+            names = [p.name for p in seen] + [cur.name]
+            problems.append(ScenarioProblem(str(files[-1].path), _line(files[-1].idx, ("base",)), "base",
+                                            "inheritance cycle: " + " -> ".join(names)))
+            break
+        seen.append(key)
+        f = _read_file(cur, problems)
+        files.append(f)
+        base = f.raw.get("base") if isinstance(f.raw, dict) else None
+        if base is None:
+            break
+        try:
+            cur = find_scenario(str(base), relative_to=cur)
+        except CorridorError as exc:
+            problems.append(ScenarioProblem(str(cur), _line(f.idx, ("base",)), "base", str(exc)))
+            break
+    return files[::-1]
+
+
+def _merge(a, b):
+    """Maps merge, lists append, values replace."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = dict(a)
+        for k, v in b.items():
+            out[k] = _merge(a[k], v) if k in a else v
+        return out
+    if isinstance(a, list) and isinstance(b, list):
+        return a + b
+    return b

@@ -1,0 +1,285 @@
+"""Running scenarios and comparing them: corridor shares, volumes, days, cost and the links that move.
+
+    >>> from corridor.scenarios import run_scenario, diff
+    >>> base, strict = run_scenario("baseline-2024"), run_scenario("sanctions-strict")
+    >>> d = diff(base, strict)
+    >>> d.corridors            # share, TEU, mean/p90 days and USD/TEU per corridor, a and b
+    >>> d.plot("out/diff.png")
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import CorridorError
+from .scenarios import AppliedScenario, Scenario, apply_scenario, load_scenario
+
+CORRIDOR_COLUMNS = ("corridor", "teu", "share", "mean_days", "p90_days", "usd_per_teu")
+RESULT_FILES = ("summary.json", "corridors.csv", "countries.csv", "links.csv", "links.parquet",
+                "nodes.csv", "scenario.yaml")
+
+
+def default_method() -> str:
+    """`sue` (route-based: gives days and cost per corridor) when the assignment has it, else `ue`."""
+    from .flows import METHODS
+
+    return "sue" if "sue" in METHODS else "ue"
+
+
+def corridor_table(flows) -> pd.DataFrame:
+    """Per corridor family: TEU, share and, where the method gives them, mean/p90 days and USD/TEU."""
+    if hasattr(flows, "corridor_summary"):
+        df = flows.corridor_summary().copy()
+    else:
+        total = sum(flows.corridors.values())
+        df = pd.DataFrame([{"corridor": k, "teu": v, "share": v / total if total else 0.0}
+                           for k, v in flows.corridors.items()])
+    for c in CORRIDOR_COLUMNS:
+        if c not in df.columns:
+            df[c] = np.nan
+    return df[list(CORRIDOR_COLUMNS)].reset_index(drop=True)
+
+
+def free_flow_days(flows, net, demand_teu: float) -> float:
+    """Hours spent on links and at nodes by the assigned TEU, per TEU of demand, in days."""
+    if demand_teu <= 0:
+        return math.nan
+    lk = flows.links.set_index("link_id")["flow_teu"].reindex(net.links["link_id"]).fillna(0.0)
+    hours = float((lk.to_numpy() * net.links["hours"].to_numpy(float)).sum())
+    nd = flows.nodes.set_index("node_id").reindex(net.nodes["node_id"])
+    if "flow_teu" in nd:
+        dwell = net.nodes["dwell_hours"].to_numpy(float)
+        hours += float((nd["flow_teu"].fillna(0.0).to_numpy() * dwell).sum())
+    if "transshipped_teu" in nd:
+        ts = np.nan_to_num(net.nodes["transship_hours"].to_numpy(float))
+        hours += float((nd["transshipped_teu"].fillna(0.0).to_numpy() * ts).sum())
+    return hours / demand_teu / 24.0
+
+
+def _weighted(df: pd.DataFrame, col: str) -> float:
+    ok = df[col].notna() & (df["teu"] > 0)
+    return float(np.average(df.loc[ok, col], weights=df.loc[ok, "teu"])) if ok.any() else math.nan
+
+
+def _clean(x):
+    if isinstance(x, float):
+        return None if math.isnan(x) or math.isinf(x) else x
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_clean(v) for v in x]
+    if hasattr(x, "item"):
+        return _clean(x.item())
+    return x
+
+
+@dataclass(frozen=True, eq=False)
+class ScenarioResult:
+    """One assigned scenario: its inputs (applied), the flows, and a summary per corridor."""
+
+    name: str
+    scenario: Scenario
+    applied: AppliedScenario
+    flows: object  # corridor.flows.FlowResult
+    method: str
+    seconds: float
+    corridors: pd.DataFrame = field(repr=False)
+    run_id: str | None = None
+
+    @property
+    def countries(self) -> dict[str, float]:
+        return dict(self.flows.countries)
+
+    def totals(self) -> dict:
+        """Demand, corridor TEU, mean days and USD/TEU over all cargo.
+
+        `mean_days` and `usd_per_teu` come from the routes (TEU-weighted over corridors; NaN
+        for methods without routes); `free_flow_days` works for every method: the running,
+        waiting, border and handling hours on the loaded links and nodes per TEU of demand.
+        """
+        tot = self.applied.demand.total()
+        return {"demand_teu": tot["teu"], "demand_t": tot["t"],
+                "corridor_teu": float(self.corridors["teu"].sum()),
+                "mean_days": _weighted(self.corridors, "mean_days"),
+                "usd_per_teu": _weighted(self.corridors, "usd_per_teu"),
+                "free_flow_days": free_flow_days(self.flows, self.applied.network, tot["teu"])}
+
+    def to_dict(self) -> dict:
+        f = self.flows
+        over = f.over_capacity() if hasattr(f, "over_capacity") else pd.DataFrame()
+        return _clean({
+            "scenario": self.name, "description": self.scenario.description, "year": self.scenario.year,
+            "chain": list(self.scenario.chain), "method": self.method, "seconds": round(self.seconds, 3),
+            "run_id": self.run_id,
+            "policy": self.applied.policy.to_dict(), "changes": list(self.applied.changes),
+            "caspian_capacity_factors": {k: round(v, 4) for k, v in self.applied.caspian_capacity.items()},
+            "rgap": f.rgap, "iterations": f.iterations, "converged": f.converged,
+            "totals": self.totals(),
+            "corridors": self.corridors.round(4).to_dict(orient="records"),
+            "countries_teu": {k: round(v, 1) for k, v in sorted(self.countries.items())},
+            "over_90pct": over.round(3).to_dict(orient="records"),
+        })
+
+    def parameters(self) -> dict:
+        """What the run depended on: the merged scenario and the method."""
+        return {"method": self.method, "scenario": self.scenario.model_dump(by_alias=True, mode="json"),
+                "chain": list(self.scenario.chain)}
+
+    def write(self, folder: str | Path, *, force: bool = False) -> list[Path]:
+        """Summary JSON, corridor/country/link/node tables (CSV, links also Parquet), the scenario."""
+        folder = Path(folder)
+        paths = [folder / n for n in RESULT_FILES]
+        existing = [p for p in paths if p.exists()]
+        if existing and not force:
+            raise CorridorError(f"{folder} already has {', '.join(p.name for p in existing)}; "
+                                "pass --force to overwrite")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            paths[0].write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n",
+                                encoding="utf-8")
+            self.corridors.to_csv(paths[1], index=False)
+            pd.DataFrame(sorted(self.countries.items()), columns=["country", "teu_entering"]).to_csv(
+                paths[2], index=False)
+            self.flows.links.to_csv(paths[3], index=False)
+            self.flows.links.to_parquet(paths[4], index=False)
+            self.flows.nodes.to_csv(paths[5], index=False)
+            paths[6].write_text(self.scenario.to_yaml(), encoding="utf-8")
+        except OSError as exc:
+            raise CorridorError(f"cannot write results to {folder}: {exc}") from exc
+        return paths
+
+
+def run_scenario(name_or_path, *, method: str | None = None, network=None, record: bool = False,
+                 home: str | Path | None = None, **assign_kwargs) -> ScenarioResult:
+    """Load, apply and assign a scenario (`corridor.assign` with its network, demand and policy).
+
+    `method` defaults to `sue` where available (it gives days and USD per corridor), else `ue`.
+    With `record=True` the run is stored in the run history (`corridor.store`, under `home`).
+    """
+    from .flows import assign
+
+    t0 = time.perf_counter()
+    scn = name_or_path if isinstance(name_or_path, Scenario) else load_scenario(name_or_path, network=network)
+    applied = apply_scenario(scn, network=network)
+    method = method or default_method()
+    flows = assign(applied.network, applied.demand, method=method, policy=applied.policy, **assign_kwargs)
+    res = ScenarioResult(scn.name, scn, applied, flows, method, time.perf_counter() - t0,
+                         corridor_table(flows))
+    if record:
+        from .store import RunStore
+
+        with RunStore(home=home) as store:
+            rid = store.record(res)
+        res = ScenarioResult(res.name, scn, applied, flows, method, res.seconds, res.corridors, rid)
+    return res
+
+
+# ------------------------------------------------------------------ comparing two runs
+
+
+@dataclass(frozen=True, eq=False)
+class ScenarioDiff:
+    """b minus a: per corridor, per country and per link."""
+
+    a: str
+    b: str
+    corridors: pd.DataFrame
+    countries: pd.DataFrame
+    links: pd.DataFrame  # the links whose load changes most (by absolute TEU)
+    totals: dict
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.corridors.copy()
+
+    def to_dict(self) -> dict:
+        return _clean({"a": self.a, "b": self.b, "totals": self.totals,
+                       "corridors": self.corridors.round(4).to_dict(orient="records"),
+                       "countries": self.countries.round(1).to_dict(orient="records"),
+                       "links": self.links.round(3).to_dict(orient="records")})
+
+    def plot(self, path: str | Path, *, title: str | None = None) -> Path:
+        """PNG: corridor shares a vs b, mean days a vs b, and the links whose load moved most."""
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from .maps import save_png
+
+        path = Path(path)
+        if path.suffix.lower() != ".png":
+            raise CorridorError(f"chart path must end in .png: {path}")
+        c = self.corridors
+        fig, axes = plt.subplots(1, 3, figsize=(16, 5), dpi=110)
+        x = np.arange(len(c))
+        for ax, (col, label) in zip(axes[:2], (("share", "share of corridor TEU"),
+                                               ("mean_days", "mean days (TEU-weighted)")), strict=True):
+            ax.bar(x - 0.2, c[f"{col}_a"].fillna(0), 0.4, label=self.a, color="#8da0cb")
+            ax.bar(x + 0.2, c[f"{col}_b"].fillna(0), 0.4, label=self.b, color="#fc8d62")
+            ax.set_xticks(x, c["corridor"])
+            ax.set_ylabel(label)
+            ax.legend(fontsize=8)
+        axes[0].set_title("corridor shares")
+        axes[1].set_title("days per corridor")
+        lk = self.links.iloc[::-1]
+        colors = ["#1b9e77" if v >= 0 else "#d95f02" for v in lk["d_teu"]]
+        axes[2].barh(np.arange(len(lk)), lk["d_teu"] / 1000, color=colors)
+        axes[2].set_yticks(np.arange(len(lk)), [str(n)[:38] for n in lk["label"]], fontsize=7)
+        axes[2].axvline(0, color="#555555", linewidth=0.8)
+        axes[2].set_xlabel(f"change in load, thousand TEU a year ({self.b} - {self.a})")
+        axes[2].set_title("links whose load changes most")
+        fig.suptitle(title or f"{self.a} → {self.b}")
+        fig.tight_layout()
+        return save_png(fig, path, "chart")
+
+
+def _as_result(x, method: str | None, network) -> ScenarioResult:
+    return x if isinstance(x, ScenarioResult) else run_scenario(x, method=method, network=network)
+
+
+def diff(a, b, *, top: int = 10, method: str | None = None, network=None) -> ScenarioDiff:
+    """Compare two runs (ScenarioResult, or scenario names/paths, which are run first)."""
+    ra, rb = _as_result(a, method, network), _as_result(b, method, network)
+    ca = ra.corridors.set_index("corridor")
+    cb = rb.corridors.set_index("corridor")
+    fams = list(dict.fromkeys([*ca.index, *cb.index]))
+    rows = []
+    for fam in fams:
+        row = {"corridor": fam}
+        for col in ("teu", "share", "mean_days", "p90_days", "usd_per_teu"):
+            va = float(ca[col].get(fam, np.nan)) if fam in ca.index else np.nan
+            vb = float(cb[col].get(fam, np.nan)) if fam in cb.index else np.nan
+            row[f"{col}_a"], row[f"{col}_b"] = va, vb
+            row[f"d_{col}"] = vb - va
+        rows.append(row)
+    corridors = pd.DataFrame(rows)
+    countries = pd.DataFrame({"teu_a": pd.Series(ra.countries, dtype=float),
+                              "teu_b": pd.Series(rb.countries, dtype=float)}).fillna(0.0)
+    countries["d_teu"] = countries["teu_b"] - countries["teu_a"]
+    countries = (countries.rename_axis("country").reset_index()
+                 .sort_values("d_teu", key=np.abs, ascending=False, ignore_index=True))
+    la = ra.flows.links.set_index("link_id")
+    lb = rb.flows.links.set_index("link_id")
+    ids = list(dict.fromkeys([*la.index, *lb.index]))
+    links = pd.DataFrame({"link_id": ids})
+    links["name"] = [lb["name"].get(i, la["name"].get(i, "")) if i in lb.index else la["name"].get(i, "")
+                     for i in ids]
+    links["teu_a"] = la["flow_teu"].reindex(ids).fillna(0.0).to_numpy()
+    links["teu_b"] = lb["flow_teu"].reindex(ids).fillna(0.0).to_numpy()
+    links["d_teu"] = links["teu_b"] - links["teu_a"]
+    links["v_c_a"] = la["v_c"].reindex(ids).to_numpy()
+    links["v_c_b"] = lb["v_c"].reindex(ids).to_numpy()
+    links["label"] = [f"{n} ({i})" if n else str(i)
+                      for n, i in zip(links["name"], links["link_id"], strict=True)]
+    links = (links[links["d_teu"].abs() > 0.5].sort_values("d_teu", key=np.abs, ascending=False)
+             .head(top).reset_index(drop=True))
+    ta, tb = ra.totals(), rb.totals()
+    totals = {k: {"a": ta[k], "b": tb[k], "d": tb[k] - ta[k]} for k in ta}
+    return ScenarioDiff(ra.name, rb.name, corridors, countries, links, totals)

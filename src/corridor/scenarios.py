@@ -1,0 +1,586 @@
+"""What-if scenarios: YAML files that state a world, validated, inherited and applied copy-on-write.
+
+    >>> from corridor.scenarios import load_scenario, apply_scenario, run_scenario, diff
+    >>> s = load_scenario("sanctions-strict")          # a bundled name or a path to a .yaml file
+    >>> applied = apply_scenario(s)                     # new Network, Policy, Demand, Caspian config
+    >>> res = run_scenario("sanctions-strict")          # assigns the demand (corridor.assign)
+    >>> diff(run_scenario("baseline-2024"), res).to_frame()
+
+A scenario names a `base` to inherit from (maps merge, lists append, values replace),
+policies (countries, blocs or regions to avoid, sea passages, border status), changes to
+links and nodes (new or upgraded, with capacity, cost, opening year), the Caspian fleet and
+sea level, demand growth between groups of countries, tariff and border-time changes, and
+the sources of its numbers: every change that sets a number must name a `source` (an id of
+the bundled `sources.csv` or of the file's own `sources:` list). Problems are all reported
+at once, each with the file, its line, the YAML path (`policies.borders[2].status`) and what
+is allowed. See docs/SCENARIOS.md.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .caspian import CaspianConfig, baseline_config, effective_capacity, resolve_fleet_changes
+from .demand import Demand, load_demand, read_demand
+from .errors import CorridorError, Problem, UnknownPlaceError, ValidationError
+from .network import Network, load_network
+from .policy import Border, Policy
+from .scenario_format import (
+    BorderSpec,
+    BorderTimeChange,
+    CaspianSpec,
+    DemandSpec,
+    Growth,
+    Infrastructure,
+    LinkChange,
+    NodeChange,
+    Policies,
+    Scenario,
+    ScenarioProblem,
+    SourceEntry,
+    TariffChange,
+    _chain,
+    _File,
+    _line,
+    _merge,
+    _path_str,
+    find_scenario,
+    list_scenarios,
+    scenario_dir,
+    scenario_schema,
+)
+
+__all__ = [
+    "AppliedScenario", "BorderSpec", "BorderTimeChange", "CaspianSpec", "DemandSpec", "Growth",
+    "Infrastructure", "LinkChange", "NodeChange", "Policies", "Scenario", "ScenarioProblem",
+    "SourceEntry", "TariffChange", "apply_scenario", "caspian_capacity_factors", "caspian_config",
+    "diff", "find_scenario", "list_scenarios", "load_scenario", "run_scenario", "scenario_dir",
+    "scenario_schema",
+]
+
+# ------------------------------------------------------------------ semantic checks
+
+
+@dataclass
+class _Context:
+    net: Network
+    nodes: set[str]
+    links: set[str]
+    sources: set[str]
+
+    @classmethod
+    def of(cls, net: Network) -> _Context:
+        srcs = set(net.sources["source_id"]) if net.sources is not None else set()
+        return cls(net, set(net.nodes["node_id"]), set(net.links["link_id"]), srcs)
+
+
+def _check_semantics(f: _File, ctx: _Context, problems: list[Problem]) -> None:
+    """Countries, nodes, links, rate classes, vessels and source ids that must exist."""
+    from .geopolitics import UnknownCountryError, resolve_countries
+
+    s, fname = f.model, str(f.path)
+    assert s is not None
+
+    def bad(loc: tuple, msg: str) -> None:
+        problems.append(ScenarioProblem(fname, _line(f.idx, loc), _path_str(loc), msg))
+
+    ctx.sources |= {e.id for e in s.sources}
+    net = ctx.net
+    known = set(net.countries)
+
+    def countries(loc: tuple, spec) -> None:
+        tokens = spec if isinstance(spec, list) else [spec]
+        for i, tok in enumerate(tokens):
+            where = loc + (i,) if isinstance(spec, list) else loc
+            try:
+                resolve_countries(tok, known=known)
+            except UnknownCountryError as exc:
+                bad(where, str(exc).split(" (blocs:")[0])
+
+    def node(loc: tuple, nid: str) -> None:
+        if nid in ctx.nodes:
+            return
+        try:
+            net.resolve(nid)
+        except UnknownPlaceError as exc:
+            ids = [net.nodes["node_id"].iat[net.resolve(n)] for n in exc.suggestions]
+            hint = f"; did you mean: {', '.join(ids)}?" if ids else "; run 'corridor places' to list them"
+            bad(loc, f"unknown node '{nid[:60]}'{hint}")
+
+    def sources(loc: tuple, ids: list[str]) -> None:
+        for sid in ids:
+            if sid not in ctx.sources:
+                close = difflib.get_close_matches(sid, sorted(ctx.sources), n=2, cutoff=0.6)
+                hint = f" (did you mean {', '.join(close)}?)" if close else ""
+                bad(loc + ("source",), f"unknown source id '{sid}'{hint}: add it to the file's "
+                                       "'sources:' list or use an id of 'corridor sources'")
+
+    pol = s.policies
+    for i, tok in enumerate(pol.avoid):
+        countries(("policies", "avoid", i), tok)
+    sources(("policies",), pol.source)
+    for i, b in enumerate(pol.borders):
+        loc = ("policies", "borders", i)
+        if b.countries:
+            countries(loc + ("countries",), b.countries)
+        if b.node:
+            node(loc + ("node",), b.node)
+        sources(loc, b.source)
+
+    rates = set(net.rates["rate_class"]) if net.rates is not None else set()
+    for i, nc in enumerate(s.infrastructure.nodes):
+        loc = ("infrastructure", "nodes", i)
+        if nc.id not in ctx.nodes:
+            missing = [k for k in ("name", "kind", "country", "lon", "lat") if getattr(nc, k) is None]
+            if missing:
+                close = difflib.get_close_matches(nc.id, sorted(ctx.nodes), n=3, cutoff=0.7)
+                hint = f" (or did you mean the existing node {', '.join(close)}?)" if close else ""
+                bad(loc + ("id",), f"'{nc.id}' is a new node: it needs {', '.join(missing)}{hint}")
+            ctx.nodes.add(nc.id)
+        if nc.country is not None:
+            countries(loc + ("country",), nc.country)
+        sources(loc, nc.source)
+    for i, lc in enumerate(s.infrastructure.links):
+        loc = ("infrastructure", "links", i)
+        if lc.id in ctx.links:
+            row = net.links.loc[net.links["link_id"] == lc.id]
+            for key, col in (("from", "from_node_id"), ("to", "to_node_id")):
+                v = lc.from_ if key == "from" else lc.to
+                if v is not None and len(row) and v != row[col].iat[0]:
+                    bad(loc + (key,), f"link '{lc.id}' exists with {key} '{row[col].iat[0]}'; an upgrade "
+                                      "cannot move it (give the new link another id)")
+        else:
+            need = {"from": lc.from_, "to": lc.to, "mode": lc.mode, "rate_class": lc.rate_class,
+                    "length_km": lc.length_km}
+            missing = [k for k, v in need.items() if v is None]
+            if lc.mode == "rail" and lc.gauge is None:
+                missing.append("gauge")
+            if (lc.status or "planned") == "planned" and lc.opening_year is None:
+                missing.append("opening_year")
+            if missing:
+                close = difflib.get_close_matches(lc.id, sorted(ctx.links), n=3, cutoff=0.7)
+                hint = f" (or did you mean the existing link {', '.join(close)}?)" if close else ""
+                bad(loc + ("id",), f"'{lc.id}' is a new link: it needs {', '.join(missing)}{hint}")
+            ctx.links.add(lc.id)
+        for key, v in (("from", lc.from_), ("to", lc.to)):
+            if v is not None:
+                node(loc + (key,), v)
+        if lc.rate_class is not None and rates and lc.rate_class not in rates:
+            bad(loc + ("rate_class",),
+                f"unknown rate class '{lc.rate_class}'; known: {', '.join(sorted(rates))}")
+        sources(loc, lc.source)
+
+    if s.caspian is not None:
+        loc = ("caspian",)
+        try:
+            cfg = baseline_config()
+            ports = {p.name for p in cfg.ports}
+            resolve_fleet_changes(cfg, s.caspian.vessels_add)
+        except CorridorError as exc:
+            bad(loc + ("vessels_add",), str(exc))
+            ports = set()
+        for key in ("deepen_m", "berths_add"):
+            for p in getattr(s.caspian, key):
+                if ports and p not in ports:
+                    bad(loc + (key, p), f"unknown port '{p}'; ports: {', '.join(sorted(ports))}")
+        sources(loc, s.caspian.source)
+
+    comm = list(net.commodities["commodity"]) if net.commodities is not None else []
+    for i, g in enumerate(s.demand.growth):
+        loc = ("demand", "growth", i)
+        countries(loc + ("from",), [t for t in g.from_.split(",") if t.strip()])
+        countries(loc + ("to",), [t for t in g.to.split(",") if t.strip()])
+        if g.commodity is not None and comm and g.commodity not in comm:
+            bad(loc + ("commodity",), f"unknown commodity '{g.commodity}'; known: {', '.join(comm)}")
+        sources(loc, g.source)
+    if s.demand.file is not None and not (f.path.parent / s.demand.file).is_file() \
+            and not Path(s.demand.file).is_file():
+        bad(("demand", "file"), f"demand file not found: {s.demand.file}")
+
+    for i, t in enumerate(s.tariffs):
+        loc = ("tariffs", i)
+        for j, lid in enumerate(t.links):
+            if lid not in ctx.links:
+                close = difflib.get_close_matches(lid, sorted(ctx.links), n=3, cutoff=0.6)
+                bad(loc + ("links", j), f"unknown link '{lid}'" + (f"; did you mean: {', '.join(close)}?"
+                                                                  if close else ""))
+        for j, rc in enumerate(t.rate_classes):
+            if rates and rc not in rates:
+                bad(loc + ("rate_classes", j),
+                    f"unknown rate class '{rc}'; known: {', '.join(sorted(rates))}")
+        for j, tok in enumerate(t.countries):
+            countries(loc + ("countries", j), tok)
+        if not (t.links or t.modes or t.rate_classes or t.countries):
+            bad(loc, "select links: give links, modes, rate_classes or countries")
+        sources(loc, t.source)
+    for i, b in enumerate(s.border_times):
+        loc = ("border_times", i)
+        for j, nid in enumerate(b.nodes):
+            node(loc + ("nodes", j), nid)
+        for j, tok in enumerate(b.countries):
+            countries(loc + ("countries", j), tok)
+        for j, lid in enumerate(b.links):
+            if lid not in ctx.links:
+                bad(loc + ("links", j), f"unknown link '{lid}'")
+        selects_nodes = b.nodes or b.countries or b.kinds
+        selects_links = b.links or b.sea_areas
+        if (b.dwell_factor is not None or b.transship_factor is not None) and not selects_nodes:
+            bad(loc, "dwell_factor/transship_factor need nodes, countries or kinds to select nodes")
+        if b.wait_factor is not None and not selects_links:
+            bad(loc, "wait_factor needs links or sea_areas to select links")
+        sources(loc, b.source)
+
+
+def load_scenario(name_or_path: str | Path, *, network: Network | None = None) -> Scenario:
+    """Read a scenario and its bases, check everything, and merge them (base first).
+
+    Raises one ValidationError listing every problem (file, line, YAML path, what is allowed).
+    """
+    path = find_scenario(name_or_path)
+    problems: list[Problem] = []
+    files = _chain(path, problems)
+    net = network or load_network()
+    ctx = _Context.of(net)
+    for f in files:
+        if f.model is not None:
+            _check_semantics(f, ctx, problems)
+    if problems:
+        raise ValidationError(problems, what=f"scenario {path.name}")
+    merged: dict = {}
+    for f in files:
+        d = dict(f.raw)
+        d.pop("base", None)
+        # a demand file is relative to the file that names it
+        if isinstance(d.get("demand"), dict) and d["demand"].get("file"):
+            p = f.path.parent / d["demand"]["file"]
+            d["demand"] = {**d["demand"], "file": str(p if p.is_file() else Path(d["demand"]["file"]))}
+        merged = _merge(merged, d)
+    merged["base"] = files[-1].raw.get("base")
+    merged["name"], merged["description"] = files[-1].raw["name"], files[-1].raw.get("description", "")
+    scn = Scenario.model_validate(merged)
+    scn.chain = [str(f.path) for f in files]
+    return scn
+
+
+# ------------------------------------------------------------------ applying
+
+
+@dataclass(frozen=True)
+class AppliedScenario:
+    """What a scenario makes of the base data: all new objects, the inputs untouched."""
+
+    scenario: Scenario
+    network: Network
+    policy: Policy
+    demand: Demand
+    caspian: CaspianConfig | None = None
+    caspian_capacity: dict[str, float] = field(default_factory=dict)  # ferry link id -> capacity factor
+    changes: list[str] = field(default_factory=list)  # what was applied, one line each
+
+
+SOURCE_COLS = {"length_km": "length_source", "speed_kmh": "speed_source", "wait_hours": "wait_source",
+               "usd_per_teu": "cost_source", "capacity_teu_yr": "capacity_source",
+               "capacity_t_yr": "capacity_source", "status": "source_id", "opening_year": "source_id",
+               "dwell_hours": "dwell_source", "dwell_usd": "dwell_source",
+               "transship_hours": "transship_source", "transship_usd": "transship_source"}
+# Caspian port (caspian_2024.json) -> network node
+CASPIAN_NODES = {"Aktau": "aktau", "Kuryk": "kuryk", "Turkmenbashi": "turkmenbashi", "Alat": "alat"}
+
+
+def _join(*parts) -> str:
+    out: list[str] = []
+    for p in parts:
+        for x in (p if isinstance(p, list) else str(p or "").split(";")):
+            x = str(x).strip()
+            if x and x != "nan" and x not in out:
+                out.append(x)
+    return ";".join(out)
+
+
+def _set(df: pd.DataFrame, i, col: str, value) -> None:
+    if col not in df.columns:
+        df[col] = np.nan if isinstance(value, int | float) and not isinstance(value, bool) else ""
+    if isinstance(value, int | float) and not isinstance(value, bool) and df[col].dtype == object:
+        df[col] = pd.to_numeric(df[col].replace("", np.nan), errors="coerce")
+    elif isinstance(value, str) and df[col].dtype != object:
+        df[col] = df[col].astype(object)
+    df.loc[i, col] = value
+
+
+def _countries_of(spec) -> frozenset[str]:
+    from .geopolitics import resolve_countries
+
+    return resolve_countries(spec)
+
+
+def _apply_infrastructure(s: Scenario, nodes: pd.DataFrame, links: pd.DataFrame, log: list[str]):
+    nodes, links = nodes.copy(), links.copy()
+    for nc in s.infrastructure.nodes:
+        src = _join(nc.source)
+        vals = nc.model_dump(exclude={"id", "source"}, exclude_none=True)
+        hit = np.flatnonzero(nodes["node_id"].to_numpy() == nc.id)
+        if len(hit):
+            i = nodes.index[hit[0]]
+            log.append(f"node {nc.id}: " + ", ".join(f"{k} {v}" for k, v in vals.items()))
+        else:
+            i = nodes.index.max() + 1 if len(nodes) else 0
+            nodes.loc[i, "node_id"] = nc.id
+            _set(nodes, i, "coord_source", src)
+            log.append(f"new node {nc.id} ({nc.name}, {nc.country})")
+        for k, v in vals.items():
+            _set(nodes, i, k, v)
+            if k in SOURCE_COLS:  # old and new sources: a source column may cover two values
+                old = nodes.at[i, SOURCE_COLS[k]] if SOURCE_COLS[k] in nodes.columns else ""
+                _set(nodes, i, SOURCE_COLS[k], _join(old, src))
+    for lc in s.infrastructure.links:
+        src = _join(lc.source)
+        vals = lc.model_dump(exclude={"id", "source"}, exclude_none=True)
+        vals.pop("from_", None)
+        if "passages" in vals:
+            vals["passages"] = ";".join(vals["passages"])
+        hit = np.flatnonzero(links["link_id"].to_numpy() == lc.id)
+        if len(hit):
+            i = links.index[hit[0]]
+            log.append(f"link {lc.id}: " + ", ".join(f"{k} {v}" for k, v in vals.items()))
+        else:
+            i = links.index.max() + 1 if len(links) else 0
+            links.loc[i, "link_id"] = lc.id
+            _set(links, i, "from_node_id", lc.from_)
+            _set(links, i, "directed", False)
+            _set(links, i, "source_id", src)
+            vals.setdefault("status", "planned" if lc.opening_year else "open")
+            log.append(f"new link {lc.id} ({lc.from_}-{lc.to}, {lc.mode}, {lc.length_km} km)")
+        for k, v in vals.items():
+            if k == "status" and v == "open" and len(hit) and "opening_year" not in vals:
+                _set(links, i, "opening_year", np.nan)  # reopened: open whatever the year
+            _set(links, i, k, v)
+            if k in SOURCE_COLS:
+                old = links.at[i, SOURCE_COLS[k]] if SOURCE_COLS[k] in links.columns else ""
+                _set(links, i, SOURCE_COLS[k], _join(old, src))
+    if "directed" in links.columns:
+        links["directed"] = links["directed"].map(lambda v: str(v).lower() in ("true", "1", "yes"))
+    return nodes.reset_index(drop=True), links.reset_index(drop=True)
+
+
+def _link_selection(t: TariffChange, net: Network) -> np.ndarray:
+    lk = net.links
+    m = np.ones(len(lk), dtype=bool)
+    if t.links:
+        m &= lk["link_id"].isin(t.links).to_numpy()
+    if t.modes:
+        m &= lk["mode"].isin(t.modes).to_numpy()
+    if t.rate_classes:
+        m &= lk["rate_class"].isin(t.rate_classes).to_numpy()
+    if t.countries:
+        cs = list(_countries_of(t.countries))
+        m &= (lk["from_country"].isin(cs) | lk["to_country"].isin(cs)).to_numpy()
+    return m
+
+
+def _apply_tariffs_and_times(s: Scenario, net: Network, log: list[str]) -> Network:
+    if not s.tariffs and not s.border_times:
+        return net
+    nodes, links, lk = net.raw_nodes.copy(), net.raw_links.copy(), net.links
+    for col in ("usd_per_teu", "wait_hours"):
+        links[col] = lk[col].astype(float).to_numpy()
+    for col in ("cost_source", "wait_source"):
+        links[col] = lk[col].to_numpy()
+    for t in s.tariffs:
+        m = _link_selection(t, net)
+        links.loc[m, "usd_per_teu"] = links.loc[m, "usd_per_teu"] * t.factor
+        links.loc[m, "cost_source"] = [_join(x, t.source) for x in links.loc[m, "cost_source"]]
+        log.append(f"tariff x{t.factor:g} on {int(m.sum())} links")
+    nd = net.nodes
+    for b in s.border_times:
+        m = np.zeros(len(nd), dtype=bool)
+        if b.nodes or b.countries or b.kinds:
+            m[:] = True
+            if b.nodes:
+                m &= nd.index.isin([net.resolve(x) for x in b.nodes])
+            if b.countries:
+                m &= nd["country"].isin(list(_countries_of(b.countries))).to_numpy()
+            if b.kinds:
+                m &= nd["kind"].isin(b.kinds).to_numpy()
+        for factor, col, scol in ((b.dwell_factor, "dwell_hours", "dwell_source"),
+                                  (b.transship_factor, "transship_hours", "transship_source")):
+            if factor is None or not m.any():
+                continue
+            if col not in nodes.columns:
+                nodes[col] = np.nan
+            vals = pd.to_numeric(nodes[col], errors="coerce").to_numpy(float)
+            nodes[col] = np.where(m & np.isfinite(vals), vals * factor, vals)
+            if scol not in nodes.columns:
+                nodes[scol] = ""
+            nodes[scol] = [_join(x, b.source) if mm and np.isfinite(v) else x
+                           for x, mm, v in zip(nodes[scol].fillna(""), m, vals, strict=True)]
+            log.append(f"{col} x{factor:g} at {int((m & np.isfinite(vals)).sum())} nodes")
+        if b.wait_factor is not None:
+            lm = np.ones(len(lk), dtype=bool)
+            if b.links:
+                lm &= lk["link_id"].isin(b.links).to_numpy()
+            if b.sea_areas:
+                lm &= lk["sea_area"].isin(b.sea_areas).to_numpy()
+            links.loc[lm, "wait_hours"] = links.loc[lm, "wait_hours"] * b.wait_factor
+            links.loc[lm, "wait_source"] = [_join(x, b.source) for x in links.loc[lm, "wait_source"]]
+            log.append(f"wait_hours x{b.wait_factor:g} on {int(lm.sum())} links")
+    return net.with_tables(nodes=nodes, links=links)
+
+
+def caspian_config(spec: CaspianSpec | None) -> CaspianConfig:
+    """The Caspian crossing of a scenario: the 2024 data with its sea level, fleet and port changes."""
+    cfg = baseline_config(sea_level=(spec.sea_level_m or 0.0) if spec else 0.0)
+    if spec is None:
+        return cfg
+    if spec.vessels_add:
+        cfg = cfg.with_fleet(resolve_fleet_changes(cfg, spec.vessels_add))
+    if spec.deepen_m or spec.berths_add:
+        cfg = cfg.with_ports(deepen=dict(spec.deepen_m),
+                             berths_add={k: dict(v) for k, v in spec.berths_add.items()})
+    return cfg
+
+
+def _service_capacity(cfg: CaspianConfig) -> dict[str, float]:
+    """Tonnes a year-round fleet can lift per round trip, by service (count x units x t/unit)."""
+    eff = effective_capacity(cfg)
+    tpu = {c.name: c.tonnes_per_unit for c in cfg.cargo}
+    svc = {s.name: s for s in cfg.services}
+    out: dict[str, float] = {s.name: 0.0 for s in cfg.services}
+    for v in cfg.vessels:
+        s = svc[v.service]
+        out[s.name] += v.count * eff[v.name] * tpu[s.cargo] / max(s.sail_hours + s.return_hours, 1e-9)
+    return out
+
+
+def caspian_capacity_factors(cfg: CaspianConfig, net: Network) -> dict[str, float]:
+    """Capacity factor per Caspian ferry link: the scenario fleet's lift over the 2024 fleet's.
+
+    For each port pair, services are weighted by their 2024 tonnage (annual units x t/unit);
+    a service's lift is vessels x units each can carry at the sea level / round-trip hours.
+    """
+    base, scn = _service_capacity(baseline_config()), _service_capacity(cfg)
+    tpu = {c.name: c.tonnes_per_unit for c in cfg.cargo}
+    lk = net.links
+    out: dict[str, float] = {}
+    pairs: dict[tuple[str, str], list] = {}
+    for s in cfg.services:
+        pairs.setdefault((s.origin, s.destination), []).append(s)
+    for (o, d), svcs in pairs.items():
+        a, b = CASPIAN_NODES.get(o), CASPIAN_NODES.get(d)
+        m = (lk["mode"] == "ferry") & (((lk["from_node_id"] == a) & (lk["to_node_id"] == b))
+                                       | ((lk["from_node_id"] == b) & (lk["to_node_id"] == a)))
+        if not m.any():
+            continue
+        w = np.array([s.annual_units * tpu[s.cargo] for s in svcs], dtype=float)
+        r = np.array([scn[s.name] / base[s.name] if base[s.name] > 0 else 1.0 for s in svcs])
+        factor = float(np.average(r, weights=w)) if w.sum() > 0 else float(r.mean())
+        for lid in lk.loc[m, "link_id"]:
+            out[str(lid)] = factor
+    return out
+
+
+def _apply_caspian(s: Scenario, net: Network, log: list[str]) -> tuple[Network, CaspianConfig | None, dict]:
+    if s.caspian is None:
+        return net, None, {}
+    cfg = caspian_config(s.caspian)
+    factors = caspian_capacity_factors(cfg, net)
+    links = net.raw_links.copy()
+    for col in ("capacity_teu_yr", "capacity_t_yr"):
+        if col in links.columns:
+            links[col] = pd.to_numeric(links[col], errors="coerce")
+    for lid, fct in factors.items():
+        if math.isclose(fct, 1.0):
+            continue
+        i = links.index[links["link_id"] == lid][0]
+        for col in ("capacity_teu_yr", "capacity_t_yr"):
+            if col in links.columns and np.isfinite(links.at[i, col]):
+                links.at[i, col] = links.at[i, col] * fct
+        links.at[i, "capacity_source"] = _join(links.at[i, "capacity_source"], s.caspian.source)
+        log.append(f"{lid}: capacity x{fct:.3f} (Caspian fleet and sea level)")
+    return net.with_tables(links=links), cfg, factors
+
+
+def _apply_demand(s: Scenario, net: Network, log: list[str]) -> Demand:
+    d = read_demand(s.demand.file, network=net) if s.demand.file else load_demand(s.demand.year)
+    if not s.demand.growth:
+        return d
+    t = d.table.copy()
+    country = net.nodes.set_index("node_id")["country"]
+    oc, dc = t["origin"].map(country), t["destination"].map(country)
+    for g in s.demand.growth:
+        a, b = _countries_of(g.from_), _countries_of(g.to)
+        m = oc.isin(a) & dc.isin(b)
+        if g.both_directions:
+            m |= oc.isin(b) & dc.isin(a)
+        if g.commodity is not None:
+            m &= t["commodity"] == g.commodity
+        for col in ("teu_per_year", "t_per_year"):
+            t.loc[m, col] = t.loc[m, col].astype(float) * g.factor
+        log.append(f"demand {g.from_} -> {g.to}{' (both ways)' if g.both_directions else ''}"
+                   f" x{g.factor:g}: {int(m.sum())} OD cells")
+    return Demand(table=t, source=f"{d.source} (scenario {s.name})")
+
+
+def apply_scenario(scenario: Scenario | str | Path, *, network: Network | None = None) -> AppliedScenario:
+    """The scenario's network, policy, demand and Caspian configuration; `network` is not touched."""
+    s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, network=network)
+    base = network or load_network()
+    log: list[str] = []
+    nodes, links = _apply_infrastructure(s, base.raw_nodes, base.raw_links, log)
+    srcs = base.sources
+    if s.sources:
+        extra = pd.DataFrame([{"source_id": e.id, "title": e.title, "publisher": e.publisher, "url": e.url,
+                               "date": e.date, "licence": "cited fact", "grade": e.grade, "notes": e.notes}
+                              for e in s.sources]).drop_duplicates("source_id", keep="last")
+        srcs = extra if srcs is None else pd.concat(
+            [srcs[~srcs["source_id"].isin(extra["source_id"])], extra], ignore_index=True)
+    net = base.with_tables(nodes=nodes, links=links, sources=srcs, name=f"{base.name}+{s.name}")
+    net = _apply_tariffs_and_times(s, net, log)
+    net, cfg, factors = _apply_caspian(s, net, log)
+    pol = s.policies
+    codes, groups = set(), []
+    from .geopolitics import _canonical_group
+
+    for tok in pol.avoid:
+        g = _canonical_group(tok, None)
+        if g is not None:
+            groups.append(g)
+        codes |= set(_countries_of(tok))
+    borders = tuple(Border(countries=tuple(b.countries) if b.countries else None,
+                           node=(str(net.nodes["node_id"].iat[net.resolve(b.node)]) if b.node else None),
+                           status=b.status, extra_hours=b.extra_hours, extra_usd=b.extra_usd,
+                           modes=frozenset(b.modes), source_id=_join(b.source)) for b in pol.borders)
+    policy = Policy(avoid_countries=frozenset(codes & set(net.countries)),
+                    avoid_modes=frozenset(pol.avoid_modes), year=s.year,
+                    avoid_passages=frozenset(pol.avoid_passages), avoid_groups=frozenset(groups),
+                    borders=borders)
+    policy.check(net)
+    net = policy.apply_borders(net)
+    for b in policy.effective_borders():
+        if b.status != "open":
+            extra = f" (+{b.extra_hours:g} h, +{b.extra_usd:g} USD/TEU)" if b.status == "restricted" else ""
+            log.append(f"border {b.label()} {b.status}{extra}")
+    demand = _apply_demand(s, net, log)
+    return AppliedScenario(s, net, policy, demand, cfg, factors, log)
+
+
+def _results():  # run_scenario, diff and friends live in scenario_results (imported lazily)
+    from . import scenario_results
+
+    return scenario_results
+
+
+def run_scenario(name_or_path: Any, **kwargs):
+    """See `corridor.scenario_results.run_scenario`."""
+    return _results().run_scenario(name_or_path, **kwargs)
+
+
+def diff(a, b, **kwargs):
+    """See `corridor.scenario_results.diff`."""
+    return _results().diff(a, b, **kwargs)
