@@ -675,3 +675,6 @@ def main() -> None:
 
 # Command groups that live in their own modules register below (after everything above is
 # defined, so those modules may import out, err, emit_json and friends from here).
+from .web.cli import serve as _serve_command  # noqa: E402
+
+app.command("serve")(_serve_command)

@@ -39,6 +39,19 @@ Kind = StrEnum("Kind", {k: k for k in NODE_KINDS})
 Method = StrEnum("Method", {m: m for m in METHODS})
 
 
+def _default_method() -> str:
+    """The library's own default assignment method (the calibrated one)."""
+    import inspect
+
+    from ..flows import assign as _assign
+
+    d = inspect.signature(_assign).parameters["method"].default
+    return d if d in METHODS else METHODS[0]
+
+
+DEFAULT_METHOD = Method(_default_method())
+
+
 class Distinct(StrEnum):
     gateways = "gateways"
     paths = "paths"
@@ -120,7 +133,7 @@ def _meta(st: WebState) -> dict:
                             key=lambda c: c["name"]),
         "commodities": comm,
         "years": list(YEARS),
-        "methods": list(METHODS),
+        "methods": list(METHODS), "default_method": DEFAULT_METHOD.value,
         "limits": {"k_max": MAX_K, "via_max": MAX_VIA, "name_chars": MAX_NAME, "list_chars": MAX_LIST},
         "caspian": {"ports": [p.name for p in cfg.ports],
                     "vessel_classes": [{"name": v.name, "kind": v.kind, "service": v.service,
@@ -325,7 +338,8 @@ class _UnknownSource(UnknownPlaceError):
 def assign(
     request: Request,
     method: Annotated[Method, Query(description="Assignment method (aon: all-or-nothing, ue: user "
-                                    "equilibrium, sue: stochastic, where the library has it).")] = Method.ue,
+                                    "equilibrium, sue: stochastic, where the library has it).")]
+    = DEFAULT_METHOD,
     year: YearQ = None,
 ) -> Response:
     st = state(request)

@@ -197,7 +197,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, network: Network | str |
     """Run the app with uvicorn. Binds to loopback unless told otherwise."""
     import uvicorn
 
-    allowed = ["127.0.0.1", "localhost", "[::1]", host.lower()] if _loopback(host) else None
+    allowed = None
+    if _loopback(host):
+        allowed = list(dict.fromkeys(["127.0.0.1", "localhost", "[::1]", host.lower()]))
     app = create_app(network, allowed_hosts=allowed)
     if not maplibre_installed():
         log.warning("MapLibre GL JS is not installed in %s/vendor: the API works but the page "

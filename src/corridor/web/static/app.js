@@ -283,7 +283,7 @@ function buildForm() {
   for (const p of m.passages) chip($("avoid-passages"), "avoid_passage", p, `not via ${p}`);
   $("k").max = m.limits.k_max;
   for (const meth of m.methods) $("flow-method").append(el("option", { value: meth, text: meth }));
-  if (m.methods.includes("ue")) $("flow-method").value = "ue";
+  if (m.default_method) $("flow-method").value = m.default_method;
   for (const kind of m.caspian.vessel_kinds) {
     $("fleet").append(el("label", {}, kind.replace("_", " "),
       el("input", { type: "number", name: `fleet-${kind}`, "data-kind": kind, min: -10, max: 20, value: 0, step: 1 })));

@@ -1,0 +1,299 @@
+"""The HTTP API (FastAPI TestClient): answers, bounded inputs, JSON errors, and a bounded
+schemathesis run against the published OpenAPI schema that must find no 5xx."""
+
+from __future__ import annotations
+
+import inspect
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
+
+import corridor
+from corridor.web import create_app, serve
+
+APP = create_app(corridor.load_network())
+
+
+@pytest.fixture(scope="module")
+def client():
+    return TestClient(APP)
+
+
+def _err(r, status: int) -> dict:
+    assert r.status_code == status, (r.status_code, r.text[:500])
+    assert r.headers["content-type"].startswith("application/json")
+    body = r.json()
+    assert body["error"] and body["type"]
+    return body
+
+
+# ------------------------------------------------------------------ answers
+
+
+def test_meta_lists_families_limits_and_features(client):
+    m = client.get("/api/meta").json()
+    assert [f["id"] for f in m["families"]][:5] == list(corridor.FAMILIES)
+    assert m["limits"]["k_max"] == 20
+    assert {"RUS", "BLR", "IRN", "KAZ", "AZE"} <= {c["iso3"] for c in m["countries"]}
+    assert m["features"]["assign"] and m["features"]["caspian"]
+    assert "Kuryk" in m["caspian"]["ports"]
+
+
+def test_places_prefix_first_and_suggestions(client):
+    r = client.get("/api/places", params={"q": "Dui"}).json()
+    assert r["places"][0]["name"] == "Duisburg"
+    r = client.get("/api/places", params={"q": "ba", "limit": 50}).json()
+    names = [p["name"] for p in r["places"]]
+    starts = [n.lower().startswith("ba") for n in names]
+    assert starts == sorted(starts, reverse=True)  # prefix matches come first
+    assert "Baku" in names[: sum(starts)] or "Batumi" in names[: sum(starts)]
+    r = client.get("/api/places", params={"q": "Duisbrug"}).json()
+    assert r["places"] == [] and "Duisburg" in r["suggestions"]
+    ports = client.get("/api/places", params={"kind": "port", "limit": 500}).json()["places"]
+    assert ports and all(p["kind"] == "port" for p in ports)
+
+
+def test_compare_is_the_library_answer_with_lines(client, net):
+    r = client.get("/api/compare", params={"origin": "Xian", "destination": "Duisburg"})
+    assert r.status_code == 200
+    d = r.json()
+    lib = corridor.compare(net, "Xian", "Duisburg").to_dict()
+    assert [c["corridor"] for c in d["corridors"]] == [c["corridor"] for c in lib["corridors"]]
+    for mine, theirs in zip(d["corridors"], lib["corridors"], strict=True):
+        assert mine["feasible"] == theirs["feasible"]
+        if mine["feasible"]:
+            assert mine["days"] == theirs["days"] and mine["usd_per_teu"] == theirs["usd_per_teu"]
+            coords = mine["geometry"]["coordinates"]
+            assert mine["geometry"]["type"] == "LineString" and len(coords) >= 2
+            # the line runs from origin to destination
+            o = net.nodes.set_index("node_id").loc["xian"]
+            assert abs(coords[0][0] - o.lon) < 0.01 and abs(coords[0][1] - o.lat) < 0.01
+    assert d["feasible"] >= 4
+    assert d["overall"]["geometry"]["coordinates"]
+
+
+def test_compare_avoiding_russia_and_belarus_says_why(client):
+    d = client.get("/api/compare", params={"origin": "Xian", "destination": "Duisburg",
+                                           "avoid": "RUS,BLR"}).json()
+    north = next(c for c in d["corridors"] if c["corridor"] == "northern")
+    assert not north["feasible"] and "BLR, RUS" in north["reason"]
+    assert d["policy"]["avoid_countries"] == ["BLR", "RUS"]
+
+
+def test_route_k_via_and_year(client):
+    d = client.get("/api/route", params={"origin": "Almaty", "destination": "Istanbul",
+                                         "avoid": "RUS,BLR,IRN", "k": 3}).json()
+    assert 1 <= len(d["routes"]) <= 3
+    vals = [r["objective_value"] for r in d["routes"]]
+    assert vals == sorted(vals)
+    assert all(r["geometry"]["coordinates"] for r in d["routes"])
+    d = client.get("/api/route", params=[("origin", "Baku"), ("destination", "Kars"), ("via", "Nakhchivan"),
+                                         ("year", 2030), ("k", 1)]).json()
+    assert "Nakhchivan" in d["via"]
+
+
+def test_network_geojson_has_mode_status_capacity_and_sources(client):
+    r = client.get("/api/network")
+    assert r.headers["content-type"].startswith("application/geo+json")
+    fc = r.json()
+    links = [f for f in fc["features"] if f["properties"]["feature"] == "link"]
+    nodes = [f for f in fc["features"] if f["properties"]["feature"] == "node"]
+    assert len(links) == 212 or len(links) > 100
+    for key in ("mode", "status", "capacity_teu_yr", "source_id", "opening_year"):
+        assert key in links[0]["properties"]
+    assert {"kind", "country", "capacity_teu_yr"} <= set(nodes[0]["properties"])
+    assert {f["properties"]["status"] for f in links} >= {"open", "planned"}
+    # big static bodies go gzipped to clients that take gzip
+    raw = client.get("/api/network", headers={"Accept-Encoding": "gzip"})
+    assert raw.headers.get("content-encoding") == "gzip"
+
+
+def test_basemap_is_the_bundled_natural_earth(client):
+    fc = client.get("/api/basemap").json()
+    assert {"RUS", "KAZ", "AZE", "TUR", "DEU"} <= {f["properties"]["iso3"] for f in fc["features"]}
+
+
+def test_sources_lookup(client):
+    s = client.get("/api/sources/osm_network").json()
+    assert s["source_id"] == "osm_network" and s["url"].startswith("http")
+    found = client.get("/api/sources", params={"q": "osm"}).json()
+    assert any(x["source_id"] == "osm_network" for x in found)
+    body = _err(client.get("/api/sources/osm_netwrk"), 404)
+    assert "osm_network" in body["suggestions"]
+
+
+def test_assign_is_computed_once_per_method_and_year(client):
+    st = APP.state.corridor
+    r1 = client.get("/api/assign", params={"method": "aon"})
+    assert r1.status_code == 200
+    d = r1.json()
+    assert d["method"] == "aon" and d["links"]
+    assert {"link_id", "flow_teu", "v_c"} <= set(d["links"][0])
+    assert "corridors_teu" in d["summary"]
+    cached = st.flows.get(("aon", None))
+    r2 = client.get("/api/assign", params={"method": "aon"})
+    assert r2.content == r1.content and st.flows.get(("aon", None)) is cached
+
+
+def test_caspian_simulation(client):
+    r = client.post("/api/caspian/simulate", json={"sea_level": -1.0, "replications": 4, "days": 120,
+                                                   "vessels_add": {"rail_ferry": 2}, "deepen": {"Kuryk": 1}})
+    assert r.status_code == 200, r.text
+    d = r.json()
+    assert set(d["ports"]) >= {"Aktau", "Kuryk"}
+    assert d["ports"]["Kuryk"]["mean_wait_hours"] >= 0
+
+
+# ------------------------------------------------------------------ malformed queries get 4xx JSON
+
+
+def test_unknown_place_gets_suggestions(client):
+    b = _err(client.get("/api/route", params={"origin": "Xian", "destination": "Duisbrug"}), 404)
+    assert b["type"] == "UnknownPlaceError" and "Duisburg" in b["suggestions"]
+    assert "Duisbrug" in b["error"]
+
+
+@pytest.mark.parametrize("avoid", ["RUSSIA", "XX", "rus,zzz"])
+def test_bad_iso_code(client, avoid):
+    b = _err(client.get("/api/compare", params={"origin": "Xian", "destination": "Duisburg",
+                                                "avoid": avoid}), 400)
+    assert "unknown country code" in b["error"]
+
+
+@pytest.mark.parametrize("k", [0, -1, 21, 10000, "three"])
+def test_k_is_bounded(client, k):
+    b = _err(client.get("/api/route", params={"origin": "Xian", "destination": "Duisburg", "k": k}), 422)
+    assert "'k'" in b["error"]
+    assert b["problems"][0]["location"] == "query.k"
+
+
+def test_huge_strings(client):
+    b = _err(client.get("/api/compare", params={"origin": "x" * 101, "destination": "Duisburg"}), 422)
+    assert "origin" in b["error"] and "100" in b["error"]
+    b = _err(client.get("/api/compare", params={"origin": "x" * 6000, "destination": "Duisburg"}), 414)
+    b = _err(client.get("/api/compare", params={"origin": "Xian", "destination": "Duisburg",
+                                                "avoid": ",".join(["RUS"] * 80)}), 422)
+    assert "avoid" in b["error"]
+    b = _err(client.get("/api/route", params=[("origin", "Xian"), ("destination", "Duisburg")]
+                        + [("via", "Baku")] * 9), 422)
+    assert "via" in b["error"]
+    b = _err(client.post("/api/caspian/simulate", content=b"{" + b" " * 20_000 + b"}",
+                         headers={"content-type": "application/json"}), 413)
+
+
+@pytest.mark.parametrize(("params", "status", "word"), [
+    ({"origin": "Xian", "destination": "Duisburg", "objective": "fastest"}, 422, "objective"),
+    ({"origin": "Xian", "destination": "Duisburg", "year": 1800}, 422, "year"),
+    ({"origin": "Xian", "destination": "Duisburg", "avoid_mode": "hovercraft"}, 400, "mode"),
+    ({"origin": "Xian", "destination": "Duisburg", "avoid_passage": "panama canal"}, 400, "passage"),
+    ({"origin": "Xian", "destination": "Xi'an"}, 400, "same place"),
+    ({"origin": "Xian", "destination": "Duisburg", "commodity": "gold"}, 400, "commodity"),
+    ({"origin": "Xian"}, 422, "destination"),
+    ({"origin": "", "destination": "Duisburg"}, 422, "origin"),
+])
+def test_malformed_compare(client, params, status, word):
+    b = _err(client.get("/api/compare", params=params), status)
+    assert word in b["error"]
+
+
+def test_no_route_is_a_clear_404(client):
+    b = _err(client.get("/api/route", params={"origin": "Xian", "destination": "Duisburg",
+                                              "avoid_mode": "rail,sea"}), 404)
+    assert b["type"] == "NoRouteError" and "no route" in b["error"]
+
+
+def test_caspian_bad_bodies(client):
+    _err(client.post("/api/caspian/simulate", json={"replications": 100_000}), 422)
+    _err(client.post("/api/caspian/simulate", json={"sea_level": "low"}), 422)
+    _err(client.post("/api/caspian/simulate", json={"surprise": 1}), 422)
+    b = _err(client.post("/api/caspian/simulate", json={"vessels_add": {"submarine": 1}}), 400)
+    assert "submarine" in b["error"]
+    b = _err(client.post("/api/caspian/simulate", json={"deepen": {"Atlantis": 1}}), 400)
+    assert "Atlantis" in b["error"]
+    _err(client.post("/api/caspian/simulate", content=b"not json",
+                     headers={"content-type": "application/json"}), 422)
+
+
+def test_unknown_endpoint_and_method_are_json(client):
+    _err(client.get("/api/nothing"), 404)
+    _err(client.delete("/api/compare"), 405)
+
+
+# ------------------------------------------------------------------ safety
+
+
+def test_no_endpoint_reads_arbitrary_paths(client):
+    for url in ("/static/../pyproject.toml", "/static/%2e%2e/%2e%2e/pyproject.toml",
+                "/api/sources/..%2F..%2Fpyproject.toml", "/static/../../../etc/passwd"):
+        r = client.get(url)
+        assert r.status_code in (400, 404), url
+        assert "[project]" not in r.text and "root:" not in r.text
+    # no path-like parameter anywhere in the API
+    spec = client.get("/openapi.json").json()
+    names = {p["name"] for op in spec["paths"].values() for m in op.values() for p in m.get("parameters", [])}
+    assert not names & {"path", "file", "folder", "network", "dir"}
+
+
+def test_security_headers_and_offline_docs(client):
+    r = client.get("/")
+    assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "connect-src 'self'" in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert client.get("/docs").status_code == 404  # Swagger UI would load scripts from a CDN
+
+
+def test_binds_loopback_by_default_and_checks_host():
+    assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
+    from corridor.web.cli import serve as serve_cmd
+
+    assert inspect.signature(serve_cmd).parameters["host"].default == "127.0.0.1"
+    guarded = TestClient(create_app(APP.state.corridor.net, allowed_hosts=["127.0.0.1", "localhost"]),
+                         base_url="http://127.0.0.1:8000")
+    assert guarded.get("/api/meta").status_code == 200
+    b = _err(guarded.get("/api/meta", headers={"Host": "evil.example"}), 400)
+    assert b["type"] == "BadHost"
+
+
+def test_chunked_body_is_bounded(client):
+    def chunks():
+        for _ in range(40):
+            yield b" " * 1024
+
+    r = client.post("/api/caspian/simulate", content=chunks(), headers={"content-type": "application/json"})
+    _err(r, 413)
+
+
+def test_json_never_has_nan(client):
+    txt = client.get("/api/network").text
+    assert "NaN" not in txt and "Infinity" not in txt
+    json.loads(txt)
+    gz = client.get("/api/basemap", headers={"Accept-Encoding": "gzip"})
+    assert gz.headers.get("content-encoding") == "gzip"
+    assert json.loads(gz.content)["features"]  # the client decoded it
+
+
+# ------------------------------------------------------------------ schemathesis: no 5xx
+
+schemathesis = pytest.importorskip("schemathesis")
+from schemathesis.checks import not_a_server_error  # noqa: E402
+
+SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", APP)
+FAST = SCHEMA.exclude(path_regex="assign|caspian")
+SLOW = SCHEMA.include(path_regex="assign|caspian")
+_SETTINGS = dict(deadline=None, derandomize=True, database=None,
+                 suppress_health_check=list(HealthCheck))
+
+
+@FAST.parametrize()
+@settings(max_examples=25, **_SETTINGS)
+def test_schemathesis_no_server_errors(case):
+    case.call_and_validate(checks=[not_a_server_error])
+
+
+@SLOW.parametrize()
+@settings(max_examples=4, **_SETTINGS)
+def test_schemathesis_no_server_errors_slow_endpoints(case):
+    case.call_and_validate(checks=[not_a_server_error])
