@@ -58,7 +58,7 @@ def test_equilibrium_moves_traffic_off_a_congested_crossing(net):
     assert others > sum(v for k, v in free.corridors.items() if k != "northern")
 
 
-# ------------------------------------------------------------------ stochastic assignment, classes, capacity units
+# ------------------------------------------------ stochastic assignment, classes, capacity units
 
 
 @pytest.fixture(scope="module")
@@ -162,3 +162,28 @@ def test_bad_parameters_are_named(tmp_path):
     f.write_text("{not json")
     with pytest.raises(corridor.CorridorError, match="not valid JSON"):
         AssignmentParams.load(f)
+
+
+@pytest.mark.parametrize("method", ["sue", "ue"])
+def test_demand_without_a_route_is_reported_when_asked(net, method):
+    dem = _demand([("xian", "duisburg", "container", 100.0), ("almaty", "istanbul", "container", 40.0)])
+    with pytest.raises(corridor.NoRouteError, match="Almaty"):
+        assign(net, dem, method=method, avoid="KAZ")
+    res = assign(net, dem, method=method, avoid="KAZ", unserved="report")
+    assert res.unserved[["origin", "destination", "teu"]].values.tolist() == [["almaty", "istanbul", 40.0]]
+    assert sum(res.corridors.values()) == pytest.approx(100.0)
+
+
+def test_a_closure_reassigns_over_the_surviving_routes(net):
+    from corridor.flows import route_set
+
+    dem = _demand([("xian", "duisburg", "container", 1000.0)])
+    o, d = net.node_index["xian"], net.node_index["duisburg"]
+    full = route_set(net, [(o, d)], policy=corridor.Policy(), commodities=["container"])
+    g = net.graph
+    brest = g.link == net.link_index["brest-malaszewicze"]
+    rest = full.without(brest)
+    assert 0 < len(rest) < len(full)
+    res = assign(net, dem, routes=rest)
+    assert res.links.set_index("link_id").loc["brest-malaszewicze", "flow_teu"] == 0.0
+    assert res.paths["teu"].sum() == pytest.approx(1000.0)

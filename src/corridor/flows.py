@@ -134,6 +134,7 @@ class FlowResult:
     countries: dict[str, float]  # TEU a year entering each country from another one
     history: list[tuple[int, float, float]] = field(default_factory=list)
     paths: pd.DataFrame | None = None  # sue: one row per (OD, commodity, route) with its load
+    unserved: pd.DataFrame | None = None  # demand with no route under the policy (unserved="report")
     params: AssignmentParams | None = None
     corridors_by_commodity: dict[str, dict[str, float]] = field(default_factory=dict)
 
@@ -345,6 +346,8 @@ def assign(
     year: int | None = None,
     policy: Policy | None = None,
     progress: Progress | None = None,
+    routes: RouteSet | None = None,
+    unserved: str = "raise",
 ) -> FlowResult:
     """Assign `demand` (TEU a year per commodity) to the network under a policy.
 
@@ -352,7 +355,13 @@ def assign(
     `queue_hours` and `beta` override theirs. Each commodity is a class with its own value
     of time (the network's commodities table). `progress(stage, done, total, gap)` is called
     while the route set is built (stage "routes") and at each iteration ("iterate").
+
+    `routes` (sue only) replaces the generated route set, e.g. `route_set(...).without(closed)`
+    to re-assign after a closure without searching again. `unserved="report"` leaves out OD
+    pairs that have no route (listed in `FlowResult.unserved`) instead of raising NoRouteError.
     """
+    if unserved not in ("raise", "report"):
+        raise CorridorError("unserved must be 'raise' or 'report'")
     if method not in METHODS:
         raise CorridorError(f"unknown method '{str(method)[:20]}'; choose one of {', '.join(METHODS)}")
     if not (rgap > 0 and max_iter >= 1):
@@ -381,8 +390,11 @@ def assign(
     weight = model.weights(np.array([_containerised(net, c) for c in classes]),
                            np.array([ratio.get(c) or TONNES_PER_TEU for c in classes]))
     if method == "sue":
-        return _sue(net, classes, vots, ods, model, weight, params, policy, rgap, max_iter, progress)
-    return _ue(net, classes, vots, ods, model, weight, params, policy, method, rgap, max_iter)
+        return _sue(net, classes, vots, ods, model, weight, params, policy, rgap, max_iter, progress, routes,
+                    unserved)
+    if routes is not None:
+        raise CorridorError("a route set only applies to method='sue'")
+    return _ue(net, classes, vots, ods, model, weight, params, policy, method, rgap, max_iter, unserved)
 
 
 def tonnes_per_teu(demand: Demand) -> dict[str, float]:
@@ -400,10 +412,22 @@ def _containerised(net: Network, commodity: str) -> bool:
     return True if v.empty else YES_NO.get(str(v.iloc[0]).strip().lower(), True)
 
 
-def _ue(net, classes, vots, ods, model, weight, params, policy, method, rgap, max_iter) -> FlowResult:
+def _ue(net, classes, vots, ods, model, weight, params, policy, method, rgap, max_iter,
+        unserved) -> FlowResult:
     g = net.graph
     mask = policy.edge_mask(net)
     e = np.flatnonzero(mask)
+    lost = _unreachable(net, mask, ods)
+    if lost and unserved != "report":
+        o, d = lost[0]
+        raise NoRouteError(f"no route from {net.nodes['name'].iat[o]} to {net.nodes['name'].iat[d]} "
+                           f"(and {len(lost) - 1} more OD pair(s)) under this policy, but the demand has "
+                           "flow between them")
+    dropped = _unserved_frame(net, classes, ods, lost)
+    for o, d in lost:
+        ods[:, o, d] = 0.0
+    if not ods.any():
+        raise NoRouteError("no OD pair with demand has a route under this policy")
     zones = np.flatnonzero((ods.sum((0, 1)) + ods.sum((0, 2))) > 0)
     # zone vertices after the virtual nodes: zone -> departure sides, arrival sides -> zone
     zv = g.n_vnodes + np.arange(len(zones))
@@ -430,8 +454,29 @@ def _ue(net, classes, vots, ods, model, weight, params, policy, method, rgap, ma
                  fixed_cost=fixed, groups=group, class_weight=w)
     flow = np.zeros((len(classes), g.n_edges))
     flow[:, e] = res.class_flow[:, : len(e)]
-    return _summarise(net, flow, method, classes, model, weight, params, res.rgap, res.iterations,
-                      res.converged, res.history)
+    res = _summarise(net, flow, method, classes, model, weight, params, res.rgap, res.iterations,
+                     res.converged, res.history)
+    return replace(res, unserved=dropped)
+
+
+def _unreachable(net: Network, mask: np.ndarray, ods: np.ndarray) -> list[tuple[int, int]]:
+    """OD pairs with demand and no path over the edges the policy leaves open."""
+    from scipy.sparse.csgraph import breadth_first_order
+
+    g = net.graph
+    n = g.n_vnodes + 1
+    total = ods.sum(0)
+    lost = []
+    for o in np.flatnonzero(total.sum(1) > 0):
+        src = np.concatenate([g.src[mask], np.full(len(g.starts(o)), n - 1)])
+        dst = np.concatenate([g.dst[mask], g.starts(o)])
+        m = csr_matrix((np.ones(len(src)), (src, dst)), shape=(n, n))
+        seen = np.zeros(n, dtype=bool)
+        seen[breadth_first_order(m, n - 1, directed=True, return_predecessors=False)] = True
+        for d in np.flatnonzero(total[o] > 0):
+            if not seen[g.ends(d)].any():
+                lost.append((int(o), int(d)))
+    return lost
 
 
 # ------------------------------------------------------------------ stochastic (path-size logit)
@@ -446,15 +491,27 @@ class RouteSet:
     corridor: np.ndarray  # family of each route
     via: list[str]
 
+    def __len__(self) -> int:
+        return len(self.od)
+
+    def without(self, closed: np.ndarray) -> RouteSet:
+        """The routes that use none of the `closed` compiled edges (a warm start after a closure:
+        the survivors keep their shares' logic, and no route search is run again)."""
+        closed = np.asarray(closed, dtype=float)
+        keep = np.flatnonzero((self.incidence @ closed) == 0)
+        return RouteSet(self.od[keep], self.incidence[keep], self.corridor[keep],
+                        [self.via[i] for i in keep])
+
 
 def route_set(net: Network, pairs: Iterable[tuple[int, int]], *, policy: Policy,
               commodities: Iterable[str], objectives: Iterable[str] = ROUTE_OBJECTIVES,
-              progress: Progress | None = None) -> RouteSet:
-    """The best route of every corridor family for each OD pair, under each objective and each
-    commodity's value of time; duplicates dropped. Cached on the network per question."""
+              progress: Progress | None = None, missing: str = "raise") -> RouteSet:
+    """The best route of every corridor family for each OD pair (node indices), under each
+    objective and each commodity's value of time; duplicates dropped. Cached on the network per
+    question. A pair with no route raises NoRouteError, or is left out with `missing="skip"`."""
     pairs = sorted(set(pairs))
     commodities, objectives = tuple(commodities), tuple(objectives)
-    key = ("flows.route_set", policy, tuple(pairs), commodities, objectives)
+    key = ("flows.route_set", policy, tuple(pairs), commodities, objectives, missing)
     if key in net.cache:
         return net.cache[key]
     ids = net.nodes["node_id"].to_numpy()
@@ -465,7 +522,13 @@ def route_set(net: Network, pairs: Iterable[tuple[int, int]], *, policy: Policy,
         seen: set[tuple[int, ...]] = set()
         for objective in objectives:
             for c in commodities if objective == "generalized" else commodities[:1]:
-                cmp = compare(net, ids[o], ids[d], objective=objective, commodity=c, policy=policy)
+                try:
+                    cmp = compare(net, ids[o], ids[d], objective=objective, commodity=c, policy=policy)
+                except CorridorError as exc:  # an endpoint the policy avoids
+                    if missing != "skip":
+                        raise NoRouteError(f"no route from {net.nodes['name'].iat[o]} to "
+                                           f"{net.nodes['name'].iat[d]}: {exc}") from None
+                    break
                 found = [r.route for r in cmp.results if r.route is not None]
                 if cmp.overall is not None:
                     found.append(cmp.overall)
@@ -478,7 +541,7 @@ def route_set(net: Network, pairs: Iterable[tuple[int, int]], *, policy: Policy,
                     od.append((o, d))
                     fam.append(r.corridor)
                     via.append(" > ".join(r.gateway_names))
-        if not seen:
+        if not seen and missing != "skip":
             raise NoRouteError(f"no route from {net.nodes['name'].iat[o]} to {net.nodes['name'].iat[d]} "
                                "under this policy, but the demand has flow between them")
     r = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
@@ -490,10 +553,25 @@ def route_set(net: Network, pairs: Iterable[tuple[int, int]], *, policy: Policy,
     return rs
 
 
-def _sue(net, classes, vots, ods, model, weight, params, policy, rgap, max_iter, progress) -> FlowResult:
+def _sue(net, classes, vots, ods, model, weight, params, policy, rgap, max_iter, progress, routes,
+         unserved) -> FlowResult:
     """Path-size logit SUE by the method of successive averages over a fixed route set."""
     pairs = {(int(o), int(d)) for k in range(len(classes)) for o, d in zip(*np.nonzero(ods[k]), strict=True)}
-    rs = route_set(net, pairs, policy=policy, commodities=classes, progress=progress)
+    rs = routes if routes is not None else route_set(
+        net, pairs, policy=policy, commodities=classes, progress=progress,
+        missing="skip" if unserved == "report" else "raise")
+    covered = {(int(o), int(d)) for o, d in rs.od}
+    lost = sorted(pairs - covered)
+    if lost and unserved != "report":
+        o, d = lost[0]
+        raise NoRouteError(f"no route from {net.nodes['name'].iat[o]} to {net.nodes['name'].iat[d]} "
+                           f"(and {len(lost) - 1} more OD pair(s)) under this policy, but the demand has "
+                           "flow between them")
+    dropped = _unserved_frame(net, classes, ods, lost)
+    for o, d in lost:
+        ods[:, o, d] = 0.0
+    if not ods.any():
+        raise NoRouteError("no OD pair with demand has a route under this policy")
     inc = rs.incidence
     n_routes = inc.shape[0]
     od_key = rs.od[:, 0] * len(net.nodes) + rs.od[:, 1]
@@ -584,7 +662,14 @@ def _sue(net, classes, vots, ods, model, weight, params, policy, rgap, max_iter,
         "usd_per_teu": (inc @ net.graph.usd)[route_of], "generalized_usd": cost,
         "co2_kg_per_teu": (inc @ net.graph.co2)[route_of],
     })
-    return replace(res, paths=paths)
+    return replace(res, paths=paths, unserved=dropped)
+
+
+def _unserved_frame(net: Network, classes: list[str], ods: np.ndarray, lost) -> pd.DataFrame:
+    ids = net.nodes["node_id"].to_numpy()
+    rows = [{"origin": ids[o], "destination": ids[d], "commodity": c, "teu": float(ods[k, o, d])}
+            for o, d in lost for k, c in enumerate(classes) if ods[k, o, d] > 0]
+    return pd.DataFrame(rows, columns=["origin", "destination", "commodity", "teu"])
 
 
 # ------------------------------------------------------------------ summary
@@ -641,7 +726,7 @@ def _summarise(net: Network, class_flow: np.ndarray, method: str, classes: list[
         for country, x in zip(c, v, strict=True):
             countries[country] = countries.get(country, 0.0) + float(x)
     return FlowResult(method, tuple(classes), float(gap), int(iterations), bool(converged), links, nodes,
-                      corridors, countries, list(history), None, params, by_class)
+                      corridors, countries, list(history), params=params, corridors_by_commodity=by_class)
 
 
 def _corridor_volumes(net: Network, fwd: np.ndarray, back: np.ndarray) -> dict[str, float]:
