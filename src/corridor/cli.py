@@ -678,3 +678,7 @@ def main() -> None:
 from .web.cli import serve as _serve_command  # noqa: E402
 
 app.command("serve")(_serve_command)
+from .cli_scenarios import runs_app, scenario_app  # noqa: E402
+
+app.add_typer(scenario_app, name="scenario")
+app.add_typer(runs_app, name="runs")

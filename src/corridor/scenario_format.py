@@ -310,16 +310,30 @@ def find_scenario(name_or_path: str | Path, *, relative_to: Path | None = None) 
 
 
 def list_scenarios() -> pd.DataFrame:
-    """The bundled scenarios: name, year, base, description, file."""
+    """The bundled scenarios: name, year (inherited if the file has none), base, description, file."""
     rows = []
     for name, path in _bundled().items():
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError:
-            raw = {}
-        rows.append({"name": name, "year": raw.get("year"), "base": raw.get("base"),
+        raw, year, cur, seen = _raw(path), None, path, set()
+        while cur is not None and cur not in seen:  # the year may come from a base
+            seen.add(cur)
+            r = _raw(cur)
+            if year is None and r.get("year") is not None:
+                year = r["year"]
+            try:
+                cur = find_scenario(str(r["base"]), relative_to=cur) if r.get("base") else None
+            except CorridorError:
+                cur = None
+        rows.append({"name": name, "year": year, "base": raw.get("base"),
                      "description": " ".join(str(raw.get("description", "")).split()), "file": str(path)})
-    return pd.DataFrame(rows, columns=["name", "year", "base", "description", "file"])
+    return pd.DataFrame(rows, columns=["name", "year", "base", "description", "file"]).astype(object)
+
+
+def _raw(path: Path) -> dict:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return {}
+    return raw if isinstance(raw, dict) else {}
 
 
 class ScenarioProblem(Problem):

@@ -92,6 +92,7 @@ class ScenarioResult:
     seconds: float
     corridors: pd.DataFrame = field(repr=False)
     run_id: str | None = None
+    caspian: dict | None = None  # simulated waits per port at the demand of the Caspian data
 
     @property
     def countries(self) -> dict[str, float]:
@@ -120,6 +121,7 @@ class ScenarioResult:
             "run_id": self.run_id,
             "policy": self.applied.policy.to_dict(), "changes": list(self.applied.changes),
             "caspian_capacity_factors": {k: round(v, 4) for k, v in self.applied.caspian_capacity.items()},
+            "caspian": self.caspian,
             "rgap": f.rgap, "iterations": f.iterations, "converged": f.converged,
             "totals": self.totals(),
             "corridors": self.corridors.round(4).to_dict(orient="records"),
@@ -156,12 +158,36 @@ class ScenarioResult:
         return paths
 
 
+def caspian_waits(applied: AppliedScenario, *, replications: int = 20, seed: int = 0) -> dict | None:
+    """Simulated Caspian waits for a scenario with a `caspian:` section, next to the 2024 crossing.
+
+    The simulation (corridor.caspian) runs the Caspian data's own 2024 volumes through the
+    scenario's fleet and ports at its sea level: it says how the crossing copes with today's
+    cargo, while the assignment moves cargo by the ferry links' capacity.
+    """
+    if applied.caspian is None or replications <= 0:
+        return None
+    from .caspian import baseline_config, simulate
+
+    base = simulate(baseline_config(), days=365, replications=replications, seed=seed)
+    scn = simulate(applied.caspian, days=365, replications=replications, seed=seed)
+    ports = {p: {"mean_wait_hours_2024": round(base.mean_wait_hours[p], 2),
+                 "mean_wait_hours": round(scn.mean_wait_hours[p], 2),
+                 "p90_wait_hours": round(scn.p90_wait_hours[p], 2)} for p in scn.mean_wait_hours}
+    return {"sea_level_m": applied.caspian.sea_level_m, "replications": replications, "seed": seed,
+            "ports": ports, "excluded_vessels": list(scn.excluded_vessels),
+            "still_waiting_share": {k: round(v, 3) for k, v in scn.censored_share.items()}}
+
+
 def run_scenario(name_or_path, *, method: str | None = None, network=None, record: bool = False,
-                 home: str | Path | None = None, **assign_kwargs) -> ScenarioResult:
+                 home: str | Path | None = None, caspian_replications: int = 20,
+                 **assign_kwargs) -> ScenarioResult:
     """Load, apply and assign a scenario (`corridor.assign` with its network, demand and policy).
 
     `method` defaults to `sue` where available (it gives days and USD per corridor), else `ue`.
-    With `record=True` the run is stored in the run history (`corridor.store`, under `home`).
+    A scenario with a `caspian:` section also simulates the crossing (`caspian_replications`
+    years; 0 skips it). With `record=True` the run is stored in the run history
+    (`corridor.store`, under `home`).
     """
     from .flows import assign
 
@@ -170,14 +196,15 @@ def run_scenario(name_or_path, *, method: str | None = None, network=None, recor
     applied = apply_scenario(scn, network=network)
     method = method or default_method()
     flows = assign(applied.network, applied.demand, method=method, policy=applied.policy, **assign_kwargs)
+    casp = caspian_waits(applied, replications=caspian_replications)
     res = ScenarioResult(scn.name, scn, applied, flows, method, time.perf_counter() - t0,
-                         corridor_table(flows))
+                         corridor_table(flows), None, casp)
     if record:
         from .store import RunStore
 
         with RunStore(home=home) as store:
             rid = store.record(res)
-        res = ScenarioResult(res.name, scn, applied, flows, method, res.seconds, res.corridors, rid)
+        res = ScenarioResult(res.name, scn, applied, flows, method, res.seconds, res.corridors, rid, casp)
     return res
 
 

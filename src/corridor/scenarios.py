@@ -328,7 +328,7 @@ def _apply_infrastructure(s: Scenario, nodes: pd.DataFrame, links: pd.DataFrame,
         hit = np.flatnonzero(nodes["node_id"].to_numpy() == nc.id)
         if len(hit):
             i = nodes.index[hit[0]]
-            log.append(f"node {nc.id}: " + ", ".join(f"{k} {v}" for k, v in vals.items()))
+            log.append(f"node {nc.id}: " + ", ".join(f"{k} {v}" for k, v in vals.items() if k != "notes"))
         else:
             i = nodes.index.max() + 1 if len(nodes) else 0
             nodes.loc[i, "node_id"] = nc.id
@@ -348,7 +348,7 @@ def _apply_infrastructure(s: Scenario, nodes: pd.DataFrame, links: pd.DataFrame,
         hit = np.flatnonzero(links["link_id"].to_numpy() == lc.id)
         if len(hit):
             i = links.index[hit[0]]
-            log.append(f"link {lc.id}: " + ", ".join(f"{k} {v}" for k, v in vals.items()))
+            log.append(f"link {lc.id}: " + ", ".join(f"{k} {v}" for k, v in vals.items() if k != "notes"))
         else:
             i = links.index.max() + 1 if len(links) else 0
             links.loc[i, "link_id"] = lc.id
