@@ -4,8 +4,10 @@ The network's times and tariffs are sourced; what no source gives is how shipper
 them against everything the network does not price: the sanctions and insurance risk of
 crossing Russia, the political support and unreliability of the Trans-Caspian route.
 Those enter as corridor constants (USD per TEU on a family's signature edges), beside
-the logit dispersion μ. They are fitted by least squares on log volumes to the targets in
-`calibration_targets.csv` (each with its source), and written to `assignment_params.json`.
+the logit dispersion μ of each commodity (weakly pulled towards a prior of 8, so that the
+fit is unique when the targets do not pin every μ down). They are fitted by least squares
+on log volumes to the targets in `calibration_targets.csv` (each with its source), and
+written to `assignment_params.json`.
 
     >>> from corridor.calibrate import calibrate
     >>> cal = calibrate(net, demand)
@@ -36,8 +38,11 @@ TARGETS_FILE = "calibration_targets.csv"
 MEASURES = ("corridor_teu", "corridor_t")
 TARGET_COLUMNS = ("target_id", "description", "measure", "corridor", "commodities", "value", "unit",
                   "year", "source_id")
-# the fitted parameters: (name, lower, upper) in the optimiser's units (thousand USD, ln μ)
-FREE = (("northern", -5.0, 20.0), ("middle", -20.0, 5.0), ("dispersion", np.log(0.5), np.log(60.0)))
+# the fitted parameters: corridor constants in thousand USD per TEU, then ln μ per commodity
+CONSTANTS = (("northern", -5.0, 20.0), ("middle", -20.0, 5.0))
+MU_BOUNDS = (np.log(0.5), np.log(60.0))
+PRIOR_MU = 8.0  # a route 10% dearer than the cheapest is e^0.8 = 2.2 times less likely
+PRIOR_WEIGHT = 0.05  # a weak pull of each ln μ towards the prior, so that the fit is unique
 
 
 @dataclass(frozen=True)
@@ -111,10 +116,11 @@ def measure(result: FlowResult, targets: pd.DataFrame, t_per_teu: dict[str, floa
 
 def _with(base: AssignmentParams, x: np.ndarray, commodities) -> AssignmentParams:
     consts = dict(base.corridor_constants_usd)
-    consts["northern"] = float(x[0]) * 1000.0
-    consts["middle"] = float(x[1]) * 1000.0
-    mu = float(np.exp(x[2]))
-    return replace(base, corridor_constants_usd=consts, dispersion={c: mu for c in commodities})
+    for i, (fam, _, _) in enumerate(CONSTANTS):
+        consts[fam] = float(x[i]) * 1000.0
+    mus = np.exp(x[len(CONSTANTS):])
+    return replace(base, corridor_constants_usd=consts,
+                   dispersion={c: float(m) for c, m in zip(commodities, mus, strict=True)})
 
 
 def calibrate(net: Network, demand: Demand, *, targets: pd.DataFrame | None = None,
@@ -127,8 +133,8 @@ def calibrate(net: Network, demand: Demand, *, targets: pd.DataFrame | None = No
     """
     t0 = time.perf_counter()
     targets = load_targets(network=net) if targets is None else targets
-    if len(targets) < len(FREE):
-        raise CorridorError(f"calibration needs at least {len(FREE)} targets for {len(FREE)} parameters")
+    if len(targets) < len(CONSTANTS):
+        raise CorridorError(f"calibration needs at least {len(CONSTANTS)} targets")
     before = start or AssignmentParams()
     ratio = tonnes_per_teu(demand)
     commodities = sorted(ratio)
@@ -144,16 +150,19 @@ def calibrate(net: Network, demand: Demand, *, targets: pd.DataFrame | None = No
         return measure(res, targets, ratio)
 
     def residual(x: np.ndarray) -> np.ndarray:
-        return np.log(np.maximum(run(_with(before, x, commodities)), 1.0) / published)
+        fit_err = np.log(np.maximum(run(_with(before, x, commodities)), 1.0) / published)
+        return np.concatenate([fit_err, PRIOR_WEIGHT * (x[len(CONSTANTS):] - np.log(PRIOR_MU))])
 
-    x0 = np.array([before.corridor_constants_usd.get("northern", 0.0) / 1000.0,
-                   before.corridor_constants_usd.get("middle", 0.0) / 1000.0,
-                   np.log(before.dispersion_for(commodities[0]))])
-    lo, hi = np.array([f[1] for f in FREE]), np.array([f[2] for f in FREE])
+    n_c = len(CONSTANTS)
+    x0 = np.array([before.corridor_constants_usd.get(f, 0.0) / 1000.0 for f, _, _ in CONSTANTS]
+                  + [np.log(before.dispersion_for(c)) for c in commodities])
+    lo = np.array([b[1] for b in CONSTANTS] + [MU_BOUNDS[0]] * len(commodities))
+    hi = np.array([b[2] for b in CONSTANTS] + [MU_BOUNDS[1]] * len(commodities))
     x0 = np.clip(x0, lo + 1e-9, hi - 1e-9)
     before_vals = run(before)
-    fit = least_squares(residual, x0, bounds=(lo, hi), x_scale=np.array([1.0, 1.0, 0.5]),
-                        diff_step=1e-3, max_nfev=max_evaluations, xtol=1e-6, ftol=1e-8)
+    scale = np.r_[np.ones(n_c), np.full(len(commodities), 0.5)]
+    fit = least_squares(residual, x0, bounds=(lo, hi), x_scale=scale, diff_step=1e-3,
+                        max_nfev=max_evaluations, xtol=1e-6, ftol=1e-8)
     params = _with(before, fit.x, commodities)
     after_vals = run(params)
     table = pd.DataFrame({
@@ -163,10 +172,11 @@ def calibrate(net: Network, demand: Demand, *, targets: pd.DataFrame | None = No
     })
     params = replace(params, note=(
         "Fitted by corridor.calibrate (least squares on log volumes) to calibration_targets.csv: "
-        "corridor constants for northern and middle (USD/TEU on their signature edges) and one logit "
-        "dispersion for every commodity; queue_hours and beta are not fitted."),
+        "corridor constants for northern and middle (USD/TEU on their signature edges) and a logit "
+        f"dispersion per commodity, weakly pulled towards {PRIOR_MU:g}; queue_hours and beta are "
+        "not fitted."),
         fit={"date": date.today().isoformat(), "evaluations": evaluations,
-             "rms_log_error": float(np.sqrt(np.mean(fit.fun ** 2))),
+             "rms_log_error": float(np.sqrt(np.mean(fit.fun[: len(published)] ** 2))),
              "targets": {r.target_id: {"published": r.published, "modelled": round(float(r.after), 1),
                                        "error_pct": round(float(r.error_pct), 2)}
                          for r in table.itertuples()}})
