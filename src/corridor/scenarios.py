@@ -314,6 +314,16 @@ def _set(df: pd.DataFrame, i, col: str, value) -> None:
     df.loc[i, col] = value
 
 
+def _append(df: pd.DataFrame, values: dict) -> tuple[pd.DataFrame, int]:
+    """df with one more row (columns it lacks stay empty); the new row's index label."""
+    i = int(df.index.max()) + 1 if len(df) else 0
+    out = pd.concat([df.astype(object), pd.DataFrame([values], index=[i]).astype(object)])
+    for col, dtype in df.dtypes.items():  # keep numeric columns numeric
+        if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+            out[col] = pd.to_numeric(out[col], errors="coerce")
+    return out, i
+
+
 def _countries_of(spec) -> frozenset[str]:
     from .geopolitics import resolve_countries
 
@@ -330,9 +340,7 @@ def _apply_infrastructure(s: Scenario, nodes: pd.DataFrame, links: pd.DataFrame,
             i = nodes.index[hit[0]]
             log.append(f"node {nc.id}: " + ", ".join(f"{k} {v}" for k, v in vals.items() if k != "notes"))
         else:
-            i = nodes.index.max() + 1 if len(nodes) else 0
-            nodes.loc[i, "node_id"] = nc.id
-            _set(nodes, i, "coord_source", src)
+            nodes, i = _append(nodes, {"node_id": nc.id, "coord_source": src})
             log.append(f"new node {nc.id} ({nc.name}, {nc.country})")
         for k, v in vals.items():
             _set(nodes, i, k, v)
@@ -350,11 +358,8 @@ def _apply_infrastructure(s: Scenario, nodes: pd.DataFrame, links: pd.DataFrame,
             i = links.index[hit[0]]
             log.append(f"link {lc.id}: " + ", ".join(f"{k} {v}" for k, v in vals.items() if k != "notes"))
         else:
-            i = links.index.max() + 1 if len(links) else 0
-            links.loc[i, "link_id"] = lc.id
-            _set(links, i, "from_node_id", lc.from_)
-            _set(links, i, "directed", False)
-            _set(links, i, "source_id", src)
+            links, i = _append(links, {"link_id": lc.id, "from_node_id": lc.from_, "directed": False,
+                                       "source_id": src})
             vals.setdefault("status", "planned" if lc.opening_year else "open")
             log.append(f"new link {lc.id} ({lc.from_}-{lc.to}, {lc.mode}, {lc.length_km} km)")
         for k, v in vals.items():
