@@ -10,10 +10,12 @@ from .demand import Demand, load_demand, read_demand
 from .errors import CorridorError, NoRouteError, Problem, UnknownPlaceError, ValidationError
 from .families import FAMILIES
 from .flows import FlowResult, assign
+from .geopolitics import country_table, resolve_countries
 from .network import Network, load_network, read_network
 from .policy import Policy
 from .routes import Leg, Route, RouteSet
 from .routing import route
+from .scenarios import Scenario, apply_scenario, load_scenario, run_scenario
 
 __version__ = "0.1.0"
 
@@ -40,4 +42,10 @@ __all__ = [
     "read_demand",
     "read_network",
     "route",
+    "Scenario",
+    "apply_scenario",
+    "country_table",
+    "load_scenario",
+    "resolve_countries",
+    "run_scenario",
 ]
