@@ -1,7 +1,8 @@
 """The web page in a real headless Chromium (Debian's package, driven by Playwright).
 
 Skips when /usr/bin/chromium (or $CORRIDOR_CHROMIUM) or the npm copy of MapLibre is missing;
-`.ci/run` installs Chromium so CI always runs these. The screenshot lands in out/web/.
+`.ci/run` installs Chromium and sets CORRIDOR_REQUIRE_BROWSER=1, which turns those skips into
+failures, so CI always runs these. Screenshots land in out/web/.
 """
 
 from __future__ import annotations
@@ -23,16 +24,23 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--enable-unsafe-swiftshader"]
 
+REQUIRED = os.environ.get("CORRIDOR_REQUIRE_BROWSER") == "1"
+
+
+def _missing(reason: str) -> None:
+    if REQUIRED:
+        pytest.fail(f"CORRIDOR_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+
 if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install -y chromium; .ci/run does this in CI)",
-                allow_module_level=True)
+    _missing(f"no Chromium at {CHROMIUM} (apt-get install -y chromium; .ci/run does this in CI)")
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
 from corridor.web.app import maplibre_installed  # noqa: E402
 
 if not maplibre_installed():
-    pytest.skip("MapLibre GL JS is not in corridor/web/static/vendor: run `make web-assets` (npm)",
-                allow_module_level=True)
+    _missing("MapLibre GL JS is not in corridor/web/static/vendor: run `make web-assets` (needs npm)")
 
 
 def _free_port() -> int:
@@ -221,5 +229,51 @@ def test_flows_and_caspian_panels(server, page):
     assert "Aktau" in text and "Kuryk" in text
     OUT.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(OUT / "caspian.png"))
+    assert not w.errors, w.errors
+    assert not w.foreign(), w.foreign()
+
+
+def test_geopolitical_layer_under_the_corridors(server, page):
+    w = Watch(page)
+    page.goto(server + "/?o=Xian&d=Duisburg")
+    _wait_ready(page)
+    if page.locator("#layer-geo-wrap").is_hidden():
+        pytest.skip("this corridor has no corridor.geopolitics: the layer is not offered")
+    page.wait_for_function("() => Number(document.getElementById('map').dataset.routes) >= 4")
+    page.check("#layer-geo")
+    page.wait_for_function("() => Number(document.getElementById('map').dataset.geoShaded || 0) > 20")
+    assert "geo=blocs" in page.url
+    assert "EAEU" in page.inner_text("#geo-legend")
+    page.select_option("#geo-mode", "sanctions")
+    page.wait_for_function("() => document.getElementById('map').dataset.geo === 'sanctions'")
+    shaded = int(page.get_attribute("#map", "data-geo-shaded"))
+    assert 3 <= shaded <= 6  # Russia, Belarus, Iran (and North Korea)
+    page.select_option("#geo-mode", "blocs")
+    # the routes are still drawn over the shading
+    assert _routes(page) >= 4
+    OUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUT / "geopolitics.png"))
+    # avoiding a bloc works from the form ('EAEU' resolves to its members in the library)
+    page.check("#avoid-EAEU")
+    page.wait_for_function(
+        "() => !document.getElementById('map').dataset.families.split(',').includes('northern')")
+    assert not w.errors, w.errors
+    assert not w.foreign(), w.foreign()
+
+
+def test_scenario_comparison_panel(server, page):
+    w = Watch(page)
+    page.goto(server + "/")
+    _wait_ready(page)
+    if page.locator("#tab-scenarios").is_hidden():
+        pytest.skip("this corridor has no corridor.scenarios: the panel is not offered")
+    page.click("#tab-scenarios")
+    page.select_option("#scenario-a", "baseline-2024")
+    page.select_option("#scenario-b", "red-sea-closed")
+    page.click("#scenario-go")
+    page.wait_for_selector("#scenario-results table", timeout=120_000)
+    text = page.inner_text("#scenario-results")
+    assert "suez" in text and "cape" in text
+    assert int(page.get_attribute("#map", "data-delta") or 0) > 0
     assert not w.errors, w.errors
     assert not w.foreign(), w.foreign()

@@ -60,7 +60,8 @@ class Distinct(StrEnum):
 PlaceQ = Annotated[str, Query(min_length=1, max_length=MAX_NAME,
                               description="Place name, alias or node id (e.g. Xian, Duisburg).")]
 AvoidQ = Annotated[str | None, Query(max_length=MAX_LIST, description="Countries to avoid, comma-separated "
-                                     "ISO3 codes, e.g. RUS,BLR: no land transit and no call there.")]
+                                     "ISO3 codes, e.g. RUS,BLR: no land transit and no call there. Where "
+                                     "the library knows them, blocs (EAEU), 'sanctioned' and regions too.")]
 AvoidModeQ = Annotated[str | None, Query(max_length=MAX_LIST, description="Modes to avoid, e.g. road.")]
 AvoidPassageQ = Annotated[str | None, Query(max_length=MAX_LIST, description="Sea passages to avoid, "
                                             "e.g. suez,babalmandab.")]
@@ -113,8 +114,18 @@ def features() -> dict[str, bool]:
 
 
 def _meta(st: WebState) -> dict:
+    from . import optional
+
     net = st.net
     names = _country_names()
+    geo = optional.geopolitics()
+    groups: list[str] = []
+    if geo is not None:
+        try:
+            names.update(dict(zip(geo.country_table()["iso3"], geo.country_table()["name"], strict=True)))
+            groups = list(geo.group_names())
+        except CorridorError:
+            pass
     comm = [] if net.commodities is None else [str(c) for c in net.commodities["commodity"]]
     from ..caspian import baseline_config
 
@@ -131,6 +142,7 @@ def _meta(st: WebState) -> dict:
         "passages": list(PASSAGES),
         "countries": sorted(({"iso3": c, "name": names.get(c) or c} for c in net.countries),
                             key=lambda c: c["name"]),
+        "avoid_groups": groups,
         "commodities": comm,
         "years": list(YEARS),
         "methods": list(METHODS), "default_method": DEFAULT_METHOD.value,

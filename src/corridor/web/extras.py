@@ -1,15 +1,131 @@
 """Endpoints for library modules that other issues add (scenarios, geopolitics), installed only
-when those modules exist, so the app works with or without them."""
+when those modules exist, so the app works with or without them.
 
-from __future__ import annotations
+Scenario names are checked against the bundled list before the library sees them:
+`load_scenario` also takes a file path, and no request may name a path on the server.
+"""
 
-from fastapi import FastAPI
+
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import Response
 
 from . import optional
+from .errors import ERROR_RESPONSES
+from .state import Blob, OnceCache, WebState, dumps
 
 
 def install(app: FastAPI) -> None:
-    if optional.scenarios() is not None:
-        pass
+    st: WebState = app.state.corridor
     if optional.geopolitics() is not None:
-        pass
+        app.include_router(_geopolitics_router(st))
+    if optional.scenarios() is not None:
+        router = _scenarios_router(st)
+        if router is not None:
+            app.include_router(router)
+
+
+# ------------------------------------------------------------------ geopolitics
+
+
+def geopolitics_payload() -> dict:
+    g = optional.geopolitics()
+    countries = g.country_table()
+    blocs = g.bloc_table()
+    return {
+        "blocs": blocs.to_dict(orient="records"),
+        "countries": countries.to_dict(orient="records"),
+        "sanctions": list(getattr(g, "SANCTIONS", ())),
+        "regions": {k: list(v) for k, v in g.regions().items()},
+        "groups": list(g.group_names()),
+    }
+
+
+def _geopolitics_router(st: WebState) -> APIRouter:
+    router = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
+
+    @router.get("/geopolitics", summary="Countries by bloc and sanctions status",
+                description="The library's country table (corridor.geopolitics): bloc memberships "
+                "(EU, EAEU, CSTO, OTS, SCO, TITR), observer seats, sanctions status and sources; the "
+                "blocs with their members; the named regions. Any of these names works in `avoid`.")
+    def geopolitics(request: Request) -> Response:
+        from .api import send
+
+        return send(request, st.blob("geopolitics", geopolitics_payload))
+
+    return router
+
+
+# ------------------------------------------------------------------ scenarios
+
+
+def _strip_paths(d: dict) -> dict:
+    """A run's `chain` lists the scenario files it inherits from: names, not server paths."""
+    if "chain" in d:
+        d["chain"] = [str(p).replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".yaml") for p in d["chain"]]
+    return d
+
+
+def _scenarios_router(st: WebState) -> APIRouter | None:
+    sc = optional.scenarios()
+    try:
+        table = sc.list_scenarios()
+    except Exception:  # a half-built module must not take the app down
+        return None
+    names = [str(n) for n in table["name"]]
+    if not names:
+        return None
+    Name = StrEnum("ScenarioName", {n: n for n in names})
+    runs = OnceCache(len(names) + 2)
+    diffs = OnceCache(32)
+    listing = [{"name": str(r["name"]), "year": None if r["year"] != r["year"] else r["year"],
+                "base": r["base"] if isinstance(r["base"], str) else None,
+                "description": str(r["description"])} for r in table.to_dict(orient="records")]
+
+    def run(name: str):
+        return runs.get_or_compute(name, lambda: sc.run_scenario(name, network=st.net))
+
+    router = APIRouter(prefix="/api/scenarios", responses=ERROR_RESPONSES)
+
+    @router.get("", summary="The bundled scenarios",
+                description="Name, year, base and description of each bundled what-if scenario.")
+    def scenarios(request: Request) -> Response:
+        from .api import send
+
+        return send(request, st.blob("scenarios", lambda: listing))
+
+    @router.get("/run", summary="Run one scenario",
+                description="corridor.scenarios.run_scenario on the app's network: the scenario's demand "
+                "assigned under its policy and infrastructure (seconds the first time; kept by the app).")
+    def scenario_run(request: Request,
+                     name: Annotated[Name, Query(description="A bundled scenario.")]) -> Response:
+        from .api import send
+
+        blob = diffs.get_or_compute(("run", name.value),
+                                    lambda: Blob(dumps(_strip_paths(run(name.value).to_dict()))))
+        return send(request, blob)
+
+    @router.get("/diff", summary="Compare two scenarios",
+                description="corridor.scenarios.diff(a, b): corridor shares, volumes, days and cost per TEU, "
+                "country volumes and the links whose load changes most (b minus a).")
+    def scenario_diff(request: Request,
+                      a: Annotated[Name, Query(description="The reference scenario.")],
+                      b: Annotated[Name, Query(description="The scenario compared with it.")]) -> Response:
+        from .api import send
+
+        def compute() -> Blob:
+            ra, rb = run(a.value), run(b.value)
+            d = sc.diff(ra, rb).to_dict()
+            d["scenario_a"] = {k: v for k, v in _strip_paths(ra.to_dict()).items()
+                               if k in ("scenario", "description", "year", "chain", "method", "totals",
+                                        "changes", "caspian")}
+            d["scenario_b"] = {k: v for k, v in _strip_paths(rb.to_dict()).items()
+                               if k in ("scenario", "description", "year", "chain", "method", "totals",
+                                        "changes", "caspian")}
+            return Blob(dumps(d))
+
+        return send(request, diffs.get_or_compute(("diff", a.value, b.value), compute))
+
+    return router

@@ -85,6 +85,7 @@ async function initMap() {
   const [basemap, network] = await Promise.all([api("/api/basemap"), api("/api/network"),
     new Promise((res) => map.once("load", res))]);
   S.network = network.ok ? network.body : emptyFC();
+  S.basemap = basemap.ok ? basemap.body : emptyFC();
   for (const f of S.network.features) {
     if (f.properties.feature === "link") S.linkById.set(f.properties.link_id, f);
     else S.nodeById.set(f.properties.node_id, f);
@@ -99,10 +100,14 @@ async function initMap() {
   map.addSource("routes", { type: "geojson", data: emptyFC() });
   map.addSource("ends", { type: "geojson", data: emptyFC() });
   map.addSource("caspian", { type: "geojson", data: emptyFC() });
+  map.addSource("delta", { type: "geojson", data: emptyFC() });
 
   map.addLayer({ id: "land", type: "fill", source: "countries", paint: { "fill-color": "#f3f1ea" } });
   map.addLayer({ id: "geo-fill", type: "fill", source: "geo", layout: { visibility: "none" },
     paint: { "fill-color": ["coalesce", ["get", "color"], "#f3f1ea"], "fill-opacity": 0.75 } });
+  map.addLayer({ id: "geo-sanctions", type: "line", source: "geo", layout: { visibility: "none" },
+    filter: ["==", ["get", "sanctioned"], true],
+    paint: { "line-color": "#c1121f", "line-width": 2.2, "line-opacity": 0.9 } });
   map.addLayer({ id: "borders", type: "line", source: "countries",
     paint: { "line-color": "#b3ad9e", "line-width": 0.7 } });
   const modeColor = ["match", ["get", "mode"], "rail", MODE_COLORS.rail, "road", MODE_COLORS.road,
@@ -118,6 +123,12 @@ async function initMap() {
       "line-color": ["interpolate", ["linear"], ["coalesce", ["get", "v_c"], 0],
         0, "#4e9a4e", 0.7, "#e0b000", 0.9, "#e06000", 1.2, "#a4161a"],
       "line-width": ["interpolate", ["linear"], ["sqrt", ["get", "flow_teu"]], 0, 1, 1500, 14],
+      "line-opacity": 0.85,
+    } });
+  map.addLayer({ id: "delta", type: "line", source: "delta", layout: { visibility: "none", "line-cap": "round" },
+    paint: {
+      "line-color": ["case", [">=", ["get", "d_teu"], 0], "#1b7f3b", "#d95f02"],
+      "line-width": ["interpolate", ["linear"], ["sqrt", ["abs", ["get", "d_teu"]]], 0, 1.5, 1500, 14],
       "line-opacity": 0.85,
     } });
   map.addLayer({ id: "routes-casing", type: "line", source: "routes", layout: { "line-cap": "round", "line-join": "round" },
@@ -146,7 +157,12 @@ async function initMap() {
   }
   map.on("click", (e) => {
     const hits = map.queryRenderedFeatures(e.point, { layers: ["routes", "net-nodes", "net-hit"] });
-    if (!hits.length) return;
+    if (!hits.length) {
+      const geo = map.getLayoutProperty("geo-fill", "visibility") === "visible"
+        ? map.queryRenderedFeatures(e.point, { layers: ["geo-fill"] }) : [];
+      if (geo.length) showCountryDetails(geo[0].properties.iso3);
+      return;
+    }
     const f = hits.find((h) => h.layer.id === "net-nodes") || hits.find((h) => h.layer.id === "routes") || hits[0];
     if (f.layer.id === "routes") showRouteDetails(f.properties.idx);
     else if (f.layer.id === "net-nodes") showFeatureDetails("node", f.properties.node_id);
@@ -279,6 +295,17 @@ function buildForm() {
   // keep the three most debated countries in a fixed order, first
   const top = $("avoid-top");
   for (const iso of TOP_AVOID) { const l = top.querySelector(`label[for="avoid-${iso}"]`); if (l) top.append(l); }
+  if (m.avoid_groups && m.avoid_groups.length) {
+    // blocs, 'sanctioned' and regions resolve to countries in the library (corridor.geopolitics)
+    const top = ["sanctioned", "EAEU"].filter((g) => m.avoid_groups.includes(g));
+    for (const g of top) chip($("avoid-top"), "avoid", g, g === "sanctioned" ? "sanctioned countries" : g, `every ${g} country`);
+    const more = m.avoid_groups.filter((g) => !top.includes(g));
+    if (more.length) {
+      const box = el("div", { class: "chips groups" });
+      for (const g of more) chip(box, "avoid", g, g, `every country of ${g}`);
+      $("avoid-more").after(el("p", { class: "note", text: "blocs and regions:" }), box);
+    }
+  }
   for (const mode of m.modes) chip($("avoid-modes"), "avoid_mode", mode, `no ${mode}`);
   for (const p of m.passages) chip($("avoid-passages"), "avoid_passage", p, `not via ${p}`);
   $("k").max = m.limits.k_max;
@@ -318,9 +345,11 @@ function writeForm(q) {
   $("k").value = q.k || "3";
   $("via").value = (q.via || []).join(", ");
   for (const [name, vals] of [["avoid", q.avoid], ["avoid_mode", q.mode], ["avoid_passage", q.pass]]) {
-    for (const box of document.querySelectorAll(`input[name="${name}"]`)) box.checked = (vals || []).includes(box.value);
+    const want = (vals || []).map((v) => v.toUpperCase());
+    for (const box of document.querySelectorAll(`input[name="${name}"]`)) box.checked = want.includes(box.value.toUpperCase());
   }
-  if ((q.avoid || []).some((c) => !TOP_AVOID.includes(c))) $("avoid-more").closest("details").open = true;
+  const shown = [...document.querySelectorAll("#avoid-top input")].map((i) => i.value.toUpperCase());
+  if ((q.avoid || []).some((c) => !shown.includes(c.toUpperCase()))) $("avoid-more").closest("details").open = true;
   syncQuestion();
 }
 
@@ -354,7 +383,7 @@ function queryFromURL() {
   const list = (k) => (p.get(k) || "").split(",").map((s) => s.trim()).filter(Boolean);
   return {
     tab: p.get("tab") || "routes", o: p.get("o") || "", d: p.get("d") || "", q: p.get("q") || "compare",
-    obj: p.get("obj") || "generalized", year: p.get("year") || "", avoid: list("avoid").map((s) => s.toUpperCase()),
+    obj: p.get("obj") || "generalized", year: p.get("year") || "", avoid: list("avoid"),
     mode: list("mode"), pass: list("pass"), k: p.get("k") || "3", via: list("via"),
     geo: p.get("geo"), net: p.get("net") !== "0",
   };
@@ -754,6 +783,7 @@ function selectTab(name, focus = false) {
   }
   setVisible("flows", name === "flows");
   setVisible("caspian-waits", name === "caspian");
+  setVisible("delta", name === "scenarios");
   for (const id of ["routes", "routes-casing", "ends"]) setVisible(id, name === "routes");
   renderLegend();
   saveURL();
@@ -821,18 +851,186 @@ async function main() {
   for (const f of S.meta.families) S.colors[f.id] = f.color;
   buildForm();
   wire();
-  if (S.meta.features.scenarios && window.corridorScenarios) window.corridorScenarios(S);
   const q = queryFromURL();
   writeForm(q);
   $("layer-network").checked = q.net;
   await initMap();
+  if (S.meta.features.scenarios) await initScenarios();
   if (S.meta.features.geopolitics) await initGeopolitics(q.geo);
   selectTab(["routes", "flows", "caspian", "scenarios"].includes(q.tab) && !$(`tab-${q.tab}`).hidden ? q.tab : "routes");
   document.body.dataset.ready = "1";
   if (q.o && q.d) await runRoutes();
 }
 
-// geopolitics: filled in when the library's country table exists (see initGeopolitics below)
-async function initGeopolitics() {}
+// ------------------------------------------------------------------ scenarios (when the library has them)
+
+async function initScenarios() {
+  const r = await api("/api/scenarios");
+  if (!r.ok || !r.body.length) return;
+  S.scenarios = r.body;
+  const names = r.body.map((x) => x.name);
+  const pick = (id, label, value) => {
+    const sel = el("select", { id, name: id }, names.map((n) => el("option", { value: n, text: n })));
+    sel.value = names.includes(value) ? value : names[0];
+    sel.addEventListener("change", describeScenarios);
+    return el("div", { class: "field" }, el("label", { for: id, text: label }), sel);
+  };
+  const form = el("form", { id: "scenario-form" },
+    el("p", { class: "note", text: "Bundled what-if scenarios, each assigned with the library's default method " +
+      "(a few seconds per scenario the first time, then kept). B minus A:" }),
+    el("div", { class: "row" }, pick("scenario-a", "A (reference)", "baseline-2024"), pick("scenario-b", "B", "sanctions-strict")),
+    el("div", { id: "scenario-desc", class: "note" }),
+    el("div", { class: "actions" }, el("button", { type: "submit", class: "primary", id: "scenario-go", text: "Compare scenarios" })));
+  form.addEventListener("submit", (e) => { e.preventDefault(); runScenarioDiff(); });
+  $("scenario-body").replaceChildren(form,
+    el("div", { id: "scenario-status", class: "status", role: "status", "aria-live": "polite" }),
+    el("div", { id: "scenario-error", class: "error", role: "alert", hidden: true }),
+    el("div", { id: "scenario-results", "aria-busy": "false" }));
+  describeScenarios();
+  $("tab-scenarios").hidden = false;
+}
+
+function describeScenarios() {
+  const by = new Map(S.scenarios.map((x) => [x.name, x]));
+  const d = $("scenario-desc");
+  d.replaceChildren(...["scenario-a", "scenario-b"].map((id) => {
+    const x = by.get($(id).value);
+    return el("p", {}, el("strong", { text: `${x.name}${x.year ? ` (${x.year})` : ""}: ` }), x.description || "");
+  }));
+}
+
+async function runScenarioDiff() {
+  const a = $("scenario-a").value;
+  const b = $("scenario-b").value;
+  $("scenario-error").hidden = true;
+  $("scenario-go").disabled = true;
+  setLoading("scenario-", true, `Running ${a} and ${b}… (a few seconds per scenario the first time)`);
+  const r = await api(`/api/scenarios/diff?a=${encodeURIComponent(a)}&b=${encodeURIComponent(b)}`);
+  $("scenario-go").disabled = false;
+  setLoading("scenario-", false);
+  const out = $("scenario-results");
+  out.replaceChildren();
+  if (!r.ok) { showError($("scenario-error"), r.body); return; }
+  const d = r.body;
+  const tot = d.totals || {};
+  const line = (k, label, nd) => (tot[k] ? `${label} ${fmt(tot[k].a, nd)} → ${fmt(tot[k].b, nd)}` : null);
+  $("scenario-status").textContent = [line("mean_days", "mean days", 1), line("usd_per_teu", "USD/TEU", 0)]
+    .filter(Boolean).join("; ") + ".";
+  const t = el("table", { class: "data" }, el("caption", { text: `Corridors: ${a} → ${b}` }), el("thead", {}, el("tr", {},
+    ["corridor", "kTEU A", "kTEU B", "share A→B", "days A→B"].map((h, i) => el("th", { scope: "col", class: i ? "num" : null, text: h })))));
+  const tb = el("tbody");
+  for (const c of d.corridors || []) {
+    tb.append(el("tr", { "data-corridor": c.corridor },
+      el("th", { scope: "row" }, el("span", { class: "swatch", style: `background:${S.colors[c.corridor] || "#7f7f7f"}` }), c.corridor),
+      el("td", { class: "num", text: fmt((c.teu_a || 0) / 1000) }), el("td", { class: "num", text: fmt((c.teu_b || 0) / 1000) }),
+      el("td", { class: "num", text: `${fmt(100 * (c.share_a || 0), 1)}→${fmt(100 * (c.share_b || 0), 1)}%` }),
+      el("td", { class: "num", text: `${fmt(c.mean_days_a, 1)}→${fmt(c.mean_days_b, 1)}` })));
+  }
+  t.append(tb);
+  out.append(t);
+  const countries = (d.countries || []).filter((c) => Math.abs(c.d_teu) > 0.5).slice(0, 8);
+  if (countries.length) {
+    out.append(el("table", { class: "data" }, el("caption", { text: "Countries whose entering volume changes most (kTEU a year)" }),
+      el("tbody", {}, countries.map((c) => el("tr", {}, el("th", { scope: "row", text: c.country }),
+        el("td", { class: "num", text: `${fmt(c.teu_a / 1000)} → ${fmt(c.teu_b / 1000)}` }),
+        el("td", { class: "num", text: `${c.d_teu >= 0 ? "+" : ""}${fmt(c.d_teu / 1000)}` }))))));
+  }
+  const links = d.links || [];
+  if (links.length) {
+    out.append(el("table", { class: "data" }, el("caption", { text: "Links whose load changes most (kTEU a year, B − A)" }),
+      el("tbody", {}, links.map((l) => el("tr", {}, el("td", { text: l.label || l.link_id }),
+        el("td", { class: "num", text: `${l.d_teu >= 0 ? "+" : ""}${fmt(l.d_teu / 1000)}` }))))));
+  }
+  if (S.mapReady) {
+    const feats = links.filter((l) => S.linkById.has(l.link_id)).map((l) => ({ type: "Feature",
+      geometry: S.linkById.get(l.link_id).geometry, properties: { link_id: l.link_id, d_teu: l.d_teu } }));
+    S.map.getSource("delta").setData({ type: "FeatureCollection", features: feats });
+    fitTo(feats.map((f) => f.geometry.coordinates));
+  }
+  $("map").dataset.delta = String(links.length);
+}
+
+// ------------------------------------------------------------------ geopolitical layer
+
+// pale fills, so that the corridors drawn over them keep their colours
+const BLOC_COLORS = { EU: "#8fb3e0", EAEU: "#e09a88", CSTO: "#c29bc2", OTS: "#7fc9bd", SCO: "#ebcb6e", TITR: "#9ccc8a" };
+const MAIN_BLOCS = ["EU", "EAEU", "OTS", "SCO"];
+const SANCTION_COLORS = { eu_us_sectoral: "#eb8c99", un_comprehensive: "#b0303f" };
+
+async function initGeopolitics(param) {
+  const r = await api("/api/geopolitics");
+  if (!r.ok) return;
+  S.geo = r.body;
+  S.geoByIso = new Map(S.geo.countries.map((c) => [c.iso3, c]));
+  const sel = $("geo-mode");
+  sel.append(el("option", { value: "blocs", text: "main blocs" }), el("option", { value: "sanctions", text: "sanctions" }));
+  for (const b of S.geo.blocs) sel.append(el("option", { value: b.bloc, text: `${b.bloc}: ${b.name}` }));
+  $("layer-geo-wrap").hidden = false;
+  if (param) {
+    $("layer-geo").checked = true;
+    if ([...sel.options].some((o) => o.value === param)) sel.value = param;
+  }
+  $("layer-geo").addEventListener("change", applyGeo);
+  sel.addEventListener("change", applyGeo);
+  applyGeo();
+}
+
+function geoColor(c, mode) {
+  if (!c) return null;
+  if (mode === "sanctions") return SANCTION_COLORS[c.sanctions] || null;
+  if (mode === "blocs") {
+    const b = MAIN_BLOCS.find((x) => c.blocs.includes(x));
+    return b ? BLOC_COLORS[b] : null;
+  }
+  if (c.blocs.includes(mode)) return BLOC_COLORS[mode] || "#555";
+  if ((c.observer || []).includes(mode)) return `${BLOC_COLORS[mode] || "#555"}80`;
+  return null;
+}
+
+function applyGeo() {
+  const on = $("layer-geo").checked;
+  const mode = $("geo-mode").value || "blocs";
+  $("geo-mode").hidden = !on;
+  $("geo-legend").hidden = !on;
+  setVisible("geo-fill", on);
+  setVisible("geo-sanctions", on);
+  const mapEl = $("map");
+  mapEl.dataset.geo = on ? mode : "";
+  saveURL();
+  if (!on || !S.geo) return;
+  let shaded = 0;
+  const feats = (S.basemap || emptyFC()).features.map((f) => {
+    const c = S.geoByIso.get(f.properties.iso3);
+    const color = geoColor(c, mode);
+    if (color) shaded++;
+    return { type: "Feature", geometry: f.geometry,
+      properties: { iso3: f.properties.iso3, color, sanctioned: !!c && c.sanctions !== "none" } };
+  });
+  if (S.mapReady) S.map.getSource("geo").setData({ type: "FeatureCollection", features: feats });
+  mapEl.dataset.geoShaded = String(shaded);
+  const lg = $("geo-legend");
+  lg.replaceChildren(el("strong", { text: mode === "blocs" ? "main blocs (first of EU, EAEU, OTS, SCO)" : mode === "sanctions" ? "sanctions status" : mode }));
+  const item = (color, text) => el("div", { class: "item" }, el("span", { class: "swatch", style: `background:${color}` }), text);
+  if (mode === "blocs") for (const b of MAIN_BLOCS) lg.append(item(BLOC_COLORS[b], b));
+  else if (mode === "sanctions") {
+    lg.append(item(SANCTION_COLORS.eu_us_sectoral, "EU/US sectoral sanctions"), item(SANCTION_COLORS.un_comprehensive, "UN comprehensive"));
+  } else {
+    const b = S.geo.blocs.find((x) => x.bloc === mode);
+    lg.append(item(BLOC_COLORS[mode] || "#555", `member (${b ? b.members.length : "?"})`), item(`${BLOC_COLORS[mode] || "#555"}80`, "observer"));
+  }
+  lg.append(el("div", { class: "item" }, el("span", { class: "swatch", style: "background:transparent;border:2px solid #c1121f" }), "under broad sanctions"));
+  lg.append(el("div", { class: "note", text: "Click a country for its memberships and sources." }));
+}
+
+async function showCountryDetails(iso3) {
+  const c = S.geoByIso && S.geoByIso.get(iso3);
+  if (!c) return;
+  const body = openDetails(`Country: ${c.name} (${c.iso3})`);
+  const dl = el("dl", {}, el("dt", { text: "blocs" }), el("dd", { text: c.blocs.join(", ") || "none of the tracked blocs" }),
+    el("dt", { text: "observer" }), el("dd", { text: (c.observer || []).join(", ") || "–" }),
+    el("dt", { text: "sanctions" }), el("dd", { text: c.sanctions.replaceAll("_", " ") }));
+  if (c.notes) dl.append(el("dt", { text: "notes" }), el("dd", { text: c.notes }));
+  body.replaceChildren(dl, el("strong", { text: "sources" }), await sourceList(String(c.source_id || "").split(";").map((x) => x.trim()).filter(Boolean)));
+}
 
 main();

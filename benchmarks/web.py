@@ -1,0 +1,212 @@
+"""Benchmark: the web API under load on loopback (issue 6 target: p99 < 100 ms for compare at 20
+concurrent clients on this 2-core machine, zero errors).
+
+    .venv/bin/python benchmarks/web.py [--clients 20] [--duration 30] [--quick]
+
+Starts `corridor serve`'s app with uvicorn in its own process on 127.0.0.1 (one worker, as
+`corridor serve` runs it) and drives it from this process with N concurrent asyncio clients,
+each on its own keep-alive connection, sending its next request as soon as the last one is
+answered (closed loop, no think time), for `--duration` seconds per phase. The client is a
+minimal HTTP/1.1 GET over asyncio streams: a general-purpose client (httpx) spends ~2.5 ms of CPU
+per request here, more than the server does on a cached answer, and on a 2-core machine shared
+with the server that would be measured as server latency. Phases:
+
+1. compare, app as served (its answer cache on, warmed with every query of the rotation);
+2. route --k 3, app as served;
+3. compare with the app's cache off (`create_app(cache_size=0)`): every request runs
+   corridor.compare, so this is the library's cost plus HTTP.
+
+Queries rotate over 8 origin-destination pairs × 3 avoid sets × 2 objectives. Prints requests/s,
+p50 and p99 latency and the error count (non-200 answers or transport errors) per phase.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+import numpy as np
+
+PAIRS = [("Xian", "Duisburg"), ("Chongqing", "Duisburg"), ("Almaty", "Istanbul"), ("Xian", "Budapest"),
+         ("Chengdu", "Milan"), ("Tashkent", "Warsaw"), ("Urumqi", "Berlin"), ("Zhengzhou", "Sofia")]
+AVOID = [None, "RUS,BLR", "RUS,BLR,IRN"]
+OBJECTIVES = ["generalized", "time"]
+
+
+def app_nocache():
+    """uvicorn factory: the app with its answer cache off."""
+    from corridor.web import create_app
+
+    return create_app(cache_size=0)
+
+
+def queries(kind: str) -> list[tuple[str, dict]]:
+    out = []
+    for (o, d), avoid, obj in itertools.product(PAIRS, AVOID, OBJECTIVES):
+        p = {"origin": o, "destination": d, "objective": obj}
+        if avoid:
+            p["avoid"] = avoid
+        if kind == "route":
+            p["k"] = 3
+        out.append((f"/api/{kind}", p))
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(factory: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    path = str(Path(__file__).parent) + os.pathsep + os.environ.get("PYTHONPATH", "")
+    env = dict(os.environ, PYTHONPATH=path)
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1",
+                             "--port", str(port), "--log-level", "warning", "--no-access-log"], env=env)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/api/meta", timeout=2) as r:
+                if r.status == 200:
+                    return proc, base
+        except (urllib.error.URLError, OSError):
+            pass
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode}")
+        time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("server did not start in 60 s")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+class Conn:
+    """One keep-alive HTTP/1.1 connection that sends GETs and reads whole answers."""
+
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+        self.reader = self.writer = None
+
+    async def get(self, target: str) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.writer.write(f"GET {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+                          "Accept-Encoding: identity\r\n\r\n".encode())
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length, chunked = None, False
+        for line in head.split(b"\r\n")[1:]:
+            k, _, v = line.partition(b":")
+            k = k.strip().lower()
+            if k == b"content-length":
+                length = int(v)
+            elif k == b"transfer-encoding" and b"chunked" in v.lower():
+                chunked = True
+        if length is not None:
+            await self.reader.readexactly(length)
+        elif chunked:
+            while n := int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                await self.reader.readexactly(n + 2)
+            await self.reader.readuntil(b"\r\n")
+        return status
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.reader = self.writer = None
+
+
+async def load(base: str, qs: list[tuple[str, dict]], clients: int, duration: float, pid: int) -> dict:
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    targets = [f"{path}?{urlencode(p)}" for path, p in qs]
+    lat: list[float] = []
+    errors = 0
+    cycle = itertools.cycle(range(len(targets)))
+    conns = [Conn(host, int(port)) for _ in range(clients)]
+    for i, t in enumerate(targets):  # warm-up: every query once (fills the app's cache when it has one)
+        await conns[i % clients].get(t)
+    stop = time.perf_counter() + duration
+
+    async def worker(conn: Conn) -> None:
+        nonlocal errors
+        while (now := time.perf_counter()) < stop:
+            try:
+                ok = await conn.get(targets[next(cycle)]) == 200
+            except (OSError, asyncio.IncompleteReadError, ValueError):
+                conn.close()
+                ok = False
+            lat.append(time.perf_counter() - now)
+            errors += not ok
+
+    t0, c0, s0 = time.perf_counter(), time.process_time(), cpu_seconds(pid)
+    await asyncio.gather(*(worker(c) for c in conns))
+    wall = time.perf_counter() - t0
+    client_cpu, server_cpu = time.process_time() - c0, cpu_seconds(pid) - s0
+    for c in conns:
+        c.close()
+    ms = np.array(lat) * 1000
+    n = max(len(lat), 1)
+    return {"requests": len(lat), "rps": len(lat) / wall, "p50": float(np.percentile(ms, 50)),
+            "p99": float(np.percentile(ms, 99)), "max": float(ms.max()), "errors": errors,
+            "server_ms": 1000 * server_cpu / n, "client_ms": 1000 * client_cpu / n}
+
+
+def phase(name: str, factory: str, kind: str, clients: int, duration: float) -> dict:
+    proc, base = start_server(factory)
+    try:
+        res = asyncio.run(load(base, queries(kind), clients, duration, proc.pid))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    res["name"] = name
+    print(f"  {name:<36} {res['requests']:>7,} req {res['rps']:>7.1f} req/s  p50 {res['p50']:>6.1f} ms  "
+          f"p99 {res['p99']:>6.1f} ms  max {res['max']:>6.1f} ms  errors {res['errors']}  "
+          f"(CPU/request: server {res['server_ms']:.2f} ms, client {res['client_ms']:.2f} ms)", flush=True)
+    return res
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--duration", type=float, default=30.0, help="seconds per phase")
+    ap.add_argument("--quick", action="store_true", help="3 s per phase (a smoke run)")
+    a = ap.parse_args()
+    dur = 3.0 if a.quick else a.duration
+    print(f"web API on loopback: {a.clients} concurrent clients, closed loop, {dur:.0f} s per phase, "
+          f"{len(queries('compare'))} distinct queries in rotation; server: uvicorn, 1 worker, own process")
+    served = "corridor.web:create_app"
+    rows = [phase("compare (as served, cache warm)", served, "compare", a.clients, dur),
+            phase("route k=3 (as served, cache warm)", served, "route", a.clients, dur),
+            phase("compare (cache off: library + HTTP)", "web:app_nocache", "compare", a.clients, dur)]
+    c = rows[0]
+    ok = c["p99"] < 100 and c["errors"] == 0
+    print(f"target p99 < 100 ms for compare at {a.clients} clients, zero errors: "
+          f"{'met' if ok else 'NOT met'} (p99 {c['p99']:.1f} ms, {c['errors']} errors)")
+    if any(r["errors"] for r in rows):
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
