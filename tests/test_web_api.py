@@ -275,13 +275,40 @@ def test_json_never_has_nan(client):
     assert json.loads(gz.content)["features"]  # the client decoded it
 
 
+# ------------------------------------------------------------------ optional panels
+
+
+def test_geopolitics_endpoint(client):
+    if not client.get("/api/meta").json()["features"]["geopolitics"]:
+        pytest.skip("corridor.geopolitics is not in this version")
+    g = client.get("/api/geopolitics").json()
+    by = {c["iso3"]: c for c in g["countries"]}
+    assert by["RUS"]["sanctions"] != "none" and "EAEU" in by["KAZ"]["blocs"]
+    assert {"EU", "EAEU", "CSTO", "OTS", "SCO", "TITR"} <= {b["bloc"] for b in g["blocs"]}
+    # blocs work as 'avoid' in compare
+    d = client.get("/api/compare", params={"origin": "Xian", "destination": "Duisburg",
+                                           "avoid": "EAEU"}).json()
+    assert "KAZ" in d["policy"]["avoid_countries"]
+
+
+def test_scenarios_only_by_bundled_name(client):
+    if not client.get("/api/meta").json()["features"]["scenarios"]:
+        pytest.skip("corridor.scenarios is not in this version")
+    names = [s["name"] for s in client.get("/api/scenarios").json()]
+    assert "baseline-2024" in names
+    for bad in ("../../etc/passwd", "/etc/passwd", "baseline-2024.yaml", "x" * 300):
+        b = _err(client.get("/api/scenarios/run", params={"name": bad}), 422)
+        assert "baseline-2024" in b["error"]  # the allowed names are listed
+    _err(client.get("/api/scenarios/diff", params={"a": "baseline-2024"}), 422)
+
+
 # ------------------------------------------------------------------ schemathesis: no 5xx
 
 schemathesis = pytest.importorskip("schemathesis")
 from schemathesis.checks import not_a_server_error  # noqa: E402
 
 SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", APP)
-FAST = SCHEMA.exclude(path_regex="assign|caspian")
+FAST = SCHEMA.exclude(path_regex="assign|caspian|scenarios/")  # scenario runs: seconds each, tested above
 SLOW = SCHEMA.include(path_regex="assign|caspian")
 _SETTINGS = dict(deadline=None, derandomize=True, database=None,
                  suppress_health_check=list(HealthCheck))
