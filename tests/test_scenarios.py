@@ -63,6 +63,7 @@ policies:
     - countries: [AZE, GEO]
       status: half-open
   avoid_passages: [suez, panamaa]
+  avoid: [RSU]
 infrastructure:
   links:
     - id: kars-gyumri
@@ -79,7 +80,8 @@ tarifs: []
     assert "policies.avoid_passages[1]" in probs
     assert "required" in probs["infrastructure.links[0].source"].message  # a change needs a source
     unknown = probs["tarifs"]
-    assert "did you mean tariffs" in unknown.message and unknown.row == 15
+    assert "did you mean tariffs" in unknown.message and unknown.row == 16
+    assert "RUS" in probs["policies.avoid[0]"].message  # format and network problems together
     text = str(e.value)
     assert f"{p}, line 9, policies.borders[2].status" in text
     assert len(e.value.problems) >= 4  # all at once

@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import difflib
 import math
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError as PydanticError
 
 from .caspian import CaspianConfig, baseline_config, effective_capacity, resolve_fleet_changes
 from .demand import Demand, load_demand, read_demand
@@ -46,6 +49,7 @@ from .scenario_format import (
     ScenarioProblem,
     SourceEntry,
     TariffChange,
+    _as_list,
     _chain,
     _File,
     _line,
@@ -81,12 +85,52 @@ class _Context:
         return cls(net, set(net.nodes["node_id"]), set(net.links["link_id"]), srcs)
 
 
+def _part(model, value):
+    """`value` as a `model`; if it does not validate, its raw fields (for the existence checks)."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        return model.model_validate(value)
+    except PydanticError:
+        fields = {(fi.alias or n): n for n, fi in model.model_fields.items()}
+        return model.model_construct(**{fields[k]: v for k, v in value.items() if k in fields})
+
+
+def _lenient(raw: dict) -> SimpleNamespace:
+    """The parts of a file that can be checked against the network when the whole does not validate,
+    so that a file's unknown countries and nodes are reported with its format errors."""
+    def d(v):
+        return v if isinstance(v, dict) else {}
+
+    def items(model, v):
+        return [_part(model, x) for x in v] if isinstance(v, list) else []
+
+    def strs(v):
+        return [x for x in v] if isinstance(v, list) else []
+
+    pol, infra, dem = d(raw.get("policies")), d(raw.get("infrastructure")), d(raw.get("demand"))
+    sources = [e for e in items(SourceEntry, raw.get("sources")) if e is not None and isinstance(e.id, str)]
+    return SimpleNamespace(
+        policies=SimpleNamespace(avoid=strs(pol.get("avoid")), borders=items(BorderSpec, pol.get("borders")),
+                                 source=pol.get("source")),
+        infrastructure=SimpleNamespace(nodes=items(NodeChange, infra.get("nodes")),
+                                       links=items(LinkChange, infra.get("links"))),
+        caspian=_part(CaspianSpec, raw.get("caspian")),
+        demand=SimpleNamespace(growth=items(Growth, dem.get("growth")),
+                               file=dem.get("file") if isinstance(dem.get("file"), str) else None),
+        tariffs=items(TariffChange, raw.get("tariffs")),
+        border_times=items(BorderTimeChange, raw.get("border_times")), sources=sources)
+
+
+def _strs(v) -> list[str]:
+    return [x for x in _as_list(v) if isinstance(x, str)] if isinstance(v, str | list) else []
+
+
 def _check_semantics(f: _File, ctx: _Context, problems: list[Problem]) -> None:
     """Countries, nodes, links, rate classes, vessels and source ids that must exist."""
     from .geopolitics import UnknownCountryError, resolve_countries
 
-    s, fname = f.model, str(f.path)
-    assert s is not None
+    s, fname = f.model if f.model is not None else _lenient(f.raw), str(f.path)
 
     def bad(loc: tuple, msg: str) -> None:
         problems.append(ScenarioProblem(fname, _line(f.idx, loc), _path_str(loc), msg))
@@ -99,13 +143,15 @@ def _check_semantics(f: _File, ctx: _Context, problems: list[Problem]) -> None:
         tokens = spec if isinstance(spec, list) else [spec]
         for i, tok in enumerate(tokens):
             where = loc + (i,) if isinstance(spec, list) else loc
+            if not isinstance(tok, str):
+                continue
             try:
                 resolve_countries(tok, known=known)
             except UnknownCountryError as exc:
                 bad(where, str(exc).split(" (blocs:")[0])
 
     def node(loc: tuple, nid: str) -> None:
-        if nid in ctx.nodes:
+        if not isinstance(nid, str) or nid in ctx.nodes:
             return
         try:
             net.resolve(nid)
@@ -114,8 +160,8 @@ def _check_semantics(f: _File, ctx: _Context, problems: list[Problem]) -> None:
             hint = f"; did you mean: {', '.join(ids)}?" if ids else "; run 'corridor places' to list them"
             bad(loc, f"unknown node '{nid[:60]}'{hint}")
 
-    def sources(loc: tuple, ids: list[str]) -> None:
-        for sid in ids:
+    def sources(loc: tuple, ids) -> None:
+        for sid in _strs(ids):
             if sid not in ctx.sources:
                 close = difflib.get_close_matches(sid, sorted(ctx.sources), n=2, cutoff=0.6)
                 hint = f" (did you mean {', '.join(close)}?)" if close else ""
@@ -127,115 +173,134 @@ def _check_semantics(f: _File, ctx: _Context, problems: list[Problem]) -> None:
         countries(("policies", "avoid", i), tok)
     sources(("policies",), pol.source)
     for i, b in enumerate(pol.borders):
-        loc = ("policies", "borders", i)
-        if b.countries:
-            countries(loc + ("countries",), b.countries)
-        if b.node:
-            node(loc + ("node",), b.node)
-        sources(loc, b.source)
+        if b is None:
+            continue
+        with suppress(TypeError, AttributeError, ValueError):  # raw values of a bad item
+            loc = ("policies", "borders", i)
+            if b.countries:
+                countries(loc + ("countries",), b.countries)
+            if b.node:
+                node(loc + ("node",), b.node)
+            sources(loc, b.source)
 
     rates = set(net.rates["rate_class"]) if net.rates is not None else set()
     for i, nc in enumerate(s.infrastructure.nodes):
-        loc = ("infrastructure", "nodes", i)
-        if nc.id not in ctx.nodes:
-            missing = [k for k in ("name", "kind", "country", "lon", "lat") if getattr(nc, k) is None]
-            if missing:
-                close = difflib.get_close_matches(nc.id, sorted(ctx.nodes), n=3, cutoff=0.7)
-                hint = f" (or did you mean the existing node {', '.join(close)}?)" if close else ""
-                bad(loc + ("id",), f"'{nc.id}' is a new node: it needs {', '.join(missing)}{hint}")
-            ctx.nodes.add(nc.id)
-        if nc.country is not None:
-            countries(loc + ("country",), nc.country)
-        sources(loc, nc.source)
+        if nc is None:
+            continue
+        with suppress(TypeError, AttributeError, ValueError):  # raw values of a bad item
+            loc = ("infrastructure", "nodes", i)
+            if nc.id not in ctx.nodes:
+                missing = [k for k in ("name", "kind", "country", "lon", "lat") if getattr(nc, k) is None]
+                if missing:
+                    close = difflib.get_close_matches(nc.id, sorted(ctx.nodes), n=3, cutoff=0.7)
+                    hint = f" (or did you mean the existing node {', '.join(close)}?)" if close else ""
+                    bad(loc + ("id",), f"'{nc.id}' is a new node: it needs {', '.join(missing)}{hint}")
+                ctx.nodes.add(nc.id)
+            if nc.country is not None:
+                countries(loc + ("country",), nc.country)
+            sources(loc, nc.source)
     for i, lc in enumerate(s.infrastructure.links):
-        loc = ("infrastructure", "links", i)
-        if lc.id in ctx.links:
-            row = net.links.loc[net.links["link_id"] == lc.id]
-            for key, col in (("from", "from_node_id"), ("to", "to_node_id")):
-                v = lc.from_ if key == "from" else lc.to
-                if v is not None and len(row) and v != row[col].iat[0]:
-                    bad(loc + (key,), f"link '{lc.id}' exists with {key} '{row[col].iat[0]}'; an upgrade "
-                                      "cannot move it (give the new link another id)")
-        else:
-            need = {"from": lc.from_, "to": lc.to, "mode": lc.mode, "rate_class": lc.rate_class,
-                    "length_km": lc.length_km}
-            missing = [k for k, v in need.items() if v is None]
-            if lc.mode == "rail" and lc.gauge is None:
-                missing.append("gauge")
-            if (lc.status or "planned") == "planned" and lc.opening_year is None:
-                missing.append("opening_year")
-            if missing:
-                close = difflib.get_close_matches(lc.id, sorted(ctx.links), n=3, cutoff=0.7)
-                hint = f" (or did you mean the existing link {', '.join(close)}?)" if close else ""
-                bad(loc + ("id",), f"'{lc.id}' is a new link: it needs {', '.join(missing)}{hint}")
-            ctx.links.add(lc.id)
-        for key, v in (("from", lc.from_), ("to", lc.to)):
-            if v is not None:
-                node(loc + (key,), v)
-        if lc.rate_class is not None and rates and lc.rate_class not in rates:
-            bad(loc + ("rate_class",),
-                f"unknown rate class '{lc.rate_class}'; known: {', '.join(sorted(rates))}")
-        sources(loc, lc.source)
+        if lc is None:
+            continue
+        with suppress(TypeError, AttributeError, ValueError):  # raw values of a bad item
+            loc = ("infrastructure", "links", i)
+            if lc.id in ctx.links:
+                row = net.links.loc[net.links["link_id"] == lc.id]
+                for key, col in (("from", "from_node_id"), ("to", "to_node_id")):
+                    v = lc.from_ if key == "from" else lc.to
+                    if v is not None and len(row) and v != row[col].iat[0]:
+                        bad(loc + (key,), f"link '{lc.id}' exists with {key} '{row[col].iat[0]}'; an upgrade "
+                                          "cannot move it (give the new link another id)")
+            else:
+                need = {"from": lc.from_, "to": lc.to, "mode": lc.mode, "rate_class": lc.rate_class,
+                        "length_km": lc.length_km}
+                missing = [k for k, v in need.items() if v is None]
+                if lc.mode == "rail" and lc.gauge is None:
+                    missing.append("gauge")
+                if (lc.status or "planned") == "planned" and lc.opening_year is None:
+                    missing.append("opening_year")
+                if missing:
+                    close = difflib.get_close_matches(lc.id, sorted(ctx.links), n=3, cutoff=0.7)
+                    hint = f" (or did you mean the existing link {', '.join(close)}?)" if close else ""
+                    bad(loc + ("id",), f"'{lc.id}' is a new link: it needs {', '.join(missing)}{hint}")
+                ctx.links.add(lc.id)
+            for key, v in (("from", lc.from_), ("to", lc.to)):
+                if v is not None:
+                    node(loc + (key,), v)
+            if lc.rate_class is not None and rates and lc.rate_class not in rates:
+                bad(loc + ("rate_class",),
+                    f"unknown rate class '{lc.rate_class}'; known: {', '.join(sorted(rates))}")
+            sources(loc, lc.source)
 
     if s.caspian is not None:
         loc = ("caspian",)
-        try:
-            cfg = baseline_config()
-            ports = {p.name for p in cfg.ports}
-            resolve_fleet_changes(cfg, s.caspian.vessels_add)
-        except CorridorError as exc:
-            bad(loc + ("vessels_add",), str(exc))
-            ports = set()
+        cfg = baseline_config()
+        ports = {p.name for p in cfg.ports}
+        with suppress(TypeError, AttributeError, ValueError):
+            try:
+                resolve_fleet_changes(cfg, s.caspian.vessels_add)
+            except CorridorError as exc:
+                bad(loc + ("vessels_add",), str(exc))
         for key in ("deepen_m", "berths_add"):
-            for p in getattr(s.caspian, key):
-                if ports and p not in ports:
+            v = getattr(s.caspian, key)
+            for p in v if isinstance(v, dict) else ():
+                if p not in ports:
                     bad(loc + (key, p), f"unknown port '{p}'; ports: {', '.join(sorted(ports))}")
         sources(loc, s.caspian.source)
 
     comm = list(net.commodities["commodity"]) if net.commodities is not None else []
     for i, g in enumerate(s.demand.growth):
-        loc = ("demand", "growth", i)
-        countries(loc + ("from",), [t for t in g.from_.split(",") if t.strip()])
-        countries(loc + ("to",), [t for t in g.to.split(",") if t.strip()])
-        if g.commodity is not None and comm and g.commodity not in comm:
-            bad(loc + ("commodity",), f"unknown commodity '{g.commodity}'; known: {', '.join(comm)}")
-        sources(loc, g.source)
+        if g is None:
+            continue
+        with suppress(TypeError, AttributeError, ValueError):  # raw values of a bad item
+            loc = ("demand", "growth", i)
+            countries(loc + ("from",), [t for t in g.from_.split(",") if t.strip()])
+            countries(loc + ("to",), [t for t in g.to.split(",") if t.strip()])
+            if g.commodity is not None and comm and g.commodity not in comm:
+                bad(loc + ("commodity",), f"unknown commodity '{g.commodity}'; known: {', '.join(comm)}")
+            sources(loc, g.source)
     if s.demand.file is not None and not (f.path.parent / s.demand.file).is_file() \
             and not Path(s.demand.file).is_file():
         bad(("demand", "file"), f"demand file not found: {s.demand.file}")
 
     for i, t in enumerate(s.tariffs):
-        loc = ("tariffs", i)
-        for j, lid in enumerate(t.links):
-            if lid not in ctx.links:
-                close = difflib.get_close_matches(lid, sorted(ctx.links), n=3, cutoff=0.6)
-                bad(loc + ("links", j), f"unknown link '{lid}'" + (f"; did you mean: {', '.join(close)}?"
-                                                                  if close else ""))
-        for j, rc in enumerate(t.rate_classes):
-            if rates and rc not in rates:
-                bad(loc + ("rate_classes", j),
-                    f"unknown rate class '{rc}'; known: {', '.join(sorted(rates))}")
-        for j, tok in enumerate(t.countries):
-            countries(loc + ("countries", j), tok)
-        if not (t.links or t.modes or t.rate_classes or t.countries):
-            bad(loc, "select links: give links, modes, rate_classes or countries")
-        sources(loc, t.source)
+        if t is None:
+            continue
+        with suppress(TypeError, AttributeError, ValueError):  # raw values of a bad item
+            loc = ("tariffs", i)
+            for j, lid in enumerate(t.links):
+                if lid not in ctx.links:
+                    close = difflib.get_close_matches(lid, sorted(ctx.links), n=3, cutoff=0.6)
+                    bad(loc + ("links", j), f"unknown link '{lid}'" + (f"; did you mean: {', '.join(close)}?"
+                                                                      if close else ""))
+            for j, rc in enumerate(t.rate_classes):
+                if rates and rc not in rates:
+                    bad(loc + ("rate_classes", j),
+                        f"unknown rate class '{rc}'; known: {', '.join(sorted(rates))}")
+            for j, tok in enumerate(t.countries):
+                countries(loc + ("countries", j), tok)
+            if not (t.links or t.modes or t.rate_classes or t.countries):
+                bad(loc, "select links: give links, modes, rate_classes or countries")
+            sources(loc, t.source)
     for i, b in enumerate(s.border_times):
-        loc = ("border_times", i)
-        for j, nid in enumerate(b.nodes):
-            node(loc + ("nodes", j), nid)
-        for j, tok in enumerate(b.countries):
-            countries(loc + ("countries", j), tok)
-        for j, lid in enumerate(b.links):
-            if lid not in ctx.links:
-                bad(loc + ("links", j), f"unknown link '{lid}'")
-        selects_nodes = b.nodes or b.countries or b.kinds
-        selects_links = b.links or b.sea_areas
-        if (b.dwell_factor is not None or b.transship_factor is not None) and not selects_nodes:
-            bad(loc, "dwell_factor/transship_factor need nodes, countries or kinds to select nodes")
-        if b.wait_factor is not None and not selects_links:
-            bad(loc, "wait_factor needs links or sea_areas to select links")
-        sources(loc, b.source)
+        if b is None:
+            continue
+        with suppress(TypeError, AttributeError, ValueError):  # raw values of a bad item
+            loc = ("border_times", i)
+            for j, nid in enumerate(b.nodes):
+                node(loc + ("nodes", j), nid)
+            for j, tok in enumerate(b.countries):
+                countries(loc + ("countries", j), tok)
+            for j, lid in enumerate(b.links):
+                if lid not in ctx.links:
+                    bad(loc + ("links", j), f"unknown link '{lid}'")
+            selects_nodes = b.nodes or b.countries or b.kinds
+            selects_links = b.links or b.sea_areas
+            if (b.dwell_factor is not None or b.transship_factor is not None) and not selects_nodes:
+                bad(loc, "dwell_factor/transship_factor need nodes, countries or kinds to select nodes")
+            if b.wait_factor is not None and not selects_links:
+                bad(loc, "wait_factor needs links or sea_areas to select links")
+            sources(loc, b.source)
 
 
 def load_scenario(name_or_path: str | Path, *, network: Network | None = None) -> Scenario:
@@ -249,9 +314,11 @@ def load_scenario(name_or_path: str | Path, *, network: Network | None = None) -
     net = network or load_network()
     ctx = _Context.of(net)
     for f in files:
-        if f.model is not None:
+        if f.raw:  # even when the format is wrong, so every problem is listed at once
             _check_semantics(f, ctx, problems)
     if problems:
+        order = {str(f.path): i for i, f in enumerate(files)}
+        problems.sort(key=lambda q: (order.get(q.file, -1), q.row or 0))
         raise ValidationError(problems, what=f"scenario {path.name}")
     merged: dict = {}
     for f in files:
