@@ -145,14 +145,21 @@ class Policy:
         known = net.countries
         bad = sorted(c for c in self.avoid_countries - self.group_countries if c not in known)
         if bad:
+            from .geopolitics import group_names
+
+            try:
+                groups = group_names()
+            except CorridorError:  # no country tables: codes only
+                groups = []
             msgs = []
             for c in bad:
-                close = difflib.get_close_matches(c, sorted(known), n=3, cutoff=0.3)
+                close = difflib.get_close_matches(c, [*sorted(known), *groups], n=3, cutoff=0.3)
                 hint = f" (did you mean {', '.join(close)}?)" if close else ""
                 msgs.append(f"'{c}'{hint}")
             raise CorridorError(
                 "unknown country code " + "; ".join(msgs)
                 + f"; countries in the network: {', '.join(sorted(known))}"
+                + (f"; or a bloc or region: {', '.join(groups)}" if groups else "")
             )
         badm = sorted(m for m in self.avoid_modes if m not in MODES)
         if badm:
