@@ -461,6 +461,10 @@ def _read_file(path: Path, problems: list[Problem]) -> _File:
     if not isinstance(raw, dict):
         problems.append(ScenarioProblem(fname, 1, None, "a scenario file is a YAML mapping (name: ..., ...)"))
         return _File(path, {}, idx, None)
+    if "chain" in raw:  # filled by load_scenario, not a key of the format
+        problems.append(ScenarioProblem(fname, _line(idx, ("chain",)), "chain",
+                                        "unknown key 'chain' (it is filled in when the file is loaded)"))
+        raw = {k: v for k, v in raw.items() if k != "chain"}
     try:
         model = Scenario.model_validate(raw)
     except PydanticError as exc:
