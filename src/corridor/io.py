@@ -540,3 +540,7 @@ def _refuse_overwrite(paths: list[Path], overwrite: bool) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CorridorError(f"cannot create {folder}: {exc}") from exc
+
+
+# benchmark networks are read here too: corridor.io.read_tntp
+from .tntp import TntpNetwork, read_tntp  # noqa: E402, F401
