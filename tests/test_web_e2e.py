@@ -139,6 +139,33 @@ def test_page_loads_offline_without_console_errors(server, page):
     assert any("/static/vendor/maplibre-gl.mjs" in u for u in w.requests)
 
 
+def test_keyboard_reaches_the_controls(server, page):
+    page.goto(server + "/")
+    _wait_ready(page)
+    seen = []
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        seen.append(page.evaluate("() => document.activeElement.id || document.activeElement.className"))
+        if seen[-1] == "origin":
+            break
+    assert "origin" in seen, seen
+    page.keyboard.type("Duisburg")
+    page.keyboard.press("Tab")  # the swap button, then the destination
+    page.keyboard.press("Tab")
+    page.keyboard.type("Xian")
+    page.keyboard.press("Enter")  # submits the form
+    page.wait_for_function("() => Number(document.getElementById('map').dataset.routes) >= 4")
+    # table rows take focus, and Enter opens the route's legs
+    page.focus("#corridors tbody tr.route")
+    page.keyboard.press("Enter")
+    assert page.is_visible("#details") and "legs" not in page.inner_text("#details-title")
+    assert "Duisburg" in page.inner_text("#details-body")
+    # the panel tabs move with the arrow keys
+    page.focus("#tab-routes")
+    page.keyboard.press("ArrowRight")
+    assert page.is_visible("#pane-flows")
+
+
 def test_xian_duisburg_then_avoid_russia(server, page):
     w = Watch(page)
     page.goto(server + "/")
@@ -219,6 +246,8 @@ def test_flows_and_caspian_panels(server, page):
     page.wait_for_function("() => Number(document.getElementById('map').dataset.flows || 0) > 0",
                            timeout=60_000)
     assert "TEU" in page.inner_text("#flow-results")
+    OUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUT / "flows.png"))
 
     page.click("#tab-caspian")
     assert "tab=caspian" in page.url

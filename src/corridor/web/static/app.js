@@ -120,8 +120,8 @@ async function initMap() {
     paint: { "line-color": "#b23a48", "line-width": 1.2, "line-dasharray": [1, 2] } });
   map.addLayer({ id: "flows", type: "line", source: "flows", layout: { visibility: "none", "line-cap": "round" },
     paint: {
-      "line-color": ["interpolate", ["linear"], ["coalesce", ["get", "v_c"], 0],
-        0, "#4e9a4e", 0.7, "#e0b000", 0.9, "#e06000", 1.2, "#a4161a"],
+      "line-color": ["case", ["has", "v_c"], ["interpolate", ["linear"], ["get", "v_c"],
+        0, "#4e9a4e", 0.7, "#e0b000", 0.9, "#e06000", 1.2, "#a4161a"], "#7d8b99"],
       "line-width": ["interpolate", ["linear"], ["sqrt", ["get", "flow_teu"]], 0, 1, 1500, 14],
       "line-opacity": 0.85,
     } });
@@ -199,7 +199,8 @@ function renderLegend() {
   lg.replaceChildren();
   if (S.tab === "flows") {
     lg.append(el("strong", { text: "load / capacity" }));
-    for (const [c, t] of [["#4e9a4e", "< 70%"], ["#e0b000", "70–90%"], ["#e06000", "90–120%"], ["#a4161a", "> 120%"]]) {
+    for (const [c, t] of [["#4e9a4e", "< 70%"], ["#e0b000", "70–90%"], ["#e06000", "90–120%"], ["#a4161a", "> 120%"],
+      ["#7d8b99", "capacity not known"]]) {
       lg.append(el("div", { class: "item" }, el("span", { class: "line", style: `background:${c}` }), t));
     }
     lg.append(el("div", { class: "item", text: "width: TEU a year" }));
@@ -702,7 +703,10 @@ async function runFlows() {
     const feats = [];
     for (const row of b.links) {
       const f = S.linkById.get(row.link_id);
-      if (f) feats.push({ type: "Feature", geometry: f.geometry, properties: { link_id: row.link_id, flow_teu: row.flow_teu, v_c: row.v_c } });
+      if (!f) continue;
+      const props = { link_id: row.link_id, flow_teu: row.flow_teu };
+      if (typeof row.v_c === "number" && Number.isFinite(row.v_c)) props.v_c = row.v_c;  // else: no capacity known
+      feats.push({ type: "Feature", geometry: f.geometry, properties: props });
     }
     S.map.getSource("flows").setData({ type: "FeatureCollection", features: feats });
   }
