@@ -1,0 +1,839 @@
+"""Gateways and criticality: what the flow between two regions passes through, what closing
+each element costs, and the minimum cut between the regions.
+
+    >>> import corridor
+    >>> from corridor.gateways import gateways
+    >>> g = gateways(corridor.load_network(), corridor.load_demand(), "central-asia", "eu",
+    ...              avoid="RUS,IRN", overland=True)
+    >>> g.countries.head()            # transit countries by share of the region-to-region TEU
+    >>> g.cut["countries"]            # {'value': 1, 'elements': ['AZE'], 'single_points': ['AZE', 'GEO']}
+    >>> print(g.answer())
+
+Three views of one question ("is Azerbaijan the gateway from Central Asia to the EU?"):
+
+- **Flow share.** The demand is assigned (the calibrated path-size logit, `corridor.assign`)
+  and each route's load is traced through the countries, nodes and links it uses: the share
+  of the region-to-region TEU that passes each element.
+- **Closure loss.** Each element carrying a share is closed in turn and the demand re-assigned
+  with a warm start (the route set minus the routes using it, `RouteSet.without`); an OD pair
+  left with no route gets a fresh route search under the closure, so an alternative the
+  first search never needed is still found. Reported: TEU that can no longer be served (no
+  route at all), extra generalized cost (USD a year, the served TEU at their new mean cost
+  against their old one) and extra days, for the region pair and for the whole demand.
+- **Structure.** Which single elements disconnect the regions outright (a breadth-first
+  search per origin on the compiled graph under the policy: exact), and a minimum cut from
+  `scipy.sparse.csgraph.maximum_flow` at four levels: countries, nodes, links (unit weights:
+  how many must close) and capacity (TEU a year: the bottleneck). The cut graphs are the
+  physical network (a node joins all its links), a relaxation of the compiled graph, so a
+  cut they give is a true cut, and the single elements come from the exact search.
+
+`overland=True` drops deep-sea lanes (the ocean passages: Suez, Cape, Malacca, ...), keeping
+the Caspian ferries and the Black Sea and Bosporus short-sea legs: "every land route".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_matrix
+from scipy.sparse import vstack as sparse_vstack
+from scipy.sparse.csgraph import breadth_first_order, maximum_flow
+
+from .demand import Demand, load_demand
+from .errors import CorridorError
+from .flows import AssignmentParams, FlowResult, RouteSet, assign, route_set
+from .network import LINK, TRANSIT, TRANSSHIP, Network, load_network
+from .policy import Border, Policy, split_avoid
+
+KINDS = ("countries", "nodes", "links")
+TONNES_PER_TEU = 10.0  # the capacity rule of corridor.flows: a tonnes-only capacity at 10 t per TEU
+
+__all__ = ["GatewayResult", "gateways", "gateways_diff", "log_path_sizes", "ocean_passages", "path_sizes",
+           "perceived_costs", "route_index"]
+
+
+# ------------------------------------------------------------------ result
+
+
+@dataclass(frozen=True)
+class GatewayResult:
+    """Countries, nodes and links between two regions, by flow share and by closure loss.
+
+    Each frame has one row per element (countries and nodes inside the two regions' OD
+    endpoints are left out), ranked by `share`, with:
+    `teu` and `share` of the region-to-region flow through it; `disconnects_share`, the share
+    of the region demand left with no route at all if it closed (1.0: every route passes it,
+    `single_point`); and, for the closed elements, `closed_unserved_teu`, `closed_extra_usd_yr`,
+    `closed_extra_usd_per_teu`, `closed_extra_days` (region pair) and
+    `closed_network_extra_usd_yr`, `closed_network_unserved_teu` (all demand).
+    """
+
+    from_region: str
+    to_region: str
+    from_countries: tuple[str, ...]
+    to_countries: tuple[str, ...]
+    scenario: str | None
+    policy: dict
+    overland: bool
+    summary: dict  # the region pair at baseline: demand, served, days, cost, corridor split
+    countries: pd.DataFrame
+    nodes: pd.DataFrame
+    links: pd.DataFrame
+    cut: dict  # per level (countries, nodes, links, capacity): value, elements, single points
+    assignment: dict = field(default_factory=dict)  # method, rgap, iterations, closures run, seconds
+    notes: list[str] = field(default_factory=list)
+
+    def frame(self, kind: str) -> pd.DataFrame:
+        if kind not in KINDS:
+            raise CorridorError(f"unknown element kind '{kind}'; choose one of {', '.join(KINDS)}")
+        return getattr(self, kind)
+
+    def to_frame(self, kind: str = "countries") -> pd.DataFrame:
+        return self.frame(kind).copy()
+
+    def ranked(self, kind: str, by: str = "share") -> pd.DataFrame:
+        """The elements sorted by `share`, or by `loss` (unserved TEU, then extra cost if closed)."""
+        df = self.frame(kind)
+        if by == "share":
+            return df.sort_values(["share", "disconnects_share"], ascending=False, kind="stable")
+        if by == "loss":
+            cols = [c for c in ("disconnects_share", "closed_unserved_teu", "closed_extra_usd_yr", "share")
+                    if c in df.columns]
+            return df.sort_values(cols, ascending=False, kind="stable", na_position="last")
+        raise CorridorError(f"unknown ranking '{by}'; choose share or loss")
+
+    def answer(self) -> str:
+        """A few plain sentences: the top gateway, the single points and the cuts, with numbers."""
+        s = self.summary
+        pair = f"{self.from_region} → {self.to_region}"
+        lines = [f"{pair}: {s['demand_teu']:,.0f} TEU a year of demand, {s['served_teu']:,.0f} served "
+                 f"under this policy (mean {s['mean_days']:.1f} days, USD {s['mean_generalized_usd']:,.0f} "
+                 "generalized per TEU)."]
+        c = self.countries
+        if len(c) and c["share"].iloc[0] > 0:
+            top = c.iloc[0]
+            line = f"Top gateway: {top['name']} ({top['country']}), {top['share']:.0%} of the flow"
+            if "closed_unserved_teu" in c.columns and pd.notna(top.get("closed_unserved_teu")):
+                lost = top["closed_unserved_teu"]
+                if lost >= s["served_teu"] - 0.5:
+                    line += f"; closing it leaves all {lost:,.0f} TEU/yr without a route"
+                else:
+                    line += (f"; closing it leaves {lost:,.0f} TEU/yr without a route and costs the rest "
+                             f"USD {top['closed_extra_usd_yr']:,.0f}/yr "
+                             f"({top['closed_extra_days']:+.1f} days each on average)")
+            lines.append(line + ".")
+        cc = self.cut["countries"]
+        if cc["single_points"]:
+            sp = cc["single_points"]
+            lines.append("Every route passes " + " and ".join(sp)
+                         + f" (closing {'it' if len(sp) == 1 else 'any one of them'} disconnects the "
+                         f"{pair} demand).")
+        else:
+            lines.append(f"No single country carries every route; at least {cc['value']} must close "
+                         f"to cut {pair} (e.g. {', '.join(cc['elements']) or '-'}).")
+        nc = self.cut["nodes"]
+        if nc["single_points"]:
+            lines.append("Single nodes every route passes: " + ", ".join(nc["single_point_names"]) + ".")
+        cap = self.cut["capacity"]
+        if cap["unbounded"]:
+            lines.append("Capacity cut: some route has no capacity figure on any of its elements.")
+        elif cap["elements"]:
+            names = ", ".join(e["name"] for e in cap["elements"])
+            lines.append(f"Capacity bottleneck between the regions: {cap['value_teu_yr']:,.0f} TEU a year "
+                         f"({names}).")
+        return "\n".join(lines)
+
+    def to_dict(self, top: int | None = None) -> dict:
+        def rows(kind):
+            df = self.ranked(kind)
+            df = df[(df["share"] > 0) | (df["disconnects_share"] > 0)]
+            if top is not None:
+                df = df.head(top)
+            return df.round(6).to_dict(orient="records")
+
+        return {
+            "from": self.from_region, "to": self.to_region,
+            "from_countries": list(self.from_countries), "to_countries": list(self.to_countries),
+            "scenario": self.scenario, "policy": self.policy, "overland": self.overland,
+            "summary": self.summary, "countries": rows("countries"), "nodes": rows("nodes"),
+            "links": rows("links"), "cut": self.cut, "assignment": self.assignment,
+            "answer": self.answer(), "notes": list(self.notes),
+        }
+
+
+# ------------------------------------------------------------------ the world analysed
+
+
+def ocean_passages(net: Network) -> frozenset[str]:
+    """Sea passages only deep-sea lanes use: avoiding them leaves no deep-sea lane open.
+
+    Passages a short-sea or ferry link also uses (the Bosporus for Black Sea feeders) are kept.
+    """
+    lk = net.links
+    deep = (lk["mode"] == "sea").to_numpy() & (lk["sea_area"] == "deep").to_numpy()
+
+    def used(m):
+        return {p for cell in lk.loc[m, "passages"] for p in str(cell).split(";") if p}
+
+    return frozenset(used(deep) - used(~deep))
+
+
+def _world(net: Network | None, demand: Demand | None, scenario, policy: Policy | None, avoid,
+           avoid_passages, overland: bool) -> tuple[Network, Policy, Policy, Demand, str | None, list[str]]:
+    """The network, the policy, the region pair's own policy (the policy, overland if asked), the
+    demand, the scenario's name and notes."""
+    notes: list[str] = []
+    name = None
+    if scenario is not None:
+        from .scenarios import AppliedScenario, apply_scenario
+
+        applied = scenario if isinstance(scenario, AppliedScenario) else apply_scenario(scenario, network=net)
+        if policy is not None:
+            raise CorridorError("give a scenario or a policy, not both "
+                                "(add --avoid to the scenario's policy)")
+        net, policy, name = applied.network, applied.policy, applied.scenario.name
+        demand = demand if demand is not None else applied.demand
+    net = net if net is not None else load_network()
+    demand = demand if demand is not None else load_demand()
+    policy = policy if policy is not None else Policy()
+    codes, groups = split_avoid(avoid)
+    passages = {p.strip().lower() for p in (avoid_passages.split(",") if isinstance(avoid_passages, str)
+                                            else avoid_passages or ()) if p and p.strip()}
+    if codes or groups or passages:
+        policy = replace(policy, avoid_countries=policy.avoid_countries | frozenset(codes),
+                         avoid_groups=policy.avoid_groups | frozenset(groups),
+                         avoid_passages=policy.avoid_passages | frozenset(passages))
+    policy.check(net)
+    if scenario is None:  # a scenario's network already carries its restricted borders
+        net = policy.apply_borders(net)
+    region_policy = policy
+    if overland:
+        ocean = ocean_passages(net)
+        region_policy = replace(policy, avoid_passages=policy.avoid_passages | ocean)
+        notes.append("overland: the region pair's cargo keeps off deep-sea lanes (passages avoided: "
+                     + ", ".join(sorted(ocean)) + "); all other cargo goes as the policy allows")
+        lk = net.links
+        deep = ((lk["mode"] == "sea") & (lk["sea_area"] == "deep")).to_numpy()
+        if (deep & region_policy.link_mask(net)).any():
+            notes.append("overland: some deep-sea lanes name no ocean passage and stay open")
+    return net, policy, region_policy, demand, name, notes
+
+
+def _regions(net: Network, from_region: str, to_region: str) -> tuple[frozenset[str], frozenset[str]]:
+    from .geopolitics import resolve_countries
+
+    a = resolve_countries(from_region, known=net.countries)
+    b = resolve_countries(to_region, known=net.countries)
+    for label, spec, codes in (("--from", from_region, a), ("--to", to_region, b)):
+        if not codes & net.countries:
+            raise CorridorError(f"{label} '{str(spec)[:40]}' names no country of the network "
+                                f"({', '.join(sorted(codes)) or 'none'})")
+    both = a & b & net.countries
+    if both:
+        raise CorridorError(f"the two regions overlap ({', '.join(sorted(both))}); give disjoint regions")
+    return a & net.countries, b & net.countries
+
+
+def _classes(demand: Demand) -> list[str]:
+    t = demand.table
+    return list(dict.fromkeys(t.loc[t["teu_per_year"] > 0, "commodity"]))
+
+
+def _pairs(net: Network, demand: Demand, classes: Iterable[str]) -> set[tuple[int, int]]:
+    out: set[tuple[int, int]] = set()
+    for c in classes:
+        m = demand.matrix(net, c, "teu")
+        out |= {(int(o), int(d)) for o, d in zip(*np.nonzero(m), strict=True)}
+    return out
+
+
+# ------------------------------------------------------------------ routes and their loads
+
+
+def route_index(res: FlowResult, rs: RouteSet, net: Network) -> np.ndarray:
+    """The route (row of `rs.incidence`) behind each row of `res.paths`.
+
+    `assign(..., method="sue", routes=rs)` writes one row per (commodity, OD, route) in the
+    route set's order within each OD, so the rows of one (commodity, OD) are that OD's routes
+    in ascending index. Checked against the routes' corridors; raises if it ever disagrees.
+    """
+    paths = res.paths
+    if paths is None:
+        raise CorridorError("route loads need a 'sue' assignment (it keeps the routes)")
+    idx = net.node_index
+    key = rs.od[:, 0].astype(np.int64) * len(net.nodes) + rs.od[:, 1]
+    order = np.argsort(key, kind="stable")
+    uniq, start = np.unique(key[order], return_index=True)
+    bounds = np.append(start, len(order))
+    where = {int(u): order[bounds[j]: bounds[j + 1]] for j, u in enumerate(uniq)}
+    out = np.full(len(paths), -1, dtype=np.int64)
+    o = paths["origin"].map(idx).to_numpy(np.int64)
+    d = paths["destination"].map(idx).to_numpy(np.int64)
+    for _, pos in paths.groupby(["commodity", "origin", "destination"], sort=False).indices.items():
+        routes = where.get(int(o[pos[0]] * len(net.nodes) + d[pos[0]]))
+        if routes is None or len(routes) != len(pos):
+            raise CorridorError("internal: the assignment's routes do not match the route set")
+        out[pos] = routes
+    if not np.array_equal(rs.corridor[out], paths["corridor"].to_numpy()):
+        raise CorridorError("internal: the assignment's routes do not match the route set")
+    return out
+
+
+def _merge_routes(a: RouteSet, b: RouteSet) -> RouteSet:
+    if len(b) == 0:
+        return a
+    if len(a) == 0:
+        return b
+    return RouteSet(np.vstack([a.od, b.od]), sparse_vstack([a.incidence, b.incidence]).tocsr(),
+                    np.concatenate([a.corridor, b.corridor]), list(a.via) + list(b.via))
+
+
+def _element_incidence(net: Network, rs: RouteSet) -> dict[str, tuple[csr_matrix, np.ndarray]]:
+    """Per element kind: routes x elements (1 where the route passes it) and the element keys."""
+    g = net.graph
+    on = np.flatnonzero(g.kind == LINK)
+    n_e, n_n, n_l = g.n_edges, len(net.nodes), len(net.links)
+    e_link = csr_matrix((np.ones(len(on)), (on, g.link[on])), shape=(n_e, n_l))
+    e_node = csr_matrix((np.ones(2 * len(on)), (np.r_[on, on], np.r_[g.from_node[on], g.to_node[on]])),
+                        shape=(n_e, n_n))
+    countries = np.array(sorted(net.countries))
+    ci = np.searchsorted(countries, net.nodes["country"].to_numpy(str))
+    n_c = csr_matrix((np.ones(n_n), (np.arange(n_n), ci)), shape=(n_n, len(countries)))
+    inc = rs.incidence
+    r_node = (inc @ e_node)
+    r_node.data[:] = 1.0
+    r_country = r_node @ n_c
+    r_country.data[:] = 1.0
+    r_link = inc @ e_link
+    r_link.data[:] = 1.0
+    return {"countries": (r_country.tocsr(), countries),
+            "nodes": (r_node.tocsr(), net.nodes["node_id"].to_numpy()),
+            "links": (r_link.tocsr(), net.links["link_id"].to_numpy())}
+
+
+def path_sizes(net: Network, rs: RouteSet) -> np.ndarray:
+    """Path size of each route (as `corridor.flows` computes it): 1 for a route sharing no edge
+    with another route of its OD, less the more of its free-flow hours it shares."""
+    g = net.graph
+    coo = rs.incidence.tocoo()
+    r_nz, e_nz = coo.row, coo.col
+    h = g.hours.astype(float)
+    length = np.bincount(r_nz, weights=h[e_nz], minlength=len(rs))
+    od_key = rs.od[:, 0].astype(np.int64) * len(net.nodes) + rs.od[:, 1]
+    _, inv, cnt = np.unique(od_key[r_nz] * g.n_edges + e_nz, return_inverse=True, return_counts=True)
+    share = np.where(length[r_nz] > 0, h[e_nz] / np.where(length[r_nz] > 0, length[r_nz], 1.0), 0.0)
+    ps = np.bincount(r_nz, weights=share / cnt[inv], minlength=len(rs))
+    return np.where(length > 0, ps, 1.0)
+
+
+def _route_keys(rs: RouteSet) -> list[bytes]:
+    inc = rs.incidence.tocsr()
+    inc.sort_indices()
+    return [rs.od[i].astype(np.int64).tobytes() + inc.indices[inc.indptr[i]:inc.indptr[i + 1]].tobytes()
+            for i in range(len(rs))]
+
+
+def _subset(rs: RouteSet, rows) -> RouteSet:
+    rows = np.asarray(rows, dtype=np.int64)
+    return RouteSet(rs.od[rows], rs.incidence[rows], rs.corridor[rows], [rs.via[i] for i in rows])
+
+
+def log_path_sizes(net: Network, rs: RouteSet, master: RouteSet | None = None) -> np.ndarray:
+    """Log path size of each route of `rs`, computed within `master` (default: `rs` itself) plus
+    any route of `rs` that `master` lacks. Holding the master's path sizes fixed makes the
+    log-sum a consistent welfare measure: removing a route can then only lower it."""
+    if master is None:
+        return np.log(np.clip(path_sizes(net, rs), 1e-12, None))
+    keys = _route_keys(master)
+    where = {k: i for i, k in enumerate(keys)}
+    mine = _route_keys(rs)
+    missing = [i for i, k in enumerate(mine) if k not in where]
+    if missing:
+        master = _merge_routes(master, _subset(rs, missing))
+        where = {k: i for i, k in enumerate(_route_keys(master))}
+    lps = np.log(np.clip(path_sizes(net, master), 1e-12, None))
+    return lps[[where[k] for k in mine]]
+
+
+def perceived_costs(net: Network, res: FlowResult, rs: RouteSet, params: AssignmentParams,
+                    ridx: np.ndarray | None = None, scale: pd.Series | None = None,
+                    log_ps: np.ndarray | None = None) -> pd.DataFrame:
+    """Per choice (origin, destination, commodity): TEU, the expected perceived generalized cost
+    per TEU of the path-size logit (its log-sum in USD: what shippers of that OD lose when an
+    alternative goes, and gain when one comes, counted once however its flow moves), the
+    TEU-weighted days and the choice's USD scale.
+
+    The assignment scales each choice's costs by its cheapest free-flow route; to compare two
+    assignments, pass the first one's `scale` so both are measured in the same units, and
+    `log_ps` from `log_path_sizes(net, rs, master=first_route_set)` so a route's overlap
+    correction stays what it was.
+    """
+    p = res.paths
+    if p is None:
+        raise CorridorError("perceived costs need a 'sue' assignment (it keeps the routes)")
+    ridx = route_index(res, rs, net) if ridx is None else ridx
+    log_ps = (log_path_sizes(net, rs) if log_ps is None else log_ps)[ridx]
+    com = p["commodity"].to_numpy()
+    vot = pd.Series({c: net.value_of_time(c) for c in set(com)})
+    mu_of = pd.Series({c: params.dispersion_for(c) for c in set(com)})
+    cost = p["generalized_usd"].to_numpy(float)
+    free = cost - vot.reindex(com).to_numpy() * 24.0 * (p["days"].to_numpy() - p["free_flow_days"].to_numpy())
+    key = ["origin", "destination", "commodity"]
+    frame = p[key].assign(free=free, teu=p["teu"].to_numpy(), wd=p["teu"].to_numpy() * p["days"].to_numpy())
+    grp = frame.groupby(key, sort=False)
+    sc = grp["free"].transform("min").to_numpy()
+    sc = np.where(sc > 0, sc, 1.0)
+    if scale is not None:
+        given = pd.MultiIndex.from_frame(p[key]).map(scale)
+        sc = np.where(pd.notna(given), np.asarray(given, dtype=float), sc)
+    mu = mu_of.reindex(com).to_numpy()
+    u = -mu * cost / sc + log_ps
+    frame = frame.assign(u=u, sc=sc, mu=mu)
+    umax = frame.groupby(key, sort=False)["u"].transform("max").to_numpy()
+    frame["e"] = np.exp(u - umax)
+    frame["umax"] = umax
+    agg = frame.groupby(key, sort=False).agg(teu=("teu", "sum"), e=("e", "sum"), umax=("umax", "first"),
+                                             sc=("sc", "first"), mu=("mu", "first"), wd=("wd", "sum"))
+    ls = agg["umax"] + np.log(agg["e"])
+    q = agg["teu"].where(agg["teu"] > 0)
+    return pd.DataFrame({"teu": agg["teu"], "usd": -(agg["sc"] / agg["mu"]) * ls, "days": agg["wd"] / q,
+                         "scale": agg["sc"]})
+
+
+def _loss(base: pd.DataFrame, after: pd.DataFrame, region: np.ndarray) -> dict[str, float]:
+    """What a closure costs: the served TEU at their new perceived cost against the old, and the lost TEU."""
+    both = base.index.isin(after.index)
+    q = base["teu"].to_numpy()
+    a = after.reindex(base.index)
+    du = np.where(both, a["usd"].to_numpy() - base["usd"].to_numpy(), 0.0)
+    dd = np.where(both, a["days"].to_numpy() - base["days"].to_numpy(), 0.0)
+    out = {}
+    for tag, m in (("", region), ("network_", np.ones(len(base), dtype=bool))):
+        served = m & both
+        qs = q[served].sum()
+        out[f"{tag}unserved_teu"] = float(q[m & ~both].sum())
+        out[f"{tag}extra_usd_yr"] = float((q * du)[served].sum())
+        if not tag:
+            out["extra_usd_per_teu"] = float((q * du)[served].sum() / qs) if qs > 0 else np.nan
+            out["extra_days"] = float((q * dd)[served].sum() / qs) if qs > 0 else np.nan
+    return out
+
+
+# ------------------------------------------------------------------ reachability and cuts
+
+
+def _closed_edges(net: Network, kind: str, key) -> np.ndarray:
+    """Compiled edges an element's closure shuts: a country's links and node passages, a node's
+    passages (transit and transshipment), a link's arcs."""
+    g = net.graph
+    if kind == "countries":
+        country = net.nodes["country"].to_numpy(str)
+        return (country[g.from_node] == key) | (country[g.to_node] == key)
+    if kind == "nodes":
+        i = net.node_index[key]
+        return ((g.kind == TRANSIT) | (g.kind == TRANSSHIP)) & (g.node == i)
+    return g.link == net.link_index[key]
+
+
+class _Reach:
+    """Which OD pairs have a path over an edge mask (BFS per origin on the compiled graph)."""
+
+    def __init__(self, net: Network, pairs: list[tuple[int, int]]):
+        self.g = net.graph
+        self.by_origin: dict[int, list[int]] = {}
+        for o, d in pairs:
+            self.by_origin.setdefault(o, []).append(d)
+
+    def reachable(self, mask: np.ndarray) -> set[tuple[int, int]]:
+        g = self.g
+        n = g.n_vnodes + 1
+        out: set[tuple[int, int]] = set()
+        src_m, dst_m = g.src[mask], g.dst[mask]
+        for o, dests in self.by_origin.items():
+            st = g.starts(o)
+            m = csr_matrix((np.ones(len(src_m) + len(st)),
+                            (np.r_[src_m, np.full(len(st), n - 1)], np.r_[dst_m, st])), shape=(n, n))
+            seen = np.zeros(n, dtype=bool)
+            seen[breadth_first_order(m, n - 1, directed=True, return_predecessors=False)] = True
+            out |= {(o, d) for d in dests if seen[g.ends(d)].any()}
+        return out
+
+
+def _capacity_teu(df: pd.DataFrame) -> np.ndarray:
+    c = pd.to_numeric(df["capacity_teu_yr"], errors="coerce").to_numpy(float) \
+        if "capacity_teu_yr" in df else np.full(len(df), np.nan)
+    t = pd.to_numeric(df["capacity_t_yr"], errors="coerce").to_numpy(float) \
+        if "capacity_t_yr" in df else np.full(len(df), np.nan)
+    return np.where(np.isfinite(c), c, t / TONNES_PER_TEU)
+
+
+def _cut(net: Network, mask: np.ndarray, sources: set[int], sinks: set[int], level: str) -> dict:
+    """Minimum cut between source and sink nodes on the physical network open under `mask`.
+
+    level: `countries` (unit weight per transit country), `nodes` (per node), `links` (per
+    link arc) or `capacity` (TEU a year of links and nodes; an element with no figure is
+    unbounded). Region endpoints are never cut.
+    """
+    g = net.graph
+    n = len(net.nodes)
+    on = np.flatnonzero(mask & (g.kind == LINK))
+    a_from, a_to, a_link = g.from_node[on], g.to_node[on], g.link[on]
+    through = (g.kind == TRANSIT) | (g.kind == TRANSSHIP)
+    passable = np.zeros(n, dtype=bool)
+    passable[g.node[through & mask]] = True
+    endpoint = np.zeros(n, dtype=bool)
+    endpoint[list(sources | sinks)] = True
+    country = net.nodes["country"].to_numpy(str)
+    if level == "countries":
+        keys = np.array(sorted(set(country)))
+        unit = np.searchsorted(keys, country)  # node -> its country vertex
+        n_units = len(keys)
+        cut_w = np.ones(n_units)
+        fixed = np.zeros(n_units, dtype=bool)
+        fixed[np.searchsorted(keys, sorted({country[i] for i in sources | sinks}))] = True
+        # a country is passable if any of its nodes is; a unit arc joins countries
+        upass = np.zeros(n_units, dtype=bool)
+        upass[unit[passable | endpoint]] = True
+        arc_ok = unit[a_from] != unit[a_to]
+        af, at = unit[a_from][arc_ok], unit[a_to][arc_ok]
+        arc_w = np.full(len(af), np.inf)
+        arc_key = np.full(len(af), -1)
+        src_u, snk_u = {int(unit[i]) for i in sources}, {int(unit[i]) for i in sinks}
+    else:
+        keys = net.nodes["node_id"].to_numpy()
+        n_units, unit = n, np.arange(n)
+        fixed, upass = endpoint, passable | endpoint
+        if level == "nodes":
+            cut_w = np.ones(n)
+        elif level == "capacity":
+            cut_w = np.where(np.isfinite(_capacity_teu(net.nodes)), _capacity_teu(net.nodes), np.inf)
+        else:
+            cut_w = np.full(n, np.inf)
+        af, at = a_from, a_to
+        link_cap = _capacity_teu(net.links)
+        if level == "links":
+            arc_w = np.ones(len(af))
+        elif level == "capacity":
+            arc_w = np.where(np.isfinite(link_cap[a_link]), link_cap[a_link], np.inf)
+        else:
+            arc_w = np.full(len(af), np.inf)
+        arc_key = a_link
+        src_u, snk_u = set(sources), set(sinks)
+    w_unit = np.where(fixed, np.inf, np.where(upass, cut_w, 0.0))
+    # vertices: unit in = u, unit out = n_units + u, S = 2 n_units, T = 2 n_units + 1
+    s_v, t_v = 2 * n_units, 2 * n_units + 1
+    rows = np.r_[np.arange(n_units), n_units + af, np.full(len(src_u), s_v),
+                 n_units + np.array(sorted(snk_u))]
+    cols = np.r_[n_units + np.arange(n_units), at, np.array(sorted(src_u)), np.full(len(snk_u), t_v)]
+    w = np.r_[w_unit, arc_w, np.full(len(src_u) + len(snk_u), np.inf)]
+    kind = np.r_[np.zeros(n_units), np.ones(len(af)), np.full(len(src_u) + len(snk_u), 2)].astype(int)
+    ref = np.r_[np.arange(n_units), arc_key, np.full(len(src_u) + len(snk_u), -1)]
+    keep = w > 0
+    rows, cols, w, kind, ref = rows[keep], cols[keep], w[keep], kind[keep], ref[keep]
+    nv = 2 * n_units + 2
+    inf_only = csr_matrix((np.ones(int(np.isinf(w).sum())), (rows[np.isinf(w)], cols[np.isinf(w)])),
+                          shape=(nv, nv))
+    reach_inf = np.zeros(nv, dtype=bool)
+    reach_inf[breadth_first_order(inf_only, s_v, directed=True, return_predecessors=False)] = True
+    base = {"level": level, "value": 0, "elements": [], "names": [], "unbounded": False}
+    if reach_inf[t_v]:
+        return base | {"unbounded": True, "value": None}
+    scale = 1000.0 if level == "capacity" else 1.0  # capacities in thousands of TEU (int32 arithmetic)
+    finite = np.isfinite(w)
+    wi = np.zeros(len(w), dtype=np.int64)
+    wi[finite] = np.ceil(w[finite] / scale).astype(np.int64)
+    big = int(wi[finite].sum()) + 1
+    wi[~finite] = big
+    if big > 2**30:
+        raise CorridorError("capacities too large for the cut computation")
+    cap = csr_matrix((wi, (rows, cols)), shape=(nv, nv))
+    cap.sum_duplicates()
+    cap.data = np.minimum(cap.data, big).astype(np.int32)
+    res = maximum_flow(cap, s_v, t_v)
+    if res.flow_value == 0:
+        return base
+    resid = cap - res.flow
+    resid.data = np.maximum(resid.data, 0)
+    resid.eliminate_zeros()
+    seen = np.zeros(nv, dtype=bool)
+    seen[breadth_first_order(resid, s_v, directed=True, return_predecessors=False)] = True
+    crossing = seen[rows] & ~seen[cols] & finite
+    elems: list = []
+    for k, r in zip(kind[crossing], ref[crossing], strict=True):
+        if k == 0:
+            elems.append(("node" if level != "countries" else "country", str(keys[r])))
+        elif k == 1:
+            elems.append(("link", str(net.links["link_id"].iat[r])))
+    elems = list(dict.fromkeys(elems))
+    names = []
+    for k, key in elems:
+        if k == "node":
+            names.append(str(net.nodes["name"].iat[net.node_index[key]]))
+        elif k == "link":
+            names.append(str(net.links["name"].iat[net.link_index[key]]) or key)
+        else:
+            names.append(key)
+    out = base | {"elements": [e[1] for e in elems], "names": names}
+    if level == "capacity":
+        nc, lc = _capacity_teu(net.nodes), _capacity_teu(net.links)
+        detail = [{"kind": k, "id": key, "name": nm,
+                   "capacity_teu_yr": float(nc[net.node_index[key]] if k == "node"
+                                            else lc[net.link_index[key]])}
+                  for (k, key), nm in zip(elems, names, strict=True)]
+        out["elements"] = detail
+        out["value_teu_yr"] = float(sum(d["capacity_teu_yr"] for d in detail))
+        out["value"] = out["value_teu_yr"]
+        out["note"] = ("capacities per direction, TEU a year (tonnes at 10 t per TEU); elements without a "
+                       "capacity figure count as unlimited")
+    else:
+        out["value"] = len(elems) if level != "links" else int(res.flow_value)
+    return out
+
+
+# ------------------------------------------------------------------ the analysis
+
+
+def gateways(
+    net: Network | None = None,
+    demand: Demand | None = None,
+    from_region: str = "central-asia",
+    to_region: str = "eu",
+    *,
+    scenario=None,
+    policy: Policy | None = None,
+    avoid: Iterable[str] | str | None = None,
+    avoid_passages: Iterable[str] | str | None = None,
+    overland: bool = False,
+    closures: bool = True,
+    top: int = 12,
+    min_share: float = 0.01,
+    repair: bool = True,
+    params: AssignmentParams | None = None,
+) -> GatewayResult:
+    """Rank the countries, nodes and links between two regions by flow share and closure loss.
+
+    `from_region`/`to_region`: a region, bloc or comma list of ISO3 codes (`central-asia`,
+    `eu`, `KAZ,UZB`). `scenario` (a bundled name, a path or an applied scenario) gives the
+    network, policy and demand; otherwise `policy` (default: everything open as the data has
+    it). `avoid` and `avoid_passages` add to either; `overland` drops the deep-sea lanes.
+    Closures are run for at most `top` elements of each kind with at least `min_share` of the
+    flow (`closures=False`: none). `repair` searches new routes for OD pairs a closure leaves
+    without any (otherwise they count as unserved even when another way exists).
+    """
+    import time
+
+    t0 = time.perf_counter()
+    net, policy, rpolicy, demand, scn_name, notes = _world(net, demand, scenario, policy, avoid,
+                                                          avoid_passages, overland)
+    a, b = _regions(net, from_region, to_region)
+    for label, codes in (("from", a), ("to", b)):
+        hit = codes & policy.avoid_countries
+        if hit:
+            raise CorridorError(f"the policy avoids {', '.join(sorted(hit))}, part of the '{label}' region")
+    classes = _classes(demand)
+    if not classes:
+        raise CorridorError("the demand table is empty")
+    pairs = sorted(_pairs(net, demand, classes))
+    country = net.nodes["country"].to_numpy(str)
+    region_pairs = [(o, d) for o, d in pairs if country[o] in a and country[d] in b]
+    if not region_pairs:
+        raise CorridorError(f"the demand has no flow from {from_region} ({', '.join(sorted(a))}) to "
+                            f"{to_region} ({', '.join(sorted(b))})")
+    params = params or AssignmentParams.load()
+    other_pairs = [p for p in pairs if p not in set(region_pairs)]
+    rs = route_set(net, other_pairs, policy=policy, commodities=classes, missing="skip")
+    rs = _merge_routes(rs, route_set(net, region_pairs, policy=rpolicy, commodities=classes, missing="skip"))
+    res = assign(net, demand, method="sue", policy=policy, routes=rs, unserved="report", params=params)
+    ids = net.nodes["node_id"].to_numpy()
+    ridx = route_index(res, rs, net)
+    paths = res.paths
+    node_country = dict(zip(ids, country, strict=True))
+    in_region = (paths["origin"].map(node_country).isin(a)
+                 & paths["destination"].map(node_country).isin(b)).to_numpy()
+    w = np.bincount(ridx[in_region], weights=paths["teu"].to_numpy()[in_region], minlength=len(rs))
+    served = float(w.sum())
+    dem = demand.table
+    dem_region = dem[dem["origin"].map(node_country).isin(a) & dem["destination"].map(node_country).isin(b)]
+    demand_teu = float(dem_region["teu_per_year"].sum())
+
+    # -------------------------------------------------------------- shares
+    inc = _element_incidence(net, rs)
+    endpoints = {i for p in region_pairs for i in p}
+    frames: dict[str, pd.DataFrame] = {}
+    for kind, (m, keys) in inc.items():
+        teu = m.T @ w
+        frames[kind] = pd.DataFrame({"key": keys, "teu": teu, "share": teu / served if served else 0.0})
+    cdf = frames["countries"].rename(columns={"key": "country"})
+    cdf = cdf[~cdf["country"].isin(a | b)]
+    cdf.insert(1, "name", cdf["country"].map(_country_names()).fillna(cdf["country"]))
+    ndf = frames["nodes"].rename(columns={"key": "node_id"})
+    ndf.insert(1, "name", net.nodes["name"].to_numpy())
+    ndf.insert(2, "country", country)
+    ndf.insert(3, "kind", net.nodes["kind"].to_numpy())
+    ndf = ndf[~ndf.index.isin(list(endpoints))]
+    lk = net.links
+    ldf = frames["links"].rename(columns={"key": "link_id"})
+    ldf.insert(1, "name", lk["name"].to_numpy())
+    ldf.insert(2, "mode", lk["mode"].to_numpy())
+    ldf.insert(3, "from_node_id", lk["from_node_id"].to_numpy())
+    ldf.insert(4, "to_node_id", lk["to_node_id"].to_numpy())
+    ldf["flow_teu"] = res.links["flow_teu"].to_numpy()
+    ldf["capacity_teu_yr"] = res.links["capacity_teu_yr"].to_numpy()
+    ldf["v_c"] = res.links["v_c"].to_numpy()
+    frames = {"countries": cdf, "nodes": ndf, "links": ldf}
+
+    # -------------------------------------------------------------- structure: single points, cuts
+    mask = rpolicy.edge_mask(net)
+    region_q = dem_region.groupby(["origin", "destination"])["teu_per_year"].sum()
+    q_of = {(net.node_index[o], net.node_index[d]): float(v) for (o, d), v in region_q.items()}
+    reach = _Reach(net, region_pairs)
+    base_reach = reach.reachable(mask)
+    q_base = sum(q_of.get(p, 0.0) for p in base_reach)
+    key_col = {"countries": "country", "nodes": "node_id", "links": "link_id"}
+    for kind, df in frames.items():
+        cand = df[(df["share"] > 0)] if kind != "countries" else df
+        disc = {}
+        for key in cand[key_col[kind]]:
+            closed = _closed_edges(net, kind, key)
+            if not (closed & mask).any():
+                continue
+            lost = base_reach - reach.reachable(mask & ~closed)
+            disc[key] = sum(q_of.get(p, 0.0) for p in lost) / q_base if q_base > 0 else 0.0
+        df["disconnects_share"] = df[key_col[kind]].map(disc).fillna(0.0).to_numpy()
+        df["single_point"] = df["disconnects_share"] >= 1.0 - 1e-9
+    sources = {o for o, _ in region_pairs}
+    sinks = {d for _, d in region_pairs}
+    cut = {}
+    for level in ("countries", "nodes", "links", "capacity"):
+        cut[level] = _cut(net, mask, sources, sinks, level)
+    for level, kind in (("countries", "countries"), ("nodes", "nodes"), ("links", "links")):
+        df = frames[kind]
+        sp = df.loc[df["single_point"], key_col[kind]].tolist()
+        cut[level]["single_points"] = sp
+        cut[level]["single_point_names"] = df.loc[df["single_point"], "name"].tolist()
+    cut["countries"]["note"] = ("countries whose closure alone disconnects the regions are exact (search on "
+                                "the compiled graph); the minimum cut treats each country as one vertex")
+
+    # -------------------------------------------------------------- closures (warm starts)
+    n_closed = 0
+    if closures:
+        base_tab = perceived_costs(net, res, rs, params, ridx)
+        o_c = base_tab.index.get_level_values(0).map(node_country)
+        d_c = base_tab.index.get_level_values(1).map(node_country)
+        region_rows = np.asarray(o_c.isin(a) & d_c.isin(b), dtype=bool)
+        policies = (policy, rpolicy, set(region_pairs))
+        masks = (policy.edge_mask(net), mask)
+        for kind, df in frames.items():
+            cand = df[df["share"] >= min_share].sort_values("share", ascending=False).head(top)
+            results = {}
+            for key in cand[key_col[kind]]:
+                closed = _closed_edges(net, kind, key)
+                rs2 = rs.without(closed)
+                if repair:
+                    rs2 = _repair(net, policies, classes, kind, key, rs2, pairs,
+                                  (masks[0] & ~closed, masks[1] & ~closed))
+                try:
+                    r2 = assign(net, demand, method="sue", policy=policy, routes=rs2, unserved="report",
+                                params=params)
+                    after = perceived_costs(net, r2, rs2, params, scale=base_tab["scale"],
+                                            log_ps=log_path_sizes(net, rs2, master=rs))
+                except CorridorError:  # nothing left to assign
+                    after = base_tab.iloc[0:0]
+                results[key] = _loss(base_tab, after, region_rows)
+                n_closed += 1
+            for col in ("unserved_teu", "extra_usd_yr", "extra_usd_per_teu", "extra_days",
+                        "network_extra_usd_yr", "network_unserved_teu"):
+                df[f"closed_{col}"] = df[key_col[kind]].map({k: v[col] for k, v in results.items()})
+    for kind, df in frames.items():
+        df = df.sort_values(["share", "disconnects_share"], ascending=False,
+                            kind="stable").reset_index(drop=True)
+        df.insert(0, "rank", np.arange(1, len(df) + 1))
+        frames[kind] = df
+
+    reg_paths = paths[in_region]
+    tw = reg_paths["teu"].to_numpy()
+    corridors = reg_paths.groupby("corridor")["teu"].sum()
+    summary = {
+        "demand_teu": demand_teu, "served_teu": served,
+        "unserved_teu": float(max(demand_teu - served, 0.0)),
+        "reachable_share": q_base / demand_teu if demand_teu else 0.0,
+        "mean_days": float(np.average(reg_paths["days"], weights=tw)) if tw.sum() > 0 else np.nan,
+        "mean_generalized_usd": float(np.average(reg_paths["generalized_usd"], weights=tw))
+        if tw.sum() > 0 else np.nan,
+        "corridors_teu": {k: float(v) for k, v in corridors.items() if v > 0},
+        "od_pairs": len(region_pairs),
+    }
+    return GatewayResult(
+        from_region=str(from_region), to_region=str(to_region), from_countries=tuple(sorted(a)),
+        to_countries=tuple(sorted(b)), scenario=scn_name, policy=policy.to_dict(), overland=overland,
+        summary=summary, countries=frames["countries"], nodes=frames["nodes"], links=frames["links"],
+        cut=cut, notes=notes,
+        assignment={"method": "sue", "rgap": res.rgap, "iterations": res.iterations, "routes": len(rs),
+                    "closures": n_closed, "seconds": round(time.perf_counter() - t0, 2)},
+    )
+
+
+def _repair(net: Network, policies: tuple[Policy, Policy, set], classes, kind: str, key, rs2: RouteSet,
+            pairs, open_masks: tuple[np.ndarray, np.ndarray]) -> RouteSet:
+    """Fresh routes, under the closure, for OD pairs the warm start left with none but that still
+    have a path (the region pair under its own policy, the other pairs under the policy)."""
+    have = {(int(o), int(d)) for o, d in rs2.od}
+    policy, rpolicy, region = policies
+    for pol, m, group in ((policy, open_masks[0], [p for p in pairs if p not in region]),
+                          (rpolicy, open_masks[1], [p for p in pairs if p in region])):
+        orphans = [p for p in group if p not in have]
+        if not orphans:
+            continue
+        lost = sorted(_Reach(net, orphans).reachable(m))
+        if not lost:
+            continue
+        net_x, pol_x = net, pol
+        if kind == "countries":
+            pol_x = replace(pol, avoid_countries=pol.avoid_countries | {key})
+        elif kind == "nodes":
+            pol_x = replace(pol, borders=pol.borders + (Border(node=key, status="closed"),))
+        else:
+            links = net.raw_links.copy()
+            links.loc[links["link_id"] == key, "status"] = "closed"
+            net_x = net.with_tables(links=links)
+            gx, g = net_x.graph, net.graph
+            if not (np.array_equal(gx.src, g.src) and np.array_equal(gx.dst, g.dst)):
+                continue  # cannot happen with a status change; never mix misaligned edge ids
+        rs2 = _merge_routes(rs2, route_set(net_x, lost, policy=pol_x, commodities=classes, missing="skip"))
+    return rs2
+
+
+def _country_names() -> dict[str, str]:
+    try:
+        from .geopolitics import country_table
+
+        ct = country_table()
+        return dict(zip(ct["iso3"], ct["name"], strict=True))
+    except CorridorError:
+        return {}
+
+
+# ------------------------------------------------------------------ comparing two analyses
+
+
+def gateways_diff(a: GatewayResult, b: GatewayResult, kind: str = "countries") -> pd.DataFrame:
+    """Share, single-point status and closure loss of each element in `a` and `b`, and the change."""
+    key = {"countries": "country", "nodes": "node_id", "links": "link_id"}[kind]
+    cols = [key, "name", "share", "single_point", "teu"]
+    fa, fb = a.frame(kind)[cols], b.frame(kind)[cols]
+    m = fa.merge(fb, on=[key], how="outer", suffixes=("_a", "_b"))
+    m["name"] = m["name_a"].fillna(m["name_b"])
+    for c in ("share", "teu"):
+        m[f"{c}_a"] = m[f"{c}_a"].fillna(0.0)
+        m[f"{c}_b"] = m[f"{c}_b"].fillna(0.0)
+    for c in ("single_point_a", "single_point_b"):
+        m[c] = m[c].fillna(False).astype(bool)
+    m["share_change"] = m["share_b"] - m["share_a"]
+    m["teu_change"] = m["teu_b"] - m["teu_a"]
+    m = m[(m["share_a"] > 0) | (m["share_b"] > 0) | m["single_point_a"] | m["single_point_b"]]
+    out = m[[key, "name", "share_a", "share_b", "share_change", "teu_a", "teu_b", "teu_change",
+             "single_point_a", "single_point_b"]]
+    return out.sort_values("share_change", key=np.abs, ascending=False, kind="stable").reset_index(drop=True)
