@@ -9,13 +9,10 @@ Three methods share one cost model:
   the same OD do not all take one route. This is the calibrated default.
 
 The compiled graph's virtual edges are the assignment's links, so border dwell, gauge
-changes and port handling congest like any link. An edge costs its tariff, plus a
-corridor constant on the family's signature edges, plus the commodity's value of time
-× (hours + Q (v/c)^β): only time grows with congestion, by a queue of Q hours when the
-flow reaches capacity, steeply beyond. A link's capacity is per direction; a node's is
-one queue shared by its edges (a port's quay: only its transshipments; a border
-station: everything crossing it). Capacities are TEU a year; a capacity known only in
-tonnes is converted at 10 t per TEU (the loaded-TEU convention of docs/rates.md).
+changes and port handling congest like any link; what an edge costs under load (tariffs,
+corridor constants, shared queues, TEU or tonnes capacities) is `queues.py`, the logit and
+its route sets `logit.py`, the Frank-Wolfe engine `assignment.py`. This module holds the
+public call, the parameters and the results.
 
 Q, β, the logit dispersion per commodity and the corridor constants are read from
 `assignment_params.json` in the data folder, written by `corridor calibrate`.
@@ -24,7 +21,7 @@ Q, β, the logit dispersion per commodity and the corridor constants are read fr
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -33,20 +30,18 @@ import pandas as pd
 from scipy.sparse import csr_matrix
 
 from .assignment import assign as _solve
-from .compare import compare
 from .demand import Demand
 from .errors import CorridorError, NoRouteError
 from .families import FAMILIES, LAND_COUNTRIES, link_signatures
 from .io import YES_NO, _refuse_overwrite
-from .network import CONT, LINK, TRANSIT, TRANSSHIP, Network, bundled_data_dir
+from .logit import Progress, RouteSet, route_set
+from .logit import solve as solve_logit
+from .network import LINK, TRANSIT, TRANSSHIP, Network, bundled_data_dir
 from .policy import Policy
+from .queues import TONNES_PER_TEU, EdgeModel, capacity_teu, edge_model, queue_load
 
-TONNES_PER_TEU = 10.0
 METHODS = ("aon", "ue", "sue")
 PARAMS_FILE = "assignment_params.json"
-ROUTE_OBJECTIVES = ("generalized", "time", "cost")
-
-Progress = Callable[[str, int, int, float], None]  # (stage, done, total, gap): "routes" then "iterate"
 
 
 @dataclass(frozen=True)
@@ -231,102 +226,6 @@ def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
 # ------------------------------------------------------------------ cost model on compiled edges
 
 
-@dataclass(frozen=True)
-class _EdgeModel:
-    """Per compiled edge: what it costs, how long it takes and which queue it joins."""
-
-    hours: np.ndarray
-    usd: np.ndarray  # tariff + corridor constant
-    cap: np.ndarray  # TEU (or TEU-equivalents of 10 t) a year of the edge's queue (nan: none)
-    group: np.ndarray  # queue id: edges sharing one capacity share one id
-    in_tonnes: np.ndarray  # the capacity is known in tonnes only: every class counts by weight
-
-    def weights(self, containerised: np.ndarray, t_per_teu: np.ndarray) -> np.ndarray:
-        """(classes, edges): what a TEU of each class counts in the edge's queue. A TEU capacity
-        counts containerised classes only; a tonnes capacity counts every class by its tonnes."""
-        return np.where(self.in_tonnes[None, :], (t_per_teu / TONNES_PER_TEU)[:, None],
-                        containerised.astype(float)[:, None])
-
-
-def _edge_model(net: Network, params: AssignmentParams, *, non_negative: bool = False) -> _EdgeModel:
-    """`non_negative`: shortest-path searches cannot take a negative constant, so every family's
-    constant is raised by the most negative one (the same choice between families)."""
-    consts = dict(params.corridor_constants_usd)
-    low = min(0.0, *consts.values()) if consts else 0.0
-    if non_negative and low < 0:
-        consts = {f: consts.get(f, 0.0) - low for f in FAMILIES}
-    key = ("flows.edge_model", tuple(sorted(consts.items())))
-    if key in net.cache:
-        return net.cache[key]
-    g = net.graph
-    link_cap, node_cap = _capacity_teu(net.links), _capacity_teu(net.nodes)
-    link_t, node_t = _capacity_in_tonnes(net.links), _capacity_in_tonnes(net.nodes)
-    is_link = (g.kind == LINK) | (g.kind == CONT)
-    li, ni = np.maximum(g.link, 0), np.maximum(g.node, 0)
-    port = (net.nodes["kind"].to_numpy() == "port")[ni]
-    # a port's capacity is its quay (transshipments); a border station's is all it clears
-    node_queue = ((g.kind == TRANSSHIP) | ((g.kind == TRANSIT) & ~port)) & np.isfinite(node_cap[ni])
-    cap = np.where(is_link, link_cap[li], np.where(node_queue, node_cap[ni], np.nan))
-    group = np.arange(g.n_edges, dtype=np.int64)
-    group[node_queue] = g.n_edges + ni[node_queue]
-    usd = g.usd + _constants(net, consts)
-    in_t = np.where(is_link, link_t[li], node_queue & node_t[ni])
-    m = _EdgeModel(g.hours.astype(float), usd, cap, group, in_t)
-    net.cache[key] = m
-    return m
-
-
-def _constants(net: Network, constants: dict[str, float]) -> np.ndarray:
-    """USD per TEU on each family's signature edges, charged once per shipment: on entering
-    Russia/Belarus or Iran by land, on the Caspian ferry, on the Suez or Cape sea lane."""
-    g = net.graph
-    out = np.zeros(g.n_edges)
-    if not any(constants.values()):
-        return out
-    on_link = g.kind == LINK
-    li = np.maximum(g.link, 0)
-    sig = link_signatures(net)
-    country = net.nodes["country"].to_numpy()
-    from_c, to_c = country[np.maximum(g.from_node, 0)], country[np.maximum(g.to_node, 0)]
-    for fam, usd in constants.items():
-        if not usd:
-            continue
-        hit = on_link & sig[fam][li]
-        region = list(LAND_COUNTRIES.get(fam, ()))
-        if region:
-            hit &= np.isin(to_c, region) & ~np.isin(from_c, region)
-        out[hit] += usd
-    return out
-
-
-def _capacity_teu(df: pd.DataFrame) -> np.ndarray:
-    """TEU a year per row: the TEU figure, else the tonnes figure at 10 t per TEU."""
-    c = df["capacity_teu_yr"].to_numpy(float) if "capacity_teu_yr" in df else np.full(len(df), np.nan)
-    t = df["capacity_t_yr"].to_numpy(float) if "capacity_t_yr" in df else np.full(len(df), np.nan)
-    return np.where(np.isfinite(c), c, t / TONNES_PER_TEU)
-
-
-def _capacity_in_tonnes(df: pd.DataFrame) -> np.ndarray:
-    c = df["capacity_teu_yr"].to_numpy(float) if "capacity_teu_yr" in df else np.full(len(df), np.nan)
-    t = df["capacity_t_yr"].to_numpy(float) if "capacity_t_yr" in df else np.full(len(df), np.nan)
-    return ~np.isfinite(c) & np.isfinite(t)
-
-
-def _queue_load(model: _EdgeModel, class_flow: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Per edge: the weighted volume of its queue over its capacity (v/c; nan where none)."""
-    v = np.bincount(model.group, weights=(weight * class_flow).sum(0),
-                    minlength=int(model.group.max()) + 1)[model.group]
-    congests = np.isfinite(model.cap) & (model.cap > 0)
-    return np.where(congests, np.maximum(v, 0) / np.where(congests, model.cap, 1.0), np.nan)
-
-
-def _delay_hours(model: _EdgeModel, class_flow: np.ndarray, weight: np.ndarray, q: float,
-                 beta: float) -> np.ndarray:
-    """(classes, edges): queue hours W Q (V/c)^β each class feels at `class_flow` (TEU a year)."""
-    r = _queue_load(model, class_flow, weight)
-    return weight * np.where(np.isfinite(r), q * np.power(np.nan_to_num(r), beta), 0.0)
-
-
 # ------------------------------------------------------------------ public API
 
 
@@ -385,7 +284,7 @@ def assign(
     if np.any(vots <= 0):
         raise CorridorError("every assigned commodity needs a value of time > 0")
     ods = np.stack([demand.matrix(net, c, "teu") for c in classes])
-    model = _edge_model(net, params, non_negative=method != "sue")
+    model = edge_model(net, params.corridor_constants_usd, non_negative=method != "sue")
     ratio = tonnes_per_teu(demand)
     weight = model.weights(np.array([_containerised(net, c) for c in classes]),
                            np.array([ratio.get(c) or TONNES_PER_TEU for c in classes]))
@@ -482,80 +381,8 @@ def _unreachable(net: Network, mask: np.ndarray, ods: np.ndarray) -> list[tuple[
 # ------------------------------------------------------------------ stochastic (path-size logit)
 
 
-@dataclass(frozen=True)
-class RouteSet:
-    """Candidate routes per OD pair as a sparse route × edge incidence."""
-
-    od: np.ndarray  # (routes, 2) node indices
-    incidence: csr_matrix  # routes x compiled edges, 1 where the route uses the edge
-    corridor: np.ndarray  # family of each route
-    via: list[str]
-
-    def __len__(self) -> int:
-        return len(self.od)
-
-    def without(self, closed: np.ndarray) -> RouteSet:
-        """The routes that use none of the `closed` compiled edges (a warm start after a closure:
-        the survivors keep their shares' logic, and no route search is run again)."""
-        closed = np.asarray(closed, dtype=float)
-        keep = np.flatnonzero((self.incidence @ closed) == 0)
-        return RouteSet(self.od[keep], self.incidence[keep], self.corridor[keep],
-                        [self.via[i] for i in keep])
-
-
-def route_set(net: Network, pairs: Iterable[tuple[int, int]], *, policy: Policy,
-              commodities: Iterable[str], objectives: Iterable[str] = ROUTE_OBJECTIVES,
-              progress: Progress | None = None, missing: str = "raise") -> RouteSet:
-    """The best route of every corridor family for each OD pair (node indices), under each
-    objective and each commodity's value of time; duplicates dropped. Cached on the network per
-    question. A pair with no route raises NoRouteError, or is left out with `missing="skip"`."""
-    pairs = sorted(set(pairs))
-    commodities, objectives = tuple(commodities), tuple(objectives)
-    key = ("flows.route_set", policy, tuple(pairs), commodities, objectives, missing)
-    if key in net.cache:
-        return net.cache[key]
-    ids = net.nodes["node_id"].to_numpy()
-    rows, cols, od, fam, via = [], [], [], [], []
-    for n_done, (o, d) in enumerate(pairs):
-        if progress is not None:
-            progress("routes", n_done, len(pairs), np.nan)
-        seen: set[tuple[int, ...]] = set()
-        for objective in objectives:
-            for c in commodities if objective == "generalized" else commodities[:1]:
-                try:
-                    cmp = compare(net, ids[o], ids[d], objective=objective, commodity=c, policy=policy)
-                except CorridorError as exc:  # an endpoint the policy avoids
-                    if missing != "skip":
-                        raise NoRouteError(f"no route from {net.nodes['name'].iat[o]} to "
-                                           f"{net.nodes['name'].iat[d]}: {exc}") from None
-                    break
-                found = [r.route for r in cmp.results if r.route is not None]
-                if cmp.overall is not None:
-                    found.append(cmp.overall)
-                for r in found:
-                    if r.edges in seen:
-                        continue
-                    seen.add(r.edges)
-                    rows.append(np.full(len(r.edges), len(od)))
-                    cols.append(np.asarray(r.edges, dtype=np.int64))
-                    od.append((o, d))
-                    fam.append(r.corridor)
-                    via.append(" > ".join(r.gateway_names))
-        if not seen and missing != "skip":
-            raise NoRouteError(f"no route from {net.nodes['name'].iat[o]} to {net.nodes['name'].iat[d]} "
-                               "under this policy, but the demand has flow between them")
-    r = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
-    c = np.concatenate(cols) if cols else np.empty(0, dtype=np.int64)
-    inc = csr_matrix((np.ones(len(r)), (r, c)), shape=(len(od), net.graph.n_edges))
-    inc.data[:] = 1.0  # a route passes an edge once
-    rs = RouteSet(np.array(od, dtype=np.int64).reshape(-1, 2), inc, np.array(fam), via)
-    net.cache[key] = rs
-    return rs
-
-
 def _sue(net, classes, vots, ods, model, weight, params, policy, rgap, max_iter, progress, routes,
          unserved) -> FlowResult:
-    """Path-size logit SUE by the method of successive averages over a fixed route set."""
     pairs = {(int(o), int(d)) for k in range(len(classes)) for o, d in zip(*np.nonzero(ods[k]), strict=True)}
     rs = routes if routes is not None else route_set(
         net, pairs, policy=policy, commodities=classes, progress=progress,
@@ -572,97 +399,12 @@ def _sue(net, classes, vots, ods, model, weight, params, policy, rgap, max_iter,
         ods[:, o, d] = 0.0
     if not ods.any():
         raise NoRouteError("no OD pair with demand has a route under this policy")
-    inc = rs.incidence
-    n_routes = inc.shape[0]
-    od_key = rs.od[:, 0] * len(net.nodes) + rs.od[:, 1]
-    # one "choice" per (commodity, OD): the routes of that OD, with that class's demand
-    inst_route, inst_class, inst_choice, q_choice = [], [], [], []
-    order = np.argsort(od_key, kind="stable")
-    uniq, start = np.unique(od_key[order], return_index=True)
-    bounds = np.append(start, len(order))
-    for k in range(len(classes)):
-        for j, u in enumerate(uniq):
-            o, d = divmod(int(u), len(net.nodes))
-            q = ods[k, o, d]
-            if q <= 0:
-                continue
-            members = order[bounds[j]: bounds[j + 1]]
-            inst_route.append(members)
-            inst_class.append(np.full(len(members), k))
-            inst_choice.append(np.full(len(members), len(q_choice)))
-            q_choice.append(q)
-    route_of = np.concatenate(inst_route)
-    cls = np.concatenate(inst_class)
-    choice = np.concatenate(inst_choice)  # sorted, contiguous
-    qd = np.array(q_choice)
-    first = np.flatnonzero(np.r_[True, choice[1:] != choice[:-1]])
-    # path size from free-flow hours: a route sharing its edges with others in its OD counts less
-    coo = inc.tocoo()
-    r_nz, e_nz = coo.row, coo.col
-    h = model.hours
-    length = np.bincount(r_nz, weights=h[e_nz], minlength=n_routes)
-    _, inv, cnt = np.unique(od_key[r_nz] * net.graph.n_edges + e_nz, return_inverse=True, return_counts=True)
-    share = np.where(length[r_nz] > 0, h[e_nz] / np.where(length[r_nz] > 0, length[r_nz], 1.0), 0.0)
-    ps = np.bincount(r_nz, weights=share / cnt[inv], minlength=n_routes)
-    ps = np.where(length > 0, ps, 1.0)
-    log_ps = np.log(np.clip(ps, 1e-12, None))
     mu = np.array([params.dispersion_for(c) for c in classes])
-
-    def route_costs(class_flow: np.ndarray) -> np.ndarray:
-        """Generalized USD per TEU of each (class, route) instance at edge flows per class."""
-        t = model.hours[None, :] + _delay_hours(model, class_flow, weight, params.queue_hours, params.beta)
-        by_class = np.stack([inc @ (model.usd + v * t[k]) for k, v in enumerate(vots)])  # classes x routes
-        return by_class[cls, route_of]
-
-    def logit(cost: np.ndarray, scale: np.ndarray) -> np.ndarray:
-        u = -mu[cls] * cost / scale + log_ps[route_of]
-        u -= np.maximum.reduceat(u, first)[choice]
-        w = np.exp(u)
-        return w / np.add.reduceat(w, first)[choice]
-
-    def load(f: np.ndarray) -> np.ndarray:
-        """Edge flows per class."""
-        out = np.zeros((len(classes), net.graph.n_edges))
-        for k in range(len(classes)):
-            m = cls == k
-            out[k] = inc.T @ np.bincount(route_of[m], weights=f[m], minlength=n_routes)
-        return out
-
-    free = route_costs(np.zeros((len(classes), net.graph.n_edges)))
-    scale = np.minimum.reduceat(free, first)[choice]  # each choice's cheapest free-flow route
-    scale = np.where(scale > 0, scale, 1.0)
-    f = logit(free, scale) * qd[choice]
-    history: list[tuple[int, float, float]] = []
-    gap, it = np.inf, 0
-    congested = params.queue_hours > 0 and np.isfinite(model.cap).any()
-    while True:
-        it += 1
-        cost = route_costs(load(f))
-        target = logit(cost, scale) * qd[choice]
-        gap = float(np.abs(target - f).sum() / max(f.sum(), 1e-12))
-        history.append((it, gap, float(cost @ f)))
-        if progress is not None:
-            progress("iterate", it, max_iter, gap)
-        if gap <= rgap or it >= max_iter or not congested:
-            if not congested:
-                gap = 0.0
-            break
-        f = f + (target - f) / (it + 1)  # successive averages
-    flow = load(f)
-    res = _summarise(net, flow, "sue", classes, model, weight, params, gap, it, gap <= rgap, history)
-    t = model.hours[None, :] + _delay_hours(model, flow, weight, params.queue_hours, params.beta)
-    route_days = np.stack([inc @ t[k] for k in range(len(classes))])[cls, route_of] / 24.0
-    ids = net.nodes["node_id"].to_numpy()
-    paths = pd.DataFrame({
-        "origin": ids[rs.od[route_of, 0]], "destination": ids[rs.od[route_of, 1]],
-        "commodity": np.array(classes)[cls], "corridor": rs.corridor[route_of],
-        "via": np.array(rs.via, dtype=object)[route_of], "teu": f,
-        "probability": f / qd[choice], "days": route_days,
-        "free_flow_days": (inc @ model.hours)[route_of] / 24.0,
-        "usd_per_teu": (inc @ net.graph.usd)[route_of], "generalized_usd": cost,
-        "co2_kg_per_teu": (inc @ net.graph.co2)[route_of],
-    })
-    return replace(res, paths=paths, unserved=dropped)
+    sol = solve_logit(net, rs, classes, vots, ods, model, weight, mu, queue_hours=params.queue_hours,
+                      beta=params.beta, rgap=rgap, max_iter=max_iter, progress=progress)
+    res = _summarise(net, sol.flow, "sue", classes, model, weight, params, sol.gap, sol.iterations,
+                     sol.gap <= rgap, sol.history)
+    return replace(res, paths=sol.paths, unserved=dropped)
 
 
 def _unserved_frame(net: Network, classes: list[str], ods: np.ndarray, lost) -> pd.DataFrame:
@@ -675,7 +417,7 @@ def _unserved_frame(net: Network, classes: list[str], ods: np.ndarray, lost) -> 
 # ------------------------------------------------------------------ summary
 
 
-def _summarise(net: Network, class_flow: np.ndarray, method: str, classes: list[str], model: _EdgeModel,
+def _summarise(net: Network, class_flow: np.ndarray, method: str, classes: list[str], model: EdgeModel,
                weight: np.ndarray, params: AssignmentParams, gap: float, iterations: int, converged: bool,
                history) -> FlowResult:
     g = net.graph
@@ -689,13 +431,13 @@ def _summarise(net: Network, class_flow: np.ndarray, method: str, classes: list[
     links = pd.DataFrame({
         "link_id": lk["link_id"], "name": lk["name"], "from_node_id": lk["from_node_id"],
         "to_node_id": lk["to_node_id"], "mode": lk["mode"], "flow_forward_teu": fwd,
-        "flow_backward_teu": back, "flow_teu": fwd + back, "capacity_teu_yr": _capacity_teu(lk),
+        "flow_backward_teu": back, "flow_teu": fwd + back, "capacity_teu_yr": capacity_teu(lk),
     })
     for k, c in enumerate(classes):
         links[f"flow_{c}_teu"] = np.bincount(li, weights=class_flow[k][on_link], minlength=len(lk))
     # a capacity is per direction: the busier direction is the one that binds; v/c counts what the
     # capacity counts (containers for a TEU capacity, tonnes for a tonnes one)
-    load = _queue_load(model, class_flow, weight)
+    load = queue_load(model, class_flow, weight)
     lv = np.full(len(lk), np.nan)
     np.fmax.at(lv, li, load[on_link])
     links["v_c"] = lv
@@ -707,7 +449,7 @@ def _summarise(net: Network, class_flow: np.ndarray, method: str, classes: list[
     queued = node_edge & (model.group >= g.n_edges)
     wflow = (weight * class_flow).sum(0)
     handled = np.bincount(g.node[queued], weights=wflow[queued], minlength=len(net.nodes))
-    node_cap = _capacity_teu(net.nodes)
+    node_cap = capacity_teu(net.nodes)
     nodes = pd.DataFrame({"node_id": net.nodes["node_id"], "name": net.nodes["name"],
                           "country": net.nodes["country"], "kind": net.nodes["kind"], "flow_teu": through,
                           "transshipped_teu": shipped, "handled_teu": handled, "capacity_teu_yr": node_cap})

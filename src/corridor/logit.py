@@ -1,0 +1,207 @@
+"""Stochastic assignment: a path-size logit over a generated route set per OD pair.
+
+Shippers of one OD do not all take its cheapest route: each route's share is
+PS · exp(−μ c / c_min) over the OD's routes, with c the generalized cost at the current
+loads, c_min the OD's cheapest free-flow route (so one μ means the same for a short and a
+long trip) and PS the path size (Ben-Akiva & Bierlaire): each edge's free-flow hours counted
+once over the routes that share it, so near-identical variants do not multiply a corridor's
+share. The route set is the best route of every corridor family under time, cost and each
+commodity's generalized cost. Loads feed back through the queues (`queues.py`) and the
+method of successive averages finds the fixed point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_matrix
+
+from .compare import compare
+from .errors import CorridorError, NoRouteError
+from .network import Network
+from .policy import Policy
+from .queues import EdgeModel, delay_hours
+
+ROUTE_OBJECTIVES = ("generalized", "time", "cost")
+Progress = Callable[[str, int, int, float], None]  # (stage, done, total, gap): "routes" then "iterate"
+
+
+@dataclass(frozen=True)
+class RouteSet:
+    """Candidate routes per OD pair as a sparse route × edge incidence."""
+
+    od: np.ndarray  # (routes, 2) node indices
+    incidence: csr_matrix  # routes x compiled edges, 1 where the route uses the edge
+    corridor: np.ndarray  # family of each route
+    via: list[str]
+
+    def __len__(self) -> int:
+        return len(self.od)
+
+    def without(self, closed: np.ndarray) -> RouteSet:
+        """The routes that use none of the `closed` compiled edges (a warm start after a closure:
+        the survivors keep their shares' logic, and no route search is run again)."""
+        closed = np.asarray(closed, dtype=float)
+        keep = np.flatnonzero((self.incidence @ closed) == 0)
+        return RouteSet(self.od[keep], self.incidence[keep], self.corridor[keep],
+                        [self.via[i] for i in keep])
+
+
+def route_set(net: Network, pairs: Iterable[tuple[int, int]], *, policy: Policy,
+              commodities: Iterable[str], objectives: Iterable[str] = ROUTE_OBJECTIVES,
+              progress: Progress | None = None, missing: str = "raise") -> RouteSet:
+    """The best route of every corridor family for each OD pair (node indices), under each
+    objective and each commodity's value of time; duplicates dropped. Cached on the network per
+    question. A pair with no route raises NoRouteError, or is left out with `missing="skip"`."""
+    pairs = sorted(set(pairs))
+    commodities, objectives = tuple(commodities), tuple(objectives)
+    key = ("logit.route_set", policy, tuple(pairs), commodities, objectives, missing)
+    if key in net.cache:
+        return net.cache[key]
+    ids = net.nodes["node_id"].to_numpy()
+    rows, cols, od, fam, via = [], [], [], [], []
+    for n_done, (o, d) in enumerate(pairs):
+        if progress is not None:
+            progress("routes", n_done, len(pairs), np.nan)
+        seen: set[tuple[int, ...]] = set()
+        for objective in objectives:
+            for c in commodities if objective == "generalized" else commodities[:1]:
+                try:
+                    cmp = compare(net, ids[o], ids[d], objective=objective, commodity=c, policy=policy)
+                except CorridorError as exc:  # an endpoint the policy avoids
+                    if missing != "skip":
+                        raise NoRouteError(f"no route from {net.nodes['name'].iat[o]} to "
+                                           f"{net.nodes['name'].iat[d]}: {exc}") from None
+                    break
+                found = [r.route for r in cmp.results if r.route is not None]
+                if cmp.overall is not None:
+                    found.append(cmp.overall)
+                for r in found:
+                    if r.edges in seen:
+                        continue
+                    seen.add(r.edges)
+                    rows.append(np.full(len(r.edges), len(od)))
+                    cols.append(np.asarray(r.edges, dtype=np.int64))
+                    od.append((o, d))
+                    fam.append(r.corridor)
+                    via.append(" > ".join(r.gateway_names))
+        if not seen and missing != "skip":
+            raise NoRouteError(f"no route from {net.nodes['name'].iat[o]} to {net.nodes['name'].iat[d]} "
+                               "under this policy, but the demand has flow between them")
+    r = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
+    c = np.concatenate(cols) if cols else np.empty(0, dtype=np.int64)
+    inc = csr_matrix((np.ones(len(r)), (r, c)), shape=(len(od), net.graph.n_edges))
+    inc.data[:] = 1.0  # a route passes an edge once
+    rs = RouteSet(np.array(od, dtype=np.int64).reshape(-1, 2), inc, np.array(fam), via)
+    net.cache[key] = rs
+    return rs
+
+
+@dataclass(frozen=True)
+class LogitSolution:
+    flow: np.ndarray  # (classes, edges) TEU a year
+    paths: pd.DataFrame  # one row per (class, route) with its load, days and costs
+    gap: float
+    iterations: int
+    history: list
+
+
+def solve(net: Network, rs: RouteSet, classes: list[str], vots: np.ndarray, ods: np.ndarray,
+          model: EdgeModel, weight: np.ndarray, mu: np.ndarray, *, queue_hours: float, beta: float,
+          rgap: float, max_iter: int, progress=None) -> LogitSolution:
+    """Path-size logit SUE by the method of successive averages over the fixed route set `rs`.
+
+    Every OD pair with demand in `ods` (classes x nodes x nodes, TEU a year) must have routes.
+    """
+    inc = rs.incidence
+    n_routes = inc.shape[0]
+    od_key = rs.od[:, 0] * len(net.nodes) + rs.od[:, 1]
+    # one "choice" per (commodity, OD): the routes of that OD, with that class's demand
+    inst_route, inst_class, inst_choice, q_choice = [], [], [], []
+    order = np.argsort(od_key, kind="stable")
+    uniq, start = np.unique(od_key[order], return_index=True)
+    bounds = np.append(start, len(order))
+    for k in range(len(classes)):
+        for j, u in enumerate(uniq):
+            o, d = divmod(int(u), len(net.nodes))
+            q = ods[k, o, d]
+            if q <= 0:
+                continue
+            members = order[bounds[j]: bounds[j + 1]]
+            inst_route.append(members)
+            inst_class.append(np.full(len(members), k))
+            inst_choice.append(np.full(len(members), len(q_choice)))
+            q_choice.append(q)
+    route_of = np.concatenate(inst_route)
+    cls = np.concatenate(inst_class)
+    choice = np.concatenate(inst_choice)  # sorted, contiguous
+    qd = np.array(q_choice)
+    first = np.flatnonzero(np.r_[True, choice[1:] != choice[:-1]])
+    # path size from free-flow hours: a route sharing its edges with others in its OD counts less
+    coo = inc.tocoo()
+    r_nz, e_nz = coo.row, coo.col
+    h = model.hours
+    length = np.bincount(r_nz, weights=h[e_nz], minlength=n_routes)
+    _, inv, cnt = np.unique(od_key[r_nz] * net.graph.n_edges + e_nz, return_inverse=True, return_counts=True)
+    share = np.where(length[r_nz] > 0, h[e_nz] / np.where(length[r_nz] > 0, length[r_nz], 1.0), 0.0)
+    ps = np.bincount(r_nz, weights=share / cnt[inv], minlength=n_routes)
+    ps = np.where(length > 0, ps, 1.0)
+    log_ps = np.log(np.clip(ps, 1e-12, None))
+
+    def route_costs(class_flow: np.ndarray) -> np.ndarray:
+        """Generalized USD per TEU of each (class, route) instance at edge flows per class."""
+        t = model.hours[None, :] + delay_hours(model, class_flow, weight, queue_hours, beta)
+        by_class = np.stack([inc @ (model.usd + v * t[k]) for k, v in enumerate(vots)])  # classes x routes
+        return by_class[cls, route_of]
+
+    def logit(cost: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        u = -mu[cls] * cost / scale + log_ps[route_of]
+        u -= np.maximum.reduceat(u, first)[choice]
+        w = np.exp(u)
+        return w / np.add.reduceat(w, first)[choice]
+
+    def load(f: np.ndarray) -> np.ndarray:
+        """Edge flows per class."""
+        out = np.zeros((len(classes), net.graph.n_edges))
+        for k in range(len(classes)):
+            m = cls == k
+            out[k] = inc.T @ np.bincount(route_of[m], weights=f[m], minlength=n_routes)
+        return out
+
+    free = route_costs(np.zeros((len(classes), net.graph.n_edges)))
+    scale = np.minimum.reduceat(free, first)[choice]  # each choice's cheapest free-flow route
+    scale = np.where(scale > 0, scale, 1.0)
+    f = logit(free, scale) * qd[choice]
+    history: list[tuple[int, float, float]] = []
+    gap, it = np.inf, 0
+    congested = queue_hours > 0 and np.isfinite(model.cap).any()
+    while True:
+        it += 1
+        cost = route_costs(load(f))
+        target = logit(cost, scale) * qd[choice]
+        gap = float(np.abs(target - f).sum() / max(f.sum(), 1e-12))
+        history.append((it, gap, float(cost @ f)))
+        if progress is not None:
+            progress("iterate", it, max_iter, gap)
+        if gap <= rgap or it >= max_iter or not congested:
+            if not congested:
+                gap = 0.0
+            break
+        f = f + (target - f) / (it + 1)  # successive averages
+    flow = load(f)
+    t = model.hours[None, :] + delay_hours(model, flow, weight, queue_hours, beta)
+    route_days = np.stack([inc @ t[k] for k in range(len(classes))])[cls, route_of] / 24.0
+    ids = net.nodes["node_id"].to_numpy()
+    paths = pd.DataFrame({
+        "origin": ids[rs.od[route_of, 0]], "destination": ids[rs.od[route_of, 1]],
+        "commodity": np.array(classes)[cls], "corridor": rs.corridor[route_of],
+        "via": np.array(rs.via, dtype=object)[route_of], "teu": f,
+        "probability": f / qd[choice], "days": route_days,
+        "free_flow_days": (inc @ model.hours)[route_of] / 24.0,
+        "usd_per_teu": (inc @ net.graph.usd)[route_of], "generalized_usd": cost,
+        "co2_kg_per_teu": (inc @ net.graph.co2)[route_of],
+    })
+    return LogitSolution(flow, paths, gap, it, history)
