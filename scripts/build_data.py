@@ -562,9 +562,9 @@ def build(shared: Path) -> None:
             f"length (length_source derived:geodesic)."
         )
 
-    # rates / commodities (the other helper's files) are copied when present
+    # rates / commodities (the other helper's files) and the appraisal's projects are copied when present
     extra = {}
-    for name in ("rates.csv", "commodities.csv"):
+    for name in ("rates.csv", "commodities.csv", "projects.csv"):
         p = CURATED / name
         if p.exists():
             extra[name] = read_csv(p)
