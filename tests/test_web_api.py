@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import inspect
 import json
+import warnings
 
 import pytest
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
+
+with warnings.catch_warnings():  # starlette's note that its TestClient will move to httpx2
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
 
 import corridor
 from corridor.web import create_app, serve
