@@ -7,7 +7,8 @@ long trip) and PS the path size (Ben-Akiva & Bierlaire): each edge's free-flow h
 once over the routes that share it, so near-identical variants do not multiply a corridor's
 share. The route set is the best route of every corridor family under time, cost and each
 commodity's generalized cost. Loads feed back through the queues (`queues.py`) and the
-method of successive averages finds the fixed point.
+method of successive averages, with self-regulated step sizes (Liu, Ban & Mirchandani 2009,
+Transportation Research B 43(2)), finds the fixed point.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ class LogitSolution:
 def solve(net: Network, rs: RouteSet, classes: list[str], vots: np.ndarray, ods: np.ndarray,
           model: EdgeModel, weight: np.ndarray, mu: np.ndarray, *, queue_hours: float, beta: float,
           rgap: float, max_iter: int, progress=None) -> LogitSolution:
-    """Path-size logit SUE by the method of successive averages over the fixed route set `rs`.
+    """Path-size logit SUE by self-regulated successive averages over the fixed route set `rs`.
 
     Every OD pair with demand in `ods` (classes x nodes x nodes, TEU a year) must have routes.
     """
@@ -177,6 +178,7 @@ def solve(net: Network, rs: RouteSet, classes: list[str], vots: np.ndarray, ods:
     f = logit(free, scale) * qd[choice]
     history: list[tuple[int, float, float]] = []
     gap, it = np.inf, 0
+    eta, last = 1.0, np.inf  # self-regulated averaging (Liu, Ban & Mirchandani 2009)
     congested = queue_hours > 0 and np.isfinite(model.cap).any()
     while True:
         it += 1
@@ -190,7 +192,10 @@ def solve(net: Network, rs: RouteSet, classes: list[str], vots: np.ndarray, ods:
             if not congested:
                 gap = 0.0
             break
-        f = f + (target - f) / (it + 1)  # successive averages
+        # the step shrinks fast (Γ = 1.5) when the gap grew, slowly (γ = 0.2) when it fell
+        eta += 1.5 if gap >= last else 0.2
+        last = gap
+        f = f + (target - f) / eta
     flow = load(f)
     t = model.hours[None, :] + delay_hours(model, flow, weight, queue_hours, beta)
     route_days = np.stack([inc @ t[k] for k in range(len(classes))])[cls, route_of] / 24.0
