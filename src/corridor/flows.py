@@ -317,16 +317,7 @@ def _ue(net, classes, vots, ods, model, weight, params, policy, method, rgap, ma
     mask = policy.edge_mask(net)
     e = np.flatnonzero(mask)
     lost = _unreachable(net, mask, ods)
-    if lost and unserved != "report":
-        o, d = lost[0]
-        raise NoRouteError(f"no route from {net.nodes['name'].iat[o]} to {net.nodes['name'].iat[d]} "
-                           f"(and {len(lost) - 1} more OD pair(s)) under this policy, but the demand has "
-                           "flow between them")
-    dropped = _unserved_frame(net, classes, ods, lost)
-    for o, d in lost:
-        ods[:, o, d] = 0.0
-    if not ods.any():
-        raise NoRouteError("no OD pair with demand has a route under this policy")
+    dropped = _drop_unserved(net, classes, ods, lost, unserved)
     zones = np.flatnonzero((ods.sum((0, 1)) + ods.sum((0, 2))) > 0)
     # zone vertices after the virtual nodes: zone -> departure sides, arrival sides -> zone
     zv = g.n_vnodes + np.arange(len(zones))
@@ -389,16 +380,7 @@ def _sue(net, classes, vots, ods, model, weight, params, policy, rgap, max_iter,
         missing="skip" if unserved == "report" else "raise")
     covered = {(int(o), int(d)) for o, d in rs.od}
     lost = sorted(pairs - covered)
-    if lost and unserved != "report":
-        o, d = lost[0]
-        raise NoRouteError(f"no route from {net.nodes['name'].iat[o]} to {net.nodes['name'].iat[d]} "
-                           f"(and {len(lost) - 1} more OD pair(s)) under this policy, but the demand has "
-                           "flow between them")
-    dropped = _unserved_frame(net, classes, ods, lost)
-    for o, d in lost:
-        ods[:, o, d] = 0.0
-    if not ods.any():
-        raise NoRouteError("no OD pair with demand has a route under this policy")
+    dropped = _drop_unserved(net, classes, ods, lost, unserved)
     mu = np.array([params.dispersion_for(c) for c in classes])
     sol = solve_logit(net, rs, classes, vots, ods, model, weight, mu, queue_hours=params.queue_hours,
                       beta=params.beta, rgap=rgap, max_iter=max_iter, progress=progress)
@@ -407,10 +389,22 @@ def _sue(net, classes, vots, ods, model, weight, params, policy, rgap, max_iter,
     return replace(res, paths=sol.paths, unserved=dropped)
 
 
-def _unserved_frame(net: Network, classes: list[str], ods: np.ndarray, lost) -> pd.DataFrame:
+def _drop_unserved(net: Network, classes: list[str], ods: np.ndarray, lost: list[tuple[int, int]],
+                   unserved: str) -> pd.DataFrame:
+    """Raise for OD pairs with demand and no route, or (unserved="report") take them out of
+    `ods` in place and list them."""
+    if lost and unserved != "report":
+        o, d = lost[0]
+        raise NoRouteError(f"no route from {net.nodes['name'].iat[o]} to {net.nodes['name'].iat[d]} "
+                           f"(and {len(lost) - 1} more OD pair(s)) under this policy, but the demand has "
+                           "flow between them")
     ids = net.nodes["node_id"].to_numpy()
     rows = [{"origin": ids[o], "destination": ids[d], "commodity": c, "teu": float(ods[k, o, d])}
             for o, d in lost for k, c in enumerate(classes) if ods[k, o, d] > 0]
+    for o, d in lost:
+        ods[:, o, d] = 0.0
+    if not ods.any():
+        raise NoRouteError("no OD pair with demand has a route under this policy")
     return pd.DataFrame(rows, columns=["origin", "destination", "commodity", "teu"])
 
 
