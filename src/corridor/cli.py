@@ -18,7 +18,7 @@ from rich.table import Table
 from . import compare as _compare
 from . import route as _route
 from .errors import CorridorError, UnknownPlaceError, ValidationError
-from .io import NODE_KINDS, read_network_tables, write_geojson, write_gmns
+from .io import NODE_KINDS, json_safe, read_network_tables, write_geojson, write_gmns
 from .maps import plot_routes
 from .network import load_network
 
@@ -68,20 +68,8 @@ CommodityOpt = Annotated[str, typer.Option("--commodity", help="Value-of-time cl
 MapOpt = Annotated[Path | None, typer.Option("--map", help="Write a PNG map of the routes here.")]
 
 
-def _clean(x):
-    if isinstance(x, float):
-        return None if math.isnan(x) or math.isinf(x) else x
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
-    if hasattr(x, "item"):
-        return _clean(x.item())
-    return x
-
-
 def emit_json(obj) -> None:
-    sys.stdout.write(json.dumps(_clean(obj), ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json.dumps(json_safe(obj), ensure_ascii=False, indent=2) + "\n")
 
 
 def user_errors(fn: Callable) -> Callable:

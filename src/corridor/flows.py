@@ -33,7 +33,7 @@ from .assignment import assign as _solve
 from .demand import Demand
 from .errors import CorridorError, NoRouteError
 from .families import FAMILIES, LAND_COUNTRIES, link_signatures
-from .io import YES_NO, _refuse_overwrite
+from .io import YES_NO, _refuse_overwrite, json_safe
 from .logit import Progress, RouteSet, route_set
 from .logit import solve as solve_logit
 from .network import LINK, TRANSIT, TRANSSHIP, Network, bundled_data_dir
@@ -176,7 +176,7 @@ class FlowResult:
         self.links.to_csv(targets[0], index=False)
         self.links.to_parquet(targets[1], index=False)
         geo = {"type": "FeatureCollection", "features": [
-            {"type": "Feature", "properties": {k: _json_value(v) for k, v in row.items()},
+            {"type": "Feature", "properties": {k: json_safe(v) for k, v in row.items()},
              "geometry": {"type": "LineString", "coordinates": [list(c) for c in net.link_coords(i)]}}
             for i, row in enumerate(self.links.to_dict(orient="records"))]}
         targets[2].write_text(json.dumps(geo, ensure_ascii=False), encoding="utf-8")
@@ -186,7 +186,7 @@ class FlowResult:
             summary[f"teu_{c}"] = summary["corridor"].map(vol).fillna(0.0)
         summary.to_csv(targets[4], index=False)
         self.over_capacity().to_csv(targets[5], index=False)
-        targets[6].write_text(json.dumps(_json_value(self.to_dict()), indent=2, ensure_ascii=False) + "\n",
+        targets[6].write_text(json.dumps(json_safe(self.to_dict()), indent=2, ensure_ascii=False) + "\n",
                               encoding="utf-8")
         if self.paths is not None:
             self.paths.to_csv(targets[7], index=False)
@@ -202,19 +202,6 @@ class FlowResult:
             "over_90pct": self.over_capacity().round(3).to_dict(orient="records"),
             "params": None if self.params is None else self.params.to_dict(),
         }
-
-
-def _json_value(v):
-    """Plain JSON values: NaN and infinities become null, NumPy scalars Python ones."""
-    if isinstance(v, dict):
-        return {k: _json_value(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [_json_value(x) for x in v]
-    if hasattr(v, "item"):
-        v = v.item()
-    if isinstance(v, float) and not np.isfinite(v):
-        return None
-    return v
 
 
 def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:

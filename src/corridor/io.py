@@ -466,12 +466,17 @@ def read_link_geometry(path: Path, problems: list[Problem]) -> dict[str, list[tu
 # ---------------------------------------------------------------- writing
 
 
-def _clean(v):
-    if isinstance(v, float) and math.isnan(v):
+def json_safe(x):
+    """Plain JSON values, recursively: NaN and infinities become null, NumPy scalars Python ones."""
+    if isinstance(x, dict):
+        return {k: json_safe(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [json_safe(v) for v in x]
+    if hasattr(x, "item") and not isinstance(x, str | bytes):
+        x = x.item()
+    if isinstance(x, float) and not math.isfinite(x):
         return None
-    if isinstance(v, np.generic):
-        return v.item()
-    return v
+    return x
 
 
 def write_gmns(net, folder: str | Path, *, overwrite: bool = False) -> list[Path]:
@@ -506,11 +511,11 @@ def network_to_geojson(net) -> dict:
     """Nodes as Points and links as LineStrings, with their attributes and sources."""
     feats = []
     for row in net.nodes.itertuples(index=False):
-        props = {k: _clean(v) for k, v in row._asdict().items() if k not in ("lon", "lat")}
+        props = {k: json_safe(v) for k, v in row._asdict().items() if k not in ("lon", "lat")}
         feats.append({"type": "Feature", "properties": {"feature": "node", **props},
                       "geometry": {"type": "Point", "coordinates": [row.lon, row.lat]}})
     for i, row in enumerate(net.links.itertuples(index=False)):
-        props = {k: _clean(v) for k, v in row._asdict().items()}
+        props = {k: json_safe(v) for k, v in row._asdict().items()}
         feats.append({"type": "Feature", "properties": {"feature": "link", **props},
                       "geometry": {"type": "LineString",
                                    "coordinates": [list(c) for c in net.link_coords(i)]}})

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import CorridorError
+from .io import json_safe
 from .scenarios import AppliedScenario, Scenario, apply_scenario, load_scenario
 
 CORRIDOR_COLUMNS = ("corridor", "teu", "share", "mean_days", "p90_days", "usd_per_teu")
@@ -68,18 +69,6 @@ def _weighted(df: pd.DataFrame, col: str) -> float:
     return float(np.average(df.loc[ok, col], weights=df.loc[ok, "teu"])) if ok.any() else math.nan
 
 
-def _clean(x):
-    if isinstance(x, float):
-        return None if math.isnan(x) or math.isinf(x) else x
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
-    if hasattr(x, "item"):
-        return _clean(x.item())
-    return x
-
-
 @dataclass(frozen=True, eq=False)
 class ScenarioResult:
     """One assigned scenario: its inputs (applied), the flows, and a summary per corridor."""
@@ -115,7 +104,7 @@ class ScenarioResult:
     def to_dict(self) -> dict:
         f = self.flows
         over = f.over_capacity() if hasattr(f, "over_capacity") else pd.DataFrame()
-        return _clean({
+        return json_safe({
             "scenario": self.name, "description": self.scenario.description, "year": self.scenario.year,
             "chain": list(self.scenario.chain), "method": self.method, "seconds": round(self.seconds, 3),
             "run_id": self.run_id,
@@ -226,7 +215,7 @@ class ScenarioDiff:
         return self.corridors.copy()
 
     def to_dict(self) -> dict:
-        return _clean({"a": self.a, "b": self.b, "totals": self.totals,
+        return json_safe({"a": self.a, "b": self.b, "totals": self.totals,
                        "corridors": self.corridors.round(4).to_dict(orient="records"),
                        "countries": self.countries.round(1).to_dict(orient="records"),
                        "links": self.links.round(3).to_dict(orient="records")})
