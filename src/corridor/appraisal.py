@@ -159,6 +159,14 @@ class ProjectSet:
                              for p in self.projects])
 
 
+class YamlProblem(Problem):
+    """A problem in a YAML projects file: `row` is its line, `column` its YAML path."""
+
+    def __str__(self) -> str:
+        where = self.file + (f", line {self.row}" if self.row is not None else "")
+        return f"{where}, {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
+
+
 class _ProjectSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -355,16 +363,17 @@ def _read_yaml(path: Path, problems: list[Problem]):
         text = path.read_text(encoding="utf-8")
         raw = yaml.safe_load(text)
     except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(fname, None, None, f"cannot be read: {exc}"))
+        problems.append(YamlProblem(fname, None, None, f"cannot be read: {exc}"))
         return [], [], {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        problems.append(Problem(fname, mark.line + 1 if mark else None, None,
+        problems.append(YamlProblem(fname, mark.line + 1 if mark else None, None,
                                 f"not valid YAML: {getattr(exc, 'problem', exc)}"))
         return [], [], {}
     idx = _line_index(text)
     if not isinstance(raw, dict):
-        problems.append(Problem(fname, 1, None, "a projects file is a YAML mapping with a 'projects:' list"))
+        problems.append(YamlProblem(fname, 1, None,
+                                    "a projects file is a YAML mapping with a 'projects:' list"))
         return [], [], {}
     try:
         spec = _ProjectsFile.model_validate(raw)
@@ -376,18 +385,18 @@ def _read_yaml(path: Path, problems: list[Problem]):
                 msg = f"unknown key '{loc[-1]}'"
             elif e["type"] == "missing":
                 msg = "required field missing"
-            problems.append(Problem(fname, _at(idx, loc), _yaml_path(loc), msg))
+            problems.append(YamlProblem(fname, _at(idx, loc), _yaml_path(loc), msg))
         return [], [], {}
     seen: dict[str, int] = {}
     out, where = [], {}
     for i, ps in enumerate(spec.projects):
         if ps.id in seen:
-            problems.append(Problem(fname, _at(idx, ("projects", i, "id")), f"projects[{i}].id",
+            problems.append(YamlProblem(fname, _at(idx, ("projects", i, "id")), f"projects[{i}].id",
                                     f"duplicate project id '{ps.id}' (also projects[{seen[ps.id]}])"))
             continue
         seen[ps.id] = i
         if not ps.infrastructure.nodes and not ps.infrastructure.links:
-            problems.append(Problem(fname, _at(idx, ("projects", i)), f"projects[{i}].infrastructure",
+            problems.append(YamlProblem(fname, _at(idx, ("projects", i)), f"projects[{i}].infrastructure",
                                     "the project changes nothing"))
             continue
         out.append(Project(ps.id, ps.name, ps.cost_usd, ps.opening_year, tuple(ps.infrastructure.nodes),
@@ -418,9 +427,11 @@ def _check_projects(path: Path, projects: list[Project], sources: list[SourceEnt
         w = where.get(p.id, {}).get(key)
         return (w[0], w[1]) if w else (None, default_col)
 
+    kind = YamlProblem if path.suffix.lower() in (".yaml", ".yml") else Problem
+
     def bad(p, key, col, msg):
         line, c = loc(p, key, col)
-        problems.append(Problem(fname, line, c, f"project '{p.id}': {msg}"))
+        problems.append(kind(fname, line, c, f"project '{p.id}': {msg}"))
 
     def check_sources(p, key, ids):
         for s in ids:

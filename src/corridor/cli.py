@@ -670,3 +670,7 @@ from .cli_scenarios import runs_app, scenario_app  # noqa: E402
 
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(runs_app, name="runs")
+from .cli_analysis import appraise_cmd, gateways_cmd  # noqa: E402
+
+app.command("gateways")(gateways_cmd)
+app.command("appraise")(appraise_cmd)

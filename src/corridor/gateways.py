@@ -47,9 +47,9 @@ from .errors import CorridorError
 from .flows import AssignmentParams, FlowResult, RouteSet, assign, route_set
 from .network import LINK, TRANSIT, TRANSSHIP, Network, load_network
 from .policy import Border, Policy, split_avoid
+from .queues import capacity_teu
 
 KINDS = ("countries", "nodes", "links")
-TONNES_PER_TEU = 10.0  # the capacity rule of corridor.flows: a tonnes-only capacity at 10 t per TEU
 
 __all__ = ["GatewayResult", "gateways", "gateways_diff", "log_path_sizes", "ocean_passages", "path_sizes",
            "perceived_costs", "route_index"]
@@ -131,6 +131,9 @@ class GatewayResult:
             lines.append("Every route passes " + " and ".join(sp)
                          + f" (closing {'it' if len(sp) == 1 else 'any one of them'} disconnects the "
                          f"{pair} demand).")
+        elif cc["unbounded"]:
+            lines.append(f"No set of transit countries cuts {pair}: some route goes straight from one region "
+                         "to the other (a sea lane or a common border).")
         else:
             lines.append(f"No single country carries every route; at least {cc['value']} must close "
                          f"to cut {pair} (e.g. {', '.join(cc['elements']) or '-'}).")
@@ -462,20 +465,14 @@ class _Reach:
         return out
 
 
-def _capacity_teu(df: pd.DataFrame) -> np.ndarray:
-    c = pd.to_numeric(df["capacity_teu_yr"], errors="coerce").to_numpy(float) \
-        if "capacity_teu_yr" in df else np.full(len(df), np.nan)
-    t = pd.to_numeric(df["capacity_t_yr"], errors="coerce").to_numpy(float) \
-        if "capacity_t_yr" in df else np.full(len(df), np.nan)
-    return np.where(np.isfinite(c), c, t / TONNES_PER_TEU)
-
-
-def _cut(net: Network, mask: np.ndarray, sources: set[int], sinks: set[int], level: str) -> dict:
+def _cut(net: Network, mask: np.ndarray, sources: set[int], sinks: set[int], level: str,
+         regions: tuple[frozenset[str], ...] = ()) -> dict:
     """Minimum cut between source and sink nodes on the physical network open under `mask`.
 
     level: `countries` (unit weight per transit country), `nodes` (per node), `links` (per
     link arc) or `capacity` (TEU a year of links and nodes; an element with no figure is
-    unbounded). Region endpoints are never cut.
+    unbounded). Region endpoints are never cut, nor (below the country level) nodes in the
+    `regions` and links with both ends in one of them: the cut lies between the regions.
     """
     g = net.graph
     n = len(net.nodes)
@@ -509,11 +506,11 @@ def _cut(net: Network, mask: np.ndarray, sources: set[int], sinks: set[int], lev
         if level == "nodes":
             cut_w = np.ones(n)
         elif level == "capacity":
-            cut_w = np.where(np.isfinite(_capacity_teu(net.nodes)), _capacity_teu(net.nodes), np.inf)
+            cut_w = np.where(np.isfinite(capacity_teu(net.nodes)), capacity_teu(net.nodes), np.inf)
         else:
             cut_w = np.full(n, np.inf)
         af, at = a_from, a_to
-        link_cap = _capacity_teu(net.links)
+        link_cap = capacity_teu(net.links)
         if level == "links":
             arc_w = np.ones(len(af))
         elif level == "capacity":
@@ -522,6 +519,11 @@ def _cut(net: Network, mask: np.ndarray, sources: set[int], sinks: set[int], lev
             arc_w = np.full(len(af), np.inf)
         arc_key = a_link
         src_u, snk_u = set(sources), set(sinks)
+    if level != "countries":  # the cut lies between the regions: nothing inside either is cut
+        ins = [np.isin(country, list(r)) for r in regions]
+        fixed = fixed | np.logical_or.reduce([*ins, np.zeros(n, dtype=bool)])
+        within = np.logical_or.reduce([*(r[af] & r[at] for r in ins), np.zeros(len(af), dtype=bool)])
+        arc_w = np.where(within, np.inf, arc_w)
     w_unit = np.where(fixed, np.inf, np.where(upass, cut_w, 0.0))
     # vertices: unit in = u, unit out = n_units + u, S = 2 n_units, T = 2 n_units + 1
     s_v, t_v = 2 * n_units, 2 * n_units + 1
@@ -578,7 +580,7 @@ def _cut(net: Network, mask: np.ndarray, sources: set[int], sinks: set[int], lev
             names.append(key)
     out = base | {"elements": [e[1] for e in elems], "names": names}
     if level == "capacity":
-        nc, lc = _capacity_teu(net.nodes), _capacity_teu(net.links)
+        nc, lc = capacity_teu(net.nodes), capacity_teu(net.links)
         detail = [{"kind": k, "id": key, "name": nm,
                    "capacity_teu_yr": float(nc[net.node_index[key]] if k == "node"
                                             else lc[net.link_index[key]])}
@@ -708,7 +710,7 @@ def gateways(
     sinks = {d for _, d in region_pairs}
     cut = {}
     for level in ("countries", "nodes", "links", "capacity"):
-        cut[level] = _cut(net, mask, sources, sinks, level)
+        cut[level] = _cut(net, mask, sources, sinks, level, (a, b))
     for level, kind in (("countries", "countries"), ("nodes", "nodes"), ("links", "links")):
         df = frames[kind]
         sp = df.loc[df["single_point"], key_col[kind]].tolist()
