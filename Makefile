@@ -33,10 +33,11 @@ web-assets:
 serve: $(STAMP)
 	$(BIN)/corridor serve
 
-## demo: compare every corridor from Xi'an to Duisburg and draw them (out/demo_map.png)
+## demo: compare every corridor from Xi'an to Duisburg (out/demo_map.png), then assign the 2024 demand (out/flows)
 demo: $(STAMP)
 	$(BIN)/corridor compare Xian Duisburg --map out/demo_map.png --force
 	$(BIN)/corridor route Almaty Istanbul --avoid RUS,BLR,IRN --no-legs --k 3
+	$(BIN)/corridor assign --out out/flows --force
 
 ## test: the whole suite (CI runs exactly this)
 test: $(STAMP)
