@@ -236,6 +236,40 @@ def test_shared_url_restores_the_view_and_no_route_is_clear(server, page):
     assert not w.foreign(), w.foreign()
 
 
+def _click_lonlat(page, lon: float, lat: float, zoom: float = 4.5) -> None:
+    """Centre the map on a point, wait for it to render, and click there."""
+    page.evaluate("([lon, lat, z]) => window.corridorMap.jumpTo({center: [lon, lat], zoom: z})",
+                  [lon, lat, zoom])
+    page.wait_for_function("() => window.corridorMap.loaded() && !window.corridorMap.isMoving()")
+    page.wait_for_timeout(300)
+    xy = page.evaluate("([lon, lat]) => { const p = window.corridorMap.project([lon, lat]); "
+                       "return [p.x, p.y]; }", [lon, lat])
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
+
+
+def test_click_a_place_and_a_link_for_attributes_and_sources(server, page, net):
+    w = Watch(page)
+    page.goto(server + "/")
+    _wait_ready(page)
+    aktau = net.nodes.set_index("node_id").loc["aktau"]
+    _click_lonlat(page, aktau.lon, aktau.lat)
+    page.wait_for_selector("#details:not([hidden])")
+    assert "Aktau" in page.inner_text("#details-title")
+    body = page.inner_text("#details-body")
+    assert "port" in body and "sources" in page.inner_text("#details")
+    assert page.locator("#details-body ul.sources li").count() >= 1
+    # a link: the middle of the Caspian ferry Kuryk-Alat (its stored shape's middle point)
+    i = net.link_index[next(lid for lid in net.links["link_id"] if "kuryk" in lid and "alat" in lid)]
+    coords = net.link_coords(i)
+    lon, lat = coords[len(coords) // 2]
+    _click_lonlat(page, lon, lat, zoom=5)
+    page.wait_for_function("() => document.getElementById('details-title').textContent.startsWith('Link')")
+    assert "ferry" in page.inner_text("#details-body")
+    assert not w.errors, w.errors
+    assert not w.foreign(), w.foreign()
+
+
 def test_flows_and_caspian_panels(server, page):
     w = Watch(page)
     page.goto(server + "/?tab=flows")

@@ -169,6 +169,7 @@ async function initMap() {
     else showFeatureDetails("link", f.properties.link_id);
   });
   S.mapReady = true;
+  window.corridorMap = map;  // for the browser tests and the console
   setNetworkVisible($("layer-network").checked);
 }
 
