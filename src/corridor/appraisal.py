@@ -199,17 +199,18 @@ def read_projects(path: str | Path | None = None, *, network: Network | None = N
     if p.suffix.lower() in (".yaml", ".yml"):
         projects, sources, where = _read_yaml(p, problems)
     elif p.suffix.lower() == ".csv":
-        projects, sources, where = _read_csv(p, problems), [], {}
+        where: dict = {}
+        projects, sources = _read_csv(p, problems, where), []
     else:
         raise CorridorError(f"{p}: a projects file is .csv or .yaml")
-    if not problems:
-        _check_projects(p, projects, sources, net, where, problems)
+    _check_projects(p, projects, sources, net, where, problems)  # the projects that parsed
     if problems:
         raise ValidationError(problems, what=f"projects file {p.name}")
     return ProjectSet(tuple(projects), tuple(sources), str(p))
 
 
-def _read_csv(path: Path, problems: list[Problem]) -> list[Project]:
+def _read_csv(path: Path, problems: list[Problem], where: dict) -> list[Project]:
+    """The projects of a CSV file; `where` gets each project's rows (for later problems)."""
     fname = str(path)
     df = _read_text_csv(path, problems)
     if df is None:
@@ -224,13 +225,16 @@ def _read_csv(path: Path, problems: list[Problem]) -> list[Project]:
         return []
     head: dict[str, dict] = {}
     changes: dict[str, dict[tuple[str, str], dict]] = {}
+    failed: set[str] = set()  # projects with a problem in a row (no "changes nothing" on top)
     for r in df.to_dict("records"):
         line = int(r["__line__"])
 
-        def bad(col, msg, line=line):
-            problems.append(Problem(fname, line, col, msg))
-
         pid = r["project_id"]
+
+        def bad(col, msg, line=line, pid=pid):
+            problems.append(Problem(fname, line, col, msg))
+            failed.add(pid)
+
         if not ID_RE.match(pid or "") or len(pid) > 60:
             bad("project_id", f"'{pid[:60]}' is not a project id (lowercase letters, digits, . _ -)")
             continue
@@ -289,6 +293,7 @@ def _read_csv(path: Path, problems: list[Problem]) -> list[Project]:
                                     f"got '{h['opening_year'][0][:30]}'"))
             continue
         nodes, links = [], []
+        where[pid] = {"cost_source": (h["cost_source"][1], "cost_source")}
         for (kind, eid), ch in changes.get(pid, {}).items():
             model = NodeChange if kind == "node" else LinkChange
             try:
@@ -300,10 +305,14 @@ def _read_csv(path: Path, problems: list[Problem]) -> list[Project]:
                     msg = e["msg"].removeprefix("Value error, ")
                     problems.append(Problem(fname, line, "value" if fld in ch["lines"] else None,
                                             f"{kind} {eid}, {fld or 'change'}: {msg}"))
+                failed.add(pid)
                 continue
-            (nodes if kind == "node" else links).append(m)
+            bucket = nodes if kind == "node" else links
+            where[pid][(kind, len(bucket))] = (min(ch["lines"].values()), "element_id")
+            bucket.append(m)
         if not nodes and not links:
-            problems.append(Problem(fname, h["line"], "element", f"project '{pid}' changes nothing"))
+            if pid not in failed:
+                problems.append(Problem(fname, h["line"], "element", f"project '{pid}' changes nothing"))
             continue
         out.append(Project(pid, h["name"][0], float(cost), int(year), tuple(nodes), tuple(links),
                            tuple(s.strip() for s in h["cost_source"][0].split(";") if s.strip()),

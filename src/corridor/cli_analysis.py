@@ -234,6 +234,8 @@ def appraise_cmd(
                                            help="Year of discounting and of the costs.")] = 2026,
     scenario: ScenarioOpt = None,
     avoid: AvoidOpt = None,
+    demand: Annotated[Path | None, typer.Option(
+        "--demand", help="Demand table (CSV/Parquet) instead of the scenario's (its year: 2024).")] = None,
     pairs: Annotated[Pairs, typer.Option("--pairs",
                                          help="Pair interactions valued by re-assignment.")] = Pairs.auto,
     network: NetOpt = None,
@@ -241,12 +243,15 @@ def appraise_cmd(
 ) -> None:
     """Value each project (NPV, BCR) by re-assignment and pick the best portfolio within a budget (MILP)."""
     from .appraisal import appraise, read_projects
+    from .demand import read_demand
+    from .network import load_network
 
     usd = parse_usd(budget)
-    net = _net(network)
+    net = _net(network) or load_network()
     ps = read_projects(projects, network=net)
-    kw = dict(net=net, scenario=scenario, avoid=avoid, horizon=horizon, discount=discount, growth=growth,
-              base_year=base_year, pairs=pairs.value)
+    dem = read_demand(demand, network=net) if demand is not None else None
+    kw = dict(net=net, demand=dem, scenario=scenario, avoid=avoid, horizon=horizon, discount=discount,
+              growth=growth, base_year=base_year, pairs=pairs.value)
     if as_json:
         a = appraise(ps, usd, **kw)
         emit_json(a.to_dict())

@@ -1,0 +1,279 @@
+"""Investment appraisal: project files, values by re-assignment, and the portfolio programme."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+import corridor
+from corridor.appraisal import appraise, read_projects, select_portfolio
+from corridor.cli import app
+from corridor.cli_analysis import parse_usd
+from corridor.demand import Demand
+from corridor.errors import CorridorError, ValidationError
+
+# a small world: Central Asia's demand and three China-Duisburg container flows, Russia avoided
+ORIGINS = ("almaty", "tashkent", "astana")
+TRAINS = ("xian", "chengdu", "zhengzhou")
+
+PROJECTS_YAML = """\
+projects:
+  - id: alat-cranes
+    name: More container cranes at Alat
+    cost_usd: 2.0e6
+    cost_source: [test_cost]
+    opening_year: 2026
+    infrastructure:
+      nodes:
+        - id: alat
+          capacity_teu_yr: 300000
+          source: [trend_alat_phase2]
+  - id: ferry
+    name: One more Kuryk-Alat ferry
+    cost_usd: 1.5e6
+    cost_source: [test_cost]
+    opening_year: 2027
+    infrastructure:
+      links:
+        - id: ferry-kuryk-alat
+          capacity_teu_yr: 90000
+          source: [russhipping_asco_lines]
+  - id: poti-yard
+    name: A bigger yard at Poti (Poti is not congested)
+    cost_usd: 3.0e6
+    cost_source: [test_cost]
+    opening_year: 2026
+    infrastructure:
+      nodes:
+        - id: poti
+          capacity_teu_yr: 2000000
+          source: [poti_2025_record]
+sources:
+  - id: test_cost
+    title: A made-up cost for the tests
+    url: https://example.org/test
+"""
+
+
+@pytest.fixture(scope="module")
+def net():
+    return corridor.load_network()
+
+
+@pytest.fixture(scope="module")
+def small_demand(net):
+    t = corridor.load_demand().table
+    keep = t[t["origin"].isin(ORIGINS) | (t["origin"].isin(TRAINS) & (t["destination"] == "duisburg"))]
+    return Demand(table=keep.reset_index(drop=True), source="tests: a small part of the 2024 demand")
+
+
+@pytest.fixture(scope="module")
+def projects_file(tmp_path_factory):
+    p = tmp_path_factory.mktemp("projects") / "projects.yaml"
+    p.write_text(PROJECTS_YAML, encoding="utf-8")
+    return p
+
+
+@pytest.fixture(scope="module")
+def small(net, small_demand, projects_file):
+    ps = read_projects(projects_file, network=net)
+    return appraise(ps, 4.0e6, net=net, demand=small_demand, avoid="RUS,BLR", horizon=2035)
+
+
+def test_bundled_projects_are_complete_and_sourced(net):
+    ps = read_projects(network=net)
+    assert {"aktau-container-hub", "kuryk-port-complex", "alat-phase-2", "poti-deepwater-terminal",
+            "anaklia-phase-1", "btk-15mt", "asco-ropax-3", "zangezur-tripp",
+            "kars-igdir-nakhchivan"} <= set(ps.ids)
+    known = set(net.sources["source_id"])
+    for p in ps:
+        assert p.cost_usd > 0 and 2000 <= p.opening_year <= 2100
+        assert p.cost_source and set(p.cost_source) <= known
+        for change in (*p.nodes, *p.links):
+            assert change.source and set(change.source) <= known
+    assert len(read_projects(network=net).get("btk-15mt").links) == 3
+
+
+def test_small_appraisal_respects_budget_and_values(small):
+    pf = small.portfolio
+    df = small.projects.set_index("id")
+    assert pf.total_cost_usd <= pf.budget_usd == 4.0e6
+    assert df.loc["alat-cranes", "pv_benefit_usd"] > 0 and df.loc["ferry", "pv_benefit_usd"] > 0
+    assert abs(df.loc["poti-yard", "pv_benefit_usd"]) < 1e3  # an idle port gains nothing
+    assert set(pf.chosen) <= {"alat-cranes", "ferry"}
+    assert pf.chosen  # something positive fits
+    assert pf.npv_usd == pytest.approx(pf.pv_benefit_usd - pf.total_cost_usd)
+    assert pf.bcr == pytest.approx(pf.pv_benefit_usd / pf.total_cost_usd)
+    for r in df.itertuples():
+        assert r.npv_usd == pytest.approx(r.pv_benefit_usd - r.cost_usd)
+    a = small.assumptions
+    assert a["horizon"] == 2035 and a["discount_rate"] == 0.06 and a["demand_growth"] == 0.04
+    assert a["value_of_time_usd_per_teu_hour"]["container"] > 0
+    d = small.to_dict()
+    assert {"chosen", "total_cost_usd", "npv_usd", "bcr"} <= set(d)
+    json.dumps(d, default=str)
+
+
+def test_exact_value_of_the_chosen_set(net, small_demand, projects_file, small):
+    """The reported portfolio value is the set's own re-assigned value, not a sum of parts."""
+    pf = small.portfolio
+    if len(pf.chosen) > 1:
+        key = tuple(sorted(pf.chosen))
+        assert any(tuple(sorted(k)) == key for k in pf.interactions) or pf.corrections
+
+
+def test_budget_too_small_chooses_nothing(net, small_demand, projects_file):
+    ps = read_projects(projects_file, network=net).subset(["poti-yard"])
+    a = appraise(ps, 1.0e6, net=net, demand=small_demand, avoid="RUS,BLR", horizon=2030)
+    assert a.portfolio.chosen == () and a.portfolio.total_cost_usd == 0
+
+
+# ------------------------------------------------------------------ the programme, on synthetic values
+
+
+@st.composite
+def portfolios(draw, n_max=5):
+    n = draw(st.integers(1, n_max))
+    ids = [f"p{i}" for i in range(n)]
+    costs = {i: float(draw(st.integers(1, 10))) for i in ids}
+    single = {i: float(draw(st.integers(0, 20))) for i in ids}
+    inter = {p: float(draw(st.integers(-6, 6))) for p in itertools.combinations(ids, 2)}
+    budget = float(draw(st.integers(0, 30)))
+    return ids, costs, single, inter, budget
+
+
+def _oracle(single, inter):
+    def value(s):
+        return sum(single[i] for i in s) + sum(w for (a, b), w in inter.items() if a in s and b in s)
+    return value
+
+
+def _brute(ids, costs, value, budget):
+    best = 0.0
+    for k in range(len(ids) + 1):
+        for s in itertools.combinations(ids, k):
+            if sum(costs[i] for i in s) <= budget:
+                best = max(best, value(frozenset(s)) - sum(costs[i] for i in s))
+    return best
+
+
+@settings(max_examples=60, deadline=None)
+@given(portfolios(), st.data())
+def test_portfolio_respects_budget_and_adding_a_project_never_hurts(case, data):
+    ids, costs, single, inter, budget = case
+    value = _oracle(single, inter)
+    pf = select_portfolio(costs, value, budget)
+    assert pf.total_cost_usd <= budget + 1e-9
+    assert set(pf.chosen) <= set(ids)
+    assert pf.npv_usd == pytest.approx(value(frozenset(pf.chosen)) - pf.total_cost_usd)
+    assert pf.npv_usd == pytest.approx(_brute(ids, costs, value, budget), abs=1e-6)
+    # one more project, with any cost, value and interactions: the best achievable NPV cannot fall
+    new = "extra"
+    costs2 = {**costs, new: float(data.draw(st.integers(1, 10)))}
+    single2 = {**single, new: float(data.draw(st.integers(0, 20)))}
+    inter2 = {**inter, **{(i, new): float(data.draw(st.integers(-6, 6))) for i in ids}}
+    pf2 = select_portfolio(costs2, _oracle(single2, inter2), budget)
+    assert pf2.npv_usd >= pf.npv_usd - 1e-6
+    assert pf2.total_cost_usd <= budget + 1e-9
+
+
+@settings(max_examples=30, deadline=None)
+@given(portfolios(n_max=4), st.integers(-8, 8))
+def test_higher_order_terms_are_corrected_for_the_chosen_set(case, triple):
+    """With a three-way term the pairwise model is wrong for some sets: the reported value is
+    still the chosen set's exact one, and within budget."""
+    ids, costs, single, inter, budget = case
+    pair_value = _oracle(single, inter)
+    first3 = frozenset(ids[:3])
+
+    def value(s):
+        return pair_value(s) + (triple if len(ids) >= 3 and first3 <= s else 0.0)
+
+    pf = select_portfolio(costs, value, budget)
+    assert pf.total_cost_usd <= budget + 1e-9
+    assert pf.npv_usd == pytest.approx(value(frozenset(pf.chosen)) - pf.total_cost_usd)
+    assert pf.npv_usd >= 0
+
+
+def test_select_portfolio_rejects_bad_input():
+    with pytest.raises(CorridorError):
+        select_portfolio({"a": 0.0}, lambda s: 1.0, 5.0)
+    with pytest.raises(CorridorError):
+        select_portfolio({"a": 1.0}, lambda s: 1.0, float("nan"))
+
+
+# ------------------------------------------------------------------ files and the command line
+
+
+def test_csv_problems_are_located(tmp_path, net):
+    p = tmp_path / "bad.csv"
+    p.write_text(
+        "project_id,name,cost_usd,cost_source,opening_year,element,element_id,field,value,source_id,notes\n"
+        "ok,Fine,1e6,worldbank_2023,2030,node,alat,capacity_teu_yr,200000,trend_alat_phase2,\n"
+        "neg,Negative,-5,worldbank_2023,2030,node,alat,capacity_teu_yr,1,worldbank_2023,\n"
+        "typo,Typo,1e6,worldbank_2023,2030,link,ferry-kuryk-alatt,capacity_teu_yr,1,worldbank_2023,\n"
+        "field,Field,1e6,worldbank_2023,2030,node,alat,capacity_teuu,1,worldbank_2023,\n"
+        "src,Source,1e6,worldbank_2023,2030,node,alat,capacity_teu_yr,1,no_such_source,\n"
+        "year,Year,1e6,worldbank_2023,1850,node,alat,capacity_teu_yr,1,worldbank_2023,\n"
+        "val,Value,1e6,worldbank_2023,2030,node,alat,capacity_teu_yr,-3,worldbank_2023,\n",
+        encoding="utf-8")
+    with pytest.raises(ValidationError) as exc:
+        read_projects(p, network=net)
+    probs = {(q.row, q.column): q.message for q in exc.value.problems}
+    assert any(r == 3 and c == "cost_usd" for r, c in probs)
+    typo = [m for (r, c), m in probs.items() if r == 4]
+    assert typo and "ferry-kuryk-alat" in typo[0]  # did you mean
+    assert any(r == 5 and c == "field" for r, c in probs)
+    assert any(r == 6 and "no_such_source" in m for (r, c), m in probs.items())
+    assert any(r == 7 and c == "opening_year" for r, c in probs)
+    assert any(r == 8 and c == "value" for r, c in probs)
+    assert not any(r == 2 for r, c in probs)
+    assert len(exc.value.problems) == 6
+
+
+def test_yaml_problems_give_line_and_path(tmp_path, net):
+    p = tmp_path / "bad.yaml"
+    p.write_text("projects:\n  - id: x\n    name: X\n    cost_usd: 0\n    opening_year: 2030\n"
+                 "    cost_source: [worldbank_2023]\n    infrastructure:\n      nodes:\n"
+                 "        - id: alat\n          capacity_teu_yrr: 5\n          source: [worldbank_2023]\n",
+                 encoding="utf-8")
+    with pytest.raises(ValidationError) as exc:
+        read_projects(p, network=net)
+    where = {(q.row, q.column) for q in exc.value.problems}
+    assert (4, "projects[0].cost_usd") in where
+    assert (10, "projects[0].infrastructure.nodes[0].capacity_teu_yrr") in where
+    assert "line 4" in str(exc.value)
+
+
+def test_parse_usd():
+    assert parse_usd("2e9") == 2e9 and parse_usd("2bn") == 2e9 and parse_usd("750m") == 750e6
+    assert parse_usd("1,500,000") == 1.5e6 and parse_usd("USD 3 m") == 3e6
+    for bad in ("", "two", "1e999", "-5"):
+        with pytest.raises(CorridorError):
+            parse_usd(bad)
+
+
+runner = CliRunner()
+
+
+def test_cli(tmp_path, projects_file, small_demand):
+    dem = tmp_path / "demand.csv"
+    small_demand.table.to_csv(dem, index=False)
+    r = runner.invoke(app, ["appraise", "--projects", str(projects_file), "--demand", str(dem),
+                            "--budget", "4m", "--avoid", "RUS,BLR", "--horizon", "2035", "--json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert d["total_cost_usd"] <= 4e6 and d["budget_usd"] == 4e6
+    assert {"npv_usd", "bcr", "chosen", "assumptions"} <= set(d)
+    assert all(c["id"] in ("alat-cranes", "ferry") for c in d["chosen"])
+    r = runner.invoke(app, ["appraise", "--budget", "lots"])
+    assert r.exit_code == 1 and "Traceback" not in r.output and "USD" in r.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("projects: []\n", encoding="utf-8")
+    r = runner.invoke(app, ["appraise", "--projects", str(bad), "--budget", "1m", "--json"])
+    assert r.exit_code == 1 and json.loads(r.stdout)["problems"]

@@ -1,0 +1,165 @@
+"""Gateways and criticality: flow shares, single points, closures and minimum cuts between regions."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import corridor
+from corridor.cli import app
+from corridor.errors import CorridorError, NoRouteError
+from corridor.gateways import _closed_edges, _Reach, gateways, gateways_diff, ocean_passages
+from corridor.geopolitics import resolve_countries
+from corridor.policy import Policy
+
+AVOID = "RUS,IRN"
+
+
+@pytest.fixture(scope="module")
+def net():
+    return corridor.load_network()
+
+
+@pytest.fixture(scope="module")
+def demand():
+    return corridor.load_demand()
+
+
+@pytest.fixture(scope="module")
+def land(net, demand):
+    """KAZ/UZB -> EU with Russia and Iran avoided, land routes only (closures for the top 3)."""
+    return gateways(net, demand, "KAZ,UZB", "eu", avoid=AVOID, overland=True, top=3)
+
+
+@pytest.fixture(scope="module")
+def by_sea(net, demand):
+    """The same with the deep sea allowed (China's ports are then another way out)."""
+    return gateways(net, demand, "central-asia", "eu", avoid=AVOID, top=2)
+
+
+@pytest.fixture(scope="module")
+def peace_pair(net):
+    kw = dict(avoid=AVOID, overland=True, closures=False)
+    return (gateways(net, None, "central-asia", "eu", scenario="baseline-2030", **kw),
+            gateways(net, None, "central-asia", "eu", scenario="peace-dividend", **kw))
+
+
+def test_every_land_route_from_kaz_uzb_to_the_eu_passes_aze_and_geo(land):
+    c = land.countries
+    assert list(c["country"].head(2)) in (["AZE", "GEO"], ["GEO", "AZE"])  # ranked first
+    top = c.head(2)
+    assert np.allclose(top["share"], 1.0) and top["single_point"].all()
+    assert np.allclose(top["disconnects_share"], 1.0)
+    others = c.iloc[2:]
+    assert (others["share"] < 1.0).all() and not others["single_point"].any()
+    assert set(land.cut["countries"]["single_points"]) == {"AZE", "GEO"}
+    assert land.cut["countries"]["value"] == 1
+    assert "Every route passes AZE and GEO" in land.answer()
+    # closing Azerbaijan leaves all of the pair's demand without a route
+    aze = c.set_index("country").loc["AZE"]
+    assert aze["closed_unserved_teu"] == pytest.approx(land.summary["demand_teu"])
+
+
+def test_land_claim_holds_for_every_origin_and_destination(net, demand, land):
+    """Independent check with the router: with AZE or GEO avoided too, no KAZ/UZB place reaches an
+    EU place without a deep-sea lane; with both open, every pair has a route."""
+    ocean = ",".join(sorted(ocean_passages(net)))
+    country = net.nodes.set_index("node_id")["country"]
+    eu = resolve_countries("eu")
+    t = demand.table
+    pairs = t[t["origin"].map(country).isin(["KAZ", "UZB"]) & t["destination"].map(country).isin(eu)]
+    pairs = sorted(set(zip(pairs["origin"], pairs["destination"], strict=True)))
+    assert pairs
+    for o, d in pairs:
+        assert corridor.route(net, o, d, avoid=AVOID, avoid_passages=ocean).routes
+        for extra in ("AZE", "GEO"):
+            with pytest.raises(NoRouteError):
+                corridor.route(net, o, d, avoid=f"{AVOID},{extra}", avoid_passages=ocean)
+
+
+def test_minimum_cuts_are_true_cuts(net, land):
+    nodes = land.cut["nodes"]
+    assert nodes["value"] == 1 and nodes["elements"] == ["alat"]  # Alat, the only open Caspian port of AZE
+    cap = land.cut["capacity"]
+    alat = net.nodes.set_index("node_id").loc["alat"]
+    assert cap["value_teu_yr"] == pytest.approx(float(alat["capacity_teu_yr"]))
+    pol = Policy.make(AVOID, avoid_passages=sorted(ocean_passages(net)))
+    mask = pol.edge_mask(net)
+    country = net.nodes["country"].to_numpy()
+    eu = resolve_countries("eu")
+    ids = net.node_index
+    pairs = [(ids[o], ids[d]) for o in ("almaty", "tashkent", "astana") for d in ("duisburg", "constanta")]
+    assert {p for p in pairs if country[p[0]] in ("KAZ", "UZB") and country[p[1]] in eu}
+    reach = _Reach(net, pairs)
+    assert reach.reachable(mask) == set(pairs)
+    for level, kind in (("nodes", "nodes"), ("links", "links")):
+        closed = np.zeros(net.graph.n_edges, dtype=bool)
+        for key in land.cut[level]["elements"]:
+            closed |= _closed_edges(net, kind, key)
+        assert reach.reachable(mask & ~closed) == set(), level
+
+
+def test_with_the_sea_azerbaijan_is_the_main_gateway_but_not_the_only_one(by_sea):
+    c = by_sea.countries.set_index("country")
+    assert by_sea.countries["country"].iloc[0] in ("AZE", "GEO")
+    assert c.loc["AZE", "share"] > 0.5 > c.loc["CHN", "share"] > 0  # some cargo leaves by China's ports
+    assert not c.loc["AZE", "single_point"]
+    assert c.loc["AZE", "closed_unserved_teu"] == 0
+    assert c.loc["AZE", "closed_extra_usd_yr"] > 0 and c.loc["AZE", "closed_extra_days"] > 0
+    assert by_sea.cut["countries"]["single_points"] == []
+    assert set(by_sea.cut["countries"]["elements"]) >= {"CHN"}
+
+
+def test_peace_dividend_opens_a_way_round_georgia(peace_pair):
+    base, peace = peace_pair
+    assert set(base.cut["countries"]["single_points"]) == {"AZE", "GEO"}
+    assert peace.cut["countries"]["single_points"] == ["AZE"]  # TRIPP: Alat-Meghri-Nakhchivan-Kars
+    cb, cp = base.countries.set_index("country"), peace.countries.set_index("country")
+    assert cp.loc["GEO", "share"] < cb.loc["GEO", "share"]
+    assert cp.loc["ARM", "share"] > 0
+    nb, npc = base.nodes.set_index("node_id"), peace.nodes.set_index("node_id")
+    assert npc.loc["kars", "teu"] > nb.loc["kars", "teu"]
+    assert npc.loc["akhalkalaki", "teu"] < nb.loc["akhalkalaki", "teu"]
+    diff = gateways_diff(base, peace).set_index("country")
+    assert diff.loc["GEO", "share_change"] < 0 and diff.loc["ARM", "share_change"] > 0
+    assert diff.loc["GEO", "single_point_a"] and not diff.loc["GEO", "single_point_b"]
+
+
+def test_shares_add_up(land):
+    s = land.summary
+    assert s["served_teu"] == pytest.approx(s["demand_teu"])
+    assert sum(s["corridors_teu"].values()) == pytest.approx(s["served_teu"])
+    for df in (land.countries, land.nodes, land.links):
+        assert (df["share"] >= -1e-12).all() and (df["share"] <= 1 + 1e-9).all()
+
+
+def test_user_errors(net, demand):
+    with pytest.raises(CorridorError, match="did you mean"):
+        gateways(net, demand, "central-asai", "eu", closures=False)
+    with pytest.raises(CorridorError, match="overlap"):
+        gateways(net, demand, "central-asia", "KAZ", closures=False)
+    with pytest.raises(CorridorError, match="part of the 'from' region"):
+        gateways(net, demand, "central-asia", "eu", avoid="KAZ", closures=False)
+    with pytest.raises(CorridorError, match="no flow"):
+        gateways(net, demand, "caucasus", "china", closures=False)
+
+
+runner = CliRunner()
+
+
+def test_cli_json_and_errors(land):
+    r = runner.invoke(app, ["gateways", "--from", "KAZ,UZB", "--to", "eu", "--avoid", AVOID, "--overland",
+                            "--no-closures", "--top", "3", "--json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert set(d["cut"]["countries"]["single_points"]) == {"AZE", "GEO"}
+    assert [c["country"] for c in d["countries"][:2]] in (["AZE", "GEO"], ["GEO", "AZE"])
+    assert "Every route passes" in d["answer"]
+    r = runner.invoke(app, ["gateways", "--from", "central-asai", "--to", "eu"])
+    assert r.exit_code == 1 and "did you mean" in r.output and "Traceback" not in r.output
+    r = runner.invoke(app, ["gateways", "--from", "central-asia", "--to", "eu", "--scenario", "nope",
+                            "--json"])
+    assert r.exit_code == 1 and "unknown scenario" in json.loads(r.stdout)["error"]
