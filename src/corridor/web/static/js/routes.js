@@ -1,0 +1,442 @@
+// The corridors panel: place pickers, the question form and its URL, results table, details of a clicked item.
+
+import { $, S, TOP_AVOID, api, el, fmt } from "./core.js";
+import { emptyFC, fitTo } from "./map.js";
+
+// ------------------------------------------------------------------ combobox (place pickers)
+
+export function combobox(input, list) {
+  let items = [];
+  let active = -1;
+  let timer = null;
+  let seq = 0;
+  const close = () => {
+    list.hidden = true; active = -1;
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+  };
+  const choose = (i) => {
+    input.value = items[i].name;
+    close();
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  };
+  const move = (d) => {
+    if (!items.length) return;
+    active = (active + d + items.length) % items.length;
+    [...list.children].forEach((li, i) => li.setAttribute("aria-selected", i === active ? "true" : "false"));
+    const li = list.children[active];
+    input.setAttribute("aria-activedescendant", li.id);
+    li.scrollIntoView({ block: "nearest" });
+  };
+  const render = (suggestions) => {
+    list.replaceChildren();
+    items.forEach((p, i) => {
+      list.append(el("li", { id: `${list.id}-${i}`, role: "option", "aria-selected": "false",
+        onmousedown: (e) => { e.preventDefault(); choose(i); } },
+      el("span", { text: p.name }), el("span", { class: "meta", text: `${p.kind.replace("_", " ")} · ${p.country}` })));
+    });
+    if (!items.length && suggestions && suggestions.length) {
+      items = suggestions.map((name) => ({ name, kind: "did you mean", country: "" }));
+      render(null);
+      return;
+    }
+    list.hidden = items.length === 0;
+    input.setAttribute("aria-expanded", list.hidden ? "false" : "true");
+    active = -1;
+  };
+  const search = async () => {
+    const q = input.value.trim();
+    const my = ++seq;
+    const r = await api(`/api/places?limit=12${q ? `&q=${encodeURIComponent(q)}` : ""}`);
+    if (my !== seq || !r.ok || document.activeElement !== input) return;
+    items = r.body.places;
+    render(r.body.suggestions);
+  };
+  input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(search, 120); });
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "ArrowDown") { e.preventDefault(); if (list.hidden) search(); else move(1); }
+    else if (e.key === "ArrowUp") { e.preventDefault(); move(-1); }
+    else if (e.key === "Enter" && !list.hidden && active >= 0) { e.preventDefault(); choose(active); }
+    else if (e.key === "Escape") close();
+  });
+  input.addEventListener("blur", () => setTimeout(close, 120));
+}
+
+// ------------------------------------------------------------------ the corridors form
+
+export function chip(container, name, value, label, title) {
+  const id = `${name}-${value}`;
+  container.append(el("label", { for: id, title },
+    el("input", { type: "checkbox", id, name, value }), ` ${label}`));
+}
+
+export function buildForm() {
+  const m = S.meta;
+  for (const c of m.countries) {
+    const box = TOP_AVOID.includes(c.iso3) ? $("avoid-top") : $("avoid-more");
+    chip(box, "avoid", c.iso3, `${c.name}`, c.iso3);
+  }
+  // keep the three most debated countries in a fixed order, first
+  const top = $("avoid-top");
+  for (const iso of TOP_AVOID) { const l = top.querySelector(`label[for="avoid-${iso}"]`); if (l) top.append(l); }
+  if (m.avoid_groups && m.avoid_groups.length) {
+    // blocs, 'sanctioned' and regions resolve to countries in the library (corridor.geopolitics)
+    const top = ["sanctioned", "EAEU"].filter((g) => m.avoid_groups.includes(g));
+    for (const g of top) chip($("avoid-top"), "avoid", g, g === "sanctioned" ? "sanctioned countries" : g, `every ${g} country`);
+    const more = m.avoid_groups.filter((g) => !top.includes(g));
+    if (more.length) {
+      const box = el("div", { class: "chips groups" });
+      for (const g of more) chip(box, "avoid", g, g, `every country of ${g}`);
+      $("avoid-more").after(el("p", { class: "note", text: "blocs and regions:" }), box);
+    }
+  }
+  for (const mode of m.modes) chip($("avoid-modes"), "avoid_mode", mode, `no ${mode}`);
+  for (const p of m.passages) chip($("avoid-passages"), "avoid_passage", p, `not via ${p}`);
+  $("k").max = m.limits.k_max;
+  for (const meth of m.methods) $("flow-method").append(el("option", { value: meth, text: meth }));
+  if (m.default_method) $("flow-method").value = m.default_method;
+  for (const kind of m.caspian.vessel_kinds) {
+    $("fleet").append(el("label", {}, kind.replace("_", " "),
+      el("input", { type: "number", name: `fleet-${kind}`, "data-kind": kind, min: -10, max: 20, value: 0, step: 1 })));
+  }
+  for (const port of m.caspian.ports) {
+    $("deepen").append(el("label", {}, port,
+      el("input", { type: "number", name: `deepen-${port}`, "data-port": port, min: 0, max: 10, value: 0, step: 0.5 })));
+  }
+}
+
+export function checked(name) {
+  return [...document.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
+}
+
+export function readQuery() {
+  return {
+    o: $("origin").value.trim(), d: $("destination").value.trim(),
+    q: document.querySelector('input[name="question"]:checked').value,
+    obj: $("objective").value, year: $("year").value.trim(),
+    avoid: checked("avoid"), mode: checked("avoid_mode"), pass: checked("avoid_passage"),
+    k: $("k").value.trim(), via: $("via").value.split(",").map((s) => s.trim()).filter(Boolean),
+  };
+}
+
+export function writeForm(q) {
+  $("origin").value = q.o || "";
+  $("destination").value = q.d || "";
+  const radio = document.querySelector(`input[name="question"][value="${q.q === "route" ? "route" : "compare"}"]`);
+  radio.checked = true;
+  if (q.obj && [...$("objective").options].some((o) => o.value === q.obj)) $("objective").value = q.obj;
+  $("year").value = q.year || "";
+  $("k").value = q.k || "3";
+  $("via").value = (q.via || []).join(", ");
+  for (const [name, vals] of [["avoid", q.avoid], ["avoid_mode", q.mode], ["avoid_passage", q.pass]]) {
+    const want = (vals || []).map((v) => v.toUpperCase());
+    for (const box of document.querySelectorAll(`input[name="${name}"]`)) box.checked = want.includes(box.value.toUpperCase());
+  }
+  const shown = [...document.querySelectorAll("#avoid-top input")].map((i) => i.value.toUpperCase());
+  if ((q.avoid || []).some((c) => !shown.includes(c.toUpperCase()))) $("avoid-more").closest("details").open = true;
+  syncQuestion();
+}
+
+export function syncQuestion() {
+  const route = document.querySelector('input[name="question"]:checked').value === "route";
+  document.querySelector(".route-only").hidden = !route;
+}
+
+// URL <-> view: the query string holds everything needed to rebuild the view
+export function urlFromState() {
+  const q = readQuery();
+  const p = new URLSearchParams();
+  if (S.tab !== "routes") p.set("tab", S.tab);
+  if (q.o) p.set("o", q.o);
+  if (q.d) p.set("d", q.d);
+  if (q.q !== "compare") p.set("q", q.q);
+  if (q.obj !== "generalized") p.set("obj", q.obj);
+  if (q.year) p.set("year", q.year);
+  if (q.avoid.length) p.set("avoid", q.avoid.join(","));
+  if (q.mode.length) p.set("mode", q.mode.join(","));
+  if (q.pass.length) p.set("pass", q.pass.join(","));
+  if (q.q === "route") { p.set("k", q.k || "3"); if (q.via.length) p.set("via", q.via.join(",")); }
+  if ($("layer-geo").checked) p.set("geo", $("geo-mode").value || "1");
+  if (!$("layer-network").checked) p.set("net", "0");
+  const s = p.toString();
+  return s ? `?${s}` : location.pathname;
+}
+
+export function queryFromURL() {
+  const p = new URLSearchParams(location.search);
+  const list = (k) => (p.get(k) || "").split(",").map((s) => s.trim()).filter(Boolean);
+  return {
+    tab: p.get("tab") || "routes", o: p.get("o") || "", d: p.get("d") || "", q: p.get("q") || "compare",
+    obj: p.get("obj") || "generalized", year: p.get("year") || "", avoid: list("avoid"),
+    mode: list("mode"), pass: list("pass"), k: p.get("k") || "3", via: list("via"),
+    geo: p.get("geo"), net: p.get("net") !== "0",
+  };
+}
+
+export function saveURL() {
+  const url = urlFromState();
+  if (url !== location.search && !(url === location.pathname && !location.search)) history.replaceState(null, "", url);
+}
+
+// ------------------------------------------------------------------ running a question
+
+export function setLoading(prefix, on, text = "") {
+  const st = $(`${prefix}status`);
+  st.textContent = text;
+  st.classList.toggle("loading", on);
+  const res = $(prefix ? `${prefix}results` : "results");
+  if (res) res.setAttribute("aria-busy", on ? "true" : "false");
+  document.body.dataset.busy = on ? "1" : "0";
+}
+
+export function showError(box, body, retry) {
+  box.replaceChildren();
+  box.hidden = false;
+  box.className = body.type === "NoRouteError" ? "noroute" : "error";
+  box.append(el("strong", { text: body.type === "NoRouteError" ? "No route. " : "" }), body.error || "error");
+  if (body.suggestions && body.suggestions.length && retry) {
+    box.append(el("div", {}, "Did you mean: ", ...body.suggestions.map((s, i) => [i ? ", " : "",
+      el("button", { type: "button", class: "linkish", text: s, onclick: () => retry(s) })])));
+  }
+  if (body.problems && body.problems.length && body.type !== "RequestValidationError") {
+    box.append(el("ul", {}, body.problems.map((p) => el("li", { text: `${p.location || ""}: ${p.message}` }))));
+  }
+}
+
+export function clearRoutes() {
+  S.routes = [];
+  if (S.mapReady) {
+    S.map.getSource("routes").setData(emptyFC());
+    S.map.getSource("ends").setData(emptyFC());
+  }
+  const mapEl = $("map");
+  mapEl.dataset.routes = "0";
+  mapEl.dataset.families = "";
+  $("corridors").hidden = true;
+  $("overall").hidden = true;
+}
+
+export async function runRoutes() {
+  const q = readQuery();
+  const err = $("error");
+  err.hidden = true;
+  if (!q.o || !q.d) {
+    showError(err, { error: "Choose both an origin and a destination.", type: "Input" });
+    (q.o ? $("destination") : $("origin")).focus();
+    return;
+  }
+  saveURL();
+  const p = new URLSearchParams({ origin: q.o, destination: q.d, objective: q.obj });
+  if (q.year) p.set("year", q.year);
+  if (q.avoid.length) p.set("avoid", q.avoid.join(","));
+  if (q.mode.length) p.set("avoid_mode", q.mode.join(","));
+  if (q.pass.length) p.set("avoid_passage", q.pass.join(","));
+  if (q.q === "route") {
+    p.set("k", q.k || "3");
+    for (const v of q.via) p.append("via", v);
+  }
+  const my = ++S.seq;
+  $("go").disabled = true;
+  setLoading("", true, q.q === "compare" ? "Finding the best route of each corridor…" : "Finding the best routes…");
+  const r = await api(`/api/${q.q}?${p}`);
+  if (my !== S.seq) return;
+  $("go").disabled = false;
+  setLoading("", false);
+  if (!r.ok) {
+    clearRoutes();
+    const retry = (s) => {
+      const bad = (r.body.error || "").match(/'([^']*)'/);
+      const field = bad && bad[1] === q.d ? $("destination") : bad && q.via.includes(bad[1]) ? $("via") : $("origin");
+      if (field === $("via")) field.value = q.via.map((v) => (v === bad[1] ? s : v)).join(", ");
+      else field.value = s;
+      runRoutes();
+    };
+    showError(err, r.body, retry);
+    $("status").textContent = r.body.type === "NoRouteError" ? "No route under this policy." : "";
+    return;
+  }
+  render(q, r.body);
+}
+
+export function render(q, body) {
+  const rows = [];
+  if (q.q === "compare") {
+    for (const c of body.corridors) rows.push(c);
+  } else {
+    for (const c of body.routes) rows.push({ feasible: true, ...c });
+  }
+  S.routes = rows.map((r, i) => ({ ...r, idx: i }));
+  const feasible = S.routes.filter((r) => r.feasible);
+  const features = feasible.map((r) => ({
+    type: "Feature", geometry: r.geometry,
+    properties: { idx: r.idx, corridor: r.corridor, color: S.colors[r.corridor] || "#7f7f7f" },
+  }));
+  // best route drawn last, so it sits on top
+  features.reverse();
+  if (S.mapReady) {
+    S.map.getSource("routes").setData({ type: "FeatureCollection", features });
+    const ends = [body.origin, body.destination].map((name, i) => {
+      const g = feasible.length ? feasible[0].geometry.coordinates : null;
+      return g ? { type: "Feature", properties: { end: i ? "destination" : "origin", name },
+        geometry: { type: "Point", coordinates: i ? g[g.length - 1] : g[0] } } : null;
+    }).filter(Boolean);
+    S.map.getSource("ends").setData({ type: "FeatureCollection", features: ends });
+    fitTo(feasible.map((r) => r.geometry.coordinates));
+  }
+  const mapEl = $("map");
+  mapEl.dataset.routes = String(features.length);
+  mapEl.dataset.families = [...new Set(feasible.map((r) => r.corridor))].join(",");
+
+  const tb = $("corridors").querySelector("tbody");
+  tb.replaceChildren();
+  for (const r of S.routes) {
+    const name = q.q === "route" ? `#${r.idx + 1} ${r.corridor}` : r.corridor;
+    const sw = el("span", { class: "swatch", style: `background:${S.colors[r.corridor] || "#7f7f7f"}`, "aria-hidden": "true" });
+    if (!r.feasible) {
+      tb.append(el("tr", { class: "infeasible", "data-corridor": r.corridor },
+        el("th", { scope: "row" }, sw, name), el("td", { class: "reason", colspan: 5, text: r.reason || "no route" })));
+      continue;
+    }
+    const tr = el("tr", { class: "route", tabindex: "0", "data-idx": r.idx, "data-corridor": r.corridor,
+      "aria-label": `${name}: ${fmt(r.days, 1)} days, ${fmt(r.usd_per_teu)} US dollars per TEU. Press Enter for its legs.` },
+    el("th", { scope: "row" }, sw, name, el("span", { class: "via", text: (r.countries || []).join("–"), title: (r.via || []).join(" › ") })),
+    el("td", { class: "num", text: fmt(r.days, 1) }), el("td", { class: "num", text: fmt(r.usd_per_teu) }),
+    el("td", { class: "num", text: fmt(r.co2_kg_per_teu) }), el("td", { class: "num", text: fmt(r.borders) }),
+    el("td", { class: "num", text: fmt(r.transshipments) }));
+    tr.addEventListener("mouseenter", () => highlight(r.idx));
+    tr.addEventListener("mouseleave", () => highlight(null));
+    tr.addEventListener("focus", () => highlight(r.idx));
+    tr.addEventListener("blur", () => highlight(null));
+    tr.addEventListener("click", () => showRouteDetails(r.idx));
+    tr.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); showRouteDetails(r.idx); } });
+    tb.append(tr);
+  }
+  const pol = body.policy || {};
+  const bits = [];
+  if (pol.avoid_countries && pol.avoid_countries.length) bits.push(`avoiding ${pol.avoid_countries.join(", ")}`);
+  if (pol.avoid_modes && pol.avoid_modes.length) bits.push(`no ${pol.avoid_modes.join(", ")}`);
+  if (pol.avoid_passages && pol.avoid_passages.length) bits.push(`not via ${pol.avoid_passages.join(", ")}`);
+  if (pol.year) bits.push(`network of ${pol.year}`);
+  $("corridors-caption").textContent = `${body.origin} → ${body.destination}` +
+    (q.q === "compare" ? ", best of each corridor" : `, ${body.routes.length} best route(s)`) +
+    ` (${body.objective})${bits.length ? `; ${bits.join("; ")}` : ""}`;
+  $("corridors").hidden = false;
+  const ov = $("overall");
+  ov.hidden = true;
+  if (q.q === "compare" && body.overall) {
+    ov.textContent = `Best of all: ${body.overall.corridor}, ${fmt(body.overall.days, 1)} days, ` +
+      `$${fmt(body.overall.usd_per_teu)}/TEU, via ${(body.overall.via || []).join(" › ") || "no border or port"}.`;
+    ov.hidden = false;
+  }
+  const err = $("error");
+  if (!feasible.length) {
+    showError(err, { type: "NoRouteError", error: `No corridor connects ${body.origin} and ${body.destination} under this policy.` });
+    $("status").textContent = "No route under this policy.";
+  } else {
+    $("status").textContent = q.q === "compare"
+      ? `${feasible.length} of ${S.routes.length} corridors have a route.` + (body.notice ? ` ${body.notice}.` : "")
+      : `${feasible.length} route(s).${body.notice ? ` ${body.notice}.` : ""}`;
+  }
+  S.lastQuery = q;
+}
+
+export function highlight(idx) {
+  for (const tr of document.querySelectorAll("#corridors tr.route")) tr.classList.toggle("hl", Number(tr.dataset.idx) === idx);
+  if (!S.mapReady) return;
+  if (idx === null || idx === undefined) {
+    S.map.setPaintProperty("routes", "line-opacity", 0.95);
+    S.map.setPaintProperty("routes", "line-width", 3.6);
+    S.map.setLayoutProperty("routes", "line-sort-key", 0);
+    return;
+  }
+  const is = ["==", ["get", "idx"], idx];
+  S.map.setPaintProperty("routes", "line-opacity", ["case", is, 1, 0.18]);
+  S.map.setPaintProperty("routes", "line-width", ["case", is, 6, 3]);
+  S.map.setLayoutProperty("routes", "line-sort-key", ["case", is, 10, 0]);
+}
+
+// ------------------------------------------------------------------ details (clicked link, node or route)
+
+export async function sourcesById() {
+  if (!S.sources) {
+    const r = await api("/api/sources");
+    S.sources = new Map(r.ok ? r.body.map((s) => [s.source_id, s]) : []);
+  }
+  return S.sources;
+}
+
+export async function sourceList(ids) {
+  const all = await sourcesById();
+  const ul = el("ul", { class: "sources" });
+  for (const id of ids) {
+    if (id.startsWith("derived")) { ul.append(el("li", { class: "src", text: id.replace("derived:", "derived: ") })); continue; }
+    const s = all.get(id);
+    if (!s) { ul.append(el("li", { class: "src", text: id })); continue; }
+    const safe = /^https?:\/\//.test(s.url || "") ? s.url : null;
+    ul.append(el("li", { class: "src" },
+      safe ? el("a", { href: safe, target: "_blank", rel: "noopener noreferrer", text: s.title }) : s.title,
+      ` — ${s.publisher || ""}${s.date ? `, ${s.date}` : ""} `, el("code", { text: `[${id}]` })));
+  }
+  return ul;
+}
+
+export function splitSources(props) {
+  const ids = new Set();
+  for (const [k, v] of Object.entries(props)) {
+    if ((k.endsWith("_source") || k === "source_id") && v) {
+      for (const s of String(v).split(";")) if (s.trim()) ids.add(s.trim());
+    }
+  }
+  return [...ids];
+}
+
+export function openDetails(title) {
+  const d = $("details");
+  $("details-title").textContent = title;
+  d.hidden = false;
+  return $("details-body");
+}
+
+export const LINK_FIELDS = [["link_id", "id"], ["mode", "mode"], ["gauge", "gauge (mm)"], ["status", "status"],
+  ["opening_year", "opening year"], ["from_node_id", "from"], ["to_node_id", "to"], ["length_km", "km"],
+  ["speed_kmh", "speed km/h"], ["wait_hours", "wait h"], ["hours", "hours"], ["usd_per_teu", "USD/TEU"],
+  ["co2_kg_per_teu", "kg CO₂/TEU"], ["capacity_teu_yr", "capacity TEU/yr"], ["capacity_t_yr", "capacity t/yr"],
+  ["passages", "sea passages"], ["notes", "notes"]];
+export const NODE_FIELDS = [["node_id", "id"], ["kind", "kind"], ["country", "country"], ["aliases", "aliases"],
+  ["dwell_hours", "dwell h"], ["dwell_usd", "dwell USD"], ["transship_hours", "transship h"],
+  ["transship_usd", "transship USD"], ["capacity_teu_yr", "capacity TEU/yr"], ["capacity_t_yr", "capacity t/yr"],
+  ["notes", "notes"]];
+
+export async function showFeatureDetails(kind, id) {
+  const f = (kind === "link" ? S.linkById : S.nodeById).get(id);
+  if (!f) return;
+  const p = f.properties;
+  const body = openDetails(`${kind === "link" ? "Link" : "Place"}: ${p.name || id}`);
+  const dl = el("dl");
+  for (const [k, label] of kind === "link" ? LINK_FIELDS : NODE_FIELDS) {
+    const v = p[k];
+    if (v === null || v === undefined || v === "") continue;
+    dl.append(el("dt", { text: label }), el("dd", { text: typeof v === "number" ? fmt(v, Number.isInteger(v) ? 0 : 1) : String(v) }));
+  }
+  body.replaceChildren(dl, el("strong", { text: "sources" }), await sourceList(splitSources(p)));
+}
+
+export async function showRouteDetails(idx) {
+  const r = S.routes[idx];
+  if (!r || !r.feasible) return;
+  const body = openDetails(`${r.corridor} route: ${r.origin} → ${r.destination}`);
+  const t = el("table", { class: "data" }, el("thead", {}, el("tr", {},
+    ["from", "to", "mode", "km", "hours", "USD"].map((h) => el("th", { scope: "col", class: ["km", "hours", "USD"].includes(h) ? "num" : null, text: h })))));
+  const tb = el("tbody");
+  for (const leg of r.legs || []) {
+    tb.append(el("tr", {}, el("td", { text: leg.from }), el("td", { text: leg.kind === "link" ? leg.to : leg.detail }),
+      el("td", { text: leg.mode + (leg.gauge ? ` ${leg.gauge}` : "") }), el("td", { class: "num", text: fmt(leg.km) }),
+      el("td", { class: "num", text: fmt(leg.hours, 1) }), el("td", { class: "num", text: fmt(leg.usd) })));
+  }
+  t.append(tb);
+  body.replaceChildren(
+    el("p", { class: "note", text: `${fmt(r.days, 1)} days, $${fmt(r.usd_per_teu)}/TEU, ${fmt(r.co2_kg_per_teu)} kg CO₂/TEU, ` +
+      `${fmt(r.km)} km; countries ${(r.countries || []).join("–")}` }),
+    t, el("strong", { text: "sources" }), await sourceList(r.sources || []));
+  highlight(idx);
+}
