@@ -49,3 +49,8 @@ __all__ = [
     "resolve_countries",
     "run_scenario",
 ]
+
+from .appraisal import appraise, read_projects, select_portfolio  # noqa: E402
+from .gateways import gateways  # noqa: E402
+
+__all__ += ["appraise", "gateways", "read_projects", "select_portfolio"]

@@ -50,7 +50,6 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticError
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from .demand import Demand
 from .errors import CorridorError, Problem, ValidationError
@@ -587,6 +586,8 @@ def select_portfolio(costs: dict[str, float], value: Callable[[frozenset[str]], 
 
 
 def _solve_milp(ids, cost, single, inter, corrections, budget) -> frozenset:
+    from scipy.optimize import Bounds, LinearConstraint, milp  # imported when needed (slow to import)
+
     n = len(ids)
     pos = {i: k for k, i in enumerate(ids)}
     pk = list(inter)
