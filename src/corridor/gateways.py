@@ -675,6 +675,8 @@ def gateways(
     ndf.insert(1, "name", net.nodes["name"].to_numpy())
     ndf.insert(2, "country", country)
     ndf.insert(3, "kind", net.nodes["kind"].to_numpy())
+    ndf["flow_teu"] = res.nodes["flow_teu"].to_numpy()  # all the demand through it, not only the pair's
+    ndf["v_c"] = res.nodes["v_c"].to_numpy()
     ndf = ndf[~ndf.index.isin(list(endpoints))]
     lk = net.links
     ldf = frames["links"].rename(columns={"key": "link_id"})
