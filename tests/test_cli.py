@@ -214,3 +214,10 @@ def test_calibrate_report_side_by_side():
     t = {row["target_id"]: row for row in d["targets"]}
     assert abs(t["titr_containers_teu"]["current"] / t["titr_containers_teu"]["published"] - 1) < 0.25
     assert d["fitted_params"] is None and d["current_params"]["corridor_constants_usd"]
+
+
+def test_error_text_is_printed_as_is_not_as_markup(tmp_path):
+    # a place name with Rich markup characters must not be swallowed or crash the printer
+    r = run("route", "[/b]Xian", "Duisburg", "--network", MINI)
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert "[/b]Xian" in r.output

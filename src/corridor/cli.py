@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from . import compare as _compare
 from . import route as _route
@@ -89,7 +90,8 @@ def user_errors(fn: Callable) -> Callable:
                     payload["suggestions"] = exc.suggestions
                 emit_json(payload)
             else:
-                err.print(f"[bold red]error:[/] {exc}", highlight=False)
+                # the message is text, not markup: "[/x]" in a user's input must print as is
+                err.print(Text.assemble(("error: ", "bold red"), str(exc)), highlight=False)
             raise typer.Exit(1) from None
 
     return wrapper
