@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/assignment.py
 	$(BIN)/python benchmarks/caspian.py
 	$(BIN)/python benchmarks/reliability.py
+	$(BIN)/python benchmarks/web.py
 
 ## data: rebuild src/corridor/data from scripts/curated and ../shared/data (needs searoute)
 data: $(STAMP)
