@@ -264,3 +264,20 @@ def test_a_class_with_weight_zero_neither_queues_nor_adds_to_the_queue():
     # counted at weight 1 too, class 1 congests link 0 and both classes shift
     r1 = _two_links(fixed, d)
     assert r1.flow[1] > 100.0 and r1.converged
+
+
+def test_a_link_in_two_queues_feels_both():
+    from corridor.assignment import Queues
+
+    d = np.array([[0.0, 90.0], [0.0, 0.0]])
+    u, v = np.array([0, 0]), np.array([1, 1])
+    # no BPR of their own; link 0 joins queues 0 and 1, link 1 joins queue 2; each a (V/100)
+    q = Queues(edge=np.array([0, 0, 1]), queue=np.array([0, 1, 2]), scale=np.ones(3),
+               capacity=np.full(3, 100.0), power=np.ones(3))
+    r = assign(u, v, np.ones(2), np.ones(2), np.zeros(2), np.zeros(2), d, n_nodes=2, queues=q,
+               rgap=1e-10, max_iter=2000)
+    # 1 + 2 x0/100 = 1 + x1/100 with x0 + x1 = 90
+    np.testing.assert_allclose(r.flow, [30.0, 60.0], atol=1e-4)
+    with pytest.raises(ValueError, match="queues"):
+        assign(u, v, np.ones(2), np.ones(2), np.zeros(2), np.zeros(2), d, n_nodes=2,
+               queues=Queues(np.array([5]), np.array([0]), np.ones(1), np.ones(1), np.ones(1)))

@@ -180,31 +180,50 @@ def all_or_nothing(g: _Graph, cost: np.ndarray, demand: np.ndarray,
 
 
 @dataclass(frozen=True)
-class _Delay:
-    """Congestion delay per capacity group: a (V/c)^p, V the summed flow of the group's links.
+class Queues:
+    """Queues that links join beside (or instead of) their own BPR term.
 
-    A group of one link is BPR's t0 b (v/c)^p. Links that share a group share one queue
-    (a port's handling edges, say), so the cost stays the gradient of one convex potential
+    Queue q delays each member link by weight × scale_q (V_q / capacity_q)^power_q, V_q being
+    the weighted flow of all its members. A link may belong to several queues (a ferry bounded
+    both in boxes and in tonnes); a queue may span several links (a port's quay).
+    """
+
+    edge: np.ndarray  # member link of each membership
+    queue: np.ndarray  # its queue, 0..n_queues-1
+    scale: np.ndarray  # per queue
+    capacity: np.ndarray  # per queue
+    power: np.ndarray  # per queue
+    weight: np.ndarray | None = None  # (classes, memberships): what a unit of each class counts; default 1
+
+
+@dataclass(frozen=True)
+class _Delay:
+    """Congestion delay of queues: a (V/c)^p per queue, V the weighted flow of its member links.
+
+    A link alone in its queue is BPR's t0 b (v/c)^p. Each class feels `weight` times the delay
+    of each queue it adds `weight` to, so the cost stays the gradient of one convex potential
     and Beckmann's objective still holds.
     """
 
-    group: np.ndarray  # group of each link
-    a: np.ndarray  # t0 b per group
+    edge: np.ndarray  # membership -> link
+    queue: np.ndarray  # membership -> queue
+    weight: np.ndarray  # (classes, memberships)
+    a: np.ndarray  # per queue
     cap: np.ndarray
     p: np.ndarray
-
-    weight: np.ndarray  # (classes, links): what a unit of each class counts in its link's queue
+    n_links: int
 
     def volume(self, x: np.ndarray) -> np.ndarray:
-        """Group volumes of class flows x (classes x links)."""
-        return np.bincount(self.group, weights=(self.weight * x).sum(0), minlength=len(self.a))
-
-    def link_delay(self, v: np.ndarray) -> np.ndarray:
-        """(classes, links): the delay each class feels on each link at group volumes v."""
-        return self.weight * self.time(v)[self.group]
+        """Queue volumes of class flows x (classes x links)."""
+        return np.bincount(self.queue, weights=(self.weight * x[:, self.edge]).sum(0), minlength=len(self.a))
 
     def time(self, v: np.ndarray) -> np.ndarray:
         return self.a * _ratio_pow(v, self.cap, self.p)
+
+    def link_delay(self, v: np.ndarray) -> np.ndarray:
+        """(classes, links): the delay each class feels on each link at queue volumes v."""
+        t = self.time(v)[self.queue]
+        return np.stack([np.bincount(self.edge, weights=w * t, minlength=self.n_links) for w in self.weight])
 
     def integral(self, v: np.ndarray) -> np.ndarray:
         safe = np.where(self.cap > 0, self.cap, 1.0)
@@ -214,8 +233,9 @@ class _Delay:
         return bpr_derivative(v, self.a, self.cap, np.ones_like(self.a), self.p)
 
 
-def _delay_groups(t0, cap, b, p, groups, weight) -> tuple[_Delay, np.ndarray]:
-    """The links' delays as groups, and the free-flow time that stays with each link."""
+def _delay_queues(t0, cap, b, p, groups, weight, extra: Queues | None) -> _Delay:
+    """The links' own BPR terms as queues (shared by `groups`), plus any `extra` queues."""
+    n_cls, n_links = weight.shape
     active = (b > 0) & (p > 0) & (t0 > 0)
     if groups is None:
         groups = np.arange(len(t0))
@@ -224,9 +244,7 @@ def _delay_groups(t0, cap, b, p, groups, weight) -> tuple[_Delay, np.ndarray]:
         raise ValueError("groups must hold one non-negative group id per link")
     _, g = np.unique(groups, return_inverse=True)
     n = int(g.max(initial=-1)) + 1
-    a = np.zeros(n)
-    gcap = np.ones(n)
-    gp = np.ones(n)
+    a, gcap, gp = np.zeros(n), np.ones(n), np.ones(n)
     a[g[active]] = (t0 * b)[active]
     gcap[g[active]] = cap[active]
     gp[g[active]] = p[active]
@@ -236,7 +254,25 @@ def _delay_groups(t0, cap, b, p, groups, weight) -> tuple[_Delay, np.ndarray]:
             raise ValueError(f"links in one capacity group must share {name}")
     if np.any(~active & (a[g] > 0)):
         raise ValueError("a capacity group mixes congesting and free-flowing links")
-    return _Delay(g, a, gcap, gp, weight), t0
+    member = np.flatnonzero(active)
+    edge, queue, w = [member], [g[member]], [weight[:, member]]
+    if extra is not None:
+        qe, qq = np.asarray(extra.edge, dtype=np.int64), np.asarray(extra.queue, dtype=np.int64)
+        sc, qc, qp = (np.asarray(x, dtype=float) for x in (extra.scale, extra.capacity, extra.power))
+        qw = np.ones((n_cls, len(qe))) if extra.weight is None else np.asarray(extra.weight, dtype=float)
+        bad_index = qe.size and (qe.min() < 0 or qe.max() >= n_links or qq.min() < 0 or qq.max() >= len(sc))
+        if qe.shape != qq.shape or qw.shape != (n_cls, len(qe)) or len({len(sc), len(qc), len(qp)}) != 1 \
+                or bad_index:
+            raise ValueError("queues: edge/queue must index links and queues; weight is (classes, members)")
+        if np.any(sc < 0) or np.any(qc <= 0) or np.any(qp < 0) or np.any(qw < 0) \
+                or not np.all(np.isfinite(qw)):
+            raise ValueError("queues need scale >= 0, capacity > 0, power >= 0 and weights >= 0")
+        edge.append(qe)
+        queue.append(qq + n)
+        w.append(qw)
+        a, gcap, gp = np.r_[a, sc], np.r_[gcap, qc], np.r_[gp, qp]
+    return _Delay(np.concatenate(edge), np.concatenate(queue), np.concatenate(w, axis=1), a, gcap, gp,
+                  n_links)
 
 
 def _line_search(x: np.ndarray, d: np.ndarray, fixed: np.ndarray, delay: _Delay) -> float:
@@ -263,7 +299,7 @@ def assign(init_node: np.ndarray, term_node: np.ndarray, free_flow_time: np.ndar
            zone_nodes: np.ndarray | None = None, no_through: np.ndarray | None = None, rgap: float = 1e-4,
            max_iter: int = 1000, algorithm: str = "bfw",
            fixed_cost: np.ndarray | None = None, groups: np.ndarray | None = None,
-           class_weight: np.ndarray | None = None) -> AssignmentResult:
+           class_weight: np.ndarray | None = None, queues: Queues | None = None) -> AssignmentResult:
     """User equilibrium by (bi-)conjugate Frank-Wolfe; nodes are 0-based integers.
 
     A link costs `fixed_cost + t0 (1 + b (v/c)^p)`: freight pays a tariff that does
@@ -278,6 +314,7 @@ def assign(init_node: np.ndarray, term_node: np.ndarray, free_flow_time: np.ndar
     `class_weight` (classes x links, default 1) is what a unit of a class counts in a queue; the
     class then feels that multiple of the delay (0: the class does not use the queue at all), so
     the cost stays a gradient: a bulk unit of 22 t in a queue measured in tonnes weighs 22.
+    `queues` adds queues beyond the links' own BPR terms; a link may join several (`Queues`).
 
     `demand[i, j]` is the flow from zone i to zone j, zone i being node `zone_nodes[i]`
     (default: node i). Intrazonal demand (the diagonal) loads no link. Nodes in
@@ -323,8 +360,8 @@ def assign(init_node: np.ndarray, term_node: np.ndarray, free_flow_time: np.ndar
     weight = np.ones((n_cls, len(t0))) if class_weight is None else np.asarray(class_weight, dtype=float)
     if weight.shape != (n_cls, len(t0)) or np.any(weight < 0) or not np.all(np.isfinite(weight)):
         raise ValueError("class_weight must be finite, >= 0 and of shape (classes, links)")
-    delay, free = _delay_groups(t0, cap, bb, pp, groups, weight)
-    fixed = fixed + free  # the free-flow time is a fixed cost; only the delay congests
+    delay = _delay_queues(t0, cap, bb, pp, groups, weight, queues)
+    fixed = fixed + t0  # the free-flow time is a fixed cost; only the delay congests
     active = [np.flatnonzero(demand[k].sum(axis=1) > 0) for k in range(n_cls)]
 
     def aon(link_delay: np.ndarray) -> tuple[np.ndarray, float]:

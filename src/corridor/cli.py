@@ -98,7 +98,7 @@ def user_errors(fn: Callable) -> Callable:
 
 
 def _fmt(v, nd=0) -> str:
-    return "-" if v is None else f"{v:,.{nd}f}"
+    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:,.{nd}f}"
 
 
 def _summary_table(title: str, rows: list[dict], rank: bool = False) -> Table:

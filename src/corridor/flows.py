@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 
+from .assignment import Queues
 from .assignment import assign as _solve
 from .demand import Demand
 from .errors import CorridorError, NoRouteError
@@ -38,7 +39,7 @@ from .logit import Progress, RouteSet, route_set
 from .logit import solve as solve_logit
 from .network import LINK, TRANSIT, TRANSSHIP, Network, bundled_data_dir
 from .policy import Policy
-from .queues import TONNES_PER_TEU, EdgeModel, capacity_teu, edge_model, queue_load
+from .queues import TONNES_PER_TEU, EdgeModel, capacity_teu, edge_model, queue_volumes
 
 METHODS = ("aon", "ue", "sue")
 PARAMS_FILE = "assignment_params.json"
@@ -315,20 +316,19 @@ def _ue(net, classes, vots, ods, model, weight, params, policy, method, rgap, ma
     nz = len(init) - len(e)
     hours = np.concatenate([model.hours[e], np.zeros(nz)])
     usd = np.concatenate([model.usd[e], np.zeros(nz)])
-    cap = np.concatenate([model.cap[e], np.full(nz, np.nan)])
-    group = np.concatenate([model.group[e], model.group.max() + 1 + np.arange(nz)])
-    w = np.concatenate([weight[:, e], np.zeros((len(classes), nz))], axis=1)
+    # in hours: class k pays usd / vot_k + hours + Σ W Q (V/c)^β over the queues the edge joins
+    fixed = usd[None, :] / vots[:, None] + hours[None, :]
+    pos = np.full(g.n_edges, -1)
+    pos[e] = np.arange(len(e))
+    keep = pos[model.member_edge] >= 0  # memberships of the edges the policy leaves open
     q = params.queue_hours
-    congests = np.isfinite(cap) & (cap > 0) & (q > 0)
-    # in hours: class k pays usd / vot_k + hours + Q (V/c)^β; the engine's t0 is the queue scale
-    t0 = np.where(congests, q, 0.0)
-    fixed = usd[None, :] / vots[:, None] + hours[None, :] - t0[None, :]
-    b = congests.astype(float)
-    p = np.where(congests, params.beta, 0.0)
-    cap = np.where(congests, cap, 1.0)
-    res = _solve(init, term, t0, cap, b, p, ods[:, zones][:, :, zones], n_nodes=g.n_vnodes + len(zones),
-                 zone_nodes=zv, no_through=zv, rgap=rgap, max_iter=1 if method == "aon" else max_iter,
-                 fixed_cost=fixed, groups=group, class_weight=w)
+    queues = Queues(edge=pos[model.member_edge[keep]], queue=model.member_queue[keep],
+                    scale=np.full(model.n_queues, q), capacity=model.cap,
+                    power=np.full(model.n_queues, params.beta), weight=weight[:, keep]) if q > 0 else None
+    zero = np.zeros(len(init))
+    res = _solve(init, term, zero, np.ones(len(init)), zero, zero, ods[:, zones][:, :, zones],
+                 n_nodes=g.n_vnodes + len(zones), zone_nodes=zv, no_through=zv, rgap=rgap,
+                 max_iter=1 if method == "aon" else max_iter, fixed_cost=fixed, queues=queues)
     flow = np.zeros((len(classes), g.n_edges))
     flow[:, e] = res.class_flow[:, : len(e)]
     res = _summarise(net, flow, method, classes, model, weight, params, res.rgap, res.iterations,
@@ -416,25 +416,28 @@ def _summarise(net: Network, class_flow: np.ndarray, method: str, classes: list[
     })
     for k, c in enumerate(classes):
         links[f"flow_{c}_teu"] = np.bincount(li, weights=class_flow[k][on_link], minlength=len(lk))
-    # a capacity is per direction: the busier direction is the one that binds; v/c counts what the
-    # capacity counts (containers for a TEU capacity, tonnes for a tonnes one)
-    load = queue_load(model, class_flow, weight)
+    # v/c counts what the capacity counts (boxes for a TEU capacity, all cargo by weight for a
+    # tonnes one); a link's capacity is per direction, so the busier direction binds, and where a
+    # link or node has both capacities the fuller queue is reported
+    vol = queue_volumes(model, class_flow, weight)
+    vc = vol / model.cap
+    by_link, by_node = model.owner_link >= 0, model.owner_node >= 0
     lv = np.full(len(lk), np.nan)
-    np.fmax.at(lv, li, load[on_link])
+    np.fmax.at(lv, model.owner_link[by_link], vc[by_link])
     links["v_c"] = lv
     node_edge = (g.kind == TRANSIT) | (g.kind == TRANSSHIP)
     ni = g.node[node_edge]
     through = np.bincount(ni, weights=flow[node_edge], minlength=len(net.nodes))
     ts = g.kind == TRANSSHIP
     shipped = np.bincount(g.node[ts], weights=flow[ts], minlength=len(net.nodes))
-    queued = node_edge & (model.group >= g.n_edges)
-    wflow = (weight * class_flow).sum(0)
-    handled = np.bincount(g.node[queued], weights=wflow[queued], minlength=len(net.nodes))
-    node_cap = capacity_teu(net.nodes)
+    handled = np.zeros(len(net.nodes))
+    np.fmax.at(handled, model.owner_node[by_node], vol[by_node])
+    nv = np.full(len(net.nodes), np.nan)
+    np.fmax.at(nv, model.owner_node[by_node], vc[by_node])
     nodes = pd.DataFrame({"node_id": net.nodes["node_id"], "name": net.nodes["name"],
                           "country": net.nodes["country"], "kind": net.nodes["kind"], "flow_teu": through,
-                          "transshipped_teu": shipped, "handled_teu": handled, "capacity_teu_yr": node_cap})
-    nodes["v_c"] = np.where(nodes["capacity_teu_yr"] > 0, handled / nodes["capacity_teu_yr"], np.nan)
+                          "transshipped_teu": shipped, "handled_teu": handled,
+                          "capacity_teu_yr": capacity_teu(net.nodes), "v_c": nv})
     corridors = _corridor_volumes(net, fwd, back)
     by_class = {}
     for k, c in enumerate(classes):

@@ -179,7 +179,7 @@ def solve(net: Network, rs: RouteSet, classes: list[str], vots: np.ndarray, ods:
     history: list[tuple[int, float, float]] = []
     gap, it = np.inf, 0
     eta, last = 1.0, np.inf  # self-regulated averaging (Liu, Ban & Mirchandani 2009)
-    congested = queue_hours > 0 and np.isfinite(model.cap).any()
+    congested = queue_hours > 0 and model.n_queues > 0
     while True:
         it += 1
         cost = route_costs(load(f))

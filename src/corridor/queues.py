@@ -4,8 +4,9 @@ An edge costs its tariff, plus a corridor constant on the family's signature edg
 commodity's value of time × (hours + W Q (V/c)^β), V the load of the queue the edge joins.
 A link's capacity is per direction; a node's is one queue shared by its edges (a port's
 quay: only its transshipments; a border station: everything crossing it). A capacity in TEU
-counts containerised classes (W = 1, others 0); one known only in tonnes counts every class
-by its tonnes (W = t per TEU / 10), in TEU-equivalents of 10 t (docs/rates.md).
+counts containerised classes (W = 1, others 0); one in tonnes counts every class by its
+tonnes (W = t per TEU / 10), in TEU-equivalents of 10 t (docs/rates.md). A link or node with
+both has two queues, and an edge pays the delay of each queue it joins.
 """
 
 from __future__ import annotations
@@ -23,18 +24,31 @@ TONNES_PER_TEU = 10.0
 
 @dataclass(frozen=True)
 class EdgeModel:
-    """Per compiled edge: what it costs, how long it takes and which queue it joins."""
+    """Per compiled edge: what it costs and how long it takes; and the queues edges join.
+
+    A queue is one capacity: a link's per direction, or a node's shared by its edges. A
+    capacity in TEU counts boxes; one in tonnes counts all cargo by weight; a link or node
+    with both has both queues, and each binds.
+    """
 
     hours: np.ndarray
     usd: np.ndarray  # tariff + corridor constant
-    cap: np.ndarray  # TEU (or TEU-equivalents of 10 t) a year of the edge's queue (nan: none)
-    group: np.ndarray  # queue id: edges sharing one capacity share one id
-    in_tonnes: np.ndarray  # the capacity is known in tonnes only: every class counts by weight
+    member_edge: np.ndarray  # edge of each membership
+    member_queue: np.ndarray  # queue of each membership
+    cap: np.ndarray  # per queue: TEU, or TEU-equivalents of 10 t, a year
+    in_tonnes: np.ndarray  # per queue: counted in tonnes (all cargo) rather than in boxes
+    owner_link: np.ndarray  # per queue: its link (-1: a node's)
+    owner_node: np.ndarray  # per queue: its node (-1: a link's)
+
+    @property
+    def n_queues(self) -> int:
+        return len(self.cap)
 
     def weights(self, containerised: np.ndarray, t_per_teu: np.ndarray) -> np.ndarray:
-        """(classes, edges): what a TEU of each class counts in the edge's queue. A TEU capacity
-        counts containerised classes only; a tonnes capacity counts every class by its tonnes."""
-        return np.where(self.in_tonnes[None, :], (t_per_teu / TONNES_PER_TEU)[:, None],
+        """(classes, memberships): what a TEU of each class counts in each queue it joins. A TEU
+        queue counts containerised classes only; a tonnes queue counts every class by its tonnes."""
+        t = self.in_tonnes[self.member_queue]
+        return np.where(t[None, :], (t_per_teu / TONNES_PER_TEU)[:, None],
                         containerised.astype(float)[:, None])
 
 
@@ -51,21 +65,43 @@ def edge_model(net: Network, constants: dict[str, float], *, non_negative: bool 
     if key in net.cache:
         return net.cache[key]
     g = net.graph
-    link_cap, node_cap = capacity_teu(net.links), capacity_teu(net.nodes)
-    link_t, node_t = _capacity_in_tonnes(net.links), _capacity_in_tonnes(net.nodes)
     is_link = (g.kind == LINK) | (g.kind == CONT)
     li, ni = np.maximum(g.link, 0), np.maximum(g.node, 0)
     port = (net.nodes["kind"].to_numpy() == "port")[ni]
     # a port's capacity is its quay (transshipments); a border station's is all it clears
-    node_queue = ((g.kind == TRANSSHIP) | ((g.kind == TRANSIT) & ~port)) & np.isfinite(node_cap[ni])
-    cap = np.where(is_link, link_cap[li], np.where(node_queue, node_cap[ni], np.nan))
-    group = np.arange(g.n_edges, dtype=np.int64)
-    group[node_queue] = g.n_edges + ni[node_queue]
+    at_node = (g.kind == TRANSSHIP) | ((g.kind == TRANSIT) & ~port)
+    edges, queues, caps, tonnes, o_link, o_node = [], [], [], [], [], []
+    n_q = 0
+    for col, scale, in_t in (("capacity_teu_yr", 1.0, False), ("capacity_t_yr", TONNES_PER_TEU, True)):
+        lc, nc = _column(net.links, col) / scale, _column(net.nodes, col) / scale
+        # a link edge queues alone (a capacity is per direction)
+        e = np.flatnonzero(is_link & np.isfinite(lc[li]) & (lc[li] > 0))
+        edges.append(e)
+        queues.append(n_q + np.arange(len(e)))
+        caps.append(lc[li[e]])
+        o_link.append(li[e])
+        o_node.append(np.full(len(e), -1))
+        n_q += len(e)
+        # a node's edges share one queue
+        e = np.flatnonzero(at_node & np.isfinite(nc[ni]) & (nc[ni] > 0))
+        nodes, q = np.unique(ni[e], return_inverse=True)
+        edges.append(e)
+        queues.append(n_q + q)
+        caps.append(nc[nodes])
+        o_link.append(np.full(len(nodes), -1))
+        o_node.append(nodes)
+        n_q += len(nodes)
+        tonnes.append(np.full(len(caps[-2]) + len(nodes), in_t))
     usd = g.usd + _constants(net, consts)
-    in_t = np.where(is_link, link_t[li], node_queue & node_t[ni])
-    m = EdgeModel(g.hours.astype(float), usd, cap, group, in_t)
+    m = EdgeModel(g.hours.astype(float), usd, np.concatenate(edges), np.concatenate(queues),
+                  np.concatenate(caps), np.concatenate(tonnes), np.concatenate(o_link),
+                  np.concatenate(o_node))
     net.cache[key] = m
     return m
+
+
+def _column(df: pd.DataFrame, col: str) -> np.ndarray:
+    return df[col].to_numpy(float) if col in df else np.full(len(df), np.nan)
 
 
 def _constants(net: Network, constants: dict[str, float]) -> np.ndarray:
@@ -92,28 +128,22 @@ def _constants(net: Network, constants: dict[str, float]) -> np.ndarray:
 
 
 def capacity_teu(df: pd.DataFrame) -> np.ndarray:
-    """TEU a year per row: the TEU figure, else the tonnes figure at 10 t per TEU."""
-    c = df["capacity_teu_yr"].to_numpy(float) if "capacity_teu_yr" in df else np.full(len(df), np.nan)
-    t = df["capacity_t_yr"].to_numpy(float) if "capacity_t_yr" in df else np.full(len(df), np.nan)
+    """TEU a year per row, for reports: the TEU figure, else the tonnes figure at 10 t per TEU."""
+    c, t = _column(df, "capacity_teu_yr"), _column(df, "capacity_t_yr")
     return np.where(np.isfinite(c), c, t / TONNES_PER_TEU)
 
 
-def _capacity_in_tonnes(df: pd.DataFrame) -> np.ndarray:
-    c = df["capacity_teu_yr"].to_numpy(float) if "capacity_teu_yr" in df else np.full(len(df), np.nan)
-    t = df["capacity_t_yr"].to_numpy(float) if "capacity_t_yr" in df else np.full(len(df), np.nan)
-    return ~np.isfinite(c) & np.isfinite(t)
-
-
-def queue_load(model: EdgeModel, class_flow: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Per edge: the weighted volume of its queue over its capacity (v/c; nan where none)."""
-    v = np.bincount(model.group, weights=(weight * class_flow).sum(0),
-                    minlength=int(model.group.max()) + 1)[model.group]
-    congests = np.isfinite(model.cap) & (model.cap > 0)
-    return np.where(congests, np.maximum(v, 0) / np.where(congests, model.cap, 1.0), np.nan)
+def queue_volumes(model: EdgeModel, class_flow: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Per queue: the weighted flow (TEU or TEU-equivalents a year) of its members."""
+    w = (weight * class_flow[:, model.member_edge]).sum(0)
+    return np.bincount(model.member_queue, weights=w, minlength=model.n_queues)
 
 
 def delay_hours(model: EdgeModel, class_flow: np.ndarray, weight: np.ndarray, q: float,
-                 beta: float) -> np.ndarray:
-    """(classes, edges): queue hours W Q (V/c)^β each class feels at `class_flow` (TEU a year)."""
-    r = queue_load(model, class_flow, weight)
-    return weight * np.where(np.isfinite(r), q * np.power(np.nan_to_num(r), beta), 0.0)
+                beta: float) -> np.ndarray:
+    """(classes, edges): queue hours Σ W Q (V/c)^β each class feels at `class_flow` (TEU a year)."""
+    r = queue_volumes(model, class_flow, weight) / model.cap
+    t = q * np.power(np.maximum(r, 0.0), beta)
+    n = len(model.hours)
+    return np.stack([np.bincount(model.member_edge, weights=w * t[model.member_queue], minlength=n)
+                     for w in weight])
