@@ -53,6 +53,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/caspian.py
 	$(BIN)/python benchmarks/reliability.py
 	$(BIN)/python benchmarks/web.py
+	$(BIN)/python benchmarks/criticality.py
 
 ## data: rebuild src/corridor/data from scripts/curated and ../shared/data (needs searoute)
 data: $(STAMP)

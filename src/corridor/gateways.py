@@ -45,6 +45,7 @@ from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 from .demand import Demand, load_demand
 from .errors import CorridorError
 from .flows import AssignmentParams, FlowResult, RouteSet, assign, route_set
+from .logit import path_sizes as _logit_path_sizes
 from .network import LINK, TRANSIT, TRANSSHIP, Network, load_network
 from .policy import Border, Policy, split_avoid
 from .queues import capacity_teu
@@ -257,30 +258,14 @@ def _pairs(net: Network, demand: Demand, classes: Iterable[str]) -> set[tuple[in
 
 
 def route_index(res: FlowResult, rs: RouteSet, net: Network) -> np.ndarray:
-    """The route (row of `rs.incidence`) behind each row of `res.paths`.
-
-    `assign(..., method="sue", routes=rs)` writes one row per (commodity, OD, route) in the
-    route set's order within each OD, so the rows of one (commodity, OD) are that OD's routes
-    in ascending index. Checked against the routes' corridors; raises if it ever disagrees.
-    """
+    """The route (row of `rs`) behind each row of `res.paths`, checked against the routes' corridors."""
     paths = res.paths
     if paths is None:
         raise CorridorError("route loads need a 'sue' assignment (it keeps the routes)")
-    idx = net.node_index
-    key = rs.od[:, 0].astype(np.int64) * len(net.nodes) + rs.od[:, 1]
-    order = np.argsort(key, kind="stable")
-    uniq, start = np.unique(key[order], return_index=True)
-    bounds = np.append(start, len(order))
-    where = {int(u): order[bounds[j]: bounds[j + 1]] for j, u in enumerate(uniq)}
-    out = np.full(len(paths), -1, dtype=np.int64)
-    o = paths["origin"].map(idx).to_numpy(np.int64)
-    d = paths["destination"].map(idx).to_numpy(np.int64)
-    for _, pos in paths.groupby(["commodity", "origin", "destination"], sort=False).indices.items():
-        routes = where.get(int(o[pos[0]] * len(net.nodes) + d[pos[0]]))
-        if routes is None or len(routes) != len(pos):
-            raise CorridorError("internal: the assignment's routes do not match the route set")
-        out[pos] = routes
-    if not np.array_equal(rs.corridor[out], paths["corridor"].to_numpy()):
+    out = paths["route"].to_numpy(np.int64)
+    same = len(out) == 0 or (out.max() < len(rs)
+                             and np.array_equal(rs.corridor[out], paths["corridor"].to_numpy()))
+    if not same:
         raise CorridorError("internal: the assignment's routes do not match the route set")
     return out
 
@@ -318,18 +303,8 @@ def _element_incidence(net: Network, rs: RouteSet) -> dict[str, tuple[csr_matrix
 
 
 def path_sizes(net: Network, rs: RouteSet) -> np.ndarray:
-    """Path size of each route (as `corridor.flows` computes it): 1 for a route sharing no edge
-    with another route of its OD, less the more of its free-flow hours it shares."""
-    g = net.graph
-    coo = rs.incidence.tocoo()
-    r_nz, e_nz = coo.row, coo.col
-    h = g.hours.astype(float)
-    length = np.bincount(r_nz, weights=h[e_nz], minlength=len(rs))
-    od_key = rs.od[:, 0].astype(np.int64) * len(net.nodes) + rs.od[:, 1]
-    _, inv, cnt = np.unique(od_key[r_nz] * g.n_edges + e_nz, return_inverse=True, return_counts=True)
-    share = np.where(length[r_nz] > 0, h[e_nz] / np.where(length[r_nz] > 0, length[r_nz], 1.0), 0.0)
-    ps = np.bincount(r_nz, weights=share / cnt[inv], minlength=len(rs))
-    return np.where(length > 0, ps, 1.0)
+    """Path size of each route, exactly as the assignment computes it."""
+    return _logit_path_sizes(rs, net.graph.hours, len(net.nodes))
 
 
 def _route_keys(rs: RouteSet) -> list[bytes]:

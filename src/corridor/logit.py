@@ -42,11 +42,14 @@ class RouteSet:
     def __len__(self) -> int:
         return len(self.od)
 
+    def surviving(self, closed: np.ndarray) -> np.ndarray:
+        """Indices of the routes that use none of the `closed` compiled edges (a boolean mask)."""
+        return np.flatnonzero((self.incidence @ np.asarray(closed, dtype=float)) == 0)
+
     def without(self, closed: np.ndarray) -> RouteSet:
         """The routes that use none of the `closed` compiled edges (a warm start after a closure:
         the survivors keep their shares' logic, and no route search is run again)."""
-        closed = np.asarray(closed, dtype=float)
-        keep = np.flatnonzero((self.incidence @ closed) == 0)
+        keep = self.surviving(closed)
         return RouteSet(self.od[keep], self.incidence[keep], self.corridor[keep],
                         [self.via[i] for i in keep])
 
@@ -101,6 +104,20 @@ def route_set(net: Network, pairs: Iterable[tuple[int, int]], *, policy: Policy,
     return rs
 
 
+def path_sizes(rs: RouteSet, hours: np.ndarray, n_nodes: int) -> np.ndarray:
+    """Path size of each route: 1 for a route that shares no edge with another route of its OD,
+    less the more of its free-flow `hours` (per compiled edge) it shares (Ben-Akiva & Bierlaire)."""
+    coo = rs.incidence.tocoo()
+    r_nz, e_nz = coo.row, coo.col
+    h = np.asarray(hours, dtype=float)
+    length = np.bincount(r_nz, weights=h[e_nz], minlength=len(rs))
+    od_key = rs.od[:, 0].astype(np.int64) * n_nodes + rs.od[:, 1]
+    _, inv, cnt = np.unique(od_key[r_nz] * len(h) + e_nz, return_inverse=True, return_counts=True)
+    share = np.where(length[r_nz] > 0, h[e_nz] / np.where(length[r_nz] > 0, length[r_nz], 1.0), 0.0)
+    ps = np.bincount(r_nz, weights=share / cnt[inv], minlength=len(rs))
+    return np.where(length > 0, ps, 1.0)
+
+
 @dataclass(frozen=True)
 class LogitSolution:
     flow: np.ndarray  # (classes, edges) TEU a year
@@ -141,15 +158,7 @@ def solve(net: Network, rs: RouteSet, classes: list[str], vots: np.ndarray, ods:
     choice = np.concatenate(inst_choice)  # sorted, contiguous
     qd = np.array(q_choice)
     first = np.flatnonzero(np.r_[True, choice[1:] != choice[:-1]])
-    # path size from free-flow hours: a route sharing its edges with others in its OD counts less
-    coo = inc.tocoo()
-    r_nz, e_nz = coo.row, coo.col
-    h = model.hours
-    length = np.bincount(r_nz, weights=h[e_nz], minlength=n_routes)
-    _, inv, cnt = np.unique(od_key[r_nz] * net.graph.n_edges + e_nz, return_inverse=True, return_counts=True)
-    share = np.where(length[r_nz] > 0, h[e_nz] / np.where(length[r_nz] > 0, length[r_nz], 1.0), 0.0)
-    ps = np.bincount(r_nz, weights=share / cnt[inv], minlength=n_routes)
-    ps = np.where(length > 0, ps, 1.0)
+    ps = path_sizes(rs, model.hours, len(net.nodes))
     log_ps = np.log(np.clip(ps, 1e-12, None))
 
     def route_costs(class_flow: np.ndarray) -> np.ndarray:
@@ -201,6 +210,7 @@ def solve(net: Network, rs: RouteSet, classes: list[str], vots: np.ndarray, ods:
     route_days = np.stack([inc @ t[k] for k in range(len(classes))])[cls, route_of] / 24.0
     ids = net.nodes["node_id"].to_numpy()
     paths = pd.DataFrame({
+        "route": route_of,  # row of the route set
         "origin": ids[rs.od[route_of, 0]], "destination": ids[rs.od[route_of, 1]],
         "commodity": np.array(classes)[cls], "corridor": rs.corridor[route_of],
         "via": np.array(rs.via, dtype=object)[route_of], "teu": f,
