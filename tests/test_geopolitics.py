@@ -63,13 +63,26 @@ def test_regions_and_mixed_specs():
     assert resolve_countries(None) == frozenset()
 
 
+def test_aliases_and_spelling_of_names():
+    assert resolve_countries("Türkiye") == resolve_countries("Turkiye") == {"TUR"}
+    assert resolve_countries("Russian Federation, kyrgyz republic") == {"RUS", "KGZ"}
+    for spelling in ("Central Asia", "central_asia", " CENTRAL-ASIA ", "centralasia"):
+        assert resolve_countries(spelling) == set(regions()["central-asia"]), spelling
+    assert resolve_countries("Eurasian Economic Union") == resolve_countries("EAEU")  # a bloc's full name
+    assert resolve_countries("South Caucasus") == {"ARM", "AZE", "GEO"}
+    from corridor.policy import Policy
+
+    p = Policy.make(avoid="Russian Federation,Central Asia")
+    assert {"RUS", "KAZ", "UZB"} <= p.avoid_countries and p.avoid_groups == {"central-asia"}
+
+
 def test_unknown_token_gets_a_suggestion():
     with pytest.raises(UnknownCountryError) as e:
         resolve_countries("EAEU,RSU")
     assert "RUS" in e.value.suggestions
     assert isinstance(e.value, corridor.CorridorError)
     with pytest.raises(UnknownCountryError) as e:
-        resolve_countries("centralasia")
+        resolve_countries("centrl-asia")
     assert "central-asia" in e.value.suggestions
     assert "did you mean" in str(e.value)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 import corridor
@@ -18,6 +19,7 @@ from corridor.scenarios import (
     list_scenarios,
     load_scenario,
     run_scenario,
+    scenario_dir,
     scenario_schema,
 )
 
@@ -99,7 +101,7 @@ policies:
       source: [index1520_dostyk]
 demand:
   growth:
-    - {from: centralasia, to: eu, factor: 1.1, source: [no_such_source]}
+    - {from: centrl-asia, to: eu, factor: 1.1, source: [no_such_source]}
 """)
     with pytest.raises(corridor.ValidationError) as e:
         load_scenario(p)
@@ -215,6 +217,7 @@ def test_caspian_low_cuts_ferry_capacity():
 def test_new_link_and_border_restriction(tmp_path, net):
     p = write(tmp_path, "new.yaml", """\
 name: new-link
+year: 2030
 policies:
   borders:
     - node: dostyk
@@ -224,16 +227,33 @@ policies:
       source: [daryo_dostyk_2024]
     - countries: [KAZ, UZB]
       status: closed
+    - node: test_yard             # a node this file adds
+      status: restricted
+      extra_hours: 5
+      source: [corridor_regions]
 infrastructure:
   nodes:
     - {id: test_yard, name: Test Yard, kind: rail_terminal, country: KAZ, lon: 70.0, lat: 45.0,
        source: [corridor_regions]}
   links:
     - {id: test-link, from: almaty, to: test_yard, mode: rail, gauge: 1520, rate_class: rail_kz,
-       length_km: 500, status: open, capacity_teu_yr: 1000, source: [corridor_regions]}
+       length_km: 500, capacity_teu_yr: 1000, source: [corridor_regions]}
+    - {id: test-later, from: test_yard, to: arys, mode: rail, gauge: 1520, rate_class: rail_kz,
+       length_km: 400, opening_year: 2028, source: [corridor_regions]}
 """)
     a = apply_scenario(load_scenario(p))
     assert "test-link" in set(a.network.links["link_id"]) and "test-link" not in set(net.links["link_id"])
+    lk = a.network.links.set_index("link_id")
+    # GMNS columns, not the file's keys; no status: open, unless an opening year makes it planned
+    assert (lk.loc["test-link", "from_node_id"], lk.loc["test-link", "to_node_id"]) == ("almaty", "test_yard")
+    assert lk.loc["test-link", "status"] == "open" and lk.loc["test-later", "status"] == "planned"
+    assert "to" not in a.network.raw_links.columns and "from_" not in a.network.raw_links.columns
+    r = corridor.route(a.network, "Almaty", "Test Yard", policy=a.policy).routes[0]
+    assert r.link_ids == ("test-link",)
+    r = corridor.route(a.network, "Test Yard", "Arys", policy=a.policy).routes[0]
+    assert r.link_ids == ("test-later",)  # planned 2028, open in the scenario's 2030
+    yard = a.network.nodes.set_index("node_id").loc["test_yard"]
+    assert yard["dwell_hours"] == pytest.approx(5)  # the border rule on the new node
     d = a.network.nodes.set_index("node_id").loc["dostyk"]
     base = net.nodes.set_index("node_id").loc["dostyk"]
     assert d["dwell_hours"] == pytest.approx(base["dwell_hours"] + 48)
@@ -242,6 +262,161 @@ infrastructure:
     kz_uz = ((lk["from_country"] == "KAZ") & (lk["to_country"] == "UZB")) | (
         (lk["from_country"] == "UZB") & (lk["to_country"] == "KAZ"))
     assert kz_uz.any() and not a.policy.link_mask(a.network)[kz_uz.to_numpy()].any()
+    flows = corridor.assign(a.network, a.demand, method="aon", policy=a.policy)
+    assert "test-link" in set(flows.links["link_id"])
+
+
+def test_planned_new_link_needs_its_opening_year(tmp_path):
+    p = write(tmp_path, "planned.yaml", """\
+name: planned
+infrastructure:
+  links:
+    - {id: x-link, from: almaty, to: arys, mode: road, rate_class: road, length_km: 700,
+       status: planned, source: [corridor_regions]}
+""")
+    with pytest.raises(corridor.ValidationError) as e:
+        load_scenario(p)
+    (prob,) = e.value.problems
+    assert prob.column == "infrastructure.links[0].id" and "opening_year" in prob.message
+
+
+def test_the_network_a_scenario_makes_is_validated_with_locations(tmp_path):
+    p = write(tmp_path, "broken.yaml", """\
+name: broken
+infrastructure:
+  nodes:
+    - {id: aktau2, name: Aktau, kind: port, country: KAZ, lon: 51.2, lat: 43.6, source: [corridor_regions]}
+  links:
+    - {id: loop, from: almaty, to: almaty, mode: road, rate_class: road, length_km: 10,
+       source: [corridor_regions]}
+    - {id: kars-gyumri, status: planned, source: [kars_gyumri_closed]}
+""")
+    s = load_scenario(p)  # each entry is fine on its own; the network they make is not
+    with pytest.raises(corridor.ValidationError) as e:
+        apply_scenario(s)
+    probs = {q.column: q for q in e.value.problems}
+    assert set(probs) == {"infrastructure.nodes[0]", "infrastructure.links[0]", "infrastructure.links[1]"}
+    assert all(q.file == str(p) for q in probs.values())
+    node, loop = probs["infrastructure.nodes[0]"], probs["infrastructure.links[0]"]
+    assert node.row == 4 and "place name" in node.message
+    assert loop.row == 6 and "same node" in loop.message
+    assert "needs the year" in probs["infrastructure.links[1]"].message
+    r = cli("scenario", "run", p, "--out", tmp_path / "o", "--method", "aon", "--no-record")
+    assert r.exit_code == 1 and "same node" in r.output and "Traceback" not in r.output
+
+
+def test_merged_scenario_file_reloads_to_the_same_world(tmp_path):
+    for name in ("titr-2030", "peace-dividend"):
+        s = load_scenario(name)
+        text = s.to_yaml()
+        assert "base" not in yaml.safe_load(text) and s.base is None
+        assert "baseline-2030.yaml" in text.splitlines()[0]  # the chain, as a comment
+        again = load_scenario(write(tmp_path, f"{name}-merged.yaml", text))
+        a, b = apply_scenario(s), apply_scenario(again)
+        pd.testing.assert_frame_equal(a.network.raw_nodes, b.network.raw_nodes)
+        pd.testing.assert_frame_equal(a.network.raw_links, b.network.raw_links)
+        pd.testing.assert_frame_equal(a.demand.table, b.demand.table)
+        assert a.policy == b.policy and a.caspian == b.caspian
+
+
+def test_borders_and_new_nodes_name_single_countries_of_the_network(tmp_path):
+    p = write(tmp_path, "codes.yaml", """\
+name: codes
+policies:
+  borders:
+    - {countries: [EU, BLR], status: closed}
+    - {countries: [KGZ, KAZ], status: closed}
+    - {countries: [Turkey, GEO], status: closed}
+    - {countries: [KAZZ, CHN], status: closed}
+  avoid: [KGZ]
+infrastructure:
+  nodes:
+    - {id: newport, name: New Port, kind: port, country: central-asia, lon: 51.0, lat: 43.0,
+       source: [corridor_regions]}
+""")
+    with pytest.raises(corridor.ValidationError) as e:
+        load_scenario(p)
+    probs = {q.column: q for q in e.value.problems}
+    assert "bloc or region" in probs["policies.borders[0].countries[0]"].message
+    assert probs["policies.borders[0].countries[0]"].row == 4
+    assert "'KGZ' is not a country of the network" in probs["policies.borders[1].countries[0]"].message
+    assert "'TUR'" in probs["policies.borders[2].countries[0]"].message
+    assert "KAZ" in probs["policies.borders[3].countries[0]"].message  # did you mean
+    assert "not a country of the network" in probs["policies.avoid[0]"].message
+    assert "bloc or region" in probs["infrastructure.nodes[0].country"].message
+
+
+def test_caspian_changes_are_checked_by_building_the_crossing(tmp_path):
+    p = write(tmp_path, "neg.yaml", """\
+name: neg
+caspian:
+  vessels_add: {kmtf_feeder: -10, rail_ferry: 2}
+  berths_add: {Aktau: {container: -5}}
+  source: [worldbank_2023]
+""")
+    with pytest.raises(corridor.ValidationError) as e:
+        load_scenario(p)
+    probs = {q.column: q for q in e.value.problems}
+    assert set(probs) == {"caspian.vessels_add.kmtf_feeder", "caspian.berths_add.Aktau.container"}
+    assert "fleet has 4" in probs["caspian.vessels_add.kmtf_feeder"].message
+    assert probs["caspian.berths_add.Aktau.container"].row == 4
+    write(tmp_path, "noberth.yaml", """\
+name: noberth
+caspian:
+  berths_add: {Aktau: {container: -2}}
+  source: [worldbank_2023]
+""")
+    with pytest.raises(corridor.ValidationError, match=r"caspian.berths_add: .*no container berth"):
+        load_scenario(tmp_path / "noberth.yaml")
+
+
+def test_duplicate_keys_are_reported(tmp_path):
+    p = write(tmp_path, "dup.yaml", """\
+name: dup
+policies:
+  avoid: [RUS]
+  avoid: [BLR]
+policies:
+  avoid_passages: [suez]
+""")
+    with pytest.raises(corridor.ValidationError) as e:
+        load_scenario(p)
+    probs = sorted(e.value.problems, key=lambda q: q.row)
+    assert [(q.row, q.column) for q in probs] == [(4, "policies.avoid"), (5, "policies")]
+    assert "first on line 3" in probs[0].message and "first on line 2" in probs[1].message
+
+
+def test_a_local_file_named_like_its_bundled_base(tmp_path):
+    p = write(tmp_path, "titr-2030.yaml", "name: titr-2030\nbase: titr-2030\nyear: 2035\n")
+    s = load_scenario(p)
+    assert [Path(c).name for c in s.chain] == ["baseline-2024.yaml", "baseline-2030.yaml",
+                                               "titr-2030.yaml", "titr-2030.yaml"]
+    assert Path(s.chain[-2]).parent == scenario_dir() and s.year == 2035
+    write(tmp_path, "self.yaml", "name: self\nbase: ./self.yaml\n")  # a path to itself is a cycle
+    with pytest.raises(corridor.ValidationError, match="inheritance cycle"):
+        load_scenario(tmp_path / "self.yaml")
+
+
+def test_a_file_source_may_not_redefine_a_bundled_one(tmp_path):
+    entry = """\
+sources:
+  - id: apmt_poti_expansion
+    title: {title}
+    publisher: APM Terminals (via containtest-lwslv.projectbeta.co.uk)
+    url: https://containtest-lwslv.projectbeta.co.uk/apm-terminals-poti-presents-expansion-project-to-georgia-government
+    date: n.d.
+    grade: B
+    notes: "New deep-water terminal at Poti by 2027: 400k TEU/yr, 13.5 m depth, ships up to 300 m. \\
+      facts.md 3.2."
+"""
+    same = write(tmp_path, "same.yaml", "name: same\n" + entry.format(
+        title="APM Terminals Poti presents expansion project to Georgia's government"))
+    load_scenario(same)  # word for word: harmless
+    other = write(tmp_path, "other.yaml", "name: other\n" + entry.format(title="Poti grows"))
+    with pytest.raises(corridor.ValidationError) as e:
+        load_scenario(other)
+    (prob,) = e.value.problems
+    assert prob.column == "sources[0].id" and prob.row == 3 and "another title" in prob.message
 
 
 # ------------------------------------------------------------------ direction of effects

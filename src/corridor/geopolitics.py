@@ -43,6 +43,7 @@ class UnknownCountryError(UnknownPlaceError):
         msg = f"unknown country, bloc or region '{shown}'"
         if suggestions:
             msg += "; did you mean: " + ", ".join(suggestions) + "?"
+        self.brief = msg  # without the list of blocs and regions
         msg += (f" (blocs: {', '.join(BLOCS)}, '{SANCTIONED}'; regions: {', '.join(_region_names())};"
                 " or ISO3 codes)")
         CorridorError.__init__(self, msg)
@@ -131,17 +132,37 @@ def group_names(folder: str | Path | None = None) -> list[str]:
     return [*_bloc_members(f), *(r for r, _ in _regions(f))]
 
 
-def is_group(token: str, folder: str | Path | None = None) -> bool:
-    """True for a bloc name, 'sanctioned' or a region name (any case)."""
-    return _canonical_group(token, Path(folder) if folder else None) is not None
+def canonical_group(token: str, folder: str | Path | None = None) -> str | None:
+    """The bloc, region or 'sanctioned' a token names (any case and spacing: 'Central Asia',
+    'central_asia' and 'CENTRAL-ASIA' are 'central-asia'; a region's or bloc's full name works
+    too), or None."""
+    f = Path(folder) if folder else None
+    return _group_keys(f).get(normalize_name(token))
 
 
-def _canonical_group(token: str, folder: Path | None) -> str | None:
-    t = token.strip()
+@lru_cache(maxsize=4)
+def _group_keys(folder: Path | None) -> dict[str, str]:
+    _, bt, rt = _tables(folder)
+    keys: dict[str, str] = {}
     for name in (*_bloc_members(folder), *(r for r, _ in _regions(folder))):
-        if t.lower() == name.lower():
-            return name
-    return None
+        keys.setdefault(normalize_name(name), name)
+    for table, col in ((bt, "bloc"), (rt, "region")):  # full names: 'European Union', 'South Caucasus'
+        for code, full in zip(table[col], table["name"], strict=True):
+            keys.setdefault(normalize_name(full), code)
+    return keys
+
+
+# Other names of countries than country.csv's (Natural Earth's), normalised by `normalize_name`
+COUNTRY_ALIASES = {
+    "turkiye": "TUR", "russianfederation": "RUS", "kyrgyzrepublic": "KGZ", "kirghizia": "KGZ",
+    "czechrepublic": "CZE", "northmacedonia": "MKD", "bosniaandherzegovina": "BIH",
+    "northerncyprus": "CYN", "republicofkorea": "KOR", "democraticpeoplesrepublicofkorea": "PRK",
+    "islamicrepublicofiran": "IRN", "republicofmoldova": "MDA", "eswatini": "SWZ",
+    "greatbritain": "GBR", "ivorycoast": "CIV", "democraticrepublicofthecongo": "COD",
+    "centralafricanrepublic": "CAF", "southsudan": "SSD", "equatorialguinea": "GNQ",
+    "westernsahara": "ESH", "vietnam": "VNM", "laopdr": "LAO", "syrianarabrepublic": "SYR",
+    "unitedrepublicoftanzania": "TZA", "chinapeoplesrepublicof": "CHN", "peoplesrepublicofchina": "CHN",
+}
 
 
 def resolve_countries(spec: str | Iterable[str] | None, *, known: Iterable[str] | None = None,
@@ -159,12 +180,13 @@ def resolve_countries(spec: str | Iterable[str] | None, *, known: Iterable[str] 
     tokens = [t.strip() for t in tokens if t and t.strip()]
     ct = _tables(f)[0]
     codes = set(ct["iso3"]) | {str(k).upper() for k in (known or ())}
-    by_name = {normalize_name(n): i for n, i in zip(ct["name"], ct["iso3"], strict=True)}
+    by_name = {k: v for k, v in COUNTRY_ALIASES.items() if v in codes}
+    by_name.update({normalize_name(n): i for n, i in zip(ct["name"], ct["iso3"], strict=True)})
     groups = _bloc_members(f)
     reg = dict(_regions(f))
     out: set[str] = set()
     for tok in tokens:
-        group = _canonical_group(tok, f)
+        group = canonical_group(tok, f)
         if group is not None:
             out |= set(groups[group]) if group in groups else set(reg[group])
         elif tok.upper() in codes:
@@ -198,8 +220,3 @@ def suggest(token: str, *, known: Iterable[str] | None = None, folder: str | Pat
         if code not in out or len(labels[h]) > len(out[code]):
             out[code] = labels[h]
     return list(out.values())[:n]
-
-
-def sanctioned(folder: str | Path | None = None) -> frozenset[str]:
-    """ISO3 codes of the countries under broad sanctions (status other than 'none')."""
-    return _bloc_members(Path(folder) if folder else None)[SANCTIONED]

@@ -9,7 +9,6 @@ new network: costs live in the network, masks in the policy).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -145,7 +144,7 @@ class Policy:
         known = net.countries
         bad = sorted(c for c in self.avoid_countries - self.group_countries if c not in known)
         if bad:
-            from .geopolitics import group_names
+            from .geopolitics import group_names, suggest
 
             try:
                 groups = group_names()
@@ -153,7 +152,10 @@ class Policy:
                 groups = []
             msgs = []
             for c in bad:
-                close = difflib.get_close_matches(c, [*sorted(known), *groups], n=3, cutoff=0.3)
+                try:
+                    close = [x.split(" ")[0] for x in suggest(c, known=known)]
+                except CorridorError:
+                    close = []
                 hint = f" (did you mean {', '.join(close)}?)" if close else ""
                 msgs.append(f"'{c}'{hint}")
             raise CorridorError(
@@ -263,13 +265,13 @@ class Policy:
                 i = b.node_index(net)
                 nodes.loc[i, "dwell_hours"] = np.nan_to_num(nodes.at[i, "dwell_hours"]) + b.extra_hours
                 nodes.loc[i, "dwell_usd"] = np.nan_to_num(nodes.at[i, "dwell_usd"]) + b.extra_usd
-                nodes.loc[i, "dwell_source"] = _add_source(nodes.at[i, "dwell_source"], tag)
+                nodes.loc[i, "dwell_source"] = join_sources(nodes.at[i, "dwell_source"], tag)
             else:
                 m = b.link_mask(net)
                 links.loc[m, "wait_hours"] = filled.loc[m, "wait_hours"].to_numpy() + b.extra_hours
                 links.loc[m, "usd_per_teu"] = filled.loc[m, "usd_per_teu"].to_numpy() + b.extra_usd
                 for src in ("wait_source", "cost_source"):
-                    links.loc[m, src] = [_add_source(s, tag) for s in filled.loc[m, src]]
+                    links.loc[m, src] = [join_sources(s, tag) for s in filled.loc[m, src]]
         return net.with_tables(nodes=nodes, links=links)
 
     def to_dict(self) -> dict:
@@ -292,23 +294,32 @@ def split_avoid(v: Iterable[str] | str | None) -> tuple[list[str], list[str]]:
     tokens = [str(s).strip() for s in items if s and str(s).strip()]
     if not tokens:
         return [], []
-    from .geopolitics import _canonical_group, resolve_countries
+    from .geopolitics import UnknownCountryError, canonical_group, resolve_countries
 
     groups, codes = [], []
     for t in tokens:
-        g = _canonical_group(t, None)
+        g = canonical_group(t)
         if g is not None:
             groups.append(g)
-        else:
-            codes.append(t.upper())
+            continue
+        try:  # a country name or alias (Türkiye, Russian Federation) as its code
+            codes += sorted(resolve_countries(t))
+        except UnknownCountryError:
+            codes.append(t.upper())  # Policy.check reports it, with suggestions
     if groups:
         codes += sorted(resolve_countries(groups))
     return list(dict.fromkeys(codes)), list(dict.fromkeys(groups))
 
 
-def _add_source(cell, tag: str) -> str:
-    parts = [p for p in str(cell or "").split(";") if p and p != "nan"]
-    return ";".join(dict.fromkeys([*parts, tag]))
+def join_sources(*parts) -> str:
+    """Source ids from cells (`a;b`) and lists, `;`-joined, each once, in order; blanks and NaN dropped."""
+    out: list[str] = []
+    for p in parts:
+        for x in (p if isinstance(p, list | tuple) else str(p if p is not None else "").split(";")):
+            x = str(x).strip()
+            if x and x != "nan" and x not in out:
+                out.append(x)
+    return ";".join(out)
 
 
 def _split(v: Iterable[str] | str | None, upper: bool = False) -> list[str]:

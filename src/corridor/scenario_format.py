@@ -118,6 +118,14 @@ class LinkChange(_Strict):
         _need_source(self, self._numbers_set() + (["status"] if self.status else []))
         return self
 
+    def status_if_new(self) -> str:
+        """The status of a new link: as given, else `planned` when it has an opening_year, else `open`."""
+        return self.status or ("planned" if self.opening_year is not None else "open")
+
+
+# LinkChange field -> link.csv column (GMNS names)
+LINK_FIELD_COLUMNS = {"from_": "from_node_id", "to": "to_node_id"}
+
 
 class NodeChange(_Strict):
     """A new node (give name, kind, country, lon, lat) or changes to an existing one (by id)."""
@@ -260,8 +268,14 @@ class Scenario(_Strict):
     chain: list[str] = Field(default_factory=list, exclude=True, json_schema_extra={"readOnly": True})
 
     def to_yaml(self) -> str:
+        """The scenario as a file; after `load_scenario`, merged with its bases, so it names no `base`
+        (the files it was merged from are listed in a comment)."""
         d = self.model_dump(by_alias=True, exclude_defaults=True, exclude={"chain"})
-        return yaml.safe_dump(d, sort_keys=False, allow_unicode=True)
+        head = ""
+        if self.chain:
+            head = ("# merged from " + " <- ".join(Path(c).name for c in reversed(self.chain))
+                    + ": the bases are already applied, so this file names none\n")
+        return head + yaml.safe_dump(d, sort_keys=False, allow_unicode=True)
 
 
 def scenario_schema() -> dict:
@@ -299,7 +313,9 @@ def find_scenario(name_or_path: str | Path, *, relative_to: Path | None = None) 
     if relative_to is not None:  # a base next to the file comes before a bundled one
         for ext in (".yaml", ".yml"):
             cand = relative_to.parent / f"{s}{ext}"
-            if cand.is_file():
+            # ... but not the naming file itself: my titr-2030.yaml with `base: titr-2030` means
+            # the bundled one
+            if cand.is_file() and cand.resolve() != relative_to.resolve():
                 return cand
     if s in bundled:
         return bundled[s]
@@ -313,27 +329,12 @@ def list_scenarios() -> pd.DataFrame:
     """The bundled scenarios: name, year (inherited if the file has none), base, description, file."""
     rows = []
     for name, path in _bundled().items():
-        raw, year, cur, seen = _raw(path), None, path, set()
-        while cur is not None and cur not in seen:  # the year may come from a base
-            seen.add(cur)
-            r = _raw(cur)
-            if year is None and r.get("year") is not None:
-                year = r["year"]
-            try:
-                cur = find_scenario(str(r["base"]), relative_to=cur) if r.get("base") else None
-            except CorridorError:
-                cur = None
+        files = _chain(path, [])  # base first; problems are for `load_scenario` to report
+        raw = files[-1].raw
+        year = next((f.raw["year"] for f in reversed(files) if f.raw.get("year") is not None), None)
         rows.append({"name": name, "year": year, "base": raw.get("base"),
                      "description": " ".join(str(raw.get("description", "")).split()), "file": str(path)})
     return pd.DataFrame(rows, columns=["name", "year", "base", "description", "file"]).astype(object)
-
-
-def _raw(path: Path) -> dict:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return {}
-    return raw if isinstance(raw, dict) else {}
 
 
 class ScenarioProblem(Problem):
@@ -435,6 +436,46 @@ def _pydantic_problems(exc: PydanticError, fname: str, idx: dict) -> list[Proble
     return out
 
 
+class _Loader(yaml.SafeLoader):
+    """A SafeLoader that notes duplicate mapping keys (YAML would keep the last one silently)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.duplicates: list[tuple[str, int, int]] = []  # key, its line, the line of its first use
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            first: dict = {}
+            for k, _ in node.value:
+                if not isinstance(k, yaml.ScalarNode) or k.tag == "tag:yaml.org,2002:merge":
+                    continue  # '<<' merge keys may override on purpose
+                line = k.start_mark.line + 1
+                if k.value in first:
+                    self.duplicates.append((k.value, line, first[k.value]))
+                else:
+                    first[k.value] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def _load_yaml(text: str) -> tuple[object, list[tuple[str, int, int]]]:
+    """The YAML document and its duplicate keys (key, line, first line); raises yaml.YAMLError."""
+    loader = _Loader(text)
+    try:
+        return loader.get_single_data(), loader.duplicates
+    finally:
+        loader.dispose()
+
+
+def _duplicate_problems(fname: str, idx: dict, dups: list[tuple[str, int, int]]) -> list[Problem]:
+    out = []
+    for key, line, first in dups:
+        path = next((p for p, ln in idx.items() if ln == first and p and p[-1] == key), None)
+        out.append(ScenarioProblem(fname, line, _path_str(path) if path else str(key),
+                                   f"duplicate key '{str(key)[:40]}' (first on line {first}): YAML would "
+                                   "keep only this one and drop the first; merge them into one"))
+    return out
+
+
 @dataclass
 class _File:
     path: Path
@@ -451,13 +492,14 @@ def _read_file(path: Path, problems: list[Problem]) -> _File:
         problems.append(ScenarioProblem(fname, None, None, f"cannot be read: {exc}"))
         return _File(path, {}, {}, None)
     try:
-        raw = yaml.safe_load(text)
+        raw, dups = _load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problems.append(ScenarioProblem(fname, mark.line + 1 if mark else None, None,
                                         f"not valid YAML: {getattr(exc, 'problem', exc)}"))
         return _File(path, {}, {}, None)
     idx = _line_index(text)
+    problems += _duplicate_problems(fname, idx, dups)
     if not isinstance(raw, dict):
         problems.append(ScenarioProblem(fname, 1, None, "a scenario file is a YAML mapping (name: ..., ...)"))
         return _File(path, {}, idx, None)

@@ -18,9 +18,11 @@ is allowed. See docs/SCENARIOS.md.
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
 import math
-from contextlib import suppress
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -33,9 +35,10 @@ from pydantic import ValidationError as PydanticError
 from .caspian import CaspianConfig, baseline_config, effective_capacity, resolve_fleet_changes
 from .demand import Demand, load_demand, read_demand
 from .errors import CorridorError, Problem, UnknownPlaceError, ValidationError
-from .network import Network, load_network
-from .policy import Border, Policy
+from .network import Network, bundled_data_dir, load_network
+from .policy import Border, Policy, join_sources, split_avoid
 from .scenario_format import (
+    LINK_FIELD_COLUMNS,
     BorderSpec,
     BorderTimeChange,
     CaspianSpec,
@@ -55,6 +58,7 @@ from .scenario_format import (
     _line,
     _merge,
     _path_str,
+    _read_file,
     find_scenario,
     list_scenarios,
     scenario_dir,
@@ -71,18 +75,33 @@ __all__ = [
 
 # ------------------------------------------------------------------ semantic checks
 
+SOURCE_FIELDS = ("title", "url", "publisher", "date", "grade", "notes")
+
 
 @dataclass
 class _Context:
+    """What the files checked so far make known: ids of nodes, links and sources, countries."""
+
     net: Network
     nodes: set[str]
     links: set[str]
-    sources: set[str]
+    sources: dict[str, dict]  # source id -> its fields (bundled, then the files' own)
+    bundled_sources: set[str]
+    countries: set[str]  # of the network and of the nodes the files add
+    caspian: dict = field(default_factory=dict)  # the raw `caspian:` sections merged so far
 
     @classmethod
     def of(cls, net: Network) -> _Context:
-        srcs = set(net.sources["source_id"]) if net.sources is not None else set()
-        return cls(net, set(net.nodes["node_id"]), set(net.links["link_id"]), srcs)
+        srcs: dict[str, dict] = {}
+        if net.sources is not None:
+            for r in net.sources.to_dict(orient="records"):
+                srcs[str(r["source_id"])] = {k: _text(r.get(k)) for k in SOURCE_FIELDS}
+        return cls(net, set(net.nodes["node_id"]), set(net.links["link_id"]), srcs, set(srcs),
+                   set(net.countries))
+
+
+def _text(v) -> str:
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
 
 
 def _part(model, value):
@@ -93,72 +112,91 @@ def _part(model, value):
         return model.model_validate(value)
     except PydanticError:
         fields = {(fi.alias or n): n for n, fi in model.model_fields.items()}
-        return model.model_construct(**{fields[k]: v for k, v in value.items() if k in fields})
+        vals = {n: None for n, fi in model.model_fields.items() if fi.is_required()}  # every field exists
+        vals |= {fields[k]: v for k, v in value.items() if k in fields}
+        return model.model_construct(**vals)
 
 
 def _lenient(raw: dict) -> SimpleNamespace:
     """The parts of a file that can be checked against the network when the whole does not validate,
-    so that a file's unknown countries and nodes are reported with its format errors."""
+    so that a file's unknown countries and nodes are reported with its format errors. Values
+    keep their raw types: the checks below look at strings (and lists of them) only."""
     def d(v):
         return v if isinstance(v, dict) else {}
 
     def items(model, v):
         return [_part(model, x) for x in v] if isinstance(v, list) else []
 
-    def strs(v):
-        return [x for x in v] if isinstance(v, list) else []
-
     pol, infra, dem = d(raw.get("policies")), d(raw.get("infrastructure")), d(raw.get("demand"))
     sources = [e for e in items(SourceEntry, raw.get("sources")) if e is not None and isinstance(e.id, str)]
     return SimpleNamespace(
-        policies=SimpleNamespace(avoid=strs(pol.get("avoid")), borders=items(BorderSpec, pol.get("borders")),
+        policies=SimpleNamespace(avoid=pol.get("avoid"), borders=items(BorderSpec, pol.get("borders")),
                                  source=pol.get("source")),
         infrastructure=SimpleNamespace(nodes=items(NodeChange, infra.get("nodes")),
                                        links=items(LinkChange, infra.get("links"))),
         caspian=_part(CaspianSpec, raw.get("caspian")),
-        demand=SimpleNamespace(growth=items(Growth, dem.get("growth")),
-                               file=dem.get("file") if isinstance(dem.get("file"), str) else None),
+        demand=SimpleNamespace(growth=items(Growth, dem.get("growth")), file=dem.get("file")),
         tariffs=items(TariffChange, raw.get("tariffs")),
         border_times=items(BorderTimeChange, raw.get("border_times")), sources=sources)
 
 
 def _strs(v) -> list[str]:
+    """Source ids of a `source` value (`a`, `a;b` or a list); anything else has none."""
     return [x for x in _as_list(v) if isinstance(x, str)] if isinstance(v, str | list) else []
 
 
+def _seq(v) -> list[tuple[int, str]]:
+    """(index, item) of the string items of a list value; a value of another type has none."""
+    return [(i, x) for i, x in enumerate(v) if isinstance(x, str)] if isinstance(v, list) else []
+
+
+def _tokens(v) -> list[tuple[int, str]]:
+    """Country tokens of a `from`/`to` value: 'KAZ,AZE' or a list of them."""
+    if isinstance(v, str):
+        return list(enumerate(t.strip() for t in v.split(",") if t.strip()))
+    return _seq(v)
+
+
+def _caspian_location(column: str, spec: CaspianSpec) -> tuple:
+    """The YAML path of a `caspian:` entry behind a problem of the Caspian configuration it makes."""
+    parts = column.split(".")
+    if parts[0] == "ports" and len(parts) >= 3:
+        port = parts[1]
+        if parts[2] == "berths" and port in spec.berths_add:
+            kind = parts[3] if len(parts) > 3 else None
+            return ("caspian", "berths_add", port) + ((kind,) if kind in spec.berths_add[port] else ())
+        if parts[2] == "depth_m":
+            return ("caspian", "deepen_m", port) if port in spec.deepen_m else ("caspian", "sea_level_m")
+    if parts[0] == "vessels":  # a vessel with no berth of its kind: the berths removed, if any
+        if parts[-1] == "kind" and spec.berths_add:
+            return ("caspian", "berths_add")
+        return ("caspian", "vessels_add")
+    return ("caspian",)
+
+
 def _check_semantics(f: _File, ctx: _Context, problems: list[Problem]) -> None:
-    """Countries, nodes, links, rate classes, vessels and source ids that must exist."""
-    from .geopolitics import UnknownCountryError, resolve_countries
+    """Sources, then the infrastructure (so later rules may name its new nodes and links), then
+    countries, nodes, links, rate classes, vessels and source ids the policies and changes name."""
+    from .geopolitics import UnknownCountryError, canonical_group, resolve_countries, suggest
 
     s, fname = f.model if f.model is not None else _lenient(f.raw), str(f.path)
+    net = ctx.net
 
     def bad(loc: tuple, msg: str) -> None:
         problems.append(ScenarioProblem(fname, _line(f.idx, loc), _path_str(loc), msg))
 
-    ctx.sources |= {e.id for e in s.sources}
-    net = ctx.net
-    known = set(net.countries)
-
-    def countries(loc: tuple, spec) -> None:
-        tokens = spec if isinstance(spec, list) else [spec]
-        for i, tok in enumerate(tokens):
-            where = loc + (i,) if isinstance(spec, list) else loc
-            if not isinstance(tok, str):
+    # -------------------------------------------------------------- the file's own sources
+    for i, e in enumerate(s.sources):
+        mine = {k: _text(getattr(e, k, "")) for k in SOURCE_FIELDS}
+        known = ctx.sources.get(e.id)
+        if known is not None:
+            differ = [k for k in SOURCE_FIELDS if mine[k] != known[k]]
+            if differ:
+                where = "the bundled sources.csv" if e.id in ctx.bundled_sources else "an earlier entry"
+                bad(("sources", i, "id"), f"source id '{e.id[:60]}' is already in {where} with another "
+                    f"{', '.join(differ)}: drop this copy and cite the id, or give the source a new id")
                 continue
-            try:
-                resolve_countries(tok, known=known)
-            except UnknownCountryError as exc:
-                bad(where, str(exc).split(" (blocs:")[0])
-
-    def node(loc: tuple, nid: str) -> None:
-        if not isinstance(nid, str) or nid in ctx.nodes:
-            return
-        try:
-            net.resolve(nid)
-        except UnknownPlaceError as exc:
-            ids = [net.nodes["node_id"].iat[net.resolve(n)] for n in exc.suggestions]
-            hint = f"; did you mean: {', '.join(ids)}?" if ids else "; run 'corridor places' to list them"
-            bad(loc, f"unknown node '{nid[:60]}'{hint}")
+        ctx.sources[e.id] = mine
 
     def sources(loc: tuple, ids) -> None:
         for sid in _strs(ids):
@@ -168,145 +206,251 @@ def _check_semantics(f: _File, ctx: _Context, problems: list[Problem]) -> None:
                 bad(loc + ("source",), f"unknown source id '{sid}'{hint}: add it to the file's "
                                        "'sources:' list or use an id of 'corridor sources'")
 
+    def countries(loc: tuple, tok: str) -> None:
+        """A country, bloc or region; a single country must be one the network has."""
+        try:
+            codes = resolve_countries(tok, known=ctx.countries)
+        except UnknownCountryError as exc:
+            bad(loc, exc.brief)
+            return
+        if canonical_group(tok) is None:
+            (code,) = codes
+            if code not in ctx.countries:
+                bad(loc, f"{_named(tok, code)} is not a country of the network; countries: "
+                         f"{', '.join(sorted(ctx.countries))}")
+
+    def country_code(loc: tuple, tok, what: str, *, table_ok: bool = False) -> None:
+        """A single ISO3 code the network has (or, with table_ok, one of the country table)."""
+        if not isinstance(tok, str):
+            return
+        code = tok.strip().upper()
+        if code in ctx.countries:
+            return
+        if table_ok and code in _country_codes():
+            return
+        try:
+            codes = resolve_countries(tok, known=ctx.countries)
+        except UnknownCountryError:
+            codes = frozenset()
+        listed = f" (countries of the network: {', '.join(sorted(ctx.countries))})"
+        if len(codes) == 1:  # a name, an alias or a one-country region: its code
+            (c,) = codes
+            if c in ctx.countries or table_ok:
+                msg = f"write '{tok[:40]}' as its ISO3 code '{c}'"
+            else:
+                msg = f"{_named(tok, c)} is not a country of the network{listed}"
+        elif codes:
+            msg = f"'{tok[:40]}' is a bloc or region; {what} names single countries by ISO3 code"
+        else:
+            hint = [x.split(" ")[0] for x in suggest(tok, known=ctx.countries)]
+            hint = [c for c in hint if c in ctx.countries or (table_ok and c in _country_codes())]
+            msg = f"unknown country code '{tok[:40]}'"
+            msg += (f"; did you mean: {', '.join(hint)}?" if hint else "") + listed
+        bad(loc, msg)
+
+    def node(loc: tuple, nid) -> None:
+        if not isinstance(nid, str) or nid in ctx.nodes:
+            return
+        try:
+            net.resolve(nid)
+        except UnknownPlaceError as exc:
+            ids = [net.nodes["node_id"].iat[net.resolve(n)] for n in exc.suggestions]
+            ids += difflib.get_close_matches(nid, sorted(ctx.nodes - set(net.nodes["node_id"])), n=2)
+            hint = f"; did you mean: {', '.join(ids)}?" if ids else "; run 'corridor places' to list them"
+            bad(loc, f"unknown node '{nid[:60]}'{hint}")
+
+    def link(loc: tuple, lid) -> None:
+        if isinstance(lid, str) and lid not in ctx.links:
+            close = difflib.get_close_matches(lid, sorted(ctx.links), n=3, cutoff=0.6)
+            bad(loc, f"unknown link '{lid[:60]}'" + (f"; did you mean: {', '.join(close)}?" if close else ""))
+
+    rates = set(net.rates["rate_class"]) if net.rates is not None else set()
+
+    def rate(loc: tuple, rc) -> None:
+        if isinstance(rc, str) and rates and rc not in rates:
+            bad(loc, f"unknown rate class '{rc[:40]}'; known: {', '.join(sorted(rates))}")
+
+    # -------------------------------------------------------------- infrastructure first
+    for i, nc in enumerate(s.infrastructure.nodes):
+        if nc is None or not isinstance(nc.id, str):
+            continue
+        loc = ("infrastructure", "nodes", i)
+        if nc.id not in ctx.nodes:
+            missing = [k for k in ("name", "kind", "country", "lon", "lat") if getattr(nc, k) is None]
+            if missing:
+                close = difflib.get_close_matches(nc.id, sorted(ctx.nodes), n=3, cutoff=0.7)
+                hint = f" (or did you mean the existing node {', '.join(close)}?)" if close else ""
+                bad(loc + ("id",), f"'{nc.id}' is a new node: it needs {', '.join(missing)}{hint}")
+            ctx.nodes.add(nc.id)
+        country_code(loc + ("country",), nc.country, "a node", table_ok=True)
+        if isinstance(nc.country, str) and nc.country.strip().upper() in _country_codes():
+            ctx.countries.add(nc.country.strip().upper())
+        sources(loc, nc.source)
+    for i, lc in enumerate(s.infrastructure.links):
+        if lc is None or not isinstance(lc.id, str):
+            continue
+        loc = ("infrastructure", "links", i)
+        ends = (("from", lc.from_, "from_node_id"), ("to", lc.to, "to_node_id"))
+        if lc.id in ctx.links:
+            row = net.links.loc[net.links["link_id"] == lc.id]
+            for key, v, col in ends:
+                if v is not None and len(row) and v != row[col].iat[0]:
+                    bad(loc + (key,), f"link '{lc.id}' exists with {key} '{row[col].iat[0]}'; an upgrade "
+                                      "cannot move it (give the new link another id)")
+        else:
+            need = {"from": lc.from_, "to": lc.to, "mode": lc.mode, "rate_class": lc.rate_class,
+                    "length_km": lc.length_km}
+            missing = [k for k, v in need.items() if v is None]
+            if lc.mode == "rail" and lc.gauge is None:
+                missing.append("gauge")
+            if lc.status_if_new() == "planned" and lc.opening_year is None:
+                missing.append("opening_year")
+            if missing:
+                close = difflib.get_close_matches(lc.id, sorted(ctx.links), n=3, cutoff=0.7)
+                hint = f" (or did you mean the existing link {', '.join(close)}?)" if close else ""
+                bad(loc + ("id",), f"'{lc.id}' is a new link: it needs {', '.join(missing)}{hint}")
+            ctx.links.add(lc.id)
+        for key, v, _ in ends:
+            node(loc + (key,), v)
+        rate(loc + ("rate_class",), lc.rate_class)
+        sources(loc, lc.source)
+
+    # -------------------------------------------------------------- policies
     pol = s.policies
-    for i, tok in enumerate(pol.avoid):
+    for i, tok in _seq(pol.avoid):
         countries(("policies", "avoid", i), tok)
     sources(("policies",), pol.source)
     for i, b in enumerate(pol.borders):
         if b is None:
             continue
-        with suppress(TypeError, AttributeError, ValueError):  # raw values of a bad item
-            loc = ("policies", "borders", i)
-            if b.countries:
-                countries(loc + ("countries",), b.countries)
-            if b.node:
-                node(loc + ("node",), b.node)
-            sources(loc, b.source)
+        loc = ("policies", "borders", i)
+        for j, tok in _seq(b.countries):
+            country_code(loc + ("countries", j), tok, "a border")
+        node(loc + ("node",), b.node)
+        sources(loc, b.source)
 
-    rates = set(net.rates["rate_class"]) if net.rates is not None else set()
-    for i, nc in enumerate(s.infrastructure.nodes):
-        if nc is None:
-            continue
-        with suppress(TypeError, AttributeError, ValueError):  # raw values of a bad item
-            loc = ("infrastructure", "nodes", i)
-            if nc.id not in ctx.nodes:
-                missing = [k for k in ("name", "kind", "country", "lon", "lat") if getattr(nc, k) is None]
-                if missing:
-                    close = difflib.get_close_matches(nc.id, sorted(ctx.nodes), n=3, cutoff=0.7)
-                    hint = f" (or did you mean the existing node {', '.join(close)}?)" if close else ""
-                    bad(loc + ("id",), f"'{nc.id}' is a new node: it needs {', '.join(missing)}{hint}")
-                ctx.nodes.add(nc.id)
-            if nc.country is not None:
-                countries(loc + ("country",), nc.country)
-            sources(loc, nc.source)
-    for i, lc in enumerate(s.infrastructure.links):
-        if lc is None:
-            continue
-        with suppress(TypeError, AttributeError, ValueError):  # raw values of a bad item
-            loc = ("infrastructure", "links", i)
-            if lc.id in ctx.links:
-                row = net.links.loc[net.links["link_id"] == lc.id]
-                for key, col in (("from", "from_node_id"), ("to", "to_node_id")):
-                    v = lc.from_ if key == "from" else lc.to
-                    if v is not None and len(row) and v != row[col].iat[0]:
-                        bad(loc + (key,), f"link '{lc.id}' exists with {key} '{row[col].iat[0]}'; an upgrade "
-                                          "cannot move it (give the new link another id)")
-            else:
-                need = {"from": lc.from_, "to": lc.to, "mode": lc.mode, "rate_class": lc.rate_class,
-                        "length_km": lc.length_km}
-                missing = [k for k, v in need.items() if v is None]
-                if lc.mode == "rail" and lc.gauge is None:
-                    missing.append("gauge")
-                if (lc.status or "planned") == "planned" and lc.opening_year is None:
-                    missing.append("opening_year")
-                if missing:
-                    close = difflib.get_close_matches(lc.id, sorted(ctx.links), n=3, cutoff=0.7)
-                    hint = f" (or did you mean the existing link {', '.join(close)}?)" if close else ""
-                    bad(loc + ("id",), f"'{lc.id}' is a new link: it needs {', '.join(missing)}{hint}")
-                ctx.links.add(lc.id)
-            for key, v in (("from", lc.from_), ("to", lc.to)):
-                if v is not None:
-                    node(loc + (key,), v)
-            if lc.rate_class is not None and rates and lc.rate_class not in rates:
-                bad(loc + ("rate_class",),
-                    f"unknown rate class '{lc.rate_class}'; known: {', '.join(sorted(rates))}")
-            sources(loc, lc.source)
-
+    # -------------------------------------------------------------- the Caspian crossing
+    if isinstance(f.raw.get("caspian"), dict):
+        ctx.caspian = _merge(ctx.caspian, f.raw["caspian"])
     if s.caspian is not None:
         loc = ("caspian",)
-        cfg = baseline_config()
-        ports = {p.name for p in cfg.ports}
-        with suppress(TypeError, AttributeError, ValueError):
-            try:
-                resolve_fleet_changes(cfg, s.caspian.vessels_add)
-            except CorridorError as exc:
-                bad(loc + ("vessels_add",), str(exc))
+        ports = {p.name for p in baseline_config().ports}
+        ok = True
         for key in ("deepen_m", "berths_add"):
             v = getattr(s.caspian, key)
             for p in v if isinstance(v, dict) else ():
                 if p not in ports:
+                    ok = False
                     bad(loc + (key, p), f"unknown port '{p}'; ports: {', '.join(sorted(ports))}")
         sources(loc, s.caspian.source)
+        try:  # the spec of the file and its bases, as it will be applied
+            spec = CaspianSpec.model_validate(ctx.caspian)
+        except PydanticError:
+            spec = None  # the format problems are reported already
+        if spec is not None and ok:
+            _check_caspian(spec, lambda sub, msg: bad(sub, msg))
 
+    # -------------------------------------------------------------- demand
     comm = list(net.commodities["commodity"]) if net.commodities is not None else []
     for i, g in enumerate(s.demand.growth):
         if g is None:
             continue
-        with suppress(TypeError, AttributeError, ValueError):  # raw values of a bad item
-            loc = ("demand", "growth", i)
-            countries(loc + ("from",), [t for t in g.from_.split(",") if t.strip()])
-            countries(loc + ("to",), [t for t in g.to.split(",") if t.strip()])
-            if g.commodity is not None and comm and g.commodity not in comm:
-                bad(loc + ("commodity",), f"unknown commodity '{g.commodity}'; known: {', '.join(comm)}")
-            sources(loc, g.source)
-    if s.demand.file is not None and not (f.path.parent / s.demand.file).is_file() \
-            and not Path(s.demand.file).is_file():
-        bad(("demand", "file"), f"demand file not found: {s.demand.file}")
+        loc = ("demand", "growth", i)
+        for key, v in (("from", g.from_), ("to", g.to)):
+            for j, tok in _tokens(v):
+                countries(loc + (key, j), tok)
+        if isinstance(g.commodity, str) and comm and g.commodity not in comm:
+            bad(loc + ("commodity",), f"unknown commodity '{g.commodity[:40]}'; known: {', '.join(comm)}")
+        sources(loc, g.source)
+    dfile = s.demand.file
+    if isinstance(dfile, str) and not (f.path.parent / dfile).is_file() and not Path(dfile).is_file():
+        bad(("demand", "file"), f"demand file not found: {dfile}")
 
+    # -------------------------------------------------------------- tariffs and border times
     for i, t in enumerate(s.tariffs):
         if t is None:
             continue
-        with suppress(TypeError, AttributeError, ValueError):  # raw values of a bad item
-            loc = ("tariffs", i)
-            for j, lid in enumerate(t.links):
-                if lid not in ctx.links:
-                    close = difflib.get_close_matches(lid, sorted(ctx.links), n=3, cutoff=0.6)
-                    bad(loc + ("links", j), f"unknown link '{lid}'" + (f"; did you mean: {', '.join(close)}?"
-                                                                      if close else ""))
-            for j, rc in enumerate(t.rate_classes):
-                if rates and rc not in rates:
-                    bad(loc + ("rate_classes", j),
-                        f"unknown rate class '{rc}'; known: {', '.join(sorted(rates))}")
-            for j, tok in enumerate(t.countries):
-                countries(loc + ("countries", j), tok)
-            if not (t.links or t.modes or t.rate_classes or t.countries):
-                bad(loc, "select links: give links, modes, rate_classes or countries")
-            sources(loc, t.source)
+        loc = ("tariffs", i)
+        for j, lid in _seq(t.links):
+            link(loc + ("links", j), lid)
+        for j, rc in _seq(t.rate_classes):
+            rate(loc + ("rate_classes", j), rc)
+        for j, tok in _seq(t.countries):
+            countries(loc + ("countries", j), tok)
+        if not (t.links or t.modes or t.rate_classes or t.countries):
+            bad(loc, "select links: give links, modes, rate_classes or countries")
+        sources(loc, t.source)
     for i, b in enumerate(s.border_times):
         if b is None:
             continue
-        with suppress(TypeError, AttributeError, ValueError):  # raw values of a bad item
-            loc = ("border_times", i)
-            for j, nid in enumerate(b.nodes):
-                node(loc + ("nodes", j), nid)
-            for j, tok in enumerate(b.countries):
-                countries(loc + ("countries", j), tok)
-            for j, lid in enumerate(b.links):
-                if lid not in ctx.links:
-                    bad(loc + ("links", j), f"unknown link '{lid}'")
-            selects_nodes = b.nodes or b.countries or b.kinds
-            selects_links = b.links or b.sea_areas
-            if (b.dwell_factor is not None or b.transship_factor is not None) and not selects_nodes:
-                bad(loc, "dwell_factor/transship_factor need nodes, countries or kinds to select nodes")
-            if b.wait_factor is not None and not selects_links:
-                bad(loc, "wait_factor needs links or sea_areas to select links")
-            sources(loc, b.source)
+        loc = ("border_times", i)
+        for j, nid in _seq(b.nodes):
+            node(loc + ("nodes", j), nid)
+        for j, tok in _seq(b.countries):
+            countries(loc + ("countries", j), tok)
+        for j, lid in _seq(b.links):
+            link(loc + ("links", j), lid)
+        selects_nodes = b.nodes or b.countries or b.kinds
+        selects_links = b.links or b.sea_areas
+        if (b.dwell_factor is not None or b.transship_factor is not None) and not selects_nodes:
+            bad(loc, "dwell_factor/transship_factor need nodes, countries or kinds to select nodes")
+        if b.wait_factor is not None and not selects_links:
+            bad(loc, "wait_factor needs links or sea_areas to select links")
+        sources(loc, b.source)
+
+
+def _named(tok: str, code: str) -> str:
+    return f"'{code}'" if tok.strip().upper() == code else f"'{tok[:40]}' ({code})"
+
+
+def _country_codes() -> frozenset[str]:
+    from .geopolitics import country_table
+
+    try:
+        return frozenset(country_table()["iso3"])
+    except CorridorError:  # no country tables: the network's codes only
+        return frozenset()
+
+
+def _check_caspian(spec: CaspianSpec, bad) -> None:
+    """Build the crossing the spec makes (`caspian_config`) and report what is wrong with it."""
+    base = baseline_config()
+    try:
+        changes = resolve_fleet_changes(base, spec.vessels_add)
+    except CorridorError as exc:
+        bad(("caspian", "vessels_add"), str(exc))
+        return
+    kinds = {v.name: v.kind for v in base.vessels}
+    for v in base.vessels:
+        n = changes.get(v.name, 0)
+        if v.count + n < 0:
+            key = v.name if v.name in spec.vessels_add else kinds[v.name]
+            bad(("caspian", "vessels_add", key),
+                f"removes {-n} {v.name} vessel(s) but the 2024 fleet has {v.count}")
+    removed = False
+    for p in base.ports:
+        for kind, n in spec.berths_add.get(p.name, {}).items():
+            if p.berths.get(kind, 0) + n < 0:
+                removed = True
+                bad(("caspian", "berths_add", p.name, kind),
+                    f"removes {-n} {kind} berth(s) at {p.name} but it has {p.berths.get(kind, 0)}")
+    if removed:
+        return
+    try:
+        caspian_config(spec)
+    except ValidationError as exc:
+        for p in exc.problems:
+            bad(_caspian_location(p.column or "", spec),
+                f"the Caspian crossing this makes is invalid: {p.column}: {p.message}")
+    except CorridorError as exc:
+        bad(("caspian",), str(exc))
 
 
 def load_scenario(name_or_path: str | Path, *, network: Network | None = None) -> Scenario:
     """Read a scenario and its bases, check everything, and merge them (base first).
 
     Raises one ValidationError listing every problem (file, line, YAML path, what is allowed).
+    The merged scenario names no `base` (its bases are merged in); `chain` lists the files.
     """
     path = find_scenario(name_or_path)
     problems: list[Problem] = []
@@ -329,7 +473,6 @@ def load_scenario(name_or_path: str | Path, *, network: Network | None = None) -
             p = f.path.parent / d["demand"]["file"]
             d["demand"] = {**d["demand"], "file": str(p if p.is_file() else Path(d["demand"]["file"]))}
         merged = _merge(merged, d)
-    merged["base"] = files[-1].raw.get("base")
     merged["name"], merged["description"] = files[-1].raw["name"], files[-1].raw.get("description", "")
     scn = Scenario.model_validate(merged)
     scn.chain = [str(f.path) for f in files]
@@ -361,16 +504,6 @@ SOURCE_COLS = {"length_km": "length_source", "speed_kmh": "speed_source", "wait_
 CASPIAN_NODES = {"Aktau": "aktau", "Kuryk": "kuryk", "Turkmenbashi": "turkmenbashi", "Alat": "alat"}
 
 
-def _join(*parts) -> str:
-    out: list[str] = []
-    for p in parts:
-        for x in (p if isinstance(p, list) else str(p or "").split(";")):
-            x = str(x).strip()
-            if x and x != "nan" and x not in out:
-                out.append(x)
-    return ";".join(out)
-
-
 def _set(df: pd.DataFrame, i, col: str, value) -> None:
     if col not in df.columns:
         df[col] = np.nan if isinstance(value, int | float) and not isinstance(value, bool) else ""
@@ -400,7 +533,7 @@ def _countries_of(spec) -> frozenset[str]:
 def _apply_infrastructure(s: Scenario, nodes: pd.DataFrame, links: pd.DataFrame, log: list[str]):
     nodes, links = nodes.copy(), links.copy()
     for nc in s.infrastructure.nodes:
-        src = _join(nc.source)
+        src = join_sources(nc.source)
         vals = nc.model_dump(exclude={"id", "source"}, exclude_none=True)
         hit = np.flatnonzero(nodes["node_id"].to_numpy() == nc.id)
         if len(hit):
@@ -413,11 +546,11 @@ def _apply_infrastructure(s: Scenario, nodes: pd.DataFrame, links: pd.DataFrame,
             _set(nodes, i, k, v)
             if k in SOURCE_COLS:  # old and new sources: a source column may cover two values
                 old = nodes.at[i, SOURCE_COLS[k]] if SOURCE_COLS[k] in nodes.columns else ""
-                _set(nodes, i, SOURCE_COLS[k], _join(old, src))
+                _set(nodes, i, SOURCE_COLS[k], join_sources(old, src))
     for lc in s.infrastructure.links:
-        src = _join(lc.source)
-        vals = lc.model_dump(exclude={"id", "source"}, exclude_none=True)
-        vals.pop("from_", None)
+        src = join_sources(lc.source)
+        vals = {LINK_FIELD_COLUMNS.get(k, k): v
+                for k, v in lc.model_dump(exclude={"id", "source"}, exclude_none=True).items()}
         if "passages" in vals:
             vals["passages"] = ";".join(vals["passages"])
         hit = np.flatnonzero(links["link_id"].to_numpy() == lc.id)
@@ -425,9 +558,8 @@ def _apply_infrastructure(s: Scenario, nodes: pd.DataFrame, links: pd.DataFrame,
             i = links.index[hit[0]]
             log.append(f"link {lc.id}: " + ", ".join(f"{k} {v}" for k, v in vals.items() if k != "notes"))
         else:
-            links, i = _append(links, {"link_id": lc.id, "from_node_id": lc.from_, "directed": False,
-                                       "source_id": src})
-            vals.setdefault("status", "planned" if lc.opening_year else "open")
+            links, i = _append(links, {"link_id": lc.id, "directed": False, "source_id": src})
+            vals["status"] = lc.status_if_new()
             log.append(f"new link {lc.id} ({lc.from_}-{lc.to}, {lc.mode}, {lc.length_km} km)")
         for k, v in vals.items():
             if k == "status" and v == "open" and len(hit) and "opening_year" not in vals:
@@ -435,7 +567,7 @@ def _apply_infrastructure(s: Scenario, nodes: pd.DataFrame, links: pd.DataFrame,
             _set(links, i, k, v)
             if k in SOURCE_COLS:
                 old = links.at[i, SOURCE_COLS[k]] if SOURCE_COLS[k] in links.columns else ""
-                _set(links, i, SOURCE_COLS[k], _join(old, src))
+                _set(links, i, SOURCE_COLS[k], join_sources(old, src))
     if "directed" in links.columns:
         links["directed"] = links["directed"].map(lambda v: str(v).lower() in ("true", "1", "yes"))
     return nodes.reset_index(drop=True), links.reset_index(drop=True)
@@ -467,7 +599,7 @@ def _apply_tariffs_and_times(s: Scenario, net: Network, log: list[str]) -> Netwo
     for t in s.tariffs:
         m = _link_selection(t, net)
         links.loc[m, "usd_per_teu"] = links.loc[m, "usd_per_teu"] * t.factor
-        links.loc[m, "cost_source"] = [_join(x, t.source) for x in links.loc[m, "cost_source"]]
+        links.loc[m, "cost_source"] = [join_sources(x, t.source) for x in links.loc[m, "cost_source"]]
         log.append(f"tariff x{t.factor:g} on {int(m.sum())} links")
     nd = net.nodes
     for b in s.border_times:
@@ -490,7 +622,7 @@ def _apply_tariffs_and_times(s: Scenario, net: Network, log: list[str]) -> Netwo
             nodes[col] = np.where(m & np.isfinite(vals), vals * factor, vals)
             if scol not in nodes.columns:
                 nodes[scol] = ""
-            nodes[scol] = [_join(x, b.source) if mm and np.isfinite(v) else x
+            nodes[scol] = [join_sources(x, b.source) if mm and np.isfinite(v) else x
                            for x, mm, v in zip(nodes[scol].fillna(""), m, vals, strict=True)]
             log.append(f"{col} x{factor:g} at {int((m & np.isfinite(vals)).sum())} nodes")
         if b.wait_factor is not None:
@@ -500,7 +632,7 @@ def _apply_tariffs_and_times(s: Scenario, net: Network, log: list[str]) -> Netwo
             if b.sea_areas:
                 lm &= lk["sea_area"].isin(b.sea_areas).to_numpy()
             links.loc[lm, "wait_hours"] = links.loc[lm, "wait_hours"] * b.wait_factor
-            links.loc[lm, "wait_source"] = [_join(x, b.source) for x in links.loc[lm, "wait_source"]]
+            links.loc[lm, "wait_source"] = [join_sources(x, b.source) for x in links.loc[lm, "wait_source"]]
             log.append(f"wait_hours x{b.wait_factor:g} on {int(lm.sum())} links")
     return net.with_tables(nodes=nodes, links=links)
 
@@ -573,7 +705,7 @@ def _apply_caspian(s: Scenario, net: Network, log: list[str]) -> tuple[Network, 
         for col in ("capacity_teu_yr", "capacity_t_yr"):
             if col in links.columns and np.isfinite(links.at[i, col]):
                 links.at[i, col] = links.at[i, col] * fct
-        links.at[i, "capacity_source"] = _join(links.at[i, "capacity_source"], s.caspian.source)
+        links.at[i, "capacity_source"] = join_sources(links.at[i, "capacity_source"], s.caspian.source)
         log.append(f"{lid}: capacity x{fct:.3f} (Caspian fleet and sea level)")
     return net.with_tables(links=links), cfg, factors
 
@@ -599,8 +731,81 @@ def _apply_demand(s: Scenario, net: Network, log: list[str]) -> Demand:
     return Demand(table=t, source=f"{d.source} (scenario {s.name})")
 
 
+def _csv_lines(text: str) -> list[int]:
+    """The line each record of a CSV text starts on (record 0 is the header)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    out, start = [], 1
+    for _ in reader:
+        out.append(start)
+        start = reader.line_num + 1
+    return out
+
+
+def _locate(s: Scenario, section: str, index: int) -> tuple[str, int | None, tuple]:
+    """File, line and YAML path of item `index` of the merged `infrastructure.<section>` list."""
+    loc = ("infrastructure", section)
+    for path in s.chain:
+        f = _read_file(Path(path), [])
+        items = f.raw.get("infrastructure", {}).get(section) if isinstance(f.raw.get("infrastructure"),
+                                                                           dict) else None
+        n = len(items) if isinstance(items, list) else 0
+        if index < n:
+            return str(path), _line(f.idx, loc + (index,)), loc + (index,)
+        index -= n
+    return f"scenario {s.name}", None, loc + (index,)
+
+
+def _check_applied_tables(s: Scenario, base: Network, nodes: pd.DataFrame, links: pd.DataFrame,
+                          sources: pd.DataFrame | None) -> None:
+    """Run the network validator (`corridor.io.read_network_tables`) over the tables the scenario's
+    infrastructure makes, and report what it finds at the scenario entries behind each row."""
+    from .io import read_network_tables
+
+    texts = {"node.csv": nodes.to_csv(index=False), "link.csv": links.to_csv(index=False)}
+    for name, df in (("sources.csv", sources), ("rates.csv", base.rates),
+                     ("commodities.csv", base.commodities)):
+        if df is not None:
+            texts[name] = df.to_csv(index=False)
+    with tempfile.TemporaryDirectory(prefix="corridor-scenario-") as tmp:
+        for name, text in texts.items():
+            (Path(tmp) / name).write_text(text, encoding="utf-8")
+        try:
+            read_network_tables(tmp, fallback_dir=bundled_data_dir())
+            return
+        except ValidationError as exc:
+            found = exc.problems
+    entries = {"node.csv": ("nodes", nodes, "node_id", [c.id for c in s.infrastructure.nodes]),
+               "link.csv": ("links", links, "link_id", [c.id for c in s.infrastructure.links])}
+    attrs = {v: k for k, v in LINK_FIELD_COLUMNS.items()}  # column -> LinkChange/NodeChange field
+    problems: list[Problem] = []
+    for p in found:
+        name = Path(p.file).name
+        section, df, idcol, ids = entries.get(name, (None, None, None, []))
+        row = None
+        if df is not None and p.row is not None:
+            lines = _csv_lines(texts[name])
+            row = lines.index(p.row) - 1 if p.row in lines else None
+        rid = str(df[idcol].iat[row]) if row is not None and 0 <= row < len(df) else None
+        what = f"{name} column '{p.column}'" + (f" of {section[:-1]} '{rid}'" if rid else "")
+        msg = f"{p.message} (in the network the scenario makes: {what})"
+        hits = [i for i, x in enumerate(ids) if x == rid]
+        if hits:
+            col = p.column or ""
+            attr = "source" if col == "source_id" or col.endswith("_source") else attrs.get(col, col)
+            setting = [i for i in hits if getattr(getattr(s.infrastructure, section)[i], attr, None)]
+            fname, line, loc = _locate(s, section, (setting or hits)[-1])
+            problems.append(ScenarioProblem(fname, line, _path_str(loc), msg))
+        else:
+            problems.append(ScenarioProblem(f"scenario {s.name}", None, None, msg))
+    raise ValidationError(problems, what=f"scenario {s.name} (the network it makes)")
+
+
 def apply_scenario(scenario: Scenario | str | Path, *, network: Network | None = None) -> AppliedScenario:
-    """The scenario's network, policy, demand and Caspian configuration; `network` is not touched."""
+    """The scenario's network, policy, demand and Caspian configuration; `network` is not touched.
+
+    A scenario that changes links or nodes has the tables it makes checked by the network
+    validator; a problem there is a ValidationError located at the scenario entry behind it.
+    """
     s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, network=network)
     base = network or load_network()
     log: list[str] = []
@@ -610,25 +815,22 @@ def apply_scenario(scenario: Scenario | str | Path, *, network: Network | None =
         extra = pd.DataFrame([{"source_id": e.id, "title": e.title, "publisher": e.publisher, "url": e.url,
                                "date": e.date, "licence": "cited fact", "grade": e.grade, "notes": e.notes}
                               for e in s.sources]).drop_duplicates("source_id", keep="last")
+        # a file may repeat a bundled source only word for word (load_scenario checks): keep the bundled row
         srcs = extra if srcs is None else pd.concat(
-            [srcs[~srcs["source_id"].isin(extra["source_id"])], extra], ignore_index=True)
+            [srcs, extra[~extra["source_id"].isin(srcs["source_id"])]], ignore_index=True)
+    if s.infrastructure.nodes or s.infrastructure.links:
+        _check_applied_tables(s, base, nodes, links, srcs)
     net = base.with_tables(nodes=nodes, links=links, sources=srcs, name=f"{base.name}+{s.name}")
     net = _apply_tariffs_and_times(s, net, log)
     net, cfg, factors = _apply_caspian(s, net, log)
     pol = s.policies
-    codes, groups = set(), []
-    from .geopolitics import _canonical_group
-
-    for tok in pol.avoid:
-        g = _canonical_group(tok, None)
-        if g is not None:
-            groups.append(g)
-        codes |= set(_countries_of(tok))
+    codes, groups = split_avoid(pol.avoid)
     borders = tuple(Border(countries=tuple(b.countries) if b.countries else None,
                            node=(str(net.nodes["node_id"].iat[net.resolve(b.node)]) if b.node else None),
                            status=b.status, extra_hours=b.extra_hours, extra_usd=b.extra_usd,
-                           modes=frozenset(b.modes), source_id=_join(b.source)) for b in pol.borders)
-    policy = Policy(avoid_countries=frozenset(codes & set(net.countries)),
+                           modes=frozenset(b.modes), source_id=join_sources(b.source)) for b in pol.borders)
+    # members of a bloc or region the network does not have are left out
+    policy = Policy(avoid_countries=frozenset(codes) & net.countries,
                     avoid_modes=frozenset(pol.avoid_modes), year=s.year,
                     avoid_passages=frozenset(pol.avoid_passages), avoid_groups=frozenset(groups),
                     borders=borders)
