@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 
 import corridor
+from corridor.scenario_results import RESULT_FILES
 from corridor.scenarios import run_scenario
 from corridor.store import RunStore, code_version, data_home, store_path
 
@@ -42,27 +47,95 @@ def test_run_scenario_records_when_asked(tmp_path):
         assert store.get(r.run_id)["scenario"] == "baseline-2024"
 
 
-def test_unknown_and_ambiguous_ids(result, tmp_path):
+def test_unknown_empty_and_ambiguous_ids(result, tmp_path):
+    with RunStore(home=tmp_path) as store:
+        store.record(result, run_id="abc123000001")
+        store.record(result, run_id="abc456000002")
+        with pytest.raises(corridor.CorridorError, match="no run 'nope'; recent runs: abc"):
+            store.get("nope")
+        with pytest.raises(corridor.CorridorError, match="'abc' is ambiguous: abc456000002, abc123000001"):
+            store.get("abc")
+        assert store.get("abc1")["id"] == "abc123000001"
+        for blank in ("", "  "):
+            with pytest.raises(corridor.CorridorError, match="give a run id"):
+                store.get(blank)
+    with RunStore(home=tmp_path / "nothing-here", read_only=True) as store:
+        assert store.list().empty
+        with pytest.raises(corridor.CorridorError, match=r"no run 'abc': the run history .* is empty$"):
+            store.get("abc")
+
+
+def test_cli_runs_show_rejects_an_empty_id(result, tmp_path):
+    from typer.testing import CliRunner
+
+    from corridor.cli import app
+
     with RunStore(home=tmp_path) as store:
         store.record(result)
-        with pytest.raises(corridor.CorridorError, match="no run 'nope'"):
-            store.get("nope")
-        with pytest.raises(corridor.CorridorError, match="ambiguous"):
-            store.record(result)
-            store.record(result)
-            store.get("")  # every id starts with ''
-    empty = tmp_path / "empty"
-    with RunStore(home=empty, read_only=True) as store:
-        assert store.list().empty
-        with pytest.raises(corridor.CorridorError, match="empty"):
-            store.get("abc")
+    r = CliRunner().invoke(app, ["runs", "show", "", "--home", str(tmp_path)])
+    assert r.exit_code == 1 and "give a run id" in r.output and "empty" not in r.output
 
 
 def test_where_the_history_lives(tmp_path, monkeypatch):
     monkeypatch.setenv("CORRIDOR_HOME", str(tmp_path / "h"))
     assert store_path() == tmp_path / "h" / "runs.duckdb"
+    assert data_home(tmp_path / "given") == tmp_path / "given"  # an explicit folder wins
     monkeypatch.delenv("CORRIDOR_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    assert data_home() in (tmp_path / "xdg" / "corridor",
-                           data_home())  # macOS/Windows use their own folder
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert data_home() == tmp_path / "xdg" / "corridor"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    assert data_home() == tmp_path / "home" / ".local" / "share" / "corridor"
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert data_home() == tmp_path / "home" / "Library" / "Application Support" / "corridor"
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "local"))
+    assert data_home() == tmp_path / "local" / "corridor"
     assert code_version()
+
+
+def test_parameters_say_what_the_run_depended_on(result):
+    p = result.parameters()
+    assert p["method"] == "ue" and p["assignment"]["params"]["queue_hours"] > 0
+    assert p["network"]["bundled"] and p["network"]["nodes"] == len(result.applied.network.nodes)
+    assert "base" not in p["scenario"]
+    r = run_scenario("caspian-low", method="aon", caspian_replications=3, caspian_seed=7, max_iter=3)
+    q = r.parameters()
+    assert q["caspian_simulation"] == {"replications": 3, "seed": 7}
+    assert q["assignment"]["kwargs"] == {"max_iter": 3} and q["network"]["folder"] is None
+    json.dumps(q)
+
+
+def test_a_locked_history_keeps_the_files_and_warns(tmp_path):
+    """Another process holds the history: the results are written, the run is not recorded, exit 0."""
+    from typer.testing import CliRunner
+
+    from corridor.cli import app
+
+    home, out = tmp_path / "home", tmp_path / "res"
+    home.mkdir()
+    hold = "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('held', flush=True); sys.stdin.read()"
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(home / "runs.duckdb")],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        r = CliRunner().invoke(app, ["scenario", "run", "baseline-2024", "--out", str(out), "--method", "aon",
+                                     "--home", str(home), "--json"])
+        assert r.exit_code == 0, r.output
+        assert "not recorded" in r.stderr and "lock" in r.stderr.lower()
+        assert json.loads(r.stdout)["run_id"] is None
+        assert {p.name for p in out.iterdir()} == set(RESULT_FILES)
+        assert json.loads((out / "summary.json").read_text())["run_id"] is None
+        with pytest.warns(RuntimeWarning, match="not recorded"):
+            res = run_scenario("baseline-2024", method="aon", record=True, home=home)
+        assert res.run_id is None
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    r = CliRunner().invoke(app, ["scenario", "run", "baseline-2024", "--out", str(out), "--method", "aon",
+                                 "--home", str(home), "--json", "--force"])
+    rid = json.loads(r.stdout)["run_id"]
+    assert r.exit_code == 0 and rid and json.loads((out / "summary.json").read_text())["run_id"] == rid
+    with RunStore(home=home, read_only=True) as store:
+        assert list(store.list()["id"]) == [rid]

@@ -187,18 +187,28 @@ def scenario_run(
     network: NetOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Apply a scenario and assign its demand; write the results and record the run."""
-    from .scenario_results import RESULT_FILES, run_scenario
+    """Apply a scenario and assign its demand; write the results, then record the run.
+
+    The files come first: if the run history cannot be written (another process holds it),
+    a warning says so on stderr and the command still succeeds.
+    """
+    from .scenario_results import RESULT_FILES, record_run, run_scenario
 
     existing = [n for n in RESULT_FILES if (out_dir / n).exists()]
     if existing and not force:
         raise CorridorError(f"{out_dir} already has {', '.join(existing)}; pass --force to overwrite")
     if as_json:
-        res = run_scenario(name, method=method, network=_net(network), record=record, home=home)
+        res = run_scenario(name, method=method, network=network)
     else:
         with err.status(f"running scenario {name} ..."):
-            res = run_scenario(name, method=method, network=_net(network), record=record, home=home)
+            res = run_scenario(name, method=method, network=network)
     paths = res.write(out_dir, force=force)
+    if record:
+        try:
+            res = record_run(res, home=home)
+            res.write_summary(out_dir)  # now with its run id
+        except CorridorError as exc:
+            err.print(f"warning: the run was not recorded: {exc}", markup=False, highlight=False)
     d = res.to_dict()
     if as_json:
         emit_json(d | {"written": [str(p) for p in paths]})
@@ -238,7 +248,7 @@ def scenario_diff(
     from .scenario_results import diff, run_scenario
 
     _refuse(chart, force)
-    net = _net(network)
+    net = network  # a folder: run_scenario loads it once (cached) and records where it came from
     if as_json:
         ra, rb = run_scenario(a, method=method, network=net), run_scenario(b, method=method, network=net)
     else:

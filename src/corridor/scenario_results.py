@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +84,7 @@ class ScenarioResult:
     corridors: pd.DataFrame = field(repr=False)
     run_id: str | None = None
     caspian: dict | None = None  # simulated waits per port at the demand of the Caspian data
+    inputs: dict = field(default_factory=dict, repr=False)  # network, assignment and simulation settings
 
     @property
     def countries(self) -> dict[str, float]:
@@ -119,9 +122,29 @@ class ScenarioResult:
         })
 
     def parameters(self) -> dict:
-        """What the run depended on: the merged scenario and the method."""
-        return {"method": self.method, "scenario": self.scenario.model_dump(by_alias=True, mode="json"),
-                "chain": list(self.scenario.chain)}
+        """What the run depended on: the merged scenario, the network, the method with its
+        parameters and keyword arguments, and the Caspian simulation's replications and seed."""
+        from dataclasses import asdict, is_dataclass
+
+        params = getattr(self.flows, "params", None)
+        return json_safe({
+            "method": self.method,
+            "scenario": self.scenario.model_dump(by_alias=True, mode="json", exclude={"base"}),
+            "chain": list(self.scenario.chain),
+            "network": self.inputs.get("network"),
+            "assignment": {"method": self.method, "kwargs": self.inputs.get("assign_kwargs", {}),
+                           "params": asdict(params) if is_dataclass(params) else None},
+            "caspian_simulation": self.inputs.get("caspian_simulation"),
+        })
+
+    def write_summary(self, folder: str | Path) -> Path:
+        """summary.json (the `to_dict()`) in `folder`."""
+        path = Path(folder) / RESULT_FILES[0]
+        try:
+            path.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise CorridorError(f"cannot write {path}: {exc}") from exc
+        return path
 
     def write(self, folder: str | Path, *, force: bool = False) -> list[Path]:
         """Summary JSON, corridor/country/link/node tables (CSV, links also Parquet), the scenario."""
@@ -133,8 +156,7 @@ class ScenarioResult:
                                 "pass --force to overwrite")
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            paths[0].write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n",
-                                encoding="utf-8")
+            self.write_summary(folder)
             self.corridors.to_csv(paths[1], index=False)
             pd.DataFrame(sorted(self.countries.items()), columns=["country", "teu_entering"]).to_csv(
                 paths[2], index=False)
@@ -147,20 +169,29 @@ class ScenarioResult:
         return paths
 
 
+@lru_cache(maxsize=8)
+def _baseline_waits(replications: int, seed: int) -> dict[str, float]:
+    """Mean wait per port of the 2024 crossing (simulated once per replications and seed)."""
+    from .caspian import baseline_config, simulate
+
+    return dict(simulate(baseline_config(), days=365, replications=replications, seed=seed).mean_wait_hours)
+
+
 def caspian_waits(applied: AppliedScenario, *, replications: int = 20, seed: int = 0) -> dict | None:
     """Simulated Caspian waits for a scenario with a `caspian:` section, next to the 2024 crossing.
 
     The simulation (corridor.caspian) runs the Caspian data's own 2024 volumes through the
     scenario's fleet and ports at its sea level: it says how the crossing copes with today's
-    cargo, while the assignment moves cargo by the ferry links' capacity.
+    cargo, while the assignment moves cargo by the ferry links' capacity. The 2024 crossing's
+    waits are simulated once per (replications, seed) and kept.
     """
     if applied.caspian is None or replications <= 0:
         return None
-    from .caspian import baseline_config, simulate
+    from .caspian import simulate
 
-    base = simulate(baseline_config(), days=365, replications=replications, seed=seed)
+    base = _baseline_waits(int(replications), int(seed))
     scn = simulate(applied.caspian, days=365, replications=replications, seed=seed)
-    ports = {p: {"mean_wait_hours_2024": round(base.mean_wait_hours[p], 2),
+    ports = {p: {"mean_wait_hours_2024": round(base[p], 2),
                  "mean_wait_hours": round(scn.mean_wait_hours[p], 2),
                  "p90_wait_hours": round(scn.p90_wait_hours[p], 2)} for p in scn.mean_wait_hours}
     return {"sea_level_m": applied.caspian.sea_level_m, "replications": replications, "seed": seed,
@@ -168,32 +199,65 @@ def caspian_waits(applied: AppliedScenario, *, replications: int = 20, seed: int
             "still_waiting_share": {k: round(v, 3) for k, v in scn.censored_share.items()}}
 
 
+def _network_inputs(network) -> tuple[object, dict]:
+    """The network to use (loaded if a folder is given) and how to name it in a run's parameters."""
+    from .network import Network, load_network
+
+    if network is None:
+        net = load_network()
+        return None, {"folder": None, "bundled": True, "name": net.name,
+                      "nodes": len(net.nodes), "links": len(net.links)}
+    if isinstance(network, Network):
+        return network, {"folder": None, "bundled": network is load_network(), "name": network.name,
+                         "nodes": len(network.nodes), "links": len(network.links)}
+    net = load_network(network)
+    return net, {"folder": str(Path(network).resolve()), "bundled": False, "name": net.name,
+                 "nodes": len(net.nodes), "links": len(net.links)}
+
+
+def record_run(result: ScenarioResult, *, home: str | Path | None = None) -> ScenarioResult:
+    """Store a run in the run history (`corridor.store`); the result with its run id.
+
+    Raises CorridorError when the history cannot be written (e.g. another process holds it).
+    """
+    from .store import RunStore
+
+    with RunStore(home=home) as store:
+        rid = store.record(result)
+    return replace(result, run_id=rid)
+
+
 def run_scenario(name_or_path, *, method: str | None = None, network=None, record: bool = False,
-                 home: str | Path | None = None, caspian_replications: int = 20,
+                 home: str | Path | None = None, caspian_replications: int = 20, caspian_seed: int = 0,
                  **assign_kwargs) -> ScenarioResult:
     """Load, apply and assign a scenario (`corridor.assign` with its network, demand and policy).
 
-    `method` defaults to `sue` where available (it gives days and USD per corridor), else `ue`.
-    A scenario with a `caspian:` section also simulates the crossing (`caspian_replications`
-    years; 0 skips it). With `record=True` the run is stored in the run history
-    (`corridor.store`, under `home`).
+    `network` is a Network, a network folder, or None for the bundled one. `method` defaults
+    to `sue` where available (it gives days and USD per corridor), else `ue`. A scenario with
+    a `caspian:` section also simulates the crossing (`caspian_replications` years from
+    `caspian_seed`; 0 skips it). With `record=True` the run is stored in the run history
+    (`corridor.store`, under `home`); if the history cannot be written, a RuntimeWarning says
+    so and the result comes back without a run id.
     """
     from .flows import assign
 
     t0 = time.perf_counter()
+    network, net_info = _network_inputs(network)
     scn = name_or_path if isinstance(name_or_path, Scenario) else load_scenario(name_or_path, network=network)
     applied = apply_scenario(scn, network=network)
     method = method or default_method()
     flows = assign(applied.network, applied.demand, method=method, policy=applied.policy, **assign_kwargs)
-    casp = caspian_waits(applied, replications=caspian_replications)
+    casp = caspian_waits(applied, replications=caspian_replications, seed=caspian_seed)
+    inputs = {"network": net_info, "assign_kwargs": dict(assign_kwargs),
+              "caspian_simulation": ({"replications": caspian_replications, "seed": caspian_seed}
+                                     if casp is not None else None)}
     res = ScenarioResult(scn.name, scn, applied, flows, method, time.perf_counter() - t0,
-                         corridor_table(flows), None, casp)
+                         corridor_table(flows), None, casp, inputs)
     if record:
-        from .store import RunStore
-
-        with RunStore(home=home) as store:
-            rid = store.record(res)
-        res = ScenarioResult(res.name, scn, applied, flows, method, res.seconds, res.corridors, rid, casp)
+        try:
+            res = record_run(res, home=home)
+        except CorridorError as exc:
+            warnings.warn(f"the run was not recorded: {exc}", RuntimeWarning, stacklevel=2)
     return res
 
 

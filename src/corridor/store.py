@@ -76,6 +76,10 @@ def code_version() -> str:
     return f"{__version__}+{desc}" if out.returncode == 0 and desc else __version__
 
 
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
 class RunStore:
     """A DuckDB file of runs; use as a context manager (or call close())."""
 
@@ -108,15 +112,17 @@ class RunStore:
             self._con = None
 
     # -------------------------------------------------------------- writing
-    def record(self, result, *, parameters: dict | None = None) -> str:
-        """Store a ScenarioResult; return its new id."""
+    def record(self, result, *, parameters: dict | None = None, run_id: str | None = None) -> str:
+        """Store a ScenarioResult; return its id (`run_id`, or a new one)."""
         if self._con is None:
             raise CorridorError("the run history is open read-only")
-        rid = uuid.uuid4().hex[:12]
+        rid = run_id or new_run_id()
         summary = result.to_dict()
         summary["run_id"] = rid
         params = parameters if parameters is not None else result.parameters()
         con = self._con
+        import duckdb
+
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -144,6 +150,9 @@ class RunStore:
             con.execute("INSERT INTO run_links SELECT * FROM l_df")
             con.unregister("l_df")
             con.execute("COMMIT")
+        except duckdb.Error as exc:
+            con.execute("ROLLBACK")
+            raise CorridorError(f"cannot record the run in {self.path}: {exc}") from exc
         except Exception:
             con.execute("ROLLBACK")
             raise
@@ -176,7 +185,9 @@ class RunStore:
     def resolve(self, run_id: str) -> str:
         """The full id of a run given a unique prefix."""
         rid = str(run_id).strip()
-        if self._con is None or not rid:
+        if not rid:
+            raise CorridorError("give a run id (a unique prefix is enough; 'corridor runs list' shows them)")
+        if self._con is None:
             raise CorridorError(f"no run '{rid[:40]}': the run history {self.path} is empty")
         hits = [r[0] for r in self._con.execute(
             "SELECT id FROM runs WHERE starts_with(id, ?) ORDER BY created DESC", [rid]).fetchall()]
