@@ -186,6 +186,37 @@ def test_every_bundled_scenario_loads_applies_and_is_sourced(net):
             assert all(s in known for s in b.source_id.split(";") if s)
 
 
+def test_the_library_has_no_decorative_entries():
+    """A border 'open' rule lifts an earlier closure or restriction; a policy source explains a policy."""
+    for name in list_scenarios()["name"]:
+        s = load_scenario(name)
+        seen: dict = {}
+        for b in s.policies.borders:
+            key = ("node", b.node) if b.node else ("pair", tuple(sorted(b.countries)))
+            if b.status == "open":
+                assert seen.get(key, "open") != "open", (name, "an 'open' rule that lifts nothing", key)
+            seen[key] = b.status
+        p = s.policies
+        if p.source:
+            assert p.avoid or p.avoid_modes or p.avoid_passages or p.borders, (name, "source of no policy")
+
+
+def test_library_facts_match_their_sources():
+    from corridor.caspian import CaspianConfig
+    from corridor.geopolitics import resolve_countries
+
+    ref = CaspianConfig.__dataclass_fields__["reference_level_m"].default
+    for name in ("caspian-low", "caspian-low-2m"):
+        s = load_scenario(name)
+        level = ref + s.caspian.sea_level_m
+        assert f"{ref:.2f} m" in s.description and f"{level:.2f} m" in s.description, name
+    # the World Bank's +28% is the EU trade of Azerbaijan, Georgia and Kazakhstan (civil_ge_wb_2023)
+    (g,) = load_scenario("titr-2030").demand.growth
+    assert resolve_countries(g.from_) == {"AZE", "GEO", "KAZ"}
+    assert resolve_countries(g.to) == resolve_countries("EU")
+    assert g.factor == 1.28 and g.both_directions
+
+
 def test_apply_is_copy_on_write(net):
     before_nodes, before_links = net.raw_nodes.copy(), net.raw_links.copy()
     a = apply_scenario("titr-2030")
@@ -472,6 +503,29 @@ def test_diff_reports_and_draws(baseline, red_sea, tmp_path):
     json.dumps(d.to_dict())
     png = d.plot(tmp_path / "diff.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_diff_chart_shows_the_land_corridors_and_link_ids(baseline, strict):
+    import matplotlib.pyplot as plt
+
+    d = diff(baseline, strict, top=6)
+    fig = d.figure()
+    try:
+        renderer = fig.canvas.get_renderer()
+        fig.canvas.draw()
+        panels = {ax.get_title().split(" (")[0]: ax for ax in fig.axes}
+        land = panels["land corridors"]  # not drawn next to Suez's ~91%, where they would vanish
+        assert [t.get_text() for t in land.get_xticklabels()] == ["northern", "middle", "southern"]
+        assert max(b.get_height() for b in land.patches) > 0.5 * land.get_ylim()[1]
+        links = panels["links whose load changes most"]
+        labels = [t.get_text() for t in links.get_yticklabels()]
+        assert all(any(lab.endswith(f"({i})") or lab == i for lab in labels) for i in d.links["link_id"])
+        box = fig.bbox
+        for text in (links.xaxis.label, *links.get_yticklabels()):
+            e = text.get_window_extent(renderer)
+            assert box.x0 <= e.x0 and e.x1 <= box.x1 and box.y0 <= e.y0 and e.y1 <= box.y1, text.get_text()
+    finally:
+        plt.close(fig)
 
 
 def test_result_files_and_no_overwrite(baseline, tmp_path):

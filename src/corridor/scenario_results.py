@@ -24,6 +24,7 @@ from .errors import CorridorError
 from .io import json_safe
 from .scenarios import AppliedScenario, Scenario, apply_scenario, load_scenario
 
+SEA_CORRIDORS = ("suez", "cape")  # deep-sea families; the others cross land (and the Caspian)
 CORRIDOR_COLUMNS = ("corridor", "teu", "share", "mean_days", "p90_days", "usd_per_teu")
 RESULT_FILES = ("summary.json", "corridors.csv", "countries.csv", "links.csv", "links.parquet",
                 "nodes.csv", "scenario.yaml")
@@ -51,7 +52,11 @@ def corridor_table(flows) -> pd.DataFrame:
 
 
 def free_flow_days(flows, net, demand_teu: float) -> float:
-    """Hours spent on links and at nodes by the assigned TEU, per TEU of demand, in days."""
+    """Free-flow hours of the loaded network, weighted by the assigned flows, per TEU of demand, in days.
+
+    Links' running time and scheduled waits (`hours`), nodes' border dwell and transshipment
+    handling, at their fixed values: the assignment's queue delay is not in it.
+    """
     if demand_teu <= 0:
         return math.nan
     lk = flows.links.set_index("link_id")["flow_teu"].reindex(net.links["link_id"]).fillna(0.0)
@@ -94,8 +99,9 @@ class ScenarioResult:
         """Demand, corridor TEU, mean days and USD/TEU over all cargo.
 
         `mean_days` and `usd_per_teu` come from the routes (TEU-weighted over corridors; NaN
-        for methods without routes); `free_flow_days` works for every method: the running,
-        waiting, border and handling hours on the loaded links and nodes per TEU of demand.
+        for methods without routes); `free_flow_days` works for every method: the free-flow
+        hours (running, scheduled waits, border dwell, handling; no queue delay) of the loaded
+        links and nodes, weighted by their flows, per TEU of demand (see `free_flow_days`).
         """
         tot = self.applied.demand.total()
         return {"demand_teu": tot["teu"], "demand_t": tot["t"],
@@ -284,40 +290,65 @@ class ScenarioDiff:
                        "countries": self.countries.round(1).to_dict(orient="records"),
                        "links": self.links.round(3).to_dict(orient="records")})
 
-    def plot(self, path: str | Path, *, title: str | None = None) -> Path:
-        """PNG: corridor shares a vs b, mean days a vs b, and the links whose load moved most."""
+    def figure(self, *, title: str | None = None):
+        """A matplotlib Figure: land corridors and sea routes (TEU, with shares) in their own panels
+        (the land corridors would not show next to a 90% Suez share), mean days per corridor, and
+        the links whose load moved most (labelled with their ids). The caller closes it."""
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
+        c = self.corridors
+        fig = plt.figure(figsize=(16, 9), dpi=110, layout="constrained")
+        gs = fig.add_gridspec(2, 3, width_ratios=[1, 1, 1.5])
+        ax_land, ax_sea = fig.add_subplot(gs[0, 0]), fig.add_subplot(gs[0, 1])
+        ax_days, ax_links = fig.add_subplot(gs[1, 0:2]), fig.add_subplot(gs[:, 2])
+        sea = c["corridor"].isin(SEA_CORRIDORS).to_numpy()
+        for ax, rows, unit, scale, what in ((ax_land, c[~sea], "thousand", 1e3, "land corridors"),
+                                             (ax_sea, c[sea], "million", 1e6, "sea routes")):
+            x = np.arange(len(rows))
+            for dx, side, color in ((-0.2, "a", "#8da0cb"), (0.2, "b", "#fc8d62")):
+                bars = ax.bar(x + dx, rows[f"teu_{side}"].fillna(0) / scale, 0.4, color=color,
+                              label=getattr(self, side))
+                ax.bar_label(bars, labels=[f"{v:.1%}" if v == v else "" for v in rows[f"share_{side}"]],
+                             fontsize=7, padding=1)
+            ax.set_xticks(x, rows["corridor"])
+            ax.set_ylabel(f"{unit} TEU a year")
+            ax.set_title(f"{what} (share of all corridor TEU on the bars)", fontsize=9)
+            ax.margins(y=0.15)
+            ax.legend(fontsize=8)
+        x = np.arange(len(c))
+        ax_days.bar(x - 0.2, c["mean_days_a"].fillna(0), 0.4, label=self.a, color="#8da0cb")
+        ax_days.bar(x + 0.2, c["mean_days_b"].fillna(0), 0.4, label=self.b, color="#fc8d62")
+        ax_days.set_xticks(x, c["corridor"])
+        ax_days.set_ylabel("mean days (TEU-weighted)")
+        ax_days.set_title("days per corridor", fontsize=9)
+        ax_days.legend(fontsize=8)
+        if c[["mean_days_a", "mean_days_b"]].isna().all().all():
+            ax_days.set_yticks([])
+            ax_days.text(0.5, 0.5, "no days per corridor: route-based methods (sue) give them",
+                         transform=ax_days.transAxes, ha="center", va="center", color="#555555")
+        lk = self.links.iloc[::-1]
+        colors = ["#1b9e77" if v >= 0 else "#d95f02" for v in lk["d_teu"]]
+        ax_links.barh(np.arange(len(lk)), lk["d_teu"] / 1000, color=colors)
+        labels = [f"{str(n)[:30]} ({i})" if n else str(i)  # the id is never cut off
+                  for n, i in zip(lk["name"], lk["link_id"], strict=True)]
+        ax_links.set_yticks(np.arange(len(lk)), labels, fontsize=7)
+        ax_links.axvline(0, color="#555555", linewidth=0.8)
+        ax_links.set_xlabel(f"change in load, thousand TEU a year\n({self.b} − {self.a})")
+        ax_links.set_title("links whose load changes most", fontsize=9)
+        fig.suptitle(title or f"{self.a} → {self.b}")
+        return fig
+
+    def plot(self, path: str | Path, *, title: str | None = None) -> Path:
+        """PNG of `figure()`."""
         from .maps import save_png
 
         path = Path(path)
         if path.suffix.lower() != ".png":
             raise CorridorError(f"chart path must end in .png: {path}")
-        c = self.corridors
-        fig, axes = plt.subplots(1, 3, figsize=(16, 5), dpi=110)
-        x = np.arange(len(c))
-        for ax, (col, label) in zip(axes[:2], (("share", "share of corridor TEU"),
-                                               ("mean_days", "mean days (TEU-weighted)")), strict=True):
-            ax.bar(x - 0.2, c[f"{col}_a"].fillna(0), 0.4, label=self.a, color="#8da0cb")
-            ax.bar(x + 0.2, c[f"{col}_b"].fillna(0), 0.4, label=self.b, color="#fc8d62")
-            ax.set_xticks(x, c["corridor"])
-            ax.set_ylabel(label)
-            ax.legend(fontsize=8)
-        axes[0].set_title("corridor shares")
-        axes[1].set_title("days per corridor")
-        lk = self.links.iloc[::-1]
-        colors = ["#1b9e77" if v >= 0 else "#d95f02" for v in lk["d_teu"]]
-        axes[2].barh(np.arange(len(lk)), lk["d_teu"] / 1000, color=colors)
-        axes[2].set_yticks(np.arange(len(lk)), [str(n)[:38] for n in lk["label"]], fontsize=7)
-        axes[2].axvline(0, color="#555555", linewidth=0.8)
-        axes[2].set_xlabel(f"change in load, thousand TEU a year ({self.b} - {self.a})")
-        axes[2].set_title("links whose load changes most")
-        fig.suptitle(title or f"{self.a} → {self.b}")
-        fig.tight_layout()
-        return save_png(fig, path, "chart")
+        return save_png(self.figure(title=title), path, "chart")
 
 
 def _as_result(x, method: str | None, network) -> ScenarioResult:
