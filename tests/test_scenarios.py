@@ -113,6 +113,37 @@ demand:
     assert "no_such_source" in probs["demand.growth[0].source"]
 
 
+def test_values_of_the_wrong_type_are_problems_not_crashes(tmp_path):
+    """The checks look at what they can of a file that does not validate; a bug there must show."""
+    p = write(tmp_path, "types.yaml", """\
+name: types
+policies:
+  avoid: RUS
+  borders:
+    - {countries: KAZ, node: 5, status: 1, source: 7}
+    - {countries: [1, [KAZ]], status: closed}
+infrastructure:
+  nodes:
+    - {id: 5, country: [1]}
+    - {id: new, country: 7, lon: x}
+  links:
+    - {id: [x], from: 3}
+    - {id: y, from: [almaty], to: {a: 1}, mode: 2, status: 5, rate_class: [r]}
+caspian: {vessels_add: [1], berths_add: 5, deepen_m: {Aktau: x}}
+demand: {file: 5, growth: [{from: 5, to: [KAZ, 1], factor: x}]}
+tariffs:
+  - {links: x, countries: 5, rate_classes: [1], factor: -1}
+border_times:
+  - {nodes: dostyk, links: [1], dwell_factor: x}
+sources:
+  - {id: 5}
+  - {id: s, title: [t], url: 1}
+""")
+    with pytest.raises(corridor.ValidationError) as e:
+        load_scenario(p)
+    assert len(e.value.problems) >= 15 and all(q.row for q in e.value.problems)
+
+
 def test_restricted_border_without_source_is_refused(tmp_path):
     p = write(tmp_path, "nosrc.yaml", """\
 name: nosrc
