@@ -23,14 +23,7 @@ import numpy as np
 import corridor
 from corridor.flows import route_set
 from corridor.policy import Policy
-
-
-def _pairs(net, demand, classes):
-    out = set()
-    for c in classes:
-        m = demand.matrix(net, c, "teu")
-        out |= {(int(o), int(d)) for o, d in zip(*np.nonzero(m), strict=True)}
-    return sorted(out)
+from corridor.welfare import demand_classes, od_pairs
 
 
 def _summary(res) -> tuple[float, float]:
@@ -50,9 +43,8 @@ def main() -> None:
     net = corridor.load_network()
     demand = corridor.load_demand()
     policy = Policy()
-    t = demand.table
-    classes = list(dict.fromkeys(t.loc[t["teu_per_year"] > 0, "commodity"]))
-    pairs = _pairs(net, demand, classes)
+    classes = demand_classes(demand)
+    pairs = od_pairs(net, demand, classes)
     t0 = time.perf_counter()
     rs = route_set(net, pairs, policy=policy, commodities=classes, missing="skip")
     t_routes = time.perf_counter() - t0

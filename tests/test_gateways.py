@@ -10,8 +10,9 @@ from typer.testing import CliRunner
 
 import corridor
 from corridor.cli import app
+from corridor.cuts import Reachability, closed_edges
 from corridor.errors import CorridorError, NoRouteError
-from corridor.gateways import _closed_edges, _Reach, gateways, gateways_diff, ocean_passages
+from corridor.gateways import gateways, gateways_diff, ocean_passages
 from corridor.geopolitics import resolve_countries
 from corridor.policy import Policy
 
@@ -93,12 +94,12 @@ def test_minimum_cuts_are_true_cuts(net, land):
     ids = net.node_index
     pairs = [(ids[o], ids[d]) for o in ("almaty", "tashkent", "astana") for d in ("duisburg", "constanta")]
     assert {p for p in pairs if country[p[0]] in ("KAZ", "UZB") and country[p[1]] in eu}
-    reach = _Reach(net, pairs)
+    reach = Reachability(net, pairs)
     assert reach.reachable(mask) == set(pairs)
     for level, kind in (("nodes", "nodes"), ("links", "links")):
         closed = np.zeros(net.graph.n_edges, dtype=bool)
         for key in land.cut[level]["elements"]:
-            closed |= _closed_edges(net, kind, key)
+            closed |= closed_edges(net, kind, key)
         assert reach.reachable(mask & ~closed) == set(), level
 
 

@@ -18,14 +18,15 @@ Three views of one question ("is Azerbaijan the gateway from Central Asia to the
   with a warm start (the route set minus the routes using it, `RouteSet.without`); an OD pair
   left with no route gets a fresh route search under the closure, so an alternative the
   first search never needed is still found. Reported: TEU that can no longer be served (no
-  route at all), extra generalized cost (USD a year, the served TEU at their new mean cost
-  against their old one) and extra days, for the region pair and for the whole demand.
-- **Structure.** Which single elements disconnect the regions outright (a breadth-first
-  search per origin on the compiled graph under the policy: exact), and a minimum cut from
-  `scipy.sparse.csgraph.maximum_flow` at four levels: countries, nodes, links (unit weights:
-  how many must close) and capacity (TEU a year: the bottleneck). The cut graphs are the
-  physical network (a node joins all its links), a relaxation of the compiled graph, so a
-  cut they give is a true cut, and the single elements come from the exact search.
+  route at all), extra generalized cost (USD a year, the served TEU at their new perceived
+  cost against their old one: `corridor.welfare.perceived_costs`) and extra days, for the
+  region pair and for the whole demand.
+- **Structure** (`corridor.cuts`). Which single elements disconnect the regions outright (a
+  breadth-first search per origin on the compiled graph under the policy: exact), and a
+  minimum cut from `scipy.sparse.csgraph.maximum_flow` at four levels: countries, nodes, links
+  (unit weights: how many must close) and capacity (TEU a year: the bottleneck). The cut
+  graphs are the physical network (a node joins all its links), a relaxation of the compiled
+  graph, so a cut they give is a true cut, and the single elements come from the exact search.
 
 `overland=True` drops deep-sea lanes (the ocean passages: Suez, Cape, Malacca, ...), keeping
 the Caspian ferries and the Black Sea and Bosporus short-sea legs: "every land route".
@@ -39,19 +40,27 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
-from scipy.sparse import vstack as sparse_vstack
-from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
+from .cuts import CUT_LEVELS, Reachability, closed_edges, minimum_cut
 from .demand import Demand, load_demand
 from .errors import CorridorError
-from .flows import AssignmentParams, FlowResult, RouteSet, assign, route_set
-from .logit import path_sizes as _logit_path_sizes
-from .network import LINK, TRANSIT, TRANSSHIP, Network, load_network
+from .flows import AssignmentParams, RouteSet, assign, route_set
+from .network import LINK, Network, load_network
 from .policy import Border, Policy, split_avoid
-from .queues import capacity_teu
+from .welfare import (
+    demand_classes,
+    log_path_sizes,
+    merge_route_sets,
+    od_pairs,
+    path_sizes,
+    perceived_costs,
+    route_index,
+)
 
 KINDS = ("countries", "nodes", "links")
 
+# log_path_sizes, path_sizes, perceived_costs and route_index live in corridor.welfare (shared with
+# the appraisal) and are still exported from here
 __all__ = ["GatewayResult", "gateways", "gateways_diff", "log_path_sizes", "ocean_passages", "path_sizes",
            "perceived_costs", "route_index"]
 
@@ -241,42 +250,7 @@ def _regions(net: Network, from_region: str, to_region: str) -> tuple[frozenset[
     return a & net.countries, b & net.countries
 
 
-def _classes(demand: Demand) -> list[str]:
-    t = demand.table
-    return list(dict.fromkeys(t.loc[t["teu_per_year"] > 0, "commodity"]))
-
-
-def _pairs(net: Network, demand: Demand, classes: Iterable[str]) -> set[tuple[int, int]]:
-    out: set[tuple[int, int]] = set()
-    for c in classes:
-        m = demand.matrix(net, c, "teu")
-        out |= {(int(o), int(d)) for o, d in zip(*np.nonzero(m), strict=True)}
-    return out
-
-
-# ------------------------------------------------------------------ routes and their loads
-
-
-def route_index(res: FlowResult, rs: RouteSet, net: Network) -> np.ndarray:
-    """The route (row of `rs`) behind each row of `res.paths`, checked against the routes' corridors."""
-    paths = res.paths
-    if paths is None:
-        raise CorridorError("route loads need a 'sue' assignment (it keeps the routes)")
-    out = paths["route"].to_numpy(np.int64)
-    same = len(out) == 0 or (out.max() < len(rs)
-                             and np.array_equal(rs.corridor[out], paths["corridor"].to_numpy()))
-    if not same:
-        raise CorridorError("internal: the assignment's routes do not match the route set")
-    return out
-
-
-def _merge_routes(a: RouteSet, b: RouteSet) -> RouteSet:
-    if len(b) == 0:
-        return a
-    if len(a) == 0:
-        return b
-    return RouteSet(np.vstack([a.od, b.od]), sparse_vstack([a.incidence, b.incidence]).tocsr(),
-                    np.concatenate([a.corridor, b.corridor]), list(a.via) + list(b.via))
+# ------------------------------------------------------------------ route loads
 
 
 def _element_incidence(net: Network, rs: RouteSet) -> dict[str, tuple[csr_matrix, np.ndarray]]:
@@ -302,85 +276,6 @@ def _element_incidence(net: Network, rs: RouteSet) -> dict[str, tuple[csr_matrix
             "links": (r_link.tocsr(), net.links["link_id"].to_numpy())}
 
 
-def path_sizes(net: Network, rs: RouteSet) -> np.ndarray:
-    """Path size of each route, exactly as the assignment computes it."""
-    return _logit_path_sizes(rs, net.graph.hours, len(net.nodes))
-
-
-def _route_keys(rs: RouteSet) -> list[bytes]:
-    inc = rs.incidence.tocsr()
-    inc.sort_indices()
-    return [rs.od[i].astype(np.int64).tobytes() + inc.indices[inc.indptr[i]:inc.indptr[i + 1]].tobytes()
-            for i in range(len(rs))]
-
-
-def _subset(rs: RouteSet, rows) -> RouteSet:
-    rows = np.asarray(rows, dtype=np.int64)
-    return RouteSet(rs.od[rows], rs.incidence[rows], rs.corridor[rows], [rs.via[i] for i in rows])
-
-
-def log_path_sizes(net: Network, rs: RouteSet, master: RouteSet | None = None) -> np.ndarray:
-    """Log path size of each route of `rs`, computed within `master` (default: `rs` itself) plus
-    any route of `rs` that `master` lacks. Holding the master's path sizes fixed makes the
-    log-sum a consistent welfare measure: removing a route can then only lower it."""
-    if master is None:
-        return np.log(np.clip(path_sizes(net, rs), 1e-12, None))
-    keys = _route_keys(master)
-    where = {k: i for i, k in enumerate(keys)}
-    mine = _route_keys(rs)
-    missing = [i for i, k in enumerate(mine) if k not in where]
-    if missing:
-        master = _merge_routes(master, _subset(rs, missing))
-        where = {k: i for i, k in enumerate(_route_keys(master))}
-    lps = np.log(np.clip(path_sizes(net, master), 1e-12, None))
-    return lps[[where[k] for k in mine]]
-
-
-def perceived_costs(net: Network, res: FlowResult, rs: RouteSet, params: AssignmentParams,
-                    ridx: np.ndarray | None = None, scale: pd.Series | None = None,
-                    log_ps: np.ndarray | None = None) -> pd.DataFrame:
-    """Per choice (origin, destination, commodity): TEU, the expected perceived generalized cost
-    per TEU of the path-size logit (its log-sum in USD: what shippers of that OD lose when an
-    alternative goes, and gain when one comes, counted once however its flow moves), the
-    TEU-weighted days and the choice's USD scale.
-
-    The assignment scales each choice's costs by its cheapest free-flow route; to compare two
-    assignments, pass the first one's `scale` so both are measured in the same units, and
-    `log_ps` from `log_path_sizes(net, rs, master=first_route_set)` so a route's overlap
-    correction stays what it was.
-    """
-    p = res.paths
-    if p is None:
-        raise CorridorError("perceived costs need a 'sue' assignment (it keeps the routes)")
-    ridx = route_index(res, rs, net) if ridx is None else ridx
-    log_ps = (log_path_sizes(net, rs) if log_ps is None else log_ps)[ridx]
-    com = p["commodity"].to_numpy()
-    vot = pd.Series({c: net.value_of_time(c) for c in set(com)})
-    mu_of = pd.Series({c: params.dispersion_for(c) for c in set(com)})
-    cost = p["generalized_usd"].to_numpy(float)
-    free = cost - vot.reindex(com).to_numpy() * 24.0 * (p["days"].to_numpy() - p["free_flow_days"].to_numpy())
-    key = ["origin", "destination", "commodity"]
-    frame = p[key].assign(free=free, teu=p["teu"].to_numpy(), wd=p["teu"].to_numpy() * p["days"].to_numpy())
-    grp = frame.groupby(key, sort=False)
-    sc = grp["free"].transform("min").to_numpy()
-    sc = np.where(sc > 0, sc, 1.0)
-    if scale is not None:
-        given = pd.MultiIndex.from_frame(p[key]).map(scale)
-        sc = np.where(pd.notna(given), np.asarray(given, dtype=float), sc)
-    mu = mu_of.reindex(com).to_numpy()
-    u = -mu * cost / sc + log_ps
-    frame = frame.assign(u=u, sc=sc, mu=mu)
-    umax = frame.groupby(key, sort=False)["u"].transform("max").to_numpy()
-    frame["e"] = np.exp(u - umax)
-    frame["umax"] = umax
-    agg = frame.groupby(key, sort=False).agg(teu=("teu", "sum"), e=("e", "sum"), umax=("umax", "first"),
-                                             sc=("sc", "first"), mu=("mu", "first"), wd=("wd", "sum"))
-    ls = agg["umax"] + np.log(agg["e"])
-    q = agg["teu"].where(agg["teu"] > 0)
-    return pd.DataFrame({"teu": agg["teu"], "usd": -(agg["sc"] / agg["mu"]) * ls, "days": agg["wd"] / q,
-                         "scale": agg["sc"]})
-
-
 def _loss(base: pd.DataFrame, after: pd.DataFrame, region: np.ndarray) -> dict[str, float]:
     """What a closure costs: the served TEU at their new perceived cost against the old, and the lost TEU."""
     both = base.index.isin(after.index)
@@ -397,176 +292,6 @@ def _loss(base: pd.DataFrame, after: pd.DataFrame, region: np.ndarray) -> dict[s
         if not tag:
             out["extra_usd_per_teu"] = float((q * du)[served].sum() / qs) if qs > 0 else np.nan
             out["extra_days"] = float((q * dd)[served].sum() / qs) if qs > 0 else np.nan
-    return out
-
-
-# ------------------------------------------------------------------ reachability and cuts
-
-
-def _closed_edges(net: Network, kind: str, key) -> np.ndarray:
-    """Compiled edges an element's closure shuts: a country's links and node passages, a node's
-    passages (transit and transshipment), a link's arcs."""
-    g = net.graph
-    if kind == "countries":
-        country = net.nodes["country"].to_numpy(str)
-        return (country[g.from_node] == key) | (country[g.to_node] == key)
-    if kind == "nodes":
-        i = net.node_index[key]
-        return ((g.kind == TRANSIT) | (g.kind == TRANSSHIP)) & (g.node == i)
-    return g.link == net.link_index[key]
-
-
-class _Reach:
-    """Which OD pairs have a path over an edge mask (BFS per origin on the compiled graph)."""
-
-    def __init__(self, net: Network, pairs: list[tuple[int, int]]):
-        self.g = net.graph
-        self.by_origin: dict[int, list[int]] = {}
-        for o, d in pairs:
-            self.by_origin.setdefault(o, []).append(d)
-
-    def reachable(self, mask: np.ndarray) -> set[tuple[int, int]]:
-        g = self.g
-        n = g.n_vnodes + 1
-        out: set[tuple[int, int]] = set()
-        src_m, dst_m = g.src[mask], g.dst[mask]
-        for o, dests in self.by_origin.items():
-            st = g.starts(o)
-            m = csr_matrix((np.ones(len(src_m) + len(st)),
-                            (np.r_[src_m, np.full(len(st), n - 1)], np.r_[dst_m, st])), shape=(n, n))
-            seen = np.zeros(n, dtype=bool)
-            seen[breadth_first_order(m, n - 1, directed=True, return_predecessors=False)] = True
-            out |= {(o, d) for d in dests if seen[g.ends(d)].any()}
-        return out
-
-
-def _cut(net: Network, mask: np.ndarray, sources: set[int], sinks: set[int], level: str,
-         regions: tuple[frozenset[str], ...] = ()) -> dict:
-    """Minimum cut between source and sink nodes on the physical network open under `mask`.
-
-    level: `countries` (unit weight per transit country), `nodes` (per node), `links` (per
-    link arc) or `capacity` (TEU a year of links and nodes; an element with no figure is
-    unbounded). Region endpoints are never cut, nor (below the country level) nodes in the
-    `regions` and links with both ends in one of them: the cut lies between the regions.
-    """
-    g = net.graph
-    n = len(net.nodes)
-    on = np.flatnonzero(mask & (g.kind == LINK))
-    a_from, a_to, a_link = g.from_node[on], g.to_node[on], g.link[on]
-    through = (g.kind == TRANSIT) | (g.kind == TRANSSHIP)
-    passable = np.zeros(n, dtype=bool)
-    passable[g.node[through & mask]] = True
-    endpoint = np.zeros(n, dtype=bool)
-    endpoint[list(sources | sinks)] = True
-    country = net.nodes["country"].to_numpy(str)
-    if level == "countries":
-        keys = np.array(sorted(set(country)))
-        unit = np.searchsorted(keys, country)  # node -> its country vertex
-        n_units = len(keys)
-        cut_w = np.ones(n_units)
-        fixed = np.zeros(n_units, dtype=bool)
-        fixed[np.searchsorted(keys, sorted({country[i] for i in sources | sinks}))] = True
-        # a country is passable if any of its nodes is; a unit arc joins countries
-        upass = np.zeros(n_units, dtype=bool)
-        upass[unit[passable | endpoint]] = True
-        arc_ok = unit[a_from] != unit[a_to]
-        af, at = unit[a_from][arc_ok], unit[a_to][arc_ok]
-        arc_w = np.full(len(af), np.inf)
-        arc_key = np.full(len(af), -1)
-        src_u, snk_u = {int(unit[i]) for i in sources}, {int(unit[i]) for i in sinks}
-    else:
-        keys = net.nodes["node_id"].to_numpy()
-        n_units, unit = n, np.arange(n)
-        fixed, upass = endpoint, passable | endpoint
-        if level == "nodes":
-            cut_w = np.ones(n)
-        elif level == "capacity":
-            cut_w = np.where(np.isfinite(capacity_teu(net.nodes)), capacity_teu(net.nodes), np.inf)
-        else:
-            cut_w = np.full(n, np.inf)
-        af, at = a_from, a_to
-        link_cap = capacity_teu(net.links)
-        if level == "links":
-            arc_w = np.ones(len(af))
-        elif level == "capacity":
-            arc_w = np.where(np.isfinite(link_cap[a_link]), link_cap[a_link], np.inf)
-        else:
-            arc_w = np.full(len(af), np.inf)
-        arc_key = a_link
-        src_u, snk_u = set(sources), set(sinks)
-    if level != "countries":  # the cut lies between the regions: nothing inside either is cut
-        ins = [np.isin(country, list(r)) for r in regions]
-        fixed = fixed | np.logical_or.reduce([*ins, np.zeros(n, dtype=bool)])
-        within = np.logical_or.reduce([*(r[af] & r[at] for r in ins), np.zeros(len(af), dtype=bool)])
-        arc_w = np.where(within, np.inf, arc_w)
-    w_unit = np.where(fixed, np.inf, np.where(upass, cut_w, 0.0))
-    # vertices: unit in = u, unit out = n_units + u, S = 2 n_units, T = 2 n_units + 1
-    s_v, t_v = 2 * n_units, 2 * n_units + 1
-    rows = np.r_[np.arange(n_units), n_units + af, np.full(len(src_u), s_v),
-                 n_units + np.array(sorted(snk_u))]
-    cols = np.r_[n_units + np.arange(n_units), at, np.array(sorted(src_u)), np.full(len(snk_u), t_v)]
-    w = np.r_[w_unit, arc_w, np.full(len(src_u) + len(snk_u), np.inf)]
-    kind = np.r_[np.zeros(n_units), np.ones(len(af)), np.full(len(src_u) + len(snk_u), 2)].astype(int)
-    ref = np.r_[np.arange(n_units), arc_key, np.full(len(src_u) + len(snk_u), -1)]
-    keep = w > 0
-    rows, cols, w, kind, ref = rows[keep], cols[keep], w[keep], kind[keep], ref[keep]
-    nv = 2 * n_units + 2
-    inf_only = csr_matrix((np.ones(int(np.isinf(w).sum())), (rows[np.isinf(w)], cols[np.isinf(w)])),
-                          shape=(nv, nv))
-    reach_inf = np.zeros(nv, dtype=bool)
-    reach_inf[breadth_first_order(inf_only, s_v, directed=True, return_predecessors=False)] = True
-    base = {"level": level, "value": 0, "elements": [], "names": [], "unbounded": False}
-    if reach_inf[t_v]:
-        return base | {"unbounded": True, "value": None}
-    scale = 1000.0 if level == "capacity" else 1.0  # capacities in thousands of TEU (int32 arithmetic)
-    finite = np.isfinite(w)
-    wi = np.zeros(len(w), dtype=np.int64)
-    wi[finite] = np.ceil(w[finite] / scale).astype(np.int64)
-    big = int(wi[finite].sum()) + 1
-    wi[~finite] = big
-    if big > 2**30:
-        raise CorridorError("capacities too large for the cut computation")
-    cap = csr_matrix((wi, (rows, cols)), shape=(nv, nv))
-    cap.sum_duplicates()
-    cap.data = np.minimum(cap.data, big).astype(np.int32)
-    res = maximum_flow(cap, s_v, t_v)
-    if res.flow_value == 0:
-        return base
-    resid = cap - res.flow
-    resid.data = np.maximum(resid.data, 0)
-    resid.eliminate_zeros()
-    seen = np.zeros(nv, dtype=bool)
-    seen[breadth_first_order(resid, s_v, directed=True, return_predecessors=False)] = True
-    crossing = seen[rows] & ~seen[cols] & finite
-    elems: list = []
-    for k, r in zip(kind[crossing], ref[crossing], strict=True):
-        if k == 0:
-            elems.append(("node" if level != "countries" else "country", str(keys[r])))
-        elif k == 1:
-            elems.append(("link", str(net.links["link_id"].iat[r])))
-    elems = list(dict.fromkeys(elems))
-    names = []
-    for k, key in elems:
-        if k == "node":
-            names.append(str(net.nodes["name"].iat[net.node_index[key]]))
-        elif k == "link":
-            names.append(str(net.links["name"].iat[net.link_index[key]]) or key)
-        else:
-            names.append(key)
-    out = base | {"elements": [e[1] for e in elems], "names": names}
-    if level == "capacity":
-        nc, lc = capacity_teu(net.nodes), capacity_teu(net.links)
-        detail = [{"kind": k, "id": key, "name": nm,
-                   "capacity_teu_yr": float(nc[net.node_index[key]] if k == "node"
-                                            else lc[net.link_index[key]])}
-                  for (k, key), nm in zip(elems, names, strict=True)]
-        out["elements"] = detail
-        out["value_teu_yr"] = float(sum(d["capacity_teu_yr"] for d in detail))
-        out["value"] = out["value_teu_yr"]
-        out["note"] = ("capacities per direction, TEU a year (tonnes at 10 t per TEU); elements without a "
-                       "capacity figure count as unlimited")
-    else:
-        out["value"] = len(elems) if level != "links" else int(res.flow_value)
     return out
 
 
@@ -610,10 +335,10 @@ def gateways(
         hit = codes & policy.avoid_countries
         if hit:
             raise CorridorError(f"the policy avoids {', '.join(sorted(hit))}, part of the '{label}' region")
-    classes = _classes(demand)
+    classes = demand_classes(demand)
     if not classes:
         raise CorridorError("the demand table is empty")
-    pairs = sorted(_pairs(net, demand, classes))
+    pairs = od_pairs(net, demand, classes)
     country = net.nodes["country"].to_numpy(str)
     region_pairs = [(o, d) for o, d in pairs if country[o] in a and country[d] in b]
     if not region_pairs:
@@ -622,7 +347,8 @@ def gateways(
     params = params or AssignmentParams.load()
     other_pairs = [p for p in pairs if p not in set(region_pairs)]
     rs = route_set(net, other_pairs, policy=policy, commodities=classes, missing="skip")
-    rs = _merge_routes(rs, route_set(net, region_pairs, policy=rpolicy, commodities=classes, missing="skip"))
+    rs = merge_route_sets(rs, route_set(net, region_pairs, policy=rpolicy, commodities=classes,
+                                        missing="skip"))
     res = assign(net, demand, method="sue", policy=policy, routes=rs, unserved="report", params=params)
     ids = net.nodes["node_id"].to_numpy()
     ridx = route_index(res, rs, net)
@@ -668,7 +394,7 @@ def gateways(
     mask = rpolicy.edge_mask(net)
     region_q = dem_region.groupby(["origin", "destination"])["teu_per_year"].sum()
     q_of = {(net.node_index[o], net.node_index[d]): float(v) for (o, d), v in region_q.items()}
-    reach = _Reach(net, region_pairs)
+    reach = Reachability(net, region_pairs)
     base_reach = reach.reachable(mask)
     q_base = sum(q_of.get(p, 0.0) for p in base_reach)
     key_col = {"countries": "country", "nodes": "node_id", "links": "link_id"}
@@ -676,7 +402,7 @@ def gateways(
         cand = df[(df["share"] > 0)] if kind != "countries" else df
         disc = {}
         for key in cand[key_col[kind]]:
-            closed = _closed_edges(net, kind, key)
+            closed = closed_edges(net, kind, key)
             if not (closed & mask).any():
                 continue
             lost = base_reach - reach.reachable(mask & ~closed)
@@ -686,8 +412,8 @@ def gateways(
     sources = {o for o, _ in region_pairs}
     sinks = {d for _, d in region_pairs}
     cut = {}
-    for level in ("countries", "nodes", "links", "capacity"):
-        cut[level] = _cut(net, mask, sources, sinks, level, (a, b))
+    for level in CUT_LEVELS:
+        cut[level] = minimum_cut(net, mask, sources, sinks, level, (a, b))
     for level, kind in (("countries", "countries"), ("nodes", "nodes"), ("links", "links")):
         df = frames[kind]
         sp = df.loc[df["single_point"], key_col[kind]].tolist()
@@ -709,7 +435,7 @@ def gateways(
             cand = df[df["share"] >= min_share].sort_values("share", ascending=False).head(top)
             results = {}
             for key in cand[key_col[kind]]:
-                closed = _closed_edges(net, kind, key)
+                closed = closed_edges(net, kind, key)
                 rs2 = rs.without(closed)
                 if repair:
                     rs2 = _repair(net, policies, classes, kind, key, rs2, pairs,
@@ -766,7 +492,7 @@ def _repair(net: Network, policies: tuple[Policy, Policy, set], classes, kind: s
         orphans = [p for p in group if p not in have]
         if not orphans:
             continue
-        lost = sorted(_Reach(net, orphans).reachable(m))
+        lost = sorted(Reachability(net, orphans).reachable(m))
         if not lost:
             continue
         net_x, pol_x = net, pol
@@ -781,7 +507,7 @@ def _repair(net: Network, policies: tuple[Policy, Policy, set], classes, kind: s
             gx, g = net_x.graph, net.graph
             if not (np.array_equal(gx.src, g.src) and np.array_equal(gx.dst, g.dst)):
                 continue  # cannot happen with a status change; never mix misaligned edge ids
-        rs2 = _merge_routes(rs2, route_set(net_x, lost, policy=pol_x, commodities=classes, missing="skip"))
+        rs2 = merge_route_sets(rs2, route_set(net_x, lost, policy=pol_x, commodities=classes, missing="skip"))
     return rs2
 
 

@@ -1,0 +1,423 @@
+"""Investment projects and their files: what a project changes, read and checked.
+
+A project is a cost, an opening year and changes to the network in the scenario
+infrastructure format (`corridor.scenarios`: a node's or link's capacity, hours, tariff or
+status, or a new link or node), each change with its sources. A file is CSV (one row per
+changed field: project_id, name, cost_usd, cost_source, opening_year, element, element_id,
+field, value, source_id, notes; the project's own fields on its first row) or YAML (`projects:`
+a list with `id`, `name`, `cost_usd`, `cost_source`, `opening_year`, `infrastructure: {nodes,
+links}`, and an optional file-level `sources:` list). Every problem is reported at once with
+its file, row (or line and YAML path) and field. `corridor.appraisal` values the projects.
+
+    >>> from corridor.projects import read_projects
+    >>> ps = read_projects()                           # the bundled list (data/projects.csv)
+    >>> ps.to_frame()
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticError
+
+from .errors import CorridorError, Problem, ValidationError
+from .io import _read_text_csv
+from .network import Network, bundled_data_dir, load_network
+from .scenario_format import Infrastructure, LinkChange, NodeChange, SourceEntry, SourceRef
+from .yaml_problems import YamlProblem, line_at, line_index, yaml_path
+
+__all__ = ["Project", "ProjectSet", "YamlProblem", "read_projects"]
+
+BUNDLED = "projects.csv"
+CSV_COLUMNS = ("project_id", "name", "cost_usd", "cost_source", "opening_year", "element", "element_id",
+               "field", "value", "source_id")
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+YEARS = (2000, 2100)
+NODE_FIELDS = tuple(n for n in NodeChange.model_fields if n not in ("id", "source"))
+LINK_FIELDS = tuple((f.alias or n) for n, f in LinkChange.model_fields.items() if n not in ("id", "source"))
+
+
+# ------------------------------------------------------------------ projects
+
+
+@dataclass(frozen=True)
+class Project:
+    """One investment: its cost, opening year and changes to the network (scenario format)."""
+
+    id: str
+    name: str
+    cost_usd: float
+    opening_year: int
+    nodes: tuple[NodeChange, ...] = ()
+    links: tuple[LinkChange, ...] = ()
+    cost_source: tuple[str, ...] = ()
+    notes: str = ""
+
+    def footprint(self, net: Network | None = None) -> frozenset[str]:
+        """Node ids the project changes, or at the ends of the links it changes."""
+        out = {n.id for n in self.nodes}
+        ends = {}
+        if net is not None:
+            lk = net.links
+            pairs = zip(lk["from_node_id"], lk["to_node_id"], strict=True)
+            ends = dict(zip(lk["link_id"], pairs, strict=True))
+        for lc in self.links:
+            out |= {x for x in (lc.from_, lc.to, *ends.get(lc.id, ())) if x}
+        return frozenset(out)
+
+    def describe(self) -> list[str]:
+        out = []
+        for nc in self.nodes:
+            vals = nc.model_dump(exclude={"id", "source", "notes"}, exclude_none=True)
+            out.append(f"node {nc.id}: " + ", ".join(f"{k} {_num(v)}" for k, v in vals.items()))
+        for lc in self.links:
+            vals = lc.model_dump(exclude={"id", "source", "notes"}, exclude_none=True, by_alias=True)
+            out.append(f"link {lc.id}: " + ", ".join(f"{k} {_num(v)}" for k, v in vals.items()))
+        return out
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "cost_usd": self.cost_usd,
+                "opening_year": self.opening_year,
+                "cost_source": list(self.cost_source), "notes": self.notes, "changes": self.describe(),
+                "sources": sorted({s for c in (*self.nodes, *self.links) for s in c.source})}
+
+
+def _num(v) -> str:
+    return f"{v:,.0f}" if isinstance(v, float) and v == int(v) and abs(v) >= 1000 else str(v)
+
+
+@dataclass(frozen=True)
+class ProjectSet:
+    """The projects of one file, in file order, with the file's own sources (YAML only)."""
+
+    projects: tuple[Project, ...]
+    sources: tuple[SourceEntry, ...] = ()
+    path: str = ""
+
+    def __len__(self) -> int:
+        return len(self.projects)
+
+    def __iter__(self):
+        return iter(self.projects)
+
+    @property
+    def ids(self) -> list[str]:
+        return [p.id for p in self.projects]
+
+    def get(self, pid: str) -> Project:
+        for p in self.projects:
+            if p.id == pid:
+                return p
+        raise CorridorError(f"unknown project '{pid[:60]}'; projects: {', '.join(self.ids)}")
+
+    def subset(self, ids: Iterable[str]) -> ProjectSet:
+        keep = set(ids)
+        return replace(self, projects=tuple(p for p in self.projects if p.id in keep))
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([{"id": p.id, "name": p.name, "cost_usd": p.cost_usd,
+                              "opening_year": p.opening_year, "changes": "; ".join(p.describe())}
+                             for p in self.projects])
+
+
+# ------------------------------------------------------------------ reading a file
+
+
+class _ProjectSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    id: str = Field(pattern=ID_RE.pattern, max_length=60)
+    name: str = Field(min_length=1)
+    cost_usd: float = Field(gt=0, allow_inf_nan=False)
+    cost_source: SourceRef = Field(min_length=1, description="Source ids for the cost")
+    opening_year: int = Field(ge=YEARS[0], le=YEARS[1])
+    notes: str = ""
+    infrastructure: Infrastructure
+
+
+class _ProjectsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    projects: list[_ProjectSpec] = Field(min_length=1)
+    sources: list[SourceEntry] = Field(default_factory=list)
+
+
+def read_projects(path: str | Path | None = None, *, network: Network | None = None) -> ProjectSet:
+    """Read and check a projects file (CSV or YAML); default: the bundled `projects.csv`.
+
+    Raises one ValidationError listing every problem (file, row or line, field, what is wrong).
+    """
+    p = Path(path) if path is not None else bundled_data_dir() / BUNDLED
+    net = network or load_network()
+    problems: list[Problem] = []
+    if not p.is_file():
+        raise CorridorError(f"projects file not found: {p}")
+    if p.suffix.lower() in (".yaml", ".yml"):
+        projects, sources, where = _read_yaml(p, problems)
+    elif p.suffix.lower() == ".csv":
+        where: dict = {}
+        projects, sources = _read_csv(p, problems, where), []
+    else:
+        raise CorridorError(f"{p}: a projects file is .csv or .yaml")
+    _check_projects(p, projects, sources, net, where, problems)  # the projects that parsed
+    if problems:
+        raise ValidationError(problems, what=f"projects file {p.name}")
+    return ProjectSet(tuple(projects), tuple(sources), str(p))
+
+
+def _read_csv(path: Path, problems: list[Problem], where: dict) -> list[Project]:
+    """The projects of a CSV file; `where` gets each project's rows (for later problems)."""
+    fname = str(path)
+    df = _read_text_csv(path, problems)
+    if df is None:
+        return []
+    missing = [c for c in CSV_COLUMNS if c not in df.columns]
+    if missing:
+        problems.append(Problem(fname, 1, None, f"missing column(s) {', '.join(missing)}; "
+                                                f"columns are {', '.join(CSV_COLUMNS)}, notes"))
+        return []
+    if df.empty:
+        problems.append(Problem(fname, None, None, "has no projects"))
+        return []
+    head: dict[str, dict] = {}
+    changes: dict[str, dict[tuple[str, str], dict]] = {}
+    failed: set[str] = set()  # projects with a problem in a row (no "changes nothing" on top)
+    for r in df.to_dict("records"):
+        line = int(r["__line__"])
+
+        pid = r["project_id"]
+
+        def bad(col, msg, line=line, pid=pid):
+            problems.append(Problem(fname, line, col, msg))
+            failed.add(pid)
+
+        if not ID_RE.match(pid or "") or len(pid) > 60:
+            bad("project_id", f"'{pid[:60]}' is not a project id (lowercase letters, digits, . _ -)")
+            continue
+        h = head.setdefault(pid, {"line": line})
+        for col in ("name", "cost_usd", "cost_source", "opening_year", "notes"):
+            v = r.get(col, "")
+            if not v:
+                continue
+            if col in h and h[col][0] != v:
+                bad(col, f"project '{pid}' has {col} '{h[col][0][:40]}' on line {h[col][1]}; "
+                         "give it once (or the same each time)")
+            else:
+                h.setdefault(col, (v, line))
+        kind, eid, fld, val, src = r["element"], r["element_id"], r["field"], r["value"], r["source_id"]
+        if kind not in ("node", "link"):
+            bad("element", f"'{kind[:20]}' is not an element; choose node or link")
+            continue
+        allowed = NODE_FIELDS if kind == "node" else LINK_FIELDS
+        if not eid:
+            bad("element_id", "a node or link id is required")
+            continue
+        if fld not in allowed:
+            bad("field", f"'{fld[:30]}' is not a {kind} field; allowed: {', '.join(allowed)}")
+            continue
+        if val == "":
+            bad("value", f"no value for {fld}")
+            continue
+        if not src and fld != "notes":
+            bad("source_id", f"the value of {fld} needs a source id")
+            continue
+        ch = changes.setdefault(pid, {}).setdefault((kind, eid), {"fields": {}, "lines": {}, "source": []})
+        if fld in ch["fields"]:
+            bad("field", f"{kind} {eid}: {fld} is set twice (also on line {ch['lines'][fld]})")
+            continue
+        ch["fields"][fld] = [x.strip() for x in val.split(";") if x.strip()] if fld == "passages" else val
+        ch["lines"][fld] = line
+        ch["source"] += [s.strip() for s in src.split(";") if s.strip() and s.strip() not in ch["source"]]
+    out = []
+    for pid, h in head.items():
+        ok = True
+        for col in ("name", "cost_usd", "cost_source", "opening_year"):
+            if col not in h:
+                problems.append(Problem(fname, h["line"], col, f"project '{pid}' has no {col}"))
+                ok = False
+        if not ok:
+            continue
+        cost = _float(h["cost_usd"][0])
+        if cost is None or cost <= 0:
+            problems.append(Problem(fname, h["cost_usd"][1], "cost_usd",
+                                    f"must be a number > 0 (USD), got '{h['cost_usd'][0][:30]}'"))
+            continue
+        year = _float(h["opening_year"][0])
+        if year is None or year != int(year) or not YEARS[0] <= year <= YEARS[1]:
+            problems.append(Problem(fname, h["opening_year"][1], "opening_year",
+                                    f"must be a year {YEARS[0]}-{YEARS[1]}, "
+                                    f"got '{h['opening_year'][0][:30]}'"))
+            continue
+        nodes, links = [], []
+        where[pid] = {"cost_source": (h["cost_source"][1], "cost_source")}
+        for (kind, eid), ch in changes.get(pid, {}).items():
+            model = NodeChange if kind == "node" else LinkChange
+            try:
+                m = model.model_validate({"id": eid, **ch["fields"], "source": ch["source"]})
+            except PydanticError as exc:
+                for e in exc.errors():
+                    fld = str(e["loc"][0]) if e["loc"] else ""
+                    line = ch["lines"].get(fld) or next(iter(ch["lines"].values()))
+                    msg = e["msg"].removeprefix("Value error, ")
+                    problems.append(Problem(fname, line, "value" if fld in ch["lines"] else None,
+                                            f"{kind} {eid}, {fld or 'change'}: {msg}"))
+                failed.add(pid)
+                continue
+            bucket = nodes if kind == "node" else links
+            where[pid][(kind, len(bucket))] = (min(ch["lines"].values()), "element_id")
+            bucket.append(m)
+        if not nodes and not links:
+            if pid not in failed:
+                problems.append(Problem(fname, h["line"], "element", f"project '{pid}' changes nothing"))
+            continue
+        out.append(Project(pid, h["name"][0], float(cost), int(year), tuple(nodes), tuple(links),
+                           tuple(s.strip() for s in h["cost_source"][0].split(";") if s.strip()),
+                           h.get("notes", ("", 0))[0]))
+    return out
+
+
+def _float(s: str) -> float | None:
+    try:
+        v = float(str(s).replace("_", ""))
+    except ValueError:
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _read_yaml(path: Path, problems: list[Problem]):
+    """The projects and sources of a YAML file, and where each project's parts stand (line, YAML path)."""
+    fname = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(YamlProblem(fname, None, None, f"cannot be read: {exc}"))
+        return [], [], {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problems.append(YamlProblem(fname, mark.line + 1 if mark else None, None,
+                                    f"not valid YAML: {getattr(exc, 'problem', exc)}"))
+        return [], [], {}
+    idx = line_index(text)
+    if not isinstance(raw, dict):
+        problems.append(YamlProblem(fname, 1, None,
+                                    "a projects file is a YAML mapping with a 'projects:' list"))
+        return [], [], {}
+    try:
+        spec = _ProjectsFile.model_validate(raw)
+    except PydanticError as exc:
+        for e in exc.errors():
+            loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and x.startswith("function-")))
+            msg = e["msg"].removeprefix("Value error, ")
+            if e["type"] == "extra_forbidden":
+                msg = f"unknown key '{loc[-1]}'"
+            elif e["type"] == "missing":
+                msg = "required field missing"
+            problems.append(YamlProblem(fname, line_at(idx, loc), yaml_path(loc), msg))
+        return [], [], {}
+    seen: dict[str, int] = {}
+    out, where = [], {}
+    for i, ps in enumerate(spec.projects):
+        if ps.id in seen:
+            problems.append(YamlProblem(fname, line_at(idx, ("projects", i, "id")), f"projects[{i}].id",
+                                        f"duplicate project id '{ps.id}' (also projects[{seen[ps.id]}])"))
+            continue
+        seen[ps.id] = i
+        if not ps.infrastructure.nodes and not ps.infrastructure.links:
+            problems.append(YamlProblem(fname, line_at(idx, ("projects", i)), f"projects[{i}].infrastructure",
+                                        "the project changes nothing"))
+            continue
+        out.append(Project(ps.id, ps.name, ps.cost_usd, ps.opening_year, tuple(ps.infrastructure.nodes),
+                           tuple(ps.infrastructure.links), tuple(ps.cost_source), ps.notes))
+        where[ps.id] = {"cost_source": (line_at(idx, ("projects", i, "cost_source")),
+                                        f"projects[{i}].cost_source")}
+        for kind in ("nodes", "links"):
+            for j, _ in enumerate(getattr(ps.infrastructure, kind)):
+                loc = ("projects", i, "infrastructure", kind, j)
+                where[ps.id][(kind[:-1], j)] = (line_at(idx, loc), yaml_path(loc))
+    return out, list(spec.sources), where
+
+
+# ------------------------------------------------------------------ checking against the network
+
+
+def _check_projects(path: Path, projects: list[Project], sources: list[SourceEntry], net: Network,
+                    where: dict, problems: list[Problem]) -> None:
+    """Ids that must exist (or be complete new elements), known rate classes and source ids."""
+    import difflib
+
+    fname = str(path)
+    known_src = set(net.sources["source_id"]) if net.sources is not None else set()
+    known_src |= {s.id for s in sources}
+    nodes, links = set(net.nodes["node_id"]), set(net.links["link_id"])
+    rates = set(net.rates["rate_class"]) if net.rates is not None else set()
+    new_nodes = {n.id for p in projects for n in p.nodes if n.id not in nodes}
+    seen_ids: set[str] = set()
+
+    def loc(p: Project, key, default_col):
+        w = where.get(p.id, {}).get(key)
+        return (w[0], w[1]) if w else (None, default_col)
+
+    kind = YamlProblem if path.suffix.lower() in (".yaml", ".yml") else Problem
+
+    def bad(p, key, col, msg):
+        line, c = loc(p, key, col)
+        problems.append(kind(fname, line, c, f"project '{p.id}': {msg}"))
+
+    def check_sources(p, key, ids):
+        for s in ids:
+            if s not in known_src:
+                close = difflib.get_close_matches(s, sorted(known_src), n=2, cutoff=0.6)
+                hint = f" (did you mean {', '.join(close)}?)" if close else ""
+                bad(p, key, "source_id", f"unknown source id '{s[:60]}'{hint}; add it to the sources "
+                                         "(corridor sources lists them)")
+
+    for p in projects:
+        if p.id in seen_ids:
+            bad(p, None, "project_id", "the same id is used twice")
+        seen_ids.add(p.id)
+        check_sources(p, "cost_source", p.cost_source)
+        for j, nc in enumerate(p.nodes):
+            key = ("node", j)
+            if nc.id not in nodes:
+                missing = [k for k in ("name", "kind", "country", "lon", "lat") if getattr(nc, k) is None]
+                if missing:
+                    close = difflib.get_close_matches(nc.id, sorted(nodes), n=3, cutoff=0.7)
+                    hint = f"; did you mean {', '.join(close)}?" if close else ""
+                    bad(p, key, "element_id", f"unknown node '{nc.id[:60]}' (a new node needs "
+                                              f"{', '.join(missing)}){hint}")
+            check_sources(p, key, nc.source)
+        for j, lc in enumerate(p.links):
+            key = ("link", j)
+            if lc.id in links:
+                row = net.links.loc[net.links["link_id"] == lc.id].iloc[0]
+                for name, v, col in (("from", lc.from_, "from_node_id"), ("to", lc.to, "to_node_id")):
+                    if v is not None and v != row[col]:
+                        bad(p, key, "value", f"link '{lc.id}' runs {row['from_node_id']}-"
+                                             f"{row['to_node_id']}; a project cannot move its '{name}' end "
+                                             "(give a new link id)")
+            else:
+                need = {"from": lc.from_, "to": lc.to, "mode": lc.mode, "rate_class": lc.rate_class,
+                        "length_km": lc.length_km}
+                missing = [k for k, v in need.items() if v is None]
+                if lc.mode == "rail" and lc.gauge is None:
+                    missing.append("gauge")
+                if missing:
+                    close = difflib.get_close_matches(lc.id, sorted(links), n=3, cutoff=0.7)
+                    hint = f"; did you mean {', '.join(close)}?" if close else ""
+                    bad(p, key, "element_id", f"unknown link '{lc.id[:60]}' (a new link needs "
+                                              f"{', '.join(missing)}){hint}")
+            for v in (lc.from_, lc.to):
+                if v is not None and v not in nodes and v not in new_nodes:
+                    bad(p, key, "value", f"link '{lc.id}': unknown node '{v[:60]}'")
+            if lc.rate_class is not None and rates and lc.rate_class not in rates:
+                bad(p, key, "value", f"link '{lc.id}': unknown rate class '{lc.rate_class}'; "
+                                     f"known: {', '.join(sorted(rates))}")
+            check_sources(p, key, lc.source)
