@@ -21,6 +21,7 @@ from .errors import CorridorError, Problem
 from .io import MODES, NODE_KINDS
 from .network import bundled_data_dir
 from .policy import BORDER_STATUSES, PASSAGES
+from .yaml_problems import YamlProblem, line_at, line_index, yaml_path
 
 SCENARIO_DIR_NAME = "scenarios"
 GRADES = ("A", "B", "C", "D")
@@ -337,55 +338,8 @@ def list_scenarios() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["name", "year", "base", "description", "file"]).astype(object)
 
 
-class ScenarioProblem(Problem):
-    """A problem in a scenario file: `column` holds the YAML path."""
-
-    def __str__(self) -> str:
-        where = self.file + (f", line {self.row}" if self.row is not None else "")
-        return f"{where}, {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
-
-
-def _path_str(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-def _line_index(text: str) -> dict[tuple, int]:
-    """Line (1-based) of every mapping key and sequence item, by YAML path."""
-    idx: dict[tuple, int] = {}
-
-    def walk(node, path):
-        idx.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                key = getattr(k, "value", None)
-                idx.setdefault(path + (key,), k.start_mark.line + 1)
-                walk(v, path + (key,))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, v in enumerate(node.value):
-                walk(v, path + (i,))
-
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError:
-        return idx
-    if root is not None:
-        walk(root, ())
-    return idx
-
-
-def _line(idx: dict[tuple, int], loc: tuple) -> int | None:
-    loc = tuple(loc)
-    while loc:
-        if loc in idx:
-            return idx[loc]
-        loc = loc[:-1]
-    return idx.get(())
+# a scenario file's problems are located like any YAML file's (line, YAML path)
+ScenarioProblem = YamlProblem
 
 
 def _unwrap(tp):
@@ -432,7 +386,7 @@ def _pydantic_problems(exc: PydanticError, fname: str, idx: dict) -> list[Proble
         elif "input" in e and (e["type"] in ("literal_error", "enum") or e["type"].endswith("_parsing")):
             shown = repr(e["input"]) if not isinstance(e["input"], dict | list) else type(e["input"]).__name__
             msg = f"{msg}; got {shown[:60]}"
-        out.append(ScenarioProblem(fname, _line(idx, loc), _path_str(loc), msg))
+        out.append(ScenarioProblem(fname, line_at(idx, loc), yaml_path(loc), msg))
     return out
 
 
@@ -470,7 +424,7 @@ def _duplicate_problems(fname: str, idx: dict, dups: list[tuple[str, int, int]])
     out = []
     for key, line, first in dups:
         path = next((p for p, ln in idx.items() if ln == first and p and p[-1] == key), None)
-        out.append(ScenarioProblem(fname, line, _path_str(path) if path else str(key),
+        out.append(ScenarioProblem(fname, line, yaml_path(path) if path else str(key),
                                    f"duplicate key '{str(key)[:40]}' (first on line {first}): YAML would "
                                    "keep only this one and drop the first; merge them into one"))
     return out
@@ -498,13 +452,13 @@ def _read_file(path: Path, problems: list[Problem]) -> _File:
         problems.append(ScenarioProblem(fname, mark.line + 1 if mark else None, None,
                                         f"not valid YAML: {getattr(exc, 'problem', exc)}"))
         return _File(path, {}, {}, None)
-    idx = _line_index(text)
+    idx = line_index(text)
     problems += _duplicate_problems(fname, idx, dups)
     if not isinstance(raw, dict):
         problems.append(ScenarioProblem(fname, 1, None, "a scenario file is a YAML mapping (name: ..., ...)"))
         return _File(path, {}, idx, None)
     if "chain" in raw:  # filled by load_scenario, not a key of the format
-        problems.append(ScenarioProblem(fname, _line(idx, ("chain",)), "chain",
+        problems.append(ScenarioProblem(fname, line_at(idx, ("chain",)), "chain",
                                         "unknown key 'chain' (it is filled in when the file is loaded)"))
         raw = {k: v for k, v in raw.items() if k != "chain"}
     try:
@@ -524,7 +478,7 @@ def _chain(path: Path, problems: list[Problem]) -> list[_File]:
         key = cur.resolve()
         if key in seen:
             names = [p.name for p in seen] + [cur.name]
-            problems.append(ScenarioProblem(str(files[-1].path), _line(files[-1].idx, ("base",)), "base",
+            problems.append(ScenarioProblem(str(files[-1].path), line_at(files[-1].idx, ("base",)), "base",
                                             "inheritance cycle: " + " -> ".join(names)))
             break
         seen.append(key)
@@ -536,7 +490,7 @@ def _chain(path: Path, problems: list[Problem]) -> list[_File]:
         try:
             cur = find_scenario(str(base), relative_to=cur)
         except CorridorError as exc:
-            problems.append(ScenarioProblem(str(cur), _line(f.idx, ("base",)), "base", str(exc)))
+            problems.append(ScenarioProblem(str(cur), line_at(f.idx, ("base",)), "base", str(exc)))
             break
     return files[::-1]
 

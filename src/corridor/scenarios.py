@@ -55,15 +55,14 @@ from .scenario_format import (
     _as_list,
     _chain,
     _File,
-    _line,
     _merge,
-    _path_str,
     _read_file,
     find_scenario,
     list_scenarios,
     scenario_dir,
     scenario_schema,
 )
+from .yaml_problems import line_at, yaml_path
 
 __all__ = [
     "AppliedScenario", "BorderSpec", "BorderTimeChange", "CaspianSpec", "DemandSpec", "Growth",
@@ -183,7 +182,7 @@ def _check_semantics(f: _File, ctx: _Context, problems: list[Problem]) -> None:
     net = ctx.net
 
     def bad(loc: tuple, msg: str) -> None:
-        problems.append(ScenarioProblem(fname, _line(f.idx, loc), _path_str(loc), msg))
+        problems.append(ScenarioProblem(fname, line_at(f.idx, loc), yaml_path(loc), msg))
 
     # -------------------------------------------------------------- the file's own sources
     for i, e in enumerate(s.sources):
@@ -750,7 +749,7 @@ def _locate(s: Scenario, section: str, index: int) -> tuple[str, int | None, tup
                                                                            dict) else None
         n = len(items) if isinstance(items, list) else 0
         if index < n:
-            return str(path), _line(f.idx, loc + (index,)), loc + (index,)
+            return str(path), line_at(f.idx, loc + (index,)), loc + (index,)
         index -= n
     return f"scenario {s.name}", None, loc + (index,)
 
@@ -794,7 +793,7 @@ def _check_applied_tables(s: Scenario, base: Network, nodes: pd.DataFrame, links
             attr = "source" if col == "source_id" or col.endswith("_source") else attrs.get(col, col)
             setting = [i for i in hits if getattr(getattr(s.infrastructure, section)[i], attr, None)]
             fname, line, loc = _locate(s, section, (setting or hits)[-1])
-            problems.append(ScenarioProblem(fname, line, _path_str(loc), msg))
+            problems.append(ScenarioProblem(fname, line, yaml_path(loc), msg))
         else:
             problems.append(ScenarioProblem(f"scenario {s.name}", None, None, msg))
     raise ValidationError(problems, what=f"scenario {s.name} (the network it makes)")
