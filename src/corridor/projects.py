@@ -404,11 +404,7 @@ def _check_projects(path: Path, projects: list[Project], sources: list[SourceEnt
                                              f"{row['to_node_id']}; a project cannot move its '{name}' end "
                                              "(give a new link id)")
             else:
-                need = {"from": lc.from_, "to": lc.to, "mode": lc.mode, "rate_class": lc.rate_class,
-                        "length_km": lc.length_km}
-                missing = [k for k, v in need.items() if v is None]
-                if lc.mode == "rail" and lc.gauge is None:
-                    missing.append("gauge")
+                missing = lc.missing_for_new()
                 if missing:
                     close = difflib.get_close_matches(lc.id, sorted(links), n=3, cutoff=0.7)
                     hint = f"; did you mean {', '.join(close)}?" if close else ""

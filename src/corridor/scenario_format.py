@@ -123,6 +123,17 @@ class LinkChange(_Strict):
         """The status of a new link: as given, else `planned` when it has an opening_year, else `open`."""
         return self.status or ("planned" if self.opening_year is not None else "open")
 
+    def missing_for_new(self) -> list[str]:
+        """Fields a new link must have and this one lacks (a planned one needs its opening year)."""
+        need = {"from": self.from_, "to": self.to, "mode": self.mode, "rate_class": self.rate_class,
+                "length_km": self.length_km}
+        missing = [k for k, v in need.items() if v is None]
+        if self.mode == "rail" and self.gauge is None:
+            missing.append("gauge")
+        if self.status_if_new() == "planned" and self.opening_year is None:
+            missing.append("opening_year")
+        return missing
+
 
 # LinkChange field -> link.csv column (GMNS names)
 LINK_FIELD_COLUMNS = {"from_": "from_node_id", "to": "to_node_id"}

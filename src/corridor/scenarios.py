@@ -297,13 +297,7 @@ def _check_semantics(f: _File, ctx: _Context, problems: list[Problem]) -> None:
                     bad(loc + (key,), f"link '{lc.id}' exists with {key} '{row[col].iat[0]}'; an upgrade "
                                       "cannot move it (give the new link another id)")
         else:
-            need = {"from": lc.from_, "to": lc.to, "mode": lc.mode, "rate_class": lc.rate_class,
-                    "length_km": lc.length_km}
-            missing = [k for k, v in need.items() if v is None]
-            if lc.mode == "rail" and lc.gauge is None:
-                missing.append("gauge")
-            if lc.status_if_new() == "planned" and lc.opening_year is None:
-                missing.append("opening_year")
+            missing = lc.missing_for_new()
             if missing:
                 close = difflib.get_close_matches(lc.id, sorted(ctx.links), n=3, cutoff=0.7)
                 hint = f" (or did you mean the existing link {', '.join(close)}?)" if close else ""
