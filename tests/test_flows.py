@@ -133,10 +133,41 @@ def test_bulk_does_not_count_against_a_container_capacity(net):
 
 
 def test_a_port_queue_is_its_quay_not_the_trains_passing_by(net):
-    res = assign(net, _demand([("xian", "duisburg", "container", 1000.0)]), method="aon")
-    nodes = res.nodes.set_index("node_id")
-    # Alat has a TEU capacity; a northern shipment never transships there
-    assert nodes.loc["alat", "handled_teu"] == 0.0
+    # Baku -> Ganja by rail passes the port of Alat (baku-alat, alat-ganja) without touching its quay
+    res = assign(net, _demand([("baku", "ganja", "container", 500_000.0)]), method="aon")
+    alat = res.nodes.set_index("node_id").loc["alat"]
+    assert alat["flow_teu"] == pytest.approx(500_000.0)  # the trains do pass
+    assert alat["queue_load"] == 0.0 and alat["v_c"] == 0.0  # five times its 100k TEU, yet no queue
+    # while boxes across the Caspian do load its quay
+    ship = assign(net, _demand([("aktau", "ganja", "container", 50_000.0)]), method="aon")
+    assert ship.nodes.set_index("node_id").loc["alat", "queue_load"] > 0
+
+
+def test_capacity_reports_name_the_binding_queue_in_its_unit(net, baseline):
+    over = baseline.over_capacity(0.0)
+    assert set(over["queue_unit"]) <= {"TEU", "t"}
+    np.testing.assert_allclose(over["queue_load"] / over["queue_capacity"], over["v_c"], rtol=1e-9)
+    lk = baseline.links.set_index("link_id")
+    # the Aktau-Alat feeders count boxes only (bulk rides other ships): their queue is in TEU
+    assert lk.loc["ferry-aktau-alat", "queue_unit"] == "TEU"
+    boxes = lk.loc["ferry-aktau-alat", "flow_container_teu"] + lk.loc["ferry-aktau-alat", "flow_general_teu"]
+    assert lk.loc["ferry-aktau-alat", "queue_load"] <= boxes + 1e-6
+
+
+def test_a_parallel_link_pays_its_queue_once(net):
+    # give both parallel Cape lanes Shanghai-Rotterdam a capacity: each edge must join one queue only
+    from corridor.queues import edge_model
+
+    links = net.raw_links.copy()
+    par = links["link_id"].str.startswith("sea-shanghai-rotterdam")
+    assert par.sum() >= 2
+    links.loc[par, ["capacity_teu_yr", "capacity_source"]] = [100_000.0, "test"]
+    n2 = corridor.Network.from_tables(net.raw_nodes, links, sources=net.sources, rates=net.rates,
+                                      commodities=net.commodities, geometry=net.geometry)
+    m = edge_model(n2, {})
+    on_par = np.isin(n2.graph.link, np.flatnonzero(par.to_numpy()))  # their LINK and CONT edges
+    per_edge = np.bincount(m.member_edge, minlength=n2.graph.n_edges)[on_par]
+    assert per_edge.max() == 1 and per_edge.sum() == 2 * par.sum()  # one queue per lane and direction
 
 
 def test_write_refuses_to_overwrite_and_writes_every_table(net, baseline, tmp_path):
@@ -153,7 +184,7 @@ def test_write_refuses_to_overwrite_and_writes_every_table(net, baseline, tmp_pa
 def test_bad_parameters_are_named(tmp_path):
     from corridor.flows import AssignmentParams
 
-    with pytest.raises(corridor.CorridorError, match="beta must be >= 1.*unknown corridor 'westerly'"):
+    with pytest.raises(corridor.CorridorError, match="beta must be .*>= 1.*unknown corridor 'westerly'"):
         AssignmentParams(beta=0.5, corridor_constants_usd={"westerly": 1.0})
     f = tmp_path / "p.json"
     f.write_text('{"queue_hours": 24, "colour": "red"}')
@@ -162,6 +193,16 @@ def test_bad_parameters_are_named(tmp_path):
     f.write_text("{not json")
     with pytest.raises(corridor.CorridorError, match="not valid JSON"):
         AssignmentParams.load(f)
+    cases = (('[1, 2]', "expected a JSON object"),
+             ('{"dispersion": [1, 2]}', "dispersion must be an object"),
+             ('{"dispersion": {"container": "x"}, "beta": null}',
+              "beta must be a number.*dispersion.container"),
+             ('{"queue_hours": 1e400}', "queue_hours must be a finite number"))
+    for text, says in cases:
+        f.write_text(text)
+        with pytest.raises(corridor.CorridorError, match=says) as exc:
+            AssignmentParams.load(f)
+        assert str(f) in str(exc.value)
 
 
 @pytest.mark.parametrize("method", ["sue", "ue"])

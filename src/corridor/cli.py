@@ -556,10 +556,11 @@ def assign(
     over = res.over_capacity()
     if len(over):
         t2 = Table(title="loaded above 90% of capacity", title_justify="left")
-        for c in ("kind", "id", "name", "TEU/yr", "capacity", "v/c"):
-            t2.add_column(c, justify="left" if c in ("kind", "id", "name") else "right")
-        for r in over.itertuples():
-            t2.add_row(r.kind, r.id, str(r.name), _fmt(r.flow_teu), _fmt(r.capacity_teu_yr), f"{r.v_c:.2f}")
+        for c in ("kind", "id", "name", "load/yr", "capacity/yr", "unit", "v/c"):
+            t2.add_column(c, justify="left" if c in ("kind", "id", "name", "unit") else "right")
+        for r in over.itertuples():  # the binding queue: per direction for a link; boxes or tonnes
+            t2.add_row(r.kind, r.id, str(r.name), _fmt(r.queue_load), _fmt(r.queue_capacity), r.queue_unit,
+                       f"{r.v_c:.2f}")
         out.print(t2)
     else:
         out.print("no link or node above 90% of capacity")

@@ -57,20 +57,7 @@ class AssignmentParams:
     fit: dict = field(default_factory=dict)  # targets, modelled values and the date of the fit
 
     def __post_init__(self):
-        problems = []
-        if not (np.isfinite(self.queue_hours) and self.queue_hours >= 0):
-            problems.append("queue_hours must be >= 0")
-        if not (np.isfinite(self.beta) and self.beta >= 1):
-            problems.append("beta must be >= 1")
-        for k, v in self.dispersion.items():
-            if not (np.isfinite(v) and v > 0):
-                problems.append(f"dispersion for '{k}' must be > 0")
-        for k, v in self.corridor_constants_usd.items():
-            if k not in FAMILIES:
-                problems.append(f"unknown corridor '{k}' in corridor_constants_usd; "
-                                f"known: {', '.join(FAMILIES)}")
-            elif not np.isfinite(v):
-                problems.append(f"corridor constant for '{k}' must be a number")
+        problems = _param_problems(self)
         if problems:
             raise CorridorError("bad assignment parameters: " + "; ".join(problems))
 
@@ -82,16 +69,31 @@ class AssignmentParams:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict, *, where: str = "assignment parameters") -> AssignmentParams:
-        known = {f for f in cls.__dataclass_fields__}
-        extra = sorted(set(d) - known)
-        if extra:
-            raise CorridorError(f"{where}: unknown field(s) {', '.join(extra)}; "
-                                f"known: {', '.join(sorted(known))}")
+    def from_dict(cls, d, *, where: str = "assignment parameters") -> AssignmentParams:
+        """Parameters from parsed JSON, every problem named at once (field and reason)."""
+        if not isinstance(d, dict):
+            raise CorridorError(f"{where}: expected a JSON object with fields "
+                                f"{', '.join(cls.__dataclass_fields__)}, got {type(d).__name__}")
+        known = list(cls.__dataclass_fields__)
+        problems = [f"unknown field '{k}' (known: {', '.join(known)})" for k in d if k not in known]
+        for k in ("queue_hours", "beta"):
+            if k in d and (isinstance(d[k], bool) or not isinstance(d[k], int | float)):
+                problems.append(f"{k} must be a number, got {json.dumps(d[k])[:40]}")
+        for k in ("dispersion", "corridor_constants_usd", "fit"):
+            if k in d and not isinstance(d[k], dict):
+                problems.append(f"{k} must be an object (name: value), got {json.dumps(d[k])[:40]}")
+            elif k in d and k != "fit":
+                problems += [f"{k}.{name} must be a number, got {json.dumps(v)[:40]}"
+                             for name, v in d[k].items()
+                             if isinstance(v, bool) or not isinstance(v, int | float)]
+        if "note" in d and not isinstance(d["note"], str):
+            problems.append("note must be text")
+        if problems:
+            raise CorridorError(f"{where}: " + "; ".join(problems))
         try:
-            return cls(**{k: (float(v) if k in ("queue_hours", "beta") else v) for k, v in d.items()})
-        except (TypeError, ValueError) as exc:
-            raise CorridorError(f"{where}: {exc}") from None
+            return cls(**d)
+        except CorridorError as exc:
+            raise CorridorError(f"{where}: " + str(exc).removeprefix("bad assignment parameters: ")) from None
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> AssignmentParams:
@@ -115,6 +117,23 @@ class AssignmentParams:
         return p
 
 
+def _param_problems(p: AssignmentParams) -> list[str]:
+    problems = []
+    if not (np.isfinite(p.queue_hours) and p.queue_hours >= 0):
+        problems.append(f"queue_hours must be a finite number >= 0, got {p.queue_hours}")
+    if not (np.isfinite(p.beta) and p.beta >= 1):
+        problems.append(f"beta must be a finite number >= 1, got {p.beta}")
+    for k, v in p.dispersion.items():
+        if not (np.isfinite(v) and v > 0):
+            problems.append(f"dispersion.{k} must be a finite number > 0, got {v}")
+    for k, v in p.corridor_constants_usd.items():
+        if k not in FAMILIES:
+            problems.append(f"unknown corridor '{k}' in corridor_constants_usd; known: {', '.join(FAMILIES)}")
+        elif not np.isfinite(v):
+            problems.append(f"corridor_constants_usd.{k} must be a finite number, got {v}")
+    return problems
+
+
 @dataclass(frozen=True)
 class FlowResult:
     """Assigned flows with their convergence record; frames align with the network's tables."""
@@ -125,7 +144,7 @@ class FlowResult:
     iterations: int
     converged: bool
     links: pd.DataFrame  # one row per network link: flow each way (all and per commodity), capacity, v/c
-    nodes: pd.DataFrame  # one row per node: TEU passing, transshipped, handled against capacity
+    nodes: pd.DataFrame  # one row per node: TEU passing, transshipped, its fullest queue against capacity
     corridors: dict[str, float]  # TEU a year on each family's signature links
     countries: dict[str, float]  # TEU a year entering each country from another one
     history: list[tuple[int, float, float]] = field(default_factory=list)
@@ -135,14 +154,13 @@ class FlowResult:
     corridors_by_commodity: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def over_capacity(self, share: float = 0.9) -> pd.DataFrame:
-        """Links (and nodes) loaded above `share` of their capacity."""
-        lk = self.links[self.links["v_c"] > share].assign(kind="link")
-        nd = self.nodes[self.nodes["v_c"] > share].assign(kind="node")
-        cols = ["kind", "id", "name", "flow_teu", "capacity_teu_yr", "v_c"]
-        out = pd.concat([lk.rename(columns={"link_id": "id"})[cols],
-                         nd.rename(columns={"node_id": "id", "handled_teu": "flow_teu_h"})
-                           .drop(columns="flow_teu").rename(columns={"flow_teu_h": "flow_teu"})[cols]],
-                        ignore_index=True)
+        """Links (and nodes) loaded above `share` of their capacity, with the load and capacity of
+        the queue that binds (per direction for a link; in TEU of boxes or tonnes of all cargo)."""
+        cols = ["kind", "id", "name", "flow_teu", "capacity_teu_yr", "queue_load", "queue_capacity",
+                "queue_unit", "v_c"]
+        lk = self.links[self.links["v_c"] > share].assign(kind="link").rename(columns={"link_id": "id"})
+        nd = self.nodes[self.nodes["v_c"] > share].assign(kind="node").rename(columns={"node_id": "id"})
+        out = pd.concat([lk[cols], nd[cols]], ignore_index=True)
         return out.sort_values("v_c", ascending=False, ignore_index=True)
 
     def corridor_summary(self) -> pd.DataFrame:
@@ -422,22 +440,20 @@ def _summarise(net: Network, class_flow: np.ndarray, method: str, classes: list[
     vol = queue_volumes(model, class_flow, weight)
     vc = vol / model.cap
     by_link, by_node = model.owner_link >= 0, model.owner_node >= 0
-    lv = np.full(len(lk), np.nan)
-    np.fmax.at(lv, model.owner_link[by_link], vc[by_link])
-    links["v_c"] = lv
+    for col, val in _binding(model.owner_link[by_link], vc[by_link], vol[by_link], model.cap[by_link],
+                             model.in_tonnes[by_link], len(lk)).items():
+        links[col] = val
     node_edge = (g.kind == TRANSIT) | (g.kind == TRANSSHIP)
     ni = g.node[node_edge]
     through = np.bincount(ni, weights=flow[node_edge], minlength=len(net.nodes))
     ts = g.kind == TRANSSHIP
     shipped = np.bincount(g.node[ts], weights=flow[ts], minlength=len(net.nodes))
-    handled = np.zeros(len(net.nodes))
-    np.fmax.at(handled, model.owner_node[by_node], vol[by_node])
-    nv = np.full(len(net.nodes), np.nan)
-    np.fmax.at(nv, model.owner_node[by_node], vc[by_node])
     nodes = pd.DataFrame({"node_id": net.nodes["node_id"], "name": net.nodes["name"],
                           "country": net.nodes["country"], "kind": net.nodes["kind"], "flow_teu": through,
-                          "transshipped_teu": shipped, "handled_teu": handled,
-                          "capacity_teu_yr": capacity_teu(net.nodes), "v_c": nv})
+                          "transshipped_teu": shipped, "capacity_teu_yr": capacity_teu(net.nodes)})
+    for col, val in _binding(model.owner_node[by_node], vc[by_node], vol[by_node], model.cap[by_node],
+                             model.in_tonnes[by_node], len(net.nodes)).items():
+        nodes[col] = val
     corridors = _corridor_volumes(net, fwd, back)
     by_class = {}
     for k, c in enumerate(classes):
@@ -453,6 +469,22 @@ def _summarise(net: Network, class_flow: np.ndarray, method: str, classes: list[
             countries[country] = countries.get(country, 0.0) + float(x)
     return FlowResult(method, tuple(classes), float(gap), int(iterations), bool(converged), links, nodes,
                       corridors, countries, list(history), params=params, corridors_by_commodity=by_class)
+
+
+def _binding(owner: np.ndarray, vc: np.ndarray, vol: np.ndarray, cap: np.ndarray, in_tonnes: np.ndarray,
+             n: int) -> dict[str, np.ndarray]:
+    """Per link or node, its fullest queue: v/c, and that queue's load and capacity in its own
+    unit (TEU of boxes, or tonnes of all cargo), per direction for a link."""
+    out_vc = np.full(n, np.nan)
+    np.fmax.at(out_vc, owner, vc)
+    load, capacity = np.full(n, np.nan), np.full(n, np.nan)
+    unit = np.full(n, "", dtype=object)
+    order = np.argsort(vc, kind="stable")  # the fullest queue written last wins
+    scale = np.where(in_tonnes, TONNES_PER_TEU, 1.0)
+    load[owner[order]] = (vol * scale)[order]
+    capacity[owner[order]] = (cap * scale)[order]
+    unit[owner[order]] = np.where(in_tonnes, "t", "TEU")[order]
+    return {"v_c": out_vc, "queue_load": load, "queue_capacity": capacity, "queue_unit": unit}
 
 
 def _corridor_volumes(net: Network, fwd: np.ndarray, back: np.ndarray) -> dict[str, float]:

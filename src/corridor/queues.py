@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .families import FAMILIES, LAND_COUNTRIES, link_signatures
-from .network import CONT, LINK, TRANSIT, TRANSSHIP, Network
+from .network import LINK, TRANSIT, TRANSSHIP, Network
 
 TONNES_PER_TEU = 10.0
 
@@ -65,7 +65,7 @@ def edge_model(net: Network, constants: dict[str, float], *, non_negative: bool 
     if key in net.cache:
         return net.cache[key]
     g = net.graph
-    is_link = (g.kind == LINK) | (g.kind == CONT)
+    is_link = g.kind == LINK  # a parallel link's CONT edge is free and joins no queue
     li, ni = np.maximum(g.link, 0), np.maximum(g.node, 0)
     port = (net.nodes["kind"].to_numpy() == "port")[ni]
     # a port's capacity is its quay (transshipments); a border station's is all it clears
