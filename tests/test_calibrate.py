@@ -22,11 +22,16 @@ def test_bad_targets_list_every_problem_with_its_line(net, tmp_path):
     f = tmp_path / "targets.csv"
     f.write_text("target_id,description,measure,corridor,commodities,value,unit,year,source_id\n"
                  "a,x,corridor_km,middle,container,5,TEU,2024,kmtf_2024\n"
-                 "b,x,corridor_teu,westerly,container,-3,TEU,2024,nobody\n")
+                 "b,x,corridor_teu,westerly,container,-3,TEU,2024,nobody\n"
+                 "b,x,corridor_t,middle,containr,5,TEU,20x4,\n")
     with pytest.raises(corridor.ValidationError) as exc:
         load_targets(f, network=net)
     found = {(p.row, p.column) for p in exc.value.problems}
-    assert found == {(2, "measure"), (3, "corridor"), (3, "value"), (3, "source_id")}
+    assert found == {(2, "measure"), (3, "corridor"), (3, "value"), (3, "source_id"), (4, "target_id"),
+                     (4, "unit"), (4, "commodities"), (4, "year"), (4, "source_id")}
+    f.write_text("target_id,description,measure,corridor,commodities,value,unit,year,source_id\n")
+    with pytest.raises(corridor.ValidationError, match="no targets"):
+        load_targets(f, network=net)
 
 
 def test_stored_parameters_are_the_fit_they_report(net):

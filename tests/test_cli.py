@@ -221,3 +221,13 @@ def test_error_text_is_printed_as_is_not_as_markup(tmp_path):
     r = run("route", "[/b]Xian", "Duisburg", "--network", MINI)
     assert r.exit_code == 1 and "Traceback" not in r.output
     assert "[/b]Xian" in r.output
+
+
+def test_assign_reports_unserved_demand_when_asked():
+    r = run("assign", "--method", "ue", "--avoid", "KAZ", "--json")
+    assert r.exit_code == 1 and "no route" in json.loads(r.stdout)["error"]
+    r = run("assign", "--method", "ue", "--avoid", "KAZ", "--unserved-report", "--json")
+    assert r.exit_code == 0, r.output
+    lost = json.loads(r.stdout)["unserved"]
+    assert lost and all(x["origin"] in ("almaty", "astana", "tashkent") or x["destination"] in
+                        ("almaty", "astana", "tashkent") for x in lost)

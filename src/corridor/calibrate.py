@@ -74,26 +74,51 @@ def load_targets(path: str | Path | None = None, network: Network | None = None)
         raise ValidationError(problems)
     has_sources = network is not None and network.sources is not None
     sources = set(network.sources["source_id"]) if has_sources else None
+    com = getattr(network, "commodities", None)
+    commodities = set(com["commodity"]) if com is not None and not com.empty else None
+    units = {"corridor_teu": "TEU", "corridor_t": "t"}
+    seen: dict[str, int] = {}
+    if txt is not None and len(txt) == 0:
+        problems.append(Problem(fname, 2, None, "no targets: the file has a header and no rows"))
     for i in range(len(txt)):
         line = int(txt["__line__"].iat[i])
         row = txt.iloc[i]
+        tid = row["target_id"]
+        if not tid:
+            problems.append(Problem(fname, line, "target_id", "empty"))
+        elif tid in seen:
+            problems.append(Problem(fname, line, "target_id",
+                                    f"duplicate '{tid[:40]}': also on line {seen[tid]}"))
+        else:
+            seen[tid] = line
         if row["measure"] not in MEASURES:
             problems.append(Problem(fname, line, "measure", f"unknown measure '{row['measure'][:40]}'; "
                                     f"use one of {', '.join(MEASURES)}"))
+        elif row["unit"] != units[row["measure"]]:
+            problems.append(Problem(fname, line, "unit", f"'{row['unit'][:20]}' does not fit "
+                                    f"{row['measure']}; use {units[row['measure']]}"))
         for fam in str(row["corridor"]).split(";"):
             if fam not in FAMILIES:
                 problems.append(Problem(fname, line, "corridor",
                                         f"unknown corridor '{fam[:40]}'; known: {', '.join(FAMILIES)}"))
+        for c in str(row["commodities"]).split(";"):
+            if commodities is not None and c not in commodities:
+                problems.append(Problem(fname, line, "commodities", f"unknown commodity '{c[:40]}'; known: "
+                                        f"{', '.join(sorted(commodities))}"))
         try:
             v = float(row["value"])
             if not (np.isfinite(v) and v > 0):
                 raise ValueError
         except ValueError:
             problems.append(Problem(fname, line, "value", f"'{row['value'][:40]}' is not a number > 0"))
-        if sources is not None:
-            for s in filter(None, str(row["source_id"]).split(";")):
-                if s not in sources:
-                    problems.append(Problem(fname, line, "source_id", f"unknown source '{s[:60]}'"))
+        if not (row["year"].isdigit() and 1900 <= int(row["year"]) <= 2100):
+            problems.append(Problem(fname, line, "year", f"'{row['year'][:20]}' is not a year"))
+        if not row["source_id"]:
+            problems.append(Problem(fname, line, "source_id", "every target needs a source"))
+        elif sources is not None:
+            for src in filter(None, str(row["source_id"]).split(";")):
+                if src not in sources:
+                    problems.append(Problem(fname, line, "source_id", f"unknown source '{src[:60]}'"))
     if problems:
         raise ValidationError(problems)
     out = txt.drop(columns="__line__").copy()

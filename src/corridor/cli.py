@@ -517,6 +517,9 @@ def assign(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Write link flows (CSV, Parquet, GeoJSON), "
                                                  "corridor shares and overloads here.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace files already in --out.")] = False,
+    unserved: Annotated[bool, typer.Option(
+        "--unserved-report/--unserved-error",
+        help="Leave out and list OD pairs with no route under the policy, or stop with an error.")] = False,
     network: NetOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -534,14 +537,18 @@ def assign(
     bar, update = _progress_bar(not as_json)
     with bar:
         res = _assign(net, dem, method=method.value, rgap=rgap, max_iter=max_iter, params=p, avoid=avoid,
-                      avoid_modes=avoid_mode, year=year, progress=update)
+                      avoid_modes=avoid_mode, year=year, progress=update,
+                      unserved="report" if unserved else "raise")
     written = res.write(out_dir, net, force=force) if out_dir is not None else []
     d = res.to_dict()
     d["written"] = [str(w) for w in written]
+    lost = res.unserved if res.unserved is not None else None
+    d["unserved"] = [] if lost is None else lost.to_dict(orient="records")
     if as_json:
         emit_json(d)
         return
-    state = "converged" if res.converged else "[yellow]not converged[/]"
+    state = ("one load, no iterations" if method.value == "aon"
+             else "converged" if res.converged else "[yellow]not converged[/]")
     t = Table(title=f"{method.value}: {res.iterations} iterations, gap {res.rgap:.1e} ({state}); "
               f"{sum(dem.total(c)['teu'] for c in res.commodities):,.0f} TEU a year", title_justify="left")
     cols = ["corridor", "TEU/yr", "share", *[f"{c} TEU" for c in res.commodities],
@@ -566,6 +573,11 @@ def assign(
         out.print("no link or node above 90% of capacity")
     top = sorted(res.countries.items(), key=lambda kv: -kv[1])[:8]
     out.print("entering by land or sea, TEU/yr: " + ", ".join(f"{c} {_fmt(v)}" for c, v in top))
+    if lost is not None and len(lost):
+        out.print(f"[yellow]no route under this policy for {len(lost)} OD cell(s), "
+                  f"{lost['teu'].sum():,.0f} TEU a year:[/] "
+                  + ", ".join(f"{r.origin}→{r.destination} ({r.commodity})"
+                              for r in lost.head(8).itertuples()))
     for w in written:
         out.print(f"wrote {w}")
 
@@ -595,6 +607,8 @@ def calibrate(
     dem = _demand(net, demand)
     tg = load_targets(targets, network=net)
     current = AssignmentParams.load(params)
+    if save is not None and not refit:
+        raise CorridorError("--save writes refitted parameters: use it with --refit, not --report")
     if save is not None and save.exists() and not force:
         raise CorridorError(f"{save} exists; pass --force to overwrite it")
     if refit:
@@ -626,7 +640,8 @@ def calibrate(
     for c in cols:
         t.add_column(c, justify="left" if c in ("target", "unit") else "right")
     for r in table.to_dict(orient="records"):
-        err_pct = 100 * (r["current"] / r["published"] - 1)
+        # the error of what is shown last: the refit when there is one, else the current parameters
+        err_pct = 100 * ((r["after"] if fitted is not None else r["current"]) / r["published"] - 1)
         cells = [r["target_id"], r["unit"], _fmt(r["published"]), _fmt(r["current"])]
         if fitted is not None:
             cells += [_fmt(r["before"]), _fmt(r["after"])]
