@@ -126,6 +126,8 @@ def test_sources_lookup(client):
     assert any(x["source_id"] == "osm_network" for x in found)
     body = _err(client.get("/api/sources/osm_netwrk"), 404)
     assert "osm_network" in body["suggestions"]
+    assert body["type"] == "UnknownSourceError"  # a source is not a place
+    assert _err(client.get("/api/sources/zzz"), 404)["type"] == "UnknownSourceError"
 
 
 def test_assign_is_computed_once_per_method_and_year(client):
@@ -157,6 +159,34 @@ def test_unknown_place_gets_suggestions(client):
     b = _err(client.get("/api/route", params={"origin": "Xian", "destination": "Duisbrug"}), 404)
     assert b["type"] == "UnknownPlaceError" and "Duisburg" in b["suggestions"]
     assert "Duisbrug" in b["error"]
+
+
+def test_unknown_place_hint_is_for_web_users(client):
+    # the library's hint names a CLI command; the page has a place search instead
+    b = _err(client.get("/api/compare", params={"origin": "Xian", "destination": "Nowhere"}), 404)
+    assert b["type"] == "UnknownPlaceError" and b["suggestions"] == []
+    assert "'Nowhere'" in b["error"] and "corridor places" not in b["error"]
+    assert "search" in b["error"]
+    b = _err(client.get("/api/route", params=[("origin", "Xian"), ("destination", "Duisburg"),
+                                              ("via", "Nowhere")]), 404)
+    assert "corridor places" not in b["error"]
+
+
+@pytest.mark.parametrize("q", ["%", "'", " ", "-_-", "%%%"])
+def test_places_query_without_letters_is_refused(client, q):
+    # such a query normalises to nothing, which would match every place
+    b = _err(client.get("/api/places", params={"q": q}), 422)
+    assert "'q'" in b["error"] and "letter or digit" in b["error"]
+
+
+@pytest.mark.parametrize("modes", ["transfer", "rail,TRANSFER", "hovercraft"])
+def test_avoid_mode_only_the_modes_meta_offers(client, modes):
+    offered = client.get("/api/meta").json()["modes"]
+    assert "transfer" not in offered
+    for path in ("/api/compare", "/api/route"):
+        b = _err(client.get(path, params={"origin": "Xian", "destination": "Duisburg",
+                                          "avoid_mode": modes}), 400)
+        assert "mode" in b["error"] and ", ".join(offered) in b["error"]
 
 
 @pytest.mark.parametrize("avoid", ["RUSSLAND", "XX", "rus,zzz"])

@@ -10,13 +10,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from .. import __version__
 from ..compare import compare as _compare
 from ..cost import OBJECTIVES
-from ..errors import CorridorError, UnknownPlaceError
+from ..errors import CorridorError
 from ..families import DESCRIPTIONS, FAMILIES
 from ..flows import METHODS
 from ..io import MODES, NODE_KINDS, network_to_geojson
@@ -24,7 +25,7 @@ from ..network import bundled_data_dir, normalize_name
 from ..policy import PASSAGES, YEARS
 from ..routing import MAX_VIA
 from ..routing import route as _route
-from .errors import ERROR_RESPONSES
+from .errors import ERROR_RESPONSES, UnknownSourceError
 from .state import Blob, WebState, dumps, route_geometry
 
 MAX_K = 20
@@ -33,6 +34,9 @@ MAX_LIST = 200  # characters in a comma list (countries, modes, passages)
 
 FAMILY_COLORS = {"northern": "#d62728", "middle": "#1f77b4", "southern": "#2ca02c",
                  "suez": "#9467bd", "cape": "#ff7f0e", "other": "#7f7f7f"}
+
+# 'transfer' links join two terminals of one place; every transshipment uses them
+AVOIDABLE_MODES = tuple(m for m in MODES if m != "transfer")
 
 Objective = StrEnum("Objective", {o: o for o in OBJECTIVES})
 Kind = StrEnum("Kind", {k: k for k in NODE_KINDS})
@@ -138,7 +142,7 @@ def _meta(st: WebState) -> dict:
                                             "description": "none of the five families (e.g. a direct "
                                             "regional route)"}],
         "objectives": list(OBJECTIVES),
-        "modes": [m for m in MODES if m != "transfer"],
+        "modes": list(AVOIDABLE_MODES),
         "passages": list(PASSAGES),
         "countries": sorted(({"iso3": c, "name": names.get(c) or c} for c in net.countries),
                             key=lambda c: c["name"]),
@@ -172,6 +176,13 @@ async def places(
     kind: Annotated[Kind | None, Query(description="Only places of this kind.")] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="At most this many places.")] = 20,
 ) -> Response:
+    if q and not normalize_name(q):
+        # names match without punctuation, so such a query would match every place
+        raise RequestValidationError([{
+            "type": "value_error", "loc": ("query", "q"), "input": q,
+            "msg": "has no Latin letter or digit to search for (place names are matched in Latin letters, "
+            "ignoring punctuation)"}])
+
     def compute(st: WebState) -> dict:
         df = st.net.places(q)
         if kind is not None:
@@ -188,6 +199,18 @@ async def places(
 
 
 # ------------------------------------------------------------------ questions
+
+
+def _avoid_modes(spec: str | None) -> str | None:
+    """Reject a mode /api/meta does not offer (unknown, or 'transfer', which the library
+    would take but which only makes every transshipment impossible)."""
+    if spec is None:
+        return None
+    bad = [m for m in (x.strip().lower() for x in spec.split(",")) if m and m not in AVOIDABLE_MODES]
+    if bad:
+        raise CorridorError(f"unknown mode {', '.join(dict.fromkeys(bad))} in avoid_mode; the modes "
+                            f"that can be avoided: {', '.join(AVOIDABLE_MODES)}")
+    return spec
 
 
 def _with_lines(st: WebState, d: dict, routes) -> dict:
@@ -211,6 +234,8 @@ async def compare(
     year: YearQ = None,
     commodity: CommodityQ = "container",
 ) -> Response:
+    _avoid_modes(avoid_mode)
+
     def compute(st: WebState) -> dict:
         res = _compare(st.net, origin, destination, objective=objective.value, avoid=avoid,
                        avoid_modes=avoid_mode, avoid_passages=avoid_passage, year=year,
@@ -251,6 +276,7 @@ async def route(
     = 1.0,
 ) -> Response:
     via_t = tuple(via or ())
+    _avoid_modes(avoid_mode)
 
     def compute(st: WebState) -> dict:
         rs = _route(st.net, origin, destination, avoid=avoid, avoid_modes=avoid_mode,
@@ -327,18 +353,10 @@ async def source(
             import difflib
 
             close = difflib.get_close_matches(source_id, df["source_id"].tolist(), n=5, cutoff=0.5)
-            raise _UnknownSource(source_id, close)
+            raise UnknownSourceError(source_id, close)
         return hit
 
     return await cached(request, ("source", source_id), compute)
-
-
-class _UnknownSource(UnknownPlaceError):
-    def __init__(self, sid: str, suggestions: list[str]):
-        super().__init__(sid, suggestions)
-        shown = sid if len(sid) <= 80 else sid[:79] + "…"
-        self.args = (f"unknown source '{shown}'" + (f"; did you mean: {', '.join(suggestions)}?"
-                                                   if suggestions else "; see /api/sources"),)
 
 
 # ------------------------------------------------------------------ flows

@@ -52,10 +52,34 @@ def _short(v, n: int = 80) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
+class UnknownSourceError(CorridorError):
+    """A source id that names no source (404 with close ids)."""
+
+    def __init__(self, source_id: str, suggestions: list[str]):
+        self.source_id = source_id
+        self.suggestions = list(suggestions)
+        super().__init__(f"unknown source '{_short(source_id)}'"
+                         + (f"; did you mean: {', '.join(suggestions)}?" if suggestions
+                            else "; /api/sources lists them"))
+
+
+def unknown_place_message(exc: UnknownPlaceError) -> str:
+    """The library's message, with a hint for web users: the library's own hint names a CLI
+    command ('corridor places') that a reader of the page has no terminal to run."""
+    msg = f"unknown place '{_short(exc.name)}'"
+    if exc.suggestions:
+        return msg + "; did you mean: " + ", ".join(exc.suggestions) + "?"
+    return msg + ("; type the start of a name in the From or To box to search the places "
+                  "(or GET /api/places?q=)")
+
+
 def corridor_error(exc: CorridorError) -> Response:
     first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if isinstance(exc, UnknownSourceError):
+        return json_error(404, first, "UnknownSourceError", suggestions=exc.suggestions)
     if isinstance(exc, UnknownPlaceError):
-        return json_error(404, first, "UnknownPlaceError", suggestions=list(exc.suggestions))
+        return json_error(404, unknown_place_message(exc), "UnknownPlaceError",
+                          suggestions=list(exc.suggestions))
     if isinstance(exc, NoRouteError):
         return json_error(404, first, "NoRouteError")
     if isinstance(exc, ValidationError):
