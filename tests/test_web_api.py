@@ -248,6 +248,22 @@ def test_caspian_bad_bodies(client):
     assert "Atlantis" in b["error"]
     _err(client.post("/api/caspian/simulate", content=b"not json",
                      headers={"content-type": "application/json"}), 422)
+    # strict numbers: a boolean, a string or a float is not a count
+    for bad in ({"replications": True}, {"days": 30.0}, {"days": "60"}, {"seed": False},
+                {"vessels_add": {"rail_ferry": 1.0}}, {"sea_level": True}):
+        b = _err(client.post("/api/caspian/simulate", json=bad), 422)
+        assert next(iter(bad)) in b["error"], (bad, b)
+
+
+@pytest.mark.parametrize("ctype", [None, "text/plain", "application/x-www-form-urlencoded"])
+def test_post_needs_a_json_content_type(client, ctype):
+    headers = {"content-type": ctype} if ctype else {}
+    r = client.post("/api/caspian/simulate", content=b'{"replications": 2, "days": 30}', headers=headers)
+    b = _err(r, 415)
+    assert b["error"] == "send a JSON body (Content-Type: application/json)"
+    ok = client.post("/api/caspian/simulate", content=b'{"replications": 2, "days": 30}',
+                     headers={"content-type": "application/json; charset=utf-8"})
+    assert ok.status_code == 200
 
 
 def test_unknown_endpoint_and_method_are_json(client):

@@ -403,7 +403,8 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 class CaspianRequest(BaseModel):
     """A Caspian crossing scenario: sea level, fleet and port changes, run length."""
 
-    model_config = ConfigDict(extra="forbid")
+    # strict: `true` is not a number of replications, nor "3" or 3.0 a number of days
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     sea_level: float = Field(0.0, ge=-5.0, le=2.0, allow_inf_nan=False,
                              description="Metres relative to the data's reference level, e.g. -1.0.")

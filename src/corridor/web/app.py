@@ -89,6 +89,12 @@ class Guard:
                 return await self._reject(scope, receive, send, 413,
                                           f"request body larger than {self.max_body} bytes",
                                           "PayloadTooLarge")
+        if scope.get("method") in ("POST", "PUT", "PATCH"):
+            ctype = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
+            if ctype != "application/json" and not ctype.endswith("+json"):
+                return await self._reject(scope, receive, send, 415,
+                                          "send a JSON body (Content-Type: application/json)",
+                                          "UnsupportedMediaType")
         if scope.get("method") in ("POST", "PUT", "PATCH") and cl is None:
             # read a chunked body here, up to the limit, and replay it
             chunks, size, more = [], 0, True
