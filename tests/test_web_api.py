@@ -39,7 +39,7 @@ def _err(r, status: int) -> dict:
 def test_meta_lists_families_limits_and_features(client):
     m = client.get("/api/meta").json()
     assert [f["id"] for f in m["families"]][:5] == list(corridor.FAMILIES)
-    assert m["limits"]["k_max"] == 20
+    assert m["limits"]["k_max"] == 10
     assert {"RUS", "BLR", "IRN", "KAZ", "AZE"} <= {c["iso3"] for c in m["countries"]}
     assert m["features"]["assign"] and m["features"]["caspian"]
     assert "Kuryk" in m["caspian"]["ports"]
@@ -152,6 +152,55 @@ def test_caspian_simulation(client):
     assert d["ports"]["Kuryk"]["mean_wait_hours"] >= 0
 
 
+def test_uncached_questions_queue_for_two_slots(monkeypatch):
+    """Eight distinct slow questions at once: at most two are computed at the same time, the
+    rest queue (none fails); a cached answer does not wait behind them."""
+    import asyncio
+    import threading
+    import time
+
+    import httpx
+
+    from corridor.web import api
+
+    app = create_app(APP.state.corridor.net)
+    real, lock = api._route, threading.Lock()
+    now = {"running": 0, "peak": 0}
+
+    def slow_route(*a, **kw):
+        with lock:
+            now["running"] += 1
+            now["peak"] = max(now["peak"], now["running"])
+        try:
+            time.sleep(0.25)
+            return real(*a, **kw)
+        finally:
+            with lock:
+                now["running"] -= 1
+
+    monkeypatch.setattr(api, "_route", slow_route)
+
+    async def go():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            q = {"origin": "Xian", "destination": "Duisburg"}
+            assert (await c.get("/api/compare", params=q)).status_code == 200  # now cached
+            t0 = time.perf_counter()
+            slow = [asyncio.create_task(c.get("/api/route", params={**q, "k": k})) for k in range(1, 9)]
+            await asyncio.sleep(0.05)
+            r = await c.get("/api/compare", params=q)
+            cached_s = time.perf_counter() - t0
+            done = await asyncio.gather(*slow)
+            return r, cached_s, done, time.perf_counter() - t0
+
+    r, cached_s, done, total = asyncio.run(go())
+    assert [x.status_code for x in done] == [200] * 8
+    assert now["peak"] == 2, now  # two at a time: not one, not eight
+    assert app.state.corridor.queries.peak == 2
+    assert total > 4 * 0.25  # four rounds of two
+    assert r.status_code == 200 and cached_s < 0.25  # answered while the slow ones queue
+
+
 # ------------------------------------------------------------------ malformed queries get 4xx JSON
 
 
@@ -196,7 +245,7 @@ def test_bad_iso_code(client, avoid):
     assert "unknown country code" in b["error"]
 
 
-@pytest.mark.parametrize("k", [0, -1, 21, 10000, "three"])
+@pytest.mark.parametrize("k", [0, -1, 11, 21, 10000, "three"])
 def test_k_is_bounded(client, k):
     b = _err(client.get("/api/route", params={"origin": "Xian", "destination": "Duisburg", "k": k}), 422)
     assert "'k'" in b["error"]

@@ -26,9 +26,9 @@ from ..policy import PASSAGES, YEARS
 from ..routing import MAX_VIA
 from ..routing import route as _route
 from .errors import ERROR_RESPONSES, UnknownSourceError
-from .state import Blob, WebState, dumps, route_geometry
+from .state import Blob, OnceCache, Slots, WebState, dumps, route_geometry
 
-MAX_K = 20
+MAX_K = 10  # k=10 costs about a second of CPU, k=20 three or four (uncached)
 MAX_NAME = 100  # characters in a place name, source id or commodity
 MAX_LIST = 200  # characters in a comma list (countries, modes, passages)
 
@@ -91,13 +91,27 @@ def send(request: Request, blob: Blob, media_type: str = "application/json") -> 
     return Response(blob.raw, media_type=media_type)
 
 
-async def cached(request: Request, key: tuple, compute) -> Response:
-    """Answer from the app's LRU, else compute off the event loop and remember it."""
+async def cached(request: Request, key: tuple, compute, slots: Slots | None = None) -> Response:
+    """Answer from the app's LRU, else compute off the event loop and remember it. With `slots`,
+    the computation waits for one of them (a cached answer never waits)."""
     st = state(request)
     blob = st.results.get(key)
     if blob is None:
-        blob = await run_in_threadpool(lambda: Blob(dumps(compute(st)), compress=False))
+        def work() -> Blob:
+            return Blob(dumps(compute(st)), compress=False)
+
+        blob = await (slots.run(work) if slots is not None else run_in_threadpool(work))
         st.results.put(key, blob)
+    return send(request, blob)
+
+
+async def once(request: Request, cache: OnceCache, key, compute) -> Response:
+    """A slow model run (assignment, Caspian, scenario), kept in `cache`; computed in one of
+    the app's model slots, once however many requests ask for it at the same time."""
+    st = state(request)
+    blob = cache.get(key)
+    if blob is None:
+        blob = await st.models.run(lambda: cache.get_or_compute(key, compute))
     return send(request, blob)
 
 
@@ -249,7 +263,7 @@ async def compare(
         return _with_lines(st, d, ok)
 
     key = ("compare", origin, destination, objective, avoid, avoid_mode, avoid_passage, year, commodity)
-    return await cached(request, key, compute)
+    return await cached(request, key, compute, state(request).queries)
 
 
 @router.get("/route", summary="The k best distinct routes",
@@ -290,7 +304,7 @@ async def route(
 
     key = ("route", origin, destination, avoid, avoid_mode, avoid_passage, via_t, k, objective, year,
            commodity, distinct, max_overlap)
-    return await cached(request, key, compute)
+    return await cached(request, key, compute, state(request).queries)
 
 
 # ------------------------------------------------------------------ the network and its sources
@@ -365,7 +379,7 @@ async def source(
 @router.get("/assign", summary="Assigned 2024 demand (link load against capacity)",
             description="Calls corridor.assign on the bundled 2024 demand (all-or-nothing or user "
             "equilibrium). Computed once per (method, year) and kept by the app.")
-def assign(
+async def assign(
     request: Request,
     method: Annotated[Method, Query(description="Assignment method (aon: all-or-nothing, ue: user "
                                     "equilibrium, sue: stochastic, where the library has it).")]
@@ -392,7 +406,7 @@ def assign(
             "nodes": nodes.round(4).to_dict(orient="records"),
         }))
 
-    return send(request, st.flows.get_or_compute((method.value, year), compute))
+    return await once(request, st.flows, (method.value, year), compute)
 
 
 # ------------------------------------------------------------------ Caspian
@@ -424,7 +438,7 @@ class CaspianRequest(BaseModel):
 @router.post("/caspian/simulate", summary="Simulate the Caspian ferry and feeder queues",
              description="Calls corridor.caspian.simulate on the 2024 baseline with the given sea level, "
              "fleet and port changes: mean and p90 waits and throughput per port, vessel use.")
-def caspian_simulate(request: Request, body: CaspianRequest) -> Response:
+async def caspian_simulate(request: Request, body: CaspianRequest) -> Response:
     st = state(request)
     if sum(len(v) for v in body.berths_add.values()) > 24:
         raise CorridorError("at most 24 berth changes")
@@ -446,4 +460,4 @@ def caspian_simulate(request: Request, body: CaspianRequest) -> Response:
             "services": d["services"],
         }))
 
-    return send(request, st.caspian.get_or_compute(body.model_dump_json(), compute))
+    return await once(request, st.caspian, body.model_dump_json(), compute)

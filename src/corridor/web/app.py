@@ -133,15 +133,18 @@ class Guard:
 
 
 def create_app(network: Network | str | Path | None = None, *, cache_size: int = 512,
-               allowed_hosts: list[str] | None = None) -> FastAPI:
+               allowed_hosts: list[str] | None = None, query_slots: int = 2,
+               model_slots: int = 2) -> FastAPI:
     """A FastAPI app answering questions about `network` (default: the bundled one).
 
     `network` is a loaded `Network` or a network folder. `cache_size` answers are
     kept per app (0 turns the cache off). With `allowed_hosts`, requests naming any
-    other Host are refused (DNS-rebinding protection for a loopback server).
+    other Host are refused (DNS-rebinding protection for a loopback server). At most
+    `query_slots` uncached compare/route questions and `model_slots` uncached model runs
+    (assignment, Caspian, scenarios) are computed at once; the others queue.
     """
     net = network if isinstance(network, Network) else load_network(network)
-    st = WebState(net, cache_size=cache_size)
+    st = WebState(net, cache_size=cache_size, query_slots=query_slots, model_slots=model_slots)
     _ = net.graph  # compile once, before the first request
     link_lines(net)
 

@@ -84,7 +84,7 @@ def _scenarios_router(st: WebState) -> APIRouter | None:
                 "base": r["base"] if isinstance(r["base"], str) else None,
                 "description": str(r["description"])} for r in table.to_dict(orient="records")]
 
-    def run(name: str):
+    def run(name: str):  # in a model slot (the endpoints below)
         return runs.get_or_compute(name, lambda: sc.run_scenario(name, network=st.net))
 
     router = APIRouter(prefix="/api/scenarios", responses=ERROR_RESPONSES)
@@ -99,21 +99,20 @@ def _scenarios_router(st: WebState) -> APIRouter | None:
     @router.get("/run", summary="Run one scenario",
                 description="corridor.scenarios.run_scenario on the app's network: the scenario's demand "
                 "assigned under its policy and infrastructure (seconds the first time; kept by the app).")
-    def scenario_run(request: Request,
-                     name: Annotated[Name, Query(description="A bundled scenario.")]) -> Response:
-        from .api import send
+    async def scenario_run(request: Request,
+                           name: Annotated[Name, Query(description="A bundled scenario.")]) -> Response:
+        from .api import once
 
-        blob = diffs.get_or_compute(("run", name.value),
-                                    lambda: Blob(dumps(_strip_paths(run(name.value).to_dict()))))
-        return send(request, blob)
+        return await once(request, diffs, ("run", name.value),
+                          lambda: Blob(dumps(_strip_paths(run(name.value).to_dict()))))
 
     @router.get("/diff", summary="Compare two scenarios",
                 description="corridor.scenarios.diff(a, b): corridor shares, volumes, days and cost per TEU, "
                 "country volumes and the links whose load changes most (b minus a).")
-    def scenario_diff(request: Request,
+    async def scenario_diff(request: Request,
                       a: Annotated[Name, Query(description="The reference scenario.")],
                       b: Annotated[Name, Query(description="The scenario compared with it.")]) -> Response:
-        from .api import send
+        from .api import once
 
         def compute() -> Blob:
             ra, rb = run(a.value), run(b.value)
@@ -126,6 +125,6 @@ def _scenarios_router(st: WebState) -> APIRouter | None:
                                         "changes", "caspian")}
             return Blob(dumps(d))
 
-        return send(request, diffs.get_or_compute(("diff", a.value, b.value), compute))
+        return await once(request, diffs, ("diff", a.value, b.value), compute)
 
     return router

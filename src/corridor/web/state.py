@@ -7,13 +7,18 @@ so a cached answer stays right for the life of the app.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import math
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
+
+import anyio
+import anyio.to_thread
 
 from ..network import Network
 
@@ -123,6 +128,48 @@ class OnceCache:
         return hit
 
 
+class Slots:
+    """At most `n` computations of one kind at a time; the others queue for a slot.
+
+    CPU-bound work in threads of one process (the GIL, two cores) gains nothing from running
+    eight at once: each takes eight times as long. Waiting requests wait in the event loop and
+    hold no worker thread. anyio's limiter belongs to one event loop, so each loop gets its own
+    (a server has one; tests may run several). `peak` is the most that ever ran at once.
+    """
+
+    def __init__(self, n: int):
+        self.n = max(1, int(n))
+        self._by_loop: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+        self.running = self.peak = 0
+
+    def _limiter(self) -> anyio.CapacityLimiter:
+        loop = asyncio.get_running_loop()
+        try:
+            lim = self._by_loop.get(loop)
+            if lim is None:
+                lim = self._by_loop[loop] = anyio.CapacityLimiter(self.n)
+        except TypeError:  # a loop without weak references: one limiter for it
+            if getattr(self, "_one", None) is None:
+                self._one = anyio.CapacityLimiter(self.n)
+            lim = self._one
+        return lim
+
+    async def run(self, fn: Callable[[], Any]) -> Any:
+        """`fn()` in a worker thread once a slot is free."""
+        def counted():
+            with self._lock:
+                self.running += 1
+                self.peak = max(self.peak, self.running)
+            try:
+                return fn()
+            finally:
+                with self._lock:
+                    self.running -= 1
+
+        return await anyio.to_thread.run_sync(counted, limiter=self._limiter())
+
+
 # ------------------------------------------------------------------ geometry
 
 
@@ -158,8 +205,11 @@ def route_geometry(net: Network, route_dict: dict) -> dict:
 class WebState:
     """One app's network and caches (no global state: two apps never share a cache)."""
 
-    def __init__(self, net: Network, *, cache_size: int = 512):
+    def __init__(self, net: Network, *, cache_size: int = 512, query_slots: int = 2,
+                 model_slots: int = 2):
         self.net = net
+        self.queries = Slots(query_slots)  # uncached compare and route
+        self.models = Slots(model_slots)  # uncached assignments, Caspian runs, scenario runs
         self.results = LRU(cache_size)  # compare/route/places answers, keyed by normalised query
         self.blobs: dict[str, Blob] = {}  # static-per-network bodies (network GeoJSON, meta, ...)
         self.blob_lock = threading.Lock()
