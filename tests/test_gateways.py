@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 import corridor
 from corridor.cli import app
-from corridor.cuts import Reachability, closed_edges
+from corridor.cuts import Reachability, closed_edges, minimum_cut
 from corridor.errors import CorridorError, NoRouteError
 from corridor.gateways import gateways, gateways_diff, ocean_passages
 from corridor.geopolitics import resolve_countries
+from corridor.network import Network
 from corridor.policy import Policy
 
 AVOID = "RUS,IRN"
@@ -101,6 +103,38 @@ def test_minimum_cuts_are_true_cuts(net, land):
         for key in land.cut[level]["elements"]:
             closed |= closed_edges(net, kind, key)
         assert reach.reachable(mask & ~closed) == set(), level
+
+
+def _port_between(onward_mode: str) -> Network:
+    """a (KAZ) -rail- p (AZE, a port of 10k TEU/yr) -onward_mode, 50k TEU/yr- b (GEO)."""
+    nodes = pd.DataFrame([
+        {"node_id": "a", "name": "A", "kind": "city", "country": "KAZ", "lon": 0.0, "lat": 0.0},
+        {"node_id": "p", "name": "P", "kind": "port", "country": "AZE", "lon": 1.0, "lat": 0.0,
+         "transship_hours": 12.0, "transship_usd": 100.0, "capacity_teu_yr": 10_000.0},
+        {"node_id": "b", "name": "B", "kind": "city", "country": "GEO", "lon": 2.0, "lat": 0.0,
+         "transship_hours": 12.0, "transship_usd": 100.0},
+    ])
+
+    def link(i, a, b, mode, cap):
+        return {"link_id": i, "from_node_id": a, "to_node_id": b, "directed": False, "mode": mode,
+                "gauge": 1520 if mode == "rail" else None, "length_km": 100.0, "speed_kmh": 40.0,
+                "usd_per_teu": 100.0, "status": "open", "capacity_teu_yr": cap,
+                "sea_area": "caspian" if mode == "ferry" else "", "passages": "", "rate_class": ""}
+
+    links = [link("ap", "a", "p", "rail", np.nan), link("pb", "p", "b", onward_mode, 50_000.0)]
+    return Network.from_tables(nodes, pd.DataFrame(links), name="port between")
+
+
+def test_capacity_cut_holds_a_port_to_its_transshipments_as_the_assignment_does():
+    """A port's capacity is its quay: it holds cargo moving between modes there, not trains passing
+    through (corridor.queues.edge_model); the capacity cut follows the same rule."""
+    regions = (frozenset({"KAZ"}), frozenset({"GEO"}))
+    through = _port_between("rail")  # rail in, rail out: the port's quay is not used
+    cut = minimum_cut(through, Policy().edge_mask(through), {0}, {2}, "capacity", regions)
+    assert cut["value_teu_yr"] == 50_000 and [e["id"] for e in cut["elements"]] == ["pb"]
+    ferry = _port_between("ferry")  # rail in, ferry out: a transshipment at the port
+    cut = minimum_cut(ferry, Policy().edge_mask(ferry), {0}, {2}, "capacity", regions)
+    assert cut["value_teu_yr"] == 10_000 and [e["id"] for e in cut["elements"]] == ["p"]
 
 
 def test_with_the_sea_azerbaijan_is_the_main_gateway_but_not_the_only_one(by_sea):

@@ -17,7 +17,7 @@ from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
 from .errors import CorridorError
 from .network import LINK, TRANSIT, TRANSSHIP, Network
-from .queues import capacity_teu
+from .queues import edge_model
 
 CUT_LEVELS = ("countries", "nodes", "links", "capacity")
 
@@ -63,15 +63,21 @@ class Reachability:
 
 def minimum_cut(net: Network, mask: np.ndarray, sources: set[int], sinks: set[int], level: str,
          regions: tuple[frozenset[str], ...] = ()) -> dict:
-    """Minimum cut between source and sink nodes on the physical network open under `mask`.
+    """Minimum cut between source and sink nodes open under `mask`.
 
-    level: `countries` (unit weight per transit country), `nodes` (per node), `links` (per
-    link arc) or `capacity` (TEU a year of links and nodes; an element with no figure is
-    unbounded). Region endpoints are never cut, nor (below the country level) nodes in the
-    `regions` and links with both ends in one of them: the cut lies between the regions.
+    level: `countries` (unit weight per transit country), `nodes` (per node) or `links` (per
+    link arc), on the physical network (a node joins all its links); or `capacity` (TEU a
+    year), on the compiled graph with the assignment's queues (`corridor.queues.edge_model`):
+    a link's capacity binds its arcs per direction, a port's binds its transshipments only
+    (trains passing through a port are not held by its quay), any other node's binds
+    everything crossing it; an element with no figure is unbounded. Region endpoints are never
+    cut, nor (below the country level) nodes in the `regions` and links with both ends in one
+    of them: the cut lies between the regions.
     """
     if level not in CUT_LEVELS:
         raise CorridorError(f"unknown cut level '{str(level)[:20]}'; choose one of {', '.join(CUT_LEVELS)}")
+    if level == "capacity":
+        return _capacity_cut(net, mask, sources, sinks, regions)
     g = net.graph
     n = len(net.nodes)
     on = np.flatnonzero(mask & (g.kind == LINK))
@@ -101,23 +107,12 @@ def minimum_cut(net: Network, mask: np.ndarray, sources: set[int], sinks: set[in
         keys = net.nodes["node_id"].to_numpy()
         n_units, unit = n, np.arange(n)
         fixed, upass = endpoint, passable | endpoint
-        if level == "nodes":
-            cut_w = np.ones(n)
-        elif level == "capacity":
-            cut_w = np.where(np.isfinite(capacity_teu(net.nodes)), capacity_teu(net.nodes), np.inf)
-        else:
-            cut_w = np.full(n, np.inf)
+        cut_w = np.ones(n) if level == "nodes" else np.full(n, np.inf)
         af, at = a_from, a_to
-        link_cap = capacity_teu(net.links)
-        if level == "links":
-            arc_w = np.ones(len(af))
-        elif level == "capacity":
-            arc_w = np.where(np.isfinite(link_cap[a_link]), link_cap[a_link], np.inf)
-        else:
-            arc_w = np.full(len(af), np.inf)
+        arc_w = np.ones(len(af)) if level == "links" else np.full(len(af), np.inf)
         arc_key = a_link
         src_u, snk_u = set(sources), set(sinks)
-    if level != "countries":  # the cut lies between the regions: nothing inside either is cut
+        # the cut lies between the regions: nothing inside either is cut
         ins = [np.isin(country, list(r)) for r in regions]
         fixed = fixed | np.logical_or.reduce([*ins, np.zeros(n, dtype=bool)])
         within = np.logical_or.reduce([*(r[af] & r[at] for r in ins), np.zeros(len(af), dtype=bool)])
@@ -131,18 +126,112 @@ def minimum_cut(net: Network, mask: np.ndarray, sources: set[int], sinks: set[in
     w = np.r_[w_unit, arc_w, np.full(len(src_u) + len(snk_u), np.inf)]
     kind = np.r_[np.zeros(n_units), np.ones(len(af)), np.full(len(src_u) + len(snk_u), 2)].astype(int)
     ref = np.r_[np.arange(n_units), arc_key, np.full(len(src_u) + len(snk_u), -1)]
+    base = {"level": level, "value": 0, "elements": [], "names": [], "unbounded": False}
+    crossing = _cut_arcs(rows, cols, w, 2 * n_units + 2, s_v, t_v, scale=1.0)
+    if crossing is None:
+        return base | {"unbounded": True, "value": None}
+    elems: list = []
+    for k, r in zip(kind[crossing], ref[crossing], strict=True):
+        if k == 0:
+            elems.append(("node" if level != "countries" else "country", str(keys[r])))
+        elif k == 1:
+            elems.append(("link", str(net.links["link_id"].iat[r])))
+    elems = list(dict.fromkeys(elems))
+    out = base | {"elements": [e[1] for e in elems], "names": _names(net, elems)}
+    out["value"] = int(w[crossing].sum()) if level == "links" else len(elems)
+    return out
+
+
+def _capacity_cut(net: Network, mask: np.ndarray, sources: set[int], sinks: set[int],
+                  regions: tuple[frozenset[str], ...]) -> dict:
+    """The capacity level of `minimum_cut`, on the compiled graph with the assignment's queues."""
+    g = net.graph
+    n = len(net.nodes)
+    model = edge_model(net, {})
+    country = net.nodes["country"].to_numpy(str)
+    ins = [np.isin(country, list(r)) for r in regions]
+    inside = np.logical_or.reduce([*ins, np.zeros(n, dtype=bool)])
+    inside[list(sources | sinks)] = True
+    # per link arc: the tightest of its own queues; per node: the tightest of its queues
+    q_of = model.member_queue
+    link_q = model.owner_link[q_of] >= 0
+    edge_cap = np.full(g.n_edges, np.inf)
+    np.minimum.at(edge_cap, model.member_edge[link_q], model.cap[q_of[link_q]])
+    node_cap = np.full(n, np.inf)
+    np.minimum.at(node_cap, model.owner_node[q_of[~link_q]], model.cap[q_of[~link_q]])
+    queued = np.zeros(g.n_edges, dtype=bool)
+    queued[model.member_edge[~link_q]] = True  # a node's edges that join its queue (the rule of edge_model)
+    fn, tn = np.maximum(g.from_node, 0), np.maximum(g.to_node, 0)
+    within = np.logical_or.reduce([*(r[fn] & r[tn] for r in ins), np.zeros(g.n_edges, dtype=bool)])
+    edge_w = np.where((g.kind == LINK) & ~within, edge_cap, np.inf)
+    nv0 = g.n_vnodes
+    via = mask & queued & ~inside[np.maximum(g.node, 0)]  # through the node's shared capacity vertex
+    direct = mask & ~via
+    nodes_q = np.unique(g.node[via])
+    slot = np.full(n, -1)
+    slot[nodes_q] = np.arange(len(nodes_q))
+    q_in, q_out = nv0 + 2 * slot, nv0 + 2 * slot + 1
+    s_v = nv0 + 2 * len(nodes_q)
+    t_v = s_v + 1
+    starts = np.unique(np.concatenate([g.starts(o) for o in sorted(sources)] or [np.zeros(0, np.int64)]))
+    ends = np.unique(np.concatenate([g.ends(d) for d in sorted(sinks)] or [np.zeros(0, np.int64)]))
+    e_direct, e_via = np.flatnonzero(direct), np.flatnonzero(via)
+    vn = g.node[e_via]
+    rows = np.r_[g.src[e_direct], g.src[e_via], q_out[vn], q_in[nodes_q], np.full(len(starts), s_v), ends]
+    cols = np.r_[g.dst[e_direct], q_in[vn], g.dst[e_via], q_out[nodes_q], starts, np.full(len(ends), t_v)]
+    w = np.r_[edge_w[e_direct], np.full(2 * len(e_via), np.inf), node_cap[nodes_q],
+              np.full(len(starts) + len(ends), np.inf)]
+    kind = np.r_[np.ones(len(e_direct)), np.full(2 * len(e_via), 2), np.zeros(len(nodes_q)),
+                 np.full(len(starts) + len(ends), 2)].astype(int)
+    ref = np.r_[g.link[e_direct], np.full(2 * len(e_via), -1), nodes_q,
+                np.full(len(starts) + len(ends), -1)]
+    base = {"level": "capacity", "value": 0, "elements": [], "names": [], "unbounded": False}
+    crossing = _cut_arcs(rows, cols, w, t_v + 1, s_v, t_v, scale=1000.0)  # thousands of TEU (int32)
+    if crossing is None:
+        return base | {"unbounded": True, "value": None}
+    cap_of: dict[tuple[str, str], float] = {}
+    for k, r, c in zip(kind[crossing], ref[crossing], w[crossing], strict=True):
+        key = (("node", str(net.nodes["node_id"].iat[r])) if k == 0
+               else ("link", str(net.links["link_id"].iat[r])))
+        cap_of[key] = max(cap_of.get(key, 0.0), float(c))
+    elems = list(cap_of)
+    names = _names(net, elems)
+    detail = [{"kind": k, "id": key, "name": nm, "capacity_teu_yr": cap_of[(k, key)]}
+              for (k, key), nm in zip(elems, names, strict=True)]
+    value = float(sum(d["capacity_teu_yr"] for d in detail))
+    return base | {"elements": detail, "names": names, "value": value, "value_teu_yr": value,
+                   "note": ("capacities per direction, TEU a year (tonnes at 10 t per TEU; with both, the "
+                            "tighter); a port's capacity holds its transshipments only, as in the "
+                            "assignment; elements without a capacity figure count as unlimited")}
+
+
+def _names(net: Network, elems: list[tuple[str, str]]) -> list[str]:
+    out = []
+    for k, key in elems:
+        if k == "node":
+            out.append(str(net.nodes["name"].iat[net.node_index[key]]))
+        elif k == "link":
+            out.append(str(net.links["name"].iat[net.link_index[key]]) or key)
+        else:
+            out.append(key)
+    return out
+
+
+def _cut_arcs(rows: np.ndarray, cols: np.ndarray, w: np.ndarray, nv: int, s_v: int, t_v: int,
+              scale: float) -> np.ndarray | None:
+    """Arcs (a mask over `rows`) of a minimum s-t cut of the arcs rows -> cols with weights `w`
+    (inf: uncuttable; weights are rounded up to integers of `scale`); None if only infinite arcs
+    separate nothing (no finite cut); an all-False mask if s and t are not connected."""
     keep = w > 0
-    rows, cols, w, kind, ref = rows[keep], cols[keep], w[keep], kind[keep], ref[keep]
-    nv = 2 * n_units + 2
-    inf_only = csr_matrix((np.ones(int(np.isinf(w).sum())), (rows[np.isinf(w)], cols[np.isinf(w)])),
-                          shape=(nv, nv))
+    rows, cols, w = rows[keep], cols[keep], w[keep]
+    inf = np.isinf(w)
+    inf_only = csr_matrix((np.ones(int(inf.sum())), (rows[inf], cols[inf])), shape=(nv, nv))
     reach_inf = np.zeros(nv, dtype=bool)
     reach_inf[breadth_first_order(inf_only, s_v, directed=True, return_predecessors=False)] = True
-    base = {"level": level, "value": 0, "elements": [], "names": [], "unbounded": False}
     if reach_inf[t_v]:
-        return base | {"unbounded": True, "value": None}
-    scale = 1000.0 if level == "capacity" else 1.0  # capacities in thousands of TEU (int32 arithmetic)
-    finite = np.isfinite(w)
+        return None
+    out = np.zeros(len(keep), dtype=bool)
+    finite = ~inf
     wi = np.zeros(len(w), dtype=np.int64)
     wi[finite] = np.ceil(w[finite] / scale).astype(np.int64)
     big = int(wi[finite].sum()) + 1
@@ -154,41 +243,11 @@ def minimum_cut(net: Network, mask: np.ndarray, sources: set[int], sinks: set[in
     cap.data = np.minimum(cap.data, big).astype(np.int32)
     res = maximum_flow(cap, s_v, t_v)
     if res.flow_value == 0:
-        return base
+        return out
     resid = cap - res.flow
     resid.data = np.maximum(resid.data, 0)
     resid.eliminate_zeros()
     seen = np.zeros(nv, dtype=bool)
     seen[breadth_first_order(resid, s_v, directed=True, return_predecessors=False)] = True
-    crossing = seen[rows] & ~seen[cols] & finite
-    elems: list = []
-    for k, r in zip(kind[crossing], ref[crossing], strict=True):
-        if k == 0:
-            elems.append(("node" if level != "countries" else "country", str(keys[r])))
-        elif k == 1:
-            elems.append(("link", str(net.links["link_id"].iat[r])))
-    elems = list(dict.fromkeys(elems))
-    names = []
-    for k, key in elems:
-        if k == "node":
-            names.append(str(net.nodes["name"].iat[net.node_index[key]]))
-        elif k == "link":
-            names.append(str(net.links["name"].iat[net.link_index[key]]) or key)
-        else:
-            names.append(key)
-    out = base | {"elements": [e[1] for e in elems], "names": names}
-    if level == "capacity":
-        nc, lc = capacity_teu(net.nodes), capacity_teu(net.links)
-        detail = [{"kind": k, "id": key, "name": nm,
-                   "capacity_teu_yr": float(nc[net.node_index[key]] if k == "node"
-                                            else lc[net.link_index[key]])}
-                  for (k, key), nm in zip(elems, names, strict=True)]
-        out["elements"] = detail
-        out["value_teu_yr"] = float(sum(d["capacity_teu_yr"] for d in detail))
-        out["value"] = out["value_teu_yr"]
-        out["note"] = ("capacities per direction, TEU a year (tonnes at 10 t per TEU); elements without a "
-                       "capacity figure count as unlimited")
-    else:
-        out["value"] = len(elems) if level != "links" else int(res.flow_value)
+    out[np.flatnonzero(keep)[seen[rows] & ~seen[cols] & finite]] = True
     return out
-

@@ -24,9 +24,11 @@ Three views of one question ("is Azerbaijan the gateway from Central Asia to the
 - **Structure** (`corridor.cuts`). Which single elements disconnect the regions outright (a
   breadth-first search per origin on the compiled graph under the policy: exact), and a
   minimum cut from `scipy.sparse.csgraph.maximum_flow` at four levels: countries, nodes, links
-  (unit weights: how many must close) and capacity (TEU a year: the bottleneck). The cut
-  graphs are the physical network (a node joins all its links), a relaxation of the compiled
-  graph, so a cut they give is a true cut, and the single elements come from the exact search.
+  (unit weights: how many must close) and capacity (TEU a year: the bottleneck). The unit
+  cut graphs are the physical network (a node joins all its links), a relaxation of the
+  compiled graph, so a cut they give is a true cut, and the single elements come from the
+  exact search; the capacity cut holds each element to the assignment's queues (a port's
+  capacity binds its transshipments only).
 
 `overland=True` drops deep-sea lanes (the ocean passages: Suez, Cape, Malacca, ...), keeping
 the Caspian ferries and the Black Sea and Bosporus short-sea legs: "every land route".
