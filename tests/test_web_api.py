@@ -4,8 +4,17 @@ schemathesis run against the published OpenAPI schema that must find no 5xx."""
 from __future__ import annotations
 
 import inspect
+import ipaddress
 import json
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
 import warnings
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -342,6 +351,122 @@ def test_security_headers_and_offline_docs(client):
     assert "default-src 'self'" in csp and "connect-src 'self'" in csp
     assert r.headers["x-content-type-options"] == "nosniff"
     assert client.get("/docs").status_code == 404  # Swagger UI would load scripts from a CDN
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _corridor_cli() -> str:
+    exe = Path(sys.executable).with_name("corridor")
+    if not exe.exists():
+        pytest.skip("the corridor console script is not installed next to this python")
+    return str(exe)
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses of the sockets listening on `port` (Linux /proc/net/tcp{,6})."""
+    out = set()
+    for name in ("tcp", "tcp6"):
+        try:
+            lines = Path(f"/proc/net/{name}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            f = line.split()
+            addr, p = f[1].split(":")
+            if f[3] == "0A" and int(p, 16) == port:  # 0A: LISTEN
+                out.add(addr)
+    return out
+
+
+def _outside_address() -> str | None:
+    """An address of this machine that is not loopback (UDP connect sends nothing)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))
+            ip = s.getsockname()[0]
+        except OSError:
+            return None
+    return None if ipaddress.ip_address(ip).is_loopback or ip == "0.0.0.0" else ip
+
+
+def test_serve_announces_once_listening_and_only_on_loopback():
+    """`corridor serve` as a user runs it: the URL is printed only when the server answers, and
+    it listens on 127.0.0.1 alone (no other address of this machine reaches it)."""
+    port = _free_port()
+    proc = subprocess.Popen([_corridor_cli(), "serve", "--port", str(port)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.extend(iter(proc.stderr.readline, "")), daemon=True)
+        reader.start()
+        deadline = time.time() + 60
+        while not any("corridor web app on" in ln for ln in lines):
+            assert proc.poll() is None and time.time() < deadline, (proc.returncode, lines)
+            time.sleep(0.02)
+        assert f"http://127.0.0.1:{port}/" in lines[-1]
+        # announced means answering: no retry, no wait
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/meta", timeout=10) as r:
+            assert r.status == 200
+        assert _listening_addresses(port) == {"0100007F"}  # 127.0.0.1, nothing else
+        outside = _outside_address()
+        if outside is not None:
+            with pytest.raises(ConnectionRefusedError), socket.create_connection((outside, port), timeout=5):
+                pass
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_serve_on_a_port_in_use_is_one_clear_line():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = subprocess.run([_corridor_cli(), "serve", "--port", str(port)], capture_output=True,
+                           text=True, timeout=120)
+    assert r.returncode == 1, (r.returncode, r.stderr)
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "in use" in lines[0], r.stderr
+    assert f"port {port}" in lines[0] and "--port" in lines[0]
+    assert "corridor web app on" not in r.stderr + r.stdout  # never announced
+    assert "Traceback" not in r.stderr and "Errno" not in r.stderr
+
+
+def test_serve_from_python_reports_its_url_when_ready():
+    """serve() binds before uvicorn starts: port 0 picks a free port, on_ready gets its URL
+    once the server answers; binding errors are CorridorErrors."""
+    from corridor.web.app import listen_socket
+
+    code = ("from corridor.web import serve\n"
+            "serve(port=0, log_level='warning', on_ready=lambda url: print(url, flush=True))")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:") and not url.endswith(":0/"), url
+        with urllib.request.urlopen(url + "api/meta", timeout=10) as r:
+            assert r.status == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        with pytest.raises(corridor.CorridorError, match="in use"):
+            listen_socket("127.0.0.1", busy.getsockname()[1])
+    with pytest.raises(corridor.CorridorError, match="not an address"):
+        listen_socket("nonexistent.invalid", 0)
 
 
 def test_binds_loopback_by_default_and_checks_host():

@@ -8,8 +8,11 @@ copied into `static/vendor/`; nothing is fetched from the internet at run time.
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import logging
+import socket
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -18,6 +21,7 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
+from ..errors import CorridorError
 from ..network import Network, load_network
 from . import api
 from .errors import install_error_handlers, json_error
@@ -201,9 +205,47 @@ def _loopback(host: str) -> bool:
         return False
 
 
+def listen_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to (host, port), or a CorridorError that says in one line why not."""
+    try:
+        infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM,
+                                   flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise CorridorError(f"cannot listen on {host!r}: not an address or name this machine "
+                            f"resolves ({getattr(exc, 'strerror', None) or exc})") from None
+    family, type_, proto, _, addr = infos[0]
+    sock = socket.socket(family, type_, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        sock.bind(addr)
+    except OSError as exc:
+        sock.close()
+        where = f"{host}:{port}"
+        if exc.errno == errno.EADDRINUSE:
+            msg = f"port {port} on {host} is in use; stop the other server or choose another --port"
+        elif exc.errno == errno.EACCES:
+            msg = f"no permission to listen on {where} (ports below 1024 need privileges)"
+        elif exc.errno == errno.EADDRNOTAVAIL:
+            msg = f"cannot listen on {where}: {host} is not an address of this machine"
+        else:
+            msg = f"cannot listen on {where}: {exc.strerror or exc}"
+        raise CorridorError(msg) from None
+    return sock
+
+
+def _url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000, *, network: Network | str | Path | None = None,
-          log_level: str = "info") -> None:
-    """Run the app with uvicorn. Binds to loopback unless told otherwise."""
+          log_level: str = "info", on_ready: Callable[[str], None] | None = None) -> None:
+    """Run the app with uvicorn. Binds to loopback unless told otherwise.
+
+    The network is loaded and the port bound before uvicorn starts, so a bad network folder or
+    a port in use is a CorridorError (one line, no uvicorn traceback). `on_ready(url)` is
+    called once the server accepts connections (port 0 picks a free port; the URL names it).
+    """
     import uvicorn
 
     allowed = None
@@ -213,5 +255,18 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, network: Network | str |
     if not maplibre_installed():
         log.warning("MapLibre GL JS is not installed in %s/vendor: the API works but the page "
                     "cannot draw its map; run `make` (npm ci) to install it", static_dir())
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False,
-                timeout_graceful_shutdown=2)
+    sock = listen_socket(host, port)
+    url = _url(sock)
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets=None):
+            await super().startup(sockets)
+            if self.started and on_ready is not None:
+                on_ready(url)
+
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
+                            timeout_graceful_shutdown=2)
+    try:
+        Server(config).run(sockets=[sock])
+    finally:
+        sock.close()

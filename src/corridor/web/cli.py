@@ -1,7 +1,8 @@
 """`corridor serve`: the web app on this machine (registered at the end of corridor/cli.py).
 
 corridor.cli imports this module at its end, so what this module needs from corridor.cli
-(err, user_errors) is imported when the command runs, never at import time.
+(err, user_errors) is imported when the command runs, never at import time. The URL is printed
+only once the server listens; a port in use or a bad network folder is a one-line error (exit 1).
 """
 
 from __future__ import annotations
@@ -26,15 +27,27 @@ def serve(
 
 
 def _serve(host: str, port: int, network: Path | None) -> None:
+    from rich.text import Text
+
     from ..cli import err
+    from ..errors import CorridorError
     from .app import maplibre_installed
     from .app import serve as run
 
+    def say(*parts) -> None:  # one line each, however narrow the terminal (or none)
+        err.print(Text.assemble(*parts), soft_wrap=True, highlight=False)
+
     if host not in ("127.0.0.1", "localhost", "::1"):
-        err.print(f"[yellow]note:[/] binding {host}: anyone who can reach this machine can use the app")
+        say(("note: ", "yellow"), f"binding {host}: anyone who can reach this machine can use the app")
     if not maplibre_installed():
-        err.print("[yellow]note:[/] MapLibre GL JS is not installed, so the page cannot draw its map; "
-                  "run `make web-assets` (npm). The API works.")
-    shown = f"[{host}]" if ":" in host else host
-    err.print(f"corridor web app on http://{shown}:{port}/ (Ctrl+C stops it)", highlight=False)
-    run(host, port, network=network, log_level="warning")
+        say(("note: ", "yellow"), "MapLibre GL JS is not installed, so the page cannot draw its map; "
+            "run `make web-assets` (npm). The API works.")
+
+    def ready(url: str) -> None:  # only once the network is loaded and the port is listening
+        say(f"corridor web app on {url} (Ctrl+C stops it)")
+
+    try:
+        run(host, port, network=network, log_level="warning", on_ready=ready)
+    except CorridorError as exc:  # a port in use, a bad --network: one line, exit 1
+        say(("error: ", "bold red"), str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        raise typer.Exit(1) from None
