@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 
 import corridor
 from corridor.cli import app
+from corridor.cli import out as cli_out
+from corridor.cli_analysis import _print_gateways
 from corridor.cuts import Reachability, closed_edges, minimum_cut
 from corridor.errors import CorridorError, NoRouteError
 from corridor.gateways import gateways, gateways_diff, ocean_passages
@@ -183,6 +185,23 @@ def test_user_errors(net, demand):
 
 
 runner = CliRunner()
+
+
+def test_regions_no_route_connects_are_said_so_plainly(net, demand):
+    """Avoiding Azerbaijan too leaves KAZ/UZB with no land route to the EU: the answer says that,
+    not 'mean nan days' or 'at least 0 must close'."""
+    country = net.nodes.set_index("node_id")["country"]
+    t = demand.table
+    pair = corridor.Demand(table=t[t["origin"].map(country).isin(["KAZ", "UZB"])].reset_index(drop=True))
+    g = gateways(net, pair, "KAZ,UZB", "eu", avoid=f"{AVOID},AZE", overland=True, closures=False)
+    assert not g.connected and g.summary["served_teu"] == 0
+    assert g.answer().startswith("No route connects KAZ,UZB and eu under this world")
+    assert g.to_dict()["connected"] is False
+    with cli_out.capture() as printed:
+        _print_gateways(g, "share", 3)
+    text = printed.get()
+    assert "No route connects" in text
+    assert "nan" not in text and "at least 0" not in text
 
 
 def test_cli_json_and_errors(land):

@@ -184,6 +184,11 @@ def _print_gateways(res, by: str, top: int) -> None:
     out.print(f"[bold]{res.from_region} → {res.to_region}[/]{what}: {s['demand_teu']:,.0f} TEU/yr of "
               f"demand, {s['served_teu']:,.0f} served; avoiding {avoid}"
               + ("; overland" if res.overland else ""), highlight=False)
+    if not res.connected:
+        out.print(res.unconnected_answer(), highlight=False)
+        for n in res.notes:
+            out.print(f"[dim]note: {n}[/]", highlight=False)
+        return
     split = ", ".join(f"{k} {v / s['served_teu']:.0%}" for k, v in sorted(s["corridors_teu"].items(),
                                                                            key=lambda kv: -kv[1]))
     out.print(f"mean {s['mean_days']:.1f} days, USD {s['mean_generalized_usd']:,.0f} generalized per TEU; "

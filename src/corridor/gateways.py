@@ -117,10 +117,27 @@ class GatewayResult:
             return df.sort_values(cols, ascending=False, kind="stable", na_position="last")
         raise CorridorError(f"unknown ranking '{by}'; choose share or loss")
 
+    @property
+    def connected(self) -> bool:
+        """Whether any route connects the two regions under this world (policy and network)."""
+        return self.summary.get("reachable_share", 1.0) > 0 and self.summary["served_teu"] > 0
+
+    def unconnected_answer(self) -> str:
+        """What to say when no route connects the regions: plainly that, and what it leaves."""
+        s = self.summary
+        avoid = ", ".join(self.policy.get("avoid_countries", []))
+        world = ((f"scenario {self.scenario}" if self.scenario else "this world")
+                 + (f", avoiding {avoid}" if avoid else "") + ("; overland" if self.overland else ""))
+        return (f"No route connects {self.from_region} and {self.to_region} under {world}: all "
+                f"{s['demand_teu']:,.0f} TEU a year of their demand are left unserved, so there is "
+                "nothing to rank and no cut to make.")
+
     def answer(self) -> str:
         """A few plain sentences: the top gateway, the single points and the cuts, with numbers."""
         s = self.summary
         pair = f"{self.from_region} → {self.to_region}"
+        if not self.connected:
+            return self.unconnected_answer()
         lines = [f"{pair}: {s['demand_teu']:,.0f} TEU a year of demand, {s['served_teu']:,.0f} served "
                  f"under this policy (mean {s['mean_days']:.1f} days, USD {s['mean_generalized_usd']:,.0f} "
                  "generalized per TEU)."]
@@ -173,8 +190,8 @@ class GatewayResult:
             "from": self.from_region, "to": self.to_region,
             "from_countries": list(self.from_countries), "to_countries": list(self.to_countries),
             "scenario": self.scenario, "policy": self.policy, "overland": self.overland,
-            "summary": self.summary, "countries": rows("countries"), "nodes": rows("nodes"),
-            "links": rows("links"), "cut": self.cut, "assignment": self.assignment,
+            "summary": self.summary, "connected": self.connected, "countries": rows("countries"),
+            "nodes": rows("nodes"), "links": rows("links"), "cut": self.cut, "assignment": self.assignment,
             "answer": self.answer(), "notes": list(self.notes),
         }
 
