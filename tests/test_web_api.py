@@ -6,6 +6,8 @@ from __future__ import annotations
 import inspect
 import ipaddress
 import json
+import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -530,6 +532,36 @@ def test_binds_loopback_by_default_and_checks_host():
     assert guarded.get("/api/meta").status_code == 200
     b = _err(guarded.get("/api/meta", headers={"Host": "evil.example"}), 400)
     assert b["type"] == "BadHost"
+
+
+_NO_PLAYWRIGHT = """
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "playwright":
+            raise ImportError("no playwright here")
+sys.meta_path.insert(0, Block())
+import pytest
+sys.exit(pytest.main(["-p", "no:cacheprovider", "--collect-only", "-rs", sys.argv[1]]))
+"""
+
+
+@pytest.mark.parametrize("required", [True, False])
+def test_browser_tests_fail_without_playwright_when_required(required):
+    """CI sets CORRIDOR_REQUIRE_BROWSER=1: then a missing playwright is a failure, not a skip."""
+    e2e = Path(__file__).with_name("test_web_e2e.py")
+    env = {k: v for k, v in os.environ.items() if k != "CORRIDOR_REQUIRE_BROWSER"}
+    env["CORRIDOR_CHROMIUM"] = shutil.which("true") or "/bin/true"  # a browser "is" there
+    if required:
+        env["CORRIDOR_REQUIRE_BROWSER"] = "1"
+    r = subprocess.run([sys.executable, "-c", _NO_PLAYWRIGHT, str(e2e)], capture_output=True, text=True,
+                       env=env, timeout=120, cwd=e2e.parent.parent)
+    out = r.stdout + r.stderr
+    assert "playwright is not installed" in out, out[-2000:]
+    if required:
+        assert r.returncode not in (0, 5) and "CORRIDOR_REQUIRE_BROWSER=1 but" in out, out[-2000:]
+    else:
+        assert r.returncode in (0, 5) and "SKIPPED" in out, out[-2000:]
 
 
 def test_chunked_body_is_bounded(client):

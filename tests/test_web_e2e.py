@@ -35,7 +35,12 @@ def _missing(reason: str) -> None:
 
 if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
     _missing(f"no Chromium at {CHROMIUM} (apt-get install -y chromium; .ci/run does this in CI)")
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+try:
+    from playwright import sync_api
+except ImportError:
+    sync_api = None
+if sync_api is None:  # not importorskip: with CORRIDOR_REQUIRE_BROWSER=1 this must fail too
+    _missing("playwright is not installed (pip install -e '.[dev]')")
 
 from corridor.web.app import maplibre_installed  # noqa: E402
 
