@@ -42,7 +42,7 @@ def land(net, demand):
 @pytest.fixture(scope="module")
 def by_sea(net, demand):
     """The same with the deep sea allowed (China's ports are then another way out)."""
-    return gateways(net, demand, "central-asia", "eu", avoid=AVOID, top=2)
+    return gateways(net, demand, "central-asia", "eu", avoid=AVOID, top=4)
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +148,19 @@ def test_with_the_sea_azerbaijan_is_the_main_gateway_but_not_the_only_one(by_sea
     assert c.loc["AZE", "closed_extra_usd_yr"] > 0 and c.loc["AZE", "closed_extra_days"] > 0
     assert by_sea.cut["countries"]["single_points"] == []
     assert set(by_sea.cut["countries"]["elements"]) >= {"CHN"}
+
+
+def test_stranded_teu_never_lower_the_cost_of_a_closure(by_sea):
+    """Closing China strands China's own demand; the capacity those TEU no longer use is not a gain
+    of the closure: the TEU still served are compared with the open network assigned without the
+    stranded ones, so the cost figures stay positive (they were negative: -4.5 m and -9.6 m a year)."""
+    c = by_sea.countries.set_index("country")
+    chn = c.loc["CHN"]
+    assert chn["closed_network_unserved_teu"] > 1e6  # China's own demand has no route left
+    assert chn["closed_extra_usd_yr"] > 0 and chn["closed_network_extra_usd_yr"] > 0
+    for df in (by_sea.countries, by_sea.nodes, by_sea.links):
+        strands = df[df["closed_network_unserved_teu"] > 0]
+        assert (strands["closed_network_extra_usd_yr"] > 0).all()
 
 
 def test_peace_dividend_opens_a_way_round_georgia(peace_pair):

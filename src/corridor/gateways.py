@@ -18,9 +18,13 @@ Three views of one question ("is Azerbaijan the gateway from Central Asia to the
   with a warm start (the route set minus the routes using it, `RouteSet.without`); an OD pair
   left with no route gets a fresh route search under the closure, so an alternative the
   first search never needed is still found. Reported: TEU that can no longer be served (no
-  route at all), extra generalized cost (USD a year, the served TEU at their new perceived
-  cost against their old one: `corridor.welfare.perceived_costs`) and extra days, for the
-  region pair and for the whole demand.
+  route at all, reported apart), extra generalized cost (USD a year, the served TEU at their
+  new perceived cost against their old one: `corridor.welfare.perceived_costs`; when TEU are
+  stranded, against the open network assigned without them, so the capacity they free is
+  never counted as a gain) and extra days, for the region pair and for the whole demand.
+  The extra cost can still be negative: a closure that diverts other cargo off the pair's
+  congested links lowers the pair's cost (only at fixed congestion can losing an alternative
+  only cost).
 - **Structure** (`corridor.cuts`). Which single elements disconnect the regions outright (a
   breadth-first search per origin on the compiled graph under the policy: exact), and a
   minimum cut from `scipy.sparse.csgraph.maximum_flow` at four levels: countries, nodes, links
@@ -295,13 +299,18 @@ def _element_incidence(net: Network, rs: RouteSet) -> dict[str, tuple[csr_matrix
             "links": (r_link.tocsr(), net.links["link_id"].to_numpy())}
 
 
-def _loss(base: pd.DataFrame, after: pd.DataFrame, region: np.ndarray) -> dict[str, float]:
-    """What a closure costs: the served TEU at their new perceived cost against the old, and the lost TEU."""
+def _loss(base: pd.DataFrame, after: pd.DataFrame, region: np.ndarray,
+          ref: pd.DataFrame | None = None) -> dict[str, float]:
+    """What a closure costs: the TEU left without a route (from `base`, the open network), and
+    the served TEU at their new perceived cost and days against `ref` (default `base`; with TEU
+    stranded, the open network assigned without them, so that the capacity they free never
+    makes the figure smaller)."""
     both = base.index.isin(after.index)
     q = base["teu"].to_numpy()
     a = after.reindex(base.index)
-    du = np.where(both, a["usd"].to_numpy() - base["usd"].to_numpy(), 0.0)
-    dd = np.where(both, a["days"].to_numpy() - base["days"].to_numpy(), 0.0)
+    r = base if ref is None else ref.reindex(base.index)
+    du = np.where(both, a["usd"].to_numpy() - r["usd"].to_numpy(), 0.0)
+    dd = np.where(both, a["days"].to_numpy() - r["days"].to_numpy(), 0.0)
     out = {}
     for tag, m in (("", region), ("network_", np.ones(len(base), dtype=bool))):
         served = m & both
@@ -450,6 +459,7 @@ def gateways(
         region_rows = np.asarray(o_c.isin(a) & d_c.isin(b), dtype=bool)
         policies = (policy, rpolicy, set(region_pairs))
         masks = (policy.edge_mask(net), mask)
+        without: dict[frozenset, pd.DataFrame] = {}  # the open network without the stranded choices
         for kind, df in frames.items():
             cand = df[df["share"] >= min_share].sort_values("share", ascending=False).head(top)
             results = {}
@@ -466,7 +476,13 @@ def gateways(
                                             log_ps=log_path_sizes(net, rs2, master=rs))
                 except CorridorError:  # nothing left to assign
                     after = base_tab.iloc[0:0]
-                results[key] = _loss(base_tab, after, region_rows)
+                stranded = frozenset(base_tab.index[~base_tab.index.isin(after.index)])
+                ref = None
+                if stranded and len(after):
+                    if stranded not in without:
+                        without[stranded] = _served_only(net, demand, policy, rs, params, base_tab, stranded)
+                    ref = without[stranded]
+                results[key] = _loss(base_tab, after, region_rows, ref)
                 n_closed += 1
             for col in ("unserved_teu", "extra_usd_yr", "extra_usd_per_teu", "extra_days",
                         "network_extra_usd_yr", "network_unserved_teu"):
@@ -498,6 +514,18 @@ def gateways(
         assignment={"method": "sue", "rgap": res.rgap, "iterations": res.iterations, "routes": len(rs),
                     "closures": n_closed, "seconds": round(time.perf_counter() - t0, 2)},
     )
+
+
+def _served_only(net: Network, demand: Demand, policy: Policy, rs: RouteSet, params: AssignmentParams,
+                 base_tab: pd.DataFrame, stranded: frozenset) -> pd.DataFrame:
+    """Perceived costs on the open network with the `stranded` choices (origin, destination,
+    commodity) taken out of the demand: the baseline a closure's served TEU are compared with,
+    so that the queues the stranded TEU no longer join do not count as a gain of the closure."""
+    t = demand.table
+    key = pd.MultiIndex.from_frame(t[["origin", "destination", "commodity"]])
+    kept = Demand(table=t[~key.isin(list(stranded))].reset_index(drop=True), source=demand.source)
+    res = assign(net, kept, method="sue", policy=policy, routes=rs, unserved="report", params=params)
+    return perceived_costs(net, res, rs, params, scale=base_tab["scale"])
 
 
 def _repair(net: Network, policies: tuple[Policy, Policy, set], classes, kind: str, key, rs2: RouteSet,

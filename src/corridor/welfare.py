@@ -95,7 +95,8 @@ def path_sizes(net: Network, rs: RouteSet) -> np.ndarray:
 def log_path_sizes(net: Network, rs: RouteSet, master: RouteSet | None = None) -> np.ndarray:
     """Log path size of each route of `rs`, computed within `master` (default: `rs` itself) plus
     any route of `rs` that `master` lacks. Holding the master's path sizes fixed makes the
-    log-sum a consistent welfare measure: removing a route can then only lower it."""
+    log-sum a consistent welfare measure: at fixed costs, removing a route can then only lower it
+    (with congestion the other routes' costs move too)."""
     if master is None:
         return np.log(np.clip(path_sizes(net, rs), 1e-12, None))
     keys = route_keys(master)
