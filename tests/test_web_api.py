@@ -598,6 +598,21 @@ def test_geopolitics_endpoint(client):
     assert "KAZ" in d["policy"]["avoid_countries"]
 
 
+def test_avoid_groups_offer_each_set_of_countries_once(client, net):
+    m = client.get("/api/meta").json()
+    if not m["features"]["geopolitics"]:
+        pytest.skip("corridor.geopolitics is not in this version")
+    from corridor import geopolitics
+
+    groups = m["avoid_groups"]
+    members = [frozenset(geopolitics.resolve_countries(g)) for g in groups]
+    assert len(set(members)) == len(members), groups  # e.g. not both the bloc EU and the region eu
+    assert not [g for g, ms in zip(groups, members, strict=True) if len(ms) == 1 and ms <= set(net.countries)]
+    assert "EU" in groups and "eu" not in groups and m["avoid_aliases"]["eu"] == "EU"
+    for name, kept in m["avoid_aliases"].items():  # what was left out means the same
+        assert geopolitics.resolve_countries(name) == geopolitics.resolve_countries(kept)
+
+
 def test_scenarios_only_by_bundled_name(client):
     if not client.get("/api/meta").json()["features"]["scenarios"]:
         pytest.skip("corridor.scenarios is not in this version")

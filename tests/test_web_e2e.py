@@ -14,7 +14,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -239,6 +239,29 @@ def test_shared_url_restores_the_view_and_no_route_is_clear(server, page):
     assert _routes(page) == 0
     assert not [e for e in w.errors if "404" not in e], w.errors
     assert not w.foreign(), w.foreign()
+
+
+def test_a_bloc_in_the_url_ticks_one_box(server, page):
+    """EU (bloc) and eu (region) have the same members: the page offers one box, and a link
+    naming either ticks it once; the next change writes it once."""
+    page.goto(server + "/?o=Xian&d=Istanbul&avoid=EU")
+    _wait_ready(page)
+    if page.locator("#layer-geo-wrap").is_hidden():
+        pytest.skip("this corridor has no corridor.geopolitics: no blocs to avoid")
+    page.wait_for_function("() => document.body.dataset.busy === '0' "
+                           "&& !!document.getElementById('corridors-caption').textContent")
+    assert page.locator("input[name='avoid'][value='eu']").count() == 0
+    assert page.eval_on_selector_all("input[name='avoid']:checked", "els => els.map(e => e.value)") == ["EU"]
+    page.check("#avoid-RUS")
+    page.wait_for_function("() => location.search.includes('RUS')")
+    avoid = parse_qs(urlparse(page.url).query)["avoid"][0].split(",")
+    assert sorted(avoid) == ["EU", "RUS"], avoid
+    # an old link with the region's name, or another case, still ticks the one box
+    for old in ("eu", "Eu,rus"):
+        page.goto(server + f"/?avoid={old}")
+        _wait_ready(page)
+        ticked = page.eval_on_selector_all("input[name='avoid']:checked", "els => els.map(e => e.value)")
+        assert sorted(ticked) == sorted({"eu": ["EU"], "Eu,rus": ["EU", "RUS"]}[old]), (old, ticked)
 
 
 def _click_lonlat(page, lon: float, lat: float, zoom: float = 4.5) -> None:

@@ -131,6 +131,27 @@ def features() -> dict[str, bool]:
             "geopolitics": optional.geopolitics() is not None}
 
 
+def _distinct_groups(geo, names: list[str], countries) -> tuple[list[str], dict[str, str]]:
+    """The groups worth a checkbox of their own, and what each left-out group means instead.
+
+    A group with the same members as an earlier one (the region 'eu' and the bloc 'EU') or as
+    one country of the network (the region 'iran' and IRN) would be a second box for the same
+    thing, and ticking one would not tick the other. The left-out names map to the kept value,
+    so an old link naming them still ticks the right box.
+    """
+    kept: list[str] = []
+    seen: dict[frozenset, str] = {frozenset([c]): c for c in countries}
+    aliases: dict[str, str] = {}
+    for g in names:
+        members = frozenset(geo.resolve_countries(g))
+        if members in seen:
+            aliases[g] = seen[members]
+        else:
+            seen[members] = g
+            kept.append(g)
+    return kept, aliases
+
+
 def _meta(st: WebState) -> dict:
     from . import optional
 
@@ -138,10 +159,11 @@ def _meta(st: WebState) -> dict:
     names = _country_names()
     geo = optional.geopolitics()
     groups: list[str] = []
+    aliases: dict[str, str] = {}
     if geo is not None:
         try:
             names.update(dict(zip(geo.country_table()["iso3"], geo.country_table()["name"], strict=True)))
-            groups = list(geo.group_names())
+            groups, aliases = _distinct_groups(geo, list(geo.group_names()), net.countries)
         except CorridorError:
             pass
     comm = [] if net.commodities is None else [str(c) for c in net.commodities["commodity"]]
@@ -161,6 +183,7 @@ def _meta(st: WebState) -> dict:
         "countries": sorted(({"iso3": c, "name": names.get(c) or c} for c in net.countries),
                             key=lambda c: c["name"]),
         "avoid_groups": groups,
+        "avoid_aliases": aliases,
         "commodities": comm,
         "years": list(YEARS),
         "methods": list(METHODS), "default_method": DEFAULT_METHOD.value,

@@ -129,12 +129,24 @@ export function writeForm(q) {
   $("k").value = q.k || "3";
   $("via").value = (q.via || []).join(", ");
   for (const [name, vals] of [["avoid", q.avoid], ["avoid_mode", q.mode], ["avoid_passage", q.pass]]) {
-    const want = (vals || []).map((v) => v.toUpperCase());
-    for (const box of document.querySelectorAll(`input[name="${name}"]`)) box.checked = want.includes(box.value.toUpperCase());
+    const boxes = [...document.querySelectorAll(`input[name="${name}"]`)];
+    const want = new Set((vals || []).map((v) => boxValue(boxes, v, name === "avoid" ? S.meta.avoid_aliases : null)));
+    for (const box of boxes) box.checked = want.has(box.value);
   }
-  const shown = [...document.querySelectorAll("#avoid-top input")].map((i) => i.value.toUpperCase());
-  if ((q.avoid || []).some((c) => !shown.includes(c.toUpperCase()))) $("avoid-more").closest("details").open = true;
+  const shown = [...document.querySelectorAll("#avoid-top input")].filter((i) => i.checked).length;
+  if (checked("avoid").length > shown) $("avoid-more").closest("details").open = true;
   syncQuestion();
+}
+
+// The box a URL value means: the box with exactly that value; else a group offered under another
+// name (the region 'eu' is the bloc 'EU'); else the one box whose value differs only in case
+// (an old link's 'rus'). Never two boxes for one value.
+export function boxValue(boxes, v, aliases) {
+  if (boxes.some((b) => b.value === v)) return v;
+  const al = aliases && (aliases[v] || aliases[v.toLowerCase()]);
+  if (al && boxes.some((b) => b.value === al)) return al;
+  const ci = boxes.filter((b) => b.value.toLowerCase() === v.toLowerCase());
+  return ci.length === 1 ? ci[0].value : null;
 }
 
 export function syncQuestion() {
