@@ -308,6 +308,8 @@ def test_flows_and_caspian_panels(server, page):
     page.wait_for_function("() => Number(document.getElementById('map').dataset.flows || 0) > 0",
                            timeout=60_000)
     assert "TEU" in page.inner_text("#flow-results")
+    legend = page.inner_text("#legend")
+    assert "load / capacity" in legend and "grey: capacity unknown" in legend
     OUT.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(OUT / "flows.png"))
 
@@ -318,6 +320,9 @@ def test_flows_and_caspian_panels(server, page):
     page.wait_for_selector("#caspian-results table", timeout=60_000)
     text = page.inner_text("#caspian-results")
     assert "Aktau" in text and "Kuryk" in text
+    # the map shows wait circles, and the legend explains them (not the corridor colours)
+    legend = page.inner_text("#legend")
+    assert "mean wait" in legend and "200 h" in legend and "northern" not in legend
     OUT.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(OUT / "caspian.png"))
     assert not w.errors, w.errors
@@ -366,5 +371,11 @@ def test_scenario_comparison_panel(server, page):
     text = page.inner_text("#scenario-results")
     assert "suez" in text and "cape" in text
     assert int(page.get_attribute("#map", "data-delta") or 0) > 0
+    # green and orange mean more and less load here, not the southern and cape corridors
+    legend = page.inner_text("#legend")
+    assert "more load in B" in legend and "less load in B" in legend
+    assert "southern" not in legend and "cape" not in legend
+    page.click("#tab-routes")
+    assert "southern" in page.inner_text("#legend")
     assert not w.errors, w.errors
     assert not w.foreign(), w.foreign()

@@ -86,14 +86,14 @@ export async function initMap() {
     paint: { "line-color": "#b23a48", "line-width": 1.2, "line-dasharray": [1, 2] } });
   map.addLayer({ id: "flows", type: "line", source: "flows", layout: { visibility: "none", "line-cap": "round" },
     paint: {
-      "line-color": ["case", ["has", "v_c"], ["interpolate", ["linear"], ["get", "v_c"],
-        0, "#4e9a4e", 0.7, "#e0b000", 0.9, "#e06000", 1.2, "#a4161a"], "#7d8b99"],
+      "line-color": ["case", ["has", "v_c"], ["interpolate", ["linear"], ["get", "v_c"], ...LOAD_STOPS.flat()],
+        UNKNOWN_CAPACITY],
       "line-width": ["interpolate", ["linear"], ["sqrt", ["get", "flow_teu"]], 0, 1, 1500, 14],
       "line-opacity": 0.85,
     } });
   map.addLayer({ id: "delta", type: "line", source: "delta", layout: { visibility: "none", "line-cap": "round" },
     paint: {
-      "line-color": ["case", [">=", ["get", "d_teu"], 0], "#1b7f3b", "#d95f02"],
+      "line-color": ["case", [">=", ["get", "d_teu"], 0], DELTA_COLORS.more, DELTA_COLORS.less],
       "line-width": ["interpolate", ["linear"], ["sqrt", ["abs", ["get", "d_teu"]]], 0, 1.5, 1500, 14],
       "line-opacity": 0.85,
     } });
@@ -111,7 +111,7 @@ export async function initMap() {
   map.addLayer({ id: "caspian-waits", type: "circle", source: "caspian", layout: { visibility: "none" },
     paint: {
       "circle-radius": ["interpolate", ["linear"], ["sqrt", ["get", "mean_wait_hours"]], 0, 5, 20, 30],
-      "circle-color": ["interpolate", ["linear"], ["get", "mean_wait_hours"], 0, "#4e9a4e", 24, "#e0b000", 72, "#e06000", 200, "#a4161a"],
+      "circle-color": ["interpolate", ["linear"], ["get", "mean_wait_hours"], ...WAIT_STOPS.flat()],
       "circle-opacity": 0.7, "circle-stroke-color": "#14324f", "circle-stroke-width": 1.5,
     } });
   map.addLayer({ id: "ends", type: "circle", source: "ends",
@@ -161,28 +161,44 @@ export function fitTo(coordsList) {
 
 // ------------------------------------------------------------------ legend
 
+// the colour stops of the map's data layers, shared by the layers and their legends
+export const LOAD_STOPS = [[0, "#4e9a4e"], [0.7, "#e0b000"], [0.9, "#e06000"], [1.2, "#a4161a"]];
+export const UNKNOWN_CAPACITY = "#7d8b99";
+export const DELTA_COLORS = { more: "#1b7f3b", less: "#d95f02" };
+export const WAIT_STOPS = [[0, "#4e9a4e"], [24, "#e0b000"], [72, "#e06000"], [200, "#a4161a"]];
+
+const item = (sample, text, title) => el("div", { class: "item", title }, sample, text);
+const line = (color, extra = "") => el("span", { class: "line", style: `background:${color};${extra}` });
+const dot = (color, size = 0.8) => el("span", { class: "dot", style: `background:${color};width:${size}rem;height:${size}rem` });
+
 export function renderLegend() {
   const lg = $("legend");
   lg.replaceChildren();
+  lg.dataset.kind = S.tab;
   if (S.tab === "flows") {
     lg.append(el("strong", { text: "load / capacity" }));
-    for (const [c, t] of [["#4e9a4e", "< 70%"], ["#e0b000", "70–90%"], ["#e06000", "90–120%"], ["#a4161a", "> 120%"],
-      ["#7d8b99", "capacity not known"]]) {
-      lg.append(el("div", { class: "item" }, el("span", { class: "line", style: `background:${c}` }), t));
-    }
+    const labels = ["< 70%", "70–90%", "90–120%", "> 120%"];
+    LOAD_STOPS.forEach(([, c], i) => lg.append(item(line(c), labels[i])));
+    lg.append(item(line(UNKNOWN_CAPACITY), "grey: capacity unknown (load not judged)"));
     lg.append(el("div", { class: "item", text: "width: TEU a year" }));
     return;
   }
-  lg.append(el("strong", { text: "corridors" }));
-  for (const f of S.meta.families) {
-    lg.append(el("div", { class: "item", title: f.description },
-      el("span", { class: "line", style: `background:${f.color}` }), f.id));
+  if (S.tab === "scenarios") {
+    lg.append(el("strong", { text: "link load, B − A" }));
+    lg.append(item(line(DELTA_COLORS.more), "more load in B"), item(line(DELTA_COLORS.less), "less load in B"));
+    lg.append(el("div", { class: "item", text: "width: change in TEU a year" }));
+  } else if (S.tab === "caspian") {
+    lg.append(el("strong", { text: "mean wait before boarding" }));
+    const labels = ["none", "24 h", "72 h", "200 h and more"];
+    WAIT_STOPS.forEach(([, c], i) => lg.append(item(dot(c), labels[i])));
+    lg.append(el("div", { class: "item", text: "size: mean wait, per port" }));
+  } else {
+    lg.append(el("strong", { text: "corridors" }));
+    for (const f of S.meta.families) lg.append(item(line(f.color), f.id, f.description));
   }
   if ($("layer-network").checked) {
     lg.append(el("strong", { text: "network" }));
-    for (const [m, c] of Object.entries(MODE_COLORS)) {
-      lg.append(el("div", { class: "item" }, el("span", { class: "line", style: `background:${c};height:2px` }), m));
-    }
-    lg.append(el("div", { class: "item" }, el("span", { class: "line dash" }), "planned"));
+    for (const [m, c] of Object.entries(MODE_COLORS)) lg.append(item(line(c, "height:2px"), m));
+    lg.append(item(el("span", { class: "line dash" }), "planned"));
   }
 }
