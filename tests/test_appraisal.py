@@ -127,6 +127,31 @@ def test_exact_value_of_the_chosen_set(net, small_demand, projects_file, small):
         assert any(tuple(sorted(k)) == key for k in pf.interactions) or pf.corrections
 
 
+RESTATE_YAML = """\
+projects:
+  - id: btk-paint
+    name: Repaint BTK signals (the link is open already)
+    cost_usd: 1.0e6
+    cost_source: [messenger_btk_2015]
+    opening_year: 2026
+    infrastructure:
+      links:
+        - {id: alat-ganja, status: open, source: [messenger_btk_2015]}
+"""
+
+
+def test_restating_an_open_link_opens_nothing(tmp_path, net, small_demand):
+    """`status: open` on a link open in the base world is no project: it was worth the whole link
+    (the link was closed in the world without it), now nothing, with a note saying why."""
+    p = tmp_path / "restate.yaml"
+    p.write_text(RESTATE_YAML, encoding="utf-8")
+    a = appraise(read_projects(p, network=net), 10e6, net=net, demand=small_demand, avoid="RUS,BLR",
+                 horizon=2030, pairs="none")
+    row = a.projects.set_index("id").loc["btk-paint"]
+    assert abs(row["pv_benefit_usd"]) < 1e3 and not row["chosen"] and a.portfolio.chosen == ()
+    assert [n for n in a.notes if "'btk-paint' changes nothing" in n and "alat-ganja, already open" in n]
+
+
 def test_budget_too_small_chooses_nothing(net, small_demand, projects_file):
     ps = read_projects(projects_file, network=net).subset(["poti-yard"])
     a = appraise(ps, 1.0e6, net=net, demand=small_demand, avoid="RUS,BLR", horizon=2030)

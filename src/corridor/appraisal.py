@@ -48,7 +48,7 @@ from .demand import Demand
 from .errors import CorridorError
 from .flows import AssignmentParams, RouteSet, assign, route_set
 from .network import Network, load_network
-from .policy import split_avoid
+from .policy import Policy, split_avoid
 from .portfolio import Portfolio, select_portfolio
 from .projects import YEARS, Project, ProjectSet, YamlProblem, read_projects
 from .scenario_format import Infrastructure, LinkChange, Scenario
@@ -120,6 +120,15 @@ class _Evaluator:
             pol = self.base.policies.model_copy(update={"avoid": avoid_all})
             self.base = self.base.model_copy(update={"policies": pol})
         self._worlds: dict[frozenset, object] = {}
+        from .scenarios import apply_scenario
+
+        # the base world as it is, before any project: which elements exist, which links are open
+        self.base_world = apply_scenario(self.base, network=net).network
+        self._have_nodes = set(self.base_world.nodes["node_id"])
+        self._have_links = set(self.base_world.links["link_id"])
+        self.year = self.base.year
+        self._base_open = dict(zip(self.base_world.links["link_id"], _open_links(self.base_world, self.year),
+                                   strict=True))
         empty = self.world(frozenset())
         self.demand = demand if demand is not None else empty.demand
         self.demand_year = int(self.base.demand.year)
@@ -141,13 +150,13 @@ class _Evaluator:
             from .scenarios import apply_scenario
 
             nodes, links = list(self.base.infrastructure.nodes), list(self.base.infrastructure.links)
-            have_nodes, have_links = set(self.net.nodes["node_id"]), set(self.net.links["link_id"])
+            have_nodes, have_links = self._have_nodes, self._have_links
             for p in self.projects:
                 for nc in p.nodes:
                     if p.id in built or nc.id not in have_nodes:
                         nodes.append(nc)
                 for lc in p.links:
-                    opens = lc.status in ("open", "planned") or lc.id not in have_links
+                    opens = self.opens(lc)
                     if p.id in built:
                         links.append(lc.model_copy(update={"status": "open", "opening_year": None})
                                      if opens else lc)
@@ -158,6 +167,35 @@ class _Evaluator:
             s = self.base.model_copy(update={"infrastructure": Infrastructure(nodes=nodes, links=links)})
             self._worlds[built] = apply_scenario(s, network=self.net)
         return self._worlds[built]
+
+    def opens(self, lc: LinkChange) -> bool:
+        """Whether a project's link change opens a link: a new link, or one the project says is
+        open (or planned) that is closed or not yet open in the base world. A link that opens
+        is closed in every world that lacks the project; restating `status: open` on a link
+        that is already open opens nothing."""
+        if lc.id not in self._have_links:
+            return True
+        return lc.status in ("open", "planned") and not self._base_open[lc.id]
+
+    def unchanged(self, p: Project) -> list[str]:
+        """The project's changes that leave the base world as it is (they restate it): each as
+        'node ID' or 'link ID'. A new node or link is never one."""
+        base, mine = self.base_world, self.world(frozenset([p.id])).network
+        open_mine = _open_links(mine, self.year)
+        out = []
+        for nc in p.nodes:
+            if nc.id in self._have_nodes and _same_row(base.nodes.iloc[base.node_index[nc.id]],
+                                                       mine.nodes.iloc[mine.node_index[nc.id]]):
+                out.append(f"node {nc.id}")
+        for lc in p.links:
+            if lc.id not in self._have_links:
+                continue
+            j = mine.link_index[lc.id]
+            if (self._base_open[lc.id] == bool(open_mine[j])
+                    and _same_row(base.links.iloc[base.link_index[lc.id]], mine.links.iloc[j])):
+                out.append(f"link {lc.id}" + (", already open" if lc.status in ("open", "planned")
+                                              and self._base_open[lc.id] else ""))
+        return list(dict.fromkeys(out))
 
     def _aligned(self, net: Network) -> bool:
         g0, g = self.world(frozenset()).network.graph, net.graph
@@ -247,6 +285,35 @@ class _Evaluator:
                **{k: base["parts"][k] - cur["parts"][k] for k in ("tariff_usd", "time_usd", "queue_usd")},
                "newly_served_teu": max(0.0, base["unserved_teu"] - cur["unserved_teu"])}
         return out
+
+
+def _open_links(net: Network, year: int | None) -> np.ndarray:
+    """Per link: open in `net` in `year` by its status and opening year (the policy's rule,
+    nothing avoided)."""
+    return Policy(year=year).link_mask(net)
+
+
+_NOT_COMPARED = ("name", "notes", "status", "opening_year", "source_id")
+
+
+def _same_row(a: pd.Series, b: pd.Series) -> bool:
+    """Whether two rows of a nodes or links table agree on everything that matters to the model
+    (names, notes, sources and a link's status and opening year left out)."""
+    for col in a.index:
+        if col in _NOT_COMPARED or col.endswith("_source") or col not in b.index:
+            continue
+        x, y = a[col], b[col]
+        x_na, y_na = bool(np.isscalar(x) and pd.isna(x)), bool(np.isscalar(y) and pd.isna(y))
+        if x_na or y_na:
+            if x_na != y_na:
+                return False
+            continue
+        if isinstance(x, int | float | np.number) and isinstance(y, int | float | np.number):
+            if not np.isclose(float(x), float(y), rtol=1e-9, atol=0.0):
+                return False
+        elif x != y:
+            return False
+    return True
 
 
 def _changes_routes(p: Project) -> bool:
@@ -370,6 +437,14 @@ def appraise(
                      "interpolated between the sample years, from each project's opening year"),
     }
     notes = []
+    for p in ps:
+        same = ev.unchanged(p)
+        if same and len(same) == len(p.nodes) + len(p.links):
+            notes.append(f"project '{p.id}' changes nothing in this world: it restates "
+                         f"{'; '.join(same)}; it is worth nothing")
+        elif same:
+            notes.append(f"project '{p.id}': its change to {'; '.join(same)} restates the world as it is "
+                         "(no change)")
     if any(p.opening_year < base_year for p in ps):
         notes.append("projects opening before the base year count from the base year")
     if not pf.exact:
