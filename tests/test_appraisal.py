@@ -275,6 +275,53 @@ def test_yaml_problems_give_line_and_path(tmp_path, net):
     assert "line 4" in str(exc.value)
 
 
+def test_csv_reports_every_problem_of_a_project_at_once(tmp_path, net):
+    """A bad cost no longer hides the opening year and the changes, nor a failed change the cost's
+    source: each column and change is checked whatever the others hold."""
+    p = tmp_path / "all.csv"
+    p.write_text(
+        "project_id,name,cost_usd,cost_source,opening_year,element,element_id,field,value,source_id,notes\n"
+        "p1,P one,abc,kmtf_2024,20x0,node,alatt,capacity_teu_yr,5,kmtf_2024,\n"
+        "p2,P two,1e6,nosrc,2030,link,ferry-aktau-alat,capacity_teu_yr,-5,kmtf_2024,\n"
+        "p3,P three,1e6,kmtf_2024,2030,widget,,y,,,\n",
+        encoding="utf-8")
+    with pytest.raises(ValidationError) as exc:
+        read_projects(p, network=net)
+    probs = {(q.row, q.column) for q in exc.value.problems}
+    text = str(exc.value)
+    assert {(2, "cost_usd"), (2, "opening_year"), (2, "element_id")} <= probs  # all of p1's
+    assert "unknown node 'alatt'" in text
+    assert {(3, "value"), (3, "cost_source")} <= probs and "unknown source id 'nosrc'" in text  # p2's
+    assert {(4, "element"), (4, "element_id"), (4, "field"), (4, "value"), (4, "source_id")} <= probs
+
+
+def test_yaml_schema_error_hides_no_network_problem(tmp_path, net):
+    """A schema error in one project no longer hides unknown nodes and sources, in it or in others."""
+    p = tmp_path / "all.yaml"
+    p.write_text("projects:\n"
+                 "  - id: alat-cranes\n    name: More cranes\n    cost_usd: abc\n    cost_source: [nosuch]\n"
+                 "    opening_year: 2027\n    infrastructure:\n"
+                 "      nodes: [{id: alatt, capacity_teu_yrr: 300000, source: [trend_alat_phase2]}]\n"
+                 "  - id: good-one\n    name: Good\n    cost_usd: 1e6\n    cost_source: [nosuch2]\n"
+                 "    opening_year: 2027\n    infrastructure:\n"
+                 "      links: [{id: ferry-kuryk-alatt, capacity_teu_yr: 9.0e4, source: [nosrc]}]\n"
+                 "sources:\n  - {id: my_quote, title: A quote}\n",
+                 encoding="utf-8")
+    with pytest.raises(ValidationError) as exc:
+        read_projects(p, network=net)
+    where: dict[tuple, str] = {}
+    for q in exc.value.problems:
+        where[(q.row, q.column)] = where.get((q.row, q.column), "") + q.message + "\n"
+    assert (4, "projects[0].cost_usd") in where
+    assert (8, "projects[0].infrastructure.nodes[0].capacity_teu_yrr") in where
+    assert "unknown source id 'nosuch'" in where[(5, "projects[0].cost_source")]
+    assert "unknown node 'alatt'" in where[(8, "projects[0].infrastructure.nodes[0]")]
+    assert "unknown source id 'nosuch2'" in where[(12, "projects[1].cost_source")]
+    assert "unknown link 'ferry-kuryk-alatt'" in where[(15, "projects[1].infrastructure.links[0]")]
+    assert "did you mean ferry-kuryk-alat" in where[(15, "projects[1].infrastructure.links[0]")]
+    assert any(c.startswith("sources[0]") for _, c in where)  # the source entry lacks its url
+
+
 def test_parse_usd():
     assert parse_usd("2e9") == 2e9 and parse_usd("2bn") == 2e9 and parse_usd("750m") == 750e6
     assert parse_usd("1,500,000") == 1.5e6 and parse_usd("USD 3 m") == 3e6

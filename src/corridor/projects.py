@@ -16,6 +16,7 @@ its file, row (or line and YAML path) and field. `corridor.appraisal` values the
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Iterable
@@ -142,11 +143,13 @@ class _ProjectSpec(BaseModel):
     infrastructure: Infrastructure
 
 
-class _ProjectsFile(BaseModel):
+class _FileShape(BaseModel):
+    """A projects file's top level (each project and source is checked on its own)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    projects: list[_ProjectSpec] = Field(min_length=1)
-    sources: list[SourceEntry] = Field(default_factory=list)
+    projects: list[dict] = Field(min_length=1)
+    sources: list = Field(default_factory=list)
 
 
 def read_projects(path: str | Path | None = None, *, network: Network | None = None) -> ProjectSet:
@@ -159,14 +162,17 @@ def read_projects(path: str | Path | None = None, *, network: Network | None = N
     problems: list[Problem] = []
     if not p.is_file():
         raise CorridorError(f"projects file not found: {p}")
+    claimed: set[str] = set()
     if p.suffix.lower() in (".yaml", ".yml"):
-        projects, sources, where = _read_yaml(p, problems)
+        projects, sources, where, claimed = _read_yaml(p, problems)
     elif p.suffix.lower() == ".csv":
         where: dict = {}
         projects, sources = _read_csv(p, problems, where), []
     else:
         raise CorridorError(f"{p}: a projects file is .csv or .yaml")
-    _check_projects(p, projects, sources, net, where, problems)  # the projects that parsed
+    # every project as far as it parsed: one with a problem already reported is checked too,
+    # and never returned (a problem raises below)
+    _check_projects(p, projects, sources, net, where, problems, claimed)
     if problems:
         raise ValidationError(problems, what=f"projects file {p.name}")
     return ProjectSet(tuple(projects), tuple(sources), str(p))
@@ -188,7 +194,8 @@ def _read_csv(path: Path, problems: list[Problem], where: dict) -> list[Project]
         return []
     head: dict[str, dict] = {}
     changes: dict[str, dict[tuple[str, str], dict]] = {}
-    failed: set[str] = set()  # projects with a problem in a row (no "changes nothing" on top)
+    failed: set[str] = set()  # projects with a problem (no "changes nothing" on top)
+    row_sources: dict[str, list[tuple[int, list[str]]]] = {}  # source ids of rows that made no change
     for r in df.to_dict("records"):
         line = int(r["__line__"])
 
@@ -212,51 +219,60 @@ def _read_csv(path: Path, problems: list[Problem], where: dict) -> list[Project]
             else:
                 h.setdefault(col, (v, line))
         kind, eid, fld, val, src = r["element"], r["element_id"], r["field"], r["value"], r["source_id"]
+        ids = [x.strip() for x in src.split(";") if x.strip()]
+        ok = True  # every column of the row is checked, whatever the others hold
         if kind not in ("node", "link"):
             bad("element", f"'{kind[:20]}' is not an element; choose node or link")
-            continue
-        allowed = NODE_FIELDS if kind == "node" else LINK_FIELDS
+            ok = False
         if not eid:
             bad("element_id", "a node or link id is required")
-            continue
+            ok = False
+        allowed = {"node": NODE_FIELDS, "link": LINK_FIELDS}.get(kind, NODE_FIELDS + LINK_FIELDS)
         if fld not in allowed:
-            bad("field", f"'{fld[:30]}' is not a {kind} field; allowed: {', '.join(allowed)}")
-            continue
+            what = f"a {kind}" if kind in ("node", "link") else "a node or link"
+            bad("field", f"'{fld[:30]}' is not {what} field; allowed: {', '.join(dict.fromkeys(allowed))}")
+            ok = False
         if val == "":
-            bad("value", f"no value for {fld}")
-            continue
-        if not src and fld != "notes":
-            bad("source_id", f"the value of {fld} needs a source id")
+            bad("value", f"no value for {fld[:30] or 'the field'}")
+            ok = False
+        if not ids and fld != "notes":
+            bad("source_id", f"the value of {fld[:30] or 'the field'} needs a source id")
+            ok = False
+        if not ok:
+            row_sources.setdefault(pid, []).append((line, ids))  # still checked against the sources
             continue
         ch = changes.setdefault(pid, {}).setdefault((kind, eid), {"fields": {}, "lines": {}, "source": []})
         if fld in ch["fields"]:
             bad("field", f"{kind} {eid}: {fld} is set twice (also on line {ch['lines'][fld]})")
+            row_sources.setdefault(pid, []).append((line, ids))
             continue
         ch["fields"][fld] = [x.strip() for x in val.split(";") if x.strip()] if fld == "passages" else val
         ch["lines"][fld] = line
-        ch["source"] += [s.strip() for s in src.split(";") if s.strip() and s.strip() not in ch["source"]]
+        ch["source"] += [x for x in ids if x not in ch["source"]]
     out = []
     for pid, h in head.items():
-        ok = True
+        # each of the project's own columns is checked, and its changes, whatever the others hold;
+        # a project with a problem is still checked against the network (and never returned)
+        where[pid] = {}
         for col in ("name", "cost_usd", "cost_source", "opening_year"):
             if col not in h:
                 problems.append(Problem(fname, h["line"], col, f"project '{pid}' has no {col}"))
-                ok = False
-        if not ok:
-            continue
-        cost = _float(h["cost_usd"][0])
-        if cost is None or cost <= 0:
+                failed.add(pid)
+        cost = _float(h["cost_usd"][0]) if "cost_usd" in h else math.nan
+        if "cost_usd" in h and (cost is None or cost <= 0):
             problems.append(Problem(fname, h["cost_usd"][1], "cost_usd",
                                     f"must be a number > 0 (USD), got '{h['cost_usd'][0][:30]}'"))
-            continue
-        year = _float(h["opening_year"][0])
-        if year is None or year != int(year) or not YEARS[0] <= year <= YEARS[1]:
+            failed.add(pid)
+        year = _float(h["opening_year"][0]) if "opening_year" in h else None
+        if "opening_year" in h and (year is None or year != int(year) or not YEARS[0] <= year <= YEARS[1]):
             problems.append(Problem(fname, h["opening_year"][1], "opening_year",
                                     f"must be a year {YEARS[0]}-{YEARS[1]}, "
                                     f"got '{h['opening_year'][0][:30]}'"))
-            continue
+            failed.add(pid)
+            year = None
+        if "cost_source" in h:
+            where[pid]["cost_source"] = (h["cost_source"][1], "cost_source")
         nodes, links = [], []
-        where[pid] = {"cost_source": (h["cost_source"][1], "cost_source")}
         for (kind, eid), ch in changes.get(pid, {}).items():
             model = NodeChange if kind == "node" else LinkChange
             try:
@@ -269,16 +285,20 @@ def _read_csv(path: Path, problems: list[Problem], where: dict) -> list[Project]
                     problems.append(Problem(fname, line, "value" if fld in ch["lines"] else None,
                                             f"{kind} {eid}, {fld or 'change'}: {msg}"))
                 failed.add(pid)
+                row_sources.setdefault(pid, []).append((min(ch["lines"].values()), ch["source"]))
                 continue
             bucket = nodes if kind == "node" else links
             where[pid][(kind, len(bucket))] = (min(ch["lines"].values()), "element_id")
             bucket.append(m)
-        if not nodes and not links:
-            if pid not in failed:
-                problems.append(Problem(fname, h["line"], "element", f"project '{pid}' changes nothing"))
+        for line, ids in row_sources.get(pid, []):
+            where[pid][("row", line)] = (line, "source_id", tuple(ids))
+        if not nodes and not links and pid not in failed:
+            problems.append(Problem(fname, h["line"], "element", f"project '{pid}' changes nothing"))
             continue
-        out.append(Project(pid, h["name"][0], float(cost), int(year), tuple(nodes), tuple(links),
-                           tuple(s.strip() for s in h["cost_source"][0].split(";") if s.strip()),
+        cost_source = h["cost_source"][0] if "cost_source" in h else ""
+        out.append(Project(pid, h["name"][0] if "name" in h else "", cost if cost is not None else math.nan,
+                           int(year) if year is not None else 0, tuple(nodes), tuple(links),
+                           tuple(x.strip() for x in cost_source.split(";") if x.strip()),
                            h.get("notes", ("", 0))[0]))
     return out
 
@@ -292,70 +312,134 @@ def _float(s: str) -> float | None:
 
 
 def _read_yaml(path: Path, problems: list[Problem]):
-    """The projects and sources of a YAML file, and where each project's parts stand (line, YAML path)."""
+    """The projects and sources of a YAML file, where each project's parts stand (line, YAML
+    path), and the source ids the file claims in entries that did not parse.
+
+    Each project and each source is checked on its own, so a schema problem in one hides no
+    other; a project with a schema problem is still checked against the network as far as it
+    parsed (its cost sources, and each change that parsed), and never returned."""
     fname = str(path)
     try:
         text = path.read_text(encoding="utf-8")
         raw = yaml.safe_load(text)
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(YamlProblem(fname, None, None, f"cannot be read: {exc}"))
-        return [], [], {}
+        return [], [], {}, set()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problems.append(YamlProblem(fname, mark.line + 1 if mark else None, None,
                                     f"not valid YAML: {getattr(exc, 'problem', exc)}"))
-        return [], [], {}
+        return [], [], {}, set()
     idx = line_index(text)
-    if not isinstance(raw, dict):
-        problems.append(YamlProblem(fname, 1, None,
-                                    "a projects file is a YAML mapping with a 'projects:' list"))
-        return [], [], {}
-    try:
-        spec = _ProjectsFile.model_validate(raw)
-    except PydanticError as exc:
+
+    def report(exc: PydanticError, prefix: tuple = ()) -> None:
         for e in exc.errors():
-            loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and x.startswith("function-")))
+            loc = prefix + tuple(x for x in e["loc"]
+                                 if not (isinstance(x, str) and x.startswith("function-")))
             msg = e["msg"].removeprefix("Value error, ")
             if e["type"] == "extra_forbidden":
                 msg = f"unknown key '{loc[-1]}'"
             elif e["type"] == "missing":
                 msg = "required field missing"
             problems.append(YamlProblem(fname, line_at(idx, loc), yaml_path(loc), msg))
-        return [], [], {}
+
+    if not isinstance(raw, dict):
+        problems.append(YamlProblem(fname, 1, None,
+                                    "a projects file is a YAML mapping with a 'projects:' list"))
+        return [], [], {}, set()
+    try:
+        _FileShape.model_validate(raw)
+    except PydanticError as exc:
+        report(exc)
+    sources, claimed = [], set()
+    raw_sources = raw.get("sources")
+    for k, item in enumerate(raw_sources if isinstance(raw_sources, list) else []):
+        try:
+            sources.append(SourceEntry.model_validate(item))
+        except PydanticError as exc:
+            report(exc, ("sources", k))
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                claimed.add(item["id"])  # reported above; not "unknown" where it is cited too
+    raw_projects = raw.get("projects")
     seen: dict[str, int] = {}
     out, where = [], {}
-    for i, ps in enumerate(spec.projects):
-        if ps.id in seen:
+    for i, item in enumerate(raw_projects if isinstance(raw_projects, list) else []):
+        if not isinstance(item, dict):
+            continue  # reported by the file's shape
+        try:
+            ps = _ProjectSpec.model_validate(item)
+        except PydanticError as exc:
+            report(exc, ("projects", i))
+            ps = None
+        pid = ps.id if ps is not None else (item["id"] if isinstance(item.get("id"), str)
+                                            else f"projects[{i}]")
+        if pid in seen:
             problems.append(YamlProblem(fname, line_at(idx, ("projects", i, "id")), f"projects[{i}].id",
-                                        f"duplicate project id '{ps.id}' (also projects[{seen[ps.id]}])"))
+                                        f"duplicate project id '{pid}' (also projects[{seen[pid]}])"))
             continue
-        seen[ps.id] = i
-        if not ps.infrastructure.nodes and not ps.infrastructure.links:
+        seen[pid] = i
+        if ps is not None:
+            node_items = [(j, c) for j, c in enumerate(ps.infrastructure.nodes)]
+            link_items = [(j, c) for j, c in enumerate(ps.infrastructure.links)]
+        else:  # checked as far as it parsed
+            infra = item.get("infrastructure")
+            infra = infra if isinstance(infra, dict) else {}
+            node_items = _salvage(NodeChange, infra.get("nodes"))
+            link_items = _salvage(LinkChange, infra.get("links"))
+        if ps is not None and not node_items and not link_items:
             problems.append(YamlProblem(fname, line_at(idx, ("projects", i)), f"projects[{i}].infrastructure",
                                         "the project changes nothing"))
             continue
-        out.append(Project(ps.id, ps.name, ps.cost_usd, ps.opening_year, tuple(ps.infrastructure.nodes),
-                           tuple(ps.infrastructure.links), tuple(ps.cost_source), ps.notes))
-        where[ps.id] = {"cost_source": (line_at(idx, ("projects", i, "cost_source")),
-                                        f"projects[{i}].cost_source")}
-        for kind in ("nodes", "links"):
-            for j, _ in enumerate(getattr(ps.infrastructure, kind)):
+        if ps is not None:
+            out.append(Project(ps.id, ps.name, ps.cost_usd, ps.opening_year, tuple(c for _, c in node_items),
+                               tuple(c for _, c in link_items), tuple(ps.cost_source), ps.notes))
+        else:
+            cs = item.get("cost_source")
+            cs = [cs] if isinstance(cs, str) else cs if isinstance(cs, list) else []
+            cs = [x for x in cs if isinstance(x, str)]
+            out.append(Project(pid, "", math.nan, 0, tuple(c for _, c in node_items),
+                               tuple(c for _, c in link_items), tuple(cs)))
+        where[pid] = {"cost_source": (line_at(idx, ("projects", i, "cost_source")),
+                                      f"projects[{i}].cost_source")}
+        for kind, items in (("nodes", node_items), ("links", link_items)):
+            for pos, (j, _) in enumerate(items):
                 loc = ("projects", i, "infrastructure", kind, j)
-                where[ps.id][(kind[:-1], j)] = (line_at(idx, loc), yaml_path(loc))
-    return out, list(spec.sources), where
+                where[pid][(kind[:-1], pos)] = (line_at(idx, loc), yaml_path(loc))
+    return out, sources, where, claimed
+
+
+def _salvage(model, items) -> list[tuple[int, BaseModel]]:
+    """The entries of a YAML list that parse as `model`, with their positions; an entry with bad
+    fields is parsed without them (so its id and sources are still checked), else left out.
+    Its problems are reported by the project's own validation."""
+    out = []
+    for j, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, dict):
+            continue
+        try:
+            out.append((j, model.model_validate(item)))
+            continue
+        except PydanticError as exc:
+            bad = {e["loc"][0] for e in exc.errors() if e["loc"] and isinstance(e["loc"][0], str)}
+        rest = {k: v for k, v in item.items() if k not in bad}
+        if bad and rest != item:
+            with contextlib.suppress(PydanticError):
+                out.append((j, model.model_validate(rest)))
+    return out
 
 
 # ------------------------------------------------------------------ checking against the network
 
 
 def _check_projects(path: Path, projects: list[Project], sources: list[SourceEntry], net: Network,
-                    where: dict, problems: list[Problem]) -> None:
-    """Ids that must exist (or be complete new elements), known rate classes and source ids."""
+                    where: dict, problems: list[Problem], claimed: Iterable[str] = ()) -> None:
+    """Ids that must exist (or be complete new elements), known rate classes and source ids
+    (`claimed`: ids of the file's source entries that did not parse, reported already)."""
     import difflib
 
     fname = str(path)
     known_src = set(net.sources["source_id"]) if net.sources is not None else set()
-    known_src |= {s.id for s in sources}
+    known_src |= {s.id for s in sources} | set(claimed)
     nodes, links = set(net.nodes["node_id"]), set(net.links["link_id"])
     rates = set(net.rates["rate_class"]) if net.rates is not None else set()
     new_nodes = {n.id for p in projects for n in p.nodes if n.id not in nodes}
@@ -384,6 +468,9 @@ def _check_projects(path: Path, projects: list[Project], sources: list[SourceEnt
             bad(p, None, "project_id", "the same id is used twice")
         seen_ids.add(p.id)
         check_sources(p, "cost_source", p.cost_source)
+        for key, w in where.get(p.id, {}).items():
+            if isinstance(key, tuple) and key[0] == "row":  # a CSV row that made no change
+                check_sources(p, key, w[2])
         for j, nc in enumerate(p.nodes):
             key = ("node", j)
             if nc.id not in nodes:
