@@ -144,7 +144,19 @@ def test_page_loads_offline_without_console_errors(server, page):
     assert any("/static/vendor/maplibre-gl.mjs" in u for u in w.requests)
 
 
+IN_VIEW = """sel => { const r = document.querySelector(sel).getBoundingClientRect();
+                       return r.top >= 0 && r.top < innerHeight - 40; }"""
+
+
+def _focused_row_is_visible(page) -> bool:
+    return page.evaluate("""() => { const a = document.activeElement;
+        return a.matches('#corridors tbody tr.route') && a.matches(':focus-visible')
+               && getComputedStyle(a).outlineStyle !== 'none'
+               && parseFloat(getComputedStyle(a).outlineWidth) >= 1; }""")
+
+
 def test_keyboard_reaches_the_controls(server, page):
+    page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(server + "/")
     _wait_ready(page)
     seen = []
@@ -160,15 +172,53 @@ def test_keyboard_reaches_the_controls(server, page):
     page.keyboard.type("Xian")
     page.keyboard.press("Enter")  # submits the form
     page.wait_for_function("() => Number(document.getElementById('map').dataset.routes) >= 4")
-    # table rows take focus, and Enter opens the route's legs
-    page.focus("#corridors tbody tr.route")
+    # Tab on from the form reaches the table rows, with a visible focus ring
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.matches('#corridors tbody tr.route')"):
+            break
+    assert _focused_row_is_visible(page), page.evaluate("() => document.activeElement.outerHTML.slice(0, 99)")
+    corridor = page.evaluate("() => document.activeElement.dataset.corridor")
+    assert "hl" in page.evaluate("() => document.activeElement.className")  # its route is highlighted
+    # Enter opens that route's legs: the panel scrolls to them and the focus is on their heading
     page.keyboard.press("Enter")
-    assert page.is_visible("#details") and "legs" not in page.inner_text("#details-title")
-    assert "Duisburg" in page.inner_text("#details-body")
+    page.wait_for_function("() => document.activeElement.id === 'details-title'")
+    title = page.inner_text("#details-title")
+    assert title.startswith(f"{corridor} route: ") and "Duisburg → Xi'an" in title, title
+    page.wait_for_function(IN_VIEW, arg="#details")
+    assert page.locator("#details-body table tbody tr").count() >= 3  # the legs
+    # Space on the next row opens that one; closing the details gives the focus back to the row
+    page.focus("#corridors tbody tr.route:nth-child(2)")
+    second = page.evaluate("() => document.activeElement.dataset.corridor")
+    page.keyboard.press(" ")
+    page.wait_for_function("s => document.getElementById('details-title').textContent.startsWith(s)",
+                           arg=f"{second} route")
+    page.click("#details-close")
+    assert page.is_hidden("#details")
+    assert page.evaluate("() => document.activeElement.dataset.corridor") == second
     # the panel tabs move with the arrow keys
     page.focus("#tab-routes")
     page.keyboard.press("ArrowRight")
     assert page.is_visible("#pane-flows")
+
+
+def test_details_are_cleared_by_a_new_question_or_an_error(server, page):
+    page.goto(server + "/?o=Xian&d=Duisburg")
+    _wait_ready(page)
+    page.wait_for_function("() => Number(document.getElementById('map').dataset.routes) >= 4")
+    page.click("#corridors tbody tr[data-corridor='northern']")
+    page.wait_for_selector("#details:not([hidden])")
+    assert "northern route" in page.inner_text("#details-title")
+    page.check("#avoid-RUS")  # a new question: the northern route's legs no longer apply
+    page.wait_for_function(
+        "() => !document.getElementById('map').dataset.families.split(',').includes('northern')")
+    assert page.is_hidden("#details")
+    page.click("#corridors tbody tr[data-corridor='middle']")
+    page.wait_for_selector("#details:not([hidden])")
+    page.fill("#destination", "Duisbrug")
+    page.click("#go")
+    page.wait_for_selector("#error:not([hidden])")
+    assert page.is_hidden("#details")
 
 
 def test_xian_duisburg_then_avoid_russia(server, page):
@@ -278,16 +328,24 @@ def _click_lonlat(page, lon: float, lat: float, zoom: float = 4.5) -> None:
 
 def test_click_a_place_and_a_link_for_attributes_and_sources(server, page, net):
     w = Watch(page)
-    page.goto(server + "/")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(server + "/?o=Xian&d=Duisburg")  # a results table pushes the details below the fold
     _wait_ready(page)
+    page.wait_for_function("() => Number(document.getElementById('map').dataset.routes) >= 4")
+    assert page.evaluate("() => document.querySelector('.foot').getBoundingClientRect().top > innerHeight")
     aktau = net.nodes.set_index("node_id").loc["aktau"]
     _click_lonlat(page, aktau.lon, aktau.lat)
     page.wait_for_selector("#details:not([hidden])")
     assert "Aktau" in page.inner_text("#details-title")
+    page.wait_for_function(IN_VIEW, arg="#details")  # scrolled to what was clicked
+    assert page.evaluate("() => document.activeElement.id") == "details-title"
     body = page.inner_text("#details-body")
     assert "port" in body and "sources" in page.inner_text("#details")
     assert page.locator("#details-body ul.sources li").count() >= 1
-    # a link: the middle of the Caspian ferry Kuryk-Alat (its stored shape's middle point)
+    # a link: the middle of the Caspian ferry Kuryk-Alat (its stored shape's middle point), on a
+    # map without routes (a route over the link would be what the click picks)
+    page.goto(server + "/")
+    _wait_ready(page)
     i = net.link_index[next(lid for lid in net.links["link_id"] if "kuryk" in lid and "alat" in lid)]
     coords = net.link_coords(i)
     lon, lat = coords[len(coords) // 2]

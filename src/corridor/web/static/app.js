@@ -6,7 +6,7 @@ import { $, S, api } from "./js/core.js";
 import { initGeopolitics } from "./js/geo.js";
 import { initMap, loadMapLibrary, renderLegend, setNetworkVisible, setVisible, showMapMessage } from "./js/map.js";
 import { initScenarios, runCaspian, runFlows } from "./js/panels.js";
-import { buildForm, combobox, highlight, queryFromURL, runRoutes, saveURL, syncQuestion, writeForm } from "./js/routes.js";
+import { buildForm, closeDetails, combobox, queryFromURL, runRoutes, saveURL, syncQuestion, writeForm } from "./js/routes.js";
 
 // ------------------------------------------------------------------ tabs
 
@@ -66,7 +66,7 @@ export function wire() {
     try { await navigator.clipboard.writeText(location.href); $("status").textContent = "Link copied."; }
     catch { $("status").textContent = `Link: ${location.href}`; }
   });
-  $("details-close").addEventListener("click", () => { $("details").hidden = true; highlight(null); });
+  $("details-close").addEventListener("click", () => closeDetails(true));
   $("layer-network").addEventListener("change", (e) => { setNetworkVisible(e.target.checked); renderLegend(); saveURL(); });
   $("flow-form").addEventListener("submit", (e) => { e.preventDefault(); runFlows(); });
   $("caspian-form").addEventListener("submit", (e) => { e.preventDefault(); runCaspian(); });

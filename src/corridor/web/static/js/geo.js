@@ -2,7 +2,7 @@
 
 import { $, S, api, el } from "./core.js";
 import { emptyFC, setVisible } from "./map.js";
-import { openDetails, saveURL, sourceList } from "./routes.js";
+import { fillDetails, openDetails, saveURL, sourceList } from "./routes.js";
 
 // ------------------------------------------------------------------ geopolitical layer
 
@@ -79,10 +79,10 @@ export function applyGeo() {
 export async function showCountryDetails(iso3) {
   const c = S.geoByIso && S.geoByIso.get(iso3);
   if (!c) return;
-  const body = openDetails(`Country: ${c.name} (${c.iso3})`);
+  const seq = openDetails(`Country: ${c.name} (${c.iso3})`);
   const dl = el("dl", {}, el("dt", { text: "blocs" }), el("dd", { text: c.blocs.join(", ") || "none of the tracked blocs" }),
     el("dt", { text: "observer" }), el("dd", { text: (c.observer || []).join(", ") || "–" }),
     el("dt", { text: "sanctions" }), el("dd", { text: c.sanctions.replaceAll("_", " ") }));
   if (c.notes) dl.append(el("dt", { text: "notes" }), el("dd", { text: c.notes }));
-  body.replaceChildren(dl, el("strong", { text: "sources" }), await sourceList(String(c.source_id || "").split(";").map((x) => x.trim()).filter(Boolean)));
+  fillDetails(seq, dl, el("strong", { text: "sources" }), await sourceList(String(c.source_id || "").split(";").map((x) => x.trim()).filter(Boolean)));
 }

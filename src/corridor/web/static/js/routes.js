@@ -202,6 +202,7 @@ export function setLoading(prefix, on, text = "") {
 }
 
 export function showError(box, body, retry) {
+  closeDetails();
   box.replaceChildren();
   box.hidden = false;
   box.className = body.type === "NoRouteError" ? "noroute" : "error";
@@ -232,6 +233,7 @@ export async function runRoutes() {
   const q = readQuery();
   const err = $("error");
   err.hidden = true;
+  closeDetails();
   if (!q.o || !q.d) {
     showError(err, { error: "Choose both an origin and a destination.", type: "Input" });
     (q.o ? $("destination") : $("origin")).focus();
@@ -278,6 +280,7 @@ export function render(q, body) {
     for (const c of body.routes) rows.push({ feasible: true, ...c });
   }
   S.routes = rows.map((r, i) => ({ ...r, idx: i }));
+  S.routesKind = q.q;
   const feasible = S.routes.filter((r) => r.feasible);
   const features = feasible.map((r) => ({
     type: "Feature", geometry: r.geometry,
@@ -302,7 +305,7 @@ export function render(q, body) {
   const tb = $("corridors").querySelector("tbody");
   tb.replaceChildren();
   for (const r of S.routes) {
-    const name = q.q === "route" ? `#${r.idx + 1} ${r.corridor}` : r.corridor;
+    const name = routeName(r);
     const sw = el("span", { class: "swatch", style: `background:${S.colors[r.corridor] || "#7f7f7f"}`, "aria-hidden": "true" });
     if (!r.feasible) {
       tb.append(el("tr", { class: "infeasible", "data-corridor": r.corridor },
@@ -350,6 +353,10 @@ export function render(q, body) {
       : `${feasible.length} route(s).${body.notice ? ` ${body.notice}.` : ""}`;
   }
   S.lastQuery = q;
+}
+
+export function routeName(r) {
+  return S.routesKind === "route" ? `#${r.idx + 1} ${r.corridor}` : r.corridor;
 }
 
 export function highlight(idx) {
@@ -402,11 +409,39 @@ export function splitSources(props) {
   return [...ids];
 }
 
+// The details panel sits below the results, often below the fold: opening it scrolls it into
+// view and moves the focus to its heading (so a keyboard user lands on what they opened).
+// Each opening has a number, so that an answer that arrives late (the sources are fetched
+// once) cannot fill a panel that was closed or opened for something else meanwhile.
 export function openDetails(title) {
-  const d = $("details");
+  S.detailsSeq = (S.detailsSeq || 0) + 1;
+  const from = document.activeElement;
+  if (from && from !== document.body && !$("details").contains(from)) S.detailsOpener = from;
   $("details-title").textContent = title;
-  d.hidden = false;
-  return $("details-body");
+  $("details-body").replaceChildren(el("p", { class: "note", text: "Loading…" }));
+  $("details").hidden = false;
+  return S.detailsSeq;
+}
+
+export function fillDetails(seq, ...kids) {
+  if (seq !== S.detailsSeq) return false;
+  $("details-body").replaceChildren(...kids);
+  const reduce = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  $("details").scrollIntoView({ block: "start", behavior: reduce ? "auto" : "smooth" });
+  $("details-title").focus({ preventScroll: true });
+  return true;
+}
+
+// stale details go when a new question is asked or an error shown
+export function closeDetails(refocus = false) {
+  S.detailsSeq = (S.detailsSeq || 0) + 1;
+  if ($("details").hidden) return;
+  $("details").hidden = true;
+  $("details-body").replaceChildren();
+  highlight(null);
+  const back = S.detailsOpener;
+  S.detailsOpener = null;
+  if (refocus && back && back.isConnected && typeof back.focus === "function") back.focus();
 }
 
 export const LINK_FIELDS = [["link_id", "id"], ["mode", "mode"], ["gauge", "gauge (mm)"], ["status", "status"],
@@ -423,20 +458,20 @@ export async function showFeatureDetails(kind, id) {
   const f = (kind === "link" ? S.linkById : S.nodeById).get(id);
   if (!f) return;
   const p = f.properties;
-  const body = openDetails(`${kind === "link" ? "Link" : "Place"}: ${p.name || id}`);
+  const seq = openDetails(`${kind === "link" ? "Link" : "Place"}: ${p.name || id}`);
   const dl = el("dl");
   for (const [k, label] of kind === "link" ? LINK_FIELDS : NODE_FIELDS) {
     const v = p[k];
     if (v === null || v === undefined || v === "") continue;
     dl.append(el("dt", { text: label }), el("dd", { text: typeof v === "number" ? fmt(v, Number.isInteger(v) ? 0 : 1) : String(v) }));
   }
-  body.replaceChildren(dl, el("strong", { text: "sources" }), await sourceList(splitSources(p)));
+  fillDetails(seq, dl, el("strong", { text: "sources" }), await sourceList(splitSources(p)));
 }
 
 export async function showRouteDetails(idx) {
   const r = S.routes[idx];
   if (!r || !r.feasible) return;
-  const body = openDetails(`${r.corridor} route: ${r.origin} → ${r.destination}`);
+  const seq = openDetails(`${routeName(r)} route: ${r.origin} → ${r.destination}`);
   const t = el("table", { class: "data" }, el("thead", {}, el("tr", {},
     ["from", "to", "mode", "km", "hours", "USD"].map((h) => el("th", { scope: "col", class: ["km", "hours", "USD"].includes(h) ? "num" : null, text: h })))));
   const tb = el("tbody");
@@ -446,9 +481,9 @@ export async function showRouteDetails(idx) {
       el("td", { class: "num", text: fmt(leg.hours, 1) }), el("td", { class: "num", text: fmt(leg.usd) })));
   }
   t.append(tb);
-  body.replaceChildren(
+  const shown = fillDetails(seq,
     el("p", { class: "note", text: `${fmt(r.days, 1)} days, $${fmt(r.usd_per_teu)}/TEU, ${fmt(r.co2_kg_per_teu)} kg CO₂/TEU, ` +
       `${fmt(r.km)} km; countries ${(r.countries || []).join("–")}` }),
     t, el("strong", { text: "sources" }), await sourceList(r.sources || []));
-  highlight(idx);
+  if (shown) highlight(idx);
 }
