@@ -119,12 +119,20 @@ def test_small_appraisal_respects_budget_and_values(small):
     json.dumps(d, default=str)
 
 
-def test_exact_value_of_the_chosen_set(net, small_demand, projects_file, small):
-    """The reported portfolio value is the set's own re-assigned value, not a sum of parts."""
+def test_exact_value_of_the_chosen_set(small):
+    """The reported portfolio value is the chosen set's own re-assigned value, and it beats every
+    other affordable set by their re-assigned values (the pair by its value as a whole)."""
     pf = small.portfolio
-    if len(pf.chosen) > 1:
-        key = tuple(sorted(pf.chosen))
-        assert any(tuple(sorted(k)) == key for k in pf.interactions) or pf.corrections
+    pv = small.projects.set_index("id")["pv_benefit_usd"]
+    w = pf.interactions[("alat-cranes", "ferry")]  # the pair valued as a whole, less the two alone
+    assert abs(w) > 1e3  # the port and the ferry serving it interact
+    npv = {("alat-cranes",): pv["alat-cranes"] - 2.0e6, ("ferry",): pv["ferry"] - 1.5e6,
+           ("alat-cranes", "ferry"): pv["alat-cranes"] + pv["ferry"] + w - 3.5e6, (): 0.0}
+    best = max(npv, key=npv.get)  # every set within USD 4 m (poti-yard's USD 3 m only alone: worth 0)
+    assert pf.chosen == best
+    assert pf.npv_usd == pytest.approx(npv[best], rel=1e-9)
+    assert pf.pv_benefit_usd == pytest.approx(npv[best] + pf.total_cost_usd, rel=1e-9)
+    assert pf.optimal and pf.affordable_sets == 5 and small.to_dict()["portfolio"]["optimal"] is True
 
 
 RESTATE_YAML = """\
@@ -163,18 +171,22 @@ def test_budget_too_small_chooses_nothing(net, small_demand, projects_file):
 
 @st.composite
 def portfolios(draw, n_max=5):
+    """Costs, single values, pair interactions and some three- and four-way ones, and a budget."""
     n = draw(st.integers(1, n_max))
     ids = [f"p{i}" for i in range(n)]
     costs = {i: float(draw(st.integers(1, 10))) for i in ids}
     single = {i: float(draw(st.integers(0, 20))) for i in ids}
     inter = {p: float(draw(st.integers(-6, 6))) for p in itertools.combinations(ids, 2)}
+    higher = {frozenset(s): float(draw(st.integers(-10, 10)))
+              for k in (3, 4) for s in itertools.combinations(ids, k) if draw(st.booleans())}
     budget = float(draw(st.integers(0, 30)))
-    return ids, costs, single, inter, budget
+    return ids, costs, single, inter, higher, budget
 
 
-def _oracle(single, inter):
+def _oracle(single, inter, higher=None):
     def value(s):
-        return sum(single[i] for i in s) + sum(w for (a, b), w in inter.items() if a in s and b in s)
+        return (sum(single[i] for i in s) + sum(w for (a, b), w in inter.items() if a in s and b in s)
+                + sum(w for k, w in (higher or {}).items() if k <= s))
     return value
 
 
@@ -189,40 +201,44 @@ def _brute(ids, costs, value, budget):
 
 @settings(max_examples=60, deadline=None)
 @given(portfolios(), st.data())
-def test_portfolio_respects_budget_and_adding_a_project_never_hurts(case, data):
-    ids, costs, single, inter, budget = case
-    value = _oracle(single, inter)
+def test_portfolio_is_optimal_and_adding_a_project_never_hurts(case, data):
+    """With interactions of any order (pairs, three- and four-way terms): within budget, equal to
+    the brute-force optimum, and one more project never lowers the best achievable NPV."""
+    ids, costs, single, inter, higher, budget = case
+    value = _oracle(single, inter, higher)
     pf = select_portfolio(costs, value, budget)
     assert pf.total_cost_usd <= budget + 1e-9
     assert set(pf.chosen) <= set(ids)
     assert pf.npv_usd == pytest.approx(value(frozenset(pf.chosen)) - pf.total_cost_usd)
     assert pf.npv_usd == pytest.approx(_brute(ids, costs, value, budget), abs=1e-6)
-    # one more project, with any cost, value and interactions: the best achievable NPV cannot fall
+    assert pf.optimal
+    # one more project, with any cost, value and interactions of any order: the best cannot fall
     new = "extra"
     costs2 = {**costs, new: float(data.draw(st.integers(1, 10)))}
     single2 = {**single, new: float(data.draw(st.integers(0, 20)))}
     inter2 = {**inter, **{(i, new): float(data.draw(st.integers(-6, 6))) for i in ids}}
-    pf2 = select_portfolio(costs2, _oracle(single2, inter2), budget)
+    higher2 = {**higher, **{frozenset((*s, new)): float(data.draw(st.integers(-10, 10)))
+                            for k in (2, 3) for s in itertools.combinations(ids, k)
+                            if data.draw(st.booleans())}}
+    pf2 = select_portfolio(costs2, _oracle(single2, inter2, higher2), budget)
     assert pf2.npv_usd >= pf.npv_usd - 1e-6
     assert pf2.total_cost_usd <= budget + 1e-9
 
 
-@settings(max_examples=30, deadline=None)
-@given(portfolios(n_max=4), st.integers(-8, 8))
-def test_higher_order_terms_are_corrected_for_the_chosen_set(case, triple):
-    """With a three-way term the pairwise model is wrong for some sets: the reported value is
-    still the chosen set's exact one, and within budget."""
-    ids, costs, single, inter, budget = case
-    pair_value = _oracle(single, inter)
-    first3 = frozenset(ids[:3])
-
-    def value(s):
-        return pair_value(s) + (triple if len(ids) >= 3 and first3 <= s else 0.0)
-
-    pf = select_portfolio(costs, value, budget)
-    assert pf.total_cost_usd <= budget + 1e-9
-    assert pf.npv_usd == pytest.approx(value(frozenset(pf.chosen)) - pf.total_cost_usd)
-    assert pf.npv_usd >= 0
+def test_a_three_way_complementarity_the_pairwise_programme_misses():
+    """Costs 3, 2, 4; values alone 6, 0, 1; pairs +4, +1, +1; all three +3; budget 9: the pairwise
+    programme stops at {a, b} (NPV 5); valuing every affordable set finds {a, b, c} (NPV 7)."""
+    costs = {"a": 3.0, "b": 2.0, "c": 4.0}
+    value = _oracle({"a": 6.0, "b": 0.0, "c": 1.0}, {("a", "b"): 4.0, ("a", "c"): 1.0, ("b", "c"): 1.0},
+                    {frozenset("abc"): 3.0})
+    pf = select_portfolio(costs, value, 9.0)
+    assert pf.chosen == ("a", "b", "c") and pf.npv_usd == pytest.approx(7.0) and pf.pv_benefit_usd == 16.0
+    assert pf.optimal and pf.affordable_sets == 8 and pf.guarantee.startswith("optimal")
+    heuristic = select_portfolio(costs, value, 9.0, exhaustive_max=4)  # 8 sets fit: too many
+    assert heuristic.chosen == ("a", "b") and heuristic.npv_usd == pytest.approx(5.0)
+    assert not heuristic.optimal and heuristic.affordable_sets is None
+    assert heuristic.guarantee.startswith("not proven optimal")
+    assert heuristic.to_dict()["optimal"] is False
 
 
 def test_select_portfolio_rejects_bad_input():

@@ -26,8 +26,10 @@ maximises NPV under the budget: each project's value alone, plus a pairwise inte
 (value of the pair less the two alone, by re-assignment) for pairs that could interact (they
 change a common node, or change the costs of common OD flows). Interactions beyond pairs are
 corrected where it matters: the chosen set is re-assigned as a whole and, if its value differs
-from the programme's, enters the programme exactly; with pairwise interactions only, the set
-returned is the optimum.
+from the programme's, enters the programme exactly. When few sets fit the budget (at most
+`exhaustive_max`), every one of them is then valued by re-assignment and the best returned:
+the optimum whatever the interactions; beyond that the answer is a heuristic (optimal only if
+no interaction beyond pairs matters), and says so (`portfolio.optimal`).
 
 `Project`, `ProjectSet`, `read_projects`, `Portfolio` and `select_portfolio` are importable
 from here as well.
@@ -339,6 +341,7 @@ def appraise(
     base_year: int = DEFAULTS["base_year"],
     pairs: str = "auto",
     max_rounds: int = 8,
+    exhaustive_max: int = 512,
     rgap: float = 1e-5,
     params: AssignmentParams | None = None,
     progress: Callable[[str], None] | None = None,
@@ -350,7 +353,11 @@ def appraise(
     `growth` a year from its table's year; benefits from each project's opening year to
     `horizon` are discounted at `discount` to `base_year`. `pairs`: which pair interactions
     are valued by re-assignment: `auto` (pairs that share a node or change the costs of the
-    same OD flows), `all` or `none`.
+    same OD flows), `all` or `none`. If at most `exhaustive_max` sets of projects fit the
+    budget, every one is valued by re-assignment and the portfolio is the optimum whatever the
+    interactions (`portfolio.optimal`); otherwise it is the programme's answer over single values
+    and pair interactions, corrected for the sets it picks (optimal only if no interaction beyond
+    pairs matters).
     """
     if not (YEARS[0] <= base_year <= horizon <= YEARS[1]):
         raise CorridorError(f"need {YEARS[0]} <= base year ({base_year}) <= horizon ({horizon}) "
@@ -410,7 +417,8 @@ def appraise(
         pair_list = [(a, b) for a, b in itertools.combinations(ids, 2)
                      if ps.get(a).footprint(net) & ps.get(b).footprint(net) or touched[a] & touched[b]]
     costs = {p.id: p.cost_usd for p in ps}
-    pf = select_portfolio(costs, value, budget_usd, pairs=pair_list, max_rounds=max_rounds)
+    pf = select_portfolio(costs, value, budget_usd, pairs=pair_list, max_rounds=max_rounds,
+                          exhaustive_max=exhaustive_max)
 
     rows, ann = [], []
     for p in ps:
@@ -431,7 +439,7 @@ def appraise(
         "demand_teu": float(ev.demand.table["teu_per_year"].sum()), "sample_years": samples,
         "value_of_time_usd_per_teu_hour": vot, "method": "sue (path-size logit), log-sum benefits",
         "pairs": pairs, "pairs_valued": len(pf.interactions), "assignments": ev.assignments,
-        "rgap": rgap,
+        "rgap": rgap, "portfolio": pf.guarantee, "exhaustive_max": exhaustive_max,
         "costs": "counted in full in the base year; no residual value after the horizon",
         "benefits": ("fall in expected perceived generalized cost (USD a year) of the assigned demand, "
                      "interpolated between the sample years, from each project's opening year"),
@@ -449,6 +457,8 @@ def appraise(
         notes.append("projects opening before the base year count from the base year")
     if not pf.exact:
         notes.append("the chosen set's value comes from the pairwise model")
+    if not pf.optimal:
+        notes.append(f"portfolio {pf.guarantee} (raise exhaustive_max to value every affordable set)")
     return Appraisal(projects=table, portfolio=pf, assumptions=assumptions, annual=pd.DataFrame(ann),
                      scenario=getattr(ev.base, "name", None) if scenario is not None else None,
                      policy=ev.policy.to_dict(), notes=notes)

@@ -243,6 +243,10 @@ def appraise_cmd(
         "--demand", help="Demand table (CSV/Parquet) instead of the scenario's (its year: 2024).")] = None,
     pairs: Annotated[Pairs, typer.Option("--pairs",
                                          help="Pair interactions valued by re-assignment.")] = Pairs.auto,
+    exhaustive_max: Annotated[int, typer.Option(
+        "--exhaustive-max", min=0, help="Value every set of projects within the budget (the optimum, "
+                                        "whatever the interactions) when there are at most this many; "
+                                        "beyond, the programme over pair interactions (a heuristic).")] = 512,
     network: NetOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -256,7 +260,7 @@ def appraise_cmd(
     ps = read_projects(projects, network=net)
     dem = read_demand(demand, network=net) if demand is not None else None
     kw = dict(net=net, demand=dem, scenario=scenario, avoid=avoid, horizon=horizon, discount=discount,
-              growth=growth, base_year=base_year, pairs=pairs.value)
+              growth=growth, base_year=base_year, pairs=pairs.value, exhaustive_max=exhaustive_max)
     if as_json:
         a = appraise(ps, usd, **kw)
         emit_json(a.to_dict())
@@ -303,6 +307,6 @@ def _print_appraisal(a) -> None:
               f"{pf.total_cost_usd / 1e6:,.1f} m, PV benefit USD {pf.pv_benefit_usd / 1e6:,.1f} m, "
               f"NPV USD {pf.npv_usd / 1e6:,.1f} m, BCR "
               f"{'-' if pf.bcr != pf.bcr else f'{pf.bcr:.2f}'} ({pf.rounds} MILP solve(s), "
-              f"{pf.evaluated} sets valued by re-assignment)", highlight=False)
+              f"{pf.evaluated} sets valued by re-assignment); {pf.guarantee}", highlight=False)
     for n in a.notes:
         out.print(f"[dim]note: {n}[/]", highlight=False)

@@ -4,11 +4,19 @@ Generic: it knows projects only by id, cost and a function that values a set of 
 appraisal passes one that re-assigns the demand). A mixed-integer programme
 (`scipy.optimize.milp`, HiGHS) maximises NPV under the budget: each project's value alone,
 plus a pairwise interaction term (value of the pair less the two alone) for the pairs given.
-Interactions beyond pairs are corrected where it matters: the chosen set is valued as a whole;
-if its true value differs from the programme's, that set's exact value enters the programme (a
-term active only for exactly that set) and it is solved again, until the chosen set is one
-whose value is exact. The best set found is returned; with pairwise interactions only, it is
-the optimum.
+The chosen set is valued as a whole; if its true value differs from the programme's, that
+set's exact value enters the programme (a term active only for exactly that set) and it is
+solved again, until the chosen set is one whose value is exact.
+
+That loop alone is a heuristic once projects interact beyond pairs: a set it never picks is
+never valued, and a three-way complementarity can hide the optimum (costs 3, 2, 4; values
+alone 6, 0, 1; pairs +4, +1, +1; all three +3; budget 9: the loop stops at the first two,
+NPV 5, while all three give 7), and adding a project can then lower the answer. So when the
+affordable sets are few (`exhaustive_max`, default 4096: every set of 12 projects), every
+one of them is valued exactly and the best is returned: the optimum, whatever the
+interactions (`optimal=True`). Beyond that the programme's answer is returned with
+`optimal=False`: the best of the sets valued, the optimum only if no interaction beyond
+pairs changes the ranking.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ import numpy as np
 
 from .errors import CorridorError
 
-__all__ = ["Portfolio", "select_portfolio"]
+__all__ = ["Portfolio", "affordable_sets", "select_portfolio"]
 
 
 @dataclass(frozen=True)
@@ -40,26 +48,33 @@ class Portfolio:
     interactions: dict[tuple[str, str], float] = field(default_factory=dict)  # PV USD, pair - parts
     corrections: dict[tuple[str, ...], float] = field(default_factory=dict)  # exact - pairwise model
     exact: bool = True  # the chosen set's value is its re-assigned value, not a model's
+    optimal: bool = False  # proven: every affordable set was valued exactly
+    affordable_sets: int | None = None  # sets within the budget (None: more than exhaustive_max)
+    guarantee: str = ""  # what is guaranteed, in words
 
     def to_dict(self) -> dict:
         return {"chosen": list(self.chosen), "budget_usd": self.budget_usd,
                 "total_cost_usd": self.total_cost_usd, "pv_benefit_usd": self.pv_benefit_usd,
-                "npv_usd": self.npv_usd, "bcr": self.bcr, "rounds": self.rounds, "evaluated": self.evaluated,
+                "npv_usd": self.npv_usd, "bcr": self.bcr, "optimal": self.optimal,
+                "affordable_sets": self.affordable_sets, "guarantee": self.guarantee,
+                "rounds": self.rounds, "evaluated": self.evaluated,
                 "interactions": [{"a": a, "b": b, "pv_usd": v} for (a, b), v in self.interactions.items()],
                 "corrections": [{"set": list(k), "pv_usd": v} for k, v in self.corrections.items()]}
 
 
 def select_portfolio(costs: dict[str, float], value: Callable[[frozenset[str]], float], budget: float, *,
                      pairs: Iterable[tuple[str, str]] | None = None, max_rounds: int = 8,
-                     tol: float = 1e-6) -> Portfolio:
+                     tol: float = 1e-6, exhaustive_max: int = 4096) -> Portfolio:
     """The set of projects with the largest NPV (value - cost) whose cost fits the budget.
 
     `value(S)` is the present value of the benefits of the set S (exact, e.g. by re-assignment);
     it is called for every single project, for the `pairs` given (default: all pairs) and for
     the sets the programme picks. A mixed-integer programme over singles and pair interactions
     is solved, the chosen set valued exactly, its error added as a term for exactly that set,
-    and solved again until the chosen set is exactly valued (or `max_rounds`). The best exactly
-    valued set is returned.
+    and solved again until the chosen set is exactly valued (or `max_rounds`). Then, if at most
+    `exhaustive_max` sets fit the budget, every one of them is valued and the best returned
+    (`optimal=True`, whatever the interactions); otherwise the best exactly valued set is
+    returned (`optimal=False`: optimal only if no interaction beyond pairs matters).
     """
     if not (math.isfinite(budget) and budget >= 0):
         raise CorridorError("the budget must be a number >= 0 (USD)")
@@ -101,17 +116,52 @@ def select_portfolio(costs: dict[str, float], value: Callable[[frozenset[str]], 
         truth, model = val(chosen), model_value(chosen)
         if abs(truth - model) > tol * max(1.0, abs(truth)):
             corrections[chosen] = corrections.get(chosen, 0.0) + truth - model
+    sets = affordable_sets(dict(zip(ids, cost, strict=True)), budget, limit=exhaustive_max)
+    if sets is not None:  # few enough: value every affordable set, so the best is the optimum
+        for s in sorted(sets, key=lambda s: (len(s), sorted(ids.index(i) for i in s))):
+            val(s)
     affordable = {s: v for s, v in exact.items()
                   if sum(cost[ids.index(i)] for i in s) <= budget * (1 + 1e-12)}
     best = max(affordable, key=lambda s: (affordable[s] - sum(cost[ids.index(i)] for i in s), -len(s)))
     total = float(sum(cost[ids.index(i)] for i in best))
     pv = affordable[best]
+    if sets is not None:
+        guarantee = (f"optimal: all {len(sets)} sets of projects within the budget were valued as a whole "
+                     "(interactions of any order included)")
+    else:
+        guarantee = (f"not proven optimal: more than {exhaustive_max} sets fit the budget; the best of the "
+                     f"{len(affordable)} sets valued as a whole, chosen by a programme over single values "
+                     "and pair interactions; the optimum only if no interaction beyond pairs changes the "
+                     "ranking")
     return Portfolio(chosen=tuple(i for i in ids if i in best), budget_usd=float(budget),
                      total_cost_usd=total,
                      pv_benefit_usd=pv, npv_usd=pv - total, bcr=pv / total if total > 0 else float("nan"),
                      rounds=rounds, evaluated=len(exact) - 1, interactions=dict(inter),
                      corrections={tuple(i for i in ids if i in k): v for k, v in corrections.items()},
-                     exact=True)
+                     exact=True, optimal=sets is not None,
+                     affordable_sets=len(sets) if sets is not None else None, guarantee=guarantee)
+
+
+def affordable_sets(costs: dict[str, float], budget: float,
+                    limit: int | None = None) -> list[frozenset] | None:
+    """Every set of projects (the empty one included) whose cost fits `budget`; None if there
+    are more than `limit`."""
+    items = sorted(costs.items(), key=lambda kv: kv[1])
+    cap = budget * (1 + 1e-12)
+    out: list[frozenset] = []
+
+    def walk(k: int, chosen: tuple, spent: float) -> bool:
+        out.append(frozenset(chosen))
+        if limit is not None and len(out) > limit:
+            return False
+        for j in range(k, len(items)):
+            if spent + items[j][1] > cap:
+                break  # sorted by cost: nothing further fits either
+            if not walk(j + 1, (*chosen, items[j][0]), spent + items[j][1]):
+                return False
+        return True
+
+    return out if walk(0, (), 0.0) else None
 
 
 def _solve_milp(ids, cost, single, inter, corrections, budget) -> frozenset:
