@@ -136,7 +136,7 @@ def test_page_loads_offline_without_console_errors(server, page):
     page.wait_for_function("() => document.querySelectorAll('#avoid-top input').length >= 3")
     # the map has drawn its offline basemap and the network (a canvas with WebGL)
     page.wait_for_function("() => !!document.querySelector('#map canvas')")
-    page.wait_for_timeout(500)
+    _map_idle(page)
     assert page.locator("#map-message").is_hidden(), page.inner_text("#map-message")
     assert not w.errors, w.errors
     assert not w.foreign(), f"requests left 127.0.0.1: {w.foreign()}"
@@ -146,6 +146,15 @@ def test_page_loads_offline_without_console_errors(server, page):
 
 IN_VIEW = """sel => { const r = document.querySelector(sel).getBoundingClientRect();
                        return r.top >= 0 && r.top < innerHeight - 40; }"""
+
+
+def _details(page, title: str) -> str:
+    """Wait until the details panel shows `title...` with its body filled; its body text."""
+    page.wait_for_function("t => { const d = document.getElementById('details');"
+                           " return !d.hidden && d.dataset.state === 'ready'"
+                           " && document.getElementById('details-title').textContent.startsWith(t); }",
+                           arg=title)
+    return page.inner_text("#details-body")
 
 
 def _focused_row_is_visible(page) -> bool:
@@ -182,6 +191,7 @@ def test_keyboard_reaches_the_controls(server, page):
     assert "hl" in page.evaluate("() => document.activeElement.className")  # its route is highlighted
     # Enter opens that route's legs: the panel scrolls to them and the focus is on their heading
     page.keyboard.press("Enter")
+    _details(page, f"{corridor} route")
     page.wait_for_function("() => document.activeElement.id === 'details-title'")
     title = page.inner_text("#details-title")
     assert title.startswith(f"{corridor} route: ") and "Duisburg → Xi'an" in title, title
@@ -191,8 +201,7 @@ def test_keyboard_reaches_the_controls(server, page):
     page.focus("#corridors tbody tr.route:nth-child(2)")
     second = page.evaluate("() => document.activeElement.dataset.corridor")
     page.keyboard.press(" ")
-    page.wait_for_function("s => document.getElementById('details-title').textContent.startsWith(s)",
-                           arg=f"{second} route")
+    _details(page, f"{second} route")
     page.click("#details-close")
     assert page.is_hidden("#details")
     assert page.evaluate("() => document.activeElement.dataset.corridor") == second
@@ -207,14 +216,13 @@ def test_details_are_cleared_by_a_new_question_or_an_error(server, page):
     _wait_ready(page)
     page.wait_for_function("() => Number(document.getElementById('map').dataset.routes) >= 4")
     page.click("#corridors tbody tr[data-corridor='northern']")
-    page.wait_for_selector("#details:not([hidden])")
-    assert "northern route" in page.inner_text("#details-title")
+    _details(page, "northern route")
     page.check("#avoid-RUS")  # a new question: the northern route's legs no longer apply
     page.wait_for_function(
         "() => !document.getElementById('map').dataset.families.split(',').includes('northern')")
     assert page.is_hidden("#details")
     page.click("#corridors tbody tr[data-corridor='middle']")
-    page.wait_for_selector("#details:not([hidden])")
+    _details(page, "middle route")
     page.fill("#destination", "Duisbrug")
     page.click("#go")
     page.wait_for_selector("#error:not([hidden])")
@@ -314,12 +322,25 @@ def test_a_bloc_in_the_url_ticks_one_box(server, page):
         assert sorted(ticked) == sorted({"eu": ["EU"], "Eu,rus": ["EU", "RUS"]}[old]), (old, ticked)
 
 
+def _map_idle(page) -> None:
+    """Wait until the map has drawn everything it has (MapLibre's 'idle': no move, no tile or
+    source still loading, nothing left to render)."""
+    page.wait_for_function("() => !!window.corridorMap")
+    page.evaluate("""() => new Promise((done) => {
+        const m = window.corridorMap;
+        if (m.loaded() && !m.isMoving() && m.areTilesLoaded()) { m.once('idle', done); m.triggerRepaint(); }
+        else m.once('idle', done);
+    })""")
+
+
 def _click_lonlat(page, lon: float, lat: float, zoom: float = 4.5) -> None:
-    """Centre the map on a point, wait for it to render, and click there."""
-    page.evaluate("([lon, lat, z]) => window.corridorMap.jumpTo({center: [lon, lat], zoom: z})",
-                  [lon, lat, zoom])
-    page.wait_for_function("() => window.corridorMap.loaded() && !window.corridorMap.isMoving()")
-    page.wait_for_timeout(300)
+    """Centre the map on a point, wait until it has drawn, and click there."""
+    page.evaluate("""([lon, lat, z]) => new Promise((done) => {
+        const m = window.corridorMap;
+        m.once('idle', done);
+        m.jumpTo({center: [lon, lat], zoom: z});
+        m.triggerRepaint();
+    })""", [lon, lat, zoom])
     xy = page.evaluate("([lon, lat]) => { const p = window.corridorMap.project([lon, lat]); "
                        "return [p.x, p.y]; }", [lon, lat])
     box = page.locator("#map").bounding_box()
@@ -335,11 +356,9 @@ def test_click_a_place_and_a_link_for_attributes_and_sources(server, page, net):
     assert page.evaluate("() => document.querySelector('.foot').getBoundingClientRect().top > innerHeight")
     aktau = net.nodes.set_index("node_id").loc["aktau"]
     _click_lonlat(page, aktau.lon, aktau.lat)
-    page.wait_for_selector("#details:not([hidden])")
-    assert "Aktau" in page.inner_text("#details-title")
+    body = _details(page, "Place: Aktau")
     page.wait_for_function(IN_VIEW, arg="#details")  # scrolled to what was clicked
     assert page.evaluate("() => document.activeElement.id") == "details-title"
-    body = page.inner_text("#details-body")
     assert "port" in body and "sources" in page.inner_text("#details")
     assert page.locator("#details-body ul.sources li").count() >= 1
     # a link: the middle of the Caspian ferry Kuryk-Alat (its stored shape's middle point), on a
@@ -350,8 +369,7 @@ def test_click_a_place_and_a_link_for_attributes_and_sources(server, page, net):
     coords = net.link_coords(i)
     lon, lat = coords[len(coords) // 2]
     _click_lonlat(page, lon, lat, zoom=5)
-    page.wait_for_function("() => document.getElementById('details-title').textContent.startsWith('Link')")
-    assert "ferry" in page.inner_text("#details-body")
+    assert "ferry" in _details(page, "Link")
     assert not w.errors, w.errors
     assert not w.foreign(), w.foreign()
 

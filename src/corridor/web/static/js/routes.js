@@ -419,6 +419,7 @@ export function openDetails(title) {
   if (from && from !== document.body && !$("details").contains(from)) S.detailsOpener = from;
   $("details-title").textContent = title;
   $("details-body").replaceChildren(el("p", { class: "note", text: "Loading…" }));
+  $("details").dataset.state = "loading";
   $("details").hidden = false;
   return S.detailsSeq;
 }
@@ -426,6 +427,7 @@ export function openDetails(title) {
 export function fillDetails(seq, ...kids) {
   if (seq !== S.detailsSeq) return false;
   $("details-body").replaceChildren(...kids);
+  $("details").dataset.state = "ready";
   const reduce = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   $("details").scrollIntoView({ block: "start", behavior: reduce ? "auto" : "smooth" });
   $("details-title").focus({ preventScroll: true });
