@@ -198,7 +198,8 @@ def test_uncached_questions_queue_for_two_slots(monkeypatch):
             assert (await c.get("/api/compare", params=q)).status_code == 200  # now cached
             t0 = time.perf_counter()
             slow = [asyncio.create_task(c.get("/api/route", params={**q, "k": k})) for k in range(1, 9)]
-            await asyncio.sleep(0.05)
+            while app.state.corridor.queries.running < 2:  # both slots busy, six waiting
+                await asyncio.sleep(0.005)
             r = await c.get("/api/compare", params=q)
             cached_s = time.perf_counter() - t0
             done = await asyncio.gather(*slow)
