@@ -333,6 +333,28 @@ def _map_idle(page) -> None:
     })""")
 
 
+def test_k_best_routes_of_one_family_are_told_apart(server, page):
+    """Xi'an to Duisburg via Baku: five middle-corridor routes, each drawn in its own shade or
+    dash, the same as its table swatch; the caption names the via place."""
+    page.goto(server + "/?o=Xian&d=Duisburg&q=route&k=5&via=Baku")
+    _wait_ready(page)
+    page.wait_for_function("() => Number(document.getElementById('map').dataset.routes) === 5")
+    assert "via Baku" in page.inner_text("#corridors-caption")
+    rows = page.eval_on_selector_all(
+        "#corridors tbody tr.route", "trs => trs.map(tr => [tr.dataset.corridor, "
+        "tr.querySelector('.swatch').dataset.style])")
+    assert {c for c, _ in rows} == {"middle"}, rows  # one family ...
+    assert len({st for _, st in rows}) == 5, rows  # ... five looks
+    assert rows[0][1].endswith(" solid")  # the best keeps the family's solid line
+    _map_idle(page)
+    drawn = page.evaluate("""() => { const by = {};
+        for (const f of window.corridorMap.querySourceFeatures('routes'))
+            by[f.properties.idx] = `${f.properties.color} ${f.properties.dash}`;
+        return Object.keys(by).sort().map(k => by[k]); }""")
+    assert drawn == [st for _, st in rows]  # the map draws what the table shows
+    assert "k best" in page.inner_text("#legend")
+
+
 def _click_lonlat(page, lon: float, lat: float, zoom: float = 4.5) -> None:
     """Centre the map on a point, wait until it has drawn, and click there."""
     page.evaluate("""([lon, lat, z]) => new Promise((done) => {

@@ -100,7 +100,10 @@ export async function initMap() {
   map.addLayer({ id: "routes-casing", type: "line", source: "routes", layout: { "line-cap": "round", "line-join": "round" },
     paint: { "line-color": "#ffffff", "line-width": 6.5, "line-opacity": 0.9 } });
   map.addLayer({ id: "routes", type: "line", source: "routes", layout: { "line-cap": "round", "line-join": "round" },
-    paint: { "line-color": ["get", "color"], "line-width": 3.6, "line-opacity": 0.95 } });
+    paint: { "line-color": ["get", "color"], "line-width": 3.6, "line-opacity": 0.95,
+      // k best routes of one family: a dash pattern per rank (see routes.js styleRoutes)
+      "line-dasharray": ["match", ["get", "dash"], "dash", ["literal", [2.2, 1.4]], "dot", ["literal", [0.1, 1.6]],
+        ["literal", [1, 0]]] } });
   map.addLayer({ id: "net-nodes", type: "circle", source: "nodes",
     paint: {
       "circle-radius": ["match", ["get", "kind"], "port", 3.4, "border_crossing", 3, "junction", 1.8, 2.8],
@@ -195,6 +198,9 @@ export function renderLegend() {
   } else {
     lg.append(el("strong", { text: "corridors" }));
     for (const f of S.meta.families) lg.append(item(line(f.color), f.id, f.description));
+    if (S.routesKind === "route" && S.routes.length > 1) {
+      lg.append(el("div", { class: "note", text: "k best: #1 of a corridor solid, the next ones in other shades, dashed or dotted (see the table)" }));
+    }
   }
   if ($("layer-network").checked) {
     lg.append(el("strong", { text: "network" }));

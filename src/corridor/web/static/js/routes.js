@@ -1,7 +1,7 @@
 // The corridors panel: place pickers, the question form and its URL, results table, details of a clicked item.
 
 import { $, S, TOP_AVOID, api, el, fmt } from "./core.js";
-import { emptyFC, fitTo } from "./map.js";
+import { emptyFC, fitTo, renderLegend } from "./map.js";
 
 // ------------------------------------------------------------------ combobox (place pickers)
 
@@ -281,10 +281,11 @@ export function render(q, body) {
   }
   S.routes = rows.map((r, i) => ({ ...r, idx: i }));
   S.routesKind = q.q;
+  styleRoutes(S.routes, q.q === "route");
   const feasible = S.routes.filter((r) => r.feasible);
   const features = feasible.map((r) => ({
     type: "Feature", geometry: r.geometry,
-    properties: { idx: r.idx, corridor: r.corridor, color: S.colors[r.corridor] || "#7f7f7f" },
+    properties: { idx: r.idx, corridor: r.corridor, color: r.color, dash: r.dash },
   }));
   // best route drawn last, so it sits on top
   features.reverse();
@@ -298,6 +299,7 @@ export function render(q, body) {
     S.map.getSource("ends").setData({ type: "FeatureCollection", features: ends });
     fitTo(feasible.map((r) => r.geometry.coordinates));
   }
+  renderLegend();
   const mapEl = $("map");
   mapEl.dataset.routes = String(features.length);
   mapEl.dataset.families = [...new Set(feasible.map((r) => r.corridor))].join(",");
@@ -306,7 +308,7 @@ export function render(q, body) {
   tb.replaceChildren();
   for (const r of S.routes) {
     const name = routeName(r);
-    const sw = el("span", { class: "swatch", style: `background:${S.colors[r.corridor] || "#7f7f7f"}`, "aria-hidden": "true" });
+    const sw = swatch(r);
     if (!r.feasible) {
       tb.append(el("tr", { class: "infeasible", "data-corridor": r.corridor },
         el("th", { scope: "row" }, sw, name), el("td", { class: "reason", colspan: 5, text: r.reason || "no route" })));
@@ -332,7 +334,8 @@ export function render(q, body) {
   if (pol.avoid_modes && pol.avoid_modes.length) bits.push(`no ${pol.avoid_modes.join(", ")}`);
   if (pol.avoid_passages && pol.avoid_passages.length) bits.push(`not via ${pol.avoid_passages.join(", ")}`);
   if (pol.year) bits.push(`network of ${pol.year}`);
-  $("corridors-caption").textContent = `${body.origin} → ${body.destination}` +
+  const via = (body.via || []).length ? ` via ${body.via.join(", ")}` : "";
+  $("corridors-caption").textContent = `${body.origin} → ${body.destination}${via}` +
     (q.q === "compare" ? ", best of each corridor" : `, ${body.routes.length} best route(s)`) +
     ` (${body.objective})${bits.length ? `; ${bits.join("; ")}` : ""}`;
   $("corridors").hidden = false;
@@ -353,6 +356,38 @@ export function render(q, body) {
       : `${feasible.length} route(s).${body.notice ? ` ${body.notice}.` : ""}`;
   }
   S.lastQuery = q;
+}
+
+// k best routes are often of one family: rank within the family sets a shade of the family's
+// colour and a dash pattern (4 shades × 3 patterns, so neighbours differ in both). The best of a
+// family keeps its colour and a solid line.
+export const SHADES = [0, -0.38, 0.42, -0.62];
+export const DASHES = ["solid", "dash", "dot"];
+
+export function shade(hex, t) {
+  const n = parseInt(hex.slice(1), 16);
+  const mix = (c) => Math.round(t < 0 ? c * (1 + t) : c + (255 - c) * t);
+  const rgb = [(n >> 16) & 255, (n >> 8) & 255, n & 255].map(mix);
+  return `#${rgb.map((c) => c.toString(16).padStart(2, "0")).join("")}`;
+}
+
+export function styleRoutes(routes, byRank) {
+  const seen = {};
+  for (const r of routes) {
+    const base = S.colors[r.corridor] || "#7f7f7f";
+    const k = byRank && r.feasible ? (seen[r.corridor] = (seen[r.corridor] ?? -1) + 1) : 0;
+    r.color = shade(base, SHADES[k % SHADES.length]);
+    r.dash = DASHES[k % DASHES.length];
+  }
+}
+
+// a small sample of the line as drawn (colour and dash), for the table and the legend
+export function swatch(r) {
+  const c = r.color || S.colors[r.corridor] || "#7f7f7f";
+  const bg = r.dash === "dash" ? `repeating-linear-gradient(90deg, ${c} 0 6px, transparent 6px 9px)`
+    : r.dash === "dot" ? `repeating-linear-gradient(90deg, ${c} 0 3px, transparent 3px 6px)` : c;
+  return el("span", { class: `swatch${S.routesKind === "route" ? " bar" : ""}`, style: `background:${bg}`,
+    "data-style": `${c} ${r.dash || "solid"}`, "aria-hidden": "true" });
 }
 
 export function routeName(r) {
