@@ -7,6 +7,7 @@ failures, so CI always runs these. Screenshots land in out/web/.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import socket
@@ -41,6 +42,8 @@ except ImportError:
     sync_api = None
 if sync_api is None:  # not importorskip: with CORRIDOR_REQUIRE_BROWSER=1 this must fail too
     _missing("playwright is not installed (pip install -e '.[dev]')")
+
+from PIL import Image  # noqa: E402  (matplotlib's dependency)
 
 from corridor.web.app import maplibre_installed  # noqa: E402
 
@@ -142,6 +145,27 @@ def test_page_loads_offline_without_console_errors(server, page):
     assert not w.foreign(), f"requests left 127.0.0.1: {w.foreign()}"
     assert any("/api/basemap" in u for u in w.requests)
     assert any("/static/vendor/maplibre-gl.mjs" in u for u in w.requests)
+
+
+def _overlap(page, a: str, b: str) -> bool:
+    return page.evaluate("""([a, b]) => { const r = document.querySelector(a).getBoundingClientRect(),
+        q = document.querySelector(b).getBoundingClientRect();
+        return r.left < q.right && q.left < r.right && r.top < q.bottom && q.top < r.bottom; }""", [a, b])
+
+
+def test_initial_view_shows_the_whole_network(server, page, net):
+    """On a 1366x768 laptop the first view has every place of the network on the map, clear of
+    the legend (a fixed centre and zoom used to cut off the Chinese end)."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(server + "/")
+    _wait_ready(page)
+    _map_idle(page)
+    pts = page.evaluate("""(ll) => ll.map(([x, y]) => { const p = window.corridorMap.project([x, y]);
+        return [p.x, p.y]; })""", net.nodes[["lon", "lat"]].values.tolist())
+    box = page.locator("#map").bounding_box()
+    out = [(n, x, y) for n, (x, y) in zip(net.nodes["node_id"], pts, strict=True)
+           if not (5 <= x <= box["width"] - 5 and 5 <= y <= box["height"] - 5)]
+    assert not out, out
 
 
 IN_VIEW = """sel => { const r = document.querySelector(sel).getBoundingClientRect();
@@ -406,6 +430,20 @@ def test_flows_and_caspian_panels(server, page):
     page.wait_for_function("() => Number(document.getElementById('map').dataset.flows || 0) > 0",
                            timeout=60_000)
     assert "TEU" in page.inner_text("#flow-results")
+    # every link or place over 90% of capacity is marked on top of the flows at this zoom
+    over = page.evaluate("() => fetch('/api/assign?method=aon').then(r => r.json())"
+                         ".then(b => b.summary.over_90pct)")
+    assert over, "the bundled 2024 demand loads some link over 90% (aon)"
+    _map_idle(page)
+    marks = page.evaluate("""() => window.corridorMap.queryRenderedFeatures({layers: ['flows-over']})
+        .map(f => { const p = window.corridorMap.project(f.geometry.coordinates);
+                    return [f.properties.id, f.properties.v_c, p.x, p.y]; })""")
+    assert sorted({m[0] for m in marks}) == sorted(o["id"] for o in over)
+    box = page.locator("#map").bounding_box()
+    for ident, vc, x, y in marks:
+        png = page.screenshot(clip={"x": box["x"] + x - 1, "y": box["y"] + y - 1, "width": 3, "height": 3})
+        r, g, b = Image.open(io.BytesIO(png)).convert("RGB").getpixel((1, 1))
+        assert r > 150 and g < 120 and b < 80, (ident, vc, (r, g, b))  # orange to red, not hidden
     legend = page.inner_text("#legend")
     assert "load / capacity" in legend and "grey: capacity unknown" in legend
     OUT.mkdir(parents=True, exist_ok=True)
@@ -438,6 +476,9 @@ def test_geopolitical_layer_under_the_corridors(server, page):
     page.wait_for_function("() => Number(document.getElementById('map').dataset.geoShaded || 0) > 20")
     assert "geo=blocs" in page.url
     assert "EAEU" in page.inner_text("#geo-legend")
+    _map_idle(page)
+    for other in (".maplibregl-ctrl-scale", "#legend", ".maplibregl-ctrl-attrib"):
+        assert not _overlap(page, "#geo-legend", other), other
     page.select_option("#geo-mode", "sanctions")
     page.wait_for_function("() => document.getElementById('map').dataset.geo === 'sanctions'")
     shaded = int(page.get_attribute("#map", "data-geo-shaded"))

@@ -20,6 +20,7 @@ export function selectTab(name, focus = false) {
     $(tab.getAttribute("aria-controls")).hidden = !on;
   }
   setVisible("flows", name === "flows");
+  setVisible("flows-over", name === "flows");
   setVisible("caspian-waits", name === "caspian");
   setVisible("delta", name === "scenarios");
   for (const id of ["routes", "routes-casing", "ends"]) setVisible(id, name === "routes");

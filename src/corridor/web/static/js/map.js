@@ -63,6 +63,7 @@ export async function initMap() {
   map.addSource("nodes", { type: "geojson", data: { type: "FeatureCollection",
     features: S.network.features.filter((f) => f.properties.feature === "node") } });
   map.addSource("flows", { type: "geojson", data: emptyFC() });
+  map.addSource("flows-over", { type: "geojson", data: emptyFC() });
   map.addSource("routes", { type: "geojson", data: emptyFC() });
   map.addSource("ends", { type: "geojson", data: emptyFC() });
   map.addSource("caspian", { type: "geojson", data: emptyFC() });
@@ -84,11 +85,14 @@ export async function initMap() {
     paint: { "line-color": modeColor, "line-width": 1.3, "line-dasharray": [2, 2] } });
   map.addLayer({ id: "net-closed", type: "line", source: "links", filter: ["==", ["get", "status"], "closed"],
     paint: { "line-color": "#b23a48", "line-width": 1.2, "line-dasharray": [1, 2] } });
-  map.addLayer({ id: "flows", type: "line", source: "flows", layout: { visibility: "none", "line-cap": "round" },
+  // the most loaded links are drawn last (on top), and at least 6 px wide
+  map.addLayer({ id: "flows", type: "line", source: "flows",
+    layout: { visibility: "none", "line-cap": "round", "line-sort-key": ["coalesce", ["get", "v_c"], -1] },
     paint: {
       "line-color": ["case", ["has", "v_c"], ["interpolate", ["linear"], ["get", "v_c"], ...LOAD_STOPS.flat()],
         UNKNOWN_CAPACITY],
-      "line-width": ["interpolate", ["linear"], ["sqrt", ["get", "flow_teu"]], 0, 1, 1500, 14],
+      "line-width": ["max", ["interpolate", ["linear"], ["sqrt", ["get", "flow_teu"]], 0, 1, 1500, 14],
+        ["case", [">=", ["coalesce", ["get", "v_c"], 0], 0.9], 6, 0]],
       "line-opacity": 0.85,
     } });
   map.addLayer({ id: "delta", type: "line", source: "delta", layout: { visibility: "none", "line-cap": "round" },
@@ -117,6 +121,14 @@ export async function initMap() {
       "circle-color": ["interpolate", ["linear"], ["get", "mean_wait_hours"], ...WAIT_STOPS.flat()],
       "circle-opacity": 0.7, "circle-stroke-color": "#14324f", "circle-stroke-width": 1.5,
     } });
+  // links and places over 90% of capacity, marked so that they show at any zoom (a border
+  // crossing link is a few km long: less than a pixel at the zoom that shows Eurasia)
+  map.addLayer({ id: "flows-over", type: "circle", source: "flows-over", layout: { visibility: "none" },
+    paint: {
+      "circle-radius": 6.5,
+      "circle-color": ["interpolate", ["linear"], ["get", "v_c"], ...LOAD_STOPS.flat()],
+      "circle-stroke-color": "#ffffff", "circle-stroke-width": 2,
+    } });
   map.addLayer({ id: "ends", type: "circle", source: "ends",
     paint: { "circle-radius": 7, "circle-color": "#14324f", "circle-stroke-color": "#fff", "circle-stroke-width": 2 } });
 
@@ -139,6 +151,9 @@ export async function initMap() {
   });
   S.mapReady = true;
   window.corridorMap = map;  // for the browser tests and the console
+  // start on the whole network, whatever the window's shape (a fixed centre and zoom cut off
+  // the Chinese end on a 1366x768 laptop); a query fits its routes afterwards
+  fitTo([[...S.nodeById.values()].map((f) => f.geometry.coordinates)], { animate: false, maxZoom: 5 });
   setNetworkVisible($("layer-network").checked);
 }
 
@@ -150,7 +165,7 @@ export function setNetworkVisible(on) {
   for (const id of ["net-open", "net-planned", "net-closed", "net-nodes", "net-hit"]) setVisible(id, on);
 }
 
-export function fitTo(coordsList) {
+export function fitTo(coordsList, { animate = true, maxZoom = 6 } = {}) {
   if (!S.mapReady) return;
   let [x0, y0, x1, y1] = [180, 90, -180, -90];
   let n = 0;
@@ -159,7 +174,11 @@ export function fitTo(coordsList) {
   }
   if (!n) return;
   const reduce = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-  S.map.fitBounds([[x0, y0], [x1, y1]], { padding: 50, maxZoom: 6, duration: reduce ? 0 : 500 });
+  // keep what is fitted clear of the geopolitical legend (top right, under the layer switch)
+  const geo = $("geo-legend");
+  const right = geo && !geo.hidden ? Math.min(geo.offsetWidth + 30, S.map.getContainer().clientWidth / 3) : 50;
+  S.map.fitBounds([[x0, y0], [x1, y1]], { padding: { top: 50, bottom: 50, left: 50, right }, maxZoom,
+    duration: reduce || !animate ? 0 : 500 });
 }
 
 // ------------------------------------------------------------------ legend
@@ -182,8 +201,9 @@ export function renderLegend() {
     lg.append(el("strong", { text: "load / capacity" }));
     const labels = ["< 70%", "70–90%", "90–120%", "> 120%"];
     LOAD_STOPS.forEach(([, c], i) => lg.append(item(line(c), labels[i])));
-    lg.append(item(line(UNKNOWN_CAPACITY), "grey: capacity unknown (load not judged)"));
+    lg.append(item(line(UNKNOWN_CAPACITY), "grey: capacity unknown"));
     lg.append(el("div", { class: "item", text: "width: TEU a year" }));
+    lg.append(item(dot(LOAD_STOPS[3][1], 0.75), "over 90%: link or place (on top)"));
     return;
   }
   if (S.tab === "scenarios") {

@@ -55,6 +55,15 @@ export async function runFlows() {
       feats.push({ type: "Feature", geometry: f.geometry, properties: props });
     }
     S.map.getSource("flows").setData({ type: "FeatureCollection", features: feats });
+    const marks = [];
+    for (const o of over) {
+      const f = o.kind === "node" ? S.nodeById.get(o.id) : S.linkById.get(o.id);
+      if (!f || typeof o.v_c !== "number") continue;
+      const cs = f.geometry.type === "Point" ? [f.geometry.coordinates] : f.geometry.coordinates;
+      marks.push({ type: "Feature", geometry: { type: "Point", coordinates: cs[Math.floor(cs.length / 2)] },
+        properties: { id: o.id, kind: o.kind, v_c: o.v_c } });
+    }
+    S.map.getSource("flows-over").setData({ type: "FeatureCollection", features: marks });
   }
   $("map").dataset.flows = String(b.links.length);
 }
