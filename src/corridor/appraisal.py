@@ -458,7 +458,8 @@ def appraise(
     if not pf.exact:
         notes.append("the chosen set's value comes from the pairwise model")
     if not pf.optimal:
-        notes.append(f"portfolio {pf.guarantee} (raise exhaustive_max to value every affordable set)")
+        notes.append(f"portfolio {pf.guarantee} (raise --exhaustive-max / exhaustive_max to value every "
+                     "affordable set)")
     return Appraisal(projects=table, portfolio=pf, assumptions=assumptions, annual=pd.DataFrame(ann),
                      scenario=getattr(ev.base, "name", None) if scenario is not None else None,
                      policy=ev.policy.to_dict(), notes=notes)

@@ -129,10 +129,11 @@ def select_portfolio(costs: dict[str, float], value: Callable[[frozenset[str]], 
         guarantee = (f"optimal: all {len(sets)} sets of projects within the budget were valued as a whole "
                      "(interactions of any order included)")
     else:
-        guarantee = (f"not proven optimal: more than {exhaustive_max} sets fit the budget; the best of the "
-                     f"{len(affordable)} sets valued as a whole, chosen by a programme over single values "
-                     "and pair interactions; the optimum only if no interaction beyond pairs changes the "
-                     "ranking")
+        why = (f"more than {exhaustive_max} sets fit the budget" if exhaustive_max > 0
+               else "the check of every affordable set is off")
+        guarantee = (f"not proven optimal: {why}; the best of the {len(affordable) - 1} affordable sets "
+                     "valued as a whole, picked by a programme over single values and pair interactions; "
+                     "the optimum only if no interaction beyond pairs changes the ranking")
     return Portfolio(chosen=tuple(i for i in ids if i in best), budget_usd=float(budget),
                      total_cost_usd=total,
                      pv_benefit_usd=pv, npv_usd=pv - total, bcr=pv / total if total > 0 else float("nan"),
