@@ -352,8 +352,8 @@ def _map_idle(page) -> None:
     page.wait_for_function("() => !!window.corridorMap")
     page.evaluate("""() => new Promise((done) => {
         const m = window.corridorMap;
-        if (m.loaded() && !m.isMoving() && m.areTilesLoaded()) { m.once('idle', done); m.triggerRepaint(); }
-        else m.once('idle', done);
+        m.once('idle', () => done(true));  // not the event: serialising it would copy the map
+        m.triggerRepaint();  // an idle map renders nothing more, so it would never say so again
     })""")
 
 
@@ -383,7 +383,7 @@ def _click_lonlat(page, lon: float, lat: float, zoom: float = 4.5) -> None:
     """Centre the map on a point, wait until it has drawn, and click there."""
     page.evaluate("""([lon, lat, z]) => new Promise((done) => {
         const m = window.corridorMap;
-        m.once('idle', done);
+        m.once('idle', () => done(true));  // not the event: serialising it would copy the map
         m.jumpTo({center: [lon, lat], zoom: z});
         m.triggerRepaint();
     })""", [lon, lat, zoom])
