@@ -218,6 +218,8 @@ export function showError(box, body, retry) {
 
 export function clearRoutes() {
   S.routes = [];
+  S.routesKind = null;
+  renderLegend();
   if (S.mapReady) {
     S.map.getSource("routes").setData(emptyFC());
     S.map.getSource("ends").setData(emptyFC());
