@@ -34,6 +34,8 @@ out = Console()
 if not out.is_terminal:  # piped or captured: wide enough that tables do not wrap
     out = Console(width=150)
 err = Console(stderr=True)
+if not err.is_terminal:  # captured or piped: one message per line, never wrapped mid-sentence
+    err = Console(stderr=True, soft_wrap=True)
 
 
 class Objective(StrEnum):
