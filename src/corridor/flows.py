@@ -359,15 +359,15 @@ def _unreachable(net: Network, mask: np.ndarray, ods: np.ndarray) -> list[tuple[
     from scipy.sparse.csgraph import breadth_first_order
 
     g = net.graph
-    n = g.n_vnodes + 1
+    n = g.n_vnodes
+    m = csr_matrix((np.ones(int(mask.sum())), (g.src[mask], g.dst[mask])), shape=(n, n))  # built once
     total = ods.sum(0)
     lost = []
     for o in np.flatnonzero(total.sum(1) > 0):
-        src = np.concatenate([g.src[mask], np.full(len(g.starts(o)), n - 1)])
-        dst = np.concatenate([g.dst[mask], g.starts(o)])
-        m = csr_matrix((np.ones(len(src)), (src, dst)), shape=(n, n))
         seen = np.zeros(n, dtype=bool)
-        seen[breadth_first_order(m, n - 1, directed=True, return_predecessors=False)] = True
+        for v in g.starts(o):
+            if not seen[v]:
+                seen[breadth_first_order(m, int(v), directed=True, return_predecessors=False)] = True
         for d in np.flatnonzero(total[o] > 0):
             if not seen[g.ends(d)].any():
                 lost.append((int(o), int(d)))

@@ -67,31 +67,33 @@ def route_set(net: Network, pairs: Iterable[tuple[int, int]], *, policy: Policy,
         return net.cache[key]
     ids = net.nodes["node_id"].to_numpy()
     rows, cols, od, fam, via = [], [], [], [], []
+    # generalized cost differs per commodity (its value of time); time and cost do not
+    questions = [(objective, c) for objective in objectives
+                 for c in (commodities if objective == "generalized" else commodities[:1])]
     for n_done, (o, d) in enumerate(pairs):
         if progress is not None:
             progress("routes", n_done, len(pairs), np.nan)
         seen: set[tuple[int, ...]] = set()
-        for objective in objectives:
-            for c in commodities if objective == "generalized" else commodities[:1]:
-                try:
-                    cmp = compare(net, ids[o], ids[d], objective=objective, commodity=c, policy=policy)
-                except CorridorError as exc:  # an endpoint the policy avoids
-                    if missing != "skip":
-                        raise NoRouteError(f"no route from {net.nodes['name'].iat[o]} to "
-                                           f"{net.nodes['name'].iat[d]}: {exc}") from None
-                    break
-                found = [r.route for r in cmp.results if r.route is not None]
-                if cmp.overall is not None:
-                    found.append(cmp.overall)
-                for r in found:
-                    if r.edges in seen:
-                        continue
-                    seen.add(r.edges)
-                    rows.append(np.full(len(r.edges), len(od)))
-                    cols.append(np.asarray(r.edges, dtype=np.int64))
-                    od.append((o, d))
-                    fam.append(r.corridor)
-                    via.append(" > ".join(r.gateway_names))
+        for objective, c in questions:
+            try:
+                cmp = compare(net, ids[o], ids[d], objective=objective, commodity=c, policy=policy)
+            except CorridorError as exc:  # an endpoint the policy avoids: no question can be answered
+                if missing != "skip":
+                    raise NoRouteError(f"no route from {net.nodes['name'].iat[o]} to "
+                                       f"{net.nodes['name'].iat[d]}: {exc}") from None
+                break
+            found = [r.route for r in cmp.results if r.route is not None]
+            if cmp.overall is not None:
+                found.append(cmp.overall)
+            for r in found:
+                if r.edges in seen:
+                    continue
+                seen.add(r.edges)
+                rows.append(np.full(len(r.edges), len(od)))
+                cols.append(np.asarray(r.edges, dtype=np.int64))
+                od.append((o, d))
+                fam.append(r.corridor)
+                via.append(" > ".join(r.gateway_names))
         if not seen and missing != "skip":
             raise NoRouteError(f"no route from {net.nodes['name'].iat[o]} to {net.nodes['name'].iat[d]} "
                                "under this policy, but the demand has flow between them")
