@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from corridor.assignment import assign, bpr_integral
-from corridor.tntp import TntpNetwork, read_tntp
+from corridor.assignment.engine import assign, bpr_integral
+from corridor.network.tntp import TntpNetwork, read_tntp
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/tntp"
 NETWORKS = ("SiouxFalls", "Anaheim")

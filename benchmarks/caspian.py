@@ -27,7 +27,8 @@ import time
 import numpy as np
 from simpy_caspian import draw_inputs, run_replication
 
-from corridor.caspian import baseline_config, simulate
+from corridor.caspian.config import baseline_config
+from corridor.caspian.simulate import simulate
 
 Z = 1.959964
 

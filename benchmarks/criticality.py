@@ -21,9 +21,9 @@ import time
 import numpy as np
 
 import corridor
-from corridor.flows import route_set
-from corridor.policy import Policy
-from corridor.welfare import demand_classes, od_pairs
+from corridor.assignment.freight import route_set
+from corridor.assignment.welfare import demand_classes, od_pairs
+from corridor.network.policy import Policy
 
 
 def _summary(res) -> tuple[float, float]:

@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 import corridor
-from corridor.reliability import caspian_wait_samples, route_leg_table, sample_transit_times
+from corridor.analysis.reliability import caspian_wait_samples, route_leg_table, sample_transit_times
 
 
 def main() -> None:

@@ -25,11 +25,12 @@ import numpy as np
 import pandas as pd
 
 import corridor
-from corridor.families import FAMILIES, family_link_masks
-from corridor.network import CONT, LINK, Network
-from corridor.policy import Policy
-from corridor.routing import Query, prepare
-from corridor.search import k_shortest_paths, shortest_path
+from corridor.network.families import FAMILIES, family_link_masks
+from corridor.network.graph import CONT, LINK
+from corridor.network.policy import Policy
+from corridor.network.tables import Network
+from corridor.routing.query import Query, prepare
+from corridor.routing.search import k_shortest_paths, shortest_path
 
 
 def grid_network(side: int) -> Network:

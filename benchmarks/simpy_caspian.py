@@ -36,8 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from corridor.caspian import CaspianConfig, effective_capacity
-from corridor.caspian_engine import HOURS_PER_DAY, _arrivals, _next_open, _weather
+from corridor.caspian.config import CaspianConfig, effective_capacity
+from corridor.caspian.engine import HOURS_PER_DAY, _arrivals, _next_open, _weather
 
 
 @dataclass

@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 import corridor  # noqa: E402
-from corridor.calibrate import TARGETS_FILE, calibrate, load_targets  # noqa: E402
-from corridor.flows import PARAMS_FILE, AssignmentParams  # noqa: E402
+from corridor.analysis.calibrate import TARGETS_FILE, calibrate, load_targets  # noqa: E402
+from corridor.assignment.params import PARAMS_FILE, AssignmentParams  # noqa: E402
 
 DATA = ROOT / "src" / "corridor" / "data"
 

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import corridor
-from corridor.appraisal import appraise, read_projects, select_portfolio
-from corridor.cli import app
-from corridor.cli_analysis import parse_usd
+from corridor.analysis.appraisal import appraise, read_projects, select_portfolio
+from corridor.cli.analysis import parse_usd
+from corridor.cli.app import app
 from corridor.demand import Demand
 from corridor.errors import CorridorError, ValidationError
 

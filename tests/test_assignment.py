@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corridor.assignment import AssignmentResult, assign
+from corridor.assignment.engine import AssignmentResult, assign
 from corridor.errors import ValidationError
-from corridor.tntp import TntpNetwork, read_tntp
+from corridor.network.tntp import TntpNetwork, read_tntp
 
 TNTP = Path(__file__).parent / "data" / "tntp"
 SHARED = Path(__file__).parents[2] / "shared/data/tntp"
@@ -267,7 +267,7 @@ def test_a_class_with_weight_zero_neither_queues_nor_adds_to_the_queue():
 
 
 def test_a_link_in_two_queues_feels_both():
-    from corridor.assignment import Queues
+    from corridor.assignment.engine import Queues
 
     d = np.array([[0.0, 90.0], [0.0, 0.0]])
     u, v = np.array([0, 0]), np.array([1, 1])

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import corridor
-from corridor.network import bundled_data_dir
+from corridor.datafiles import bundled_data_dir
 
 ORIGINS = ["Xi'an", "Chongqing", "Chengdu", "Urumqi", "Lianyungang", "Shanghai", "Almaty", "Tashkent"]
 DESTINATIONS = ["Duisburg", "Hamburg", "Rotterdam", "Lodz", "Budapest", "Milan", "Istanbul",

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import corridor
-from corridor.calibrate import calibrate, load_targets, measure
-from corridor.flows import AssignmentParams, assign, tonnes_per_teu
+from corridor.analysis.calibrate import calibrate, load_targets, measure
+from corridor.assignment.freight import assign, tonnes_per_teu
+from corridor.assignment.params import AssignmentParams
 
 
 def test_bundled_targets_are_sourced_and_valid(net):

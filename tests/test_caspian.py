@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corridor.caspian import (
+from corridor.caspian.config import (
     CargoType,
     CaspianConfig,
     Port,
@@ -21,11 +21,9 @@ from corridor.caspian import (
     baseline_config,
     config_from_dict,
     effective_capacity,
-    erlang_c_wait,
     load_data,
-    mdc_wait,
-    simulate,
 )
+from corridor.caspian.simulate import erlang_c_wait, mdc_wait, simulate
 from corridor.errors import CorridorError, ValidationError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ import pandas as pd
 from typer.testing import CliRunner
 
 import corridor
-from corridor.cli import app
+from corridor.cli.app import app
 
 from .conftest import MINI
 

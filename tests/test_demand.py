@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import corridor
+from corridor.datafiles import bundled_data_dir
 from corridor.demand import Demand, load_demand, read_demand
-from corridor.network import bundled_data_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = "origin,destination,commodity,teu_per_year,t_per_year\n"

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import corridor
+from corridor.assignment.freight import assign
 from corridor.demand import Demand
-from corridor.flows import assign
 
 
 def _demand(rows):
@@ -109,7 +109,7 @@ def test_higher_dispersion_concentrates_shippers_on_the_cheapest_route(net):
     dem = _demand([("xian", "duisburg", "container", 1000.0)])
     shares = []
     for mu in (1.0, 5.0, 25.0):
-        p = corridor.flows.AssignmentParams(dispersion={"container": mu})
+        p = corridor.AssignmentParams(dispersion={"container": mu})
         res = assign(net, dem, params=p)
         shares.append(res.paths["probability"].max())
         assert res.paths["probability"].sum() == pytest.approx(1.0)
@@ -156,7 +156,7 @@ def test_capacity_reports_name_the_binding_queue_in_its_unit(net, baseline):
 
 def test_a_parallel_link_pays_its_queue_once(net):
     # give both parallel Cape lanes Shanghai-Rotterdam a capacity: each edge must join one queue only
-    from corridor.queues import edge_model
+    from corridor.costs import edge_model
 
     links = net.raw_links.copy()
     par = links["link_id"].str.startswith("sea-shanghai-rotterdam")
@@ -182,7 +182,7 @@ def test_write_refuses_to_overwrite_and_writes_every_table(net, baseline, tmp_pa
 
 
 def test_bad_parameters_are_named(tmp_path):
-    from corridor.flows import AssignmentParams
+    from corridor.assignment.params import AssignmentParams
 
     with pytest.raises(corridor.CorridorError, match="beta must be .*>= 1.*unknown corridor 'westerly'"):
         AssignmentParams(beta=0.5, corridor_constants_usd={"westerly": 1.0})
@@ -216,7 +216,7 @@ def test_demand_without_a_route_is_reported_when_asked(net, method):
 
 
 def test_a_closure_reassigns_over_the_surviving_routes(net):
-    from corridor.flows import route_set
+    from corridor.assignment.choice_sets import route_set
 
     dem = _demand([("xian", "duisburg", "container", 1000.0)])
     o, d = net.node_index["xian"], net.node_index["duisburg"]

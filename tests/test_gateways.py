@@ -10,15 +10,15 @@ import pytest
 from typer.testing import CliRunner
 
 import corridor
-from corridor.cli import app
-from corridor.cli import out as cli_out
-from corridor.cli_analysis import _print_gateways
-from corridor.cuts import Reachability, closed_edges, minimum_cut
+from corridor.analysis.cuts import Reachability, closed_edges, minimum_cut
+from corridor.analysis.gateways import gateways, gateways_diff, ocean_passages
+from corridor.cli.analysis import _print_gateways
+from corridor.cli.app import app
+from corridor.cli.common import out as cli_out
 from corridor.errors import CorridorError, NoRouteError
-from corridor.gateways import gateways, gateways_diff, ocean_passages
-from corridor.geopolitics import resolve_countries
-from corridor.network import Network
-from corridor.policy import Policy
+from corridor.network.geopolitics import resolve_countries
+from corridor.network.policy import Policy
+from corridor.network.tables import Network
 
 AVOID = "RUS,IRN"
 

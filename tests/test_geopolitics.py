@@ -7,7 +7,8 @@ import json
 import pytest
 
 import corridor
-from corridor.geopolitics import (
+from corridor.datafiles import bundled_data_dir
+from corridor.network.geopolitics import (
     BLOCS,
     SANCTIONS,
     UnknownCountryError,
@@ -17,7 +18,6 @@ from corridor.geopolitics import (
     regions,
     resolve_countries,
 )
-from corridor.network import bundled_data_dir
 
 
 def test_country_table_covers_network_and_map(net):
@@ -70,7 +70,7 @@ def test_aliases_and_spelling_of_names():
         assert resolve_countries(spelling) == set(regions()["central-asia"]), spelling
     assert resolve_countries("Eurasian Economic Union") == resolve_countries("EAEU")  # a bloc's full name
     assert resolve_countries("South Caucasus") == {"ARM", "AZE", "GEO"}
-    from corridor.policy import Policy
+    from corridor.network.policy import Policy
 
     p = Policy.make(avoid="Russian Federation,Central Asia")
     assert {"RUS", "KAZ", "UZB"} <= p.avoid_countries and p.avoid_groups == {"central-asia"}
@@ -88,7 +88,7 @@ def test_unknown_token_gets_a_suggestion():
 
 
 def test_policy_avoids_blocs_and_sets_borders(net):
-    from corridor.policy import Border, Policy
+    from corridor.network.policy import Border, Policy
 
     p = Policy.make(avoid="EAEU,IRN")
     assert {"RUS", "BLR", "KAZ", "ARM", "KGZ", "IRN"} <= p.avoid_countries

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 import corridor
 from corridor.errors import NoRouteError
-from corridor.network import Network
-from corridor.routing import itinerary
+from corridor.network.tables import Network
+from corridor.routing.itineraries import itinerary
 
 COUNTRIES = ["AAA", "BBB", "RUS", "IRN", "CCC"]
 CLASSES = [("rail", 1435), ("rail", 1520), ("road", None), ("sea", None), ("ferry", None)]

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import corridor
-from corridor.reliability import (
+from corridor.analysis.reliability import (
     EMPIRICAL,
     load_parameters,
     make_leg_table,

@@ -12,16 +12,13 @@ import yaml
 from typer.testing import CliRunner
 
 import corridor
-from corridor.cli import app
-from corridor.scenarios import (
-    apply_scenario,
-    diff,
-    list_scenarios,
-    load_scenario,
-    run_scenario,
-    scenario_dir,
-    scenario_schema,
-)
+from corridor.cli.app import app
+from corridor.scenarios.apply import apply_scenario
+from corridor.scenarios.diff import diff
+from corridor.scenarios.files import list_scenarios, scenario_dir
+from corridor.scenarios.run import run_scenario
+from corridor.scenarios.schema import scenario_schema
+from corridor.scenarios.validate import load_scenario
 
 # 'ue' keeps these runs to a fraction of a second each; the direction of the effects is the
 # same with 'sue' (which also gives days per corridor)
@@ -233,8 +230,8 @@ def test_the_library_has_no_decorative_entries():
 
 
 def test_library_facts_match_their_sources():
-    from corridor.caspian import CaspianConfig
-    from corridor.geopolitics import resolve_countries
+    from corridor.caspian.config import CaspianConfig
+    from corridor.network.geopolitics import resolve_countries
 
     ref = CaspianConfig.__dataclass_fields__["reference_level_m"].default
     for name in ("caspian-low", "caspian-low-2m"):
@@ -265,7 +262,7 @@ def test_apply_is_copy_on_write(net):
 
 
 def test_the_2024_caspian_simulation_is_kept():
-    from corridor.scenario_results import _baseline_waits, caspian_waits
+    from corridor.scenarios.run import _baseline_waits, caspian_waits
 
     a = apply_scenario("caspian-low")
     _baseline_waits.cache_clear()

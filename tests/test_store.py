@@ -9,8 +9,7 @@ import sys
 import pytest
 
 import corridor
-from corridor.scenario_results import RESULT_FILES
-from corridor.scenarios import run_scenario
+from corridor.scenarios.run import RESULT_FILES, run_scenario
 from corridor.store import RunStore, code_version, data_home, store_path
 
 
@@ -68,7 +67,7 @@ def test_unknown_empty_and_ambiguous_ids(result, tmp_path):
 def test_cli_runs_show_rejects_an_empty_id(result, tmp_path):
     from typer.testing import CliRunner
 
-    from corridor.cli import app
+    from corridor.cli.app import app
 
     with RunStore(home=tmp_path) as store:
         store.record(result)
@@ -111,7 +110,7 @@ def test_a_locked_history_keeps_the_files_and_warns(tmp_path):
     """Another process holds the history: the results are written, the run is not recorded, exit 0."""
     from typer.testing import CliRunner
 
-    from corridor.cli import app
+    from corridor.cli.app import app
 
     home, out = tmp_path / "home", tmp_path / "res"
     home.mkdir()

@@ -525,7 +525,7 @@ def test_serve_from_python_reports_its_url_when_ready():
 
 def test_binds_loopback_by_default_and_checks_host():
     assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
-    from corridor.web.cli import serve as serve_cmd
+    from corridor.cli.serve import serve as serve_cmd
 
     assert inspect.signature(serve_cmd).parameters["host"].default == "127.0.0.1"
     guarded = TestClient(create_app(APP.state.corridor.net, allowed_hosts=["127.0.0.1", "localhost"]),
@@ -603,7 +603,7 @@ def test_avoid_groups_offer_each_set_of_countries_once(client, net):
     m = client.get("/api/meta").json()
     if not m["features"]["geopolitics"]:
         pytest.skip("corridor.geopolitics is not in this version")
-    from corridor import geopolitics
+    from corridor.network import geopolitics
 
     groups = m["avoid_groups"]
     members = [frozenset(geopolitics.resolve_countries(g)) for g in groups]

@@ -3,54 +3,87 @@
     >>> import corridor
     >>> net = corridor.load_network()
     >>> corridor.compare(net, "Xian", "Duisburg").to_frame()
+
+The public API is this module's names (`__all__`). They load on first use, so `import corridor`
+costs almost nothing: a command or notebook pays only for what it asks (the web app's FastAPI,
+the maps' matplotlib and the run store's DuckDB load only when used).
 """
 
-from .compare import Comparison, CorridorResult, compare
-from .demand import Demand, load_demand, read_demand
-from .errors import CorridorError, NoRouteError, Problem, UnknownPlaceError, ValidationError
-from .families import FAMILIES
-from .flows import FlowResult, assign
-from .geopolitics import country_table, resolve_countries
-from .network import Network, load_network, read_network
-from .policy import Policy
-from .routes import Leg, Route, RouteSet
-from .routing import route
-from .scenarios import Scenario, apply_scenario, load_scenario, run_scenario
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+# public name -> the module that defines it
+_API = {
+    "CorridorError": "errors", "NoRouteError": "errors", "Problem": "errors",
+    "UnknownPlaceError": "errors", "ValidationError": "errors",
+    "Network": "network.tables", "load_network": "network.io", "read_network": "network.io",
+    "Policy": "network.policy", "FAMILIES": "network.families",
+    "country_table": "network.geopolitics", "resolve_countries": "network.geopolitics",
+    "read_tntp": "network.tntp",
+    "Demand": "demand", "load_demand": "demand", "read_demand": "demand",
+    "Leg": "routing.results", "Route": "routing.results", "RouteSet": "routing.results",
+    "route": "routing.itineraries",
+    "Comparison": "routing.comparison", "CorridorResult": "routing.comparison",
+    "compare": "routing.comparison",
+    "FlowResult": "assignment.results", "AssignmentParams": "assignment.params",
+    "assign": "assignment.freight",
+    "Scenario": "scenarios.schema", "load_scenario": "scenarios.validate",
+    "apply_scenario": "scenarios.apply",
+    "run_scenario": "scenarios.run", "diff": "scenarios.diff",
+    "reliability": "analysis.reliability", "gateways": "analysis.gateways",
+    "appraise": "analysis.appraisal", "read_projects": "analysis.projects",
+    "select_portfolio": "analysis.portfolio",
+}
+
 __all__ = [
-    "FAMILIES",
-    "Comparison",
-    "FlowResult",
-    "CorridorError",
-    "CorridorResult",
-    "Demand",
-    "Leg",
-    "Network",
-    "NoRouteError",
-    "Policy",
-    "Problem",
-    "Route",
-    "RouteSet",
-    "UnknownPlaceError",
-    "ValidationError",
-    "assign",
-    "compare",
-    "load_demand",
-    "load_network",
-    "read_demand",
-    "read_network",
-    "route",
-    "Scenario",
-    "apply_scenario",
-    "country_table",
-    "load_scenario",
-    "resolve_countries",
-    "run_scenario",
+    "AssignmentParams", "Comparison", "CorridorError", "CorridorResult", "Demand", "FAMILIES",
+    "FlowResult", "Leg", "Network", "NoRouteError", "Policy", "Problem", "Route", "RouteSet",
+    "Scenario", "UnknownPlaceError", "ValidationError", "apply_scenario", "appraise",
+    "assign", "compare", "country_table", "diff", "gateways", "load_demand", "load_network",
+    "load_scenario", "read_demand", "read_network", "read_projects", "read_tntp", "reliability",
+    "resolve_countries", "route", "run_scenario", "select_portfolio",
 ]
 
-from .appraisal import appraise, read_projects, select_portfolio  # noqa: E402
-from .gateways import gateways  # noqa: E402
 
-__all__ += ["appraise", "gateways", "read_projects", "select_portfolio"]
+def __getattr__(name: str) -> Any:
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'corridor' has no attribute '{name}'")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, "__version__"])
+
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; nothing is imported at run time
+    from .analysis.appraisal import appraise
+    from .analysis.gateways import gateways
+    from .analysis.portfolio import select_portfolio
+    from .analysis.projects import read_projects
+    from .analysis.reliability import reliability
+    from .assignment.freight import assign
+    from .assignment.params import AssignmentParams
+    from .assignment.results import FlowResult
+    from .demand import Demand, load_demand, read_demand
+    from .errors import CorridorError, NoRouteError, Problem, UnknownPlaceError, ValidationError
+    from .network.families import FAMILIES
+    from .network.geopolitics import country_table, resolve_countries
+    from .network.io import load_network, read_network
+    from .network.policy import Policy
+    from .network.tables import Network
+    from .network.tntp import read_tntp
+    from .routing.comparison import Comparison, CorridorResult, compare
+    from .routing.itineraries import route
+    from .routing.results import Leg, Route, RouteSet
+    from .scenarios.apply import apply_scenario
+    from .scenarios.diff import diff
+    from .scenarios.run import run_scenario
+    from .scenarios.schema import Scenario
+    from .scenarios.validate import load_scenario

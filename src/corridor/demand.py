@@ -21,21 +21,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .datafiles import bundled_data_dir
 from .errors import CorridorError, Problem, ValidationError
-from .io import (
-    _check_non_negative,
-    _check_required_cells,
-    _line,
-    _numeric,
-    _read_text_csv,
-    _require_columns,
-)
-from .network import bundled_data_dir
+from .network.io import _check_non_negative, _check_required_cells, _line, _numeric, _require_columns
+from .readers import _read_text_csv
 
 REQUIRED = ("origin", "destination", "commodity", "teu_per_year", "t_per_year")
+
 OPTIONAL = ("source_id", "method")
+
 VALUES = ("teu_per_year", "t_per_year")
+
 DEFAULT_COMMODITIES = ("container", "general", "bulk")
+
 UNITS = {"teu": "teu_per_year", "t": "t_per_year"}
 
 
@@ -232,7 +230,7 @@ def read_demand(path: str | Path, network=None) -> Demand:
 
 def load_demand(year: int = 2024) -> Demand:
     """The bundled baseline demand for `year`, checked against the bundled network."""
-    from .network import load_network
+    from .network.io import load_network
 
     path = bundled_data_dir() / f"demand_{year}.csv"
     if not path.exists():

@@ -28,6 +28,7 @@ import pandas as pd
 from .errors import CorridorError
 
 DB_NAME = "runs.duckdb"
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id VARCHAR PRIMARY KEY, created TIMESTAMP, scenario VARCHAR, method VARCHAR,
@@ -40,7 +41,6 @@ CREATE TABLE IF NOT EXISTS run_links (
     run_id VARCHAR, link_id VARCHAR, name VARCHAR, mode VARCHAR, flow_teu DOUBLE,
     capacity_teu_yr DOUBLE, v_c DOUBLE);
 """
-
 
 def data_home(home: str | Path | None = None) -> Path:
     """The folder of the run history (see the module docstring)."""
@@ -57,10 +57,8 @@ def data_home(home: str | Path | None = None) -> Path:
         base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return base / "corridor"
 
-
 def store_path(home: str | Path | None = None) -> Path:
     return data_home(home) / DB_NAME
-
 
 def code_version() -> str:
     """`git describe --always --dirty` of the package's checkout, else the package version."""
@@ -75,10 +73,8 @@ def code_version() -> str:
     desc = out.stdout.strip()
     return f"{__version__}+{desc}" if out.returncode == 0 and desc else __version__
 
-
 def new_run_id() -> str:
     return uuid.uuid4().hex[:12]
-
 
 class RunStore:
     """A DuckDB file of runs; use as a context manager (or call close())."""

@@ -15,16 +15,18 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from .. import __version__
-from ..compare import compare as _compare
-from ..cost import OBJECTIVES
+from ..assignment.params import METHODS
+from ..costs import OBJECTIVES
+from ..datafiles import bundled_data_dir
 from ..errors import CorridorError
-from ..families import DESCRIPTIONS, FAMILIES
-from ..flows import METHODS
-from ..io import MODES, NODE_KINDS, network_to_geojson
-from ..network import bundled_data_dir, normalize_name
-from ..policy import PASSAGES, YEARS
-from ..routing import MAX_VIA
-from ..routing import route as _route
+from ..network.export import network_to_geojson
+from ..network.families import DESCRIPTIONS, FAMILIES
+from ..network.io import MODES, NODE_KINDS
+from ..network.names import normalize_name
+from ..network.policy import PASSAGES, YEARS
+from ..routing.comparison import compare as _compare
+from ..routing.itineraries import route as _route
+from ..routing.query import MAX_VIA
 from .errors import ERROR_RESPONSES, UnknownSourceError
 from .state import Blob, OnceCache, Slots, WebState, dumps, route_geometry
 
@@ -47,7 +49,7 @@ def _default_method() -> str:
     """The library's own default assignment method (the calibrated one)."""
     import inspect
 
-    from ..flows import assign as _assign
+    from ..assignment.freight import assign as _assign
 
     d = inspect.signature(_assign).parameters["method"].default
     return d if d in METHODS else METHODS[0]
@@ -125,10 +127,7 @@ def _country_names() -> dict[str, str]:
 
 
 def features() -> dict[str, bool]:
-    from . import optional
-
-    return {"assign": True, "caspian": True, "scenarios": optional.scenarios() is not None,
-            "geopolitics": optional.geopolitics() is not None}
+    return {"assign": True, "caspian": True, "scenarios": True, "geopolitics": True}
 
 
 def _distinct_groups(geo, names: list[str], countries) -> tuple[list[str], dict[str, str]]:
@@ -153,21 +152,19 @@ def _distinct_groups(geo, names: list[str], countries) -> tuple[list[str], dict[
 
 
 def _meta(st: WebState) -> dict:
-    from . import optional
+    from ..network import geopolitics as geo
 
     net = st.net
     names = _country_names()
-    geo = optional.geopolitics()
     groups: list[str] = []
     aliases: dict[str, str] = {}
-    if geo is not None:
-        try:
-            names.update(dict(zip(geo.country_table()["iso3"], geo.country_table()["name"], strict=True)))
-            groups, aliases = _distinct_groups(geo, list(geo.group_names()), net.countries)
-        except CorridorError:
-            pass
+    try:
+        names.update(dict(zip(geo.country_table()["iso3"], geo.country_table()["name"], strict=True)))
+        groups, aliases = _distinct_groups(geo, list(geo.group_names()), net.countries)
+    except CorridorError:  # a network without the country tables: codes only
+        pass
     comm = [] if net.commodities is None else [str(c) for c in net.commodities["commodity"]]
-    from ..caspian import baseline_config
+    from ..caspian.config import baseline_config
 
     cfg = baseline_config()
     return {
@@ -412,8 +409,8 @@ async def assign(
     st = state(request)
 
     def compute() -> Blob:
+        from ..assignment.freight import assign as _assign
         from ..demand import load_demand
-        from ..flows import assign as _assign
 
         if st.demand is None:
             st.demand = load_demand()
@@ -467,7 +464,8 @@ async def caspian_simulate(request: Request, body: CaspianRequest) -> Response:
         raise CorridorError("at most 24 berth changes")
 
     def compute() -> Blob:
-        from ..caspian import baseline_config, simulate
+        from ..caspian.config import baseline_config
+        from ..caspian.simulate import simulate
 
         cfg = baseline_config(sea_level=body.sea_level, vessels_add=dict(body.vessels_add))
         if body.deepen or body.berths_add:

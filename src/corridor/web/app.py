@@ -22,8 +22,9 @@ from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..errors import CorridorError
-from ..network import Network, load_network
-from . import api
+from ..network.io import load_network
+from ..network.tables import Network
+from ..web import api
 from .errors import install_error_handlers, json_error
 from .state import WebState, link_lines
 
@@ -165,7 +166,7 @@ def create_app(network: Network | str | Path | None = None, *, cache_size: int =
     app.state.corridor = st
     install_error_handlers(app)
     app.include_router(api.router)
-    _optional_routes(app)
+    _panel_routes(app)
 
     static = static_dir()
 
@@ -189,9 +190,9 @@ def create_app(network: Network | str | Path | None = None, *, cache_size: int =
     return app
 
 
-def _optional_routes(app: FastAPI) -> None:
-    """Panels for library modules that may not exist yet (scenarios, geopolitics)."""
-    from . import extras
+def _panel_routes(app: FastAPI) -> None:
+    """The geopolitics and scenario panels' endpoints."""
+    from ..web import extras
 
     extras.install(app)
 

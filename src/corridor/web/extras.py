@@ -1,5 +1,4 @@
-"""Endpoints for library modules that other issues add (scenarios, geopolitics), installed only
-when those modules exist, so the app works with or without them.
+"""The geopolitics and scenario endpoints (the panels beside the corridor map).
 
 Scenario names are checked against the bundled list before the library sees them:
 `load_scenario` also takes a file path, and no request may name a path on the server.
@@ -12,34 +11,34 @@ from typing import Annotated
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import Response
 
-from . import optional
+from ..network import geopolitics as geo
+from ..scenarios.diff import diff as diff_scenarios
+from ..scenarios.files import list_scenarios
+from ..scenarios.run import run_scenario
 from .errors import ERROR_RESPONSES
 from .state import Blob, OnceCache, WebState, dumps
 
 
 def install(app: FastAPI) -> None:
     st: WebState = app.state.corridor
-    if optional.geopolitics() is not None:
-        app.include_router(_geopolitics_router(st))
-    if optional.scenarios() is not None:
-        router = _scenarios_router(st)
-        if router is not None:
-            app.include_router(router)
+    app.include_router(_geopolitics_router(st))
+    router = _scenarios_router(st)
+    if router is not None:
+        app.include_router(router)
 
 
 # ------------------------------------------------------------------ geopolitics
 
 
 def geopolitics_payload() -> dict:
-    g = optional.geopolitics()
-    countries = g.country_table()
-    blocs = g.bloc_table()
+    countries = geo.country_table()
+    blocs = geo.bloc_table()
     return {
         "blocs": blocs.to_dict(orient="records"),
         "countries": countries.to_dict(orient="records"),
-        "sanctions": list(getattr(g, "SANCTIONS", ())),
-        "regions": {k: list(v) for k, v in g.regions().items()},
-        "groups": list(g.group_names()),
+        "sanctions": list(geo.SANCTIONS),
+        "regions": {k: list(v) for k, v in geo.regions().items()},
+        "groups": list(geo.group_names()),
     }
 
 
@@ -69,11 +68,7 @@ def _strip_paths(d: dict) -> dict:
 
 
 def _scenarios_router(st: WebState) -> APIRouter | None:
-    sc = optional.scenarios()
-    try:
-        table = sc.list_scenarios()
-    except Exception:  # a half-built module must not take the app down
-        return None
+    table = list_scenarios()
     names = [str(n) for n in table["name"]]
     if not names:
         return None
@@ -85,7 +80,7 @@ def _scenarios_router(st: WebState) -> APIRouter | None:
                 "description": str(r["description"])} for r in table.to_dict(orient="records")]
 
     def run(name: str):  # in a model slot (the endpoints below)
-        return runs.get_or_compute(name, lambda: sc.run_scenario(name, network=st.net))
+        return runs.get_or_compute(name, lambda: run_scenario(name, network=st.net))
 
     router = APIRouter(prefix="/api/scenarios", responses=ERROR_RESPONSES)
 
@@ -116,7 +111,7 @@ def _scenarios_router(st: WebState) -> APIRouter | None:
 
         def compute() -> Blob:
             ra, rb = run(a.value), run(b.value)
-            d = sc.diff(ra, rb).to_dict()
+            d = diff_scenarios(ra, rb).to_dict()
             d["scenario_a"] = {k: v for k, v in _strip_paths(ra.to_dict()).items()
                                if k in ("scenario", "description", "year", "chain", "method", "totals",
                                         "changes", "caspian")}

@@ -20,7 +20,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
-from ..network import Network
+from ..network.tables import Network
 
 # ------------------------------------------------------------------ JSON
 

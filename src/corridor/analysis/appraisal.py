@@ -1,0 +1,465 @@
+"""Investment appraisal: what each project is worth to the assigned flows, and the best portfolio
+under a budget.
+
+    >>> from corridor.appraisal import appraise, read_projects
+    >>> projects = read_projects()                     # the bundled list (data/projects.csv)
+    >>> a = appraise(projects, budget_usd=2e9, horizon=2040, discount=0.06)
+    >>> a.projects[["id", "cost_usd", "pv_benefit_usd", "npv_usd", "bcr"]]
+    >>> a.portfolio.chosen, a.portfolio.npv_usd
+
+**Projects** (`corridor.projects`). A project is a cost, an opening year and changes to the
+network in the scenario infrastructure format, read from a CSV or YAML file with every problem
+reported at once.
+
+**Value.** With a set S of projects built, the network is rebuilt (a link a project opens is
+closed in every world that lacks the project, so all worlds share one compiled graph), the
+demand grown to year t is assigned (the calibrated path-size logit), and the year's benefit
+is the fall in the shippers' expected perceived generalized cost (the logit's log-sum, in USD,
+with the path sizes and cost scales of the without-project world held fixed): time, tariff and
+queueing at capacity, in one number. It is computed at three years (the base year, the middle
+and the horizon) and interpolated between them; a project counts from its opening year; the
+benefits to the horizon are discounted to the base year; costs count in full in the base year
+(no residual value, no credit for later spending). NPV = PV(benefits) - cost, BCR = PV/cost.
+
+**Portfolio** (`corridor.portfolio`). A mixed-integer programme (`scipy.optimize.milp`, HiGHS)
+maximises NPV under the budget: each project's value alone, plus a pairwise interaction term
+(value of the pair less the two alone, by re-assignment) for pairs that could interact (they
+change a common node, or change the costs of common OD flows). Interactions beyond pairs are
+corrected where it matters: the chosen set is re-assigned as a whole and, if its value differs
+from the programme's, enters the programme exactly. When few sets fit the budget (at most
+`exhaustive_max`), every one of them is then valued by re-assignment and the best returned:
+the optimum whatever the interactions; beyond that the answer is a heuristic (optimal only if
+no interaction beyond pairs matters), and says so (`portfolio.optimal`).
+
+`Project`, `ProjectSet`, `read_projects`, `Portfolio` and `select_portfolio` are importable
+from here as well.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..assignment.freight import RouteSet, assign, route_set
+from ..assignment.params import AssignmentParams
+from ..assignment.welfare import (
+    demand_classes,
+    log_path_sizes,
+    merge_route_sets,
+    od_pairs,
+    perceived_costs,
+    route_index,
+    route_keys,
+    route_subset,
+)
+from ..demand import Demand
+from ..errors import CorridorError
+from ..network.io import load_network
+from ..network.policy import Policy, split_avoid
+from ..network.tables import Network
+from ..scenarios.schema import Infrastructure, LinkChange, Scenario
+from .portfolio import Portfolio, select_portfolio
+from .projects import YEARS, Project, ProjectSet, YamlProblem, read_projects
+
+__all__ = ["Appraisal", "Portfolio", "Project", "ProjectSet", "YamlProblem", "appraise", "read_projects",
+           "select_portfolio"]
+
+CAPACITY_FIELDS = {"capacity_teu_yr", "capacity_t_yr", "notes", "name"}
+
+DEFAULTS = {"base_year": 2026, "horizon": 2040, "discount": 0.06, "growth": 0.04}
+
+GROWTH_SOURCE = "trend_wb_freight_2030"
+
+
+@dataclass(frozen=True)
+class Appraisal:
+    """Projects valued one by one, the chosen portfolio, and every assumption behind them."""
+
+    projects: pd.DataFrame  # id, name, cost_usd, opening_year, pv_benefit_usd, npv_usd, bcr, ...
+    portfolio: Portfolio
+    assumptions: dict
+    annual: pd.DataFrame  # per project and sample year: benefit and its parts (assigned flows)
+    scenario: str | None = None
+    policy: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        pf = self.portfolio
+        chosen = self.projects[self.projects["id"].isin(pf.chosen)]
+        return {"chosen": chosen.to_dict(orient="records"), "chosen_ids": list(pf.chosen),
+                "total_cost_usd": pf.total_cost_usd, "npv_usd": pf.npv_usd, "bcr": pf.bcr,
+                "pv_benefit_usd": pf.pv_benefit_usd, "budget_usd": pf.budget_usd,
+                "portfolio": pf.to_dict(), "projects": self.projects.to_dict(orient="records"),
+                "annual": self.annual.to_dict(orient="records"), "assumptions": self.assumptions,
+                "scenario": self.scenario, "policy": self.policy, "notes": list(self.notes)}
+
+
+class _Evaluator:
+    """Annual benefits of sets of projects, by re-assigning grown demand on the rebuilt network."""
+
+    def __init__(self, projects: ProjectSet, net: Network, scenario, avoid, demand: Demand | None,
+                 params: AssignmentParams, growth: float, rgap: float, progress):
+        from ..scenarios.validate import load_scenario
+
+        self.projects = projects
+        self.net = net
+        self.params = params
+        self.growth = growth
+        self.rgap = rgap
+        self.progress = progress
+        self.base = (load_scenario(scenario, network=net) if scenario is not None
+                     else Scenario(name="projects"))
+        if projects.sources:
+            self.base = self.base.model_copy(update={"sources": [*self.base.sources, *projects.sources]})
+        codes, groups = split_avoid(avoid)
+        if codes or groups:
+            avoid_all = [*self.base.policies.avoid, *codes, *groups]
+            pol = self.base.policies.model_copy(update={"avoid": avoid_all})
+            self.base = self.base.model_copy(update={"policies": pol})
+        self._worlds: dict[frozenset, object] = {}
+        from ..scenarios.apply import apply_scenario
+
+        # the base world as it is, before any project: which elements exist, which links are open
+        self.base_world = apply_scenario(self.base, network=net).network
+        self._have_nodes = set(self.base_world.nodes["node_id"])
+        self._have_links = set(self.base_world.links["link_id"])
+        self.year = self.base.year
+        self._base_open = dict(zip(self.base_world.links["link_id"], _open_links(self.base_world, self.year),
+                                   strict=True))
+        empty = self.world(frozenset())
+        self.demand = demand if demand is not None else empty.demand
+        self.demand_year = int(self.base.demand.year)
+        self.policy = empty.policy
+        self.classes = demand_classes(self.demand)
+        if not self.classes:
+            raise CorridorError("the demand table is empty")
+        self.pairs = od_pairs(empty.network, self.demand, self.classes)
+        self._routes: RouteSet | None = None
+        self._log_ps: np.ndarray | None = None
+        self._keep: dict[frozenset, np.ndarray] = {}
+        self._cache: dict[tuple, dict] = {}
+        self._base_tab: dict[int, pd.DataFrame] = {}
+        self.assignments = 0
+
+    # ---- worlds
+    def world(self, built: frozenset):
+        if built not in self._worlds:
+            from ..scenarios.apply import apply_scenario
+
+            nodes, links = list(self.base.infrastructure.nodes), list(self.base.infrastructure.links)
+            have_nodes, have_links = self._have_nodes, self._have_links
+            for p in self.projects:
+                for nc in p.nodes:
+                    if p.id in built or nc.id not in have_nodes:
+                        nodes.append(nc)
+                for lc in p.links:
+                    opens = self.opens(lc)
+                    if p.id in built:
+                        links.append(lc.model_copy(update={"status": "open", "opening_year": None})
+                                     if opens else lc)
+                    elif opens:
+                        links.append(lc.model_copy(update={"status": "closed", "opening_year": None})
+                                     if lc.id not in have_links
+                                     else LinkChange(id=lc.id, status="closed", source=list(lc.source)))
+            s = self.base.model_copy(update={"infrastructure": Infrastructure(nodes=nodes, links=links)})
+            self._worlds[built] = apply_scenario(s, network=self.net)
+        return self._worlds[built]
+
+    def opens(self, lc: LinkChange) -> bool:
+        """Whether a project's link change opens a link: a new link, or one the project says is
+        open (or planned) that is closed or not yet open in the base world. A link that opens
+        is closed in every world that lacks the project; restating `status: open` on a link
+        that is already open opens nothing."""
+        if lc.id not in self._have_links:
+            return True
+        return lc.status in ("open", "planned") and not self._base_open[lc.id]
+
+    def unchanged(self, p: Project) -> list[str]:
+        """The project's changes that leave the base world as it is (they restate it): each as
+        'node ID' or 'link ID'. A new node or link is never one."""
+        base, mine = self.base_world, self.world(frozenset([p.id])).network
+        open_mine = _open_links(mine, self.year)
+        out = []
+        for nc in p.nodes:
+            if nc.id in self._have_nodes and _same_row(base.nodes.iloc[base.node_index[nc.id]],
+                                                       mine.nodes.iloc[mine.node_index[nc.id]]):
+                out.append(f"node {nc.id}")
+        for lc in p.links:
+            if lc.id not in self._have_links:
+                continue
+            j = mine.link_index[lc.id]
+            if (self._base_open[lc.id] == bool(open_mine[j])
+                    and _same_row(base.links.iloc[base.link_index[lc.id]], mine.links.iloc[j])):
+                out.append(f"link {lc.id}" + (", already open" if lc.status in ("open", "planned")
+                                              and self._base_open[lc.id] else ""))
+        return list(dict.fromkeys(out))
+
+    def _aligned(self, net: Network) -> bool:
+        g0, g = self.world(frozenset()).network.graph, net.graph
+        return g0.n_edges == g.n_edges and np.array_equal(g0.src, g.src) and np.array_equal(g0.dst, g.dst)
+
+    # ---- one route set for every world
+    def routes(self) -> RouteSet:
+        """Union of the route sets without any project, with all, and with each project that
+        changes more than capacities (capacity alone does not change free-flow routes)."""
+        if self._routes is None:
+            worlds = [frozenset(), frozenset(self.projects.ids)]
+            worlds += [frozenset([p.id]) for p in self.projects if _changes_routes(p)]
+            rs = None
+            for k, w in enumerate(dict.fromkeys(worlds)):
+                if self.progress:
+                    self.progress(f"route sets ({k + 1}/{len(set(worlds))})")
+                ap = self.world(w)
+                if not self._aligned(ap.network):
+                    raise CorridorError("a project changes the network's structure (a node's transshipment "
+                                        "or a link's mode or gauge); the appraisal needs changes that "
+                                        "keep it")
+                r = route_set(ap.network, self.pairs, policy=ap.policy, commodities=self.classes,
+                              missing="skip")
+                rs = r if rs is None else merge_route_sets(rs, r)
+            seen: dict[bytes, int] = {}
+            for i, k in enumerate(route_keys(rs)):
+                seen.setdefault(k, i)
+            self._routes = route_subset(rs, sorted(seen.values()))
+            self._log_ps = log_path_sizes(self.world(frozenset()).network, self._routes)
+        return self._routes
+
+    def _routes_for(self, built: frozenset) -> tuple[RouteSet, np.ndarray]:
+        rs = self.routes()
+        if built not in self._keep:
+            ap = self.world(built)
+            closed = (~ap.policy.edge_mask(ap.network)).astype(float)
+            self._keep[built] = np.flatnonzero((rs.incidence @ closed) == 0)
+        keep = self._keep[built]
+        return route_subset(rs, keep), self._log_ps[keep]
+
+    # ---- one world in one year
+    def demand_in(self, year: int) -> Demand:
+        f = (1.0 + self.growth) ** (year - self.demand_year)
+        t = self.demand.table.copy()
+        for col in ("teu_per_year", "t_per_year"):
+            t[col] = t[col].astype(float) * f
+        return Demand(table=t, source=f"{self.demand.source} x{f:.3f} ({year})")
+
+    def evaluate(self, built: frozenset, year: int) -> dict:
+        key = (built, year)
+        if key in self._cache:
+            return self._cache[key]
+        if built and year not in self._base_tab:
+            self.evaluate(frozenset(), year)
+        ap = self.world(built)
+        rs, lps = self._routes_for(built)
+        res = assign(ap.network, self.demand_in(year), method="sue", policy=ap.policy, routes=rs,
+                     unserved="report", params=self.params, rgap=self.rgap)
+        self.assignments += 1
+        ridx = route_index(res, rs, ap.network)
+        scale = self._base_tab[year]["scale"] if year in self._base_tab else None
+        tab = perceived_costs(ap.network, res, rs, self.params, ridx, scale=scale, log_ps=lps)
+        if not built:
+            self._base_tab[year] = tab
+        p = res.paths
+        vot = p["commodity"].map({c: ap.network.value_of_time(c) for c in self.classes}).to_numpy()
+        parts = {"tariff_usd": float((p["teu"] * p["usd_per_teu"]).sum()),
+                 "time_usd": float((p["teu"] * vot * 24 * p["free_flow_days"]).sum()),
+                 "queue_usd": float((p["teu"] * vot * 24 * (p["days"] - p["free_flow_days"])).sum())}
+        out = {"table": tab, "parts": parts,
+               "unserved_teu": float(res.unserved["teu"].sum()) if res.unserved is not None else 0.0}
+        self._cache[key] = out
+        return out
+
+    def benefit(self, built: frozenset, year: int) -> dict:
+        """The year's benefit of the set `built` against no project: USD and its parts."""
+        base = self.evaluate(frozenset(), year)
+        if not built:
+            return {"benefit_usd": 0.0, "tariff_usd": 0.0, "time_usd": 0.0, "queue_usd": 0.0,
+                    "newly_served_teu": 0.0}
+        cur = self.evaluate(built, year)
+        b, c = base["table"], cur["table"]
+        both = b.index.intersection(c.index)
+        q = b.loc[both, "teu"]
+        gain = float((q * (b.loc[both, "usd"] - c.loc[both, "usd"])).sum())
+        out = {"benefit_usd": gain,
+               **{k: base["parts"][k] - cur["parts"][k] for k in ("tariff_usd", "time_usd", "queue_usd")},
+               "newly_served_teu": max(0.0, base["unserved_teu"] - cur["unserved_teu"])}
+        return out
+
+
+def _open_links(net: Network, year: int | None) -> np.ndarray:
+    """Per link: open in `net` in `year` by its status and opening year (the policy's rule,
+    nothing avoided)."""
+    return Policy(year=year).link_mask(net)
+
+_NOT_COMPARED = ("name", "notes", "status", "opening_year", "source_id")
+
+
+def _same_row(a: pd.Series, b: pd.Series) -> bool:
+    """Whether two rows of a nodes or links table agree on everything that matters to the model
+    (names, notes, sources and a link's status and opening year left out)."""
+    for col in a.index:
+        if col in _NOT_COMPARED or col.endswith("_source") or col not in b.index:
+            continue
+        x, y = a[col], b[col]
+        x_na, y_na = bool(np.isscalar(x) and pd.isna(x)), bool(np.isscalar(y) and pd.isna(y))
+        if x_na or y_na:
+            if x_na != y_na:
+                return False
+            continue
+        if isinstance(x, int | float | np.number) and isinstance(y, int | float | np.number):
+            if not np.isclose(float(x), float(y), rtol=1e-9, atol=0.0):
+                return False
+        elif x != y:
+            return False
+    return True
+
+
+def _changes_routes(p: Project) -> bool:
+    """Whether a project can change which routes are best at free flow (not capacity alone)."""
+    if p.links and any(set(lc.model_dump(exclude_none=True, exclude={"id", "source"})) - CAPACITY_FIELDS
+                       for lc in p.links):
+        return True
+    return any(set(nc.model_dump(exclude_none=True, exclude={"id", "source"})) - CAPACITY_FIELDS
+               for nc in p.nodes)
+
+
+def appraise(
+    projects: ProjectSet | str | Path | None = None,
+    budget_usd: float = float("inf"),
+    *,
+    net: Network | None = None,
+    demand: Demand | None = None,
+    scenario=None,
+    avoid: Iterable[str] | str | None = None,
+    horizon: int = DEFAULTS["horizon"],
+    discount: float = DEFAULTS["discount"],
+    growth: float = DEFAULTS["growth"],
+    base_year: int = DEFAULTS["base_year"],
+    pairs: str = "auto",
+    max_rounds: int = 8,
+    exhaustive_max: int = 512,
+    rgap: float = 1e-5,
+    params: AssignmentParams | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Appraisal:
+    """Value each project by re-assignment and choose the best portfolio within `budget_usd`.
+
+    `scenario` (a bundled name or a path) is the world the projects are built into (its
+    network, policies and demand); `avoid` adds countries or blocs to avoid. Demand grows by
+    `growth` a year from its table's year; benefits from each project's opening year to
+    `horizon` are discounted at `discount` to `base_year`. `pairs`: which pair interactions
+    are valued by re-assignment: `auto` (pairs that share a node or change the costs of the
+    same OD flows), `all` or `none`. If at most `exhaustive_max` sets of projects fit the
+    budget, every one is valued by re-assignment and the portfolio is the optimum whatever the
+    interactions (`portfolio.optimal`); otherwise it is the programme's answer over single values
+    and pair interactions, corrected for the sets it picks (optimal only if no interaction beyond
+    pairs matters).
+    """
+    if not (YEARS[0] <= base_year <= horizon <= YEARS[1]):
+        raise CorridorError(f"need {YEARS[0]} <= base year ({base_year}) <= horizon ({horizon}) "
+                            f"<= {YEARS[1]}")
+    if not (0 <= discount < 1):
+        raise CorridorError(f"the discount rate must be in [0, 1), got {discount}")
+    if not (-0.5 < growth < 1):
+        raise CorridorError(f"the demand growth must be in (-0.5, 1) a year, got {growth}")
+    if pairs not in ("auto", "all", "none"):
+        raise CorridorError(f"pairs must be auto, all or none, got '{str(pairs)[:20]}'")
+    if not (isinstance(budget_usd, int | float) and budget_usd >= 0 and not math.isnan(budget_usd)):
+        raise CorridorError("the budget must be a number >= 0 (USD)")
+    net = net or load_network()
+    ps = projects if isinstance(projects, ProjectSet) else read_projects(projects, network=net)
+    if not len(ps):
+        raise CorridorError("no projects to appraise")
+    params = params or AssignmentParams.load()
+    ev = _Evaluator(ps, net, scenario, avoid, demand, params, growth, rgap, progress)
+    samples = sorted({base_year, (base_year + horizon) // 2, horizon})
+    years = np.arange(base_year, horizon + 1)
+    disc = (1.0 + discount) ** -(years - base_year)
+    opening = {p.id: p.opening_year for p in ps}
+    curve: dict[frozenset, np.ndarray] = {}
+
+    def annual(built: frozenset) -> np.ndarray:
+        """Benefit in each year of the horizon of the fixed set `built` (interpolated)."""
+        if built not in curve:
+            if progress:
+                progress(f"valuing {', '.join(sorted(built)) or 'no project'}")
+            pts = [ev.benefit(built, y)["benefit_usd"] for y in samples]
+            curve[built] = np.interp(years, samples, pts)
+        return curve[built]
+
+    def value(s: frozenset) -> float:
+        total = 0.0
+        for t_i, t in enumerate(years):
+            built = frozenset(i for i in s if opening[i] <= t)
+            if built:
+                total += disc[t_i] * annual(built)[t_i]
+        return float(total)
+
+    ids = ps.ids
+    pv = {i: value(frozenset([i])) for i in ids}
+    # which pairs can interact: a shared node, or OD flows whose cost both change
+    if pairs == "none":
+        pair_list: list[tuple[str, str]] = []
+    elif pairs == "all":
+        pair_list = list(itertools.combinations(ids, 2))
+    else:
+        touched = {}
+        for p in ps:
+            b = ev.evaluate(frozenset([p.id]), samples[-1])["table"]
+            base = ev.evaluate(frozenset(), samples[-1])["table"]
+            both = base.index.intersection(b.index)
+            d = (base.loc[both, "usd"] - b.loc[both, "usd"]).abs()
+            touched[p.id] = set(d.index[d > 0.01])  # a cent per TEU
+        pair_list = [(a, b) for a, b in itertools.combinations(ids, 2)
+                     if ps.get(a).footprint(net) & ps.get(b).footprint(net) or touched[a] & touched[b]]
+    costs = {p.id: p.cost_usd for p in ps}
+    pf = select_portfolio(costs, value, budget_usd, pairs=pair_list, max_rounds=max_rounds,
+                          exhaustive_max=exhaustive_max)
+
+    rows, ann = [], []
+    for p in ps:
+        b = pv[p.id]
+        parts = ev.benefit(frozenset([p.id]), samples[-1])
+        rows.append({"id": p.id, "name": p.name, "cost_usd": p.cost_usd, "opening_year": p.opening_year,
+                     "pv_benefit_usd": b, "npv_usd": b - p.cost_usd, "bcr": b / p.cost_usd,
+                     f"benefit_{samples[-1]}_usd": parts["benefit_usd"],
+                     "chosen": p.id in pf.chosen, "changes": "; ".join(p.describe())})
+        for y in samples:
+            bb = ev.benefit(frozenset([p.id]), y)
+            ann.append({"id": p.id, "year": y, **bb})
+    table = pd.DataFrame(rows).sort_values("npv_usd", ascending=False, kind="stable").reset_index(drop=True)
+    vot = {c: net.value_of_time(c) for c in ev.classes}
+    assumptions = {
+        "base_year": base_year, "horizon": horizon, "discount_rate": discount,
+        "demand_growth": growth, "demand_growth_source": GROWTH_SOURCE, "demand_year": ev.demand_year,
+        "demand_teu": float(ev.demand.table["teu_per_year"].sum()), "sample_years": samples,
+        "value_of_time_usd_per_teu_hour": vot, "method": "sue (path-size logit), log-sum benefits",
+        "pairs": pairs, "pairs_valued": len(pf.interactions), "assignments": ev.assignments,
+        "rgap": rgap, "portfolio": pf.guarantee, "exhaustive_max": exhaustive_max,
+        "costs": "counted in full in the base year; no residual value after the horizon",
+        "benefits": ("fall in expected perceived generalized cost (USD a year) of the assigned demand, "
+                     "interpolated between the sample years, from each project's opening year"),
+    }
+    notes = []
+    for p in ps:
+        same = ev.unchanged(p)
+        if same and len(same) == len(p.nodes) + len(p.links):
+            notes.append(f"project '{p.id}' changes nothing in this world: it restates "
+                         f"{'; '.join(same)}; it is worth nothing")
+        elif same:
+            notes.append(f"project '{p.id}': its change to {'; '.join(same)} restates the world as it is "
+                         "(no change)")
+    if any(p.opening_year < base_year for p in ps):
+        notes.append("projects opening before the base year count from the base year")
+    if not pf.exact:
+        notes.append("the chosen set's value comes from the pairwise model")
+    if not pf.optimal:
+        notes.append(f"portfolio {pf.guarantee} (raise --exhaustive-max / exhaustive_max to value every "
+                     "affordable set)")
+    return Appraisal(projects=table, portfolio=pf, assumptions=assumptions, annual=pd.DataFrame(ann),
+                     scenario=getattr(ev.base, "name", None) if scenario is not None else None,
+                     policy=ev.policy.to_dict(), notes=notes)

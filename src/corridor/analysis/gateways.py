@@ -1,0 +1,579 @@
+"""Gateways and criticality: what the flow between two regions passes through, what closing
+each element costs, and the minimum cut between the regions.
+
+    >>> import corridor
+    >>> from corridor.gateways import gateways
+    >>> g = gateways(corridor.load_network(), corridor.load_demand(), "central-asia", "eu",
+    ...              avoid="RUS,IRN", overland=True)
+    >>> g.countries.head()            # transit countries by share of the region-to-region TEU
+    >>> g.cut["countries"]            # {'value': 1, 'elements': ['AZE'], 'single_points': ['AZE', 'GEO']}
+    >>> print(g.answer())
+
+Three views of one question ("is Azerbaijan the gateway from Central Asia to the EU?"):
+
+- **Flow share.** The demand is assigned (the calibrated path-size logit, `corridor.assign`)
+  and each route's load is traced through the countries, nodes and links it uses: the share
+  of the region-to-region TEU that passes each element.
+- **Closure loss.** Each element carrying a share is closed in turn and the demand re-assigned
+  with a warm start (the route set minus the routes using it, `RouteSet.without`); an OD pair
+  left with no route gets a fresh route search under the closure, so an alternative the
+  first search never needed is still found. Reported: TEU that can no longer be served (no
+  route at all, reported apart), extra generalized cost (USD a year, the served TEU at their
+  new perceived cost against their old one: `corridor.welfare.perceived_costs`; when TEU are
+  stranded, against the open network assigned without them, so the capacity they free is
+  never counted as a gain) and extra days, for the region pair and for the whole demand.
+  The extra cost can still be negative: a closure that diverts other cargo off the pair's
+  congested links lowers the pair's cost (only at fixed congestion can losing an alternative
+  only cost).
+- **Structure** (`corridor.cuts`). Which single elements disconnect the regions outright (a
+  breadth-first search per origin on the compiled graph under the policy: exact), and a
+  minimum cut from `scipy.sparse.csgraph.maximum_flow` at four levels: countries, nodes, links
+  (unit weights: how many must close) and capacity (TEU a year: the bottleneck). The unit
+  cut graphs are the physical network (a node joins all its links), a relaxation of the
+  compiled graph, so a cut they give is a true cut, and the single elements come from the
+  exact search; the capacity cut holds each element to the assignment's queues (a port's
+  capacity binds its transshipments only).
+
+`overland=True` drops deep-sea lanes (the ocean passages: Suez, Cape, Malacca, ...), keeping
+the Caspian ferries and the Black Sea and Bosporus short-sea legs: "every land route".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_matrix
+
+from ..assignment.freight import RouteSet, assign, route_set
+from ..assignment.params import AssignmentParams
+from ..assignment.welfare import (
+    demand_classes,
+    log_path_sizes,
+    merge_route_sets,
+    od_pairs,
+    path_sizes,
+    perceived_costs,
+    route_index,
+)
+from ..demand import Demand, load_demand
+from ..errors import CorridorError
+from ..network.graph import LINK
+from ..network.io import load_network
+from ..network.policy import Border, Policy, split_avoid
+from ..network.tables import Network
+from .cuts import CUT_LEVELS, Reachability, closed_edges, minimum_cut
+
+KINDS = ("countries", "nodes", "links")
+
+# log_path_sizes, path_sizes, perceived_costs and route_index live in corridor.welfare (shared with
+# the appraisal) and are still exported from here
+__all__ = ["GatewayResult", "gateways", "gateways_diff", "log_path_sizes", "ocean_passages", "path_sizes",
+           "perceived_costs", "route_index"]
+
+
+@dataclass(frozen=True)
+class GatewayResult:
+    """Countries, nodes and links between two regions, by flow share and by closure loss.
+
+    Each frame has one row per element (countries and nodes inside the two regions' OD
+    endpoints are left out), ranked by `share`, with:
+    `teu` and `share` of the region-to-region flow through it; `disconnects_share`, the share
+    of the region demand left with no route at all if it closed (1.0: every route passes it,
+    `single_point`); and, for the closed elements, `closed_unserved_teu`, `closed_extra_usd_yr`,
+    `closed_extra_usd_per_teu`, `closed_extra_days` (region pair) and
+    `closed_network_extra_usd_yr`, `closed_network_unserved_teu` (all demand).
+    """
+
+    from_region: str
+    to_region: str
+    from_countries: tuple[str, ...]
+    to_countries: tuple[str, ...]
+    scenario: str | None
+    policy: dict
+    overland: bool
+    summary: dict  # the region pair at baseline: demand, served, days, cost, corridor split
+    countries: pd.DataFrame
+    nodes: pd.DataFrame
+    links: pd.DataFrame
+    cut: dict  # per level (countries, nodes, links, capacity): value, elements, single points
+    assignment: dict = field(default_factory=dict)  # method, rgap, iterations, closures run, seconds
+    notes: list[str] = field(default_factory=list)
+
+    def frame(self, kind: str) -> pd.DataFrame:
+        if kind not in KINDS:
+            raise CorridorError(f"unknown element kind '{kind}'; choose one of {', '.join(KINDS)}")
+        return getattr(self, kind)
+
+    def to_frame(self, kind: str = "countries") -> pd.DataFrame:
+        return self.frame(kind).copy()
+
+    def ranked(self, kind: str, by: str = "share") -> pd.DataFrame:
+        """The elements sorted by `share`, or by `loss` (unserved TEU, then extra cost if closed)."""
+        df = self.frame(kind)
+        if by == "share":
+            return df.sort_values(["share", "disconnects_share"], ascending=False, kind="stable")
+        if by == "loss":
+            cols = [c for c in ("disconnects_share", "closed_unserved_teu", "closed_extra_usd_yr", "share")
+                    if c in df.columns]
+            return df.sort_values(cols, ascending=False, kind="stable", na_position="last")
+        raise CorridorError(f"unknown ranking '{by}'; choose share or loss")
+
+    @property
+    def connected(self) -> bool:
+        """Whether any route connects the two regions under this world (policy and network)."""
+        return self.summary.get("reachable_share", 1.0) > 0 and self.summary["served_teu"] > 0
+
+    def unconnected_answer(self) -> str:
+        """What to say when no route connects the regions: plainly that, and what it leaves."""
+        s = self.summary
+        avoid = ", ".join(self.policy.get("avoid_countries", []))
+        world = ((f"scenario {self.scenario}" if self.scenario else "this world")
+                 + (f", avoiding {avoid}" if avoid else "") + ("; overland" if self.overland else ""))
+        return (f"No route connects {self.from_region} and {self.to_region} under {world}: all "
+                f"{s['demand_teu']:,.0f} TEU a year of their demand are left unserved, so there is "
+                "nothing to rank and no cut to make.")
+
+    def answer(self) -> str:
+        """A few plain sentences: the top gateway, the single points and the cuts, with numbers."""
+        s = self.summary
+        pair = f"{self.from_region} → {self.to_region}"
+        if not self.connected:
+            return self.unconnected_answer()
+        lines = [f"{pair}: {s['demand_teu']:,.0f} TEU a year of demand, {s['served_teu']:,.0f} served "
+                 f"under this policy (mean {s['mean_days']:.1f} days, USD {s['mean_generalized_usd']:,.0f} "
+                 "generalized per TEU)."]
+        c = self.countries
+        if len(c) and c["share"].iloc[0] > 0:
+            top = c.iloc[0]
+            line = f"Top gateway: {top['name']} ({top['country']}), {top['share']:.0%} of the flow"
+            if "closed_unserved_teu" in c.columns and pd.notna(top.get("closed_unserved_teu")):
+                lost = top["closed_unserved_teu"]
+                if lost >= s["served_teu"] - 0.5:
+                    line += f"; closing it leaves all {lost:,.0f} TEU/yr without a route"
+                else:
+                    line += (f"; closing it leaves {lost:,.0f} TEU/yr without a route and costs the rest "
+                             f"USD {top['closed_extra_usd_yr']:,.0f}/yr "
+                             f"({top['closed_extra_days']:+.1f} days each on average)")
+            lines.append(line + ".")
+        cc = self.cut["countries"]
+        if cc["single_points"]:
+            sp = cc["single_points"]
+            lines.append("Every route passes " + " and ".join(sp)
+                         + f" (closing {'it' if len(sp) == 1 else 'any one of them'} disconnects the "
+                         f"{pair} demand).")
+        elif cc["unbounded"]:
+            lines.append(f"No set of transit countries cuts {pair}: some route goes straight from one region "
+                         "to the other (a sea lane or a common border).")
+        else:
+            lines.append(f"No single country carries every route; at least {cc['value']} must close "
+                         f"to cut {pair} (e.g. {', '.join(cc['elements']) or '-'}).")
+        nc = self.cut["nodes"]
+        if nc["single_points"]:
+            lines.append("Single nodes every route passes: " + ", ".join(nc["single_point_names"]) + ".")
+        cap = self.cut["capacity"]
+        if cap["unbounded"]:
+            lines.append("Capacity cut: some route has no capacity figure on any of its elements.")
+        elif cap["elements"]:
+            names = ", ".join(e["name"] for e in cap["elements"])
+            lines.append(f"Capacity bottleneck between the regions: {cap['value_teu_yr']:,.0f} TEU a year "
+                         f"({names}).")
+        return "\n".join(lines)
+
+    def to_dict(self, top: int | None = None) -> dict:
+        def rows(kind):
+            df = self.ranked(kind)
+            df = df[(df["share"] > 0) | (df["disconnects_share"] > 0)]
+            if top is not None:
+                df = df.head(top)
+            return df.round(6).to_dict(orient="records")
+
+        return {
+            "from": self.from_region, "to": self.to_region,
+            "from_countries": list(self.from_countries), "to_countries": list(self.to_countries),
+            "scenario": self.scenario, "policy": self.policy, "overland": self.overland,
+            "summary": self.summary, "connected": self.connected, "countries": rows("countries"),
+            "nodes": rows("nodes"), "links": rows("links"), "cut": self.cut, "assignment": self.assignment,
+            "answer": self.answer(), "notes": list(self.notes),
+        }
+
+
+def ocean_passages(net: Network) -> frozenset[str]:
+    """Sea passages only deep-sea lanes use: avoiding them leaves no deep-sea lane open.
+
+    Passages a short-sea or ferry link also uses (the Bosporus for Black Sea feeders) are kept.
+    """
+    lk = net.links
+    deep = (lk["mode"] == "sea").to_numpy() & (lk["sea_area"] == "deep").to_numpy()
+
+    def used(m):
+        return {p for cell in lk.loc[m, "passages"] for p in str(cell).split(";") if p}
+
+    return frozenset(used(deep) - used(~deep))
+
+
+def _world(net: Network | None, demand: Demand | None, scenario, policy: Policy | None, avoid,
+           avoid_passages, overland: bool) -> tuple[Network, Policy, Policy, Demand, str | None, list[str]]:
+    """The network, the policy, the region pair's own policy (the policy, overland if asked), the
+    demand, the scenario's name and notes."""
+    notes: list[str] = []
+    name = None
+    if scenario is not None:
+        from ..scenarios.apply import AppliedScenario, apply_scenario
+
+        applied = scenario if isinstance(scenario, AppliedScenario) else apply_scenario(scenario, network=net)
+        if policy is not None:
+            raise CorridorError("give a scenario or a policy, not both "
+                                "(add --avoid to the scenario's policy)")
+        net, policy, name = applied.network, applied.policy, applied.scenario.name
+        demand = demand if demand is not None else applied.demand
+    net = net if net is not None else load_network()
+    demand = demand if demand is not None else load_demand()
+    policy = policy if policy is not None else Policy()
+    codes, groups = split_avoid(avoid)
+    passages = {p.strip().lower() for p in (avoid_passages.split(",") if isinstance(avoid_passages, str)
+                                            else avoid_passages or ()) if p and p.strip()}
+    if codes or groups or passages:
+        policy = replace(policy, avoid_countries=policy.avoid_countries | frozenset(codes),
+                         avoid_groups=policy.avoid_groups | frozenset(groups),
+                         avoid_passages=policy.avoid_passages | frozenset(passages))
+    policy.check(net)
+    if scenario is None:  # a scenario's network already carries its restricted borders
+        net = policy.apply_borders(net)
+    region_policy = policy
+    if overland:
+        ocean = ocean_passages(net)
+        region_policy = replace(policy, avoid_passages=policy.avoid_passages | ocean)
+        notes.append("overland: the region pair's cargo keeps off deep-sea lanes (passages avoided: "
+                     + ", ".join(sorted(ocean)) + "); all other cargo goes as the policy allows")
+        lk = net.links
+        deep = ((lk["mode"] == "sea") & (lk["sea_area"] == "deep")).to_numpy()
+        if (deep & region_policy.link_mask(net)).any():
+            notes.append("overland: some deep-sea lanes name no ocean passage and stay open")
+    return net, policy, region_policy, demand, name, notes
+
+
+def _regions(net: Network, from_region: str, to_region: str) -> tuple[frozenset[str], frozenset[str]]:
+    from ..network.geopolitics import resolve_countries
+
+    a = resolve_countries(from_region, known=net.countries)
+    b = resolve_countries(to_region, known=net.countries)
+    for label, spec, codes in (("--from", from_region, a), ("--to", to_region, b)):
+        if not codes & net.countries:
+            raise CorridorError(f"{label} '{str(spec)[:40]}' names no country of the network "
+                                f"({', '.join(sorted(codes)) or 'none'})")
+    both = a & b & net.countries
+    if both:
+        raise CorridorError(f"the two regions overlap ({', '.join(sorted(both))}); give disjoint regions")
+    return a & net.countries, b & net.countries
+
+
+def _element_incidence(net: Network, rs: RouteSet) -> dict[str, tuple[csr_matrix, np.ndarray]]:
+    """Per element kind: routes x elements (1 where the route passes it) and the element keys."""
+    g = net.graph
+    on = np.flatnonzero(g.kind == LINK)
+    n_e, n_n, n_l = g.n_edges, len(net.nodes), len(net.links)
+    e_link = csr_matrix((np.ones(len(on)), (on, g.link[on])), shape=(n_e, n_l))
+    e_node = csr_matrix((np.ones(2 * len(on)), (np.r_[on, on], np.r_[g.from_node[on], g.to_node[on]])),
+                        shape=(n_e, n_n))
+    countries = np.array(sorted(net.countries))
+    ci = np.searchsorted(countries, net.nodes["country"].to_numpy(str))
+    n_c = csr_matrix((np.ones(n_n), (np.arange(n_n), ci)), shape=(n_n, len(countries)))
+    inc = rs.incidence
+    r_node = (inc @ e_node)
+    r_node.data[:] = 1.0
+    r_country = r_node @ n_c
+    r_country.data[:] = 1.0
+    r_link = inc @ e_link
+    r_link.data[:] = 1.0
+    return {"countries": (r_country.tocsr(), countries),
+            "nodes": (r_node.tocsr(), net.nodes["node_id"].to_numpy()),
+            "links": (r_link.tocsr(), net.links["link_id"].to_numpy())}
+
+
+def _loss(base: pd.DataFrame, after: pd.DataFrame, region: np.ndarray,
+          ref: pd.DataFrame | None = None) -> dict[str, float]:
+    """What a closure costs: the TEU left without a route (from `base`, the open network), and
+    the served TEU at their new perceived cost and days against `ref` (default `base`; with TEU
+    stranded, the open network assigned without them, so that the capacity they free never
+    makes the figure smaller)."""
+    both = base.index.isin(after.index)
+    q = base["teu"].to_numpy()
+    a = after.reindex(base.index)
+    r = base if ref is None else ref.reindex(base.index)
+    du = np.where(both, a["usd"].to_numpy() - r["usd"].to_numpy(), 0.0)
+    dd = np.where(both, a["days"].to_numpy() - r["days"].to_numpy(), 0.0)
+    out = {}
+    for tag, m in (("", region), ("network_", np.ones(len(base), dtype=bool))):
+        served = m & both
+        qs = q[served].sum()
+        out[f"{tag}unserved_teu"] = float(q[m & ~both].sum())
+        out[f"{tag}extra_usd_yr"] = float((q * du)[served].sum())
+        if not tag:
+            out["extra_usd_per_teu"] = float((q * du)[served].sum() / qs) if qs > 0 else np.nan
+            out["extra_days"] = float((q * dd)[served].sum() / qs) if qs > 0 else np.nan
+    return out
+
+
+def gateways(
+    net: Network | None = None,
+    demand: Demand | None = None,
+    from_region: str = "central-asia",
+    to_region: str = "eu",
+    *,
+    scenario=None,
+    policy: Policy | None = None,
+    avoid: Iterable[str] | str | None = None,
+    avoid_passages: Iterable[str] | str | None = None,
+    overland: bool = False,
+    closures: bool = True,
+    top: int = 12,
+    min_share: float = 0.01,
+    repair: bool = True,
+    params: AssignmentParams | None = None,
+) -> GatewayResult:
+    """Rank the countries, nodes and links between two regions by flow share and closure loss.
+
+    `from_region`/`to_region`: a region, bloc or comma list of ISO3 codes (`central-asia`,
+    `eu`, `KAZ,UZB`). `scenario` (a bundled name, a path or an applied scenario) gives the
+    network, policy and demand; otherwise `policy` (default: everything open as the data has
+    it). `avoid` and `avoid_passages` add to either; `overland` drops the deep-sea lanes.
+    Closures are run for at most `top` elements of each kind with at least `min_share` of the
+    flow (`closures=False`: none). `repair` searches new routes for OD pairs a closure leaves
+    without any (otherwise they count as unserved even when another way exists).
+    """
+    import time
+
+    t0 = time.perf_counter()
+    net, policy, rpolicy, demand, scn_name, notes = _world(net, demand, scenario, policy, avoid,
+                                                          avoid_passages, overland)
+    a, b = _regions(net, from_region, to_region)
+    for label, codes in (("from", a), ("to", b)):
+        hit = codes & policy.avoid_countries
+        if hit:
+            raise CorridorError(f"the policy avoids {', '.join(sorted(hit))}, part of the '{label}' region")
+    classes = demand_classes(demand)
+    if not classes:
+        raise CorridorError("the demand table is empty")
+    pairs = od_pairs(net, demand, classes)
+    country = net.nodes["country"].to_numpy(str)
+    region_pairs = [(o, d) for o, d in pairs if country[o] in a and country[d] in b]
+    if not region_pairs:
+        raise CorridorError(f"the demand has no flow from {from_region} ({', '.join(sorted(a))}) to "
+                            f"{to_region} ({', '.join(sorted(b))})")
+    params = params or AssignmentParams.load()
+    other_pairs = [p for p in pairs if p not in set(region_pairs)]
+    rs = route_set(net, other_pairs, policy=policy, commodities=classes, missing="skip")
+    rs = merge_route_sets(rs, route_set(net, region_pairs, policy=rpolicy, commodities=classes,
+                                        missing="skip"))
+    res = assign(net, demand, method="sue", policy=policy, routes=rs, unserved="report", params=params)
+    ids = net.nodes["node_id"].to_numpy()
+    ridx = route_index(res, rs, net)
+    paths = res.paths
+    node_country = dict(zip(ids, country, strict=True))
+    in_region = (paths["origin"].map(node_country).isin(a)
+                 & paths["destination"].map(node_country).isin(b)).to_numpy()
+    w = np.bincount(ridx[in_region], weights=paths["teu"].to_numpy()[in_region], minlength=len(rs))
+    served = float(w.sum())
+    dem = demand.table
+    dem_region = dem[dem["origin"].map(node_country).isin(a) & dem["destination"].map(node_country).isin(b)]
+    demand_teu = float(dem_region["teu_per_year"].sum())
+
+    # -------------------------------------------------------------- shares
+    inc = _element_incidence(net, rs)
+    endpoints = {i for p in region_pairs for i in p}
+    frames: dict[str, pd.DataFrame] = {}
+    for kind, (m, keys) in inc.items():
+        teu = m.T @ w
+        frames[kind] = pd.DataFrame({"key": keys, "teu": teu, "share": teu / served if served else 0.0})
+    cdf = frames["countries"].rename(columns={"key": "country"})
+    cdf = cdf[~cdf["country"].isin(a | b)]
+    cdf.insert(1, "name", cdf["country"].map(_country_names()).fillna(cdf["country"]))
+    ndf = frames["nodes"].rename(columns={"key": "node_id"})
+    ndf.insert(1, "name", net.nodes["name"].to_numpy())
+    ndf.insert(2, "country", country)
+    ndf.insert(3, "kind", net.nodes["kind"].to_numpy())
+    ndf["flow_teu"] = res.nodes["flow_teu"].to_numpy()  # all the demand through it, not only the pair's
+    ndf["v_c"] = res.nodes["v_c"].to_numpy()
+    ndf = ndf[~ndf.index.isin(list(endpoints))]
+    lk = net.links
+    ldf = frames["links"].rename(columns={"key": "link_id"})
+    ldf.insert(1, "name", lk["name"].to_numpy())
+    ldf.insert(2, "mode", lk["mode"].to_numpy())
+    ldf.insert(3, "from_node_id", lk["from_node_id"].to_numpy())
+    ldf.insert(4, "to_node_id", lk["to_node_id"].to_numpy())
+    ldf["flow_teu"] = res.links["flow_teu"].to_numpy()
+    ldf["capacity_teu_yr"] = res.links["capacity_teu_yr"].to_numpy()
+    ldf["v_c"] = res.links["v_c"].to_numpy()
+    frames = {"countries": cdf, "nodes": ndf, "links": ldf}
+
+    # -------------------------------------------------------------- structure: single points, cuts
+    mask = rpolicy.edge_mask(net)
+    region_q = dem_region.groupby(["origin", "destination"])["teu_per_year"].sum()
+    q_of = {(net.node_index[o], net.node_index[d]): float(v) for (o, d), v in region_q.items()}
+    reach = Reachability(net, region_pairs)
+    base_reach = reach.reachable(mask)
+    q_base = sum(q_of.get(p, 0.0) for p in base_reach)
+    key_col = {"countries": "country", "nodes": "node_id", "links": "link_id"}
+    for kind, df in frames.items():
+        cand = df[(df["share"] > 0)] if kind != "countries" else df
+        disc = {}
+        for key in cand[key_col[kind]]:
+            closed = closed_edges(net, kind, key)
+            if not (closed & mask).any():
+                continue
+            lost = base_reach - reach.reachable(mask & ~closed)
+            disc[key] = sum(q_of.get(p, 0.0) for p in lost) / q_base if q_base > 0 else 0.0
+        df["disconnects_share"] = df[key_col[kind]].map(disc).fillna(0.0).to_numpy()
+        df["single_point"] = df["disconnects_share"] >= 1.0 - 1e-9
+    sources = {o for o, _ in region_pairs}
+    sinks = {d for _, d in region_pairs}
+    cut = {}
+    for level in CUT_LEVELS:
+        cut[level] = minimum_cut(net, mask, sources, sinks, level, (a, b))
+    for level, kind in (("countries", "countries"), ("nodes", "nodes"), ("links", "links")):
+        df = frames[kind]
+        sp = df.loc[df["single_point"], key_col[kind]].tolist()
+        cut[level]["single_points"] = sp
+        cut[level]["single_point_names"] = df.loc[df["single_point"], "name"].tolist()
+    cut["countries"]["note"] = ("countries whose closure alone disconnects the regions are exact (search on "
+                                "the compiled graph); the minimum cut treats each country as one vertex")
+
+    # -------------------------------------------------------------- closures (warm starts)
+    n_closed = 0
+    if closures:
+        base_tab = perceived_costs(net, res, rs, params, ridx)
+        o_c = base_tab.index.get_level_values(0).map(node_country)
+        d_c = base_tab.index.get_level_values(1).map(node_country)
+        region_rows = np.asarray(o_c.isin(a) & d_c.isin(b), dtype=bool)
+        policies = (policy, rpolicy, set(region_pairs))
+        masks = (policy.edge_mask(net), mask)
+        without: dict[frozenset, pd.DataFrame] = {}  # the open network without the stranded choices
+        for kind, df in frames.items():
+            cand = df[df["share"] >= min_share].sort_values("share", ascending=False).head(top)
+            results = {}
+            for key in cand[key_col[kind]]:
+                closed = closed_edges(net, kind, key)
+                rs2 = rs.without(closed)
+                if repair:
+                    rs2 = _repair(net, policies, classes, kind, key, rs2, pairs,
+                                  (masks[0] & ~closed, masks[1] & ~closed))
+                try:
+                    r2 = assign(net, demand, method="sue", policy=policy, routes=rs2, unserved="report",
+                                params=params)
+                    after = perceived_costs(net, r2, rs2, params, scale=base_tab["scale"],
+                                            log_ps=log_path_sizes(net, rs2, master=rs))
+                except CorridorError:  # nothing left to assign
+                    after = base_tab.iloc[0:0]
+                stranded = frozenset(base_tab.index[~base_tab.index.isin(after.index)])
+                ref = None
+                if stranded and len(after):
+                    if stranded not in without:
+                        without[stranded] = _served_only(net, demand, policy, rs, params, base_tab, stranded)
+                    ref = without[stranded]
+                results[key] = _loss(base_tab, after, region_rows, ref)
+                n_closed += 1
+            for col in ("unserved_teu", "extra_usd_yr", "extra_usd_per_teu", "extra_days",
+                        "network_extra_usd_yr", "network_unserved_teu"):
+                df[f"closed_{col}"] = df[key_col[kind]].map({k: v[col] for k, v in results.items()})
+    for kind, df in frames.items():
+        df = df.sort_values(["share", "disconnects_share"], ascending=False,
+                            kind="stable").reset_index(drop=True)
+        df.insert(0, "rank", np.arange(1, len(df) + 1))
+        frames[kind] = df
+
+    reg_paths = paths[in_region]
+    tw = reg_paths["teu"].to_numpy()
+    corridors = reg_paths.groupby("corridor")["teu"].sum()
+    summary = {
+        "demand_teu": demand_teu, "served_teu": served,
+        "unserved_teu": float(max(demand_teu - served, 0.0)),
+        "reachable_share": q_base / demand_teu if demand_teu else 0.0,
+        "mean_days": float(np.average(reg_paths["days"], weights=tw)) if tw.sum() > 0 else np.nan,
+        "mean_generalized_usd": float(np.average(reg_paths["generalized_usd"], weights=tw))
+        if tw.sum() > 0 else np.nan,
+        "corridors_teu": {k: float(v) for k, v in corridors.items() if v > 0},
+        "od_pairs": len(region_pairs),
+    }
+    return GatewayResult(
+        from_region=str(from_region), to_region=str(to_region), from_countries=tuple(sorted(a)),
+        to_countries=tuple(sorted(b)), scenario=scn_name, policy=policy.to_dict(), overland=overland,
+        summary=summary, countries=frames["countries"], nodes=frames["nodes"], links=frames["links"],
+        cut=cut, notes=notes,
+        assignment={"method": "sue", "rgap": res.rgap, "iterations": res.iterations, "routes": len(rs),
+                    "closures": n_closed, "seconds": round(time.perf_counter() - t0, 2)},
+    )
+
+
+def _served_only(net: Network, demand: Demand, policy: Policy, rs: RouteSet, params: AssignmentParams,
+                 base_tab: pd.DataFrame, stranded: frozenset) -> pd.DataFrame:
+    """Perceived costs on the open network with the `stranded` choices (origin, destination,
+    commodity) taken out of the demand: the baseline a closure's served TEU are compared with,
+    so that the queues the stranded TEU no longer join do not count as a gain of the closure."""
+    t = demand.table
+    key = pd.MultiIndex.from_frame(t[["origin", "destination", "commodity"]])
+    kept = Demand(table=t[~key.isin(list(stranded))].reset_index(drop=True), source=demand.source)
+    res = assign(net, kept, method="sue", policy=policy, routes=rs, unserved="report", params=params)
+    return perceived_costs(net, res, rs, params, scale=base_tab["scale"])
+
+
+def _repair(net: Network, policies: tuple[Policy, Policy, set], classes, kind: str, key, rs2: RouteSet,
+            pairs, open_masks: tuple[np.ndarray, np.ndarray]) -> RouteSet:
+    """Fresh routes, under the closure, for OD pairs the warm start left with none but that still
+    have a path (the region pair under its own policy, the other pairs under the policy)."""
+    have = {(int(o), int(d)) for o, d in rs2.od}
+    policy, rpolicy, region = policies
+    for pol, m, group in ((policy, open_masks[0], [p for p in pairs if p not in region]),
+                          (rpolicy, open_masks[1], [p for p in pairs if p in region])):
+        orphans = [p for p in group if p not in have]
+        if not orphans:
+            continue
+        lost = sorted(Reachability(net, orphans).reachable(m))
+        if not lost:
+            continue
+        net_x, pol_x = net, pol
+        if kind == "countries":
+            pol_x = replace(pol, avoid_countries=pol.avoid_countries | {key})
+        elif kind == "nodes":
+            pol_x = replace(pol, borders=pol.borders + (Border(node=key, status="closed"),))
+        else:
+            links = net.raw_links.copy()
+            links.loc[links["link_id"] == key, "status"] = "closed"
+            net_x = net.with_tables(links=links)
+            gx, g = net_x.graph, net.graph
+            if not (np.array_equal(gx.src, g.src) and np.array_equal(gx.dst, g.dst)):
+                continue  # cannot happen with a status change; never mix misaligned edge ids
+        rs2 = merge_route_sets(rs2, route_set(net_x, lost, policy=pol_x, commodities=classes, missing="skip"))
+    return rs2
+
+
+def _country_names() -> dict[str, str]:
+    try:
+        from ..network.geopolitics import country_table
+
+        ct = country_table()
+        return dict(zip(ct["iso3"], ct["name"], strict=True))
+    except CorridorError:
+        return {}
+
+
+def gateways_diff(a: GatewayResult, b: GatewayResult, kind: str = "countries") -> pd.DataFrame:
+    """Share, single-point status and closure loss of each element in `a` and `b`, and the change."""
+    key = {"countries": "country", "nodes": "node_id", "links": "link_id"}[kind]
+    cols = [key, "name", "share", "single_point", "teu"]
+    fa, fb = a.frame(kind)[cols], b.frame(kind)[cols]
+    m = fa.merge(fb, on=[key], how="outer", suffixes=("_a", "_b"))
+    m["name"] = m["name_a"].fillna(m["name_b"])
+    for c in ("share", "teu"):
+        m[f"{c}_a"] = m[f"{c}_a"].fillna(0.0)
+        m[f"{c}_b"] = m[f"{c}_b"].fillna(0.0)
+    for c in ("single_point_a", "single_point_b"):
+        m[c] = m[c].fillna(False).astype(bool)
+    m["share_change"] = m["share_b"] - m["share_a"]
+    m["teu_change"] = m["teu_b"] - m["teu_a"]
+    m = m[(m["share_a"] > 0) | (m["share_b"] > 0) | m["single_point_a"] | m["single_point_b"]]
+    out = m[[key, "name", "share_a", "share_b", "share_change", "teu_a", "teu_b", "teu_change",
+             "single_point_a", "single_point_b"]]
+    return out.sort_values("share_change", key=np.abs, ascending=False, kind="stable").reset_index(drop=True)

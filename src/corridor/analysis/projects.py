@@ -1,0 +1,504 @@
+"""Investment projects and their files: what a project changes, read and checked.
+
+A project is a cost, an opening year and changes to the network in the scenario
+infrastructure format (`corridor.scenarios`: a node's or link's capacity, hours, tariff or
+status, or a new link or node), each change with its sources. A file is CSV (one row per
+changed field: project_id, name, cost_usd, cost_source, opening_year, element, element_id,
+field, value, source_id, notes; the project's own fields on its first row) or YAML (`projects:`
+a list with `id`, `name`, `cost_usd`, `cost_source`, `opening_year`, `infrastructure: {nodes,
+links}`, and an optional file-level `sources:` list). Every problem is reported at once with
+its file, row (or line and YAML path) and field. `corridor.appraisal` values the projects.
+
+    >>> from corridor.projects import read_projects
+    >>> ps = read_projects()                           # the bundled list (data/projects.csv)
+    >>> ps.to_frame()
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticError
+
+from ..datafiles import bundled_data_dir
+from ..errors import CorridorError, Problem, ValidationError
+from ..network.io import load_network
+from ..network.tables import Network
+from ..readers import _read_text_csv
+from ..scenarios.schema import Infrastructure, LinkChange, NodeChange, SourceEntry, SourceRef
+from ..yamlio import YamlProblem, line_at, line_index, yaml_path
+
+__all__ = ["Project", "ProjectSet", "YamlProblem", "read_projects"]
+
+BUNDLED = "projects.csv"
+
+CSV_COLUMNS = ("project_id", "name", "cost_usd", "cost_source", "opening_year", "element", "element_id",
+               "field", "value", "source_id")
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+YEARS = (2000, 2100)
+
+NODE_FIELDS = tuple(n for n in NodeChange.model_fields if n not in ("id", "source"))
+
+LINK_FIELDS = tuple((f.alias or n) for n, f in LinkChange.model_fields.items() if n not in ("id", "source"))
+
+
+@dataclass(frozen=True)
+class Project:
+    """One investment: its cost, opening year and changes to the network (scenario format)."""
+
+    id: str
+    name: str
+    cost_usd: float
+    opening_year: int
+    nodes: tuple[NodeChange, ...] = ()
+    links: tuple[LinkChange, ...] = ()
+    cost_source: tuple[str, ...] = ()
+    notes: str = ""
+
+    def footprint(self, net: Network | None = None) -> frozenset[str]:
+        """Node ids the project changes, or at the ends of the links it changes."""
+        out = {n.id for n in self.nodes}
+        ends = {}
+        if net is not None:
+            lk = net.links
+            pairs = zip(lk["from_node_id"], lk["to_node_id"], strict=True)
+            ends = dict(zip(lk["link_id"], pairs, strict=True))
+        for lc in self.links:
+            out |= {x for x in (lc.from_, lc.to, *ends.get(lc.id, ())) if x}
+        return frozenset(out)
+
+    def describe(self) -> list[str]:
+        out = []
+        for nc in self.nodes:
+            vals = nc.model_dump(exclude={"id", "source", "notes"}, exclude_none=True)
+            out.append(f"node {nc.id}: " + ", ".join(f"{k} {_num(v)}" for k, v in vals.items()))
+        for lc in self.links:
+            vals = lc.model_dump(exclude={"id", "source", "notes"}, exclude_none=True, by_alias=True)
+            out.append(f"link {lc.id}: " + ", ".join(f"{k} {_num(v)}" for k, v in vals.items()))
+        return out
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "cost_usd": self.cost_usd,
+                "opening_year": self.opening_year,
+                "cost_source": list(self.cost_source), "notes": self.notes, "changes": self.describe(),
+                "sources": sorted({s for c in (*self.nodes, *self.links) for s in c.source})}
+
+
+def _num(v) -> str:
+    return f"{v:,.0f}" if isinstance(v, float) and v == int(v) and abs(v) >= 1000 else str(v)
+
+
+@dataclass(frozen=True)
+class ProjectSet:
+    """The projects of one file, in file order, with the file's own sources (YAML only)."""
+
+    projects: tuple[Project, ...]
+    sources: tuple[SourceEntry, ...] = ()
+    path: str = ""
+
+    def __len__(self) -> int:
+        return len(self.projects)
+
+    def __iter__(self):
+        return iter(self.projects)
+
+    @property
+    def ids(self) -> list[str]:
+        return [p.id for p in self.projects]
+
+    def get(self, pid: str) -> Project:
+        for p in self.projects:
+            if p.id == pid:
+                return p
+        raise CorridorError(f"unknown project '{pid[:60]}'; projects: {', '.join(self.ids)}")
+
+    def subset(self, ids: Iterable[str]) -> ProjectSet:
+        keep = set(ids)
+        return replace(self, projects=tuple(p for p in self.projects if p.id in keep))
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([{"id": p.id, "name": p.name, "cost_usd": p.cost_usd,
+                              "opening_year": p.opening_year, "changes": "; ".join(p.describe())}
+                             for p in self.projects])
+
+
+class _ProjectSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    id: str = Field(pattern=ID_RE.pattern, max_length=60)
+    name: str = Field(min_length=1)
+    cost_usd: float = Field(gt=0, allow_inf_nan=False)
+    cost_source: SourceRef = Field(min_length=1, description="Source ids for the cost")
+    opening_year: int = Field(ge=YEARS[0], le=YEARS[1])
+    notes: str = ""
+    infrastructure: Infrastructure
+
+
+class _FileShape(BaseModel):
+    """A projects file's top level (each project and source is checked on its own)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    projects: list[dict] = Field(min_length=1)
+    sources: list = Field(default_factory=list)
+
+
+def read_projects(path: str | Path | None = None, *, network: Network | None = None) -> ProjectSet:
+    """Read and check a projects file (CSV or YAML); default: the bundled `projects.csv`.
+
+    Raises one ValidationError listing every problem (file, row or line, field, what is wrong).
+    """
+    p = Path(path) if path is not None else bundled_data_dir() / BUNDLED
+    net = network or load_network()
+    problems: list[Problem] = []
+    if not p.is_file():
+        raise CorridorError(f"projects file not found: {p}")
+    claimed: set[str] = set()
+    if p.suffix.lower() in (".yaml", ".yml"):
+        projects, sources, where, claimed = _read_yaml(p, problems)
+    elif p.suffix.lower() == ".csv":
+        where: dict = {}
+        projects, sources = _read_csv(p, problems, where), []
+    else:
+        raise CorridorError(f"{p}: a projects file is .csv or .yaml")
+    # every project as far as it parsed: one with a problem already reported is checked too,
+    # and never returned (a problem raises below)
+    _check_projects(p, projects, sources, net, where, problems, claimed)
+    if problems:
+        raise ValidationError(problems, what=f"projects file {p.name}")
+    return ProjectSet(tuple(projects), tuple(sources), str(p))
+
+
+def _read_csv(path: Path, problems: list[Problem], where: dict) -> list[Project]:
+    """The projects of a CSV file; `where` gets each project's rows (for later problems)."""
+    fname = str(path)
+    df = _read_text_csv(path, problems)
+    if df is None:
+        return []
+    missing = [c for c in CSV_COLUMNS if c not in df.columns]
+    if missing:
+        problems.append(Problem(fname, 1, None, f"missing column(s) {', '.join(missing)}; "
+                                                f"columns are {', '.join(CSV_COLUMNS)}, notes"))
+        return []
+    if df.empty:
+        problems.append(Problem(fname, None, None, "has no projects"))
+        return []
+    head: dict[str, dict] = {}
+    changes: dict[str, dict[tuple[str, str], dict]] = {}
+    failed: set[str] = set()  # projects with a problem (no "changes nothing" on top)
+    row_sources: dict[str, list[tuple[int, list[str]]]] = {}  # source ids of rows that made no change
+    for r in df.to_dict("records"):
+        line = int(r["__line__"])
+
+        pid = r["project_id"]
+
+        def bad(col, msg, line=line, pid=pid):
+            problems.append(Problem(fname, line, col, msg))
+            failed.add(pid)
+
+        if not ID_RE.match(pid or "") or len(pid) > 60:
+            bad("project_id", f"'{pid[:60]}' is not a project id (lowercase letters, digits, . _ -)")
+            continue
+        h = head.setdefault(pid, {"line": line})
+        for col in ("name", "cost_usd", "cost_source", "opening_year", "notes"):
+            v = r.get(col, "")
+            if not v:
+                continue
+            if col in h and h[col][0] != v:
+                bad(col, f"project '{pid}' has {col} '{h[col][0][:40]}' on line {h[col][1]}; "
+                         "give it once (or the same each time)")
+            else:
+                h.setdefault(col, (v, line))
+        kind, eid, fld, val, src = r["element"], r["element_id"], r["field"], r["value"], r["source_id"]
+        ids = [x.strip() for x in src.split(";") if x.strip()]
+        ok = True  # every column of the row is checked, whatever the others hold
+        if kind not in ("node", "link"):
+            bad("element", f"'{kind[:20]}' is not an element; choose node or link")
+            ok = False
+        if not eid:
+            bad("element_id", "a node or link id is required")
+            ok = False
+        allowed = {"node": NODE_FIELDS, "link": LINK_FIELDS}.get(kind, NODE_FIELDS + LINK_FIELDS)
+        if fld not in allowed:
+            what = f"a {kind}" if kind in ("node", "link") else "a node or link"
+            bad("field", f"'{fld[:30]}' is not {what} field; allowed: {', '.join(dict.fromkeys(allowed))}")
+            ok = False
+        if val == "":
+            bad("value", f"no value for {fld[:30] or 'the field'}")
+            ok = False
+        if not ids and fld != "notes":
+            bad("source_id", f"the value of {fld[:30] or 'the field'} needs a source id")
+            ok = False
+        if not ok:
+            row_sources.setdefault(pid, []).append((line, ids))  # still checked against the sources
+            continue
+        ch = changes.setdefault(pid, {}).setdefault((kind, eid), {"fields": {}, "lines": {}, "source": []})
+        if fld in ch["fields"]:
+            bad("field", f"{kind} {eid}: {fld} is set twice (also on line {ch['lines'][fld]})")
+            row_sources.setdefault(pid, []).append((line, ids))
+            continue
+        ch["fields"][fld] = [x.strip() for x in val.split(";") if x.strip()] if fld == "passages" else val
+        ch["lines"][fld] = line
+        ch["source"] += [x for x in ids if x not in ch["source"]]
+    out = []
+    for pid, h in head.items():
+        # each of the project's own columns is checked, and its changes, whatever the others hold;
+        # a project with a problem is still checked against the network (and never returned)
+        where[pid] = {}
+        for col in ("name", "cost_usd", "cost_source", "opening_year"):
+            if col not in h:
+                problems.append(Problem(fname, h["line"], col, f"project '{pid}' has no {col}"))
+                failed.add(pid)
+        cost = _float(h["cost_usd"][0]) if "cost_usd" in h else math.nan
+        if "cost_usd" in h and (cost is None or cost <= 0):
+            problems.append(Problem(fname, h["cost_usd"][1], "cost_usd",
+                                    f"must be a number > 0 (USD), got '{h['cost_usd'][0][:30]}'"))
+            failed.add(pid)
+        year = _float(h["opening_year"][0]) if "opening_year" in h else None
+        if "opening_year" in h and (year is None or year != int(year) or not YEARS[0] <= year <= YEARS[1]):
+            problems.append(Problem(fname, h["opening_year"][1], "opening_year",
+                                    f"must be a year {YEARS[0]}-{YEARS[1]}, "
+                                    f"got '{h['opening_year'][0][:30]}'"))
+            failed.add(pid)
+            year = None
+        if "cost_source" in h:
+            where[pid]["cost_source"] = (h["cost_source"][1], "cost_source")
+        nodes, links = [], []
+        for (kind, eid), ch in changes.get(pid, {}).items():
+            model = NodeChange if kind == "node" else LinkChange
+            try:
+                m = model.model_validate({"id": eid, **ch["fields"], "source": ch["source"]})
+            except PydanticError as exc:
+                for e in exc.errors():
+                    fld = str(e["loc"][0]) if e["loc"] else ""
+                    line = ch["lines"].get(fld) or next(iter(ch["lines"].values()))
+                    msg = e["msg"].removeprefix("Value error, ")
+                    problems.append(Problem(fname, line, "value" if fld in ch["lines"] else None,
+                                            f"{kind} {eid}, {fld or 'change'}: {msg}"))
+                failed.add(pid)
+                row_sources.setdefault(pid, []).append((min(ch["lines"].values()), ch["source"]))
+                continue
+            bucket = nodes if kind == "node" else links
+            where[pid][(kind, len(bucket))] = (min(ch["lines"].values()), "element_id")
+            bucket.append(m)
+        for line, ids in row_sources.get(pid, []):
+            where[pid][("row", line)] = (line, "source_id", tuple(ids))
+        if not nodes and not links and pid not in failed:
+            problems.append(Problem(fname, h["line"], "element", f"project '{pid}' changes nothing"))
+            continue
+        cost_source = h["cost_source"][0] if "cost_source" in h else ""
+        out.append(Project(pid, h["name"][0] if "name" in h else "", cost if cost is not None else math.nan,
+                           int(year) if year is not None else 0, tuple(nodes), tuple(links),
+                           tuple(x.strip() for x in cost_source.split(";") if x.strip()),
+                           h.get("notes", ("", 0))[0]))
+    return out
+
+
+def _float(s: str) -> float | None:
+    try:
+        v = float(str(s).replace("_", ""))
+    except ValueError:
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _read_yaml(path: Path, problems: list[Problem]):
+    """The projects and sources of a YAML file, where each project's parts stand (line, YAML
+    path), and the source ids the file claims in entries that did not parse.
+
+    Each project and each source is checked on its own, so a schema problem in one hides no
+    other; a project with a schema problem is still checked against the network as far as it
+    parsed (its cost sources, and each change that parsed), and never returned."""
+    fname = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(YamlProblem(fname, None, None, f"cannot be read: {exc}"))
+        return [], [], {}, set()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problems.append(YamlProblem(fname, mark.line + 1 if mark else None, None,
+                                    f"not valid YAML: {getattr(exc, 'problem', exc)}"))
+        return [], [], {}, set()
+    idx = line_index(text)
+
+    def report(exc: PydanticError, prefix: tuple = ()) -> None:
+        for e in exc.errors():
+            loc = prefix + tuple(x for x in e["loc"]
+                                 if not (isinstance(x, str) and x.startswith("function-")))
+            msg = e["msg"].removeprefix("Value error, ")
+            if e["type"] == "extra_forbidden":
+                msg = f"unknown key '{loc[-1]}'"
+            elif e["type"] == "missing":
+                msg = "required field missing"
+            problems.append(YamlProblem(fname, line_at(idx, loc), yaml_path(loc), msg))
+
+    if not isinstance(raw, dict):
+        problems.append(YamlProblem(fname, 1, None,
+                                    "a projects file is a YAML mapping with a 'projects:' list"))
+        return [], [], {}, set()
+    try:
+        _FileShape.model_validate(raw)
+    except PydanticError as exc:
+        report(exc)
+    sources, claimed = [], set()
+    raw_sources = raw.get("sources")
+    for k, item in enumerate(raw_sources if isinstance(raw_sources, list) else []):
+        try:
+            sources.append(SourceEntry.model_validate(item))
+        except PydanticError as exc:
+            report(exc, ("sources", k))
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                claimed.add(item["id"])  # reported above; not "unknown" where it is cited too
+    raw_projects = raw.get("projects")
+    seen: dict[str, int] = {}
+    out, where = [], {}
+    for i, item in enumerate(raw_projects if isinstance(raw_projects, list) else []):
+        if not isinstance(item, dict):
+            continue  # reported by the file's shape
+        try:
+            ps = _ProjectSpec.model_validate(item)
+        except PydanticError as exc:
+            report(exc, ("projects", i))
+            ps = None
+        pid = ps.id if ps is not None else (item["id"] if isinstance(item.get("id"), str)
+                                            else f"projects[{i}]")
+        if pid in seen:
+            problems.append(YamlProblem(fname, line_at(idx, ("projects", i, "id")), f"projects[{i}].id",
+                                        f"duplicate project id '{pid}' (also projects[{seen[pid]}])"))
+            continue
+        seen[pid] = i
+        if ps is not None:
+            node_items = [(j, c) for j, c in enumerate(ps.infrastructure.nodes)]
+            link_items = [(j, c) for j, c in enumerate(ps.infrastructure.links)]
+        else:  # checked as far as it parsed
+            infra = item.get("infrastructure")
+            infra = infra if isinstance(infra, dict) else {}
+            node_items = _salvage(NodeChange, infra.get("nodes"))
+            link_items = _salvage(LinkChange, infra.get("links"))
+        if ps is not None and not node_items and not link_items:
+            problems.append(YamlProblem(fname, line_at(idx, ("projects", i)), f"projects[{i}].infrastructure",
+                                        "the project changes nothing"))
+            continue
+        if ps is not None:
+            out.append(Project(ps.id, ps.name, ps.cost_usd, ps.opening_year, tuple(c for _, c in node_items),
+                               tuple(c for _, c in link_items), tuple(ps.cost_source), ps.notes))
+        else:
+            cs = item.get("cost_source")
+            cs = [cs] if isinstance(cs, str) else cs if isinstance(cs, list) else []
+            cs = [x for x in cs if isinstance(x, str)]
+            out.append(Project(pid, "", math.nan, 0, tuple(c for _, c in node_items),
+                               tuple(c for _, c in link_items), tuple(cs)))
+        where[pid] = {"cost_source": (line_at(idx, ("projects", i, "cost_source")),
+                                      f"projects[{i}].cost_source")}
+        for kind, items in (("nodes", node_items), ("links", link_items)):
+            for pos, (j, _) in enumerate(items):
+                loc = ("projects", i, "infrastructure", kind, j)
+                where[pid][(kind[:-1], pos)] = (line_at(idx, loc), yaml_path(loc))
+    return out, sources, where, claimed
+
+
+def _salvage(model, items) -> list[tuple[int, BaseModel]]:
+    """The entries of a YAML list that parse as `model`, with their positions; an entry with bad
+    fields is parsed without them (so its id and sources are still checked), else left out.
+    Its problems are reported by the project's own validation."""
+    out = []
+    for j, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, dict):
+            continue
+        try:
+            out.append((j, model.model_validate(item)))
+            continue
+        except PydanticError as exc:
+            bad = {e["loc"][0] for e in exc.errors() if e["loc"] and isinstance(e["loc"][0], str)}
+        rest = {k: v for k, v in item.items() if k not in bad}
+        if bad and rest != item:
+            with contextlib.suppress(PydanticError):
+                out.append((j, model.model_validate(rest)))
+    return out
+
+
+def _check_projects(path: Path, projects: list[Project], sources: list[SourceEntry], net: Network,
+                    where: dict, problems: list[Problem], claimed: Iterable[str] = ()) -> None:
+    """Ids that must exist (or be complete new elements), known rate classes and source ids
+    (`claimed`: ids of the file's source entries that did not parse, reported already)."""
+    import difflib
+
+    fname = str(path)
+    known_src = set(net.sources["source_id"]) if net.sources is not None else set()
+    known_src |= {s.id for s in sources} | set(claimed)
+    nodes, links = set(net.nodes["node_id"]), set(net.links["link_id"])
+    rates = set(net.rates["rate_class"]) if net.rates is not None else set()
+    new_nodes = {n.id for p in projects for n in p.nodes if n.id not in nodes}
+    seen_ids: set[str] = set()
+
+    def loc(p: Project, key, default_col):
+        w = where.get(p.id, {}).get(key)
+        return (w[0], w[1]) if w else (None, default_col)
+
+    kind = YamlProblem if path.suffix.lower() in (".yaml", ".yml") else Problem
+
+    def bad(p, key, col, msg):
+        line, c = loc(p, key, col)
+        problems.append(kind(fname, line, c, f"project '{p.id}': {msg}"))
+
+    def check_sources(p, key, ids):
+        for s in ids:
+            if s not in known_src:
+                close = difflib.get_close_matches(s, sorted(known_src), n=2, cutoff=0.6)
+                hint = f" (did you mean {', '.join(close)}?)" if close else ""
+                bad(p, key, "source_id", f"unknown source id '{s[:60]}'{hint}; add it to the sources "
+                                         "(corridor sources lists them)")
+
+    for p in projects:
+        if p.id in seen_ids:
+            bad(p, None, "project_id", "the same id is used twice")
+        seen_ids.add(p.id)
+        check_sources(p, "cost_source", p.cost_source)
+        for key, w in where.get(p.id, {}).items():
+            if isinstance(key, tuple) and key[0] == "row":  # a CSV row that made no change
+                check_sources(p, key, w[2])
+        for j, nc in enumerate(p.nodes):
+            key = ("node", j)
+            if nc.id not in nodes:
+                missing = [k for k in ("name", "kind", "country", "lon", "lat") if getattr(nc, k) is None]
+                if missing:
+                    close = difflib.get_close_matches(nc.id, sorted(nodes), n=3, cutoff=0.7)
+                    hint = f"; did you mean {', '.join(close)}?" if close else ""
+                    bad(p, key, "element_id", f"unknown node '{nc.id[:60]}' (a new node needs "
+                                              f"{', '.join(missing)}){hint}")
+            check_sources(p, key, nc.source)
+        for j, lc in enumerate(p.links):
+            key = ("link", j)
+            if lc.id in links:
+                row = net.links.loc[net.links["link_id"] == lc.id].iloc[0]
+                for name, v, col in (("from", lc.from_, "from_node_id"), ("to", lc.to, "to_node_id")):
+                    if v is not None and v != row[col]:
+                        bad(p, key, "value", f"link '{lc.id}' runs {row['from_node_id']}-"
+                                             f"{row['to_node_id']}; a project cannot move its '{name}' end "
+                                             "(give a new link id)")
+            else:
+                missing = lc.missing_for_new()
+                if missing:
+                    close = difflib.get_close_matches(lc.id, sorted(links), n=3, cutoff=0.7)
+                    hint = f"; did you mean {', '.join(close)}?" if close else ""
+                    bad(p, key, "element_id", f"unknown link '{lc.id[:60]}' (a new link needs "
+                                              f"{', '.join(missing)}){hint}")
+            for v in (lc.from_, lc.to):
+                if v is not None and v not in nodes and v not in new_nodes:
+                    bad(p, key, "value", f"link '{lc.id}': unknown node '{v[:60]}'")
+            if lc.rate_class is not None and rates and lc.rate_class not in rates:
+                bad(p, key, "value", f"link '{lc.id}': unknown rate class '{lc.rate_class}'; "
+                                     f"known: {', '.join(sorted(rates))}")
+            check_sources(p, key, lc.source)

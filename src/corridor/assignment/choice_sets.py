@@ -1,0 +1,119 @@
+"""Stochastic assignment: a path-size logit over a generated route set per OD pair.
+
+Shippers of one OD do not all take its cheapest route: each route's share is
+PS · exp(−μ c / c_min) over the OD's routes, with c the generalized cost at the current
+loads, c_min the OD's cheapest free-flow route (so one μ means the same for a short and a
+long trip) and PS the path size (Ben-Akiva & Bierlaire): each edge's free-flow hours counted
+once over the routes that share it, so near-identical variants do not multiply a corridor's
+share. The route set is the best route of every corridor family under time, cost and each
+commodity's generalized cost. Loads feed back through the queues (`queues.py`) and the
+method of successive averages, with self-regulated step sizes (Liu, Ban & Mirchandani 2009,
+Transportation Research B 43(2)), finds the fixed point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+
+from ..errors import CorridorError, NoRouteError
+from ..network.policy import Policy
+from ..network.tables import Network
+from ..routing.comparison import compare
+
+ROUTE_OBJECTIVES = ("generalized", "time", "cost")
+
+Progress = Callable[[str, int, int, float], None]  # (stage, done, total, gap): "routes" then "iterate"
+
+
+@dataclass(frozen=True)
+class RouteSet:
+    """Candidate routes per OD pair as a sparse route × edge incidence."""
+
+    od: np.ndarray  # (routes, 2) node indices
+    incidence: csr_matrix  # routes x compiled edges, 1 where the route uses the edge
+    corridor: np.ndarray  # family of each route
+    via: list[str]
+
+    def __len__(self) -> int:
+        return len(self.od)
+
+    def surviving(self, closed: np.ndarray) -> np.ndarray:
+        """Indices of the routes that use none of the `closed` compiled edges (a boolean mask)."""
+        return np.flatnonzero((self.incidence @ np.asarray(closed, dtype=float)) == 0)
+
+    def without(self, closed: np.ndarray) -> RouteSet:
+        """The routes that use none of the `closed` compiled edges (a warm start after a closure:
+        the survivors keep their shares' logic, and no route search is run again)."""
+        keep = self.surviving(closed)
+        return RouteSet(self.od[keep], self.incidence[keep], self.corridor[keep],
+                        [self.via[i] for i in keep])
+
+
+def route_set(net: Network, pairs: Iterable[tuple[int, int]], *, policy: Policy,
+              commodities: Iterable[str], objectives: Iterable[str] = ROUTE_OBJECTIVES,
+              progress: Progress | None = None, missing: str = "raise") -> RouteSet:
+    """The best route of every corridor family for each OD pair (node indices), under each
+    objective and each commodity's value of time; duplicates dropped. Cached on the network per
+    question. A pair with no route raises NoRouteError, or is left out with `missing="skip"`."""
+    pairs = sorted(set(pairs))
+    commodities, objectives = tuple(commodities), tuple(objectives)
+    key = ("logit.route_set", policy, tuple(pairs), commodities, objectives, missing)
+    if key in net.cache:
+        return net.cache[key]
+    ids = net.nodes["node_id"].to_numpy()
+    rows, cols, od, fam, via = [], [], [], [], []
+    # generalized cost differs per commodity (its value of time); time and cost do not
+    questions = [(objective, c) for objective in objectives
+                 for c in (commodities if objective == "generalized" else commodities[:1])]
+    for n_done, (o, d) in enumerate(pairs):
+        if progress is not None:
+            progress("routes", n_done, len(pairs), np.nan)
+        seen: set[tuple[int, ...]] = set()
+        for objective, c in questions:
+            try:
+                cmp = compare(net, ids[o], ids[d], objective=objective, commodity=c, policy=policy)
+            except CorridorError as exc:  # an endpoint the policy avoids: no question can be answered
+                if missing != "skip":
+                    raise NoRouteError(f"no route from {net.nodes['name'].iat[o]} to "
+                                       f"{net.nodes['name'].iat[d]}: {exc}") from None
+                break
+            found = [r.route for r in cmp.results if r.route is not None]
+            if cmp.overall is not None:
+                found.append(cmp.overall)
+            for r in found:
+                if r.edges in seen:
+                    continue
+                seen.add(r.edges)
+                rows.append(np.full(len(r.edges), len(od)))
+                cols.append(np.asarray(r.edges, dtype=np.int64))
+                od.append((o, d))
+                fam.append(r.corridor)
+                via.append(" > ".join(r.gateway_names))
+        if not seen and missing != "skip":
+            raise NoRouteError(f"no route from {net.nodes['name'].iat[o]} to {net.nodes['name'].iat[d]} "
+                               "under this policy, but the demand has flow between them")
+    r = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
+    c = np.concatenate(cols) if cols else np.empty(0, dtype=np.int64)
+    inc = csr_matrix((np.ones(len(r)), (r, c)), shape=(len(od), net.graph.n_edges))
+    inc.data[:] = 1.0  # a route passes an edge once
+    rs = RouteSet(np.array(od, dtype=np.int64).reshape(-1, 2), inc, np.array(fam), via)
+    net.cache[key] = rs
+    return rs
+
+
+def path_sizes(rs: RouteSet, hours: np.ndarray, n_nodes: int) -> np.ndarray:
+    """Path size of each route: 1 for a route that shares no edge with another route of its OD,
+    less the more of its free-flow `hours` (per compiled edge) it shares (Ben-Akiva & Bierlaire)."""
+    coo = rs.incidence.tocoo()
+    r_nz, e_nz = coo.row, coo.col
+    h = np.asarray(hours, dtype=float)
+    length = np.bincount(r_nz, weights=h[e_nz], minlength=len(rs))
+    od_key = rs.od[:, 0].astype(np.int64) * n_nodes + rs.od[:, 1]
+    _, inv, cnt = np.unique(od_key[r_nz] * len(h) + e_nz, return_inverse=True, return_counts=True)
+    share = np.where(length[r_nz] > 0, h[e_nz] / np.where(length[r_nz] > 0, length[r_nz], 1.0), 0.0)
+    ps = np.bincount(r_nz, weights=share / cnt[inv], minlength=len(rs))
+    return np.where(length > 0, ps, 1.0)

@@ -1,0 +1,305 @@
+"""Freight flows on the corridor network: demand assigned by commodity, with capacity.
+
+Three methods share one cost model:
+
+- `aon`: every OD pair on its cheapest route at free-flow cost;
+- `ue`: deterministic user equilibrium (bi-conjugate Frank-Wolfe, one class per commodity);
+- `sue`: stochastic user equilibrium, a path-size logit over a generated route set per OD
+  (the best route of each corridor family under several objectives), so shippers with
+  the same OD do not all take one route. This is the calibrated default.
+
+The compiled graph's virtual edges are the assignment's links, so border dwell, gauge
+changes and port handling congest like any link; what an edge costs under load (tariffs,
+corridor constants, shared queues, TEU or tonnes capacities) is `queues.py`, the logit and
+its route sets `logit.py`, the Frank-Wolfe engine `assignment.py`. This module holds the
+public call, the parameters and the results.
+
+Q, β, the logit dispersion per commodity and the corridor constants are read from
+`assignment_params.json` in the data folder, written by `corridor calibrate`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_matrix
+
+from ..costs import TONNES_PER_TEU, EdgeModel, capacity_teu, edge_model, queue_volumes
+from ..demand import Demand
+from ..errors import CorridorError, NoRouteError
+from ..network.families import LAND_COUNTRIES, link_signatures
+from ..network.graph import LINK, TRANSIT, TRANSSHIP
+from ..network.policy import Policy
+from ..network.tables import Network
+from ..readers import YES_NO
+from .choice_sets import Progress, RouteSet, route_set
+from .engine import Queues
+from .engine import assign as _solve
+from .logit import solve as solve_logit
+from .params import METHODS, AssignmentParams
+from .results import FlowResult
+
+
+def assign(
+    net: Network,
+    demand: Demand,
+    *,
+    method: str = "sue",
+    rgap: float = 1e-4,
+    max_iter: int = 500,
+    params: AssignmentParams | None = None,
+    commodities: Iterable[str] | None = None,
+    queue_hours: float | None = None,
+    beta: float | None = None,
+    avoid: Iterable[str] | str | None = None,
+    avoid_modes: Iterable[str] | str | None = None,
+    year: int | None = None,
+    policy: Policy | None = None,
+    progress: Progress | None = None,
+    routes: RouteSet | None = None,
+    unserved: str = "raise",
+) -> FlowResult:
+    """Assign `demand` (TEU a year per commodity) to the network under a policy.
+
+    `params` default to the calibrated ones bundled with the data (`AssignmentParams.load()`);
+    `queue_hours` and `beta` override theirs. Each commodity is a class with its own value
+    of time (the network's commodities table). `progress(stage, done, total, gap)` is called
+    while the route set is built (stage "routes") and at each iteration ("iterate").
+
+    `routes` (sue only) replaces the generated route set, e.g. `route_set(...).without(closed)`
+    to re-assign after a closure without searching again. `unserved="report"` leaves out OD
+    pairs that have no route (listed in `FlowResult.unserved`) instead of raising NoRouteError.
+    """
+    if unserved not in ("raise", "report"):
+        raise CorridorError("unserved must be 'raise' or 'report'")
+    if method not in METHODS:
+        raise CorridorError(f"unknown method '{str(method)[:20]}'; choose one of {', '.join(METHODS)}")
+    if not (rgap > 0 and max_iter >= 1):
+        raise CorridorError("rgap must be > 0 and max_iter >= 1")
+    params = params or AssignmentParams.load()
+    over = {k: v for k, v in (("queue_hours", queue_hours), ("beta", beta)) if v is not None}
+    if over:
+        params = replace(params, **over)
+    policy = policy or Policy.make(avoid, avoid_modes, year)
+    policy.check(net)
+    table = demand.table
+    present = list(dict.fromkeys(table.loc[table["teu_per_year"] > 0, "commodity"]))
+    classes = list(commodities) if commodities is not None else present
+    unknown = [c for c in classes if c not in present]
+    if unknown:
+        raise CorridorError(f"no demand for commodity {', '.join(map(str, unknown))}; "
+                            f"this table has: {', '.join(present)}")
+    if not classes:
+        raise CorridorError("the demand table is empty")
+    vots = np.array([net.value_of_time(c) for c in classes])
+    if np.any(vots <= 0):
+        raise CorridorError("every assigned commodity needs a value of time > 0")
+    ods = np.stack([demand.matrix(net, c, "teu") for c in classes])
+    model = edge_model(net, params.corridor_constants_usd, non_negative=method != "sue")
+    ratio = tonnes_per_teu(demand)
+    weight = model.weights(np.array([_containerised(net, c) for c in classes]),
+                           np.array([ratio.get(c) or TONNES_PER_TEU for c in classes]))
+    if method == "sue":
+        return _sue(net, classes, vots, ods, model, weight, params, policy, rgap, max_iter, progress, routes,
+                    unserved)
+    if routes is not None:
+        raise CorridorError("a route set only applies to method='sue'")
+    return _ue(net, classes, vots, ods, model, weight, params, policy, method, rgap, max_iter, unserved)
+
+
+def tonnes_per_teu(demand: Demand) -> dict[str, float]:
+    """Tonnes per TEU of each commodity, as the demand table states them (0 where it gives no tonnes)."""
+    g = demand.table.groupby("commodity")[["teu_per_year", "t_per_year"]].sum()
+    return {str(c): float(r.t_per_year / r.teu_per_year) if r.teu_per_year > 0 else 0.0
+            for c, r in g.iterrows()}
+
+
+def _containerised(net: Network, commodity: str) -> bool:
+    com = net.commodities
+    if com is None or "containerised" not in com.columns:
+        return True
+    v = com.loc[com["commodity"] == commodity, "containerised"]
+    return True if v.empty else YES_NO.get(str(v.iloc[0]).strip().lower(), True)
+
+
+def _ue(net, classes, vots, ods, model, weight, params, policy, method, rgap, max_iter,
+        unserved) -> FlowResult:
+    g = net.graph
+    mask = policy.edge_mask(net)
+    e = np.flatnonzero(mask)
+    lost = _unreachable(net, mask, ods)
+    dropped = _drop_unserved(net, classes, ods, lost, unserved)
+    zones = np.flatnonzero((ods.sum((0, 1)) + ods.sum((0, 2))) > 0)
+    # zone vertices after the virtual nodes: zone -> departure sides, arrival sides -> zone
+    zv = g.n_vnodes + np.arange(len(zones))
+    z_src = [np.full(len(g.starts(v)), zv[i]) for i, v in enumerate(zones)]
+    z_dst = [np.full(len(g.ends(v)), zv[i]) for i, v in enumerate(zones)]
+    init = np.concatenate([g.src[e], *z_src, *[g.ends(v) for v in zones]])
+    term = np.concatenate([g.dst[e], *[g.starts(v) for v in zones], *z_dst])
+    nz = len(init) - len(e)
+    hours = np.concatenate([model.hours[e], np.zeros(nz)])
+    usd = np.concatenate([model.usd[e], np.zeros(nz)])
+    # in hours: class k pays usd / vot_k + hours + Σ W Q (V/c)^β over the queues the edge joins
+    fixed = usd[None, :] / vots[:, None] + hours[None, :]
+    pos = np.full(g.n_edges, -1)
+    pos[e] = np.arange(len(e))
+    keep = pos[model.member_edge] >= 0  # memberships of the edges the policy leaves open
+    q = params.queue_hours
+    queues = Queues(edge=pos[model.member_edge[keep]], queue=model.member_queue[keep],
+                    scale=np.full(model.n_queues, q), capacity=model.cap,
+                    power=np.full(model.n_queues, params.beta), weight=weight[:, keep]) if q > 0 else None
+    zero = np.zeros(len(init))
+    res = _solve(init, term, zero, np.ones(len(init)), zero, zero, ods[:, zones][:, :, zones],
+                 n_nodes=g.n_vnodes + len(zones), zone_nodes=zv, no_through=zv, rgap=rgap,
+                 max_iter=1 if method == "aon" else max_iter, fixed_cost=fixed, queues=queues)
+    flow = np.zeros((len(classes), g.n_edges))
+    flow[:, e] = res.class_flow[:, : len(e)]
+    res = _summarise(net, flow, method, classes, model, weight, params, res.rgap, res.iterations,
+                     res.converged, res.history)
+    return replace(res, unserved=dropped)
+
+
+def _unreachable(net: Network, mask: np.ndarray, ods: np.ndarray) -> list[tuple[int, int]]:
+    """OD pairs with demand and no path over the edges the policy leaves open."""
+    from scipy.sparse.csgraph import breadth_first_order
+
+    g = net.graph
+    n = g.n_vnodes
+    m = csr_matrix((np.ones(int(mask.sum())), (g.src[mask], g.dst[mask])), shape=(n, n))  # built once
+    total = ods.sum(0)
+    lost = []
+    for o in np.flatnonzero(total.sum(1) > 0):
+        seen = np.zeros(n, dtype=bool)
+        for v in g.starts(o):
+            if not seen[v]:
+                seen[breadth_first_order(m, int(v), directed=True, return_predecessors=False)] = True
+        for d in np.flatnonzero(total[o] > 0):
+            if not seen[g.ends(d)].any():
+                lost.append((int(o), int(d)))
+    return lost
+
+
+def _sue(net, classes, vots, ods, model, weight, params, policy, rgap, max_iter, progress, routes,
+         unserved) -> FlowResult:
+    pairs = {(int(o), int(d)) for k in range(len(classes)) for o, d in zip(*np.nonzero(ods[k]), strict=True)}
+    rs = routes if routes is not None else route_set(
+        net, pairs, policy=policy, commodities=classes, progress=progress,
+        missing="skip" if unserved == "report" else "raise")
+    covered = {(int(o), int(d)) for o, d in rs.od}
+    lost = sorted(pairs - covered)
+    dropped = _drop_unserved(net, classes, ods, lost, unserved)
+    mu = np.array([params.dispersion_for(c) for c in classes])
+    sol = solve_logit(net, rs, classes, vots, ods, model, weight, mu, queue_hours=params.queue_hours,
+                      beta=params.beta, rgap=rgap, max_iter=max_iter, progress=progress)
+    res = _summarise(net, sol.flow, "sue", classes, model, weight, params, sol.gap, sol.iterations,
+                     sol.gap <= rgap, sol.history)
+    return replace(res, paths=sol.paths, unserved=dropped)
+
+
+def _drop_unserved(net: Network, classes: list[str], ods: np.ndarray, lost: list[tuple[int, int]],
+                   unserved: str) -> pd.DataFrame:
+    """Raise for OD pairs with demand and no route, or (unserved="report") take them out of
+    `ods` in place and list them."""
+    if lost and unserved != "report":
+        o, d = lost[0]
+        raise NoRouteError(f"no route from {net.nodes['name'].iat[o]} to {net.nodes['name'].iat[d]} "
+                           f"(and {len(lost) - 1} more OD pair(s)) under this policy, but the demand has "
+                           "flow between them")
+    ids = net.nodes["node_id"].to_numpy()
+    rows = [{"origin": ids[o], "destination": ids[d], "commodity": c, "teu": float(ods[k, o, d])}
+            for o, d in lost for k, c in enumerate(classes) if ods[k, o, d] > 0]
+    for o, d in lost:
+        ods[:, o, d] = 0.0
+    if not ods.any():
+        raise NoRouteError("no OD pair with demand has a route under this policy")
+    return pd.DataFrame(rows, columns=["origin", "destination", "commodity", "teu"])
+
+
+def _summarise(net: Network, class_flow: np.ndarray, method: str, classes: list[str], model: EdgeModel,
+               weight: np.ndarray, params: AssignmentParams, gap: float, iterations: int, converged: bool,
+               history) -> FlowResult:
+    g = net.graph
+    lk = net.links
+    flow = class_flow.sum(0)
+    on_link = g.kind == LINK
+    li = g.link[on_link]
+    forward = g.from_node[on_link] == lk["from_node_id"].map(net.node_index).to_numpy()[li]
+    fwd = np.bincount(li[forward], weights=flow[on_link][forward], minlength=len(lk))
+    back = np.bincount(li[~forward], weights=flow[on_link][~forward], minlength=len(lk))
+    links = pd.DataFrame({
+        "link_id": lk["link_id"], "name": lk["name"], "from_node_id": lk["from_node_id"],
+        "to_node_id": lk["to_node_id"], "mode": lk["mode"], "flow_forward_teu": fwd,
+        "flow_backward_teu": back, "flow_teu": fwd + back, "capacity_teu_yr": capacity_teu(lk),
+    })
+    for k, c in enumerate(classes):
+        links[f"flow_{c}_teu"] = np.bincount(li, weights=class_flow[k][on_link], minlength=len(lk))
+    # v/c counts what the capacity counts (boxes for a TEU capacity, all cargo by weight for a
+    # tonnes one); a link's capacity is per direction, so the busier direction binds, and where a
+    # link or node has both capacities the fuller queue is reported
+    vol = queue_volumes(model, class_flow, weight)
+    vc = vol / model.cap
+    by_link, by_node = model.owner_link >= 0, model.owner_node >= 0
+    for col, val in _binding(model.owner_link[by_link], vc[by_link], vol[by_link], model.cap[by_link],
+                             model.in_tonnes[by_link], len(lk)).items():
+        links[col] = val
+    node_edge = (g.kind == TRANSIT) | (g.kind == TRANSSHIP)
+    ni = g.node[node_edge]
+    through = np.bincount(ni, weights=flow[node_edge], minlength=len(net.nodes))
+    ts = g.kind == TRANSSHIP
+    shipped = np.bincount(g.node[ts], weights=flow[ts], minlength=len(net.nodes))
+    nodes = pd.DataFrame({"node_id": net.nodes["node_id"], "name": net.nodes["name"],
+                          "country": net.nodes["country"], "kind": net.nodes["kind"], "flow_teu": through,
+                          "transshipped_teu": shipped, "capacity_teu_yr": capacity_teu(net.nodes)})
+    for col, val in _binding(model.owner_node[by_node], vc[by_node], vol[by_node], model.cap[by_node],
+                             model.in_tonnes[by_node], len(net.nodes)).items():
+        nodes[col] = val
+    corridors = _corridor_volumes(net, fwd, back)
+    by_class = {}
+    for k, c in enumerate(classes):
+        f = class_flow[k][on_link]
+        by_class[c] = _corridor_volumes(
+            net, np.bincount(li[forward], weights=f[forward], minlength=len(lk)),
+            np.bincount(li[~forward], weights=f[~forward], minlength=len(lk)))
+    cross = lk["from_country"].to_numpy() != lk["to_country"].to_numpy()
+    countries: dict[str, float] = {}
+    for c, v in ((lk["to_country"].to_numpy()[cross], fwd[cross]),
+                 (lk["from_country"].to_numpy()[cross], back[cross])):
+        for country, x in zip(c, v, strict=True):
+            countries[country] = countries.get(country, 0.0) + float(x)
+    return FlowResult(method, tuple(classes), float(gap), int(iterations), bool(converged), links, nodes,
+                      corridors, countries, list(history), params=params, corridors_by_commodity=by_class)
+
+
+def _binding(owner: np.ndarray, vc: np.ndarray, vol: np.ndarray, cap: np.ndarray, in_tonnes: np.ndarray,
+             n: int) -> dict[str, np.ndarray]:
+    """Per link or node, its fullest queue: v/c, and that queue's load and capacity in its own
+    unit (TEU of boxes, or tonnes of all cargo), per direction for a link."""
+    out_vc = np.full(n, np.nan)
+    np.fmax.at(out_vc, owner, vc)
+    load, capacity = np.full(n, np.nan), np.full(n, np.nan)
+    unit = np.full(n, "", dtype=object)
+    order = np.argsort(vc, kind="stable")  # the fullest queue written last wins
+    scale = np.where(in_tonnes, TONNES_PER_TEU, 1.0)
+    load[owner[order]] = (vol * scale)[order]
+    capacity[owner[order]] = (cap * scale)[order]
+    unit[owner[order]] = np.where(in_tonnes, "t", "TEU")[order]
+    return {"v_c": out_vc, "queue_load": load, "queue_capacity": capacity, "queue_unit": unit}
+
+
+def _corridor_volumes(net: Network, fwd: np.ndarray, back: np.ndarray) -> dict[str, float]:
+    """A family's volume, counted once per shipment: TEU on its ferries or sea lanes, or
+    entering its land countries (Russia/Belarus, Iran) from outside."""
+    lk = net.links
+    out = {}
+    for fam, m in link_signatures(net).items():
+        region = list(LAND_COUNTRIES.get(fam, ()))
+        if not region:
+            out[fam] = float(fwd[m].sum() + back[m].sum())
+            continue
+        to_in = lk["to_country"].isin(region).to_numpy()
+        from_in = lk["from_country"].isin(region).to_numpy()
+        out[fam] = float(fwd[m & to_in & ~from_in].sum() + back[m & from_in & ~to_in].sum())
+    return out

@@ -1,0 +1,124 @@
+"""Freight flows on the corridor network: demand assigned by commodity, with capacity.
+
+Three methods share one cost model:
+
+- `aon`: every OD pair on its cheapest route at free-flow cost;
+- `ue`: deterministic user equilibrium (bi-conjugate Frank-Wolfe, one class per commodity);
+- `sue`: stochastic user equilibrium, a path-size logit over a generated route set per OD
+  (the best route of each corridor family under several objectives), so shippers with
+  the same OD do not all take one route. This is the calibrated default.
+
+The compiled graph's virtual edges are the assignment's links, so border dwell, gauge
+changes and port handling congest like any link; what an edge costs under load (tariffs,
+corridor constants, shared queues, TEU or tonnes capacities) is `queues.py`, the logit and
+its route sets `logit.py`, the Frank-Wolfe engine `assignment.py`. This module holds the
+public call, the parameters and the results.
+
+Q, β, the logit dispersion per commodity and the corridor constants are read from
+`assignment_params.json` in the data folder, written by `corridor calibrate`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..datafiles import bundled_data_dir
+from ..errors import CorridorError
+from ..network.families import FAMILIES
+
+METHODS = ("aon", "ue", "sue")
+
+PARAMS_FILE = "assignment_params.json"
+
+
+@dataclass(frozen=True)
+class AssignmentParams:
+    """The free parameters of the freight assignment, and where they came from."""
+
+    queue_hours: float = 24.0  # Q: the queue at v/c = 1
+    beta: float = 4.0  # how steeply the queue grows past capacity
+    dispersion: dict[str, float] = field(default_factory=lambda: {"container": 8.0})  # logit scale
+    corridor_constants_usd: dict[str, float] = field(default_factory=dict)  # per family, USD/TEU
+    note: str = "uncalibrated defaults"
+    fit: dict = field(default_factory=dict)  # targets, modelled values and the date of the fit
+
+    def __post_init__(self):
+        problems = _param_problems(self)
+        if problems:
+            raise CorridorError("bad assignment parameters: " + "; ".join(problems))
+
+    def dispersion_for(self, commodity: str) -> float:
+        """Logit scale μ: a route dearer by a share s of the OD's cheapest is e^(μ s) times less likely."""
+        return float(self.dispersion.get(commodity, self.dispersion.get("container", 8.0)))
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d, *, where: str = "assignment parameters") -> AssignmentParams:
+        """Parameters from parsed JSON, every problem named at once (field and reason)."""
+        if not isinstance(d, dict):
+            raise CorridorError(f"{where}: expected a JSON object with fields "
+                                f"{', '.join(cls.__dataclass_fields__)}, got {type(d).__name__}")
+        known = list(cls.__dataclass_fields__)
+        problems = [f"unknown field '{k}' (known: {', '.join(known)})" for k in d if k not in known]
+        for k in ("queue_hours", "beta"):
+            if k in d and (isinstance(d[k], bool) or not isinstance(d[k], int | float)):
+                problems.append(f"{k} must be a number, got {json.dumps(d[k])[:40]}")
+        for k in ("dispersion", "corridor_constants_usd", "fit"):
+            if k in d and not isinstance(d[k], dict):
+                problems.append(f"{k} must be an object (name: value), got {json.dumps(d[k])[:40]}")
+            elif k in d and k != "fit":
+                problems += [f"{k}.{name} must be a number, got {json.dumps(v)[:40]}"
+                             for name, v in d[k].items()
+                             if isinstance(v, bool) or not isinstance(v, int | float)]
+        if "note" in d and not isinstance(d["note"], str):
+            problems.append("note must be text")
+        if problems:
+            raise CorridorError(f"{where}: " + "; ".join(problems))
+        try:
+            return cls(**d)
+        except CorridorError as exc:
+            raise CorridorError(f"{where}: " + str(exc).removeprefix("bad assignment parameters: ")) from None
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> AssignmentParams:
+        """The parameters in `path` (a JSON file), else the bundled calibrated ones."""
+        p = Path(path) if path is not None else bundled_data_dir() / PARAMS_FILE
+        if not p.exists():
+            if path is not None:
+                raise CorridorError(f"{p}: no such parameter file")
+            return cls()
+        try:
+            d = json.loads(p.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise CorridorError(f"{p}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        return cls.from_dict(d, where=str(p))
+
+    def save(self, path: str | Path, *, force: bool = False) -> Path:
+        p = Path(path)
+        if p.exists() and not force:
+            raise CorridorError(f"{p} exists; pass force=True (--force) to overwrite it")
+        p.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        return p
+
+
+def _param_problems(p: AssignmentParams) -> list[str]:
+    problems = []
+    if not (np.isfinite(p.queue_hours) and p.queue_hours >= 0):
+        problems.append(f"queue_hours must be a finite number >= 0, got {p.queue_hours}")
+    if not (np.isfinite(p.beta) and p.beta >= 1):
+        problems.append(f"beta must be a finite number >= 1, got {p.beta}")
+    for k, v in p.dispersion.items():
+        if not (np.isfinite(v) and v > 0):
+            problems.append(f"dispersion.{k} must be a finite number > 0, got {v}")
+    for k, v in p.corridor_constants_usd.items():
+        if k not in FAMILIES:
+            problems.append(f"unknown corridor '{k}' in corridor_constants_usd; known: {', '.join(FAMILIES)}")
+        elif not np.isfinite(v):
+            problems.append(f"corridor_constants_usd.{k} must be a finite number, got {v}")
+    return problems

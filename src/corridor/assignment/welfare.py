@@ -1,0 +1,149 @@
+"""Shippers' welfare over a route set, shared by the analyses that close or build things.
+
+`gateways` measures what a closure costs and `appraisal` what a project is worth by the same
+yardstick: the expected perceived generalized cost of each choice (origin, destination,
+commodity) under the path-size logit, its log-sum in USD (`perceived_costs`). Two assignments
+are comparable only on one route set with the path sizes and cost scales of the first held
+fixed, so this module also keeps the route-set bookkeeping that makes that so: the choices the
+demand asks for, merging and subsetting route sets, each route's identity (`route_keys`) and
+the route behind each row of an assignment's path table (`route_index`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import vstack as sparse_vstack
+
+from ..demand import Demand
+from ..errors import CorridorError
+from ..network.tables import Network
+from .choice_sets import path_sizes as _logit_path_sizes
+from .freight import RouteSet
+from .params import AssignmentParams
+from .results import FlowResult
+
+__all__ = ["demand_classes", "log_path_sizes", "merge_route_sets", "od_pairs", "path_sizes",
+           "perceived_costs", "route_index", "route_keys", "route_subset"]
+
+
+def demand_classes(demand: Demand) -> list[str]:
+    """The commodities with any TEU in the demand, in table order."""
+    t = demand.table
+    return list(dict.fromkeys(t.loc[t["teu_per_year"] > 0, "commodity"]))
+
+
+def od_pairs(net: Network, demand: Demand, classes: Iterable[str]) -> list[tuple[int, int]]:
+    """The OD pairs (node indices, sorted) with TEU of any of `classes`."""
+    out: set[tuple[int, int]] = set()
+    for c in classes:
+        m = demand.matrix(net, c, "teu")
+        out |= {(int(o), int(d)) for o, d in zip(*np.nonzero(m), strict=True)}
+    return sorted(out)
+
+
+def route_index(res: FlowResult, rs: RouteSet, net: Network) -> np.ndarray:
+    """The route (row of `rs`) behind each row of `res.paths`, checked against the routes' corridors."""
+    paths = res.paths
+    if paths is None:
+        raise CorridorError("route loads need a 'sue' assignment (it keeps the routes)")
+    out = paths["route"].to_numpy(np.int64)
+    same = len(out) == 0 or (out.max() < len(rs)
+                             and np.array_equal(rs.corridor[out], paths["corridor"].to_numpy()))
+    if not same:
+        raise CorridorError("internal: the assignment's routes do not match the route set")
+    return out
+
+
+def merge_route_sets(a: RouteSet, b: RouteSet) -> RouteSet:
+    """The routes of `a`, then those of `b` (duplicates kept; see `route_keys`)."""
+    if len(b) == 0:
+        return a
+    if len(a) == 0:
+        return b
+    return RouteSet(np.vstack([a.od, b.od]), sparse_vstack([a.incidence, b.incidence]).tocsr(),
+                    np.concatenate([a.corridor, b.corridor]), list(a.via) + list(b.via))
+
+
+def route_keys(rs: RouteSet) -> list[bytes]:
+    """An identity per route (its OD pair and compiled edges): equal keys, the same route."""
+    inc = rs.incidence.tocsr()
+    inc.sort_indices()
+    return [rs.od[i].astype(np.int64).tobytes() + inc.indices[inc.indptr[i]:inc.indptr[i + 1]].tobytes()
+            for i in range(len(rs))]
+
+
+def route_subset(rs: RouteSet, rows) -> RouteSet:
+    """The routes at `rows` of `rs`, in that order."""
+    rows = np.asarray(rows, dtype=np.int64)
+    return RouteSet(rs.od[rows], rs.incidence[rows], rs.corridor[rows], [rs.via[i] for i in rows])
+
+
+def path_sizes(net: Network, rs: RouteSet) -> np.ndarray:
+    """Path size of each route, exactly as the assignment computes it."""
+    return _logit_path_sizes(rs, net.graph.hours, len(net.nodes))
+
+
+def log_path_sizes(net: Network, rs: RouteSet, master: RouteSet | None = None) -> np.ndarray:
+    """Log path size of each route of `rs`, computed within `master` (default: `rs` itself) plus
+    any route of `rs` that `master` lacks. Holding the master's path sizes fixed makes the
+    log-sum a consistent welfare measure: at fixed costs, removing a route can then only lower it
+    (with congestion the other routes' costs move too)."""
+    if master is None:
+        return np.log(np.clip(path_sizes(net, rs), 1e-12, None))
+    keys = route_keys(master)
+    where = {k: i for i, k in enumerate(keys)}
+    mine = route_keys(rs)
+    missing = [i for i, k in enumerate(mine) if k not in where]
+    if missing:
+        master = merge_route_sets(master, route_subset(rs, missing))
+        where = {k: i for i, k in enumerate(route_keys(master))}
+    lps = np.log(np.clip(path_sizes(net, master), 1e-12, None))
+    return lps[[where[k] for k in mine]]
+
+
+def perceived_costs(net: Network, res: FlowResult, rs: RouteSet, params: AssignmentParams,
+                    ridx: np.ndarray | None = None, scale: pd.Series | None = None,
+                    log_ps: np.ndarray | None = None) -> pd.DataFrame:
+    """Per choice (origin, destination, commodity): TEU, the expected perceived generalized cost
+    per TEU of the path-size logit (its log-sum in USD: what shippers of that OD lose when an
+    alternative goes, and gain when one comes, counted once however its flow moves), the
+    TEU-weighted days and the choice's USD scale.
+
+    The assignment scales each choice's costs by its cheapest free-flow route; to compare two
+    assignments, pass the first one's `scale` so both are measured in the same units, and
+    `log_ps` from `log_path_sizes(net, rs, master=first_route_set)` so a route's overlap
+    correction stays what it was.
+    """
+    p = res.paths
+    if p is None:
+        raise CorridorError("perceived costs need a 'sue' assignment (it keeps the routes)")
+    ridx = route_index(res, rs, net) if ridx is None else ridx
+    log_ps = (log_path_sizes(net, rs) if log_ps is None else log_ps)[ridx]
+    com = p["commodity"].to_numpy()
+    vot = pd.Series({c: net.value_of_time(c) for c in set(com)})
+    mu_of = pd.Series({c: params.dispersion_for(c) for c in set(com)})
+    cost = p["generalized_usd"].to_numpy(float)
+    free = cost - vot.reindex(com).to_numpy() * 24.0 * (p["days"].to_numpy() - p["free_flow_days"].to_numpy())
+    key = ["origin", "destination", "commodity"]
+    frame = p[key].assign(free=free, teu=p["teu"].to_numpy(), wd=p["teu"].to_numpy() * p["days"].to_numpy())
+    grp = frame.groupby(key, sort=False)
+    sc = grp["free"].transform("min").to_numpy()
+    sc = np.where(sc > 0, sc, 1.0)
+    if scale is not None:
+        given = pd.MultiIndex.from_frame(p[key]).map(scale)
+        sc = np.where(pd.notna(given), np.asarray(given, dtype=float), sc)
+    mu = mu_of.reindex(com).to_numpy()
+    u = -mu * cost / sc + log_ps
+    frame = frame.assign(u=u, sc=sc, mu=mu)
+    umax = frame.groupby(key, sort=False)["u"].transform("max").to_numpy()
+    frame["e"] = np.exp(u - umax)
+    frame["umax"] = umax
+    agg = frame.groupby(key, sort=False).agg(teu=("teu", "sum"), e=("e", "sum"), umax=("umax", "first"),
+                                             sc=("sc", "first"), mu=("mu", "first"), wd=("wd", "sum"))
+    ls = agg["umax"] + np.log(agg["e"])
+    q = agg["teu"].where(agg["teu"] > 0)
+    return pd.DataFrame({"teu": agg["teu"], "usd": -(agg["sc"] / agg["mu"]) * ls, "days": agg["wd"] / q,
+                         "scale": agg["sc"]})

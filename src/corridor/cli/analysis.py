@@ -1,0 +1,309 @@
+"""`corridor gateways` and `corridor appraise`: Typer/Rich commands over corridor.gateways and
+corridor.appraisal (registered at the end of cli.py)."""
+
+from __future__ import annotations
+
+import math
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ..errors import CorridorError
+from .common import _fmt, emit_json, err, out, user_errors
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")]
+
+NetOpt = Annotated[Path | None, typer.Option("--network", help="Network folder (default: bundled).")]
+
+AvoidOpt = Annotated[str | None, typer.Option(
+    "--avoid", help="Countries, blocs or regions to avoid, e.g. RUS,IRN or EAEU.")]
+
+ScenarioOpt = Annotated[str | None, typer.Option(
+    "--scenario", help="A bundled scenario name or a .yaml file: its network, policies and demand.")]
+
+
+class RankBy(StrEnum):
+    share = "share"
+    loss = "loss"
+
+
+class Pairs(StrEnum):
+    auto = "auto"
+    all = "all"
+    none = "none"
+
+
+def _net(network: Path | None):
+    from ..network.io import load_network
+
+    return load_network(network) if network is not None else None
+
+
+def _pct(v) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    return f"{v:.0%}" if v >= 0.995 or v == 0 else f"{v:.1%}"
+
+
+def _m(v, nd: int = 1) -> str:
+    """USD millions."""
+    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v / 1e6:,.{nd}f}"
+
+
+def _gateway_table(res, kind: str, by: str, top: int) -> Table:
+    df = res.ranked(kind, by)
+    df = df[(df["share"] > 0) | (df["disconnects_share"] > 0)].head(top)
+    label = {"countries": "country", "nodes": "node", "links": "link"}[kind]
+    key = {"countries": "country", "nodes": "node_id", "links": "link_id"}[kind]
+    t = Table(title=f"{kind} between {res.from_region} and {res.to_region}, by {by}", title_justify="left")
+    for col, just in (("#", "right"), (label, "left"), ("TEU/yr", "right"), ("share", "right"),
+                      ("every route?", "center"), ("if closed: no route, TEU", "right"),
+                      ("extra USD m/yr", "right"), ("extra days", "right")):
+        t.add_column(col, justify=just, overflow="fold")
+    closed = "closed_unserved_teu" in df.columns
+    for i, r in enumerate(df.to_dict("records"), 1):
+        name = r[key] if kind == "countries" else f"{r['name'] or r[key]}"
+        if kind == "countries":
+            name = f"{r['name']} ({r[key]})"
+        elif kind == "nodes":
+            name = f"{r['name']} ({r['country']}, {r['kind']})"
+        cells = [str(i), name, _fmt(r["teu"]), _pct(r["share"]),
+                 "[bold]yes[/]" if r["single_point"] else (f"{r['disconnects_share']:.0%} cut"
+                                                           if r["disconnects_share"] > 0 else "")]
+        if closed and r.get("closed_unserved_teu") == r.get("closed_unserved_teu") \
+                and r.get("closed_unserved_teu") is not None:
+            days = r["closed_extra_days"]
+            cells += [_fmt(r["closed_unserved_teu"]), "-" if days != days else _m(r["closed_extra_usd_yr"]),
+                      "-" if days != days else f"{days:+.1f}"]
+        else:
+            cells += ["", "", ""]
+        t.add_row(*cells)
+    return t
+
+
+def _cut_lines(res) -> list[str]:
+    lines = []
+    for level in ("countries", "nodes", "links"):
+        c = res.cut[level]
+        sp = c.get("single_point_names") or []
+        if c.get("unbounded"):
+            lines.append(f"minimum {level} cut: none (some route passes no {level} that can close, "
+                         "e.g. a direct sea lane or border)")
+            continue
+        names = c["names"] if len(c["names"]) <= 8 else [*c["names"][:8], f"and {len(c['names']) - 8} more"]
+        lines.append(f"minimum {level} cut: {c['value']} ({', '.join(names) or 'none'})"
+                     + (f"; alone cutting every route: {', '.join(sp)}" if sp else ""))
+    cap = res.cut["capacity"]
+    if cap.get("unbounded"):
+        lines.append("capacity cut: some route has no capacity figure on any element (unbounded)")
+    elif cap["elements"]:
+        lines.append(f"capacity cut: {cap['value_teu_yr']:,.0f} TEU/yr through "
+                     + ", ".join(f"{e['name']} ({e['capacity_teu_yr']:,.0f})" for e in cap["elements"]))
+    return lines
+
+
+def _diff_table(diff, kind: str, a: str, b: str, top: int) -> Table:
+    key = diff.columns[0]
+    t = Table(title=f"{kind}: {a} → {b}", title_justify="left")
+    for col, just in ((kind[:-1] if kind != "countries" else "country", "left"), (f"share {a}", "right"),
+                      (f"share {b}", "right"), ("change", "right"), ("every route?", "center")):
+        t.add_column(col, justify=just, overflow="fold")
+    for r in diff.head(top).to_dict("records"):
+        sp = {(False, False): "", (True, True): "yes → yes", (True, False): "yes → no",
+              (False, True): "no → yes"}[(r["single_point_a"], r["single_point_b"])]
+        t.add_row(f"{r['name']} ({r[key]})", _pct(r["share_a"]), _pct(r["share_b"]),
+                  f"{r['share_change'] * 100:+.1f} pt", sp)
+    return t
+
+
+@user_errors
+def gateways_cmd(
+    from_region: Annotated[str, typer.Option("--from", help="Region, bloc or ISO3 list, e.g. "
+                                                            "central-asia.")],
+    to_region: Annotated[str, typer.Option("--to", help="Region, bloc or ISO3 list, e.g. eu.")],
+    scenario: ScenarioOpt = None,
+    avoid: AvoidOpt = None,
+    avoid_passage: Annotated[str | None, typer.Option(
+        "--avoid-passage", help="Sea passages to avoid, e.g. suez.")] = None,
+    overland: Annotated[bool, typer.Option(
+        "--overland", help="The region pair's cargo keeps off deep-sea lanes (every land route; Caspian "
+                           "and Black Sea crossings stay).")] = False,
+    against: Annotated[str | None, typer.Option(
+        "--against", help="Also run this scenario with the same options and show what changes.")] = None,
+    by: Annotated[RankBy, typer.Option("--by", help="Rank by flow share or by closure loss.")] = RankBy.share,
+    top: Annotated[int, typer.Option("--top", min=1, max=200, help="Rows per table (and closures run "
+                                                                    "per element kind).")] = 10,
+    closures: Annotated[bool, typer.Option("--closures/--no-closures", help="Re-assign with each "
+                                           "top element closed (slower).")] = True,
+    network: NetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Countries, crossings, ports and links between two regions: flow share, closure loss, minimum cut."""
+    from ..analysis.gateways import gateways, gateways_diff
+
+    net = _net(network)
+
+    def run(scn):
+        return gateways(net, None, from_region, to_region, scenario=scn, avoid=avoid,
+                        avoid_passages=avoid_passage, overland=overland, closures=closures, top=top)
+
+    if as_json:
+        res = run(scenario)
+        other = run(against) if against else None
+    else:
+        with err.status(f"assigning and closing the gateways between {from_region} and {to_region} ..."):
+            res = run(scenario)
+            other = run(against) if against else None
+    if as_json:
+        d = res.to_dict(top=max(top, 25))
+        if other is not None:
+            d["against"] = other.to_dict(top=max(top, 25))
+            d["diff"] = {k: gateways_diff(res, other, k).round(6).to_dict(orient="records")
+                         for k in ("countries", "nodes")}
+        emit_json(d)
+        return
+    _print_gateways(res, by.value, top)
+    if other is not None:
+        out.print()
+        _print_gateways(other, by.value, top)
+        a, b = res.scenario or "base", other.scenario or "base"
+        out.print()
+        for kind in ("countries", "nodes"):
+            out.print(_diff_table(gateways_diff(res, other, kind), kind, a, b, top))
+
+
+def _print_gateways(res, by: str, top: int) -> None:
+    s = res.summary
+    what = f" (scenario {res.scenario})" if res.scenario else ""
+    pol = res.policy
+    avoid = ", ".join(pol.get("avoid_countries", [])) or "nothing"
+    out.print(f"[bold]{res.from_region} → {res.to_region}[/]{what}: {s['demand_teu']:,.0f} TEU/yr of "
+              f"demand, {s['served_teu']:,.0f} served; avoiding {avoid}"
+              + ("; overland" if res.overland else ""), highlight=False)
+    if not res.connected:
+        out.print(res.unconnected_answer(), highlight=False)
+        for n in res.notes:
+            out.print(f"[dim]note: {n}[/]", highlight=False)
+        return
+    split = ", ".join(f"{k} {v / s['served_teu']:.0%}" for k, v in sorted(s["corridors_teu"].items(),
+                                                                           key=lambda kv: -kv[1]))
+    out.print(f"mean {s['mean_days']:.1f} days, USD {s['mean_generalized_usd']:,.0f} generalized per TEU; "
+              f"by corridor: {split or '-'}", highlight=False)
+    for kind in ("countries", "nodes", "links"):
+        out.print(_gateway_table(res, kind, by, top))
+    for line in _cut_lines(res):
+        out.print(line, highlight=False)
+    out.print()
+    out.print(res.answer(), highlight=False)
+    for n in res.notes:
+        out.print(f"[dim]note: {n}[/]", highlight=False)
+
+_SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "mn": 1e6, "bn": 1e9, "b": 1e9, "g": 1e9}
+
+
+def parse_usd(text: str) -> float:
+    """'2e9', '2,000,000,000', '2bn', '750m' or '750 m' as US dollars."""
+    s = str(text).strip().lower()
+    for ch in (",", "_", "usd", "$"):
+        s = s.replace(ch, "")
+    s = s.strip()
+    m = re.fullmatch(r"([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*(k|m|mn|bn|b|g)?", s)
+    if not m:
+        raise CorridorError(f"cannot read '{str(text)[:30]}' as an amount of USD (e.g. 2e9, 2bn, 750m)")
+    v = float(m.group(1)) * _SUFFIX[m.group(2) or ""]
+    if not math.isfinite(v):
+        raise CorridorError(f"'{str(text)[:30]}' is not a finite amount")
+    return v
+
+
+@user_errors
+def appraise_cmd(
+    budget: Annotated[str, typer.Option("--budget", help="Budget in USD: 2e9, 2bn, 750m.")],
+    projects: Annotated[Path | None, typer.Option(
+        "--projects", help="Projects file (CSV or YAML); default: the bundled list.")] = None,
+    horizon: Annotated[int, typer.Option("--horizon", min=2000, max=2100,
+                                         help="Last year of benefits.")] = 2040,
+    discount: Annotated[float, typer.Option("--discount", min=0.0, max=0.99,
+                                            help="Discount rate a year.")] = 0.06,
+    growth: Annotated[float, typer.Option("--growth", min=-0.49, max=0.99,
+                                          help="Demand growth a year (default from the World Bank's "
+                                               "+44% 2021-2030).")] = 0.04,
+    base_year: Annotated[int, typer.Option("--base-year", min=2000, max=2100,
+                                           help="Year of discounting and of the costs.")] = 2026,
+    scenario: ScenarioOpt = None,
+    avoid: AvoidOpt = None,
+    demand: Annotated[Path | None, typer.Option(
+        "--demand", help="Demand table (CSV/Parquet) instead of the scenario's (its year: 2024).")] = None,
+    pairs: Annotated[Pairs, typer.Option("--pairs",
+                                         help="Pair interactions valued by re-assignment.")] = Pairs.auto,
+    exhaustive_max: Annotated[int, typer.Option(
+        "--exhaustive-max", min=0, help="Value every set of projects within the budget (the optimum, "
+                                        "whatever the interactions) when there are at most this many; "
+                                        "beyond, the programme over pair interactions (a heuristic).")] = 512,
+    network: NetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Value each project (NPV, BCR) by re-assignment and pick the best portfolio within a budget (MILP)."""
+    from ..analysis.appraisal import appraise, read_projects
+    from ..demand import read_demand
+    from ..network.io import load_network
+
+    usd = parse_usd(budget)
+    net = _net(network) or load_network()
+    ps = read_projects(projects, network=net)
+    dem = read_demand(demand, network=net) if demand is not None else None
+    kw = dict(net=net, demand=dem, scenario=scenario, avoid=avoid, horizon=horizon, discount=discount,
+              growth=growth, base_year=base_year, pairs=pairs.value, exhaustive_max=exhaustive_max)
+    if as_json:
+        a = appraise(ps, usd, **kw)
+        emit_json(a.to_dict())
+        return
+    with err.status("appraising ...") as status:
+        a = appraise(ps, usd, progress=lambda msg: status.update(f"appraising: {msg} ..."), **kw)
+    _print_appraisal(a)
+
+
+def _print_appraisal(a) -> None:
+    s = a.assumptions
+    vot = ", ".join(f"{k} {v:g}" for k, v in s["value_of_time_usd_per_teu_hour"].items())
+    out.print(f"[bold]Assumptions[/]: base year {s['base_year']} (discounting and costs), "
+              f"horizon {s['horizon']}, "
+              f"discount {s['discount_rate']:.1%}/yr, demand {s['demand_teu']:,.0f} TEU/yr in "
+              f"{s['demand_year']} growing {s['demand_growth']:.1%}/yr (source {s['demand_growth_source']}), "
+              f"value of time USD/TEU-h: {vot}; benefits from re-assignment ({s['method']}) at "
+              f"{', '.join(map(str, s['sample_years']))}, interpolated; {s['costs']}."
+              + (f" Scenario: {a.scenario}." if a.scenario else ""), highlight=False)
+    t = Table(title="projects (USD m; PV to the base year)", title_justify="left")
+    last = [c for c in a.projects.columns if c.startswith("benefit_") and c.endswith("_usd")]
+    for col, just in (("project", "left"), ("opens", "right"), ("cost", "right"), ("PV benefit", "right"),
+                      ("NPV", "right"), ("BCR", "right"),
+                      (f"benefit {last[0][8:12]}" if last else "benefit", "right"), ("chosen", "center")):
+        t.add_column(col, justify=just, overflow="fold")
+    for r in a.projects.to_dict("records"):
+        t.add_row(f"{r['name']} ({r['id']})", str(r["opening_year"]), _m(r["cost_usd"]),
+                  _m(r["pv_benefit_usd"]),
+                  _m(r["npv_usd"]), f"{r['bcr']:.2f}", _m(r[last[0]]) if last else "-",
+                  "[bold green]✓[/]" if r["chosen"] else "")
+    out.print(t)
+    pf = a.portfolio
+    inter = [(k, v) for k, v in pf.interactions.items() if abs(v) >= 0.5e6]
+    if inter:
+        ti = Table(title="pair interactions (PV, USD m): value of the pair less the two alone",
+                   title_justify="left")
+        ti.add_column("pair", overflow="fold")
+        ti.add_column("USD m", justify="right")
+        for (x, y), v in sorted(inter, key=lambda kv: -abs(kv[1])):
+            ti.add_row(f"{x} + {y}", f"{v / 1e6:+,.1f}")
+        out.print(ti)
+    chosen = ", ".join(pf.chosen) or "nothing (no affordable set has a positive NPV)"
+    out.print(f"[bold]Portfolio[/] within USD {pf.budget_usd / 1e6:,.0f} m: {chosen}; cost USD "
+              f"{pf.total_cost_usd / 1e6:,.1f} m, PV benefit USD {pf.pv_benefit_usd / 1e6:,.1f} m, "
+              f"NPV USD {pf.npv_usd / 1e6:,.1f} m, BCR "
+              f"{'-' if pf.bcr != pf.bcr else f'{pf.bcr:.2f}'} ({pf.rounds} MILP solve(s), "
+              f"{pf.evaluated} sets valued by re-assignment); {pf.guarantee}", highlight=False)
+    for n in a.notes:
+        out.print(f"[dim]note: {n}[/]", highlight=False)

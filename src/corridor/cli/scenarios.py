@@ -1,0 +1,363 @@
+"""`corridor scenario ...` and `corridor runs ...`: Typer/Rich commands over corridor.scenarios and .store."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ..errors import CorridorError
+from .common import emit_json, err, out, user_errors
+
+scenario_app = typer.Typer(no_args_is_help=True,
+                           help="What-if scenarios: list, show, run and compare them (YAML files).")
+
+runs_app = typer.Typer(no_args_is_help=True, help="The history of recorded scenario runs.")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")]
+
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite existing files.")]
+
+MethodOpt = Annotated[str | None, typer.Option(
+    "--method", help="Assignment method (aon, ue, sue); default sue where available, else ue.")]
+
+NetOpt = Annotated[Path | None, typer.Option("--network", help="Network folder (default: bundled).")]
+
+HomeOpt = Annotated[Path | None, typer.Option(
+    "--home", help="Folder of the run history (default: $CORRIDOR_HOME or the user data folder).")]
+
+
+def _num(v, nd: int = 0, pct: bool = False) -> str:
+    if v is None or (isinstance(v, float) and (math.isnan(v) or math.isinf(v))):
+        return "-"
+    return f"{v:.1%}" if pct else f"{v:,.{nd}f}"
+
+
+def _signed(v, nd: int = 0, pct: bool = False) -> str:
+    if v is None or (isinstance(v, float) and (math.isnan(v) or math.isinf(v))):
+        return "-"
+    s = f"{v * 100:+.1f} pt" if pct else f"{v:+,.{nd}f}"
+    return f"[green]{s}[/]" if v > 0 else f"[red]{s}[/]" if v < 0 else s
+
+
+def _net(network: Path | None):
+    from ..network.io import load_network
+
+    return load_network(network) if network is not None else None
+
+
+def _refuse(path: Path | None, force: bool) -> None:
+    if path is not None and path.exists() and not force:
+        raise CorridorError(f"{path} exists; pass --force to overwrite it")
+
+
+@scenario_app.command("list")
+@user_errors
+def scenario_list(as_json: JsonOpt = False) -> None:
+    """The bundled scenarios."""
+    from ..scenarios.files import list_scenarios
+
+    df = list_scenarios()
+    if as_json:
+        emit_json(df.to_dict(orient="records"))
+        return
+    t = Table(title=f"{len(df)} bundled scenarios (corridor scenario show NAME)", title_justify="left")
+    for c in ("name", "year", "base", "description"):
+        t.add_column(c, overflow="fold", ratio=4 if c == "description" else None)
+    for r in df.itertuples(index=False):
+        t.add_row(r.name, str(r.year) if r.year == r.year and r.year else "-",
+                  r.base if isinstance(r.base, str) else "-", r.description)
+    out.print(t)
+
+
+@scenario_app.command("show")
+@user_errors
+def scenario_show(
+    name: Annotated[str, typer.Argument(help="A bundled scenario name or a path to a .yaml file.")],
+    network: NetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A scenario as merged with its bases, and what it changes (checks it on the way)."""
+    from ..scenarios.apply import apply_scenario
+    from ..scenarios.validate import load_scenario
+
+    net = _net(network)
+    s = load_scenario(name, network=net)
+    applied = apply_scenario(s, network=net)
+    d = {"name": s.name, "description": s.description, "year": s.year, "chain": list(s.chain),
+         "scenario": s.model_dump(by_alias=True, exclude_defaults=True, mode="json"),
+         "policy": applied.policy.to_dict(), "changes": list(applied.changes),
+         "caspian_capacity_factors": applied.caspian_capacity,
+         "demand_teu": applied.demand.total()["teu"]}
+    if as_json:
+        emit_json(d)
+        return
+    out.print(f"[bold]{s.name}[/] (year {s.year or '-'}): {s.description}", highlight=False)
+    out.print("files: " + " ← ".join(Path(c).name for c in reversed(s.chain)), highlight=False)
+    out.print(s.to_yaml(), highlight=False, markup=False)
+    t = Table(title="what it changes", title_justify="left")
+    t.add_column("change", overflow="fold")
+    pol = applied.policy.to_dict()
+    if pol["avoid_countries"]:
+        t.add_row("avoid " + ", ".join(pol["avoid_countries"]))
+    if pol["avoid_passages"]:
+        t.add_row("avoid sea passages " + ", ".join(pol["avoid_passages"]))
+    for c in applied.changes:
+        t.add_row(c)
+    if not t.rows:
+        t.add_row("nothing: the bundled data as it is")
+    out.print(t)
+    out.print(f"demand: {d['demand_teu']:,.0f} TEU a year", highlight=False)
+
+
+@scenario_app.command("validate")
+@user_errors
+def scenario_validate(
+    path: Annotated[str, typer.Argument(help="A scenario file (or bundled name).")],
+    network: NetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check a scenario file and its bases; list every problem (file, line, YAML path, what is allowed)."""
+    from ..scenarios.validate import load_scenario
+
+    s = load_scenario(path, network=_net(network))
+    if as_json:
+        emit_json({"ok": True, "name": s.name, "chain": list(s.chain), "problems": []})
+    else:
+        out.print(f"[green]ok[/]: {s.name} ({' ← '.join(Path(c).name for c in reversed(s.chain))})")
+
+
+@scenario_app.command("schema")
+@user_errors
+def scenario_schema_cmd(
+    out_path: Annotated[Path | None, typer.Option("--out", help="Write the schema to this file.")] = None,
+    force: ForceOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """The JSON Schema of scenario files (always JSON)."""
+    from ..scenarios.schema import scenario_schema
+
+    schema = scenario_schema()
+    if out_path is None:
+        emit_json(schema)
+        return
+    _refuse(out_path, force)
+    try:
+        out_path.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise CorridorError(f"cannot write {out_path}: {exc}") from exc
+    if as_json:
+        emit_json({"written": str(out_path)})
+    else:
+        out.print(f"schema written to {out_path}")
+
+
+def _corridor_table(title: str, rows: list[dict]) -> Table:
+    t = Table(title=title, title_justify="left")
+    for c in ("corridor", "TEU/yr", "share", "mean days", "p90 days", "USD/TEU"):
+        t.add_column(c, justify="left" if c == "corridor" else "right")
+    for r in rows:
+        t.add_row(r["corridor"], _num(r["teu"]), _num(r["share"], pct=True), _num(r["mean_days"], 1),
+                  _num(r["p90_days"], 1), _num(r["usd_per_teu"]))
+    return t
+
+
+def _caspian_table(casp: dict, title: str) -> Table:
+    t = Table(title=title, title_justify="left")
+    for c in ("port", "mean wait h (2024)", "mean wait h", "p90 wait h"):
+        t.add_column(c, justify="left" if c == "port" else "right")
+    for p, v in casp["ports"].items():
+        t.add_row(p, _num(v["mean_wait_hours_2024"], 1), _num(v["mean_wait_hours"], 1),
+                  _num(v["p90_wait_hours"], 1))
+    return t
+
+
+@scenario_app.command("run")
+@user_errors
+def scenario_run(
+    name: Annotated[str, typer.Argument(help="A bundled scenario name or a path to a .yaml file.")],
+    out_dir: Annotated[Path, typer.Option(
+        "--out", help="Folder for the results (summary.json, CSVs, Parquet).")],
+    method: MethodOpt = None,
+    force: ForceOpt = False,
+    record: Annotated[bool, typer.Option(
+        "--record/--no-record", help="Keep the run in the run history.")] = True,
+    home: HomeOpt = None,
+    network: NetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Apply a scenario and assign its demand; write the results, then record the run.
+
+    The files come first: if the run history cannot be written (another process holds it),
+    a warning says so on stderr and the command still succeeds.
+    """
+    from ..scenarios.run import RESULT_FILES, record_run, run_scenario
+
+    existing = [n for n in RESULT_FILES if (out_dir / n).exists()]
+    if existing and not force:
+        raise CorridorError(f"{out_dir} already has {', '.join(existing)}; pass --force to overwrite")
+    if as_json:
+        res = run_scenario(name, method=method, network=network)
+    else:
+        with err.status(f"running scenario {name} ..."):
+            res = run_scenario(name, method=method, network=network)
+    paths = res.write(out_dir, force=force)
+    if record:
+        try:
+            res = record_run(res, home=home)
+            res.write_summary(out_dir)  # now with its run id
+        except CorridorError as exc:
+            err.print(f"warning: the run was not recorded: {exc}", markup=False, highlight=False)
+    d = res.to_dict()
+    if as_json:
+        emit_json(d | {"written": [str(p) for p in paths]})
+        return
+    out.print(_corridor_table(f"scenario {res.name} (year {res.scenario.year or '-'}, method {res.method}): "
+                              "TEU a year by corridor", d["corridors"]))
+    tot = d["totals"]
+    out.print(f"demand {tot['demand_teu']:,.0f} TEU a year; mean {_num(tot['mean_days'], 1)} days "
+              f"(free-flow {_num(tot['free_flow_days'], 1)}), {_num(tot['usd_per_teu'])} USD/TEU; "
+              f"converged {d['converged']} (rgap {d['rgap']:.1e}, {d['iterations']} iterations)",
+              highlight=False)
+    if res.caspian:
+        level = res.caspian["sea_level_m"]
+        out.print(_caspian_table(res.caspian, f"Caspian crossing at sea level {level:+.1f} m "
+                                 "(2024 volumes, simulated)"))
+    if d["over_90pct"]:
+        over = ", ".join(f"{r['name'] or r['id']} {r['v_c']:.0%}" for r in d["over_90pct"][:6])
+        out.print(f"[yellow]loaded above 90% of capacity:[/] {over}", highlight=False)
+    if res.run_id:
+        out.print(f"recorded as run {res.run_id} (corridor runs show {res.run_id})")
+    out.print(f"results written to {out_dir}/ ({', '.join(p.name for p in paths)})", highlight=False)
+
+
+@scenario_app.command("diff")
+@user_errors
+def scenario_diff(
+    a: Annotated[str, typer.Argument(help="First scenario (name or .yaml path).")],
+    b: Annotated[str, typer.Argument(help="Second scenario, compared with the first.")],
+    method: MethodOpt = None,
+    top: Annotated[int, typer.Option("--top", min=1, max=100, help="Links listed.")] = 10,
+    chart: Annotated[Path | None, typer.Option("--chart", help="Write a PNG chart here.")] = None,
+    force: ForceOpt = False,
+    network: NetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What changes from A to B: corridor shares and volumes, days, cost, countries, busiest link changes."""
+    from ..scenarios.diff import diff
+    from ..scenarios.run import run_scenario
+
+    _refuse(chart, force)
+    net = network  # a folder: run_scenario loads it once (cached) and records where it came from
+    if as_json:
+        ra, rb = run_scenario(a, method=method, network=net), run_scenario(b, method=method, network=net)
+    else:
+        with err.status(f"running {a} and {b} ..."):
+            ra, rb = run_scenario(a, method=method, network=net), run_scenario(b, method=method, network=net)
+    d = diff(ra, rb, top=top)
+    if chart is not None:
+        d.plot(chart)
+    casp = {"a": ra.caspian, "b": rb.caspian} if ra.caspian or rb.caspian else None
+    payload = d.to_dict() | {"method": ra.method, "caspian": casp}
+    if as_json:
+        emit_json(payload | ({"chart": str(chart)} if chart else {}))
+        return
+    t = Table(title=f"{d.a} → {d.b} (method {ra.method})", title_justify="left")
+    for c in ("corridor", "share a", "share b", "Δ share", "TEU/yr a", "TEU/yr b", "Δ TEU", "days a",
+              "days b", "p90 a", "p90 b", "USD/TEU a", "USD/TEU b"):
+        t.add_column(c, justify="left" if c == "corridor" else "right")
+    for r in payload["corridors"]:
+        t.add_row(r["corridor"], _num(r["share_a"], pct=True), _num(r["share_b"], pct=True),
+                  _signed(r["d_share"], pct=True), _num(r["teu_a"]), _num(r["teu_b"]), _signed(r["d_teu"]),
+                  _num(r["mean_days_a"], 1), _num(r["mean_days_b"], 1), _num(r["p90_days_a"], 1),
+                  _num(r["p90_days_b"], 1), _num(r["usd_per_teu_a"]), _num(r["usd_per_teu_b"]))
+    out.print(t)
+    tot = payload["totals"]
+    out.print(f"all cargo: mean days {_num(tot['mean_days']['a'], 1)} → {_num(tot['mean_days']['b'], 1)} "
+              f"(free-flow {_num(tot['free_flow_days']['a'], 1)} → {_num(tot['free_flow_days']['b'], 1)}); "
+              f"USD/TEU {_num(tot['usd_per_teu']['a'])} → {_num(tot['usd_per_teu']['b'])}; demand "
+              f"{_num(tot['demand_teu']['a'])} → {_num(tot['demand_teu']['b'])} TEU", highlight=False)
+    tc = Table(title="TEU a year entering each country (largest changes)", title_justify="left")
+    for c in ("country", "a", "b", "Δ"):
+        tc.add_column(c, justify="left" if c == "country" else "right")
+    for r in payload["countries"][:top]:
+        if abs(r["d_teu"]) >= 0.5:
+            tc.add_row(r["country"], _num(r["teu_a"]), _num(r["teu_b"]), _signed(r["d_teu"]))
+    out.print(tc)
+    tl = Table(title="links whose load changes most", title_justify="left")
+    for c in ("link", "TEU/yr a", "TEU/yr b", "Δ", "v/c a", "v/c b"):
+        tl.add_column(c, justify="left" if c == "link" else "right", overflow="fold")
+    for r in payload["links"]:
+        tl.add_row(r["label"], _num(r["teu_a"]), _num(r["teu_b"]), _signed(r["d_teu"]),
+                   _num(r["v_c_a"], 2), _num(r["v_c_b"], 2))
+    out.print(tl)
+    for side, res in (("a", ra), ("b", rb)):
+        if res.caspian:
+            out.print(_caspian_table(res.caspian, f"{side}: {res.name}, Caspian crossing at "
+                                     f"{res.caspian['sea_level_m']:+.1f} m (2024 volumes, simulated)"))
+    if chart is not None:
+        out.print(f"chart written to {chart}")
+
+
+@runs_app.command("list")
+@user_errors
+def runs_list(
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10_000, help="Most recent runs shown.")] = 20,
+    scenario: Annotated[str | None, typer.Option("--scenario", help="Only runs of this scenario.")] = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Recorded runs, most recent first."""
+    from ..store import RunStore
+
+    with RunStore(home=home, read_only=True) as store:
+        df = store.list(limit=limit, scenario=scenario)
+        where = store.path
+    if as_json:
+        emit_json([{**r, "created": str(r["created"])} for r in df.to_dict(orient="records")])
+        return
+    if df.empty:
+        out.print(f"no runs recorded yet in {where} (corridor scenario run NAME --out DIR records one)")
+        return
+    t = Table(title=f"{len(df)} run(s) in {where}", title_justify="left")
+    for c in ("id", "created (UTC)", "scenario", "method", "code", "s", "shares"):
+        t.add_column(c, overflow="fold")
+    for r in df.itertuples(index=False):
+        shares = " ".join(f"{k} {v:.1%}" for k, v in r.shares.items() if v > 0)
+        t.add_row(r.id, str(r.created)[:19], r.scenario, r.method, r.code_version, f"{r.seconds:.1f}", shares)
+    out.print(t)
+
+
+@runs_app.command("show")
+@user_errors
+def runs_show(
+    run_id: Annotated[str, typer.Argument(help="A run id (a unique prefix is enough).")],
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One recorded run: its scenario, parameters, code version and results."""
+    from ..store import RunStore
+
+    with RunStore(home=home, read_only=True) as store:
+        run = store.get(run_id)
+    if as_json:
+        emit_json({k: (v.to_dict(orient="records") if hasattr(v, "to_dict") else v) for k, v in run.items()})
+        return
+    s = run["summary"]
+    out.print(f"[bold]run {run['id']}[/]: scenario {run['scenario']}, method {run['method']}, "
+              f"{run['created'][:19]} UTC, code {run['code_version']}, {run['seconds']:.1f} s",
+              highlight=False)
+    out.print(f"files: {' ← '.join(Path(c).name for c in reversed(run['parameters'].get('chain', [])))}",
+              highlight=False)
+    out.print(_corridor_table("TEU a year by corridor", s["corridors"]))
+    tot = s["totals"]
+    out.print(f"demand {tot['demand_teu']:,.0f} TEU a year; mean {_num(tot['mean_days'], 1)} days "
+              f"(free-flow {_num(tot['free_flow_days'], 1)})", highlight=False)
+    if s.get("caspian"):
+        out.print(_caspian_table(s["caspian"], "Caspian crossing (2024 volumes, simulated)"))
+    for c in s.get("changes", []):
+        out.print(f"  · {c}", highlight=False)

@@ -1,0 +1,68 @@
+"""Reading and writing network folders (GMNS-style CSV + GeoJSON geometry).
+
+Validation reads every cell as text first, so that a bad value is reported
+with its file, row and column instead of being coerced or crashing a parser.
+Row numbers are line numbers in the file (the header is line 1).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..output import _refuse_overwrite, json_safe
+
+# benchmark networks are read here too: corridor.io.read_tntp
+from .tntp import TntpNetwork, read_tntp  # noqa: E402, F401
+
+
+def write_gmns(net, folder: str | Path, *, overwrite: bool = False) -> list[Path]:
+    """Write node.csv, link.csv (+ sources, rates, geometry) so read_network can load them back."""
+    folder = Path(folder)
+    targets = [folder / n for n in ("node.csv", "link.csv", "sources.csv", "rates.csv",
+                                    "commodities.csv", "link_geometry.geojson")]
+    _refuse_overwrite(targets, overwrite)
+    folder.mkdir(parents=True, exist_ok=True)
+    net.raw_nodes.to_csv(targets[0], index=False)
+    links = net.raw_links.copy()
+    links["directed"] = links["directed"].map({True: "true", False: "false"})
+    links.to_csv(targets[1], index=False)
+    written = targets[:2]
+    for frame, path in ((net.sources, targets[2]), (net.rates, targets[3]),
+                        (net.commodities, targets[4])):
+        if frame is not None and len(frame):
+            frame.to_csv(path, index=False)
+            written.append(path)
+    if net.geometry:
+        feats = [
+            {"type": "Feature", "properties": {"link_id": lid},
+             "geometry": {"type": "LineString", "coordinates": [list(c) for c in coords]}}
+            for lid, coords in net.geometry.items()
+        ]
+        targets[5].write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+        written.append(targets[5])
+    return written
+
+
+def network_to_geojson(net) -> dict:
+    """Nodes as Points and links as LineStrings, with their attributes and sources."""
+    feats = []
+    for row in net.nodes.itertuples(index=False):
+        props = {k: json_safe(v) for k, v in row._asdict().items() if k not in ("lon", "lat")}
+        feats.append({"type": "Feature", "properties": {"feature": "node", **props},
+                      "geometry": {"type": "Point", "coordinates": [row.lon, row.lat]}})
+    for i, row in enumerate(net.links.itertuples(index=False)):
+        props = {k: json_safe(v) for k, v in row._asdict().items()}
+        feats.append({"type": "Feature", "properties": {"feature": "link", **props},
+                      "geometry": {"type": "LineString",
+                                   "coordinates": [list(c) for c in net.link_coords(i)]}})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def write_geojson(net, folder: str | Path, *, overwrite: bool = False) -> list[Path]:
+    folder = Path(folder)
+    target = folder / "network.geojson"
+    _refuse_overwrite([target], overwrite)
+    folder.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(network_to_geojson(net), ensure_ascii=False))
+    return [target]

@@ -1,0 +1,156 @@
+"""Compare corridor families: the best route of each, or why there is none."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..network.families import DESCRIPTIONS, FAMILIES, SIGNATURES, family_link_masks
+from ..network.graph import CONT, LINK
+from ..network.policy import Policy
+from ..network.tables import Network
+from .itineraries import Route, find_itineraries
+from .query import Query, prepare
+from .search import shortest_path
+
+
+@dataclass(frozen=True)
+class CorridorResult:
+    corridor: str
+    route: Route | None
+    reason: str | None = None
+
+    @property
+    def feasible(self) -> bool:
+        return self.route is not None
+
+    def to_dict(self) -> dict:
+        if self.route is None:
+            return {"corridor": self.corridor, "feasible": False, "reason": self.reason}
+        d = self.route.to_dict()
+        d["corridor"] = self.corridor
+        return {"feasible": True, **d}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The best route of every corridor family between two places."""
+
+    origin: str
+    destination: str
+    objective: str
+    policy: Policy
+    results: tuple[CorridorResult, ...]
+    overall: Route | None = None  # the best route under the policy, whatever its family
+
+    def __getitem__(self, corridor: str) -> CorridorResult:
+        for r in self.results:
+            if r.corridor == corridor:
+                return r
+        raise KeyError(corridor)
+
+    def best(self) -> CorridorResult | None:
+        ok = [r for r in self.results if r.route is not None]
+        return min(ok, key=lambda r: r.route.objective_value) if ok else None
+
+    def to_dict(self) -> dict:
+        return {
+            "origin": self.origin,
+            "destination": self.destination,
+            "objective": self.objective,
+            "policy": self.policy.to_dict(),
+            "corridors": [r.to_dict() for r in self.results],
+            "overall": None if self.overall is None else self.overall.summary(),
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per corridor family."""
+        rows = []
+        for r in self.results:
+            if r.route is None:
+                rows.append({"corridor": r.corridor, "feasible": False, "reason": r.reason})
+                continue
+            s = r.route.summary()
+            s["countries"] = "-".join(s["countries"])
+            s["via"] = " > ".join(s["via"])
+            rows.append({"feasible": True, **s, "reason": None})
+        return pd.DataFrame(rows)
+
+
+def compare(
+    net: Network,
+    origin: str,
+    destination: str,
+    *,
+    objective: str = "generalized",
+    commodity: str = "container",
+    avoid: Iterable[str] | str | None = None,
+    avoid_modes: Iterable[str] | str | None = None,
+    avoid_passages: Iterable[str] | str | None = None,
+    year: int | None = None,
+    families: Sequence[str] = FAMILIES,
+    policy: Policy | None = None,
+) -> Comparison:
+    """Best route of each corridor family; a family with no feasible route says why.
+
+    A family's route may not pass a place twice: an out-and-back detour to pick up
+    a family's signature (a ferry to Turkmenbashi and back) is no real option.
+    `overall` is the best route of any family (or none, e.g. Almaty–Tashkent direct),
+    the yardstick for how far each family's best is from the best there is.
+    """
+    policy = policy or Policy.make(avoid, avoid_modes, year, avoid_passages)
+    base, _ = prepare(net, origin, destination, policy=policy, objective=objective,
+                      commodity=commodity)
+    g = net.graph
+    link_ok = policy.link_mask(net)
+    is_link = (g.kind == LINK) | (g.kind == CONT)
+    li = np.maximum(g.link, 0)
+    o_name, d_name = net.nodes["name"].iat[base.origin], net.nodes["name"].iat[base.destination]
+    results = []
+    for fam in families:
+        required, forbidden = family_link_masks(net, fam)
+        if not (required & link_ok).any():
+            results.append(CorridorResult(fam, None, _why_excluded(net, policy, fam, required)))
+            continue
+        q = Query(base.origin, base.destination, base.weights,
+                  base.mask & ~(is_link & forbidden[li]),
+                  ((g.kind == LINK) & required[li],), base.first_limit)
+        found = find_itineraries(net, q, k=1, objective=objective, allow_revisit=False,
+                                 max_pops=12, fill_with_paths=False, branch_on_gateways=False)
+        if found:
+            results.append(CorridorResult(fam, found[0]))
+        elif shortest_path(q.search_graph(g)) is None:
+            results.append(CorridorResult(
+                fam, None, f"no {fam} route connects {o_name} and {d_name} under this policy"))
+        else:
+            results.append(CorridorResult(
+                fam, None, f"no {fam} route found from {o_name} to {d_name} under this policy "
+                "that does not pass a place twice"))
+    overall = find_itineraries(net, base, k=1, objective=objective, max_pops=12,
+                               fill_with_paths=False, branch_on_gateways=False)
+    return Comparison(o_name, d_name, objective, policy, tuple(results),
+                      overall[0] if overall else None)
+
+
+def _why_excluded(net: Network, policy: Policy, fam: str, required: np.ndarray) -> str:
+    """Name what rules a family out: the countries avoided, the modes, or link status."""
+    if not required.any():
+        return f"no {fam} route: the network has no {SIGNATURES[fam]} ({DESCRIPTIONS[fam]})"
+    lk = net.links[required]
+    touched = set(lk["from_country"]) | set(lk["to_country"])
+    avoided = sorted(touched & policy.avoid_countries)
+    modes = sorted(set(lk["mode"]) & policy.avoid_modes)
+    passages = sorted({p for cell in lk["passages"] for p in cell.split(";")} & policy.avoid_passages)
+    parts = []
+    if passages:
+        parts.append("avoids passage " + ", ".join(passages))
+    if avoided:
+        parts.append("avoids " + ", ".join(avoided))
+    if modes:
+        parts.append("avoids mode " + ", ".join(modes))
+    if not parts:
+        parts.append("leaves none of them open (status/opening year)")
+    return f"no {fam} route: it needs {SIGNATURES[fam]}, and the policy " + " and ".join(parts)

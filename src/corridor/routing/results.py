@@ -1,0 +1,265 @@
+"""Routes as results: legs with their costs, totals that are the sum of the legs.
+
+`build_route` turns the edge sequence of a search on the compiled graph into
+legs (links, border dwell, transshipments) and the facts a user asks about:
+countries in order, border crossings, gateways and the sources behind the numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..network.families import classify
+from ..network.graph import LINK, TRANSIT, TRANSSHIP, CompiledGraph
+from ..network.policy import Policy
+from ..network.tables import Network
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One step of a route: a link, or a stop at a node (border dwell or transshipment)."""
+
+    from_id: str
+    to_id: str
+    from_name: str
+    to_name: str
+    mode: str  # rail, road, ferry, sea, transfer (dwell/transship at a node)
+    km: float
+    hours: float
+    usd: float
+    co2_kg: float
+    kind: str  # link, dwell, transship
+    link_id: str | None = None
+    gauge: int | None = None
+    from_country: str = ""
+    to_country: str = ""
+    detail: str = ""
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["from"] = d.pop("from_name")
+        d["to"] = d.pop("to_name")
+        return d
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route with its totals; every total is the sum of its legs."""
+
+    origin: str
+    destination: str
+    corridor: str
+    objective: str
+    objective_value: float
+    legs: tuple[Leg, ...]
+    nodes: tuple[str, ...]
+    countries: tuple[str, ...]
+    borders: int
+    transshipments: int
+    sources: tuple[str, ...] = ()
+    gateways: tuple[str, ...] = ()  # node ids of border crossings, ports and transshipments
+    gateway_names: tuple[str, ...] = ()
+    # compiled-graph edges in order: what an assignment loads (not part of equality)
+    edges: tuple[int, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def hours(self) -> float:
+        return float(sum(leg.hours for leg in self.legs))
+
+    @property
+    def days(self) -> float:
+        return self.hours / 24.0
+
+    @property
+    def usd_per_teu(self) -> float:
+        return float(sum(leg.usd for leg in self.legs))
+
+    @property
+    def co2_kg_per_teu(self) -> float:
+        return float(sum(leg.co2_kg for leg in self.legs))
+
+    @property
+    def km(self) -> float:
+        return float(sum(leg.km for leg in self.legs))
+
+    @property
+    def link_ids(self) -> tuple[str, ...]:
+        return tuple(leg.link_id for leg in self.legs if leg.link_id)
+
+    def summary(self) -> dict:
+        return {
+            "corridor": self.corridor,
+            "origin": self.origin,
+            "destination": self.destination,
+            "days": round(self.days, 2),
+            "hours": round(self.hours, 1),
+            "usd_per_teu": round(self.usd_per_teu, 0),
+            "co2_kg_per_teu": round(self.co2_kg_per_teu, 1),
+            "km": round(self.km, 0),
+            "borders": self.borders,
+            "transshipments": self.transshipments,
+            "countries": list(self.countries),
+            "via": list(self.gateway_names),
+            "objective": self.objective,
+            "objective_value": round(self.objective_value, 2),
+        }
+
+    def to_dict(self) -> dict:
+        d = self.summary()
+        d["legs"] = [leg.to_dict() for leg in self.legs]
+        d["nodes"] = list(self.nodes)
+        d["sources"] = list(self.sources)
+        return d
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per leg."""
+        return pd.DataFrame([leg.to_dict() for leg in self.legs])
+
+
+@dataclass(frozen=True)
+class RouteSet:
+    """The k best routes between two places under one policy."""
+
+    origin: str
+    destination: str
+    objective: str
+    policy: Policy
+    routes: tuple[Route, ...]
+    via: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        return {
+            "origin": self.origin,
+            "destination": self.destination,
+            "objective": self.objective,
+            "policy": self.policy.to_dict(),
+            "via": list(self.via),
+            "routes": [r.to_dict() for r in self.routes],
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per route."""
+        rows = []
+        for rank, r in enumerate(self.routes, 1):
+            s = r.summary()
+            s["countries"] = "-".join(s["countries"])
+            s["via"] = " > ".join(s["via"])
+            rows.append({"rank": rank, **s})
+        return pd.DataFrame(rows)
+
+
+def _fmt_class(mode: str, gauge) -> str:
+    return f"{mode} {int(gauge)}" if mode == "rail" and pd.notna(gauge) else mode
+
+
+def build_route(net: Network, edges: Sequence[int], *, objective: str, value: float,
+                origin: int, destination: int) -> Route:
+    """Turn base-edge ids of a search into legs and totals."""
+    g: CompiledGraph = net.graph
+    arr = net.arrays
+    node_ids, node_names, country = arr["node_id"], arr["node_name"], arr["node_country"]
+    modes, gauges = arr["link_mode"], arr["link_gauge"]
+    legs: list[Leg] = []
+    visited: list[int] = [origin]
+    used_links: list[int] = []
+    n_ts = 0
+    edges = [int(e) for e in edges if e >= 0]
+    for j, e in enumerate(edges):
+        kind = int(g.kind[e])
+        if kind == LINK:
+            li = int(g.link[e])
+            a, b = int(g.from_node[e]), int(g.to_node[e])
+            used_links.append(li)
+            visited.append(b)
+            legs.append(Leg(
+                node_ids[a], node_ids[b], node_names[a], node_names[b], modes[li],
+                float(g.km[e]), float(g.hours[e]), float(g.usd[e]), float(g.co2[e]), "link",
+                str(arr["link_id"][li]), None if np.isnan(gauges[li]) else int(gauges[li]),
+                country[a], country[b], str(arr["link_name"][li] or ""),
+            ))
+        elif kind in (TRANSIT, TRANSSHIP):
+            v = int(g.node[e])
+            if kind == TRANSSHIP:
+                n_ts += 1
+            if kind == TRANSIT and g.hours[e] == 0 and g.usd[e] == 0:
+                continue
+            detail = "border/dwell"
+            if kind == TRANSSHIP:
+                before = _prev_link(g, edges, j)
+                after = _next_link(g, edges, j)
+                fr = _fmt_class(modes[before], gauges[before])
+                to = _fmt_class(modes[after], gauges[after])
+                detail = f"transship {fr} -> {to}"
+            legs.append(Leg(
+                node_ids[v], node_ids[v], node_names[v], node_names[v], "transfer", 0.0,
+                float(g.hours[e]), float(g.usd[e]), 0.0,
+                "transship" if kind == TRANSSHIP else "dwell", None, None,
+                country[v], country[v], detail,
+            ))
+    countries = [country[v] for v in visited]
+    countries = [c for i, c in enumerate(countries) if i == 0 or c != countries[i - 1]]
+    borders = sum(1 for leg in legs if leg.kind == "link" and leg.from_country != leg.to_country)
+    srcs = _route_sources(net, used_links, visited)
+    gw = _gateway_nodes(net, visited, {int(g.node[e]) for e in edges if g.kind[e] == TRANSSHIP})
+    return Route(
+        origin=node_names[origin], destination=node_names[destination],
+        corridor=classify(net, np.array(used_links, dtype=np.int64)),
+        objective=objective, objective_value=value, legs=tuple(legs),
+        nodes=tuple(node_ids[v] for v in visited), countries=tuple(countries),
+        borders=borders, transshipments=n_ts, sources=srcs,
+        gateways=tuple(node_ids[v] for v in gw), gateway_names=tuple(node_names[v] for v in gw),
+        edges=tuple(edges),
+    )
+
+
+def _prev_link(g: CompiledGraph, edges: list[int], j: int) -> int:
+    for e in reversed(edges[:j]):
+        if g.link[e] >= 0:
+            return int(g.link[e])
+    raise AssertionError("transshipment without an incoming link")
+
+
+def _next_link(g: CompiledGraph, edges: list[int], j: int) -> int:
+    for e in edges[j + 1:]:
+        if g.link[e] >= 0:
+            return int(g.link[e])
+    raise AssertionError("transshipment without an outgoing link")
+
+_LINK_SRC = ("source_id", "length_source", "speed_source", "wait_source", "cost_source",
+             "co2_source", "capacity_source")
+
+_NODE_SRC = ("coord_source", "dwell_source", "transship_source", "capacity_source")
+
+
+def _route_sources(net: Network, links: list[int], nodes: list[int]) -> tuple[str, ...]:
+    """Every source behind the numbers of the links and nodes a route uses."""
+    cache = net.cache.setdefault("routes.sources", {})
+    if not cache:
+        for key, frame, cols in (("link", net.links, _LINK_SRC), ("node", net.nodes, _NODE_SRC)):
+            present = [c for c in cols if c in frame.columns]
+            joined = frame[present].fillna("").astype(str).agg(";".join, axis=1) if present \
+                else pd.Series("", index=frame.index)
+            cache[key] = [frozenset(x.strip() for x in cell.split(";")
+                                    if x.strip() and not x.strip().startswith("derived"))
+                          for cell in joined]
+    ids: set[str] = set()
+    for key, rows in (("link", links), ("node", nodes)):
+        ids.update(*(cache[key][i] for i in rows))
+    return tuple(sorted(ids))
+
+
+def _gateway_nodes(net: Network, nodes: list[int], ts: set[int]) -> list[int]:
+    """Intermediate nodes where the route crosses a border, calls at a port or transships."""
+    kinds = net.arrays["node_kind"]
+    country = net.arrays["node_country"]
+    out = []
+    for j in range(1, len(nodes) - 1):
+        v = nodes[j]
+        if (kinds[v] in ("border_crossing", "port") or v in ts
+                or country[v] != country[nodes[j - 1]] or country[v] != country[nodes[j + 1]]):
+            out.append(v)
+    return out

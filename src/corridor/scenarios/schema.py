@@ -1,0 +1,295 @@
+"""The scenario file format: pydantic models, JSON Schema, reading files with line numbers, inheritance.
+
+`corridor.scenarios` checks what the files name against the network and applies them;
+this module knows only the shape of a file. See docs/SCENARIOS.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from ..network.io import MODES, NODE_KINDS
+from ..network.policy import BORDER_STATUSES, PASSAGES
+
+SCENARIO_DIR_NAME = "scenarios"
+
+GRADES = ("A", "B", "C", "D")
+
+
+def _as_list(v):
+    """A source may be written `src_a`, `src_a;src_b` or `[src_a, src_b]`."""
+    if v is None:
+        return []
+    if isinstance(v, str):
+        return [s.strip() for s in v.split(";") if s.strip()]
+    return v
+
+SourceRef = Annotated[list[str], BeforeValidator(_as_list)]
+
+Mode = Literal[MODES]  # type: ignore[valid-type]
+
+Passage = Literal[PASSAGES]  # type: ignore[valid-type]
+
+Kind = Literal[NODE_KINDS]  # type: ignore[valid-type]
+
+Status = Literal["open", "closed", "planned"]
+
+BorderStatus = Literal[BORDER_STATUSES]  # type: ignore[valid-type]
+
+Year = Annotated[int, Field(ge=2000, le=2100)]
+
+NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    def _numbers_set(self) -> list[str]:
+        return [k for k, v in self if isinstance(v, int | float) and not isinstance(v, bool) and v is not None
+                and k not in ("opening_year",)]
+
+
+def _need_source(model: _Strict, numbers: list[str]) -> None:
+    if numbers and not getattr(model, "source", None):
+        raise ValueError(f"sets {', '.join(numbers)}: every number needs a 'source' (a source id)")
+
+
+class BorderSpec(_Strict):
+    """Status of one border: a crossing node, or every crossing between two countries."""
+
+    countries: Annotated[list[str], Field(min_length=2, max_length=2)] | None = Field(
+        None, description="Two ISO3 codes, e.g. [ARM, TUR]")
+    node: str | None = Field(None, description="A node id or name, e.g. dostyk")
+    status: BorderStatus = Field(description="open, closed or restricted")
+    extra_hours: NonNeg = Field(0.0, description="Added at each crossing when restricted")
+    extra_usd: NonNeg = Field(0.0, description="USD per TEU added at each crossing when restricted")
+    modes: list[Mode] = Field(default_factory=list, description="Default: rail, road, ferry, transfer")
+    source: SourceRef = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_target(self):
+        if (self.countries is None) == (self.node is None):
+            raise ValueError("give either 'countries' (two ISO3 codes) or 'node', not both or neither")
+        _need_source(self, [k for k in ("extra_hours", "extra_usd") if getattr(self, k)])
+        return self
+
+
+class Policies(_Strict):
+    avoid: list[str] = Field(default_factory=list,
+                             description="ISO3 codes, blocs (EU, EAEU, CSTO, OTS, SCO, TITR), "
+                                         "'sanctioned' or regions (central-asia, ...)")
+    avoid_modes: list[Mode] = Field(default_factory=list)
+    avoid_passages: list[Passage] = Field(default_factory=list)
+    borders: list[BorderSpec] = Field(default_factory=list)
+    source: SourceRef = Field(default_factory=list, description="Why: the sources behind the policy")
+
+
+class LinkChange(_Strict):
+    """A new link (give from, to, mode, rate_class, length_km) or changes to an existing one (by id)."""
+
+    id: str
+    from_: str | None = Field(None, alias="from")
+    to: str | None = None
+    mode: Mode | None = None
+    name: str | None = None
+    rate_class: str | None = None
+    gauge: Literal[1435, 1520] | None = None
+    length_km: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    speed_kmh: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    wait_hours: NonNeg | None = None
+    usd_per_teu: NonNeg | None = None
+    capacity_teu_yr: NonNeg | None = None
+    capacity_t_yr: NonNeg | None = None
+    status: Status | None = None
+    opening_year: Year | None = None
+    sea_area: str | None = None
+    passages: list[Passage] | None = None
+    notes: str | None = None
+    source: SourceRef = Field(description="Source ids for every number and the link's status")
+
+    @model_validator(mode="after")
+    def _sourced(self):
+        _need_source(self, self._numbers_set() + (["status"] if self.status else []))
+        return self
+
+    def status_if_new(self) -> str:
+        """The status of a new link: as given, else `planned` when it has an opening_year, else `open`."""
+        return self.status or ("planned" if self.opening_year is not None else "open")
+
+    def missing_for_new(self) -> list[str]:
+        """Fields a new link must have and this one lacks (a planned one needs its opening year)."""
+        need = {"from": self.from_, "to": self.to, "mode": self.mode, "rate_class": self.rate_class,
+                "length_km": self.length_km}
+        missing = [k for k, v in need.items() if v is None]
+        if self.mode == "rail" and self.gauge is None:
+            missing.append("gauge")
+        if self.status_if_new() == "planned" and self.opening_year is None:
+            missing.append("opening_year")
+        return missing
+
+# LinkChange field -> link.csv column (GMNS names)
+LINK_FIELD_COLUMNS = {"from_": "from_node_id", "to": "to_node_id"}
+
+
+class NodeChange(_Strict):
+    """A new node (give name, kind, country, lon, lat) or changes to an existing one (by id)."""
+
+    id: str
+    name: str | None = None
+    kind: Kind | None = None
+    country: str | None = None
+    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
+    dwell_hours: NonNeg | None = None
+    dwell_usd: NonNeg | None = None
+    transship_hours: NonNeg | None = None
+    transship_usd: NonNeg | None = None
+    capacity_teu_yr: NonNeg | None = None
+    capacity_t_yr: NonNeg | None = None
+    notes: str | None = None
+    source: SourceRef = Field(description="Source ids for every number (and coordinates of a new node)")
+
+    @model_validator(mode="after")
+    def _sourced(self):
+        _need_source(self, self._numbers_set())
+        return self
+
+
+class Infrastructure(_Strict):
+    nodes: list[NodeChange] = Field(default_factory=list)
+    links: list[LinkChange] = Field(default_factory=list)
+
+
+class CaspianSpec(_Strict):
+    """The Caspian crossing: fleet and ports change the ferry links' capacity (see docs/SCENARIOS.md)."""
+
+    sea_level_m: Annotated[float, Field(ge=-10, le=5)] | None = Field(
+        None, description="Metres relative to the 2025 reference level (-29.35 m BS), e.g. -1.0")
+    vessels_add: dict[str, int] = Field(default_factory=dict,
+                                        description="Per vessel class or kind, e.g. {container: 6}")
+    deepen_m: dict[str, NonNeg] = Field(default_factory=dict, description="Per port, e.g. {Aktau: 1.0}")
+    berths_add: dict[str, dict[str, int]] = Field(
+        default_factory=dict, description="Per port and vessel kind, e.g. {Aktau: {container: 1}}")
+    source: SourceRef = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _sourced(self):
+        nums = [k for k in ("sea_level_m", "vessels_add", "deepen_m", "berths_add") if getattr(self, k)]
+        _need_source(self, nums)
+        return self
+
+
+class Growth(_Strict):
+    """Demand from one group of countries to another multiplied by `factor`."""
+
+    from_: str = Field(alias="from", description="Region, bloc or ISO3 list, e.g. china or KAZ,UZB")
+    to: str
+    factor: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    commodity: str | None = None
+    both_directions: bool = False
+    source: SourceRef = Field(description="Source ids for the factor")
+
+    @model_validator(mode="after")
+    def _sourced(self):
+        _need_source(self, ["factor"])
+        return self
+
+
+class DemandSpec(_Strict):
+    year: Year = Field(2024, description="Bundled demand table of this year")
+    file: str | None = Field(None, description="A demand CSV/Parquet (relative to the scenario file)")
+    growth: list[Growth] = Field(default_factory=list)
+
+
+class TariffChange(_Strict):
+    """USD per TEU of the selected links multiplied by `factor` (all selectors must match)."""
+
+    links: list[str] = Field(default_factory=list)
+    modes: list[Mode] = Field(default_factory=list)
+    rate_classes: list[str] = Field(default_factory=list)
+    countries: list[str] = Field(default_factory=list,
+                                 description="Links touching these (ISO3, blocs, regions)")
+    factor: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    source: SourceRef
+
+    @model_validator(mode="after")
+    def _sourced(self):
+        _need_source(self, ["factor"])
+        return self
+
+
+class BorderTimeChange(_Strict):
+    """Times at nodes (dwell: border clearance; transship: handling) and waits on links, scaled."""
+
+    nodes: list[str] = Field(default_factory=list)
+    countries: list[str] = Field(default_factory=list,
+                                 description="Nodes in these countries (ISO3, blocs, regions)")
+    kinds: list[Kind] = Field(default_factory=list, description="Nodes of these kinds")
+    dwell_factor: NonNeg | None = None
+    transship_factor: NonNeg | None = None
+    links: list[str] = Field(default_factory=list)
+    sea_areas: list[str] = Field(default_factory=list,
+                                 description="Ferry/sea links of these areas, e.g. caspian")
+    wait_factor: NonNeg | None = Field(None, description="Scales wait_hours of the selected links")
+    source: SourceRef
+
+    @model_validator(mode="after")
+    def _sourced(self):
+        nums = [k for k in ("dwell_factor", "transship_factor", "wait_factor")
+                if getattr(self, k) is not None]
+        if not nums:
+            raise ValueError("set at least one of dwell_factor, transship_factor, wait_factor")
+        _need_source(self, nums)
+        return self
+
+
+class SourceEntry(_Strict):
+    id: str
+    title: str
+    url: str
+    publisher: str = ""
+    date: str = ""
+    grade: Literal[GRADES] = "C"  # type: ignore[valid-type]
+    notes: str = ""
+
+
+class Scenario(_Strict):
+    """One scenario file (or, after `load_scenario`, a file merged with its bases)."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=60)]
+    description: str = ""
+    year: Year | None = Field(
+        None, description="Infrastructure year: planned links open from their opening_year")
+    base: str | None = Field(None, description="Scenario to inherit from: a bundled name or a path")
+    policies: Policies = Field(default_factory=Policies)
+    infrastructure: Infrastructure = Field(default_factory=Infrastructure)
+    caspian: CaspianSpec | None = None
+    demand: DemandSpec = Field(default_factory=DemandSpec)
+    tariffs: list[TariffChange] = Field(default_factory=list)
+    border_times: list[BorderTimeChange] = Field(default_factory=list)
+    sources: list[SourceEntry] = Field(default_factory=list)
+    # filled by load_scenario: the files merged, base first (not part of the file format)
+    chain: list[str] = Field(default_factory=list, exclude=True, json_schema_extra={"readOnly": True})
+
+    def to_yaml(self) -> str:
+        """The scenario as a file; after `load_scenario`, merged with its bases, so it names no `base`
+        (the files it was merged from are listed in a comment)."""
+        d = self.model_dump(by_alias=True, exclude_defaults=True, exclude={"chain"})
+        head = ""
+        if self.chain:
+            head = ("# merged from " + " <- ".join(Path(c).name for c in reversed(self.chain))
+                    + ": the bases are already applied, so this file names none\n")
+        return head + yaml.safe_dump(d, sort_keys=False, allow_unicode=True)
+
+
+def scenario_schema() -> dict:
+    """JSON Schema of a scenario file."""
+    s = Scenario.model_json_schema(by_alias=True)
+    s.get("properties", {}).pop("chain", None)
+    s["$id"] = "https://github.com/corridor/corridor/schemas/scenario.json"
+    s["title"] = "corridor scenario"
+    return s

@@ -1,0 +1,450 @@
+"""What-if scenarios: YAML files that state a world, validated, inherited and applied copy-on-write.
+
+    >>> from corridor.scenarios import load_scenario, apply_scenario, run_scenario, diff
+    >>> s = load_scenario("sanctions-strict")          # a bundled name or a path to a .yaml file
+    >>> applied = apply_scenario(s)                     # new Network, Policy, Demand, Caspian config
+    >>> res = run_scenario("sanctions-strict")          # assigns the demand (corridor.assign)
+    >>> diff(run_scenario("baseline-2024"), res).to_frame()
+
+A scenario names a `base` to inherit from (maps merge, lists append, values replace),
+policies (countries, blocs or regions to avoid, sea passages, border status), changes to
+links and nodes (new or upgraded, with capacity, cost, opening year), the Caspian fleet and
+sea level, demand growth between groups of countries, tariff and border-time changes, and
+the sources of its numbers: every change that sets a number must name a `source` (an id of
+the bundled `sources.csv` or of the file's own `sources:` list). Problems are all reported
+at once, each with the file, its line, the YAML path (`policies.borders[2].status`) and what
+is allowed. See docs/SCENARIOS.md.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+
+from pydantic import ValidationError as PydanticError
+
+from ..caspian.config import baseline_config, resolve_fleet_changes
+from ..errors import CorridorError, Problem, UnknownPlaceError, ValidationError
+from ..network.io import load_network
+from ..network.tables import Network
+from ..yamlio import line_at, yaml_path
+from .caspian import caspian_config
+from .files import (
+    ScenarioProblem,
+    _chain,
+    _File,
+    _merge,
+    find_scenario,
+)
+from .schema import (
+    BorderSpec,
+    BorderTimeChange,
+    CaspianSpec,
+    Growth,
+    LinkChange,
+    NodeChange,
+    Scenario,
+    SourceEntry,
+    TariffChange,
+    _as_list,
+)
+
+SOURCE_FIELDS = ("title", "url", "publisher", "date", "grade", "notes")
+
+
+@dataclass
+class _Context:
+    """What the files checked so far make known: ids of nodes, links and sources, countries."""
+
+    net: Network
+    nodes: set[str]
+    links: set[str]
+    sources: dict[str, dict]  # source id -> its fields (bundled, then the files' own)
+    bundled_sources: set[str]
+    countries: set[str]  # of the network and of the nodes the files add
+    caspian: dict = field(default_factory=dict)  # the raw `caspian:` sections merged so far
+
+    @classmethod
+    def of(cls, net: Network) -> _Context:
+        srcs: dict[str, dict] = {}
+        if net.sources is not None:
+            for r in net.sources.to_dict(orient="records"):
+                srcs[str(r["source_id"])] = {k: _text(r.get(k)) for k in SOURCE_FIELDS}
+        return cls(net, set(net.nodes["node_id"]), set(net.links["link_id"]), srcs, set(srcs),
+                   set(net.countries))
+
+
+def _text(v) -> str:
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
+
+
+def _part(model, value):
+    """`value` as a `model`; if it does not validate, its raw fields (for the existence checks)."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        return model.model_validate(value)
+    except PydanticError:
+        fields = {(fi.alias or n): n for n, fi in model.model_fields.items()}
+        vals = {n: None for n, fi in model.model_fields.items() if fi.is_required()}  # every field exists
+        vals |= {fields[k]: v for k, v in value.items() if k in fields}
+        return model.model_construct(**vals)
+
+
+def _lenient(raw: dict) -> SimpleNamespace:
+    """The parts of a file that can be checked against the network when the whole does not validate,
+    so that a file's unknown countries and nodes are reported with its format errors. Values
+    keep their raw types: the checks below look at strings (and lists of them) only."""
+    def d(v):
+        return v if isinstance(v, dict) else {}
+
+    def items(model, v):
+        return [_part(model, x) for x in v] if isinstance(v, list) else []
+
+    pol, infra, dem = d(raw.get("policies")), d(raw.get("infrastructure")), d(raw.get("demand"))
+    sources = [e for e in items(SourceEntry, raw.get("sources")) if e is not None and isinstance(e.id, str)]
+    return SimpleNamespace(
+        policies=SimpleNamespace(avoid=pol.get("avoid"), borders=items(BorderSpec, pol.get("borders")),
+                                 source=pol.get("source")),
+        infrastructure=SimpleNamespace(nodes=items(NodeChange, infra.get("nodes")),
+                                       links=items(LinkChange, infra.get("links"))),
+        caspian=_part(CaspianSpec, raw.get("caspian")),
+        demand=SimpleNamespace(growth=items(Growth, dem.get("growth")), file=dem.get("file")),
+        tariffs=items(TariffChange, raw.get("tariffs")),
+        border_times=items(BorderTimeChange, raw.get("border_times")), sources=sources)
+
+
+def _strs(v) -> list[str]:
+    """Source ids of a `source` value (`a`, `a;b` or a list); anything else has none."""
+    return [x for x in _as_list(v) if isinstance(x, str)] if isinstance(v, str | list) else []
+
+
+def _seq(v) -> list[tuple[int, str]]:
+    """(index, item) of the string items of a list value; a value of another type has none."""
+    return [(i, x) for i, x in enumerate(v) if isinstance(x, str)] if isinstance(v, list) else []
+
+
+def _tokens(v) -> list[tuple[int, str]]:
+    """Country tokens of a `from`/`to` value: 'KAZ,AZE' or a list of them."""
+    if isinstance(v, str):
+        return list(enumerate(t.strip() for t in v.split(",") if t.strip()))
+    return _seq(v)
+
+
+def _caspian_location(column: str, spec: CaspianSpec) -> tuple:
+    """The YAML path of a `caspian:` entry behind a problem of the Caspian configuration it makes."""
+    parts = column.split(".")
+    if parts[0] == "ports" and len(parts) >= 3:
+        port = parts[1]
+        if parts[2] == "berths" and port in spec.berths_add:
+            kind = parts[3] if len(parts) > 3 else None
+            return ("caspian", "berths_add", port) + ((kind,) if kind in spec.berths_add[port] else ())
+        if parts[2] == "depth_m":
+            return ("caspian", "deepen_m", port) if port in spec.deepen_m else ("caspian", "sea_level_m")
+    if parts[0] == "vessels":  # a vessel with no berth of its kind: the berths removed, if any
+        if parts[-1] == "kind" and spec.berths_add:
+            return ("caspian", "berths_add")
+        return ("caspian", "vessels_add")
+    return ("caspian",)
+
+
+def _check_semantics(f: _File, ctx: _Context, problems: list[Problem]) -> None:
+    """Sources, then the infrastructure (so later rules may name its new nodes and links), then
+    countries, nodes, links, rate classes, vessels and source ids the policies and changes name."""
+    from ..network.geopolitics import UnknownCountryError, canonical_group, resolve_countries, suggest
+
+    s, fname = f.model if f.model is not None else _lenient(f.raw), str(f.path)
+    net = ctx.net
+
+    def bad(loc: tuple, msg: str) -> None:
+        problems.append(ScenarioProblem(fname, line_at(f.idx, loc), yaml_path(loc), msg))
+
+    # -------------------------------------------------------------- the file's own sources
+    for i, e in enumerate(s.sources):
+        mine = {k: _text(getattr(e, k, "")) for k in SOURCE_FIELDS}
+        known = ctx.sources.get(e.id)
+        if known is not None:
+            differ = [k for k in SOURCE_FIELDS if mine[k] != known[k]]
+            if differ:
+                where = "the bundled sources.csv" if e.id in ctx.bundled_sources else "an earlier entry"
+                bad(("sources", i, "id"), f"source id '{e.id[:60]}' is already in {where} with another "
+                    f"{', '.join(differ)}: drop this copy and cite the id, or give the source a new id")
+                continue
+        ctx.sources[e.id] = mine
+
+    def sources(loc: tuple, ids) -> None:
+        for sid in _strs(ids):
+            if sid not in ctx.sources:
+                close = difflib.get_close_matches(sid, sorted(ctx.sources), n=2, cutoff=0.6)
+                hint = f" (did you mean {', '.join(close)}?)" if close else ""
+                bad(loc + ("source",), f"unknown source id '{sid}'{hint}: add it to the file's "
+                                       "'sources:' list or use an id of 'corridor sources'")
+
+    def countries(loc: tuple, tok: str) -> None:
+        """A country, bloc or region; a single country must be one the network has."""
+        try:
+            codes = resolve_countries(tok, known=ctx.countries)
+        except UnknownCountryError as exc:
+            bad(loc, exc.brief)
+            return
+        if canonical_group(tok) is None:
+            (code,) = codes
+            if code not in ctx.countries:
+                bad(loc, f"{_named(tok, code)} is not a country of the network; countries: "
+                         f"{', '.join(sorted(ctx.countries))}")
+
+    def country_code(loc: tuple, tok, what: str, *, table_ok: bool = False) -> None:
+        """A single ISO3 code the network has (or, with table_ok, one of the country table)."""
+        if not isinstance(tok, str):
+            return
+        code = tok.strip().upper()
+        if code in ctx.countries:
+            return
+        if table_ok and code in _country_codes():
+            return
+        try:
+            codes = resolve_countries(tok, known=ctx.countries)
+        except UnknownCountryError:
+            codes = frozenset()
+        listed = f" (countries of the network: {', '.join(sorted(ctx.countries))})"
+        if len(codes) == 1:  # a name, an alias or a one-country region: its code
+            (c,) = codes
+            if c in ctx.countries or table_ok:
+                msg = f"write '{tok[:40]}' as its ISO3 code '{c}'"
+            else:
+                msg = f"{_named(tok, c)} is not a country of the network{listed}"
+        elif codes:
+            msg = f"'{tok[:40]}' is a bloc or region; {what} names single countries by ISO3 code"
+        else:
+            hint = [x.split(" ")[0] for x in suggest(tok, known=ctx.countries)]
+            hint = [c for c in hint if c in ctx.countries or (table_ok and c in _country_codes())]
+            msg = f"unknown country code '{tok[:40]}'"
+            msg += (f"; did you mean: {', '.join(hint)}?" if hint else "") + listed
+        bad(loc, msg)
+
+    def node(loc: tuple, nid) -> None:
+        if not isinstance(nid, str) or nid in ctx.nodes:
+            return
+        try:
+            net.resolve(nid)
+        except UnknownPlaceError as exc:
+            ids = [net.nodes["node_id"].iat[net.resolve(n)] for n in exc.suggestions]
+            ids += difflib.get_close_matches(nid, sorted(ctx.nodes - set(net.nodes["node_id"])), n=2)
+            hint = f"; did you mean: {', '.join(ids)}?" if ids else "; run 'corridor places' to list them"
+            bad(loc, f"unknown node '{nid[:60]}'{hint}")
+
+    def link(loc: tuple, lid) -> None:
+        if isinstance(lid, str) and lid not in ctx.links:
+            close = difflib.get_close_matches(lid, sorted(ctx.links), n=3, cutoff=0.6)
+            bad(loc, f"unknown link '{lid[:60]}'" + (f"; did you mean: {', '.join(close)}?" if close else ""))
+
+    rates = set(net.rates["rate_class"]) if net.rates is not None else set()
+
+    def rate(loc: tuple, rc) -> None:
+        if isinstance(rc, str) and rates and rc not in rates:
+            bad(loc, f"unknown rate class '{rc[:40]}'; known: {', '.join(sorted(rates))}")
+
+    # -------------------------------------------------------------- infrastructure first
+    for i, nc in enumerate(s.infrastructure.nodes):
+        if nc is None or not isinstance(nc.id, str):
+            continue
+        loc = ("infrastructure", "nodes", i)
+        if nc.id not in ctx.nodes:
+            missing = [k for k in ("name", "kind", "country", "lon", "lat") if getattr(nc, k) is None]
+            if missing:
+                close = difflib.get_close_matches(nc.id, sorted(ctx.nodes), n=3, cutoff=0.7)
+                hint = f" (or did you mean the existing node {', '.join(close)}?)" if close else ""
+                bad(loc + ("id",), f"'{nc.id}' is a new node: it needs {', '.join(missing)}{hint}")
+            ctx.nodes.add(nc.id)
+        country_code(loc + ("country",), nc.country, "a node", table_ok=True)
+        if isinstance(nc.country, str) and nc.country.strip().upper() in _country_codes():
+            ctx.countries.add(nc.country.strip().upper())
+        sources(loc, nc.source)
+    for i, lc in enumerate(s.infrastructure.links):
+        if lc is None or not isinstance(lc.id, str):
+            continue
+        loc = ("infrastructure", "links", i)
+        ends = (("from", lc.from_, "from_node_id"), ("to", lc.to, "to_node_id"))
+        if lc.id in ctx.links:
+            row = net.links.loc[net.links["link_id"] == lc.id]
+            for key, v, col in ends:
+                if v is not None and len(row) and v != row[col].iat[0]:
+                    bad(loc + (key,), f"link '{lc.id}' exists with {key} '{row[col].iat[0]}'; an upgrade "
+                                      "cannot move it (give the new link another id)")
+        else:
+            missing = lc.missing_for_new()
+            if missing:
+                close = difflib.get_close_matches(lc.id, sorted(ctx.links), n=3, cutoff=0.7)
+                hint = f" (or did you mean the existing link {', '.join(close)}?)" if close else ""
+                bad(loc + ("id",), f"'{lc.id}' is a new link: it needs {', '.join(missing)}{hint}")
+            ctx.links.add(lc.id)
+        for key, v, _ in ends:
+            node(loc + (key,), v)
+        rate(loc + ("rate_class",), lc.rate_class)
+        sources(loc, lc.source)
+
+    # -------------------------------------------------------------- policies
+    pol = s.policies
+    for i, tok in _seq(pol.avoid):
+        countries(("policies", "avoid", i), tok)
+    sources(("policies",), pol.source)
+    for i, b in enumerate(pol.borders):
+        if b is None:
+            continue
+        loc = ("policies", "borders", i)
+        for j, tok in _seq(b.countries):
+            country_code(loc + ("countries", j), tok, "a border")
+        node(loc + ("node",), b.node)
+        sources(loc, b.source)
+
+    # -------------------------------------------------------------- the Caspian crossing
+    if isinstance(f.raw.get("caspian"), dict):
+        ctx.caspian = _merge(ctx.caspian, f.raw["caspian"])
+    if s.caspian is not None:
+        loc = ("caspian",)
+        ports = {p.name for p in baseline_config().ports}
+        ok = True
+        for key in ("deepen_m", "berths_add"):
+            v = getattr(s.caspian, key)
+            for p in v if isinstance(v, dict) else ():
+                if p not in ports:
+                    ok = False
+                    bad(loc + (key, p), f"unknown port '{p}'; ports: {', '.join(sorted(ports))}")
+        sources(loc, s.caspian.source)
+        try:  # the spec of the file and its bases, as it will be applied
+            spec = CaspianSpec.model_validate(ctx.caspian)
+        except PydanticError:
+            spec = None  # the format problems are reported already
+        if spec is not None and ok:
+            _check_caspian(spec, lambda sub, msg: bad(sub, msg))
+
+    # -------------------------------------------------------------- demand
+    comm = list(net.commodities["commodity"]) if net.commodities is not None else []
+    for i, g in enumerate(s.demand.growth):
+        if g is None:
+            continue
+        loc = ("demand", "growth", i)
+        for key, v in (("from", g.from_), ("to", g.to)):
+            for j, tok in _tokens(v):
+                countries(loc + (key, j), tok)
+        if isinstance(g.commodity, str) and comm and g.commodity not in comm:
+            bad(loc + ("commodity",), f"unknown commodity '{g.commodity[:40]}'; known: {', '.join(comm)}")
+        sources(loc, g.source)
+    dfile = s.demand.file
+    if isinstance(dfile, str) and not (f.path.parent / dfile).is_file() and not Path(dfile).is_file():
+        bad(("demand", "file"), f"demand file not found: {dfile}")
+
+    # -------------------------------------------------------------- tariffs and border times
+    for i, t in enumerate(s.tariffs):
+        if t is None:
+            continue
+        loc = ("tariffs", i)
+        for j, lid in _seq(t.links):
+            link(loc + ("links", j), lid)
+        for j, rc in _seq(t.rate_classes):
+            rate(loc + ("rate_classes", j), rc)
+        for j, tok in _seq(t.countries):
+            countries(loc + ("countries", j), tok)
+        if not (t.links or t.modes or t.rate_classes or t.countries):
+            bad(loc, "select links: give links, modes, rate_classes or countries")
+        sources(loc, t.source)
+    for i, b in enumerate(s.border_times):
+        if b is None:
+            continue
+        loc = ("border_times", i)
+        for j, nid in _seq(b.nodes):
+            node(loc + ("nodes", j), nid)
+        for j, tok in _seq(b.countries):
+            countries(loc + ("countries", j), tok)
+        for j, lid in _seq(b.links):
+            link(loc + ("links", j), lid)
+        selects_nodes = b.nodes or b.countries or b.kinds
+        selects_links = b.links or b.sea_areas
+        if (b.dwell_factor is not None or b.transship_factor is not None) and not selects_nodes:
+            bad(loc, "dwell_factor/transship_factor need nodes, countries or kinds to select nodes")
+        if b.wait_factor is not None and not selects_links:
+            bad(loc, "wait_factor needs links or sea_areas to select links")
+        sources(loc, b.source)
+
+
+def _named(tok: str, code: str) -> str:
+    return f"'{code}'" if tok.strip().upper() == code else f"'{tok[:40]}' ({code})"
+
+
+def _country_codes() -> frozenset[str]:
+    from ..network.geopolitics import country_table
+
+    try:
+        return frozenset(country_table()["iso3"])
+    except CorridorError:  # no country tables: the network's codes only
+        return frozenset()
+
+
+def _check_caspian(spec: CaspianSpec, bad) -> None:
+    """Build the crossing the spec makes (`caspian_config`) and report what is wrong with it."""
+    base = baseline_config()
+    try:
+        changes = resolve_fleet_changes(base, spec.vessels_add)
+    except CorridorError as exc:
+        bad(("caspian", "vessels_add"), str(exc))
+        return
+    kinds = {v.name: v.kind for v in base.vessels}
+    for v in base.vessels:
+        n = changes.get(v.name, 0)
+        if v.count + n < 0:
+            key = v.name if v.name in spec.vessels_add else kinds[v.name]
+            bad(("caspian", "vessels_add", key),
+                f"removes {-n} {v.name} vessel(s) but the 2024 fleet has {v.count}")
+    removed = False
+    for p in base.ports:
+        for kind, n in spec.berths_add.get(p.name, {}).items():
+            if p.berths.get(kind, 0) + n < 0:
+                removed = True
+                bad(("caspian", "berths_add", p.name, kind),
+                    f"removes {-n} {kind} berth(s) at {p.name} but it has {p.berths.get(kind, 0)}")
+    if removed:
+        return
+    try:
+        caspian_config(spec)
+    except ValidationError as exc:
+        for p in exc.problems:
+            bad(_caspian_location(p.column or "", spec),
+                f"the Caspian crossing this makes is invalid: {p.column}: {p.message}")
+    except CorridorError as exc:
+        bad(("caspian",), str(exc))
+
+
+def load_scenario(name_or_path: str | Path, *, network: Network | None = None) -> Scenario:
+    """Read a scenario and its bases, check everything, and merge them (base first).
+
+    Raises one ValidationError listing every problem (file, line, YAML path, what is allowed).
+    The merged scenario names no `base` (its bases are merged in); `chain` lists the files.
+    """
+    path = find_scenario(name_or_path)
+    problems: list[Problem] = []
+    files = _chain(path, problems)
+    net = network or load_network()
+    ctx = _Context.of(net)
+    for f in files:
+        if f.raw:  # even when the format is wrong, so every problem is listed at once
+            _check_semantics(f, ctx, problems)
+    if problems:
+        order = {str(f.path): i for i, f in enumerate(files)}
+        problems.sort(key=lambda q: (order.get(q.file, -1), q.row or 0))
+        raise ValidationError(problems, what=f"scenario {path.name}")
+    merged: dict = {}
+    for f in files:
+        d = dict(f.raw)
+        d.pop("base", None)
+        # a demand file is relative to the file that names it
+        if isinstance(d.get("demand"), dict) and d["demand"].get("file"):
+            p = f.path.parent / d["demand"]["file"]
+            d["demand"] = {**d["demand"], "file": str(p if p.is_file() else Path(d["demand"]["file"]))}
+        merged = _merge(merged, d)
+    merged["name"], merged["description"] = files[-1].raw["name"], files[-1].raw.get("description", "")
+    scn = Scenario.model_validate(merged)
+    scn.chain = [str(f.path) for f in files]
+    return scn
