@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import CorridorError
-from .network.families import FAMILIES, LAND_COUNTRIES, link_signatures
+from .network.families import FAMILIES, entry_links
 from .network.graph import LINK, TRANSIT, TRANSSHIP
 from .network.tables import Network
 
@@ -149,17 +149,11 @@ def _constants(net: Network, constants: dict[str, float]) -> np.ndarray:
         return out
     on_link = g.kind == LINK
     li = np.maximum(g.link, 0)
-    sig = link_signatures(net)
-    country = net.nodes["country"].to_numpy()
-    from_c, to_c = country[np.maximum(g.from_node, 0)], country[np.maximum(g.to_node, 0)]
+    entry = entry_links(net)
     for fam, usd in constants.items():
-        if not usd:
-            continue
-        hit = on_link & sig[fam][li]
-        region = list(LAND_COUNTRIES.get(fam, ()))
-        if region:
-            hit &= np.isin(to_c, region) & ~np.isin(from_c, region)
-        out[hit] += usd
+        if usd:
+            fwd, back = entry[fam]
+            out[on_link & np.where(g.forward, fwd[li], back[li])] += usd
     return out
 
 

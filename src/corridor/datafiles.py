@@ -1,10 +1,4 @@
-"""The network: two tables (nodes, links) and one compiled graph.
-
-Transfers are links (the NODUS idea): `compile()` expands every node into
-virtual nodes per service class (mode + gauge) and joins them with transit and
-transshipment links that carry the node's dwell and handling, so border delays,
-gauge changes and port handling are plain edge costs to every algorithm.
-"""
+"""Where the bundled data live (package data, read-only)."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ import pandas as pd
 from .datafiles import bundled_data_dir
 from .errors import CorridorError, Problem, ValidationError
 from .network.io import _check_non_negative, _check_required_cells, _line, _numeric, _require_columns
-from .readers import _read_text_csv
+from .readers import read_text_csv
 
 REQUIRED = ("origin", "destination", "commodity", "teu_per_year", "t_per_year")
 
@@ -88,7 +88,7 @@ class Demand:
 
 # ---------------------------------------------------------------------------- reading
 def _read_text_parquet(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
-    """A Parquet file as the same all-text frame `_read_text_csv` gives (row = record + 1)."""
+    """A Parquet file as the same all-text frame `read_text_csv` gives (row = record + 1)."""
     try:
         raw = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises several unrelated types for bad files
@@ -215,7 +215,7 @@ def read_demand(path: str | Path, network=None) -> Demand:
         if not path.exists():
             problems.append(Problem(fname, None, None, "file not found"))
     else:
-        txt = _read_text_csv(path, problems)
+        txt = read_text_csv(path, problems)
     df = _validate(txt, fname, network, problems) if txt is not None else None
     if problems or df is None:
         problems.sort(key=lambda p: p.row or 0)

@@ -1,9 +1,4 @@
-"""Reading and writing network folders (GMNS-style CSV + GeoJSON geometry).
-
-Validation reads every cell as text first, so that a bad value is reported
-with its file, row and column instead of being coerced or crashing a parser.
-Row numbers are line numbers in the file (the header is line 1).
-"""
+"""Writing results: plain JSON values and the one overwrite guard."""
 
 from __future__ import annotations
 
@@ -11,9 +6,6 @@ import math
 from pathlib import Path
 
 from .errors import CorridorError
-
-# benchmark networks are read here too: corridor.io.read_tntp
-from .network.tntp import TntpNetwork, read_tntp  # noqa: E402, F401
 
 
 def json_safe(x):
@@ -29,7 +21,7 @@ def json_safe(x):
     return x
 
 
-def _refuse_overwrite(paths: list[Path], overwrite: bool) -> None:
+def refuse_overwrite(paths: list[Path], overwrite: bool) -> None:
     """Check the target before writing anything: nothing the user has is lost."""
     folder = paths[0].parent
     if folder.exists() and not folder.is_dir():

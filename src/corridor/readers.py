@@ -1,8 +1,6 @@
-"""Reading and writing network folders (GMNS-style CSV + GeoJSON geometry).
-
-Validation reads every cell as text first, so that a bad value is reported
-with its file, row and column instead of being coerced or crashing a parser.
-Row numbers are line numbers in the file (the header is line 1).
+"""Reading input tables cell by cell as text, so that a bad value is reported with its file, row
+and column instead of being coerced or crashing a parser. Row numbers are line numbers in the
+file (the header is line 1).
 """
 
 from __future__ import annotations
@@ -16,15 +14,12 @@ import pandas as pd
 
 from .errors import Problem
 
-# benchmark networks are read here too: corridor.io.read_tntp
-from .network.tntp import TntpNetwork, read_tntp  # noqa: E402, F401
+TRUE_WORDS = {"true", "1", "yes", "y", "t"}
 
-_TRUE = {"true", "1", "yes", "y", "t"}
-
-_FALSE = {"false", "0", "no", "n", "f", ""}
+FALSE_WORDS = {"false", "0", "no", "n", "f", ""}
 
 
-def _read_text_csv(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
+def read_text_csv(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
     """Every cell as stripped text, plus `__line__`: the file line each record starts on.
 
     Parsed with the csv module so that row numbers stay true across blank lines and

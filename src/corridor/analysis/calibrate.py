@@ -35,7 +35,7 @@ from ..errors import CorridorError, Problem, ValidationError
 from ..network.families import FAMILIES
 from ..network.policy import Policy
 from ..network.tables import Network
-from ..readers import _read_text_csv
+from ..readers import read_text_csv
 
 TARGETS_FILE = "calibration_targets.csv"
 
@@ -75,7 +75,7 @@ def load_targets(path: str | Path | None = None, network: Network | None = None)
     """The calibration targets, checked: every problem at once, with file and line."""
     p = Path(path) if path is not None else bundled_data_dir() / TARGETS_FILE
     problems: list[Problem] = []
-    txt = _read_text_csv(p, problems)
+    txt = read_text_csv(p, problems)
     fname = p.name
     if txt is not None:
         problems += [Problem(fname, 1, c, "missing column") for c in TARGET_COLUMNS if c not in txt.columns]

@@ -32,7 +32,7 @@ from ..datafiles import bundled_data_dir
 from ..errors import CorridorError, Problem, ValidationError
 from ..network.io import load_network
 from ..network.tables import Network
-from ..readers import _read_text_csv
+from ..readers import read_text_csv
 from ..scenarios.schema import Infrastructure, LinkChange, NodeChange, SourceEntry, SourceRef
 from ..yamlio import YamlProblem, line_at, line_index, yaml_path
 
@@ -182,7 +182,7 @@ def read_projects(path: str | Path | None = None, *, network: Network | None = N
 def _read_csv(path: Path, problems: list[Problem], where: dict) -> list[Project]:
     """The projects of a CSV file; `where` gets each project's rows (for later problems)."""
     fname = str(path)
-    df = _read_text_csv(path, problems)
+    df = read_text_csv(path, problems)
     if df is None:
         return []
     missing = [c for c in CSV_COLUMNS if c not in df.columns]

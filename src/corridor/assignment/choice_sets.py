@@ -1,14 +1,7 @@
-"""Stochastic assignment: a path-size logit over a generated route set per OD pair.
+"""Choice sets for the stochastic assignment: candidate routes per OD pair as a route × edge incidence.
 
-Shippers of one OD do not all take its cheapest route: each route's share is
-PS · exp(−μ c / c_min) over the OD's routes, with c the generalized cost at the current
-loads, c_min the OD's cheapest free-flow route (so one μ means the same for a short and a
-long trip) and PS the path size (Ben-Akiva & Bierlaire): each edge's free-flow hours counted
-once over the routes that share it, so near-identical variants do not multiply a corridor's
-share. The route set is the best route of every corridor family under time, cost and each
-commodity's generalized cost. Loads feed back through the queues (`queues.py`) and the
-method of successive averages, with self-regulated step sizes (Liu, Ban & Mirchandani 2009,
-Transportation Research B 43(2)), finds the fixed point.
+The set holds the best route of every corridor family under time, cost and each commodity's
+generalized cost (`route_set`), and path sizes measure how much the routes of one OD overlap.
 """
 
 from __future__ import annotations

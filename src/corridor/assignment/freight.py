@@ -30,7 +30,7 @@ from scipy.sparse import csr_matrix
 from ..costs import TONNES_PER_TEU, EdgeModel, capacity_teu, edge_model, queue_volumes
 from ..demand import Demand
 from ..errors import CorridorError, NoRouteError
-from ..network.families import LAND_COUNTRIES, link_signatures
+from ..network.families import entry_links
 from ..network.graph import LINK, TRANSIT, TRANSSHIP
 from ..network.policy import Policy
 from ..network.tables import Network
@@ -226,7 +226,7 @@ def _summarise(net: Network, class_flow: np.ndarray, method: str, classes: list[
     flow = class_flow.sum(0)
     on_link = g.kind == LINK
     li = g.link[on_link]
-    forward = g.from_node[on_link] == lk["from_node_id"].map(net.node_index).to_numpy()[li]
+    forward = g.forward[on_link]
     fwd = np.bincount(li[forward], weights=flow[on_link][forward], minlength=len(lk))
     back = np.bincount(li[~forward], weights=flow[on_link][~forward], minlength=len(lk))
     links = pd.DataFrame({
@@ -292,14 +292,4 @@ def _binding(owner: np.ndarray, vc: np.ndarray, vol: np.ndarray, cap: np.ndarray
 def _corridor_volumes(net: Network, fwd: np.ndarray, back: np.ndarray) -> dict[str, float]:
     """A family's volume, counted once per shipment: TEU on its ferries or sea lanes, or
     entering its land countries (Russia/Belarus, Iran) from outside."""
-    lk = net.links
-    out = {}
-    for fam, m in link_signatures(net).items():
-        region = list(LAND_COUNTRIES.get(fam, ()))
-        if not region:
-            out[fam] = float(fwd[m].sum() + back[m].sum())
-            continue
-        to_in = lk["to_country"].isin(region).to_numpy()
-        from_in = lk["from_country"].isin(region).to_numpy()
-        out[fam] = float(fwd[m & to_in & ~from_in].sum() + back[m & from_in & ~to_in].sum())
-    return out
+    return {fam: float(fwd[f].sum() + back[b].sum()) for fam, (f, b) in entry_links(net).items()}

@@ -1,21 +1,5 @@
-"""Freight flows on the corridor network: demand assigned by commodity, with capacity.
-
-Three methods share one cost model:
-
-- `aon`: every OD pair on its cheapest route at free-flow cost;
-- `ue`: deterministic user equilibrium (bi-conjugate Frank-Wolfe, one class per commodity);
-- `sue`: stochastic user equilibrium, a path-size logit over a generated route set per OD
-  (the best route of each corridor family under several objectives), so shippers with
-  the same OD do not all take one route. This is the calibrated default.
-
-The compiled graph's virtual edges are the assignment's links, so border dwell, gauge
-changes and port handling congest like any link; what an edge costs under load (tariffs,
-corridor constants, shared queues, TEU or tonnes capacities) is `queues.py`, the logit and
-its route sets `logit.py`, the Frank-Wolfe engine `assignment.py`. This module holds the
-public call, the parameters and the results.
-
-Q, β, the logit dispersion per commodity and the corridor constants are read from
-`assignment_params.json` in the data folder, written by `corridor calibrate`.
+"""The free parameters of the freight assignment (queue scale, steepness, logit dispersion, corridor
+terms) and where they came from: read from `assignment_params.json`, written by `corridor calibrate`.
 """
 
 from __future__ import annotations

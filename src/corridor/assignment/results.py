@@ -1,22 +1,4 @@
-"""Freight flows on the corridor network: demand assigned by commodity, with capacity.
-
-Three methods share one cost model:
-
-- `aon`: every OD pair on its cheapest route at free-flow cost;
-- `ue`: deterministic user equilibrium (bi-conjugate Frank-Wolfe, one class per commodity);
-- `sue`: stochastic user equilibrium, a path-size logit over a generated route set per OD
-  (the best route of each corridor family under several objectives), so shippers with
-  the same OD do not all take one route. This is the calibrated default.
-
-The compiled graph's virtual edges are the assignment's links, so border dwell, gauge
-changes and port handling congest like any link; what an edge costs under load (tariffs,
-corridor constants, shared queues, TEU or tonnes capacities) is `queues.py`, the logit and
-its route sets `logit.py`, the Frank-Wolfe engine `assignment.py`. This module holds the
-public call, the parameters and the results.
-
-Q, β, the logit dispersion per commodity and the corridor constants are read from
-`assignment_params.json` in the data folder, written by `corridor calibrate`.
-"""
+"""The result of a freight assignment: link and node flows against capacity, corridor volumes, routes."""
 
 from __future__ import annotations
 
@@ -29,7 +11,7 @@ import pandas as pd
 
 from ..network.families import FAMILIES
 from ..network.tables import Network
-from ..output import _refuse_overwrite, json_safe
+from ..output import json_safe, refuse_overwrite
 from .params import AssignmentParams
 
 
@@ -90,7 +72,7 @@ class FlowResult:
         if self.paths is not None:
             names.append("route_flows.csv")
         targets = [folder / n for n in names]
-        _refuse_overwrite(targets, force)
+        refuse_overwrite(targets, force)
         self.links.to_csv(targets[0], index=False)
         self.links.to_parquet(targets[1], index=False)
         geo = {"type": "FeatureCollection", "features": [

@@ -1,21 +1,9 @@
-"""Discrete-event model of the Caspian crossing, vectorised across replications.
+"""Discrete-event simulation of the Caspian crossing, vectorised across replications.
 
-Vessels cycle load → sail → unload → return between an eastern and a western
-port. Cargo (wagons, trucks, TEU) arrives in lots (trains, truck groups) as a
-Poisson process with daily rates, and queues FIFO per service. Ports have berth
-pools per vessel kind and close by weather for whole days.
-
-Every replication is an independent sample path, and the state of all of them
-lives in NumPy arrays with a leading replication axis. The Python loop runs over
-events: each pass takes, in every replication at once, the vessel whose next
-event comes first and processes it. Waiting times come from cumulative curves:
-the lot that arrived k-th boards the first sailing whose cumulative load reaches
-its last unit (a row-wise searchsorted), so no per-unit objects exist.
-
-Sea level is a scenario value in metres relative to the data's reference level;
-it moves every port's controlling depth. A vessel whose loaded draft no longer
-fits sheds tonnes through its tonnes-per-cm immersion; one whose light draft does
-not fit cannot call and is left out of the fleet.
+Vessels cycle load → sail → unload → return between an eastern and a western port. Cargo
+(wagons, trucks, TEU) arrives in lots as a Poisson process with daily rates and queues FIFO per
+service; ports have berth pools per vessel kind and close by weather for whole days. `simulate`
+drives `engine.Engine` and summarises waits, throughput and utilisation per service and port.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The `corridor` command: a thin Typer/Rich layer over the public API."""
+"""The `corridor` Typer application: routing, network, assignment and Caspian commands, and the
+registration of the command groups that live in their own modules."""
 
 from __future__ import annotations
 
@@ -497,9 +498,9 @@ def assign(
     dem = _demand(net, demand)
     p = AssignmentParams.load(params)
     if out_dir is not None and not force:  # fail before the work, not after it
-        from ..output import _refuse_overwrite
+        from ..output import refuse_overwrite
 
-        _refuse_overwrite([out_dir / n for n in ("link_flows.csv", "summary.json")], False)
+        refuse_overwrite([out_dir / n for n in ("link_flows.csv", "summary.json")], False)
     bar, update = _progress_bar(not as_json)
     with bar:
         res = _assign(net, dem, method=method.value, rgap=rgap, max_iter=max_iter, params=p, avoid=avoid,

@@ -1,8 +1,7 @@
-"""`corridor serve`: the web app on this machine (registered at the end of corridor/cli.py).
+"""`corridor serve`: the web app on this machine.
 
-corridor.cli imports this module at its end, so what this module needs from corridor.cli
-(err, user_errors) is imported when the command runs, never at import time. The URL is printed
-only once the server listens; a port in use or a bad network folder is a one-line error (exit 1).
+The URL is printed only once the server listens; a port in use or a bad network folder is a
+one-line error (exit 1).
 """
 
 from __future__ import annotations

@@ -1,19 +1,11 @@
-"""Reading and writing network folders (GMNS-style CSV + GeoJSON geometry).
-
-Validation reads every cell as text first, so that a bad value is reported
-with its file, row and column instead of being coerced or crashing a parser.
-Row numbers are line numbers in the file (the header is line 1).
-"""
+"""Writing a network out: a GMNS-style folder that `read_network` loads back, or one GeoJSON."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from ..output import _refuse_overwrite, json_safe
-
-# benchmark networks are read here too: corridor.io.read_tntp
-from .tntp import TntpNetwork, read_tntp  # noqa: E402, F401
+from ..output import json_safe, refuse_overwrite
 
 
 def write_gmns(net, folder: str | Path, *, overwrite: bool = False) -> list[Path]:
@@ -21,7 +13,7 @@ def write_gmns(net, folder: str | Path, *, overwrite: bool = False) -> list[Path
     folder = Path(folder)
     targets = [folder / n for n in ("node.csv", "link.csv", "sources.csv", "rates.csv",
                                     "commodities.csv", "link_geometry.geojson")]
-    _refuse_overwrite(targets, overwrite)
+    refuse_overwrite(targets, overwrite)
     folder.mkdir(parents=True, exist_ok=True)
     net.raw_nodes.to_csv(targets[0], index=False)
     links = net.raw_links.copy()
@@ -62,7 +54,7 @@ def network_to_geojson(net) -> dict:
 def write_geojson(net, folder: str | Path, *, overwrite: bool = False) -> list[Path]:
     folder = Path(folder)
     target = folder / "network.geojson"
-    _refuse_overwrite([target], overwrite)
+    refuse_overwrite([target], overwrite)
     folder.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(network_to_geojson(net), ensure_ascii=False))
     return [target]

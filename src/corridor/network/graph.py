@@ -39,6 +39,7 @@ class CompiledGraph:
     node: np.ndarray  # physical node of transit/transship edges, -1 for links
     from_node: np.ndarray  # physical endpoints (for links: from/to; for node edges: node, node)
     to_node: np.ndarray
+    forward: np.ndarray  # bool: a link edge runs from the link's from-node to its to-node (node edges: True)
     hours: np.ndarray
     usd: np.ndarray
     co2: np.ndarray
@@ -101,11 +102,11 @@ def compile_graph(net: Network) -> CompiledGraph:
     ts_h = nodes["transship_hours"].to_numpy(float)
     ts_u = nodes["transship_usd"].to_numpy(float)
 
-    cols: dict[str, list] = {k: [] for k in ("src", "dst", "kind", "link", "node", "fn", "tn",
+    cols: dict[str, list] = {k: [] for k in ("src", "dst", "kind", "link", "node", "fn", "tn", "fwd",
                                               "hours", "usd", "co2", "km")}
 
-    def add(src, dst, kind, link, node, fn, tn, hours, usd, co2, km):
-        for k, v in zip(cols, (src, dst, kind, link, node, fn, tn, hours, usd, co2, km),
+    def add(src, dst, kind, link, node, fn, tn, fwd, hours, usd, co2, km):
+        for k, v in zip(cols, (src, dst, kind, link, node, fn, tn, fwd, hours, usd, co2, km),
                         strict=True):
             cols[k].append(np.broadcast_to(np.asarray(v), np.shape(src)).copy())
 
@@ -119,9 +120,10 @@ def compile_graph(net: Network) -> CompiledGraph:
     nxt += int(dup.sum())
     first_dst = np.where(dup, mid, d)
     li = link_ix
-    add(s, first_dst, LINK, li, -1, a_from, a_to, hours_l[li], usd_l[li], co2_l[li], km_l[li])
+    fwd = np.arange(len(li)) < len(links)  # the backward arcs of undirected links come last
+    add(s, first_dst, LINK, li, -1, a_from, a_to, fwd, hours_l[li], usd_l[li], co2_l[li], km_l[li])
     if dup.any():
-        add(mid[dup], d[dup], CONT, li[dup], -1, a_from[dup], a_to[dup], 0.0, 0.0, 0.0, 0.0)
+        add(mid[dup], d[dup], CONT, li[dup], -1, a_from[dup], a_to[dup], fwd[dup], 0.0, 0.0, 0.0, 0.0)
 
     # through edges at each node: IN(node, c) -> OUT(node, c')
     in_arr = np.array(list(in_v.keys()), dtype=np.int64)
@@ -145,7 +147,7 @@ def compile_graph(net: Network) -> CompiledGraph:
     h = dwell_h[v] + np.where(is_ts, np.nan_to_num(ts_h[v]), 0.0)
     u = dwell_u[v] + np.where(is_ts, ts_u[v], 0.0)
     add(pairs["vi"].to_numpy(), pairs["vo"].to_numpy(), np.where(is_ts, TRANSSHIP, TRANSIT),
-        -1, v, v, v, h, u, 0.0, 0.0)
+        -1, v, v, v, True, h, u, 0.0, 0.0)
 
     def by_node(frame: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:
         frame = frame.sort_values("node", kind="stable")
@@ -167,6 +169,7 @@ def compile_graph(net: Network) -> CompiledGraph:
         node=cat["node"].astype(np.int64),
         from_node=cat["fn"].astype(np.int64),
         to_node=cat["tn"].astype(np.int64),
+        forward=cat["fwd"].astype(bool),
         hours=cat["hours"].astype(float),
         usd=cat["usd"].astype(float),
         co2=cat["co2"].astype(float),

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..datafiles import bundled_data_dir
 from ..errors import CorridorError, Problem, ValidationError
-from ..readers import _FALSE, _TRUE, YES_NO, _read_text_csv
+from ..readers import FALSE_WORDS, TRUE_WORDS, YES_NO, read_text_csv
 from .tables import Network
 
 NODE_KINDS = ("city", "rail_terminal", "port", "border_crossing", "junction")
@@ -248,9 +248,9 @@ def read_network_tables(
         raise CorridorError(f"{folder}: not a directory")
     problems: list[Problem] = []
     node_f, link_f, src_f = folder / "node.csv", folder / "link.csv", folder / "sources.csv"
-    nodes_txt = _read_text_csv(node_f, problems)
-    links_txt = _read_text_csv(link_f, problems)
-    sources = _read_text_csv(src_f, problems)
+    nodes_txt = read_text_csv(node_f, problems)
+    links_txt = read_text_csv(link_f, problems)
+    sources = read_text_csv(src_f, problems)
     if sources is None and not src_f.exists():
         problems[-1] = Problem(str(src_f), None, None,
                                "file not found: every number must name a source listed here")
@@ -265,13 +265,13 @@ def read_network_tables(
     rates = commodities = None
     rates_f = optional("rates.csv")
     if rates_f is not None:
-        txt = _read_text_csv(rates_f, problems)
+        txt = read_text_csv(rates_f, problems)
         if txt is not None:
             rates = _validate_rates(txt, str(rates_f), known if rates_f.parent == folder else None,
                                     problems)
     commodities_f = optional("commodities.csv")
     if commodities_f is not None:
-        txt = _read_text_csv(commodities_f, problems)
+        txt = read_text_csv(commodities_f, problems)
         if txt is not None:
             commodities = _validate_commodities(
                 txt, str(commodities_f), known if commodities_f.parent == folder else None, problems)
@@ -327,10 +327,10 @@ def read_network_tables(
                                     "a planned link needs the year it is due to open"))
         if "directed" in links_txt.columns:
             d = links_txt["directed"].str.lower()
-            for i in np.flatnonzero((~d.isin(_TRUE | _FALSE)).to_numpy()):
+            for i in np.flatnonzero((~d.isin(TRUE_WORDS | FALSE_WORDS)).to_numpy()):
                 problems.append(Problem(f, _line(links, i), "directed",
                                         f"'{_short(d.iat[i])}' is not true/false"))
-            links["directed"] = d.isin(_TRUE)
+            links["directed"] = d.isin(TRUE_WORDS)
         else:
             links["directed"] = False
         if nodes_txt is not None and "node_id" in nodes_txt.columns:

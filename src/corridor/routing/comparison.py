@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..network.families import DESCRIPTIONS, FAMILIES, SIGNATURES, family_link_masks
+from ..network.families import FAMILIES, family, family_link_masks
 from ..network.graph import CONT, LINK
 from ..network.policy import Policy
 from ..network.tables import Network
@@ -138,7 +138,8 @@ def compare(
 def _why_excluded(net: Network, policy: Policy, fam: str, required: np.ndarray) -> str:
     """Name what rules a family out: the countries avoided, the modes, or link status."""
     if not required.any():
-        return f"no {fam} route: the network has no {SIGNATURES[fam]} ({DESCRIPTIONS[fam]})"
+        f = family(fam)
+        return f"no {fam} route: the network has no {f.signature_text} ({f.description})"
     lk = net.links[required]
     touched = set(lk["from_country"]) | set(lk["to_country"])
     avoided = sorted(touched & policy.avoid_countries)
@@ -153,4 +154,4 @@ def _why_excluded(net: Network, policy: Policy, fam: str, required: np.ndarray) 
         parts.append("avoids mode " + ", ".join(modes))
     if not parts:
         parts.append("leaves none of them open (status/opening year)")
-    return f"no {fam} route: it needs {SIGNATURES[fam]}, and the policy " + " and ".join(parts)
+    return f"no {fam} route: it needs {family(fam).signature_text}, and the policy " + " and ".join(parts)

@@ -1,8 +1,7 @@
-"""Routing under a policy: the k best distinct routes between two places.
+"""The k best distinct routes between two places under a policy (`route`).
 
-`prepare` turns names and a policy into a `Query` (weights, mask, via groups);
-`find_itineraries` returns routes that differ in what a shipper cares about
-(gateways and modes) and `find_routes` Yen's k shortest loopless paths.
+`find_itineraries` returns routes that differ in what a shipper cares about (gateways and
+modes); `find_routes` Yen's k shortest loopless paths, filtered for overlap.
 """
 
 from __future__ import annotations

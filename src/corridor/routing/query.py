@@ -1,9 +1,4 @@
-"""Routing under a policy: the k best distinct routes between two places.
-
-`prepare` turns names and a policy into a `Query` (weights, mask, via groups);
-`find_itineraries` returns routes that differ in what a shipper cares about
-(gateways and modes) and `find_routes` Yen's k shortest loopless paths.
-"""
+"""A routing question made concrete: endpoints resolved, policy compiled to a mask, weights and via groups."""
 
 from __future__ import annotations
 

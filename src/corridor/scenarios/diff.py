@@ -1,11 +1,4 @@
-"""Running scenarios and comparing them: corridor shares, volumes, days, cost and the links that move.
-
-    >>> from corridor.scenarios import run_scenario, diff
-    >>> base, strict = run_scenario("baseline-2024"), run_scenario("sanctions-strict")
-    >>> d = diff(base, strict)
-    >>> d.corridors            # share, TEU, mean/p90 days and USD/TEU per corridor, a and b
-    >>> d.plot("out/diff.png")
-"""
+"""Comparing two scenario runs: corridor shares, volumes, days, cost and the links that move."""
 
 from __future__ import annotations
 
@@ -16,8 +9,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CorridorError
+from ..network.families import SEA_FAMILIES
 from ..output import json_safe
-from .run import SEA_CORRIDORS, ScenarioResult, run_scenario
+from .run import ScenarioResult, run_scenario
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,7 +48,7 @@ class ScenarioDiff:
         gs = fig.add_gridspec(2, 3, width_ratios=[1, 1, 1.5])
         ax_land, ax_sea = fig.add_subplot(gs[0, 0]), fig.add_subplot(gs[0, 1])
         ax_days, ax_links = fig.add_subplot(gs[1, 0:2]), fig.add_subplot(gs[:, 2])
-        sea = c["corridor"].isin(SEA_CORRIDORS).to_numpy()
+        sea = c["corridor"].isin(SEA_FAMILIES).to_numpy()
         for ax, rows, unit, scale, what in ((ax_land, c[~sea], "thousand", 1e3, "land corridors"),
                                              (ax_sea, c[sea], "million", 1e6, "sea routes")):
             x = np.arange(len(rows))

@@ -1,8 +1,5 @@
-"""The scenario file format: pydantic models, JSON Schema, reading files with line numbers, inheritance.
-
-`corridor.scenarios` checks what the files name against the network and applies them;
-this module knows only the shape of a file. See docs/SCENARIOS.md.
-"""
+"""Scenario files: finding and listing them, reading YAML with line numbers and duplicate keys, and
+inheritance by `base` (cycles caught)."""
 
 from __future__ import annotations
 

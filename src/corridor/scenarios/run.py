@@ -1,11 +1,5 @@
-"""Running scenarios and comparing them: corridor shares, volumes, days, cost and the links that move.
-
-    >>> from corridor.scenarios import run_scenario, diff
-    >>> base, strict = run_scenario("baseline-2024"), run_scenario("sanctions-strict")
-    >>> d = diff(base, strict)
-    >>> d.corridors            # share, TEU, mean/p90 days and USD/TEU per corridor, a and b
-    >>> d.plot("out/diff.png")
-"""
+"""Running a scenario: its demand assigned in its world, summarised per corridor, country and link,
+and recorded in the run store."""
 
 from __future__ import annotations
 
@@ -24,8 +18,6 @@ from ..errors import CorridorError
 from ..output import json_safe
 from .apply import AppliedScenario, apply_scenario
 from .validate import Scenario, load_scenario
-
-SEA_CORRIDORS = ("suez", "cape")  # deep-sea families; the others cross land (and the Caspian)
 
 CORRIDOR_COLUMNS = ("corridor", "teu", "share", "mean_days", "p90_days", "usd_per_teu")
 

@@ -1,8 +1,4 @@
-"""The scenario file format: pydantic models, JSON Schema, reading files with line numbers, inheritance.
-
-`corridor.scenarios` checks what the files name against the network and applies them;
-this module knows only the shape of a file. See docs/SCENARIOS.md.
-"""
+"""The scenario file format: pydantic models of every lever, and their JSON Schema."""
 
 from __future__ import annotations
 

@@ -1,20 +1,5 @@
-"""What-if scenarios: YAML files that state a world, validated, inherited and applied copy-on-write.
-
-    >>> from corridor.scenarios import load_scenario, apply_scenario, run_scenario, diff
-    >>> s = load_scenario("sanctions-strict")          # a bundled name or a path to a .yaml file
-    >>> applied = apply_scenario(s)                     # new Network, Policy, Demand, Caspian config
-    >>> res = run_scenario("sanctions-strict")          # assigns the demand (corridor.assign)
-    >>> diff(run_scenario("baseline-2024"), res).to_frame()
-
-A scenario names a `base` to inherit from (maps merge, lists append, values replace),
-policies (countries, blocs or regions to avoid, sea passages, border status), changes to
-links and nodes (new or upgraded, with capacity, cost, opening year), the Caspian fleet and
-sea level, demand growth between groups of countries, tariff and border-time changes, and
-the sources of its numbers: every change that sets a number must name a `source` (an id of
-the bundled `sources.csv` or of the file's own `sources:` list). Problems are all reported
-at once, each with the file, its line, the YAML path (`policies.borders[2].status`) and what
-is allowed. See docs/SCENARIOS.md.
-"""
+"""Loading a scenario: every problem of the file and its bases reported at once, located by file, line
+and YAML path, with the allowed values and suggestions."""
 
 from __future__ import annotations
 

@@ -13,20 +13,13 @@ from matplotlib.collections import PatchCollection  # noqa: E402
 from matplotlib.patches import Polygon  # noqa: E402
 
 from ..datafiles import bundled_data_dir  # noqa: E402
-from ..errors import CorridorError  # noqa: E402
+from ..errors import CorridorError
+from ..network.families import colour as family_colour  # noqa: E402
 from ..network.tables import Network
 from ..routing.results import Route  # noqa: E402
 
 matplotlib.use("Agg")
 
-FAMILY_COLORS = {
-    "northern": "#d62728",
-    "middle": "#1f77b4",
-    "southern": "#2ca02c",
-    "suez": "#9467bd",
-    "cape": "#ff7f0e",
-    "other": "#7f7f7f",
-}
 
 
 @lru_cache(maxsize=1)
@@ -92,7 +85,7 @@ def plot_routes(
             continue
         x, y = zip(*coords, strict=True)
         label = labels[i] if labels else f"{r.corridor}: {r.days:.1f} d, ${r.usd_per_teu:,.0f}/TEU"
-        ax.plot(x, y, color=FAMILY_COLORS.get(r.corridor, "#333333"), linewidth=2.4 - 0.2 * i,
+        ax.plot(x, y, color=family_colour(r.corridor), linewidth=2.4 - 0.2 * i,
                 alpha=0.9, label=label, zorder=3 + i, solid_capstyle="round")
     shown: set[str] = set()
     for r in routes:

@@ -20,7 +20,7 @@ from ..costs import OBJECTIVES
 from ..datafiles import bundled_data_dir
 from ..errors import CorridorError
 from ..network.export import network_to_geojson
-from ..network.families import DESCRIPTIONS, FAMILIES
+from ..network.families import OTHER, colour, family_table
 from ..network.io import MODES, NODE_KINDS
 from ..network.names import normalize_name
 from ..network.policy import PASSAGES, YEARS
@@ -34,8 +34,6 @@ MAX_K = 10  # k=10 costs about a second of CPU, k=20 three or four (uncached)
 MAX_NAME = 100  # characters in a place name, source id or commodity
 MAX_LIST = 200  # characters in a comma list (countries, modes, passages)
 
-FAMILY_COLORS = {"northern": "#d62728", "middle": "#1f77b4", "southern": "#2ca02c",
-                 "suez": "#9467bd", "cape": "#ff7f0e", "other": "#7f7f7f"}
 
 # 'transfer' links join two terminals of one place; every transshipment uses them
 AVOIDABLE_MODES = tuple(m for m in MODES if m != "transfer")
@@ -170,8 +168,8 @@ def _meta(st: WebState) -> dict:
     return {
         "name": net.name, "version": __version__,
         "nodes": len(net.nodes), "links": len(net.links),
-        "families": [{"id": f, "color": FAMILY_COLORS[f], "description": DESCRIPTIONS[f]}
-                     for f in FAMILIES] + [{"id": "other", "color": FAMILY_COLORS["other"],
+        "families": [{"id": f.name, "color": f.colour, "description": f.description}
+                     for f in family_table()] + [{"id": OTHER, "color": colour(OTHER),
                                             "description": "none of the five families (e.g. a direct "
                                             "regional route)"}],
         "objectives": list(OBJECTIVES),
