@@ -34,6 +34,7 @@ from ..network.io import load_network
 from ..network.tables import Network
 from ..readers import read_text_csv
 from ..scenarios.schema import Infrastructure, LinkChange, NodeChange, SourceEntry, SourceRef
+from ..vocabulary import YEARS
 from ..yamlio import YamlProblem, line_at, line_index, yaml_path
 
 __all__ = ["Project", "ProjectSet", "YamlProblem", "read_projects"]
@@ -44,8 +45,6 @@ CSV_COLUMNS = ("project_id", "name", "cost_usd", "cost_source", "opening_year", 
                "field", "value", "source_id")
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-
-YEARS = (2000, 2100)
 
 NODE_FIELDS = tuple(n for n in NodeChange.model_fields if n not in ("id", "source"))
 

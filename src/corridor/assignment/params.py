@@ -13,8 +13,7 @@ import numpy as np
 from ..datafiles import bundled_data_dir
 from ..errors import CorridorError
 from ..network.families import FAMILIES
-
-METHODS = ("aon", "ue", "sue")
+from ..vocabulary import METHODS  # noqa: F401  (assignment.freight and scenarios.run import it from here)
 
 PARAMS_FILE = "assignment_params.json"
 

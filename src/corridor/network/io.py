@@ -18,11 +18,8 @@ import pandas as pd
 from ..datafiles import bundled_data_dir
 from ..errors import CorridorError, Problem, ValidationError
 from ..readers import FALSE_WORDS, TRUE_WORDS, YES_NO, read_text_csv
+from ..vocabulary import MODES, NODE_KINDS
 from .tables import Network
-
-NODE_KINDS = ("city", "rail_terminal", "port", "border_crossing", "junction")
-
-MODES = ("rail", "road", "ferry", "sea", "transfer")
 
 STATUSES = ("open", "closed", "planned")
 

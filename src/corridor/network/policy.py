@@ -15,15 +15,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import CorridorError
+from ..vocabulary import PASSAGES, YEARS
 from .graph import TRANSIT, TRANSSHIP
 from .io import MODES
 from .tables import Network
-
-# the sea passages searoute reports; a sea link's `passages` lists the ones it uses
-PASSAGES = ("babalmandab", "bosporus", "gibraltar", "suez", "panama", "ormuz", "northwest",
-            "malacca", "sunda", "chili", "south_africa", "bering")
-
-YEARS = (2000, 2100)
 
 BORDER_STATUSES = ("open", "closed", "restricted")
 
