@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..errors import CorridorError
 from ..output import json_safe, refuse_overwrite
+from ..vocabulary import NETWORK_FORMATS
 
 
 def write_gmns(net, folder: str | Path, *, overwrite: bool = False) -> list[Path]:
@@ -58,3 +60,15 @@ def write_geojson(net, folder: str | Path, *, overwrite: bool = False) -> list[P
     folder.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(network_to_geojson(net), ensure_ascii=False))
     return [target]
+
+
+_WRITERS = {"gmns": write_gmns, "geojson": write_geojson}
+
+
+def write_network(net, folder: str | Path, *, format: str = "gmns", overwrite: bool = False) -> list[Path]:
+    """Write `net` into `folder` in one of `vocabulary.NETWORK_FORMATS`; the paths written."""
+    writer = _WRITERS.get(format)
+    if writer is None:
+        raise CorridorError(f"unknown network format '{str(format)[:20]}'; choose one of "
+                            f"{', '.join(NETWORK_FORMATS)}")
+    return writer(net, folder, overwrite=overwrite)

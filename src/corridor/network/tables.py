@@ -131,10 +131,12 @@ class Network:
                     for nm in [names[i]]]
         return list(dict.fromkeys(out))[:n]
 
-    def places(self, query: str | None = None) -> pd.DataFrame:
-        """The nameable places, optionally filtered by a substring of name or alias."""
+    def places(self, query: str | None = None, *, kind: str | None = None) -> pd.DataFrame:
+        """The nameable places, optionally filtered by a substring of name or alias and by kind."""
         cols = ["node_id", "name", "kind", "country", "lon", "lat", "aliases"]
         df = self.nodes[cols].copy()
+        if kind is not None:
+            df = df[df["kind"] == kind]
         if query:
             key = normalize_name(query)
             hay = (df["name"] + ";" + df["aliases"].fillna("") + ";" + df["node_id"]).map(
@@ -154,6 +156,17 @@ class Network:
         n = max(2, int(row["length_km"] // 200) + 2) if pd.notna(row["length_km"]) else 2
         pts = great_circle_points(a["lon"], a["lat"], b["lon"], b["lat"], n - 2) if n > 2 else []
         return [(a["lon"], a["lat"]), *pts, (b["lon"], b["lat"])]
+
+    def find_sources(self, query: str | None = None) -> pd.DataFrame:
+        """The sources whose id or title contains `query` (any case); all of them without one."""
+        if self.sources is None:
+            raise CorridorError("this network has no sources.csv")
+        df = self.sources
+        if query:
+            q = query.lower()
+            df = df[df["source_id"].str.lower().str.contains(q, regex=False)
+                    | df["title"].str.lower().str.contains(q, regex=False)]
+        return df
 
     def source(self, source_id: str) -> dict | None:
         if self.sources is None:
