@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/criticality.py [--cold 5] [--seed 0] [--top 10]
 
 Warm start: the baseline route set (built once, before the clock starts) minus the routes
-that use the closed link (`RouteSet.without`), then `corridor.assign(..., routes=...,
+that use the closed link (`ChoiceSet.without`), then `corridor.assign(..., routes=...,
 unserved="report")`: no route search per closure. Each closure records the TEU left without
 a route and the change in the total generalized cost of the assigned demand.
 
@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 import corridor
-from corridor.assignment.freight import route_set
+from corridor.assignment.choice_sets import choice_set
 from corridor.assignment.welfare import demand_classes, od_pairs
 from corridor.network.policy import Policy
 
@@ -46,7 +46,7 @@ def main() -> None:
     classes = demand_classes(demand)
     pairs = od_pairs(net, demand, classes)
     t0 = time.perf_counter()
-    rs = route_set(net, pairs, policy=policy, commodities=classes, missing="skip")
+    rs = choice_set(net, pairs, policy=policy, commodities=classes, missing="skip")
     t_routes = time.perf_counter() - t0
     t0 = time.perf_counter()
     base = corridor.assign(net, demand, policy=policy, routes=rs, unserved="report")
@@ -95,7 +95,7 @@ def main() -> None:
         links.loc[links["link_id"] == ids[li], "status"] = "closed"
         t0 = time.perf_counter()
         net_x = net.with_tables(links=links)
-        rs_x = route_set(net_x, pairs, policy=policy, commodities=classes, missing="skip")
+        rs_x = choice_set(net_x, pairs, policy=policy, commodities=classes, missing="skip")
         res = corridor.assign(net_x, demand, policy=policy, routes=rs_x, unserved="report")
         tc = time.perf_counter() - t0
         cold_times.append(tc)

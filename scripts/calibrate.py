@@ -34,7 +34,7 @@ def main(argv: list[str]) -> int:
     net = corridor.load_network()
     demand = corridor.load_demand()
     cal = calibrate(net, demand, targets=load_targets(network=net), start=AssignmentParams())
-    cal.params.save(out, force=True)
+    cal.params.save(out, overwrite=True)
     print(cal.table.drop(columns=["description"]).to_string(index=False))
     print(f"\n{cal.evaluations} assignments, {cal.seconds:.1f} s; "
           f"constants {cal.params.corridor_constants_usd}, dispersion {cal.params.dispersion}")

@@ -82,7 +82,7 @@ def projects_file(tmp_path_factory):
 @pytest.fixture(scope="module")
 def small(net, small_demand, projects_file):
     ps = read_projects(projects_file, network=net)
-    return appraise(ps, 4.0e6, net=net, demand=small_demand, avoid="RUS,BLR", horizon=2035)
+    return appraise(net, ps, budget=4.0e6, demand=small_demand, avoid="RUS,BLR", horizon=2035)
 
 
 def test_bundled_projects_are_complete_and_sourced(net):
@@ -153,7 +153,7 @@ def test_restating_an_open_link_opens_nothing(tmp_path, net, small_demand):
     (the link was closed in the world without it), now nothing, with a note saying why."""
     p = tmp_path / "restate.yaml"
     p.write_text(RESTATE_YAML, encoding="utf-8")
-    a = appraise(read_projects(p, network=net), 10e6, net=net, demand=small_demand, avoid="RUS,BLR",
+    a = appraise(net, read_projects(p, network=net), budget=10e6, demand=small_demand, avoid="RUS,BLR",
                  horizon=2030, pairs="none")
     row = a.projects.set_index("id").loc["btk-paint"]
     assert abs(row["pv_benefit_usd"]) < 1e3 and not row["chosen"] and a.portfolio.chosen == ()
@@ -162,7 +162,7 @@ def test_restating_an_open_link_opens_nothing(tmp_path, net, small_demand):
 
 def test_budget_too_small_chooses_nothing(net, small_demand, projects_file):
     ps = read_projects(projects_file, network=net).subset(["poti-yard"])
-    a = appraise(ps, 1.0e6, net=net, demand=small_demand, avoid="RUS,BLR", horizon=2030)
+    a = appraise(net, ps, budget=1.0e6, demand=small_demand, avoid="RUS,BLR", horizon=2030)
     assert a.portfolio.chosen == () and a.portfolio.total_cost_usd == 0
 
 

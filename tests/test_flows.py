@@ -156,7 +156,7 @@ def test_capacity_reports_name_the_binding_queue_in_its_unit(net, baseline):
 
 def test_a_parallel_link_pays_its_queue_once(net):
     # give both parallel Cape lanes Shanghai-Rotterdam a capacity: each edge must join one queue only
-    from corridor.costs import edge_model
+    from corridor.costs import edge_costs
 
     links = net.raw_links.copy()
     par = links["link_id"].str.startswith("sea-shanghai-rotterdam")
@@ -164,7 +164,7 @@ def test_a_parallel_link_pays_its_queue_once(net):
     links.loc[par, ["capacity_teu_yr", "capacity_source"]] = [100_000.0, "test"]
     n2 = corridor.Network.from_tables(net.raw_nodes, links, sources=net.sources, rates=net.rates,
                                       commodities=net.commodities, geometry=net.geometry)
-    m = edge_model(n2, {})
+    m = edge_costs(n2)
     on_par = np.isin(n2.graph.link, np.flatnonzero(par.to_numpy()))  # their LINK and CONT edges
     per_edge = np.bincount(m.member_edge, minlength=n2.graph.n_edges)[on_par]
     assert per_edge.max() == 1 and per_edge.sum() == 2 * par.sum()  # one queue per lane and direction
@@ -216,11 +216,11 @@ def test_demand_without_a_route_is_reported_when_asked(net, method):
 
 
 def test_a_closure_reassigns_over_the_surviving_routes(net):
-    from corridor.assignment.choice_sets import route_set
+    from corridor.assignment.choice_sets import choice_set
 
     dem = _demand([("xian", "duisburg", "container", 1000.0)])
     o, d = net.node_index["xian"], net.node_index["duisburg"]
-    full = route_set(net, [(o, d)], policy=corridor.Policy(), commodities=["container"])
+    full = choice_set(net, [(o, d)], world=corridor.World(), commodities=["container"])
     g = net.graph
     brest = g.link == net.link_index["brest-malaszewicze"]
     rest = full.without(brest)

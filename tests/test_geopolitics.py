@@ -100,11 +100,11 @@ def test_policy_avoids_blocs_and_sets_borders(net):
     assert "Alat" in base.gateway_names
     slow = Policy.make(avoid="sanctioned", borders=[Border(node="alat", status="restricted",
                                                           extra_hours=48, extra_usd=100)])
-    r = corridor.route(slow.apply_borders(net), "Almaty", "Istanbul", policy=slow).routes[0]
+    r = corridor.route(slow.apply_borders(net), "Almaty", "Istanbul", world=corridor.World(slow)).routes[0]
     assert r.gateway_names == base.gateway_names  # the same route, 48 h and USD 100 dearer
     assert r.hours == pytest.approx(base.hours + 48)
     assert r.usd_per_teu == pytest.approx(base.usd_per_teu + 100)
     shut = Policy.make(avoid="sanctioned", borders=[Border(node="alat", status="closed")])
-    r = corridor.route(net, "Almaty", "Istanbul", policy=shut).routes[0]
+    r = corridor.route(net, "Almaty", "Istanbul", world=corridor.World(shut)).routes[0]
     assert "Alat" not in r.gateway_names and r.corridor != "middle"  # no Caspian crossing is left
     assert net.nodes.set_index("node_id").loc["alat", "dwell_hours"] == 0  # the network is not changed

@@ -324,9 +324,9 @@ infrastructure:
     assert (lk.loc["test-link", "from_node_id"], lk.loc["test-link", "to_node_id"]) == ("almaty", "test_yard")
     assert lk.loc["test-link", "status"] == "open" and lk.loc["test-later", "status"] == "planned"
     assert "to" not in a.network.raw_links.columns and "from_" not in a.network.raw_links.columns
-    r = corridor.route(a.network, "Almaty", "Test Yard", policy=a.policy).routes[0]
+    r = corridor.route(a.network, "Almaty", "Test Yard", world=a.world).routes[0]
     assert r.link_ids == ("test-link",)
-    r = corridor.route(a.network, "Test Yard", "Arys", policy=a.policy).routes[0]
+    r = corridor.route(a.network, "Test Yard", "Arys", world=a.world).routes[0]
     assert r.link_ids == ("test-later",)  # planned 2028, open in the scenario's 2030
     yard = a.network.nodes.set_index("node_id").loc["test_yard"]
     assert yard["dwell_hours"] == pytest.approx(5)  # the border rule on the new node
@@ -338,7 +338,7 @@ infrastructure:
     kz_uz = ((lk["from_country"] == "KAZ") & (lk["to_country"] == "UZB")) | (
         (lk["from_country"] == "UZB") & (lk["to_country"] == "KAZ"))
     assert kz_uz.any() and not a.policy.link_mask(a.network)[kz_uz.to_numpy()].any()
-    flows = corridor.assign(a.network, a.demand, method="aon", policy=a.policy)
+    flows = corridor.assign(a.network, a.demand, method="aon", world=a.world)
     assert "test-link" in set(flows.links["link_id"])
 
 

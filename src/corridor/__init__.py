@@ -24,6 +24,7 @@ _API = {
     "Policy": "network.policy", "FAMILIES": "network.families",
     "country_table": "network.geopolitics", "resolve_countries": "network.geopolitics",
     "read_tntp": "network.tntp",
+    "World": "world", "CostTerms": "costs",
     "Demand": "demand", "load_demand": "demand", "read_demand": "demand",
     "Leg": "routing.results", "Route": "routing.results", "RouteSet": "routing.results",
     "route": "routing.itineraries",
@@ -40,12 +41,12 @@ _API = {
 }
 
 __all__ = [
-    "AssignmentParams", "Comparison", "CorridorError", "CorridorResult", "Demand", "FAMILIES",
-    "FlowResult", "Leg", "Network", "NoRouteError", "Policy", "Problem", "Route", "RouteSet",
-    "Scenario", "UnknownPlaceError", "ValidationError", "apply_scenario", "appraise",
-    "assign", "compare", "country_table", "diff", "gateways", "load_demand", "load_network",
-    "load_scenario", "read_demand", "read_network", "read_projects", "read_tntp", "reliability",
-    "resolve_countries", "route", "run_scenario", "select_portfolio",
+    "AssignmentParams", "Comparison", "CorridorError", "CorridorResult", "CostTerms", "Demand",
+    "FAMILIES", "FlowResult", "Leg", "Network", "NoRouteError", "Policy", "Problem", "Route",
+    "RouteSet", "Scenario", "UnknownPlaceError", "ValidationError", "World", "apply_scenario",
+    "appraise", "assign", "compare", "country_table", "diff", "gateways", "load_demand",
+    "load_network", "load_scenario", "read_demand", "read_network", "read_projects", "read_tntp",
+    "reliability", "resolve_countries", "route", "run_scenario", "select_portfolio",
 ]
 
 
@@ -71,6 +72,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; nothing is imported at run
     from .assignment.freight import assign
     from .assignment.params import AssignmentParams
     from .assignment.results import FlowResult
+    from .costs import CostTerms
     from .demand import Demand, load_demand, read_demand
     from .errors import CorridorError, NoRouteError, Problem, UnknownPlaceError, ValidationError
     from .network.families import FAMILIES
@@ -87,3 +89,4 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; nothing is imported at run
     from .scenarios.run import run_scenario
     from .scenarios.schema import Scenario
     from .scenarios.validate import load_scenario
+    from .world import World

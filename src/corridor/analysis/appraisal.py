@@ -46,12 +46,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..assignment.freight import RouteSet, assign, route_set
+from ..assignment.choice_sets import ChoiceSet, choice_set
+from ..assignment.freight import assign
 from ..assignment.params import AssignmentParams
 from ..assignment.welfare import (
     demand_classes,
     log_path_sizes,
-    merge_route_sets,
+    merge_choice_sets,
     od_pairs,
     perceived_costs,
     route_index,
@@ -60,7 +61,6 @@ from ..assignment.welfare import (
 )
 from ..demand import Demand
 from ..errors import CorridorError
-from ..network.io import load_network
 from ..network.policy import Policy, split_avoid
 from ..network.tables import Network
 from ..scenarios.schema import Infrastructure, LinkChange, Scenario
@@ -117,12 +117,16 @@ class _Evaluator:
                      else Scenario(name="projects"))
         if projects.sources:
             self.base = self.base.model_copy(update={"sources": [*self.base.sources, *projects.sources]})
+        avoid, avoid_modes, avoid_passages = avoid
         codes, groups = split_avoid(avoid)
-        if codes or groups:
-            avoid_all = [*self.base.policies.avoid, *codes, *groups]
-            pol = self.base.policies.model_copy(update={"avoid": avoid_all})
+        modes, passages = _listed(avoid_modes), _listed(avoid_passages)
+        if codes or groups or modes or passages:
+            have = self.base.policies
+            pol = have.model_copy(update={"avoid": [*have.avoid, *codes, *groups],
+                                          "avoid_modes": [*have.avoid_modes, *modes],
+                                          "avoid_passages": [*have.avoid_passages, *passages]})
             self.base = self.base.model_copy(update={"policies": pol})
-        self._worlds: dict[frozenset, object] = {}
+        self._applied: dict[frozenset, object] = {}
         from ..scenarios.apply import apply_scenario
 
         # the base world as it is, before any project: which elements exist, which links are open
@@ -132,7 +136,7 @@ class _Evaluator:
         self.year = self.base.year
         self._base_open = dict(zip(self.base_world.links["link_id"], _open_links(self.base_world, self.year),
                                    strict=True))
-        empty = self.world(frozenset())
+        empty = self.applied(frozenset())
         self.demand = demand if demand is not None else empty.demand
         self.demand_year = int(self.base.demand.year)
         self.policy = empty.policy
@@ -140,7 +144,7 @@ class _Evaluator:
         if not self.classes:
             raise CorridorError("the demand table is empty")
         self.pairs = od_pairs(empty.network, self.demand, self.classes)
-        self._routes: RouteSet | None = None
+        self._routes: ChoiceSet | None = None
         self._log_ps: np.ndarray | None = None
         self._keep: dict[frozenset, np.ndarray] = {}
         self._cache: dict[tuple, dict] = {}
@@ -148,8 +152,8 @@ class _Evaluator:
         self.assignments = 0
 
     # ---- worlds
-    def world(self, built: frozenset):
-        if built not in self._worlds:
+    def applied(self, built: frozenset):
+        if built not in self._applied:
             from ..scenarios.apply import apply_scenario
 
             nodes, links = list(self.base.infrastructure.nodes), list(self.base.infrastructure.links)
@@ -168,8 +172,8 @@ class _Evaluator:
                                      if lc.id not in have_links
                                      else LinkChange(id=lc.id, status="closed", source=list(lc.source)))
             s = self.base.model_copy(update={"infrastructure": Infrastructure(nodes=nodes, links=links)})
-            self._worlds[built] = apply_scenario(s, network=self.net)
-        return self._worlds[built]
+            self._applied[built] = apply_scenario(s, network=self.net)
+        return self._applied[built]
 
     def opens(self, lc: LinkChange) -> bool:
         """Whether a project's link change opens a link: a new link, or one the project says is
@@ -183,7 +187,7 @@ class _Evaluator:
     def unchanged(self, p: Project) -> list[str]:
         """The project's changes that leave the base world as it is (they restate it): each as
         'node ID' or 'link ID'. A new node or link is never one."""
-        base, mine = self.base_world, self.world(frozenset([p.id])).network
+        base, mine = self.base_world, self.applied(frozenset([p.id])).network
         open_mine = _open_links(mine, self.year)
         out = []
         for nc in p.nodes:
@@ -201,11 +205,11 @@ class _Evaluator:
         return list(dict.fromkeys(out))
 
     def _aligned(self, net: Network) -> bool:
-        g0, g = self.world(frozenset()).network.graph, net.graph
+        g0, g = self.applied(frozenset()).network.graph, net.graph
         return g0.n_edges == g.n_edges and np.array_equal(g0.src, g.src) and np.array_equal(g0.dst, g.dst)
 
     # ---- one route set for every world
-    def routes(self) -> RouteSet:
+    def routes(self) -> ChoiceSet:
         """Union of the route sets without any project, with all, and with each project that
         changes more than capacities (capacity alone does not change free-flow routes)."""
         if self._routes is None:
@@ -215,25 +219,25 @@ class _Evaluator:
             for k, w in enumerate(dict.fromkeys(worlds)):
                 if self.progress:
                     self.progress(f"route sets ({k + 1}/{len(set(worlds))})")
-                ap = self.world(w)
+                ap = self.applied(w)
                 if not self._aligned(ap.network):
                     raise CorridorError("a project changes the network's structure (a node's transshipment "
                                         "or a link's mode or gauge); the appraisal needs changes that "
                                         "keep it")
-                r = route_set(ap.network, self.pairs, policy=ap.policy, commodities=self.classes,
+                r = choice_set(ap.network, self.pairs, world=ap.world, commodities=self.classes,
                               missing="skip")
-                rs = r if rs is None else merge_route_sets(rs, r)
+                rs = r if rs is None else merge_choice_sets(rs, r)
             seen: dict[bytes, int] = {}
             for i, k in enumerate(route_keys(rs)):
                 seen.setdefault(k, i)
             self._routes = route_subset(rs, sorted(seen.values()))
-            self._log_ps = log_path_sizes(self.world(frozenset()).network, self._routes)
+            self._log_ps = log_path_sizes(self.applied(frozenset()).network, self._routes)
         return self._routes
 
-    def _routes_for(self, built: frozenset) -> tuple[RouteSet, np.ndarray]:
+    def _routes_for(self, built: frozenset) -> tuple[ChoiceSet, np.ndarray]:
         rs = self.routes()
         if built not in self._keep:
-            ap = self.world(built)
+            ap = self.applied(built)
             closed = (~ap.policy.edge_mask(ap.network)).astype(float)
             self._keep[built] = np.flatnonzero((rs.incidence @ closed) == 0)
         keep = self._keep[built]
@@ -253,9 +257,9 @@ class _Evaluator:
             return self._cache[key]
         if built and year not in self._base_tab:
             self.evaluate(frozenset(), year)
-        ap = self.world(built)
+        ap = self.applied(built)
         rs, lps = self._routes_for(built)
-        res = assign(ap.network, self.demand_in(year), method="sue", policy=ap.policy, routes=rs,
+        res = assign(ap.network, self.demand_in(year), method="sue", world=ap.world, routes=rs,
                      unserved="report", params=self.params, rgap=self.rgap)
         self.assignments += 1
         ridx = route_index(res, rs, ap.network)
@@ -288,6 +292,11 @@ class _Evaluator:
                **{k: base["parts"][k] - cur["parts"][k] for k in ("tariff_usd", "time_usd", "queue_usd")},
                "newly_served_teu": max(0.0, base["unserved_teu"] - cur["unserved_teu"])}
         return out
+
+
+def _listed(v: Iterable[str] | str | None) -> list[str]:
+    items = v.split(",") if isinstance(v, str) else list(v or ())
+    return [s.strip().lower() for s in items if s and s.strip()]
 
 
 def _open_links(net: Network, year: int | None) -> np.ndarray:
@@ -328,13 +337,15 @@ def _changes_routes(p: Project) -> bool:
 
 
 def appraise(
+    net: Network,
     projects: ProjectSet | str | Path | None = None,
-    budget_usd: float = float("inf"),
     *,
-    net: Network | None = None,
+    budget: float = float("inf"),
     demand: Demand | None = None,
     scenario=None,
     avoid: Iterable[str] | str | None = None,
+    avoid_modes: Iterable[str] | str | None = None,
+    avoid_passages: Iterable[str] | str | None = None,
     horizon: int = DEFAULTS["horizon"],
     discount: float = DEFAULTS["discount"],
     growth: float = DEFAULTS["growth"],
@@ -346,10 +357,11 @@ def appraise(
     params: AssignmentParams | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Appraisal:
-    """Value each project by re-assignment and choose the best portfolio within `budget_usd`.
+    """Value each project by re-assignment and choose the best portfolio within `budget` (USD).
 
     `scenario` (a bundled name or a path) is the world the projects are built into (its
-    network, policies and demand); `avoid` adds countries or blocs to avoid. Demand grows by
+    network changes on `net`, policies and demand); `avoid`, `avoid_modes` and `avoid_passages`
+    add to its policies (the appraisal's world is a scenario: its year is the scenario's). Demand grows by
     `growth` a year from its table's year; benefits from each project's opening year to
     `horizon` are discounted at `discount` to `base_year`. `pairs`: which pair interactions
     are valued by re-assignment: `auto` (pairs that share a node or change the costs of the
@@ -368,14 +380,14 @@ def appraise(
         raise CorridorError(f"the demand growth must be in (-0.5, 1) a year, got {growth}")
     if pairs not in ("auto", "all", "none"):
         raise CorridorError(f"pairs must be auto, all or none, got '{str(pairs)[:20]}'")
-    if not (isinstance(budget_usd, int | float) and budget_usd >= 0 and not math.isnan(budget_usd)):
+    if not (isinstance(budget, int | float) and budget >= 0 and not math.isnan(budget)):
         raise CorridorError("the budget must be a number >= 0 (USD)")
-    net = net or load_network()
     ps = projects if isinstance(projects, ProjectSet) else read_projects(projects, network=net)
     if not len(ps):
         raise CorridorError("no projects to appraise")
     params = params or AssignmentParams.load()
-    ev = _Evaluator(ps, net, scenario, avoid, demand, params, growth, rgap, progress)
+    ev = _Evaluator(ps, net, scenario, (avoid, avoid_modes, avoid_passages), demand, params, growth, rgap,
+                    progress)
     samples = sorted({base_year, (base_year + horizon) // 2, horizon})
     years = np.arange(base_year, horizon + 1)
     disc = (1.0 + discount) ** -(years - base_year)
@@ -417,7 +429,7 @@ def appraise(
         pair_list = [(a, b) for a, b in itertools.combinations(ids, 2)
                      if ps.get(a).footprint(net) & ps.get(b).footprint(net) or touched[a] & touched[b]]
     costs = {p.id: p.cost_usd for p in ps}
-    pf = select_portfolio(costs, value, budget_usd, pairs=pair_list, max_rounds=max_rounds,
+    pf = select_portfolio(costs, value, budget, pairs=pair_list, max_rounds=max_rounds,
                           exhaustive_max=exhaustive_max)
 
     rows, ann = [], []

@@ -33,9 +33,9 @@ from ..datafiles import bundled_data_dir
 from ..demand import Demand
 from ..errors import CorridorError, Problem, ValidationError
 from ..network.families import FAMILIES
-from ..network.policy import Policy
 from ..network.tables import Network
 from ..readers import read_text_csv
+from ..world import World
 
 TARGETS_FILE = "calibration_targets.csv"
 
@@ -158,7 +158,7 @@ def _with(base: AssignmentParams, x: np.ndarray, commodities) -> AssignmentParam
 
 
 def calibrate(net: Network, demand: Demand, *, targets: pd.DataFrame | None = None,
-              start: AssignmentParams | None = None, policy: Policy | None = None,
+              start: AssignmentParams | None = None, world: World | None = None,
               max_evaluations: int = 200, progress=None) -> Calibration:
     """Fit the northern and middle corridor constants and the logit dispersion to `targets`.
 
@@ -178,7 +178,7 @@ def calibrate(net: Network, demand: Demand, *, targets: pd.DataFrame | None = No
     def run(p: AssignmentParams) -> np.ndarray:
         nonlocal evaluations
         evaluations += 1
-        res = assign(net, demand, method="sue", params=p, policy=policy, rgap=1e-4)
+        res = assign(net, demand, method="sue", params=p, world=world, rgap=1e-4)
         if progress is not None:
             progress(evaluations)
         return measure(res, targets, ratio)

@@ -15,7 +15,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
-from ..costs import edge_model
+from ..costs import edge_costs
 from ..errors import CorridorError
 from ..network.graph import LINK, TRANSIT, TRANSSHIP
 from ..network.tables import Network
@@ -68,7 +68,7 @@ def minimum_cut(net: Network, mask: np.ndarray, sources: set[int], sinks: set[in
 
     level: `countries` (unit weight per transit country), `nodes` (per node) or `links` (per
     link arc), on the physical network (a node joins all its links); or `capacity` (TEU a
-    year), on the compiled graph with the assignment's queues (`corridor.queues.edge_model`):
+    year), on the compiled graph with the assignment's queues (`corridor.costs.edge_costs`):
     a link's capacity binds its arcs per direction, a port's binds its transshipments only
     (trains passing through a port are not held by its quay), any other node's binds
     everything crossing it; an element with no figure is unbounded. Region endpoints are never
@@ -148,7 +148,7 @@ def _capacity_cut(net: Network, mask: np.ndarray, sources: set[int], sinks: set[
     """The capacity level of `minimum_cut`, on the compiled graph with the assignment's queues."""
     g = net.graph
     n = len(net.nodes)
-    model = edge_model(net, {})
+    model = edge_costs(net)
     country = net.nodes["country"].to_numpy(str)
     ins = [np.isin(country, list(r)) for r in regions]
     inside = np.logical_or.reduce([*ins, np.zeros(n, dtype=bool)])
@@ -161,7 +161,7 @@ def _capacity_cut(net: Network, mask: np.ndarray, sources: set[int], sinks: set[
     node_cap = np.full(n, np.inf)
     np.minimum.at(node_cap, model.owner_node[q_of[~link_q]], model.cap[q_of[~link_q]])
     queued = np.zeros(g.n_edges, dtype=bool)
-    queued[model.member_edge[~link_q]] = True  # a node's edges that join its queue (the rule of edge_model)
+    queued[model.member_edge[~link_q]] = True  # a node's edges that join its queue (the rule of edge_costs)
     fn, tn = np.maximum(g.from_node, 0), np.maximum(g.to_node, 0)
     within = np.logical_or.reduce([*(r[fn] & r[tn] for r in ins), np.zeros(g.n_edges, dtype=bool)])
     edge_w = np.where((g.kind == LINK) & ~within, edge_cap, np.inf)

@@ -15,7 +15,7 @@ Three views of one question ("is Azerbaijan the gateway from Central Asia to the
   and each route's load is traced through the countries, nodes and links it uses: the share
   of the region-to-region TEU that passes each element.
 - **Closure loss.** Each element carrying a share is closed in turn and the demand re-assigned
-  with a warm start (the route set minus the routes using it, `RouteSet.without`); an OD pair
+  with a warm start (the route set minus the routes using it, `ChoiceSet.without`); an OD pair
   left with no route gets a fresh route search under the closure, so an alternative the
   first search never needed is still found. Reported: TEU that can no longer be served (no
   route at all, reported apart), extra generalized cost (USD a year, the served TEU at their
@@ -47,12 +47,13 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 
-from ..assignment.freight import RouteSet, assign, route_set
+from ..assignment.choice_sets import ChoiceSet, choice_set
+from ..assignment.freight import assign
 from ..assignment.params import AssignmentParams
 from ..assignment.welfare import (
     demand_classes,
     log_path_sizes,
-    merge_route_sets,
+    merge_choice_sets,
     od_pairs,
     path_sizes,
     perceived_costs,
@@ -61,9 +62,9 @@ from ..assignment.welfare import (
 from ..demand import Demand, load_demand
 from ..errors import CorridorError
 from ..network.graph import LINK
-from ..network.io import load_network
-from ..network.policy import Border, Policy, split_avoid
+from ..network.policy import Border
 from ..network.tables import Network
+from ..world import World, world_of
 from .cuts import CUT_LEVELS, Reachability, closed_edges, minimum_cut
 
 KINDS = ("countries", "nodes", "links")
@@ -214,9 +215,10 @@ def ocean_passages(net: Network) -> frozenset[str]:
     return frozenset(used(deep) - used(~deep))
 
 
-def _world(net: Network | None, demand: Demand | None, scenario, policy: Policy | None, avoid,
-           avoid_passages, overland: bool) -> tuple[Network, Policy, Policy, Demand, str | None, list[str]]:
-    """The network, the policy, the region pair's own policy (the policy, overland if asked), the
+def _setting(net: Network, demand: Demand | None, scenario, world: World | None, year: int | None, avoid,
+             avoid_modes, avoid_passages,
+             overland: bool) -> tuple[Network, World, World, Demand, str | None, list[str]]:
+    """The network, the world, the region pair's own world (the world, overland if asked), the
     demand, the scenario's name and notes."""
     notes: list[str] = []
     name = None
@@ -224,35 +226,30 @@ def _world(net: Network | None, demand: Demand | None, scenario, policy: Policy 
         from ..scenarios.apply import AppliedScenario, apply_scenario
 
         applied = scenario if isinstance(scenario, AppliedScenario) else apply_scenario(scenario, network=net)
-        if policy is not None:
-            raise CorridorError("give a scenario or a policy, not both "
+        if world is not None or year is not None:
+            raise CorridorError("give a scenario or a world (or year), not both "
                                 "(add --avoid to the scenario's policy)")
-        net, policy, name = applied.network, applied.policy, applied.scenario.name
+        net, world, name = applied.network, applied.world, applied.scenario.name
         demand = demand if demand is not None else applied.demand
-    net = net if net is not None else load_network()
+    if scenario is None:
+        world = world_of(world, year=year)
+    world = world.avoiding(avoid, avoid_modes, avoid_passages)
     demand = demand if demand is not None else load_demand()
-    policy = policy if policy is not None else Policy()
-    codes, groups = split_avoid(avoid)
-    passages = {p.strip().lower() for p in (avoid_passages.split(",") if isinstance(avoid_passages, str)
-                                            else avoid_passages or ()) if p and p.strip()}
-    if codes or groups or passages:
-        policy = replace(policy, avoid_countries=policy.avoid_countries | frozenset(codes),
-                         avoid_groups=policy.avoid_groups | frozenset(groups),
-                         avoid_passages=policy.avoid_passages | frozenset(passages))
+    policy = world.policy
     policy.check(net)
     if scenario is None:  # a scenario's network already carries its restricted borders
         net = policy.apply_borders(net)
-    region_policy = policy
+    region_world = world
     if overland:
         ocean = ocean_passages(net)
-        region_policy = replace(policy, avoid_passages=policy.avoid_passages | ocean)
+        region_world = world.avoiding(avoid_passages=sorted(ocean))
         notes.append("overland: the region pair's cargo keeps off deep-sea lanes (passages avoided: "
                      + ", ".join(sorted(ocean)) + "); all other cargo goes as the policy allows")
         lk = net.links
         deep = ((lk["mode"] == "sea") & (lk["sea_area"] == "deep")).to_numpy()
-        if (deep & region_policy.link_mask(net)).any():
+        if (deep & region_world.policy.link_mask(net)).any():
             notes.append("overland: some deep-sea lanes name no ocean passage and stay open")
-    return net, policy, region_policy, demand, name, notes
+    return net, world, region_world, demand, name, notes
 
 
 def _regions(net: Network, from_region: str, to_region: str) -> tuple[frozenset[str], frozenset[str]]:
@@ -270,7 +267,7 @@ def _regions(net: Network, from_region: str, to_region: str) -> tuple[frozenset[
     return a & net.countries, b & net.countries
 
 
-def _element_incidence(net: Network, rs: RouteSet) -> dict[str, tuple[csr_matrix, np.ndarray]]:
+def _element_incidence(net: Network, rs: ChoiceSet) -> dict[str, tuple[csr_matrix, np.ndarray]]:
     """Per element kind: routes x elements (1 where the route passes it) and the element keys."""
     g = net.graph
     on = np.flatnonzero(g.kind == LINK)
@@ -318,15 +315,17 @@ def _loss(base: pd.DataFrame, after: pd.DataFrame, region: np.ndarray,
 
 
 def gateways(
-    net: Network | None = None,
+    net: Network,
     demand: Demand | None = None,
     from_region: str = "central-asia",
     to_region: str = "eu",
     *,
     scenario=None,
-    policy: Policy | None = None,
+    world: World | None = None,
     avoid: Iterable[str] | str | None = None,
+    avoid_modes: Iterable[str] | str | None = None,
     avoid_passages: Iterable[str] | str | None = None,
+    year: int | None = None,
     overland: bool = False,
     closures: bool = True,
     top: int = 12,
@@ -337,9 +336,10 @@ def gateways(
     """Rank the countries, nodes and links between two regions by flow share and closure loss.
 
     `from_region`/`to_region`: a region, bloc or comma list of ISO3 codes (`central-asia`,
-    `eu`, `KAZ,UZB`). `scenario` (a bundled name, a path or an applied scenario) gives the
-    network, policy and demand; otherwise `policy` (default: everything open as the data has
-    it). `avoid` and `avoid_passages` add to either; `overland` drops the deep-sea lanes.
+    `eu`, `KAZ,UZB`). `scenario` (a bundled name, a path or an applied scenario, applied to `net`)
+    gives the network, world and demand; otherwise `world` or `year` (default: everything open as
+    the data has it). `avoid`, `avoid_modes` and `avoid_passages` add to either; `overland` drops
+    the deep-sea lanes.
     Closures are run for at most `top` elements of each kind with at least `min_share` of the
     flow (`closures=False`: none). `repair` searches new routes for OD pairs a closure leaves
     without any (otherwise they count as unserved even when another way exists).
@@ -347,8 +347,9 @@ def gateways(
     import time
 
     t0 = time.perf_counter()
-    net, policy, rpolicy, demand, scn_name, notes = _world(net, demand, scenario, policy, avoid,
-                                                          avoid_passages, overland)
+    net, world, rworld, demand, scn_name, notes = _setting(net, demand, scenario, world, year, avoid,
+                                                           avoid_modes, avoid_passages, overland)
+    policy = world.policy
     a, b = _regions(net, from_region, to_region)
     for label, codes in (("from", a), ("to", b)):
         hit = codes & policy.avoid_countries
@@ -365,10 +366,10 @@ def gateways(
                             f"{to_region} ({', '.join(sorted(b))})")
     params = params or AssignmentParams.load()
     other_pairs = [p for p in pairs if p not in set(region_pairs)]
-    rs = route_set(net, other_pairs, policy=policy, commodities=classes, missing="skip")
-    rs = merge_route_sets(rs, route_set(net, region_pairs, policy=rpolicy, commodities=classes,
+    rs = choice_set(net, other_pairs, world=world, commodities=classes, missing="skip")
+    rs = merge_choice_sets(rs, choice_set(net, region_pairs, world=rworld, commodities=classes,
                                         missing="skip"))
-    res = assign(net, demand, method="sue", policy=policy, routes=rs, unserved="report", params=params)
+    res = assign(net, demand, method="sue", world=world, routes=rs, unserved="report", params=params)
     ids = net.nodes["node_id"].to_numpy()
     ridx = route_index(res, rs, net)
     paths = res.paths
@@ -410,7 +411,7 @@ def gateways(
     frames = {"countries": cdf, "nodes": ndf, "links": ldf}
 
     # -------------------------------------------------------------- structure: single points, cuts
-    mask = rpolicy.edge_mask(net)
+    mask = rworld.policy.edge_mask(net)
     region_q = dem_region.groupby(["origin", "destination"])["teu_per_year"].sum()
     q_of = {(net.node_index[o], net.node_index[d]): float(v) for (o, d), v in region_q.items()}
     reach = Reachability(net, region_pairs)
@@ -448,7 +449,7 @@ def gateways(
         o_c = base_tab.index.get_level_values(0).map(node_country)
         d_c = base_tab.index.get_level_values(1).map(node_country)
         region_rows = np.asarray(o_c.isin(a) & d_c.isin(b), dtype=bool)
-        policies = (policy, rpolicy, set(region_pairs))
+        worlds = (world, rworld, set(region_pairs))
         masks = (policy.edge_mask(net), mask)
         without: dict[frozenset, pd.DataFrame] = {}  # the open network without the stranded choices
         for kind, df in frames.items():
@@ -458,10 +459,10 @@ def gateways(
                 closed = closed_edges(net, kind, key)
                 rs2 = rs.without(closed)
                 if repair:
-                    rs2 = _repair(net, policies, classes, kind, key, rs2, pairs,
+                    rs2 = _repair(net, worlds, classes, kind, key, rs2, pairs,
                                   (masks[0] & ~closed, masks[1] & ~closed))
                 try:
-                    r2 = assign(net, demand, method="sue", policy=policy, routes=rs2, unserved="report",
+                    r2 = assign(net, demand, method="sue", world=world, routes=rs2, unserved="report",
                                 params=params)
                     after = perceived_costs(net, r2, rs2, params, scale=base_tab["scale"],
                                             log_ps=log_path_sizes(net, rs2, master=rs))
@@ -471,7 +472,7 @@ def gateways(
                 ref = None
                 if stranded and len(after):
                     if stranded not in without:
-                        without[stranded] = _served_only(net, demand, policy, rs, params, base_tab, stranded)
+                        without[stranded] = _served_only(net, demand, world, rs, params, base_tab, stranded)
                     ref = without[stranded]
                 results[key] = _loss(base_tab, after, region_rows, ref)
                 n_closed += 1
@@ -507,7 +508,7 @@ def gateways(
     )
 
 
-def _served_only(net: Network, demand: Demand, policy: Policy, rs: RouteSet, params: AssignmentParams,
+def _served_only(net: Network, demand: Demand, world: World, rs: ChoiceSet, params: AssignmentParams,
                  base_tab: pd.DataFrame, stranded: frozenset) -> pd.DataFrame:
     """Perceived costs on the open network with the `stranded` choices (origin, destination,
     commodity) taken out of the demand: the baseline a closure's served TEU are compared with,
@@ -515,29 +516,29 @@ def _served_only(net: Network, demand: Demand, policy: Policy, rs: RouteSet, par
     t = demand.table
     key = pd.MultiIndex.from_frame(t[["origin", "destination", "commodity"]])
     kept = Demand(table=t[~key.isin(list(stranded))].reset_index(drop=True), source=demand.source)
-    res = assign(net, kept, method="sue", policy=policy, routes=rs, unserved="report", params=params)
+    res = assign(net, kept, method="sue", world=world, routes=rs, unserved="report", params=params)
     return perceived_costs(net, res, rs, params, scale=base_tab["scale"])
 
 
-def _repair(net: Network, policies: tuple[Policy, Policy, set], classes, kind: str, key, rs2: RouteSet,
-            pairs, open_masks: tuple[np.ndarray, np.ndarray]) -> RouteSet:
+def _repair(net: Network, worlds: tuple[World, World, set], classes, kind: str, key, rs2: ChoiceSet,
+            pairs, open_masks: tuple[np.ndarray, np.ndarray]) -> ChoiceSet:
     """Fresh routes, under the closure, for OD pairs the warm start left with none but that still
-    have a path (the region pair under its own policy, the other pairs under the policy)."""
+    have a path (the region pair in its own world, the other pairs in the world)."""
     have = {(int(o), int(d)) for o, d in rs2.od}
-    policy, rpolicy, region = policies
-    for pol, m, group in ((policy, open_masks[0], [p for p in pairs if p not in region]),
-                          (rpolicy, open_masks[1], [p for p in pairs if p in region])):
+    world, rworld, region = worlds
+    for w, m, group in ((world, open_masks[0], [p for p in pairs if p not in region]),
+                        (rworld, open_masks[1], [p for p in pairs if p in region])):
         orphans = [p for p in group if p not in have]
         if not orphans:
             continue
         lost = sorted(Reachability(net, orphans).reachable(m))
         if not lost:
             continue
-        net_x, pol_x = net, pol
+        net_x, pol = net, w.policy
         if kind == "countries":
-            pol_x = replace(pol, avoid_countries=pol.avoid_countries | {key})
+            pol = replace(pol, avoid_countries=pol.avoid_countries | {key})
         elif kind == "nodes":
-            pol_x = replace(pol, borders=pol.borders + (Border(node=key, status="closed"),))
+            pol = replace(pol, borders=pol.borders + (Border(node=key, status="closed"),))
         else:
             links = net.raw_links.copy()
             links.loc[links["link_id"] == key, "status"] = "closed"
@@ -545,7 +546,8 @@ def _repair(net: Network, policies: tuple[Policy, Policy, set], classes, kind: s
             gx, g = net_x.graph, net.graph
             if not (np.array_equal(gx.src, g.src) and np.array_equal(gx.dst, g.dst)):
                 continue  # cannot happen with a status change; never mix misaligned edge ids
-        rs2 = merge_route_sets(rs2, route_set(net_x, lost, policy=pol_x, commodities=classes, missing="skip"))
+        fresh = choice_set(net_x, lost, world=replace(w, policy=pol), commodities=classes, missing="skip")
+        rs2 = merge_choice_sets(rs2, fresh)
     return rs2
 
 

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CorridorError
+from ..world import World
 from ..network.tables import Network
 from ..routing.comparison import compare
 from ..routing.results import Route
@@ -328,7 +329,8 @@ class ReliabilityResult:
 def reliability(net: Network, origin: str, destination: str, *, samples: int = 100_000, seed: int = 0,
                 promise_days: float | None = None, objective: str = "time",
                 avoid: Iterable[str] | str | None = None, avoid_modes: Iterable[str] | str | None = None,
-                year: int | None = None) -> ReliabilityResult:
+                avoid_passages: Iterable[str] | str | None = None, year: int | None = None,
+                world: World | None = None) -> ReliabilityResult:
     """Sample door-to-door transit times of each corridor family's best route.
 
     `promise_days` is the delivery promise for the on-time probability; default: each
@@ -338,7 +340,7 @@ def reliability(net: Network, origin: str, destination: str, *, samples: int = 1
     if samples < 1:
         raise CorridorError("samples must be >= 1")
     c = compare(net, origin, destination, objective=objective, avoid=avoid, avoid_modes=avoid_modes,
-                year=year)
+                avoid_passages=avoid_passages, year=year, world=world)
     rngs = np.random.SeedSequence(seed).spawn(len(c.results))
     out = []
     for r, ss in zip(c.results, rngs, strict=True):

@@ -1,7 +1,7 @@
 """Choice sets for the stochastic assignment: candidate routes per OD pair as a route × edge incidence.
 
 The set holds the best route of every corridor family under time, cost and each commodity's
-generalized cost (`route_set`), and path sizes measure how much the routes of one OD overlap.
+generalized cost (`choice_set`), and path sizes measure how much the routes of one OD overlap.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from ..errors import CorridorError, NoRouteError
-from ..network.policy import Policy
 from ..network.tables import Network
 from ..routing.comparison import compare
+from ..world import World
 
 ROUTE_OBJECTIVES = ("generalized", "time", "cost")
 
@@ -23,7 +23,7 @@ Progress = Callable[[str, int, int, float], None]  # (stage, done, total, gap): 
 
 
 @dataclass(frozen=True)
-class RouteSet:
+class ChoiceSet:
     """Candidate routes per OD pair as a sparse route × edge incidence."""
 
     od: np.ndarray  # (routes, 2) node indices
@@ -38,23 +38,23 @@ class RouteSet:
         """Indices of the routes that use none of the `closed` compiled edges (a boolean mask)."""
         return np.flatnonzero((self.incidence @ np.asarray(closed, dtype=float)) == 0)
 
-    def without(self, closed: np.ndarray) -> RouteSet:
+    def without(self, closed: np.ndarray) -> ChoiceSet:
         """The routes that use none of the `closed` compiled edges (a warm start after a closure:
         the survivors keep their shares' logic, and no route search is run again)."""
         keep = self.surviving(closed)
-        return RouteSet(self.od[keep], self.incidence[keep], self.corridor[keep],
+        return ChoiceSet(self.od[keep], self.incidence[keep], self.corridor[keep],
                         [self.via[i] for i in keep])
 
 
-def route_set(net: Network, pairs: Iterable[tuple[int, int]], *, policy: Policy,
+def choice_set(net: Network, pairs: Iterable[tuple[int, int]], *, world: World,
               commodities: Iterable[str], objectives: Iterable[str] = ROUTE_OBJECTIVES,
-              progress: Progress | None = None, missing: str = "raise") -> RouteSet:
+              progress: Progress | None = None, missing: str = "raise") -> ChoiceSet:
     """The best route of every corridor family for each OD pair (node indices), under each
     objective and each commodity's value of time; duplicates dropped. Cached on the network per
     question. A pair with no route raises NoRouteError, or is left out with `missing="skip"`."""
     pairs = sorted(set(pairs))
     commodities, objectives = tuple(commodities), tuple(objectives)
-    key = ("logit.route_set", policy, tuple(pairs), commodities, objectives, missing)
+    key = ("choice_sets.choice_set", world, tuple(pairs), commodities, objectives, missing)
     if key in net.cache:
         return net.cache[key]
     ids = net.nodes["node_id"].to_numpy()
@@ -68,7 +68,7 @@ def route_set(net: Network, pairs: Iterable[tuple[int, int]], *, policy: Policy,
         seen: set[tuple[int, ...]] = set()
         for objective, c in questions:
             try:
-                cmp = compare(net, ids[o], ids[d], objective=objective, commodity=c, policy=policy)
+                cmp = compare(net, ids[o], ids[d], objective=objective, commodity=c, world=world)
             except CorridorError as exc:  # an endpoint the policy avoids: no question can be answered
                 if missing != "skip":
                     raise NoRouteError(f"no route from {net.nodes['name'].iat[o]} to "
@@ -93,12 +93,12 @@ def route_set(net: Network, pairs: Iterable[tuple[int, int]], *, policy: Policy,
     c = np.concatenate(cols) if cols else np.empty(0, dtype=np.int64)
     inc = csr_matrix((np.ones(len(r)), (r, c)), shape=(len(od), net.graph.n_edges))
     inc.data[:] = 1.0  # a route passes an edge once
-    rs = RouteSet(np.array(od, dtype=np.int64).reshape(-1, 2), inc, np.array(fam), via)
+    rs = ChoiceSet(np.array(od, dtype=np.int64).reshape(-1, 2), inc, np.array(fam), via)
     net.cache[key] = rs
     return rs
 
 
-def path_sizes(rs: RouteSet, hours: np.ndarray, n_nodes: int) -> np.ndarray:
+def path_sizes(rs: ChoiceSet, hours: np.ndarray, n_nodes: int) -> np.ndarray:
     """Path size of each route: 1 for a route that shares no edge with another route of its OD,
     less the more of its free-flow `hours` (per compiled edge) it shares (Ben-Akiva & Bierlaire)."""
     coo = rs.incidence.tocoo()

@@ -21,26 +21,40 @@ Q, β, the logit dispersion per commodity and the corridor constants are read fr
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 
-from ..costs import TONNES_PER_TEU, EdgeModel, capacity_teu, edge_model, queue_volumes
+from ..costs import TONNES_PER_TEU, EdgeCosts, capacity_teu, edge_costs, queue_volumes
 from ..demand import Demand
 from ..errors import CorridorError, NoRouteError
 from ..network.families import entry_links
 from ..network.graph import LINK, TRANSIT, TRANSSHIP
-from ..network.policy import Policy
 from ..network.tables import Network
 from ..readers import YES_NO
-from .choice_sets import Progress, RouteSet, route_set
+from ..world import World, world_of
+from .choice_sets import ChoiceSet, Progress, choice_set
 from .engine import Queues
 from .engine import assign as _solve
 from .logit import solve as solve_logit
 from .params import METHODS, AssignmentParams
 from .results import FlowResult
+
+
+@dataclass(frozen=True, eq=False)
+class _Problem:
+    """One assignment: demand per class on a network in a world, and the edge costs of that world."""
+
+    net: Network
+    world: World  # its terms: the calibration's plus the world's own
+    classes: list[str]
+    vots: np.ndarray  # USD per TEU-hour of each class
+    ods: np.ndarray  # (classes, nodes, nodes) TEU a year
+    costs: EdgeCosts
+    weight: np.ndarray  # (classes, queue memberships): what a TEU counts in each queue it joins
+    params: AssignmentParams
 
 
 def assign(
@@ -56,20 +70,23 @@ def assign(
     beta: float | None = None,
     avoid: Iterable[str] | str | None = None,
     avoid_modes: Iterable[str] | str | None = None,
+    avoid_passages: Iterable[str] | str | None = None,
     year: int | None = None,
-    policy: Policy | None = None,
+    world: World | None = None,
     progress: Progress | None = None,
-    routes: RouteSet | None = None,
+    routes: ChoiceSet | None = None,
     unserved: str = "raise",
 ) -> FlowResult:
-    """Assign `demand` (TEU a year per commodity) to the network under a policy.
+    """Assign `demand` (TEU a year per commodity) to the network in a world.
 
-    `params` default to the calibrated ones bundled with the data (`AssignmentParams.load()`);
-    `queue_hours` and `beta` override theirs. Each commodity is a class with its own value
-    of time (the network's commodities table). `progress(stage, done, total, gap)` is called
-    while the route set is built (stage "routes") and at each iteration ("iterate").
+    The world is `world` or the one the options make (`avoid`, `avoid_modes`, `avoid_passages`,
+    `year`). `params` default to the calibrated ones bundled with the data
+    (`AssignmentParams.load()`); their cost terms add to the world's, and `queue_hours` and `beta`
+    override theirs. Each commodity is a class with its own value of time (the network's
+    commodities table). `progress(stage, done, total, gap)` is called while the choice set is
+    built (stage "routes") and at each iteration ("iterate").
 
-    `routes` (sue only) replaces the generated route set, e.g. `route_set(...).without(closed)`
+    `routes` (sue only) replaces the generated choice set, e.g. `choice_set(...).without(closed)`
     to re-assign after a closure without searching again. `unserved="report"` leaves out OD
     pairs that have no route (listed in `FlowResult.unserved`) instead of raising NoRouteError.
     """
@@ -79,12 +96,23 @@ def assign(
         raise CorridorError(f"unknown method '{str(method)[:20]}'; choose one of {', '.join(METHODS)}")
     if not (rgap > 0 and max_iter >= 1):
         raise CorridorError("rgap must be > 0 and max_iter >= 1")
+    if routes is not None and method != "sue":
+        raise CorridorError("a route set only applies to method='sue'")
     params = params or AssignmentParams.load()
     over = {k: v for k, v in (("queue_hours", queue_hours), ("beta", beta)) if v is not None}
     if over:
         params = replace(params, **over)
-    policy = policy or Policy.make(avoid, avoid_modes, year)
-    policy.check(net)
+    world = world_of(world, avoid=avoid, avoid_modes=avoid_modes, avoid_passages=avoid_passages, year=year)
+    world.policy.check(net)
+    prob = _problem(net, demand, world, params, commodities, non_negative=method != "sue")
+    if method == "sue":
+        return _sue(prob, routes_world=world, rgap=rgap, max_iter=max_iter, progress=progress, routes=routes,
+                    unserved=unserved)
+    return _ue(prob, method=method, rgap=rgap, max_iter=max_iter, unserved=unserved)
+
+
+def _problem(net: Network, demand: Demand, world: World, params: AssignmentParams,
+             commodities: Iterable[str] | None, *, non_negative: bool) -> _Problem:
     table = demand.table
     present = list(dict.fromkeys(table.loc[table["teu_per_year"] > 0, "commodity"]))
     classes = list(commodities) if commodities is not None else present
@@ -98,16 +126,12 @@ def assign(
     if np.any(vots <= 0):
         raise CorridorError("every assigned commodity needs a value of time > 0")
     ods = np.stack([demand.matrix(net, c, "teu") for c in classes])
-    model = edge_model(net, params.corridor_constants_usd, non_negative=method != "sue")
+    world = world.with_terms(params.terms)
+    costs = edge_costs(net, world.terms, non_negative=non_negative)
     ratio = tonnes_per_teu(demand)
-    weight = model.weights(np.array([_containerised(net, c) for c in classes]),
+    weight = costs.weights(np.array([_containerised(net, c) for c in classes]),
                            np.array([ratio.get(c) or TONNES_PER_TEU for c in classes]))
-    if method == "sue":
-        return _sue(net, classes, vots, ods, model, weight, params, policy, rgap, max_iter, progress, routes,
-                    unserved)
-    if routes is not None:
-        raise CorridorError("a route set only applies to method='sue'")
-    return _ue(net, classes, vots, ods, model, weight, params, policy, method, rgap, max_iter, unserved)
+    return _Problem(net, world, classes, vots, ods, costs, weight, params)
 
 
 def tonnes_per_teu(demand: Demand) -> dict[str, float]:
@@ -125,13 +149,13 @@ def _containerised(net: Network, commodity: str) -> bool:
     return True if v.empty else YES_NO.get(str(v.iloc[0]).strip().lower(), True)
 
 
-def _ue(net, classes, vots, ods, model, weight, params, policy, method, rgap, max_iter,
-        unserved) -> FlowResult:
+def _ue(prob: _Problem, *, method: str, rgap: float, max_iter: int, unserved: str) -> FlowResult:
+    net, model, ods = prob.net, prob.costs, prob.ods
     g = net.graph
-    mask = policy.edge_mask(net)
+    mask = prob.world.policy.edge_mask(net)
     e = np.flatnonzero(mask)
     lost = _unreachable(net, mask, ods)
-    dropped = _drop_unserved(net, classes, ods, lost, unserved)
+    dropped = _drop_unserved(net, prob.classes, ods, lost, unserved)
     zones = np.flatnonzero((ods.sum((0, 1)) + ods.sum((0, 2))) > 0)
     # zone vertices after the virtual nodes: zone -> departure sides, arrival sides -> zone
     zv = g.n_vnodes + np.arange(len(zones))
@@ -140,26 +164,24 @@ def _ue(net, classes, vots, ods, model, weight, params, policy, method, rgap, ma
     init = np.concatenate([g.src[e], *z_src, *[g.ends(v) for v in zones]])
     term = np.concatenate([g.dst[e], *[g.starts(v) for v in zones], *z_dst])
     nz = len(init) - len(e)
-    hours = np.concatenate([model.hours[e], np.zeros(nz)])
-    usd = np.concatenate([model.usd[e], np.zeros(nz)])
-    # in hours: class k pays usd / vot_k + hours + Σ W Q (V/c)^β over the queues the edge joins
-    fixed = usd[None, :] / vots[:, None] + hours[None, :]
+    # the engine works in hours: class k pays its generalized cost / vot_k, plus Σ W Q (V/c)^β over
+    # the queues the edge joins
+    fixed = np.stack([np.concatenate([model.generalized(v)[e] / v, np.zeros(nz)]) for v in prob.vots])
     pos = np.full(g.n_edges, -1)
     pos[e] = np.arange(len(e))
     keep = pos[model.member_edge] >= 0  # memberships of the edges the policy leaves open
-    q = params.queue_hours
+    q, beta = prob.params.queue_hours, prob.params.beta
     queues = Queues(edge=pos[model.member_edge[keep]], queue=model.member_queue[keep],
                     scale=np.full(model.n_queues, q), capacity=model.cap,
-                    power=np.full(model.n_queues, params.beta), weight=weight[:, keep]) if q > 0 else None
+                    power=np.full(model.n_queues, beta), weight=prob.weight[:, keep]) if q > 0 else None
     zero = np.zeros(len(init))
     res = _solve(init, term, zero, np.ones(len(init)), zero, zero, ods[:, zones][:, :, zones],
                  n_nodes=g.n_vnodes + len(zones), zone_nodes=zv, no_through=zv, rgap=rgap,
                  max_iter=1 if method == "aon" else max_iter, fixed_cost=fixed, queues=queues)
-    flow = np.zeros((len(classes), g.n_edges))
+    flow = np.zeros((len(prob.classes), g.n_edges))
     flow[:, e] = res.class_flow[:, : len(e)]
-    res = _summarise(net, flow, method, classes, model, weight, params, res.rgap, res.iterations,
-                     res.converged, res.history)
-    return replace(res, unserved=dropped)
+    out = _summarise(prob, flow, method, res.rgap, res.iterations, res.converged, res.history)
+    return replace(out, unserved=dropped)
 
 
 def _unreachable(net: Network, mask: np.ndarray, ods: np.ndarray) -> list[tuple[int, int]]:
@@ -182,21 +204,24 @@ def _unreachable(net: Network, mask: np.ndarray, ods: np.ndarray) -> list[tuple[
     return lost
 
 
-def _sue(net, classes, vots, ods, model, weight, params, policy, rgap, max_iter, progress, routes,
-         unserved) -> FlowResult:
+def _sue(prob: _Problem, *, routes_world: World, rgap: float, max_iter: int, progress: Progress | None,
+         routes: ChoiceSet | None, unserved: str) -> FlowResult:
+    """The path-size logit SUE over a choice set generated in `routes_world` (the world without the
+    calibration's terms: the terms shift choices among routes, not which routes exist)."""
+    net, classes, ods = prob.net, prob.classes, prob.ods
     pairs = {(int(o), int(d)) for k in range(len(classes)) for o, d in zip(*np.nonzero(ods[k]), strict=True)}
-    rs = routes if routes is not None else route_set(
-        net, pairs, policy=policy, commodities=classes, progress=progress,
+    rs = routes if routes is not None else choice_set(
+        net, pairs, world=routes_world, commodities=classes, progress=progress,
         missing="skip" if unserved == "report" else "raise")
     covered = {(int(o), int(d)) for o, d in rs.od}
     lost = sorted(pairs - covered)
     dropped = _drop_unserved(net, classes, ods, lost, unserved)
-    mu = np.array([params.dispersion_for(c) for c in classes])
-    sol = solve_logit(net, rs, classes, vots, ods, model, weight, mu, queue_hours=params.queue_hours,
-                      beta=params.beta, rgap=rgap, max_iter=max_iter, progress=progress)
-    res = _summarise(net, sol.flow, "sue", classes, model, weight, params, sol.gap, sol.iterations,
-                     sol.gap <= rgap, sol.history)
-    return replace(res, paths=sol.paths, unserved=dropped)
+    mu = np.array([prob.params.dispersion_for(c) for c in classes])
+    sol = solve_logit(net, rs, classes, prob.vots, ods, prob.costs, prob.weight, mu,
+                      queue_hours=prob.params.queue_hours, beta=prob.params.beta, rgap=rgap,
+                      max_iter=max_iter, progress=progress)
+    out = _summarise(prob, sol.flow, "sue", sol.gap, sol.iterations, sol.gap <= rgap, sol.history)
+    return replace(out, paths=sol.paths, unserved=dropped)
 
 
 def _drop_unserved(net: Network, classes: list[str], ods: np.ndarray, lost: list[tuple[int, int]],
@@ -218,9 +243,9 @@ def _drop_unserved(net: Network, classes: list[str], ods: np.ndarray, lost: list
     return pd.DataFrame(rows, columns=["origin", "destination", "commodity", "teu"])
 
 
-def _summarise(net: Network, class_flow: np.ndarray, method: str, classes: list[str], model: EdgeModel,
-               weight: np.ndarray, params: AssignmentParams, gap: float, iterations: int, converged: bool,
-               history) -> FlowResult:
+def _summarise(prob: _Problem, class_flow: np.ndarray, method: str, gap: float, iterations: int,
+               converged: bool, history) -> FlowResult:
+    net, classes, model, weight, params = prob.net, prob.classes, prob.costs, prob.weight, prob.params
     g = net.graph
     lk = net.links
     flow = class_flow.sum(0)

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..costs import EdgeModel, delay_hours
+from ..costs import EdgeCosts, delay_hours
 from ..network.tables import Network
-from .choice_sets import RouteSet, path_sizes
+from .choice_sets import ChoiceSet, path_sizes
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,8 @@ class LogitSolution:
     history: list
 
 
-def solve(net: Network, rs: RouteSet, classes: list[str], vots: np.ndarray, ods: np.ndarray,
-          model: EdgeModel, weight: np.ndarray, mu: np.ndarray, *, queue_hours: float, beta: float,
+def solve(net: Network, rs: ChoiceSet, classes: list[str], vots: np.ndarray, ods: np.ndarray,
+          model: EdgeCosts, weight: np.ndarray, mu: np.ndarray, *, queue_hours: float, beta: float,
           rgap: float, max_iter: int, progress=None) -> LogitSolution:
     """Path-size logit SUE by self-regulated successive averages over the fixed route set `rs`.
 
@@ -68,8 +68,9 @@ def solve(net: Network, rs: RouteSet, classes: list[str], vots: np.ndarray, ods:
 
     def route_costs(class_flow: np.ndarray) -> np.ndarray:
         """Generalized USD per TEU of each (class, route) instance at edge flows per class."""
-        t = model.hours[None, :] + delay_hours(model, class_flow, weight, queue_hours, beta)
-        by_class = np.stack([inc @ (model.usd + v * t[k]) for k, v in enumerate(vots)])  # classes x routes
+        wait = delay_hours(model, class_flow, weight, queue_hours, beta)
+        by_class = np.stack([inc @ model.generalized(v, wait[k])  # classes x routes
+                             for k, v in enumerate(vots)])
         return by_class[cls, route_of]
 
     def logit(cost: np.ndarray, scale: np.ndarray) -> np.ndarray:
@@ -122,6 +123,7 @@ def solve(net: Network, rs: RouteSet, classes: list[str], vots: np.ndarray, ods:
         "probability": f / qd[choice], "days": route_days,
         "free_flow_days": (inc @ model.hours)[route_of] / 24.0,
         "usd_per_teu": (inc @ net.graph.usd)[route_of], "generalized_usd": cost,
+        "free_flow_generalized_usd": free,
         "co2_kg_per_teu": (inc @ net.graph.co2)[route_of],
     })
     return LogitSolution(flow, paths, gap, it, history)

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..costs import CostTerms
 from ..datafiles import bundled_data_dir
 from ..errors import CorridorError
+from ..output import refuse_overwrite
 from ..network.families import FAMILIES
 from ..vocabulary import METHODS  # noqa: F401  (assignment.freight and scenarios.run import it from here)
 
@@ -37,6 +39,11 @@ class AssignmentParams:
     def dispersion_for(self, commodity: str) -> float:
         """Logit scale μ: a route dearer by a share s of the OD's cheapest is e^(μ s) times less likely."""
         return float(self.dispersion.get(commodity, self.dispersion.get("container", 8.0)))
+
+    @property
+    def terms(self) -> CostTerms:
+        """The cost terms this calibration adds to every world it assigns in."""
+        return CostTerms(self.corridor_constants_usd)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -82,10 +89,9 @@ class AssignmentParams:
             raise CorridorError(f"{p}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
         return cls.from_dict(d, where=str(p))
 
-    def save(self, path: str | Path, *, force: bool = False) -> Path:
+    def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
         p = Path(path)
-        if p.exists() and not force:
-            raise CorridorError(f"{p} exists; pass force=True (--force) to overwrite it")
+        refuse_overwrite([p], overwrite)
         p.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         return p
 

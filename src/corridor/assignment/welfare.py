@@ -20,12 +20,12 @@ from scipy.sparse import vstack as sparse_vstack
 from ..demand import Demand
 from ..errors import CorridorError
 from ..network.tables import Network
+from .choice_sets import ChoiceSet
 from .choice_sets import path_sizes as _logit_path_sizes
-from .freight import RouteSet
 from .params import AssignmentParams
 from .results import FlowResult
 
-__all__ = ["demand_classes", "log_path_sizes", "merge_route_sets", "od_pairs", "path_sizes",
+__all__ = ["demand_classes", "log_path_sizes", "merge_choice_sets", "od_pairs", "path_sizes",
            "perceived_costs", "route_index", "route_keys", "route_subset"]
 
 
@@ -44,7 +44,7 @@ def od_pairs(net: Network, demand: Demand, classes: Iterable[str]) -> list[tuple
     return sorted(out)
 
 
-def route_index(res: FlowResult, rs: RouteSet, net: Network) -> np.ndarray:
+def route_index(res: FlowResult, rs: ChoiceSet, net: Network) -> np.ndarray:
     """The route (row of `rs`) behind each row of `res.paths`, checked against the routes' corridors."""
     paths = res.paths
     if paths is None:
@@ -57,17 +57,17 @@ def route_index(res: FlowResult, rs: RouteSet, net: Network) -> np.ndarray:
     return out
 
 
-def merge_route_sets(a: RouteSet, b: RouteSet) -> RouteSet:
+def merge_choice_sets(a: ChoiceSet, b: ChoiceSet) -> ChoiceSet:
     """The routes of `a`, then those of `b` (duplicates kept; see `route_keys`)."""
     if len(b) == 0:
         return a
     if len(a) == 0:
         return b
-    return RouteSet(np.vstack([a.od, b.od]), sparse_vstack([a.incidence, b.incidence]).tocsr(),
+    return ChoiceSet(np.vstack([a.od, b.od]), sparse_vstack([a.incidence, b.incidence]).tocsr(),
                     np.concatenate([a.corridor, b.corridor]), list(a.via) + list(b.via))
 
 
-def route_keys(rs: RouteSet) -> list[bytes]:
+def route_keys(rs: ChoiceSet) -> list[bytes]:
     """An identity per route (its OD pair and compiled edges): equal keys, the same route."""
     inc = rs.incidence.tocsr()
     inc.sort_indices()
@@ -75,18 +75,18 @@ def route_keys(rs: RouteSet) -> list[bytes]:
             for i in range(len(rs))]
 
 
-def route_subset(rs: RouteSet, rows) -> RouteSet:
+def route_subset(rs: ChoiceSet, rows) -> ChoiceSet:
     """The routes at `rows` of `rs`, in that order."""
     rows = np.asarray(rows, dtype=np.int64)
-    return RouteSet(rs.od[rows], rs.incidence[rows], rs.corridor[rows], [rs.via[i] for i in rows])
+    return ChoiceSet(rs.od[rows], rs.incidence[rows], rs.corridor[rows], [rs.via[i] for i in rows])
 
 
-def path_sizes(net: Network, rs: RouteSet) -> np.ndarray:
+def path_sizes(net: Network, rs: ChoiceSet) -> np.ndarray:
     """Path size of each route, exactly as the assignment computes it."""
     return _logit_path_sizes(rs, net.graph.hours, len(net.nodes))
 
 
-def log_path_sizes(net: Network, rs: RouteSet, master: RouteSet | None = None) -> np.ndarray:
+def log_path_sizes(net: Network, rs: ChoiceSet, master: ChoiceSet | None = None) -> np.ndarray:
     """Log path size of each route of `rs`, computed within `master` (default: `rs` itself) plus
     any route of `rs` that `master` lacks. Holding the master's path sizes fixed makes the
     log-sum a consistent welfare measure: at fixed costs, removing a route can then only lower it
@@ -98,13 +98,13 @@ def log_path_sizes(net: Network, rs: RouteSet, master: RouteSet | None = None) -
     mine = route_keys(rs)
     missing = [i for i, k in enumerate(mine) if k not in where]
     if missing:
-        master = merge_route_sets(master, route_subset(rs, missing))
+        master = merge_choice_sets(master, route_subset(rs, missing))
         where = {k: i for i, k in enumerate(route_keys(master))}
     lps = np.log(np.clip(path_sizes(net, master), 1e-12, None))
     return lps[[where[k] for k in mine]]
 
 
-def perceived_costs(net: Network, res: FlowResult, rs: RouteSet, params: AssignmentParams,
+def perceived_costs(net: Network, res: FlowResult, rs: ChoiceSet, params: AssignmentParams,
                     ridx: np.ndarray | None = None, scale: pd.Series | None = None,
                     log_ps: np.ndarray | None = None) -> pd.DataFrame:
     """Per choice (origin, destination, commodity): TEU, the expected perceived generalized cost
@@ -123,10 +123,9 @@ def perceived_costs(net: Network, res: FlowResult, rs: RouteSet, params: Assignm
     ridx = route_index(res, rs, net) if ridx is None else ridx
     log_ps = (log_path_sizes(net, rs) if log_ps is None else log_ps)[ridx]
     com = p["commodity"].to_numpy()
-    vot = pd.Series({c: net.value_of_time(c) for c in set(com)})
     mu_of = pd.Series({c: params.dispersion_for(c) for c in set(com)})
     cost = p["generalized_usd"].to_numpy(float)
-    free = cost - vot.reindex(com).to_numpy() * 24.0 * (p["days"].to_numpy() - p["free_flow_days"].to_numpy())
+    free = p["free_flow_generalized_usd"].to_numpy(float)
     key = ["origin", "destination", "commodity"]
     frame = p[key].assign(free=free, teu=p["teu"].to_numpy(), wd=p["teu"].to_numpy() * p["days"].to_numpy())
     grp = frame.groupby(key, sort=False)

@@ -77,7 +77,7 @@ def _arrivals(svc: Service, reps: int, n_days: int, start_day: int, seed: int, i
     return out, n, counts
 
 
-class _Engine:
+class Engine:
     """State of all replications; one call of `step` processes one event in each."""
 
     def __init__(self, cfg: CaspianConfig, cap: dict[str, int], reps: int, n_days: int, start_day: int,
@@ -286,7 +286,7 @@ class _Engine:
                 self._unload(i1, v[i1], t[i1])
 
 
-def _wquantile(x: np.ndarray, w: np.ndarray, q: float, resolution: float = 0.01) -> float:
+def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float, resolution: float = 0.01) -> float:
     """Weighted quantile to `resolution` hours, by counting instead of sorting.
 
     Pooled waits run to millions of values; a weighted histogram is linear in

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import CorridorError
 from .config import VESSEL_KINDS, CaspianConfig, effective_capacity
-from .engine import HOURS_PER_DAY, _Engine, _wquantile
+from .engine import HOURS_PER_DAY, Engine, weighted_quantile
 
 
 @dataclass
@@ -71,6 +71,14 @@ class CaspianResult:
         return {k: {"utilisation": self.utilisation[k], "load_factor": self.load_factor[k]}
                 for k in self.utilisation}
 
+    def summary(self) -> dict:
+        """What a reader asks first: waits and throughput per port, vessel use, capacity at this
+        sea level, and the services (the CLI's and the web app's answer)."""
+        d = self.to_dict()
+        return {"ports": self.port_summary(), "vessel_types": self.vessel_summary(),
+                "effective_capacity": d["effective_capacity"], "excluded_vessels": d["excluded_vessels"],
+                "services": d["services"]}
+
     def to_dict(self) -> dict:
         return {
             "days": self.days, "replications": self.replications,
@@ -102,7 +110,7 @@ def simulate(config: CaspianConfig, days: int = 365, replications: int = 1, seed
         raise CorridorError("days and replications must be >= 1; warmup_days and tail_days >= 0")
     cfg = config
     n_days = warmup_days + days + tail_days
-    eng = _Engine(cfg, effective_capacity(cfg), replications, n_days, (start_day - warmup_days) % 365, seed)
+    eng = Engine(cfg, effective_capacity(cfg), replications, n_days, (start_day - warmup_days) % 365, seed)
     w0, w1 = warmup_days * HOURS_PER_DAY, (warmup_days + days) * HOURS_PER_DAY
     eng.window = (w0, w1)
     eng.run()
@@ -166,7 +174,7 @@ def simulate(config: CaspianConfig, days: int = 365, replications: int = 1, seed
         backlog90[i] = np.quantile(bl, 0.9, axis=0)
     mw = {p: float(np.average(np.concatenate([x for x, _ in v]), weights=np.concatenate([w for _, w in v])))
           if sum(x.size for x, _ in v) else float("nan") for p, v in port_w.items()}
-    p90 = {p: _wquantile(np.concatenate([x for x, _ in v]), np.concatenate([w for _, w in v]), 0.9)
+    p90 = {p: weighted_quantile(np.concatenate([x for x, _ in v]), np.concatenate([w for _, w in v]), 0.9)
            for p, v in port_w.items()}
     util, lf = {}, {}
     span_h = days * HOURS_PER_DAY

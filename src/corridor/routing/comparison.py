@@ -12,6 +12,7 @@ from ..network.families import FAMILIES, family, family_link_masks
 from ..network.graph import CONT, LINK
 from ..network.policy import Policy
 from ..network.tables import Network
+from ..world import World, world_of
 from .itineraries import Route, find_itineraries
 from .query import Query, prepare
 from .search import shortest_path
@@ -92,7 +93,7 @@ def compare(
     avoid_passages: Iterable[str] | str | None = None,
     year: int | None = None,
     families: Sequence[str] = FAMILIES,
-    policy: Policy | None = None,
+    world: World | None = None,
 ) -> Comparison:
     """Best route of each corridor family; a family with no feasible route says why.
 
@@ -101,9 +102,9 @@ def compare(
     `overall` is the best route of any family (or none, e.g. Almaty–Tashkent direct),
     the yardstick for how far each family's best is from the best there is.
     """
-    policy = policy or Policy.make(avoid, avoid_modes, year, avoid_passages)
-    base, _ = prepare(net, origin, destination, policy=policy, objective=objective,
-                      commodity=commodity)
+    world = world_of(world, avoid=avoid, avoid_modes=avoid_modes, avoid_passages=avoid_passages, year=year)
+    policy = world.policy
+    base, _ = prepare(net, origin, destination, world=world, objective=objective, commodity=commodity)
     g = net.graph
     link_ok = policy.link_mask(net)
     is_link = (g.kind == LINK) | (g.kind == CONT)

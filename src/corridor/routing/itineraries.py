@@ -15,6 +15,7 @@ from ..errors import CorridorError, NoRouteError
 from ..network.graph import TRANSIT, TRANSSHIP
 from ..network.policy import Policy
 from ..network.tables import Network
+from ..world import World, world_of
 from .query import MAX_VIA, Query, prepare
 from .results import Leg, Route, RouteSet, build_route
 from .search import build_search_graph, k_shortest_paths, shortest_path
@@ -35,7 +36,7 @@ def route(
     year: int | None = None,
     distinct: str = "gateways",
     max_overlap: float = 1.0,
-    policy: Policy | None = None,
+    world: World | None = None,
 ) -> RouteSet:
     """The k best distinct routes from `origin` to `destination` under a policy, best first.
 
@@ -53,8 +54,9 @@ def route(
     via_list = [via] if isinstance(via, str) else list(via or [])
     if len(via_list) > MAX_VIA:
         raise CorridorError(f"at most {MAX_VIA} via places, got {len(via_list)}")
-    policy = policy or Policy.make(avoid, avoid_modes, year, avoid_passages)
-    q, _ = prepare(net, origin, destination, policy=policy, objective=objective,
+    world = world_of(world, avoid=avoid, avoid_modes=avoid_modes, avoid_passages=avoid_passages, year=year)
+    policy = world.policy
+    q, _ = prepare(net, origin, destination, world=world, objective=objective,
                    commodity=commodity, via=via_list)
     if distinct == "gateways":
         routes = find_itineraries(net, q, k=k, objective=objective, allow_revisit=bool(via_list),

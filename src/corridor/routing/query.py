@@ -11,8 +11,8 @@ from ..costs import OBJECTIVES, edge_weights
 from ..errors import CorridorError
 from ..network.geo import distance_km
 from ..network.graph import LINK, TRANSIT, TRANSSHIP, CompiledGraph
-from ..network.policy import Policy
 from ..network.tables import Network
+from ..world import World
 from .search import SearchGraph, build_search_graph
 
 MAX_VIA = 8  # each via adds a copy of the graph to the search
@@ -40,10 +40,12 @@ def via_group(net: Network, node: int) -> np.ndarray:
     return ((g.kind == TRANSIT) | (g.kind == TRANSSHIP)) & (g.node == node)
 
 
-def prepare(net: Network, origin: str, destination: str, *, policy: Policy,
+def prepare(net: Network, origin: str, destination: str, *, world: World,
             objective: str, commodity: str, via: Sequence[str] = ()) -> tuple[Query, list[int]]:
+    """The question as arrays: endpoints and vias resolved, the world's mask and weights."""
     if objective not in OBJECTIVES:
         raise CorridorError(f"unknown objective '{objective}'; choose one of {', '.join(OBJECTIVES)}")
+    policy = world.policy
     policy.check(net)
     o, d = net.resolve(origin), net.resolve(destination)
     if o == d:
@@ -54,7 +56,7 @@ def prepare(net: Network, origin: str, destination: str, *, policy: Policy,
         if not node_ok[ix]:
             nm, c = net.nodes["name"].iat[ix], net.nodes["country"].iat[ix]
             raise CorridorError(f"the {label} {nm} is in {c}, which the policy avoids")
-    w = edge_weights(net, objective, commodity=commodity)
+    w = edge_weights(net, objective, commodity=commodity, terms=world.terms)
     mask = policy.edge_mask(net)
     groups = tuple(via_group(net, v) for v in via_ix if v not in (o, d))
     return Query(o, d, w, mask, groups, _first_limit(net, w, o, d)), via_ix

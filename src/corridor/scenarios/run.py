@@ -249,7 +249,7 @@ def run_scenario(name_or_path, *, method: str | None = None, network=None, recor
     scn = name_or_path if isinstance(name_or_path, Scenario) else load_scenario(name_or_path, network=network)
     applied = apply_scenario(scn, network=network)
     method = method or default_method()
-    flows = assign(applied.network, applied.demand, method=method, policy=applied.policy, **assign_kwargs)
+    flows = assign(applied.network, applied.demand, method=method, world=applied.world, **assign_kwargs)
     casp = caspian_waits(applied, replications=caspian_replications, seed=caspian_seed)
     inputs = {"network": net_info, "assign_kwargs": dict(assign_kwargs),
               "caspian_simulation": ({"replications": caspian_replications, "seed": caspian_seed}
