@@ -19,6 +19,7 @@ from corridor.scenarios.files import list_scenarios, scenario_dir
 from corridor.scenarios.run import run_scenario
 from corridor.scenarios.schema import scenario_schema
 from corridor.scenarios.validate import load_scenario
+from corridor.viz.charts import diff_figure, plot_diff
 
 # 'ue' keeps these runs to a fraction of a second each; the direction of the effects is the
 # same with 'sue' (which also gives days per corridor)
@@ -529,7 +530,7 @@ def test_diff_reports_and_draws(baseline, red_sea, tmp_path):
     assert {"country", "teu_a", "teu_b", "d_teu"} <= set(d.countries.columns)
     assert d.totals["free_flow_days"]["d"] > 0
     json.dumps(d.to_dict())
-    png = d.plot(tmp_path / "diff.png")
+    png = plot_diff(d, tmp_path / "diff.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -537,7 +538,7 @@ def test_diff_chart_shows_the_land_corridors_and_link_ids(baseline, strict):
     import matplotlib.pyplot as plt
 
     d = diff(baseline, strict, top=6)
-    fig = d.figure()
+    fig = diff_figure(d)
     try:
         renderer = fig.canvas.get_renderer()
         fig.canvas.draw()

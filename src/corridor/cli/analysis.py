@@ -1,11 +1,10 @@
-"""`corridor gateways` and `corridor appraise`: Typer/Rich commands over corridor.gateways and
-corridor.appraisal (registered at the end of cli.py)."""
+"""`corridor gateways` and `corridor appraise`: the elements between two regions, and projects
+valued by re-assignment within a budget."""
 
 from __future__ import annotations
 
 import math
 import re
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -13,45 +12,36 @@ import typer
 from rich.table import Table
 
 from ..errors import CorridorError
-from .common import _fmt, emit_json, err, out, user_errors
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")]
-
-NetOpt = Annotated[Path | None, typer.Option("--network", help="Network folder (default: bundled).")]
-
-AvoidOpt = Annotated[str | None, typer.Option(
-    "--avoid", help="Countries, blocs or regions to avoid, e.g. RUS,IRN or EAEU.")]
+from ..vocabulary import PAIRS, RANK_BY
+from .common import (
+    AvoidModeOpt,
+    AvoidOpt,
+    AvoidPassageOpt,
+    JsonOpt,
+    NetOpt,
+    YearOpt,
+    choices,
+    emit_json,
+    load_net,
+    num,
+    out,
+    share,
+    usd_m,
+    user_errors,
+    working,
+    world_options,
+)
 
 ScenarioOpt = Annotated[str | None, typer.Option(
     "--scenario", help="A bundled scenario name or a .yaml file: its network, policies and demand.")]
 
+RankBy = choices("RankBy", RANK_BY)
 
-class RankBy(StrEnum):
-    share = "share"
-    loss = "loss"
+Pairs = choices("Pairs", PAIRS)
 
+BY_SHARE = RankBy("share")
 
-class Pairs(StrEnum):
-    auto = "auto"
-    all = "all"
-    none = "none"
-
-
-def _net(network: Path | None):
-    from ..network.io import load_network
-
-    return load_network(network) if network is not None else None
-
-
-def _pct(v) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "-"
-    return f"{v:.0%}" if v >= 0.995 or v == 0 else f"{v:.1%}"
-
-
-def _m(v, nd: int = 1) -> str:
-    """USD millions."""
-    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v / 1e6:,.{nd}f}"
+AUTO_PAIRS = Pairs("auto")
 
 
 def _gateway_table(res, kind: str, by: str, top: int) -> Table:
@@ -71,13 +61,13 @@ def _gateway_table(res, kind: str, by: str, top: int) -> Table:
             name = f"{r['name']} ({r[key]})"
         elif kind == "nodes":
             name = f"{r['name']} ({r['country']}, {r['kind']})"
-        cells = [str(i), name, _fmt(r["teu"]), _pct(r["share"]),
+        cells = [str(i), name, num(r["teu"]), share(r["share"]),
                  "[bold]yes[/]" if r["single_point"] else (f"{r['disconnects_share']:.0%} cut"
                                                            if r["disconnects_share"] > 0 else "")]
         if closed and r.get("closed_unserved_teu") == r.get("closed_unserved_teu") \
                 and r.get("closed_unserved_teu") is not None:
             days = r["closed_extra_days"]
-            cells += [_fmt(r["closed_unserved_teu"]), "-" if days != days else _m(r["closed_extra_usd_yr"]),
+            cells += [num(r["closed_unserved_teu"]), "-" if days != days else usd_m(r["closed_extra_usd_yr"]),
                       "-" if days != days else f"{days:+.1f}"]
         else:
             cells += ["", "", ""]
@@ -115,7 +105,7 @@ def _diff_table(diff, kind: str, a: str, b: str, top: int) -> Table:
     for r in diff.head(top).to_dict("records"):
         sp = {(False, False): "", (True, True): "yes → yes", (True, False): "yes → no",
               (False, True): "no → yes"}[(r["single_point_a"], r["single_point_b"])]
-        t.add_row(f"{r['name']} ({r[key]})", _pct(r["share_a"]), _pct(r["share_b"]),
+        t.add_row(f"{r['name']} ({r[key]})", share(r["share_a"]), share(r["share_b"]),
                   f"{r['share_change'] * 100:+.1f} pt", sp)
     return t
 
@@ -127,14 +117,15 @@ def gateways_cmd(
     to_region: Annotated[str, typer.Option("--to", help="Region, bloc or ISO3 list, e.g. eu.")],
     scenario: ScenarioOpt = None,
     avoid: AvoidOpt = None,
-    avoid_passage: Annotated[str | None, typer.Option(
-        "--avoid-passage", help="Sea passages to avoid, e.g. suez.")] = None,
+    avoid_mode: AvoidModeOpt = None,
+    avoid_passage: AvoidPassageOpt = None,
+    year: YearOpt = None,
     overland: Annotated[bool, typer.Option(
         "--overland", help="The region pair's cargo keeps off deep-sea lanes (every land route; Caspian "
                            "and Black Sea crossings stay).")] = False,
     against: Annotated[str | None, typer.Option(
         "--against", help="Also run this scenario with the same options and show what changes.")] = None,
-    by: Annotated[RankBy, typer.Option("--by", help="Rank by flow share or by closure loss.")] = RankBy.share,
+    by: Annotated[RankBy, typer.Option("--by", help="Rank by flow share or by closure loss.")] = BY_SHARE,
     top: Annotated[int, typer.Option("--top", min=1, max=200, help="Rows per table (and closures run "
                                                                     "per element kind).")] = 10,
     closures: Annotated[bool, typer.Option("--closures/--no-closures", help="Re-assign with each "
@@ -145,19 +136,17 @@ def gateways_cmd(
     """Countries, crossings, ports and links between two regions: flow share, closure loss, minimum cut."""
     from ..analysis.gateways import gateways, gateways_diff
 
-    net = _net(network)
+    net = load_net(network)
+    world = world_options(avoid, avoid_mode, avoid_passage, year)
 
     def run(scn):
-        return gateways(net, None, from_region, to_region, scenario=scn, avoid=avoid,
-                        avoid_passages=avoid_passage, overland=overland, closures=closures, top=top)
+        return gateways(net, None, from_region, to_region, scenario=scn, overland=overland,
+                        closures=closures, top=top, **world)
 
-    if as_json:
+    with working(f"assigning and closing the gateways between {from_region} and {to_region} ...",
+                 quiet=as_json):
         res = run(scenario)
         other = run(against) if against else None
-    else:
-        with err.status(f"assigning and closing the gateways between {from_region} and {to_region} ..."):
-            res = run(scenario)
-            other = run(against) if against else None
     if as_json:
         d = res.to_dict(top=max(top, 25))
         if other is not None:
@@ -236,10 +225,12 @@ def appraise_cmd(
                                            help="Year of discounting and of the costs.")] = 2026,
     scenario: ScenarioOpt = None,
     avoid: AvoidOpt = None,
+    avoid_mode: AvoidModeOpt = None,
+    avoid_passage: AvoidPassageOpt = None,
     demand: Annotated[Path | None, typer.Option(
         "--demand", help="Demand table (CSV/Parquet) instead of the scenario's (its year: 2024).")] = None,
     pairs: Annotated[Pairs, typer.Option("--pairs",
-                                         help="Pair interactions valued by re-assignment.")] = Pairs.auto,
+                                         help="Pair interactions valued by re-assignment.")] = AUTO_PAIRS,
     exhaustive_max: Annotated[int, typer.Option(
         "--exhaustive-max", min=0, help="Value every set of projects within the budget (the optimum, "
                                         "whatever the interactions) when there are at most this many; "
@@ -250,20 +241,20 @@ def appraise_cmd(
     """Value each project (NPV, BCR) by re-assignment and pick the best portfolio within a budget (MILP)."""
     from ..analysis.appraisal import appraise, read_projects
     from ..demand import read_demand
-    from ..network.io import load_network
 
     usd = parse_usd(budget)
-    net = _net(network) or load_network()
+    net = load_net(network)
     ps = read_projects(projects, network=net)
     dem = read_demand(demand, network=net) if demand is not None else None
-    kw = dict(net=net, demand=dem, scenario=scenario, avoid=avoid, horizon=horizon, discount=discount,
-              growth=growth, base_year=base_year, pairs=pairs.value, exhaustive_max=exhaustive_max)
+    kw = dict(demand=dem, scenario=scenario, horizon=horizon, discount=discount, growth=growth,
+              base_year=base_year, pairs=pairs.value, exhaustive_max=exhaustive_max,
+              **world_options(avoid, avoid_mode, avoid_passage))
     if as_json:
-        a = appraise(ps, usd, **kw)
+        a = appraise(net, ps, budget=usd, **kw)
         emit_json(a.to_dict())
         return
-    with err.status("appraising ...") as status:
-        a = appraise(ps, usd, progress=lambda msg: status.update(f"appraising: {msg} ..."), **kw)
+    with working("appraising ...") as status:
+        a = appraise(net, ps, budget=usd, progress=lambda msg: status.update(f"appraising: {msg} ..."), **kw)
     _print_appraisal(a)
 
 
@@ -284,9 +275,9 @@ def _print_appraisal(a) -> None:
                       (f"benefit {last[0][8:12]}" if last else "benefit", "right"), ("chosen", "center")):
         t.add_column(col, justify=just, overflow="fold")
     for r in a.projects.to_dict("records"):
-        t.add_row(f"{r['name']} ({r['id']})", str(r["opening_year"]), _m(r["cost_usd"]),
-                  _m(r["pv_benefit_usd"]),
-                  _m(r["npv_usd"]), f"{r['bcr']:.2f}", _m(r[last[0]]) if last else "-",
+        t.add_row(f"{r['name']} ({r['id']})", str(r["opening_year"]), usd_m(r["cost_usd"]),
+                  usd_m(r["pv_benefit_usd"]),
+                  usd_m(r["npv_usd"]), f"{r['bcr']:.2f}", usd_m(r[last[0]]) if last else "-",
                   "[bold green]✓[/]" if r["chosen"] else "")
     out.print(t)
     pf = a.portfolio

@@ -1,21 +1,32 @@
-"""What every command shares: the consoles, JSON output, the user-error guard and common options."""
+"""What every command shares: the consoles, JSON output, the user-error guard, the options that
+mean the same thing everywhere, the overwrite guard and number formatting.
+
+Light on purpose: `corridor --help` imports this module, so it loads Typer and Rich and the
+library's vocabulary, never pandas or a model.
+"""
 
 from __future__ import annotations
 
 import json
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
+from enum import StrEnum
 from functools import wraps
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
 from ..errors import CorridorError, UnknownPlaceError, ValidationError
-from ..output import json_safe
+from ..output import json_safe, refuse_overwrite
+from ..vocabulary import AVOIDABLE_MODES, PASSAGES
+
+if TYPE_CHECKING:
+    from ..network.tables import Network
 
 out = Console()
 
@@ -27,11 +38,81 @@ if not out.is_terminal:  # piped or captured: wide enough that tables do not wra
 if not err.is_terminal:  # captured or piped: one message per line, never wrapped mid-sentence
     err = Console(stderr=True, soft_wrap=True)
 
+
+# ------------------------------------------------------------------ options
+
+
+def choices(name: str, values: Iterable[str]) -> type[StrEnum]:
+    """A Typer choice built from one of the library's vocabularies (never a hand copy)."""
+    return StrEnum(name, {v: v for v in values})  # type: ignore[return-value]
+
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")]
 
+NetOpt = Annotated[Path | None, typer.Option("--network", help="Network folder (default: bundled).")]
 
-def emit_json(obj) -> None:
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite existing files.")]
+
+AvoidOpt = Annotated[str | None, typer.Option(
+    "--avoid", help="Countries, blocs or regions to avoid: ISO3 codes (RUS,BLR), a bloc (EAEU), "
+                    "'sanctioned' or a region.")]
+
+AvoidModeOpt = Annotated[str | None, typer.Option(
+    "--avoid-mode", help=f"Modes to avoid, comma-separated ({', '.join(AVOIDABLE_MODES)}).")]
+
+AvoidPassageOpt = Annotated[str | None, typer.Option(
+    "--avoid-passage", help=f"Sea passages to avoid, comma-separated ({', '.join(PASSAGES)}).")]
+
+YearOpt = Annotated[int | None, typer.Option("--year", help="Open planned links due by this year.")]
+
+
+def force_option(help: str) -> Any:
+    """`--force` with a help text naming what it overwrites."""
+    return typer.Option("--force", help=help)
+
+
+def world_options(avoid: str | None = None, avoid_mode: str | None = None,
+                  avoid_passage: str | None = None, year: int | None = None) -> dict[str, Any]:
+    """The world options as the library's keyword arguments (the flags' names are singular)."""
+    given = {"avoid": avoid, "avoid_modes": avoid_mode, "avoid_passages": avoid_passage, "year": year}
+    return {k: v for k, v in given.items() if v is not None}
+
+
+# ------------------------------------------------------------------ the network
+
+
+def load_net(network: Path | None) -> Network:
+    """The network folder given with --network, else the bundled one."""
+    from ..network.io import load_network
+
+    return load_network(network)
+
+
+def given_net(network: Path | None) -> Network | None:
+    """The network folder given with --network, else None: the library then picks its own
+    (a scenario's network is the bundled one with the scenario's changes)."""
+    return load_net(network) if network is not None else None
+
+
+# ------------------------------------------------------------------ output
+
+
+def emit_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(json_safe(obj), ensure_ascii=False, indent=2) + "\n")
+
+
+def refuse_existing(paths: Path | Iterable[Path] | None, force: bool) -> None:
+    """Refuse to replace what the user has, before any work is done (the library's one guard)."""
+    if paths is None:
+        return
+    targets = [paths] if isinstance(paths, Path) else list(paths)
+    if targets:
+        refuse_overwrite(targets, force)
+
+
+def working(message: str, quiet: bool = False) -> AbstractContextManager:
+    """A spinner on stderr while a slow call runs; nothing when only JSON is wanted."""
+    return nullcontext() if quiet else err.status(message)
 
 
 def user_errors(fn: Callable) -> Callable:
@@ -58,11 +139,35 @@ def user_errors(fn: Callable) -> Callable:
     return wrapper
 
 
-def _fmt(v, nd=0) -> str:
-    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:,.{nd}f}"
+# ------------------------------------------------------------------ numbers in tables
 
 
-def _check_map_target(path: Path | None, force: bool) -> None:
-    """Refuse to replace a file the user has, before any work is done."""
-    if path is not None and path.exists() and not force:
-        raise CorridorError(f"{path} exists; pass --force to overwrite it")
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and not math.isfinite(v))
+
+
+def num(v: Any, nd: int = 0, pct: bool = False) -> str:
+    """A table cell: thousands separated, `nd` decimals (or a percentage); '-' when missing."""
+    if _missing(v):
+        return "-"
+    return f"{v:.1%}" if pct else f"{v:,.{nd}f}"
+
+
+def signed(v: Any, nd: int = 0, pct: bool = False) -> str:
+    """A change: with its sign, green when up, red when down (percentages in points)."""
+    if _missing(v):
+        return "-"
+    s = f"{v * 100:+.1f} pt" if pct else f"{v:+,.{nd}f}"
+    return f"[green]{s}[/]" if v > 0 else f"[red]{s}[/]" if v < 0 else s
+
+
+def share(v: Any) -> str:
+    """A share: whole percent near 0 and 100, one decimal between."""
+    if _missing(v):
+        return "-"
+    return f"{v:.0%}" if v >= 0.995 or v == 0 else f"{v:.1%}"
+
+
+def usd_m(v: Any, nd: int = 1) -> str:
+    """USD in millions."""
+    return "-" if _missing(v) else f"{v / 1e6:,.{nd}f}"

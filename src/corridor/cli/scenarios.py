@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Annotated
 
@@ -11,48 +10,32 @@ import typer
 from rich.table import Table
 
 from ..errors import CorridorError
-from .common import emit_json, err, out, user_errors
+from ..vocabulary import DEFAULT_METHOD, METHODS
+from .common import (
+    ForceOpt,
+    JsonOpt,
+    NetOpt,
+    emit_json,
+    err,
+    given_net,
+    num,
+    out,
+    refuse_existing,
+    signed,
+    user_errors,
+    working,
+)
 
 scenario_app = typer.Typer(no_args_is_help=True,
                            help="What-if scenarios: list, show, run and compare them (YAML files).")
 
 runs_app = typer.Typer(no_args_is_help=True, help="The history of recorded scenario runs.")
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")]
-
-ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite existing files.")]
-
 MethodOpt = Annotated[str | None, typer.Option(
-    "--method", help="Assignment method (aon, ue, sue); default sue where available, else ue.")]
-
-NetOpt = Annotated[Path | None, typer.Option("--network", help="Network folder (default: bundled).")]
+    "--method", help=f"Assignment method ({', '.join(METHODS)}; default {DEFAULT_METHOD}).")]
 
 HomeOpt = Annotated[Path | None, typer.Option(
     "--home", help="Folder of the run history (default: $CORRIDOR_HOME or the user data folder).")]
-
-
-def _num(v, nd: int = 0, pct: bool = False) -> str:
-    if v is None or (isinstance(v, float) and (math.isnan(v) or math.isinf(v))):
-        return "-"
-    return f"{v:.1%}" if pct else f"{v:,.{nd}f}"
-
-
-def _signed(v, nd: int = 0, pct: bool = False) -> str:
-    if v is None or (isinstance(v, float) and (math.isnan(v) or math.isinf(v))):
-        return "-"
-    s = f"{v * 100:+.1f} pt" if pct else f"{v:+,.{nd}f}"
-    return f"[green]{s}[/]" if v > 0 else f"[red]{s}[/]" if v < 0 else s
-
-
-def _net(network: Path | None):
-    from ..network.io import load_network
-
-    return load_network(network) if network is not None else None
-
-
-def _refuse(path: Path | None, force: bool) -> None:
-    if path is not None and path.exists() and not force:
-        raise CorridorError(f"{path} exists; pass --force to overwrite it")
 
 
 @scenario_app.command("list")
@@ -85,7 +68,7 @@ def scenario_show(
     from ..scenarios.apply import apply_scenario
     from ..scenarios.validate import load_scenario
 
-    net = _net(network)
+    net = given_net(network)
     s = load_scenario(name, network=net)
     applied = apply_scenario(s, network=net)
     d = {"name": s.name, "description": s.description, "year": s.year, "chain": list(s.chain),
@@ -124,7 +107,7 @@ def scenario_validate(
     """Check a scenario file and its bases; list every problem (file, line, YAML path, what is allowed)."""
     from ..scenarios.validate import load_scenario
 
-    s = load_scenario(path, network=_net(network))
+    s = load_scenario(path, network=given_net(network))
     if as_json:
         emit_json({"ok": True, "name": s.name, "chain": list(s.chain), "problems": []})
     else:
@@ -145,7 +128,7 @@ def scenario_schema_cmd(
     if out_path is None:
         emit_json(schema)
         return
-    _refuse(out_path, force)
+    refuse_existing(out_path, force)
     try:
         out_path.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     except OSError as exc:
@@ -161,8 +144,8 @@ def _corridor_table(title: str, rows: list[dict]) -> Table:
     for c in ("corridor", "TEU/yr", "share", "mean days", "p90 days", "USD/TEU"):
         t.add_column(c, justify="left" if c == "corridor" else "right")
     for r in rows:
-        t.add_row(r["corridor"], _num(r["teu"]), _num(r["share"], pct=True), _num(r["mean_days"], 1),
-                  _num(r["p90_days"], 1), _num(r["usd_per_teu"]))
+        t.add_row(r["corridor"], num(r["teu"]), num(r["share"], pct=True), num(r["mean_days"], 1),
+                  num(r["p90_days"], 1), num(r["usd_per_teu"]))
     return t
 
 
@@ -171,8 +154,8 @@ def _caspian_table(casp: dict, title: str) -> Table:
     for c in ("port", "mean wait h (2024)", "mean wait h", "p90 wait h"):
         t.add_column(c, justify="left" if c == "port" else "right")
     for p, v in casp["ports"].items():
-        t.add_row(p, _num(v["mean_wait_hours_2024"], 1), _num(v["mean_wait_hours"], 1),
-                  _num(v["p90_wait_hours"], 1))
+        t.add_row(p, num(v["mean_wait_hours_2024"], 1), num(v["mean_wait_hours"], 1),
+                  num(v["p90_wait_hours"], 1))
     return t
 
 
@@ -197,14 +180,9 @@ def scenario_run(
     """
     from ..scenarios.run import RESULT_FILES, record_run, run_scenario
 
-    existing = [n for n in RESULT_FILES if (out_dir / n).exists()]
-    if existing and not force:
-        raise CorridorError(f"{out_dir} already has {', '.join(existing)}; pass --force to overwrite")
-    if as_json:
+    refuse_existing([out_dir / n for n in RESULT_FILES], force)
+    with working(f"running scenario {name} ...", quiet=as_json):
         res = run_scenario(name, method=method, network=network)
-    else:
-        with err.status(f"running scenario {name} ..."):
-            res = run_scenario(name, method=method, network=network)
     paths = res.write(out_dir, force=force)
     if record:
         try:
@@ -219,8 +197,8 @@ def scenario_run(
     out.print(_corridor_table(f"scenario {res.name} (year {res.scenario.year or '-'}, method {res.method}): "
                               "TEU a year by corridor", d["corridors"]))
     tot = d["totals"]
-    out.print(f"demand {tot['demand_teu']:,.0f} TEU a year; mean {_num(tot['mean_days'], 1)} days "
-              f"(free-flow {_num(tot['free_flow_days'], 1)}), {_num(tot['usd_per_teu'])} USD/TEU; "
+    out.print(f"demand {tot['demand_teu']:,.0f} TEU a year; mean {num(tot['mean_days'], 1)} days "
+              f"(free-flow {num(tot['free_flow_days'], 1)}), {num(tot['usd_per_teu'])} USD/TEU; "
               f"converged {d['converged']} (rgap {d['rgap']:.1e}, {d['iterations']} iterations)",
               highlight=False)
     if res.caspian:
@@ -251,16 +229,15 @@ def scenario_diff(
     from ..scenarios.diff import diff
     from ..scenarios.run import run_scenario
 
-    _refuse(chart, force)
+    refuse_existing(chart, force)
     net = network  # a folder: run_scenario loads it once (cached) and records where it came from
-    if as_json:
+    with working(f"running {a} and {b} ...", quiet=as_json):
         ra, rb = run_scenario(a, method=method, network=net), run_scenario(b, method=method, network=net)
-    else:
-        with err.status(f"running {a} and {b} ..."):
-            ra, rb = run_scenario(a, method=method, network=net), run_scenario(b, method=method, network=net)
     d = diff(ra, rb, top=top)
     if chart is not None:
-        d.plot(chart)
+        from ..viz.charts import plot_diff
+
+        plot_diff(d, chart)
     casp = {"a": ra.caspian, "b": rb.caspian} if ra.caspian or rb.caspian else None
     payload = d.to_dict() | {"method": ra.method, "caspian": casp}
     if as_json:
@@ -271,29 +248,29 @@ def scenario_diff(
               "days b", "p90 a", "p90 b", "USD/TEU a", "USD/TEU b"):
         t.add_column(c, justify="left" if c == "corridor" else "right")
     for r in payload["corridors"]:
-        t.add_row(r["corridor"], _num(r["share_a"], pct=True), _num(r["share_b"], pct=True),
-                  _signed(r["d_share"], pct=True), _num(r["teu_a"]), _num(r["teu_b"]), _signed(r["d_teu"]),
-                  _num(r["mean_days_a"], 1), _num(r["mean_days_b"], 1), _num(r["p90_days_a"], 1),
-                  _num(r["p90_days_b"], 1), _num(r["usd_per_teu_a"]), _num(r["usd_per_teu_b"]))
+        t.add_row(r["corridor"], num(r["share_a"], pct=True), num(r["share_b"], pct=True),
+                  signed(r["d_share"], pct=True), num(r["teu_a"]), num(r["teu_b"]), signed(r["d_teu"]),
+                  num(r["mean_days_a"], 1), num(r["mean_days_b"], 1), num(r["p90_days_a"], 1),
+                  num(r["p90_days_b"], 1), num(r["usd_per_teu_a"]), num(r["usd_per_teu_b"]))
     out.print(t)
     tot = payload["totals"]
-    out.print(f"all cargo: mean days {_num(tot['mean_days']['a'], 1)} → {_num(tot['mean_days']['b'], 1)} "
-              f"(free-flow {_num(tot['free_flow_days']['a'], 1)} → {_num(tot['free_flow_days']['b'], 1)}); "
-              f"USD/TEU {_num(tot['usd_per_teu']['a'])} → {_num(tot['usd_per_teu']['b'])}; demand "
-              f"{_num(tot['demand_teu']['a'])} → {_num(tot['demand_teu']['b'])} TEU", highlight=False)
+    out.print(f"all cargo: mean days {num(tot['mean_days']['a'], 1)} → {num(tot['mean_days']['b'], 1)} "
+              f"(free-flow {num(tot['free_flow_days']['a'], 1)} → {num(tot['free_flow_days']['b'], 1)}); "
+              f"USD/TEU {num(tot['usd_per_teu']['a'])} → {num(tot['usd_per_teu']['b'])}; demand "
+              f"{num(tot['demand_teu']['a'])} → {num(tot['demand_teu']['b'])} TEU", highlight=False)
     tc = Table(title="TEU a year entering each country (largest changes)", title_justify="left")
     for c in ("country", "a", "b", "Δ"):
         tc.add_column(c, justify="left" if c == "country" else "right")
     for r in payload["countries"][:top]:
         if abs(r["d_teu"]) >= 0.5:
-            tc.add_row(r["country"], _num(r["teu_a"]), _num(r["teu_b"]), _signed(r["d_teu"]))
+            tc.add_row(r["country"], num(r["teu_a"]), num(r["teu_b"]), signed(r["d_teu"]))
     out.print(tc)
     tl = Table(title="links whose load changes most", title_justify="left")
     for c in ("link", "TEU/yr a", "TEU/yr b", "Δ", "v/c a", "v/c b"):
         tl.add_column(c, justify="left" if c == "link" else "right", overflow="fold")
     for r in payload["links"]:
-        tl.add_row(r["label"], _num(r["teu_a"]), _num(r["teu_b"]), _signed(r["d_teu"]),
-                   _num(r["v_c_a"], 2), _num(r["v_c_b"], 2))
+        tl.add_row(r["label"], num(r["teu_a"]), num(r["teu_b"]), signed(r["d_teu"]),
+                   num(r["v_c_a"], 2), num(r["v_c_b"], 2))
     out.print(tl)
     for side, res in (("a", ra), ("b", rb)):
         if res.caspian:
@@ -355,8 +332,8 @@ def runs_show(
               highlight=False)
     out.print(_corridor_table("TEU a year by corridor", s["corridors"]))
     tot = s["totals"]
-    out.print(f"demand {tot['demand_teu']:,.0f} TEU a year; mean {_num(tot['mean_days'], 1)} days "
-              f"(free-flow {_num(tot['free_flow_days'], 1)})", highlight=False)
+    out.print(f"demand {tot['demand_teu']:,.0f} TEU a year; mean {num(tot['mean_days'], 1)} days "
+              f"(free-flow {num(tot['free_flow_days'], 1)})", highlight=False)
     if s.get("caspian"):
         out.print(_caspian_table(s["caspian"], "Caspian crossing (2024 volumes, simulated)"))
     for c in s.get("changes", []):

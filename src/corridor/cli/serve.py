@@ -1,52 +1,47 @@
 """`corridor serve`: the web app on this machine.
 
 The URL is printed only once the server listens; a port in use or a bad network folder is a
-one-line error (exit 1).
+one-line error (exit 1). FastAPI and uvicorn load when the command runs.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
+
+from ..errors import CorridorError
+from .common import NetOpt, err, user_errors
 
 
+def _say(*parts) -> None:
+    """One line each, however narrow the terminal (or none)."""
+    err.print(Text.assemble(*parts), soft_wrap=True, highlight=False)
+
+
+@user_errors
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to bind. The default answers only this "
                                       "machine; 0.0.0.0 exposes the app to your network.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
-    network: Annotated[Path | None, typer.Option("--network", help="Network folder (default: bundled).")]
-    = None,
+    network: NetOpt = None,
 ) -> None:
     """Serve the interactive corridor map and its JSON API (OpenAPI at /openapi.json)."""
-    from .common import user_errors
-
-    user_errors(_serve)(host=host, port=port, network=network)
-
-
-def _serve(host: str, port: int, network: Path | None) -> None:
-    from rich.text import Text
-
-    from ..errors import CorridorError
     from ..web.app import maplibre_installed
     from ..web.app import serve as run
-    from .common import err
-
-    def say(*parts) -> None:  # one line each, however narrow the terminal (or none)
-        err.print(Text.assemble(*parts), soft_wrap=True, highlight=False)
 
     if host not in ("127.0.0.1", "localhost", "::1"):
-        say(("note: ", "yellow"), f"binding {host}: anyone who can reach this machine can use the app")
+        _say(("note: ", "yellow"), f"binding {host}: anyone who can reach this machine can use the app")
     if not maplibre_installed():
-        say(("note: ", "yellow"), "MapLibre GL JS is not installed, so the page cannot draw its map; "
-            "run `make web-assets` (npm). The API works.")
+        _say(("note: ", "yellow"), "MapLibre GL JS is not installed, so the page cannot draw its map; "
+             "run `make web-assets` (npm). The API works.")
 
     def ready(url: str) -> None:  # only once the network is loaded and the port is listening
-        say(f"corridor web app on {url} (Ctrl+C stops it)")
+        _say(f"corridor web app on {url} (Ctrl+C stops it)")
 
     try:
         run(host, port, network=network, log_level="warning", on_ready=ready)
     except CorridorError as exc:  # a port in use, a bad --network: one line, exit 1
-        say(("error: ", "bold red"), str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        _say(("error: ", "bold red"), str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         raise typer.Exit(1) from None

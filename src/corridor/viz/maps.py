@@ -1,4 +1,4 @@
-"""Static maps of routes over the bundled Natural Earth countries (matplotlib)."""
+"""Static maps of routes over the bundled Natural Earth countries, coloured by corridor family."""
 
 from __future__ import annotations
 
@@ -6,20 +6,15 @@ import json
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.collections import PatchCollection  # noqa: E402
-from matplotlib.patches import Polygon  # noqa: E402
+from ..datafiles import bundled_data_dir
+from ..network.families import colour as family_colour
+from .figures import new_figure, png_path, save_png
 
-from ..datafiles import bundled_data_dir  # noqa: E402
-from ..errors import CorridorError
-from ..network.families import colour as family_colour  # noqa: E402
-from ..network.tables import Network
-from ..routing.results import Route  # noqa: E402
-
-matplotlib.use("Agg")
-
+if TYPE_CHECKING:
+    from ..network.tables import Network
+    from ..routing.results import Route
 
 
 @lru_cache(maxsize=1)
@@ -32,7 +27,7 @@ def _countries() -> list[dict]:
 
 def route_coords(net: Network, route: Route) -> list[tuple[float, float]]:
     """The route's line, following stored link shapes (sea lanes, track) where known."""
-    idx = {lid: i for i, lid in enumerate(net.links["link_id"])}
+    idx = net.link_index
     pts: list[tuple[float, float]] = []
     for leg in route.legs:
         if not leg.link_id:
@@ -45,6 +40,19 @@ def route_coords(net: Network, route: Route) -> list[tuple[float, float]]:
     return pts
 
 
+def _basemap(ax) -> None:
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Polygon
+
+    patches = []
+    for feat in _countries():
+        geom = feat["geometry"]
+        polys = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
+        patches.extend(Polygon(poly[0], closed=True) for poly in polys)
+    ax.add_collection(PatchCollection(patches, facecolor="#f7f4ec", edgecolor="#9a9a9a",
+                                      linewidth=0.4, zorder=1))
+
+
 def plot_routes(
     net: Network,
     routes: Sequence[Route],
@@ -54,31 +62,15 @@ def plot_routes(
     labels: Sequence[str] | None = None,
 ) -> Path:
     """Write a PNG map of `routes`, coloured by corridor family."""
-    path = Path(path)
-    if path.suffix.lower() != ".png":
-        raise CorridorError(f"map path must end in .png: {path}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CorridorError(f"cannot create the folder for {path}: {exc}") from exc
-    fig, ax = plt.subplots(figsize=(13, 7.5), dpi=110)
+    path = png_path(path, "map")
+    fig = new_figure(figsize=(13, 7.5), dpi=110)
+    ax = fig.add_subplot()
     ax.set_facecolor("#dfeaf3")
     lines = [(r, route_coords(net, r)) for r in routes]
     xs = [x for _, c in lines for x, _ in c] or [0.0, 130.0]
     ys = [y for _, c in lines for _, y in c] or [0.0, 60.0]
     pad_x, pad_y = 4 + (max(xs) - min(xs)) * 0.04, 3 + (max(ys) - min(ys)) * 0.06
-    x0, x1 = min(xs) - pad_x, max(xs) + pad_x
-    y0, y1 = min(ys) - pad_y, max(ys) + pad_y
-
-    patches = []
-    for feat in _countries():
-        geom = feat["geometry"]
-        polys = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
-        for poly in polys:
-            patches.append(Polygon(poly[0], closed=True))
-    ax.add_collection(PatchCollection(patches, facecolor="#f7f4ec", edgecolor="#9a9a9a",
-                                      linewidth=0.4, zorder=1))
-
+    _basemap(ax)
     names = net.nodes.set_index("node_id")
     for i, (r, coords) in enumerate(lines):
         if not coords:
@@ -97,8 +89,8 @@ def plot_routes(
             ax.plot(n["lon"], n["lat"], "o", color="black", markersize=5, zorder=20)
             ax.annotate(n["name"], (n["lon"], n["lat"]), xytext=(4, 4),
                         textcoords="offset points", fontsize=9, weight="bold", zorder=21)
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
+    ax.set_xlim(min(xs) - pad_x, max(xs) + pad_x)
+    ax.set_ylim(min(ys) - pad_y, max(ys) + pad_y)
     ax.set_aspect(1.25)
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
@@ -111,15 +103,3 @@ def plot_routes(
             va="bottom", fontsize=6.5, color="#555555")
     fig.tight_layout()
     return save_png(fig, path, "map")
-
-
-def save_png(fig, path: Path, what: str = "figure") -> Path:
-    """Write and close `fig`; a path that cannot be written is the user's error, not a crash."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path)
-    except OSError as exc:
-        raise CorridorError(f"cannot write {what} to {path}: {exc}") from exc
-    finally:
-        plt.close(fig)
-    return path

@@ -1,0 +1,222 @@
+"""`corridor assign` and `corridor calibrate`: the OD demand on the network, and the parameters
+fitted to published corridor volumes."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from ..errors import CorridorError
+from ..vocabulary import DEFAULT_METHOD, METHODS
+from .common import (
+    AvoidModeOpt,
+    AvoidOpt,
+    AvoidPassageOpt,
+    JsonOpt,
+    NetOpt,
+    YearOpt,
+    choices,
+    emit_json,
+    err,
+    force_option,
+    load_net,
+    num,
+    out,
+    refuse_existing,
+    user_errors,
+    working,
+    world_options,
+)
+
+if TYPE_CHECKING:
+    from ..demand import Demand
+    from ..network.tables import Network
+
+Method = choices("Method", METHODS)
+
+DEFAULT = Method(DEFAULT_METHOD)
+
+DemandOpt = Annotated[Path | None, typer.Option(
+    "--demand", help="OD demand CSV or Parquet (default: the bundled 2024 baseline).")]
+
+ParamsOpt = Annotated[Path | None, typer.Option(
+    "--params", help="Assignment parameters JSON (default: the calibrated ones bundled with the data).")]
+
+
+def _demand(net: Network, path: Path | None) -> Demand:
+    from ..demand import load_demand, read_demand
+
+    return load_demand() if path is None else read_demand(path, network=net)
+
+
+def _progress_bar(enabled: bool):
+    """A Rich progress bar on stderr, and the callback the library calls."""
+    from contextlib import nullcontext
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    if not enabled:
+        return nullcontext(), None
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
+                   TimeElapsedColumn(), console=err, transient=True)
+    tasks: dict[str, int] = {}
+
+    def update(stage: str, done: int, total: int, gap: float) -> None:
+        if stage not in tasks:
+            label = "building route sets" if stage == "routes" else "iterating"
+            tasks[stage] = bar.add_task(label, total=total, info="")
+        info = "" if math.isnan(gap) else f"gap {gap:.1e}"
+        bar.update(tasks[stage], completed=done + (stage == "routes"), info=info)
+
+    return bar, update
+
+
+@user_errors
+def assign(
+    method: Annotated[Method, typer.Option("--method", help="sue: path-size logit (calibrated); ue: "
+                                           "deterministic equilibrium; aon: all-or-nothing.")]
+    = DEFAULT,
+    demand: DemandOpt = None,
+    year: YearOpt = None,
+    avoid: AvoidOpt = None,
+    avoid_mode: AvoidModeOpt = None,
+    avoid_passage: AvoidPassageOpt = None,
+    params: ParamsOpt = None,
+    rgap: Annotated[float, typer.Option("--rgap", min=1e-10, max=0.5, help="Stop at this gap.")] = 1e-4,
+    max_iter: Annotated[int, typer.Option("--max-iter", min=1, max=100_000)] = 500,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Write link flows (CSV, Parquet, GeoJSON), "
+                                                 "corridor shares and overloads here.")] = None,
+    force: Annotated[bool, force_option("Replace files already in --out.")] = False,
+    unserved: Annotated[bool, typer.Option(
+        "--unserved-report/--unserved-error",
+        help="Leave out and list OD pairs with no route under the policy, or stop with an error.")] = False,
+    network: NetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Assign the OD demand to the network: volumes per corridor and country, loads against capacity."""
+    from ..assignment.freight import assign as assign_demand
+    from ..assignment.params import AssignmentParams
+
+    net = load_net(network)
+    dem = _demand(net, demand)
+    p = AssignmentParams.load(params)
+    if out_dir is not None:  # fail before the work, not after it; the result checks every file it writes
+        refuse_existing([out_dir / n for n in ("link_flows.csv", "summary.json")], force)
+    bar, update = _progress_bar(not as_json)
+    with bar:
+        res = assign_demand(net, dem, method=method.value, rgap=rgap, max_iter=max_iter, params=p,
+                            progress=update, unserved="report" if unserved else "raise",
+                            **world_options(avoid, avoid_mode, avoid_passage, year))
+    written = res.write(out_dir, net, force=force) if out_dir is not None else []
+    d = res.to_dict()
+    d["written"] = [str(w) for w in written]
+    lost = res.unserved
+    d["unserved"] = [] if lost is None else lost.to_dict(orient="records")
+    if as_json:
+        emit_json(d)
+        return
+    state = ("one load, no iterations" if method.value == "aon"
+             else "converged" if res.converged else "[yellow]not converged[/]")
+    t = Table(title=f"{method.value}: {res.iterations} iterations, gap {res.rgap:.1e} ({state}); "
+              f"{sum(dem.total(c)['teu'] for c in res.commodities):,.0f} TEU a year", title_justify="left")
+    cols = ["corridor", "TEU/yr", "share", *[f"{c} TEU" for c in res.commodities],
+            "mean days", "p90 days", "USD/TEU"]
+    for c in cols:
+        t.add_column(c, justify="left" if c == "corridor" else "right")
+    for row in res.corridor_summary().to_dict(orient="records"):
+        t.add_row(row["corridor"], num(row["teu"]), f"{row['share']:.1%}",
+                  *[num(res.corridors_by_commodity[c].get(row["corridor"], 0.0)) for c in res.commodities],
+                  num(row["mean_days"], 1), num(row["p90_days"], 1), num(row["usd_per_teu"]))
+    out.print(t)
+    over = res.over_capacity()
+    if len(over):
+        t2 = Table(title="loaded above 90% of capacity", title_justify="left")
+        for c in ("kind", "id", "name", "load/yr", "capacity/yr", "unit", "v/c"):
+            t2.add_column(c, justify="left" if c in ("kind", "id", "name", "unit") else "right")
+        for r in over.itertuples():  # the binding queue: per direction for a link; boxes or tonnes
+            t2.add_row(r.kind, r.id, str(r.name), num(r.queue_load), num(r.queue_capacity), r.queue_unit,
+                       f"{r.v_c:.2f}")
+        out.print(t2)
+    else:
+        out.print("no link or node above 90% of capacity")
+    top = sorted(res.countries.items(), key=lambda kv: -kv[1])[:8]
+    out.print("entering by land or sea, TEU/yr: " + ", ".join(f"{c} {num(v)}" for c, v in top))
+    if lost is not None and len(lost):
+        out.print(f"[yellow]no route under this policy for {len(lost)} OD cell(s), "
+                  f"{lost['teu'].sum():,.0f} TEU a year:[/] "
+                  + ", ".join(f"{r.origin}→{r.destination} ({r.commodity})"
+                              for r in lost.head(8).itertuples()))
+    for w in written:
+        out.print(f"wrote {w}")
+
+
+@user_errors
+def calibrate(
+    demand: DemandOpt = None,
+    targets: Annotated[Path | None, typer.Option(
+        "--targets", help="Targets CSV (default: the bundled calibration_targets.csv).")] = None,
+    params: ParamsOpt = None,
+    save: Annotated[Path | None, typer.Option(
+        "--save", help="Write the fitted parameters to this JSON file (use with --params later).")] = None,
+    force: Annotated[bool, force_option("Replace the --save file.")] = False,
+    refit: Annotated[bool, typer.Option("--refit/--report", help="Fit the parameters again, or only "
+                                        "report the current ones against the targets.")] = True,
+    network: NetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Modelled against published corridor volumes, side by side; refit the free parameters to them."""
+    from ..analysis.calibrate import calibrate as fit_parameters
+    from ..analysis.calibrate import load_targets, measure, tonnes_per_teu
+    from ..assignment.freight import assign as assign_demand
+    from ..assignment.params import AssignmentParams
+
+    if save is not None and not refit:
+        raise CorridorError("--save writes refitted parameters: use it with --refit, not --report")
+    net = load_net(network)
+    dem = _demand(net, demand)
+    tg = load_targets(targets, network=net)
+    current = AssignmentParams.load(params)
+    refuse_existing(save, force)
+    if refit:
+        with working("fitting (one path-size logit equilibrium per evaluation)...", quiet=as_json):
+            cal = fit_parameters(net, dem, targets=tg, start=AssignmentParams(
+                queue_hours=current.queue_hours, beta=current.beta))
+        table, fitted = cal.table.copy(), cal.params
+    else:
+        fitted = None
+        table = tg[["target_id", "description", "unit", "value", "source_id"]].rename(
+            columns={"value": "published"})
+    table["current"] = measure(assign_demand(net, dem, params=current), tg, tonnes_per_teu(dem))
+    if save is not None and fitted is not None:
+        fitted.save(save, overwrite=force)
+    if as_json:
+        emit_json({"targets": table.to_dict(orient="records"),
+                   "current_params": current.to_dict(),
+                   "fitted_params": None if fitted is None else fitted.to_dict(),
+                   "saved": None if save is None or fitted is None else str(save)})
+        return
+    t = Table(title="calibration targets: published vs modelled (sue)", title_justify="left")
+    cols = ["target", "unit", "published", "current", "error"]
+    if fitted is not None:
+        cols[4:4] = ["uncalibrated", "refitted"]
+    for c in cols:
+        t.add_column(c, justify="left" if c in ("target", "unit") else "right")
+    for r in table.to_dict(orient="records"):
+        # the error of what is shown last: the refit when there is one, else the current parameters
+        err_pct = 100 * ((r["after"] if fitted is not None else r["current"]) / r["published"] - 1)
+        cells = [r["target_id"], r["unit"], num(r["published"]), num(r["current"])]
+        if fitted is not None:
+            cells += [num(r["before"]), num(r["after"])]
+        t.add_row(*cells, f"{err_pct:+.1f}%")
+    out.print(t)
+    shown = fitted or current
+    consts = ", ".join(f"{k} {v:,.0f}" for k, v in shown.corridor_constants_usd.items()) or "none"
+    out.print(f"corridor constants (USD/TEU): {consts}; "
+              f"dispersion: {', '.join(f'{k} {v:.2f}' for k, v in shown.dispersion.items())}; "
+              f"queue {shown.queue_hours:g} h at capacity, beta {shown.beta:g}")
+    if save is not None and fitted is not None:
+        out.print(f"wrote {save}")
