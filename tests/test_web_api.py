@@ -172,10 +172,10 @@ def test_uncached_questions_queue_for_two_slots(monkeypatch):
 
     import httpx
 
-    from corridor.web import api
+    from corridor.routing import itineraries
 
     app = create_app(APP.state.corridor.net)
-    real, lock = api._route, threading.Lock()
+    real, lock = itineraries.route, threading.Lock()
     now = {"running": 0, "peak": 0}
 
     def slow_route(*a, **kw):
@@ -189,7 +189,7 @@ def test_uncached_questions_queue_for_two_slots(monkeypatch):
             with lock:
                 now["running"] -= 1
 
-    monkeypatch.setattr(api, "_route", slow_route)
+    monkeypatch.setattr(itineraries, "route", slow_route)
 
     async def go():
         transport = httpx.ASGITransport(app=app)

@@ -28,8 +28,7 @@ from .errors import CorridorError
 from .network.families import FAMILIES, entry_links
 from .network.graph import LINK, TRANSIT, TRANSSHIP
 from .network.tables import Network
-
-OBJECTIVES = ("time", "cost", "co2", "generalized")
+from .vocabulary import OBJECTIVES
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,9 @@ YEARS = (2000, 2100)
 # how k routes differ: in gateways (crossings, ports, transshipments, modes) or as paths (Yen)
 DISTINCT = ("gateways", "paths")
 
+# via places a route may be asked to pass (each adds a copy of the graph to the search)
+MAX_VIA = 8
+
 # how a network folder is written out
 NETWORK_FORMATS = ("gmns", "geojson")
 

@@ -64,8 +64,9 @@ from ..errors import CorridorError
 from ..network.policy import Policy, split_avoid
 from ..network.tables import Network
 from ..scenarios.schema import Infrastructure, LinkChange, Scenario
+from ..vocabulary import PAIRS, YEARS
 from .portfolio import Portfolio, select_portfolio
-from .projects import YEARS, Project, ProjectSet, YamlProblem, read_projects
+from .projects import Project, ProjectSet, YamlProblem, read_projects
 
 __all__ = ["Appraisal", "Portfolio", "Project", "ProjectSet", "YamlProblem", "appraise", "read_projects",
            "select_portfolio"]
@@ -378,7 +379,7 @@ def appraise(
         raise CorridorError(f"the discount rate must be in [0, 1), got {discount}")
     if not (-0.5 < growth < 1):
         raise CorridorError(f"the demand growth must be in (-0.5, 1) a year, got {growth}")
-    if pairs not in ("auto", "all", "none"):
+    if pairs not in PAIRS:
         raise CorridorError(f"pairs must be auto, all or none, got '{str(pairs)[:20]}'")
     if not (isinstance(budget, int | float) and budget >= 0 and not math.isnan(budget)):
         raise CorridorError("the budget must be a number >= 0 (USD)")

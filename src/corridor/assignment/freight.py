@@ -34,12 +34,13 @@ from ..network.families import entry_links
 from ..network.graph import LINK, TRANSIT, TRANSSHIP
 from ..network.tables import Network
 from ..readers import YES_NO
+from ..vocabulary import DEFAULT_METHOD, METHODS
 from ..world import World, world_of
 from .choice_sets import ChoiceSet, Progress, choice_set
 from .engine import Queues
 from .engine import assign as _solve
 from .logit import solve as solve_logit
-from .params import METHODS, AssignmentParams
+from .params import AssignmentParams
 from .results import FlowResult
 
 
@@ -61,7 +62,7 @@ def assign(
     net: Network,
     demand: Demand,
     *,
-    method: str = "sue",
+    method: str = DEFAULT_METHOD,
     rgap: float = 1e-4,
     max_iter: int = 500,
     params: AssignmentParams | None = None,

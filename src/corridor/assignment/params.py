@@ -13,9 +13,8 @@ import numpy as np
 from ..costs import CostTerms
 from ..datafiles import bundled_data_dir
 from ..errors import CorridorError
-from ..output import refuse_overwrite
 from ..network.families import FAMILIES
-from ..vocabulary import METHODS  # noqa: F401  (assignment.freight and scenarios.run import it from here)
+from ..output import refuse_overwrite
 
 PARAMS_FILE = "assignment_params.json"
 

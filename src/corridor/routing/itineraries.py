@@ -15,8 +15,9 @@ from ..errors import CorridorError, NoRouteError
 from ..network.graph import TRANSIT, TRANSSHIP
 from ..network.policy import Policy
 from ..network.tables import Network
+from ..vocabulary import DISTINCT, MAX_VIA
 from ..world import World, world_of
-from .query import MAX_VIA, Query, prepare
+from .query import Query, prepare
 from .results import Leg, Route, RouteSet, build_route
 from .search import build_search_graph, k_shortest_paths, shortest_path
 
@@ -49,7 +50,7 @@ def route(
         raise CorridorError(f"k must be between 1 and 50, got {k}")
     if not 0.0 <= max_overlap <= 1.0:
         raise CorridorError(f"max_overlap must be between 0 and 1, got {max_overlap}")
-    if distinct not in ("gateways", "paths"):
+    if distinct not in DISTINCT:
         raise CorridorError(f"distinct must be 'gateways' or 'paths', got '{distinct[:60]}'")
     via_list = [via] if isinstance(via, str) else list(via or [])
     if len(via_list) > MAX_VIA:

@@ -7,15 +7,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..costs import OBJECTIVES, edge_weights
+from ..costs import edge_weights
 from ..errors import CorridorError
 from ..network.geo import distance_km
 from ..network.graph import LINK, TRANSIT, TRANSSHIP, CompiledGraph
 from ..network.tables import Network
+from ..vocabulary import OBJECTIVES
 from ..world import World
 from .search import SearchGraph, build_search_graph
-
-MAX_VIA = 8  # each via adds a copy of the graph to the search
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..errors import CorridorError
 from ..output import json_safe
+from ..vocabulary import METHODS
 from .apply import AppliedScenario, apply_scenario
 from .validate import Scenario, load_scenario
 
@@ -27,8 +28,6 @@ RESULT_FILES = ("summary.json", "corridors.csv", "countries.csv", "links.csv", "
 
 def default_method() -> str:
     """`sue` (route-based: gives days and cost per corridor) when the assignment has it, else `ue`."""
-    from ..assignment.params import METHODS
-
     return "sue" if "sue" in METHODS else "ue"
 
 

@@ -1,5 +1,9 @@
 """The JSON API: each endpoint parses and bounds its parameters, calls the public library, and
-serialises the result (with route lines for the map). No model logic lives here."""
+serialises the result (with route lines for the map). No model logic lives here.
+
+The choices offered (objectives, modes, methods, ...) are the library's vocabulary; the models
+an endpoint calls are imported when it is first asked, not when the app starts.
+"""
 
 from __future__ import annotations
 
@@ -15,50 +19,35 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from .. import __version__
-from ..assignment.params import METHODS
-from ..costs import OBJECTIVES
 from ..datafiles import bundled_data_dir
 from ..errors import CorridorError
-from ..network.export import network_to_geojson
-from ..network.families import OTHER, colour, family_table
-from ..network.io import MODES, NODE_KINDS
 from ..network.names import normalize_name
-from ..network.policy import PASSAGES, YEARS
-from ..routing.comparison import compare as _compare
-from ..routing.itineraries import route as _route
-from ..routing.query import MAX_VIA
+from ..vocabulary import (
+    AVOIDABLE_MODES,
+    DEFAULT_METHOD,
+    DISTINCT,
+    MAX_VIA,
+    METHODS,
+    NODE_KINDS,
+    OBJECTIVES,
+    PASSAGES,
+    YEARS,
+)
 from .errors import ERROR_RESPONSES, UnknownSourceError
-from .state import Blob, OnceCache, Slots, WebState, dumps, route_geometry
+from .state import Blob, OnceCache, Slots, WebState, dumps
 
 MAX_K = 10  # k=10 costs about a second of CPU, k=20 three or four (uncached)
 MAX_NAME = 100  # characters in a place name, source id or commodity
 MAX_LIST = 200  # characters in a comma list (countries, modes, passages)
 
+Objective = StrEnum("Objective", {o: o for o in OBJECTIVES})  # type: ignore[misc]
+Kind = StrEnum("Kind", {k: k for k in NODE_KINDS})  # type: ignore[misc]
+Method = StrEnum("Method", {m: m for m in METHODS})  # type: ignore[misc]
+Distinct = StrEnum("Distinct", {d: d for d in DISTINCT})  # type: ignore[misc]
 
-# 'transfer' links join two terminals of one place; every transshipment uses them
-AVOIDABLE_MODES = tuple(m for m in MODES if m != "transfer")
-
-Objective = StrEnum("Objective", {o: o for o in OBJECTIVES})
-Kind = StrEnum("Kind", {k: k for k in NODE_KINDS})
-Method = StrEnum("Method", {m: m for m in METHODS})
-
-
-def _default_method() -> str:
-    """The library's own default assignment method (the calibrated one)."""
-    import inspect
-
-    from ..assignment.freight import assign as _assign
-
-    d = inspect.signature(_assign).parameters["method"].default
-    return d if d in METHODS else METHODS[0]
-
-
-DEFAULT_METHOD = Method(_default_method())
-
-
-class Distinct(StrEnum):
-    gateways = "gateways"
-    paths = "paths"
+GENERALIZED = Objective("generalized")
+BY_GATEWAYS = Distinct("gateways")
+CALIBRATED = Method(DEFAULT_METHOD)
 
 
 PlaceQ = Annotated[str, Query(min_length=1, max_length=MAX_NAME,
@@ -124,8 +113,8 @@ def _country_names() -> dict[str, str]:
     return {f["properties"].get("iso3"): f["properties"].get("name") for f in feats}
 
 
-def features() -> dict[str, bool]:
-    return {"assign": True, "caspian": True, "scenarios": True, "geopolitics": True}
+# the page's panels; every one is always there (kept in /api/meta for pages that ask)
+FEATURES = {"assign": True, "caspian": True, "scenarios": True, "geopolitics": True}
 
 
 def _distinct_groups(geo, names: list[str], countries) -> tuple[list[str], dict[str, str]]:
@@ -150,7 +139,9 @@ def _distinct_groups(geo, names: list[str], countries) -> tuple[list[str], dict[
 
 
 def _meta(st: WebState) -> dict:
+    from ..caspian.config import baseline_config
     from ..network import geopolitics as geo
+    from ..network.families import OTHER, colour, family_table
 
     net = st.net
     names = _country_names()
@@ -162,8 +153,6 @@ def _meta(st: WebState) -> dict:
     except CorridorError:  # a network without the country tables: codes only
         pass
     comm = [] if net.commodities is None else [str(c) for c in net.commodities["commodity"]]
-    from ..caspian.config import baseline_config
-
     cfg = baseline_config()
     return {
         "name": net.name, "version": __version__,
@@ -181,13 +170,13 @@ def _meta(st: WebState) -> dict:
         "avoid_aliases": aliases,
         "commodities": comm,
         "years": list(YEARS),
-        "methods": list(METHODS), "default_method": DEFAULT_METHOD.value,
+        "methods": list(METHODS), "default_method": DEFAULT_METHOD,
         "limits": {"k_max": MAX_K, "via_max": MAX_VIA, "name_chars": MAX_NAME, "list_chars": MAX_LIST},
         "caspian": {"ports": [p.name for p in cfg.ports],
                     "vessel_classes": [{"name": v.name, "kind": v.kind, "service": v.service,
                                         "count": v.count} for v in cfg.vessels],
                     "vessel_kinds": sorted({v.kind for v in cfg.vessels})},
-        "features": features(),
+        "features": FEATURES,
     }
 
 
@@ -216,9 +205,7 @@ async def places(
             "ignoring punctuation)"}])
 
     def compute(st: WebState) -> dict:
-        df = st.net.places(q)
-        if kind is not None:
-            df = df[df["kind"] == kind.value]
+        df = st.net.places(q, kind=None if kind is None else kind.value)
         key = normalize_name(q or "")
         if key:
             later = ~df["name"].map(normalize_name).str.startswith(key)
@@ -247,7 +234,7 @@ def _avoid_modes(spec: str | None) -> str | None:
 
 def _with_lines(st: WebState, d: dict, routes) -> dict:
     for r in routes:
-        r["geometry"] = route_geometry(st.net, r)
+        r["geometry"] = st.lines.route(r)
     return d
 
 
@@ -259,7 +246,7 @@ async def compare(
     request: Request,
     origin: PlaceQ,
     destination: PlaceQ,
-    objective: ObjectiveQ = Objective.generalized,
+    objective: ObjectiveQ = GENERALIZED,
     avoid: AvoidQ = None,
     avoid_mode: AvoidModeQ = None,
     avoid_passage: AvoidPassageQ = None,
@@ -269,7 +256,9 @@ async def compare(
     _avoid_modes(avoid_mode)
 
     def compute(st: WebState) -> dict:
-        res = _compare(st.net, origin, destination, objective=objective.value, avoid=avoid,
+        from ..routing.comparison import compare as compare_routes
+
+        res = compare_routes(st.net, origin, destination, objective=objective.value, avoid=avoid,
                        avoid_modes=avoid_mode, avoid_passages=avoid_passage, year=year,
                        commodity=commodity)
         d = res.to_dict()
@@ -297,12 +286,12 @@ async def route(
     via: Annotated[list[ViaItem] | None, Query(max_length=MAX_VIA, description="Pass through these "
                                                f"places, in order (at most {MAX_VIA}).")] = None,
     k: Annotated[int, Query(ge=1, le=MAX_K, description=f"Number of routes (1-{MAX_K}).")] = 3,
-    objective: ObjectiveQ = Objective.generalized,
+    objective: ObjectiveQ = GENERALIZED,
     year: YearQ = None,
     commodity: CommodityQ = "container",
     distinct: Annotated[Distinct, Query(description="gateways: routes differ in border crossings, ports, "
                                         "transshipments or modes; paths: Yen's k shortest paths.")]
-    = Distinct.gateways,
+    = BY_GATEWAYS,
     max_overlap: Annotated[float, Query(ge=0.0, le=1.0, allow_inf_nan=False, description="Skip routes "
                                         "sharing more than this share of their length with a better one.")]
     = 1.0,
@@ -311,7 +300,9 @@ async def route(
     _avoid_modes(avoid_mode)
 
     def compute(st: WebState) -> dict:
-        rs = _route(st.net, origin, destination, avoid=avoid, avoid_modes=avoid_mode,
+        from ..routing.itineraries import route as best_routes
+
+        rs = best_routes(st.net, origin, destination, avoid=avoid, avoid_modes=avoid_mode,
                     avoid_passages=avoid_passage, via=list(via_t), k=k, objective=objective.value,
                     year=year, commodity=commodity, distinct=distinct.value, max_overlap=max_overlap)
         d = rs.to_dict()
@@ -333,6 +324,8 @@ async def route(
             "opening year, capacity, costs and the source ids behind each number.",
             responses={200: {"content": {"application/geo+json": {}}}})
 def network(request: Request) -> Response:
+    from ..network.export import network_to_geojson
+
     st = state(request)
     return send(request, st.blob("network", lambda: network_to_geojson(st.net)), "application/geo+json")
 
@@ -349,12 +342,6 @@ def basemap(request: Request) -> Response:
     return send(request, state(request).blob("basemap", build), "application/geo+json")
 
 
-def _sources_frame(st: WebState):
-    if st.net.sources is None:
-        raise CorridorError("this network has no sources.csv")
-    return st.net.sources
-
-
 @router.get("/sources", summary="Sources behind the numbers",
             description="Title, publisher, URL and date of each source; filter by part of an id or title.")
 async def sources(
@@ -362,12 +349,7 @@ async def sources(
     q: Annotated[str | None, Query(max_length=MAX_NAME, description="Part of a source id or title.")] = None,
 ) -> Response:
     def compute(st: WebState) -> list:
-        df = _sources_frame(st)
-        if q:
-            s = q.lower()
-            df = df[df["source_id"].str.lower().str.contains(s, regex=False)
-                    | df["title"].str.lower().str.contains(s, regex=False)]
-        return df.to_dict(orient="records")
+        return st.net.find_sources(q).to_dict(orient="records")
 
     return await cached(request, ("sources", q), compute)
 
@@ -379,12 +361,12 @@ async def source(
     source_id: Annotated[str, Path(min_length=1, max_length=MAX_NAME)],
 ) -> Response:
     def compute(st: WebState) -> dict:
-        df = _sources_frame(st)
+        ids = st.net.find_sources()["source_id"].tolist()  # no sources.csv: the error /api/sources gives
         hit = st.net.source(source_id)
         if hit is None:
             import difflib
 
-            close = difflib.get_close_matches(source_id, df["source_id"].tolist(), n=5, cutoff=0.5)
+            close = difflib.get_close_matches(source_id, ids, n=5, cutoff=0.5)
             raise UnknownSourceError(source_id, close)
         return hit
 
@@ -401,19 +383,19 @@ async def assign(
     request: Request,
     method: Annotated[Method, Query(description="Assignment method (aon: all-or-nothing, ue: user "
                                     "equilibrium, sue: stochastic, where the library has it).")]
-    = DEFAULT_METHOD,
+    = CALIBRATED,
     year: YearQ = None,
 ) -> Response:
     st = state(request)
 
     def compute() -> Blob:
-        from ..assignment.freight import assign as _assign
+        from ..assignment.freight import assign as assign_demand
         from ..demand import load_demand
 
         if st.demand is None:
             st.demand = load_demand()
         t0 = time.perf_counter()
-        fr = _assign(st.net, st.demand, method=method.value, year=year)
+        fr = assign_demand(st.net, st.demand, method=method.value, year=year)
         links = fr.links[fr.links["flow_teu"] > 0.5]
         nodes = fr.nodes[fr.nodes["flow_teu"] > 0.5]
         return Blob(dumps({
@@ -471,12 +453,7 @@ async def caspian_simulate(request: Request, body: CaspianRequest) -> Response:
                                  berths_add={p: dict(k) for p, k in body.berths_add.items()})
         t0 = time.perf_counter()
         res = simulate(cfg, days=body.days, replications=body.replications, seed=body.seed)
-        d = res.to_dict()
-        return Blob(dumps({
-            **body.model_dump(), "seconds": round(time.perf_counter() - t0, 3),
-            "ports": res.port_summary(), "vessel_types": res.vessel_summary(),
-            "effective_capacity": d["effective_capacity"], "excluded_vessels": d["excluded_vessels"],
-            "services": d["services"],
-        }))
+        return Blob(dumps({**body.model_dump(), "seconds": round(time.perf_counter() - t0, 3),
+                           **res.summary()}))
 
     return await once(request, st.caspian, body.model_dump_json(), compute)

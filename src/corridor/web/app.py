@@ -15,6 +15,7 @@ import socket
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
@@ -22,11 +23,12 @@ from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..errors import CorridorError
-from ..network.io import load_network
-from ..network.tables import Network
-from ..web import api
+from . import api, extras
 from .errors import install_error_handlers, json_error
-from .state import WebState, link_lines
+from .state import WebState
+
+if TYPE_CHECKING:
+    from ..network.tables import Network
 
 log = logging.getLogger("corridor.web")
 
@@ -148,10 +150,12 @@ def create_app(network: Network | str | Path | None = None, *, cache_size: int =
     `query_slots` uncached compare/route questions and `model_slots` uncached model runs
     (assignment, Caspian, scenarios) are computed at once; the others queue.
     """
+    from ..network.io import load_network
+    from ..network.tables import Network
+
     net = network if isinstance(network, Network) else load_network(network)
     st = WebState(net, cache_size=cache_size, query_slots=query_slots, model_slots=model_slots)
     _ = net.graph  # compile once, before the first request
-    link_lines(net)
 
     app = FastAPI(
         title="corridor",
@@ -166,7 +170,8 @@ def create_app(network: Network | str | Path | None = None, *, cache_size: int =
     app.state.corridor = st
     install_error_handlers(app)
     app.include_router(api.router)
-    _panel_routes(app)
+    app.include_router(extras.geopolitics_router(st))
+    app.include_router(extras.scenarios_router(st))
 
     static = static_dir()
 
@@ -188,13 +193,6 @@ def create_app(network: Network | str | Path | None = None, *, cache_size: int =
 
     app.add_middleware(Guard, allowed_hosts=allowed_hosts)
     return app
-
-
-def _panel_routes(app: FastAPI) -> None:
-    """The geopolitics and scenario panels' endpoints."""
-    from ..web import extras
-
-    extras.install(app)
 
 
 def _loopback(host: str) -> bool:

@@ -4,33 +4,25 @@ Scenario names are checked against the bundled list before the library sees them
 `load_scenario` also takes a file path, and no request may name a path on the server.
 """
 
+# no `from __future__ import annotations`: FastAPI reads the endpoints' annotations, and the
+# scenario names' enum is local to the router that uses it
 
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from ..network import geopolitics as geo
-from ..scenarios.diff import diff as diff_scenarios
-from ..scenarios.files import list_scenarios
-from ..scenarios.run import run_scenario
+from .api import once, send
 from .errors import ERROR_RESPONSES
 from .state import Blob, OnceCache, WebState, dumps
-
-
-def install(app: FastAPI) -> None:
-    st: WebState = app.state.corridor
-    app.include_router(_geopolitics_router(st))
-    router = _scenarios_router(st)
-    if router is not None:
-        app.include_router(router)
-
 
 # ------------------------------------------------------------------ geopolitics
 
 
 def geopolitics_payload() -> dict:
+    from ..network import geopolitics as geo
+
     countries = geo.country_table()
     blocs = geo.bloc_table()
     return {
@@ -42,7 +34,7 @@ def geopolitics_payload() -> dict:
     }
 
 
-def _geopolitics_router(st: WebState) -> APIRouter:
+def geopolitics_router(st: WebState) -> APIRouter:
     router = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
 
     @router.get("/geopolitics", summary="Countries by bloc and sanctions status",
@@ -50,8 +42,6 @@ def _geopolitics_router(st: WebState) -> APIRouter:
                 "(EU, EAEU, CSTO, OTS, SCO, TITR), observer seats, sanctions status and sources; the "
                 "blocs with their members; the named regions. Any of these names works in `avoid`.")
     def geopolitics(request: Request) -> Response:
-        from .api import send
-
         return send(request, st.blob("geopolitics", geopolitics_payload))
 
     return router
@@ -67,12 +57,14 @@ def _strip_paths(d: dict) -> dict:
     return d
 
 
-def _scenarios_router(st: WebState) -> APIRouter | None:
+def scenarios_router(st: WebState) -> APIRouter:
+    """The bundled scenarios, run and compared on the app's network (the names are the bundled
+    list's; no request may name a file)."""
+    from ..scenarios.files import list_scenarios
+
     table = list_scenarios()
     names = [str(n) for n in table["name"]]
-    if not names:
-        return None
-    Name = StrEnum("ScenarioName", {n: n for n in names})
+    Name = StrEnum("ScenarioName", {n: n for n in names})  # type: ignore[misc]
     runs = OnceCache(len(names) + 2)
     diffs = OnceCache(32)
     listing = [{"name": str(r["name"]), "year": None if r["year"] != r["year"] else r["year"],
@@ -80,6 +72,8 @@ def _scenarios_router(st: WebState) -> APIRouter | None:
                 "description": str(r["description"])} for r in table.to_dict(orient="records")]
 
     def run(name: str):  # in a model slot (the endpoints below)
+        from ..scenarios.run import run_scenario
+
         return runs.get_or_compute(name, lambda: run_scenario(name, network=st.net))
 
     router = APIRouter(prefix="/api/scenarios", responses=ERROR_RESPONSES)
@@ -87,8 +81,6 @@ def _scenarios_router(st: WebState) -> APIRouter | None:
     @router.get("", summary="The bundled scenarios",
                 description="Name, year, base and description of each bundled what-if scenario.")
     def scenarios(request: Request) -> Response:
-        from .api import send
-
         return send(request, st.blob("scenarios", lambda: listing))
 
     @router.get("/run", summary="Run one scenario",
@@ -96,8 +88,6 @@ def _scenarios_router(st: WebState) -> APIRouter | None:
                 "assigned under its policy and infrastructure (seconds the first time; kept by the app).")
     async def scenario_run(request: Request,
                            name: Annotated[Name, Query(description="A bundled scenario.")]) -> Response:
-        from .api import once
-
         return await once(request, diffs, ("run", name.value),
                           lambda: Blob(dumps(_strip_paths(run(name.value).to_dict()))))
 
@@ -107,9 +97,9 @@ def _scenarios_router(st: WebState) -> APIRouter | None:
     async def scenario_diff(request: Request,
                       a: Annotated[Name, Query(description="The reference scenario.")],
                       b: Annotated[Name, Query(description="The scenario compared with it.")]) -> Response:
-        from .api import once
-
         def compute() -> Blob:
+            from ..scenarios.diff import diff as diff_scenarios
+
             ra, rb = run(a.value), run(b.value)
             d = diff_scenarios(ra, rb).to_dict()
             d["scenario_a"] = {k: v for k, v in _strip_paths(ra.to_dict()).items()

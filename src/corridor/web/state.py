@@ -10,32 +10,21 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-import math
 import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.to_thread
 
-from ..network.tables import Network
+from ..output import json_safe
+
+if TYPE_CHECKING:
+    from ..network.tables import Network
 
 # ------------------------------------------------------------------ JSON
-
-
-def _clean(x: Any) -> Any:
-    """NaN and infinities become null; numpy scalars become Python numbers."""
-    if isinstance(x, float):
-        return x if math.isfinite(x) else None
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
-    if hasattr(x, "item") and not isinstance(x, str | bytes):
-        return _clean(x.item())
-    return x
 
 
 def _default(x: Any) -> Any:
@@ -51,7 +40,7 @@ def dumps(obj: Any) -> bytes:
     try:
         s = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_default)
     except ValueError:
-        s = json.dumps(_clean(obj), ensure_ascii=False, separators=(",", ":"), allow_nan=False,
+        s = json.dumps(json_safe(obj), ensure_ascii=False, separators=(",", ":"), allow_nan=False,
                        default=_default)
     return s.encode("utf-8")
 
@@ -173,33 +162,27 @@ class Slots:
 # ------------------------------------------------------------------ geometry
 
 
-def link_lines(net: Network) -> list[list[list[float]]]:
-    """Every link's line (stored shape or great circle), rounded to ~10 m, computed once per network."""
-    lines = net.cache.get("web.link_lines")
-    if lines is None:
-        lines = [[[round(float(x), 4), round(float(y), 4)] for x, y in net.link_coords(i)]
-                 for i in range(len(net.links))]
-        net.cache["web.link_lines"] = lines
-    return lines
+class LinkLines:
+    """Every link's line (stored shape or great circle) rounded to ~10 m, and the routes drawn on
+    them; computed once per app, when it starts."""
 
+    def __init__(self, net: Network):
+        self.index = net.link_index
+        self.lines = [[[round(float(x), 4), round(float(y), 4)] for x, y in net.link_coords(i)]
+                      for i in range(len(net.links))]
+        self.from_ids = net.links["from_node_id"].tolist()
 
-def route_geometry(net: Network, route_dict: dict) -> dict:
-    """A route's GeoJSON line, following its legs' link shapes in travel direction."""
-    lines = link_lines(net)
-    idx = net.link_index
-    from_ids = net.cache.get("web.link_from")
-    if from_ids is None:
-        from_ids = net.links["from_node_id"].tolist()
-        net.cache["web.link_from"] = from_ids
-    coords: list[list[float]] = []
-    for leg in route_dict.get("legs", ()):
-        lid = leg.get("link_id")
-        if not lid:
-            continue
-        i = idx[lid]
-        c = lines[i] if from_ids[i] == leg["from_id"] else lines[i][::-1]
-        coords.extend(c[1:] if coords and coords[-1] == c[0] else c)
-    return {"type": "LineString", "coordinates": coords}
+    def route(self, route_dict: dict) -> dict:
+        """A route's GeoJSON line, following its legs' link shapes in travel direction."""
+        coords: list[list[float]] = []
+        for leg in route_dict.get("legs", ()):
+            lid = leg.get("link_id")
+            if not lid:
+                continue
+            i = self.index[lid]
+            c = self.lines[i] if self.from_ids[i] == leg["from_id"] else self.lines[i][::-1]
+            coords.extend(c[1:] if coords and coords[-1] == c[0] else c)
+        return {"type": "LineString", "coordinates": coords}
 
 
 class WebState:
@@ -208,6 +191,7 @@ class WebState:
     def __init__(self, net: Network, *, cache_size: int = 512, query_slots: int = 2,
                  model_slots: int = 2):
         self.net = net
+        self.lines = LinkLines(net)
         self.queries = Slots(query_slots)  # uncached compare and route
         self.models = Slots(model_slots)  # uncached assignments, Caspian runs, scenario runs
         self.results = LRU(cache_size)  # compare/route/places answers, keyed by normalised query

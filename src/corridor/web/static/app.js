@@ -94,8 +94,8 @@ export async function main() {
   writeForm(q);
   $("layer-network").checked = q.net;
   await initMap();
-  if (S.meta.features.scenarios) await initScenarios();
-  if (S.meta.features.geopolitics) await initGeopolitics(q.geo);
+  await initScenarios();
+  await initGeopolitics(q.geo);
   selectTab(["routes", "flows", "caspian", "scenarios"].includes(q.tab) && !$(`tab-${q.tab}`).hidden ? q.tab : "routes");
   document.body.dataset.ready = "1";
   if (q.o && q.d) await runRoutes();
