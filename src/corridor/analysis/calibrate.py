@@ -148,6 +148,22 @@ def measure(result: FlowResult, targets: pd.DataFrame, t_per_teu: dict[str, floa
     return np.array(vals)
 
 
+def target_report(net: Network, demand: Demand, params: AssignmentParams | None = None, *,
+                  targets: pd.DataFrame | None = None, world: World | None = None) -> pd.DataFrame:
+    """Each target beside what `params` (default: the bundled calibrated ones) model with the
+    path-size logit assignment: published, modelled and the error in percent, with its source."""
+    targets = load_targets(network=net) if targets is None else targets
+    params = AssignmentParams.load() if params is None else params
+    modelled = measure(assign(net, demand, method="sue", params=params, world=world), targets,
+                       tonnes_per_teu(demand))
+    published = targets["value"].to_numpy(float)
+    return pd.DataFrame({
+        "target_id": targets["target_id"], "description": targets["description"],
+        "unit": targets["unit"], "published": published, "modelled": modelled,
+        "error_pct": 100.0 * (modelled / published - 1.0), "source_id": targets["source_id"],
+    })
+
+
 def _with(base: AssignmentParams, x: np.ndarray, commodities) -> AssignmentParams:
     consts = dict(base.corridor_constants_usd)
     for i, (fam, _, _) in enumerate(CONSTANTS):

@@ -170,8 +170,7 @@ def calibrate(
 ) -> None:
     """Modelled against published corridor volumes, side by side; refit the free parameters to them."""
     from ..analysis.calibrate import calibrate as fit_parameters
-    from ..analysis.calibrate import load_targets, measure, tonnes_per_teu
-    from ..assignment.freight import assign as assign_demand
+    from ..analysis.calibrate import load_targets, target_report
     from ..assignment.params import AssignmentParams
 
     if save is not None and not refit:
@@ -181,16 +180,13 @@ def calibrate(
     tg = load_targets(targets, network=net)
     current = AssignmentParams.load(params)
     refuse_existing(save, force)
+    now = target_report(net, dem, current, targets=tg)
+    table, fitted = now.drop(columns="error_pct").rename(columns={"modelled": "current"}), None
     if refit:
         with working("fitting (one path-size logit equilibrium per evaluation)...", quiet=as_json):
             cal = fit_parameters(net, dem, targets=tg, start=AssignmentParams(
                 queue_hours=current.queue_hours, beta=current.beta))
-        table, fitted = cal.table.copy(), cal.params
-    else:
-        fitted = None
-        table = tg[["target_id", "description", "unit", "value", "source_id"]].rename(
-            columns={"value": "published"})
-    table["current"] = measure(assign_demand(net, dem, params=current), tg, tonnes_per_teu(dem))
+        table, fitted = cal.table.assign(current=now["modelled"].to_numpy()), cal.params
     if save is not None and fitted is not None:
         fitted.save(save, overwrite=force)
     if as_json:
