@@ -23,8 +23,14 @@ import pandas as pd
 
 from .datafiles import bundled_data_dir
 from .errors import CorridorError, Problem, ValidationError
-from .network.io import _check_non_negative, _check_required_cells, _line, _numeric, _require_columns
-from .readers import read_text_csv
+from .readers import (
+    check_non_negative,
+    check_required_cells,
+    line_of,
+    read_text_csv,
+    require_columns,
+    to_numbers,
+)
 
 REQUIRED = ("origin", "destination", "commodity", "teu_per_year", "t_per_year")
 
@@ -158,11 +164,11 @@ def _validate(txt: pd.DataFrame, fname: str, network, problems: list[Problem]) -
             f"expected a long table with columns {', '.join(REQUIRED)}: one row per origin, "
             f"destination and commodity (melt the matrix first)"))
         return None
-    if not _require_columns(txt, REQUIRED, fname, problems):
+    if not require_columns(txt, REQUIRED, fname, problems):
         return None
-    _check_required_cells(txt, ("origin", "destination", "commodity", "teu_per_year"), fname, problems)
-    df = _numeric(txt, VALUES, fname, problems)
-    _check_non_negative(df, VALUES, fname, problems)
+    check_required_cells(txt, ("origin", "destination", "commodity", "teu_per_year"), fname, problems)
+    df = to_numbers(txt, VALUES, fname, problems)
+    check_non_negative(df, VALUES, fname, problems)
 
     # places
     if network is not None:
@@ -170,10 +176,10 @@ def _validate(txt: pd.DataFrame, fname: str, network, problems: list[Problem]) -
         for col in ("origin", "destination"):
             for i, val in enumerate(txt[col].astype(str)):
                 if val and val not in idx:
-                    problems.append(Problem(fname, _line(txt, i), col, _unknown_node_message(network, val)))
+                    problems.append(Problem(fname, line_of(txt, i), col, _unknown_node_message(network, val)))
     same = (txt["origin"] == txt["destination"]) & (txt["origin"] != "")
     for i in np.flatnonzero(same.to_numpy()):
-        problems.append(Problem(fname, _line(txt, i), "destination",
+        problems.append(Problem(fname, line_of(txt, i), "destination",
                                 f"origin and destination are the same ('{txt['origin'].iat[i][:60]}')"))
 
     # commodities
@@ -183,7 +189,7 @@ def _validate(txt: pd.DataFrame, fname: str, network, problems: list[Problem]) -
         allowed = [str(c) for c in comm["commodity"]]
     for i, val in enumerate(txt["commodity"].astype(str)):
         if val and val not in allowed:
-            problems.append(Problem(fname, _line(txt, i), "commodity",
+            problems.append(Problem(fname, line_of(txt, i), "commodity",
                                     f"unknown commodity '{val[:60]}'; known: {', '.join(allowed)}"))
 
     # duplicate cells
@@ -192,9 +198,9 @@ def _validate(txt: pd.DataFrame, fname: str, network, problems: list[Problem]) -
     for i, k in enumerate(keys):
         if k in first:
             problems.append(Problem(
-                fname, _line(txt, i), "origin",
+                fname, line_of(txt, i), "origin",
                 f"duplicate OD cell (origin '{k[0][:40]}', destination '{k[1][:40]}', commodity "
-                f"'{k[2][:40]}'): same as line {_line(txt, first[k])}"))
+                f"'{k[2][:40]}'): same as line {line_of(txt, first[k])}"))
         else:
             first[k] = i
     return df

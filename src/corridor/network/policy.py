@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import CorridorError
-from ..vocabulary import PASSAGES, YEARS
+from ..vocabulary import MODES, PASSAGES, YEARS
 from .graph import TRANSIT, TRANSSHIP
-from .io import MODES
 from .tables import Network
 
 BORDER_STATUSES = ("open", "closed", "restricted")

@@ -3,10 +3,7 @@ bundled is ever modified)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,11 +17,12 @@ from ..errors import Problem, ValidationError
 from ..network.io import load_network
 from ..network.policy import Border, Policy, join_sources, split_avoid
 from ..network.tables import Network
+from ..network.validation import validate_network_tables
 from ..yamlio import line_at, yaml_path
 from .caspian import caspian_capacity_factors, caspian_config
 from .files import (
     ScenarioProblem,
-    _read_file,
+    read_scenario_file,
 )
 from .schema import (
     LINK_FIELD_COLUMNS,
@@ -230,21 +228,11 @@ def _apply_demand(s: Scenario, net: Network, log: list[str]) -> Demand:
     return Demand(table=t, source=f"{d.source} (scenario {s.name})")
 
 
-def _csv_lines(text: str) -> list[int]:
-    """The line each record of a CSV text starts on (record 0 is the header)."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    out, start = [], 1
-    for _ in reader:
-        out.append(start)
-        start = reader.line_num + 1
-    return out
-
-
 def _locate(s: Scenario, section: str, index: int) -> tuple[str, int | None, tuple]:
     """File, line and YAML path of item `index` of the merged `infrastructure.<section>` list."""
     loc = ("infrastructure", section)
     for path in s.chain:
-        f = _read_file(Path(path), [])
+        f = read_scenario_file(Path(path), [])
         items = f.raw.get("infrastructure", {}).get(section) if isinstance(f.raw.get("infrastructure"),
                                                                            dict) else None
         n = len(items) if isinstance(items, list) else 0
@@ -254,49 +242,46 @@ def _locate(s: Scenario, section: str, index: int) -> tuple[str, int | None, tup
     return f"scenario {s.name}", None, loc + (index,)
 
 
+# the tables a scenario's infrastructure changes: GMNS file -> (section of `infrastructure`, id column)
+_ENTRIES = {"node.csv": ("nodes", "node_id"), "link.csv": ("links", "link_id")}
+
+_FIELD_OF_COLUMN = {v: k for k, v in LINK_FIELD_COLUMNS.items()}  # column -> LinkChange/NodeChange field
+
+
+def _at_entry(s: Scenario, p: Problem, tables: dict[str, pd.DataFrame]) -> Problem:
+    """A problem of the network the scenario makes, at the scenario entry that sets the value behind it."""
+    name = Path(p.file).name
+    section, idcol = _ENTRIES.get(name, ("", ""))
+    df = tables.get(section)
+    # in-memory tables are checked as the CSV files they would be: row i on line i + 2
+    row = p.row - 2 if df is not None and p.row is not None else None
+    rid = str(df[idcol].iat[row]) if df is not None and row is not None and 0 <= row < len(df) else None
+    what = f"{name} column '{p.column}'" + (f" of {section[:-1]} '{rid}'" if rid else "")
+    msg = f"{p.message} (in the network the scenario makes: {what})"
+    changes = getattr(s.infrastructure, section) if section else []
+    hits = [i for i, c in enumerate(changes) if c.id == rid]
+    if not hits:
+        return ScenarioProblem(f"scenario {s.name}", None, None, msg)
+    col = p.column or ""
+    attr = "source" if col == "source_id" or col.endswith("_source") else _FIELD_OF_COLUMN.get(col, col)
+    setting = [i for i in hits if getattr(changes[i], attr, None)]
+    fname, line, loc = _locate(s, section, (setting or hits)[-1])
+    return ScenarioProblem(fname, line, yaml_path(loc), msg)
+
+
 def _check_applied_tables(s: Scenario, base: Network, nodes: pd.DataFrame, links: pd.DataFrame,
                           sources: pd.DataFrame | None) -> None:
-    """Run the network validator (`corridor.io.read_network_tables`) over the tables the scenario's
-    infrastructure makes, and report what it finds at the scenario entries behind each row."""
-    from ..network.io import read_network_tables
-
-    texts = {"node.csv": nodes.to_csv(index=False), "link.csv": links.to_csv(index=False)}
-    for name, df in (("sources.csv", sources), ("rates.csv", base.rates),
-                     ("commodities.csv", base.commodities)):
-        if df is not None:
-            texts[name] = df.to_csv(index=False)
-    with tempfile.TemporaryDirectory(prefix="corridor-scenario-") as tmp:
-        for name, text in texts.items():
-            (Path(tmp) / name).write_text(text, encoding="utf-8")
-        try:
-            read_network_tables(tmp, fallback_dir=bundled_data_dir())
-            return
-        except ValidationError as exc:
-            found = exc.problems
-    entries = {"node.csv": ("nodes", nodes, "node_id", [c.id for c in s.infrastructure.nodes]),
-               "link.csv": ("links", links, "link_id", [c.id for c in s.infrastructure.links])}
-    attrs = {v: k for k, v in LINK_FIELD_COLUMNS.items()}  # column -> LinkChange/NodeChange field
-    problems: list[Problem] = []
-    for p in found:
-        name = Path(p.file).name
-        section, df, idcol, ids = entries.get(name, (None, None, None, []))
-        row = None
-        if df is not None and p.row is not None:
-            lines = _csv_lines(texts[name])
-            row = lines.index(p.row) - 1 if p.row in lines else None
-        rid = str(df[idcol].iat[row]) if row is not None and 0 <= row < len(df) else None
-        what = f"{name} column '{p.column}'" + (f" of {section[:-1]} '{rid}'" if rid else "")
-        msg = f"{p.message} (in the network the scenario makes: {what})"
-        hits = [i for i, x in enumerate(ids) if x == rid]
-        if hits:
-            col = p.column or ""
-            attr = "source" if col == "source_id" or col.endswith("_source") else attrs.get(col, col)
-            setting = [i for i in hits if getattr(getattr(s.infrastructure, section)[i], attr, None)]
-            fname, line, loc = _locate(s, section, (setting or hits)[-1])
-            problems.append(ScenarioProblem(fname, line, yaml_path(loc), msg))
-        else:
-            problems.append(ScenarioProblem(f"scenario {s.name}", None, None, msg))
-    raise ValidationError(problems, what=f"scenario {s.name} (the network it makes)")
+    """Check the tables the scenario's infrastructure makes with the network's own checks (in memory,
+    `validate_network_tables`), and report what they find at the scenario entries behind each row."""
+    tables = {"nodes": nodes, "links": links, "sources": sources, "rates": base.rates,
+              "commodities": base.commodities}
+    try:
+        validate_network_tables(tables, fallback_dir=bundled_data_dir())
+        return
+    except ValidationError as exc:
+        found = exc.problems
+    raise ValidationError([_at_entry(s, p, tables) for p in found],
+                          what=f"scenario {s.name} (the network it makes)")
 
 
 def apply_scenario(scenario: Scenario | str | Path, *, network: Network | None = None) -> AppliedScenario:

@@ -4,7 +4,6 @@ inheritance by `base` (cycles caught)."""
 from __future__ import annotations
 
 import difflib
-import typing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from pydantic import ValidationError as PydanticError
 from ..datafiles import bundled_data_dir
 from ..errors import CorridorError, Problem
 from ..yamlio import YamlProblem, line_at, line_index, yaml_path
-from .schema import SCENARIO_DIR_NAME, Scenario
+from .schema import SCENARIO_DIR_NAME, Scenario, model_in
 
 
 def scenario_dir() -> Path:
@@ -58,7 +57,7 @@ def list_scenarios() -> pd.DataFrame:
     """The bundled scenarios: name, year (inherited if the file has none), base, description, file."""
     rows = []
     for name, path in _bundled().items():
-        files = _chain(path, [])  # base first; problems are for `load_scenario` to report
+        files = scenario_chain(path, [])  # base first; problems are for `load_scenario` to report
         raw = files[-1].raw
         year = next((f.raw["year"] for f in reversed(files) if f.raw.get("year") is not None), None)
         rows.append({"name": name, "year": year, "base": raw.get("base"),
@@ -67,17 +66,6 @@ def list_scenarios() -> pd.DataFrame:
 
 # a scenario file's problems are located like any YAML file's (line, YAML path)
 ScenarioProblem = YamlProblem
-
-
-def _unwrap(tp):
-    """The model class (if any) inside list[...], X | None or Annotated[...] annotations."""
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return tp
-    for a in typing.get_args(tp):
-        m = _unwrap(a)
-        if m is not None:
-            return m
-    return None
 
 
 def _model_at(loc: tuple) -> type[BaseModel] | None:
@@ -91,7 +79,7 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
         f = fields.get(part)
         if f is None:
             return model if part in ("", None) else None
-        model = _unwrap(f.annotation)
+        model = model_in(f.annotation)
     return model
 
 
@@ -158,32 +146,35 @@ def _duplicate_problems(fname: str, idx: dict, dups: list[tuple[str, int, int]])
 
 
 @dataclass
-class _File:
+class ScenarioFile:
+    """One file of a scenario chain: its mapping as read, the line of each YAML path, and its model
+    (None when the file does not validate: its problems are reported already)."""
+
     path: Path
     raw: dict
     idx: dict
     model: Scenario | None
 
 
-def _read_file(path: Path, problems: list[Problem]) -> _File:
+def read_scenario_file(path: Path, problems: list[Problem]) -> ScenarioFile:
     fname = str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(ScenarioProblem(fname, None, None, f"cannot be read: {exc}"))
-        return _File(path, {}, {}, None)
+        return ScenarioFile(path, {}, {}, None)
     try:
         raw, dups = _load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problems.append(ScenarioProblem(fname, mark.line + 1 if mark else None, None,
                                         f"not valid YAML: {getattr(exc, 'problem', exc)}"))
-        return _File(path, {}, {}, None)
+        return ScenarioFile(path, {}, {}, None)
     idx = line_index(text)
     problems += _duplicate_problems(fname, idx, dups)
     if not isinstance(raw, dict):
         problems.append(ScenarioProblem(fname, 1, None, "a scenario file is a YAML mapping (name: ..., ...)"))
-        return _File(path, {}, idx, None)
+        return ScenarioFile(path, {}, idx, None)
     if "chain" in raw:  # filled by load_scenario, not a key of the format
         problems.append(ScenarioProblem(fname, line_at(idx, ("chain",)), "chain",
                                         "unknown key 'chain' (it is filled in when the file is loaded)"))
@@ -193,12 +184,12 @@ def _read_file(path: Path, problems: list[Problem]) -> _File:
     except PydanticError as exc:
         problems += _pydantic_problems(exc, fname, idx)
         model = None
-    return _File(path, raw, idx, model)
+    return ScenarioFile(path, raw, idx, model)
 
 
-def _chain(path: Path, problems: list[Problem]) -> list[_File]:
+def scenario_chain(path: Path, problems: list[Problem]) -> list[ScenarioFile]:
     """The file and its bases, base first; a cycle is a problem, not a hang."""
-    files: list[_File] = []
+    files: list[ScenarioFile] = []
     seen: list[Path] = []
     cur: Path | None = path
     while cur is not None:
@@ -209,7 +200,7 @@ def _chain(path: Path, problems: list[Problem]) -> list[_File]:
                                             "inheritance cycle: " + " -> ".join(names)))
             break
         seen.append(key)
-        f = _read_file(cur, problems)
+        f = read_scenario_file(cur, problems)
         files.append(f)
         base = f.raw.get("base") if isinstance(f.raw, dict) else None
         if base is None:
@@ -222,12 +213,12 @@ def _chain(path: Path, problems: list[Problem]) -> list[_File]:
     return files[::-1]
 
 
-def _merge(a, b):
+def merge_raw(a, b):
     """Maps merge, lists append, values replace."""
     if isinstance(a, dict) and isinstance(b, dict):
         out = dict(a)
         for k, v in b.items():
-            out[k] = _merge(a[k], v) if k in a else v
+            out[k] = merge_raw(a[k], v) if k in a else v
         return out
     if isinstance(a, list) and isinstance(b, list):
         return a + b

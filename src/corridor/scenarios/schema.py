@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import typing
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import ValidationError as PydanticError
 
-from ..network.io import MODES, NODE_KINDS
-from ..network.policy import BORDER_STATUSES, PASSAGES
+from ..network.policy import BORDER_STATUSES
+from ..vocabulary import MODES, NODE_KINDS, PASSAGES
 
 SCENARIO_DIR_NAME = "scenarios"
 
 GRADES = ("A", "B", "C", "D")
 
 
-def _as_list(v):
+def source_list(v):
     """A source may be written `src_a`, `src_a;src_b` or `[src_a, src_b]`."""
     if v is None:
         return []
@@ -24,7 +26,7 @@ def _as_list(v):
         return [s.strip() for s in v.split(";") if s.strip()]
     return v
 
-SourceRef = Annotated[list[str], BeforeValidator(_as_list)]
+SourceRef = Annotated[list[str], BeforeValidator(source_list)]
 
 Mode = Literal[MODES]  # type: ignore[valid-type]
 
@@ -289,3 +291,53 @@ def scenario_schema() -> dict:
     s["$id"] = "https://github.com/corridor/corridor/schemas/scenario.json"
     s["title"] = "corridor scenario"
     return s
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def model_in(tp) -> type[BaseModel] | None:
+    """The model class (if any) inside list[...], X | None or Annotated[...] annotations."""
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return tp
+    for a in typing.get_args(tp):
+        m = model_in(a)
+        if m is not None:
+            return m
+    return None
+
+
+def _is_list(tp) -> bool:
+    return typing.get_origin(tp) is list or any(_is_list(a) for a in typing.get_args(tp))
+
+
+def partial_model(model: type[M], value) -> M | None:
+    """`value` as a `model`; if it does not validate, as much of it as can be read, so that the
+    references of a file with format errors (countries, nodes, sources) are checked too.
+
+    Fields keep the values given (of any type: the reference checks look at strings and lists
+    of them only); a required field not given is None; sub-models are read the same way (in a
+    list, an item that is not a mapping is None; a sub-model that is not a mapping keeps its
+    default). None if `value` is not a mapping.
+    """
+    if not isinstance(value, dict):
+        return None
+    try:
+        return model.model_validate(value)
+    except PydanticError:
+        pass
+    names = {(fi.alias or n): n for n, fi in model.model_fields.items()}
+    vals = {n: None for n, fi in model.model_fields.items() if fi.is_required()}
+    for key, v in value.items():
+        if key not in names:
+            continue
+        fi = model.model_fields[names[key]]
+        sub = model_in(fi.annotation)
+        if sub is not None and _is_list(fi.annotation):
+            v = [partial_model(sub, x) for x in v] if isinstance(v, list) else []
+        elif sub is not None and not isinstance(v, dict):
+            v = None if fi.is_required() else fi.get_default(call_default_factory=True)
+        elif sub is not None:
+            v = partial_model(sub, v)
+        vals[names[key]] = v
+    return model.model_construct(**vals)

@@ -1,5 +1,11 @@
 """Loading a scenario: every problem of the file and its bases reported at once, located by file, line
-and YAML path, with the allowed values and suggestions."""
+and YAML path, with the allowed values and suggestions.
+
+The format is checked by the pydantic models (`files.read_scenario_file`); the checks here look at
+what a file names (sources, countries, nodes, links, rate classes, ports, commodities), one function
+per lever, also in a file whose format is wrong (`schema.partial_model`), so that all its problems
+are listed together.
+"""
 
 from __future__ import annotations
 
@@ -7,35 +13,24 @@ import difflib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 
 from pydantic import ValidationError as PydanticError
 
 from ..caspian.config import baseline_config, resolve_fleet_changes
 from ..errors import CorridorError, Problem, UnknownPlaceError, ValidationError
+from ..network.geopolitics import (
+    UnknownCountryError,
+    canonical_group,
+    country_table,
+    resolve_countries,
+    suggest,
+)
 from ..network.io import load_network
 from ..network.tables import Network
 from ..yamlio import line_at, yaml_path
 from .caspian import caspian_config
-from .files import (
-    ScenarioProblem,
-    _chain,
-    _File,
-    _merge,
-    find_scenario,
-)
-from .schema import (
-    BorderSpec,
-    BorderTimeChange,
-    CaspianSpec,
-    Growth,
-    LinkChange,
-    NodeChange,
-    Scenario,
-    SourceEntry,
-    TariffChange,
-    _as_list,
-)
+from .files import ScenarioFile, ScenarioProblem, find_scenario, merge_raw, scenario_chain
+from .schema import CaspianSpec, Scenario, partial_model, source_list
 
 SOURCE_FIELDS = ("title", "url", "publisher", "date", "grade", "notes")
 
@@ -50,6 +45,7 @@ class _Context:
     sources: dict[str, dict]  # source id -> its fields (bundled, then the files' own)
     bundled_sources: set[str]
     countries: set[str]  # of the network and of the nodes the files add
+    rates: set[str]  # rate classes of the network
     caspian: dict = field(default_factory=dict)  # the raw `caspian:` sections merged so far
 
     @classmethod
@@ -58,53 +54,18 @@ class _Context:
         if net.sources is not None:
             for r in net.sources.to_dict(orient="records"):
                 srcs[str(r["source_id"])] = {k: _text(r.get(k)) for k in SOURCE_FIELDS}
+        rates = set(net.rates["rate_class"]) if net.rates is not None else set()
         return cls(net, set(net.nodes["node_id"]), set(net.links["link_id"]), srcs, set(srcs),
-                   set(net.countries))
+                   set(net.countries), rates)
 
 
 def _text(v) -> str:
     return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
 
 
-def _part(model, value):
-    """`value` as a `model`; if it does not validate, its raw fields (for the existence checks)."""
-    if not isinstance(value, dict):
-        return None
-    try:
-        return model.model_validate(value)
-    except PydanticError:
-        fields = {(fi.alias or n): n for n, fi in model.model_fields.items()}
-        vals = {n: None for n, fi in model.model_fields.items() if fi.is_required()}  # every field exists
-        vals |= {fields[k]: v for k, v in value.items() if k in fields}
-        return model.model_construct(**vals)
-
-
-def _lenient(raw: dict) -> SimpleNamespace:
-    """The parts of a file that can be checked against the network when the whole does not validate,
-    so that a file's unknown countries and nodes are reported with its format errors. Values
-    keep their raw types: the checks below look at strings (and lists of them) only."""
-    def d(v):
-        return v if isinstance(v, dict) else {}
-
-    def items(model, v):
-        return [_part(model, x) for x in v] if isinstance(v, list) else []
-
-    pol, infra, dem = d(raw.get("policies")), d(raw.get("infrastructure")), d(raw.get("demand"))
-    sources = [e for e in items(SourceEntry, raw.get("sources")) if e is not None and isinstance(e.id, str)]
-    return SimpleNamespace(
-        policies=SimpleNamespace(avoid=pol.get("avoid"), borders=items(BorderSpec, pol.get("borders")),
-                                 source=pol.get("source")),
-        infrastructure=SimpleNamespace(nodes=items(NodeChange, infra.get("nodes")),
-                                       links=items(LinkChange, infra.get("links"))),
-        caspian=_part(CaspianSpec, raw.get("caspian")),
-        demand=SimpleNamespace(growth=items(Growth, dem.get("growth")), file=dem.get("file")),
-        tariffs=items(TariffChange, raw.get("tariffs")),
-        border_times=items(BorderTimeChange, raw.get("border_times")), sources=sources)
-
-
 def _strs(v) -> list[str]:
     """Source ids of a `source` value (`a`, `a;b` or a list); anything else has none."""
-    return [x for x in _as_list(v) if isinstance(x, str)] if isinstance(v, str | list) else []
+    return [x for x in source_list(v) if isinstance(x, str)] if isinstance(v, str | list) else []
 
 
 def _seq(v) -> list[tuple[int, str]]:
@@ -136,177 +97,194 @@ def _caspian_location(column: str, spec: CaspianSpec) -> tuple:
     return ("caspian",)
 
 
-def _check_semantics(f: _File, ctx: _Context, problems: list[Problem]) -> None:
-    """Sources, then the infrastructure (so later rules may name its new nodes and links), then
-    countries, nodes, links, rate classes, vessels and source ids the policies and changes name."""
-    from ..network.geopolitics import UnknownCountryError, canonical_group, resolve_countries, suggest
+@dataclass
+class _Checker:
+    """Reports a file's problems at their line and YAML path, and checks what the file names
+    against what the network and the files before it know (`_Context`)."""
 
-    s, fname = f.model if f.model is not None else _lenient(f.raw), str(f.path)
-    net = ctx.net
+    f: ScenarioFile
+    ctx: _Context
+    problems: list[Problem]
 
-    def bad(loc: tuple, msg: str) -> None:
-        problems.append(ScenarioProblem(fname, line_at(f.idx, loc), yaml_path(loc), msg))
+    def bad(self, loc: tuple, msg: str) -> None:
+        self.problems.append(ScenarioProblem(str(self.f.path), line_at(self.f.idx, loc), yaml_path(loc), msg))
 
-    # -------------------------------------------------------------- the file's own sources
-    for i, e in enumerate(s.sources):
-        mine = {k: _text(getattr(e, k, "")) for k in SOURCE_FIELDS}
-        known = ctx.sources.get(e.id)
-        if known is not None:
-            differ = [k for k in SOURCE_FIELDS if mine[k] != known[k]]
-            if differ:
-                where = "the bundled sources.csv" if e.id in ctx.bundled_sources else "an earlier entry"
-                bad(("sources", i, "id"), f"source id '{e.id[:60]}' is already in {where} with another "
-                    f"{', '.join(differ)}: drop this copy and cite the id, or give the source a new id")
-                continue
-        ctx.sources[e.id] = mine
-
-    def sources(loc: tuple, ids) -> None:
+    def sources(self, loc: tuple, ids) -> None:
         for sid in _strs(ids):
-            if sid not in ctx.sources:
-                close = difflib.get_close_matches(sid, sorted(ctx.sources), n=2, cutoff=0.6)
+            if sid not in self.ctx.sources:
+                close = difflib.get_close_matches(sid, sorted(self.ctx.sources), n=2, cutoff=0.6)
                 hint = f" (did you mean {', '.join(close)}?)" if close else ""
-                bad(loc + ("source",), f"unknown source id '{sid}'{hint}: add it to the file's "
-                                       "'sources:' list or use an id of 'corridor sources'")
+                self.bad(loc + ("source",), f"unknown source id '{sid}'{hint}: add it to the file's "
+                                            "'sources:' list or use an id of 'corridor sources'")
 
-    def countries(loc: tuple, tok: str) -> None:
+    def countries(self, loc: tuple, tok: str) -> None:
         """A country, bloc or region; a single country must be one the network has."""
+        known = self.ctx.countries
         try:
-            codes = resolve_countries(tok, known=ctx.countries)
+            codes = resolve_countries(tok, known=known)
         except UnknownCountryError as exc:
-            bad(loc, exc.brief)
+            self.bad(loc, exc.brief)
             return
         if canonical_group(tok) is None:
             (code,) = codes
-            if code not in ctx.countries:
-                bad(loc, f"{_named(tok, code)} is not a country of the network; countries: "
-                         f"{', '.join(sorted(ctx.countries))}")
+            if code not in known:
+                self.bad(loc, f"{_named(tok, code)} is not a country of the network; countries: "
+                              f"{', '.join(sorted(known))}")
 
-    def country_code(loc: tuple, tok, what: str, *, table_ok: bool = False) -> None:
+    def country_code(self, loc: tuple, tok, what: str, *, table_ok: bool = False) -> None:
         """A single ISO3 code the network has (or, with table_ok, one of the country table)."""
-        if not isinstance(tok, str):
+        known = self.ctx.countries
+        if not isinstance(tok, str) or tok.strip().upper() in known:
             return
-        code = tok.strip().upper()
-        if code in ctx.countries:
-            return
-        if table_ok and code in _country_codes():
+        if table_ok and tok.strip().upper() in _country_codes():
             return
         try:
-            codes = resolve_countries(tok, known=ctx.countries)
+            codes = resolve_countries(tok, known=known)
         except UnknownCountryError:
             codes = frozenset()
-        listed = f" (countries of the network: {', '.join(sorted(ctx.countries))})"
+        listed = f" (countries of the network: {', '.join(sorted(known))})"
         if len(codes) == 1:  # a name, an alias or a one-country region: its code
-            (c,) = codes
-            if c in ctx.countries or table_ok:
-                msg = f"write '{tok[:40]}' as its ISO3 code '{c}'"
-            else:
-                msg = f"{_named(tok, c)} is not a country of the network{listed}"
+            (code,) = codes
+            msg = (f"write '{tok[:40]}' as its ISO3 code '{code}'" if code in known or table_ok
+                   else f"{_named(tok, code)} is not a country of the network{listed}")
         elif codes:
             msg = f"'{tok[:40]}' is a bloc or region; {what} names single countries by ISO3 code"
         else:
-            hint = [x.split(" ")[0] for x in suggest(tok, known=ctx.countries)]
-            hint = [c for c in hint if c in ctx.countries or (table_ok and c in _country_codes())]
+            hint = [x.split(" ")[0] for x in suggest(tok, known=known)]
+            hint = [h for h in hint if h in known or (table_ok and h in _country_codes())]
             msg = f"unknown country code '{tok[:40]}'"
             msg += (f"; did you mean: {', '.join(hint)}?" if hint else "") + listed
-        bad(loc, msg)
+        self.bad(loc, msg)
 
-    def node(loc: tuple, nid) -> None:
-        if not isinstance(nid, str) or nid in ctx.nodes:
+    def node(self, loc: tuple, nid) -> None:
+        net, known = self.ctx.net, self.ctx.nodes
+        if not isinstance(nid, str) or nid in known:
             return
         try:
             net.resolve(nid)
         except UnknownPlaceError as exc:
             ids = [net.nodes["node_id"].iat[net.resolve(n)] for n in exc.suggestions]
-            ids += difflib.get_close_matches(nid, sorted(ctx.nodes - set(net.nodes["node_id"])), n=2)
+            ids += difflib.get_close_matches(nid, sorted(known - set(net.nodes["node_id"])), n=2)
             hint = f"; did you mean: {', '.join(ids)}?" if ids else "; run 'corridor places' to list them"
-            bad(loc, f"unknown node '{nid[:60]}'{hint}")
+            self.bad(loc, f"unknown node '{nid[:60]}'{hint}")
 
-    def link(loc: tuple, lid) -> None:
-        if isinstance(lid, str) and lid not in ctx.links:
-            close = difflib.get_close_matches(lid, sorted(ctx.links), n=3, cutoff=0.6)
-            bad(loc, f"unknown link '{lid[:60]}'" + (f"; did you mean: {', '.join(close)}?" if close else ""))
+    def link(self, loc: tuple, lid) -> None:
+        if isinstance(lid, str) and lid not in self.ctx.links:
+            close = difflib.get_close_matches(lid, sorted(self.ctx.links), n=3, cutoff=0.6)
+            hint = f"; did you mean: {', '.join(close)}?" if close else ""
+            self.bad(loc, f"unknown link '{lid[:60]}'{hint}")
 
-    rates = set(net.rates["rate_class"]) if net.rates is not None else set()
-
-    def rate(loc: tuple, rc) -> None:
+    def rate(self, loc: tuple, rc) -> None:
+        rates = self.ctx.rates
         if isinstance(rc, str) and rates and rc not in rates:
-            bad(loc, f"unknown rate class '{rc[:40]}'; known: {', '.join(sorted(rates))}")
+            self.bad(loc, f"unknown rate class '{rc[:40]}'; known: {', '.join(sorted(rates))}")
 
-    # -------------------------------------------------------------- infrastructure first
+
+# ------------------------------------------------------------------ one check per lever
+def _check_file_sources(s: Scenario, c: _Checker) -> None:
+    """The file's own sources: new ids, or word-for-word copies of known ones."""
+    for i, e in enumerate(s.sources):
+        if e is None or not isinstance(e.id, str):
+            continue
+        mine = {k: _text(getattr(e, k, "")) for k in SOURCE_FIELDS}
+        known = c.ctx.sources.get(e.id)
+        differ = [k for k in SOURCE_FIELDS if known is not None and mine[k] != known[k]]
+        if differ:
+            where = "the bundled sources.csv" if e.id in c.ctx.bundled_sources else "an earlier entry"
+            c.bad(("sources", i, "id"), f"source id '{e.id[:60]}' is already in {where} with another "
+                  f"{', '.join(differ)}: drop this copy and cite the id, or give the source a new id")
+            continue
+        c.ctx.sources[e.id] = mine
+
+
+def _check_node_changes(s: Scenario, c: _Checker) -> None:
+    """New nodes have what a node needs; countries are ISO3 codes (a new node may add one)."""
     for i, nc in enumerate(s.infrastructure.nodes):
         if nc is None or not isinstance(nc.id, str):
             continue
         loc = ("infrastructure", "nodes", i)
-        if nc.id not in ctx.nodes:
+        if nc.id not in c.ctx.nodes:
             missing = [k for k in ("name", "kind", "country", "lon", "lat") if getattr(nc, k) is None]
             if missing:
-                close = difflib.get_close_matches(nc.id, sorted(ctx.nodes), n=3, cutoff=0.7)
+                close = difflib.get_close_matches(nc.id, sorted(c.ctx.nodes), n=3, cutoff=0.7)
                 hint = f" (or did you mean the existing node {', '.join(close)}?)" if close else ""
-                bad(loc + ("id",), f"'{nc.id}' is a new node: it needs {', '.join(missing)}{hint}")
-            ctx.nodes.add(nc.id)
-        country_code(loc + ("country",), nc.country, "a node", table_ok=True)
+                c.bad(loc + ("id",), f"'{nc.id}' is a new node: it needs {', '.join(missing)}{hint}")
+            c.ctx.nodes.add(nc.id)
+        c.country_code(loc + ("country",), nc.country, "a node", table_ok=True)
         if isinstance(nc.country, str) and nc.country.strip().upper() in _country_codes():
-            ctx.countries.add(nc.country.strip().upper())
-        sources(loc, nc.source)
+            c.ctx.countries.add(nc.country.strip().upper())
+        c.sources(loc, nc.source)
+
+
+def _check_link_changes(s: Scenario, c: _Checker) -> None:
+    """New links have what a link needs; an upgrade keeps its ends; ends and rate classes exist."""
+    links = c.ctx.net.links
     for i, lc in enumerate(s.infrastructure.links):
         if lc is None or not isinstance(lc.id, str):
             continue
         loc = ("infrastructure", "links", i)
         ends = (("from", lc.from_, "from_node_id"), ("to", lc.to, "to_node_id"))
-        if lc.id in ctx.links:
-            row = net.links.loc[net.links["link_id"] == lc.id]
+        if lc.id in c.ctx.links:
+            row = links.loc[links["link_id"] == lc.id]
             for key, v, col in ends:
                 if v is not None and len(row) and v != row[col].iat[0]:
-                    bad(loc + (key,), f"link '{lc.id}' exists with {key} '{row[col].iat[0]}'; an upgrade "
-                                      "cannot move it (give the new link another id)")
+                    c.bad(loc + (key,), f"link '{lc.id}' exists with {key} '{row[col].iat[0]}'; an upgrade "
+                                        "cannot move it (give the new link another id)")
         else:
             missing = lc.missing_for_new()
             if missing:
-                close = difflib.get_close_matches(lc.id, sorted(ctx.links), n=3, cutoff=0.7)
+                close = difflib.get_close_matches(lc.id, sorted(c.ctx.links), n=3, cutoff=0.7)
                 hint = f" (or did you mean the existing link {', '.join(close)}?)" if close else ""
-                bad(loc + ("id",), f"'{lc.id}' is a new link: it needs {', '.join(missing)}{hint}")
-            ctx.links.add(lc.id)
+                c.bad(loc + ("id",), f"'{lc.id}' is a new link: it needs {', '.join(missing)}{hint}")
+            c.ctx.links.add(lc.id)
         for key, v, _ in ends:
-            node(loc + (key,), v)
-        rate(loc + ("rate_class",), lc.rate_class)
-        sources(loc, lc.source)
+            c.node(loc + (key,), v)
+        c.rate(loc + ("rate_class",), lc.rate_class)
+        c.sources(loc, lc.source)
 
-    # -------------------------------------------------------------- policies
+
+def _check_policies(s: Scenario, c: _Checker) -> None:
+    """Countries, blocs and regions to avoid; borders between two countries or at a node."""
     pol = s.policies
     for i, tok in _seq(pol.avoid):
-        countries(("policies", "avoid", i), tok)
-    sources(("policies",), pol.source)
+        c.countries(("policies", "avoid", i), tok)
+    c.sources(("policies",), pol.source)
     for i, b in enumerate(pol.borders):
         if b is None:
             continue
         loc = ("policies", "borders", i)
         for j, tok in _seq(b.countries):
-            country_code(loc + ("countries", j), tok, "a border")
-        node(loc + ("node",), b.node)
-        sources(loc, b.source)
+            c.country_code(loc + ("countries", j), tok, "a border")
+        c.node(loc + ("node",), b.node)
+        c.sources(loc, b.source)
 
-    # -------------------------------------------------------------- the Caspian crossing
+
+def _check_caspian_section(f: ScenarioFile, s: Scenario, c: _Checker) -> None:
+    """Known ports, and the crossing the file and its bases make together (`_check_caspian`)."""
     if isinstance(f.raw.get("caspian"), dict):
-        ctx.caspian = _merge(ctx.caspian, f.raw["caspian"])
-    if s.caspian is not None:
-        loc = ("caspian",)
-        ports = {p.name for p in baseline_config().ports}
-        ok = True
-        for key in ("deepen_m", "berths_add"):
-            v = getattr(s.caspian, key)
-            for p in v if isinstance(v, dict) else ():
-                if p not in ports:
-                    ok = False
-                    bad(loc + (key, p), f"unknown port '{p}'; ports: {', '.join(sorted(ports))}")
-        sources(loc, s.caspian.source)
-        try:  # the spec of the file and its bases, as it will be applied
-            spec = CaspianSpec.model_validate(ctx.caspian)
-        except PydanticError:
-            spec = None  # the format problems are reported already
-        if spec is not None and ok:
-            _check_caspian(spec, lambda sub, msg: bad(sub, msg))
+        c.ctx.caspian = merge_raw(c.ctx.caspian, f.raw["caspian"])
+    if s.caspian is None:
+        return
+    ports = {p.name for p in baseline_config().ports}
+    ok = True
+    for key in ("deepen_m", "berths_add"):
+        v = getattr(s.caspian, key)
+        for p in v if isinstance(v, dict) else ():
+            if p not in ports:
+                ok = False
+                c.bad(("caspian", key, p), f"unknown port '{p}'; ports: {', '.join(sorted(ports))}")
+    c.sources(("caspian",), s.caspian.source)
+    try:  # the spec of the file and its bases, as it will be applied
+        spec = CaspianSpec.model_validate(c.ctx.caspian)
+    except PydanticError:
+        return  # the format problems are reported already
+    if ok:
+        _check_caspian(spec, c.bad)
 
-    # -------------------------------------------------------------- demand
+
+def _check_demand(f: ScenarioFile, s: Scenario, c: _Checker) -> None:
+    """Growth between countries, blocs or regions, of known commodities; a demand file that exists."""
+    net = c.ctx.net
     comm = list(net.commodities["commodity"]) if net.commodities is not None else []
     for i, g in enumerate(s.demand.growth):
         if g is None:
@@ -314,45 +292,67 @@ def _check_semantics(f: _File, ctx: _Context, problems: list[Problem]) -> None:
         loc = ("demand", "growth", i)
         for key, v in (("from", g.from_), ("to", g.to)):
             for j, tok in _tokens(v):
-                countries(loc + (key, j), tok)
+                c.countries(loc + (key, j), tok)
         if isinstance(g.commodity, str) and comm and g.commodity not in comm:
-            bad(loc + ("commodity",), f"unknown commodity '{g.commodity[:40]}'; known: {', '.join(comm)}")
-        sources(loc, g.source)
+            c.bad(loc + ("commodity",), f"unknown commodity '{g.commodity[:40]}'; known: {', '.join(comm)}")
+        c.sources(loc, g.source)
     dfile = s.demand.file
     if isinstance(dfile, str) and not (f.path.parent / dfile).is_file() and not Path(dfile).is_file():
-        bad(("demand", "file"), f"demand file not found: {dfile}")
+        c.bad(("demand", "file"), f"demand file not found: {dfile}")
 
-    # -------------------------------------------------------------- tariffs and border times
+
+def _check_tariffs(s: Scenario, c: _Checker) -> None:
+    """Each tariff change selects links by links, modes, rate classes or countries that exist."""
     for i, t in enumerate(s.tariffs):
         if t is None:
             continue
         loc = ("tariffs", i)
         for j, lid in _seq(t.links):
-            link(loc + ("links", j), lid)
+            c.link(loc + ("links", j), lid)
         for j, rc in _seq(t.rate_classes):
-            rate(loc + ("rate_classes", j), rc)
+            c.rate(loc + ("rate_classes", j), rc)
         for j, tok in _seq(t.countries):
-            countries(loc + ("countries", j), tok)
+            c.countries(loc + ("countries", j), tok)
         if not (t.links or t.modes or t.rate_classes or t.countries):
-            bad(loc, "select links: give links, modes, rate_classes or countries")
-        sources(loc, t.source)
+            c.bad(loc, "select links: give links, modes, rate_classes or countries")
+        c.sources(loc, t.source)
+
+
+def _check_border_times(s: Scenario, c: _Checker) -> None:
+    """Node factors select nodes, wait factors links, by what exists."""
     for i, b in enumerate(s.border_times):
         if b is None:
             continue
         loc = ("border_times", i)
         for j, nid in _seq(b.nodes):
-            node(loc + ("nodes", j), nid)
+            c.node(loc + ("nodes", j), nid)
         for j, tok in _seq(b.countries):
-            countries(loc + ("countries", j), tok)
+            c.countries(loc + ("countries", j), tok)
         for j, lid in _seq(b.links):
-            link(loc + ("links", j), lid)
+            c.link(loc + ("links", j), lid)
         selects_nodes = b.nodes or b.countries or b.kinds
-        selects_links = b.links or b.sea_areas
         if (b.dwell_factor is not None or b.transship_factor is not None) and not selects_nodes:
-            bad(loc, "dwell_factor/transship_factor need nodes, countries or kinds to select nodes")
-        if b.wait_factor is not None and not selects_links:
-            bad(loc, "wait_factor needs links or sea_areas to select links")
-        sources(loc, b.source)
+            c.bad(loc, "dwell_factor/transship_factor need nodes, countries or kinds to select nodes")
+        if b.wait_factor is not None and not (b.links or b.sea_areas):
+            c.bad(loc, "wait_factor needs links or sea_areas to select links")
+        c.sources(loc, b.source)
+
+
+def _check_semantics(f: ScenarioFile, ctx: _Context, problems: list[Problem]) -> None:
+    """Sources, then the infrastructure (so later rules may name its new nodes and links), then
+    countries, nodes, links, rate classes, vessels and source ids the policies and changes name."""
+    s = f.model if f.model is not None else partial_model(Scenario, f.raw)
+    if s is None:  # not a mapping: nothing to look up
+        return
+    c = _Checker(f, ctx, problems)
+    _check_file_sources(s, c)
+    _check_node_changes(s, c)
+    _check_link_changes(s, c)
+    _check_policies(s, c)
+    _check_caspian_section(f, s, c)
+    _check_demand(f, s, c)
+    _check_tariffs(s, c)
+    _check_border_times(s, c)
 
 
 def _named(tok: str, code: str) -> str:
@@ -360,8 +360,6 @@ def _named(tok: str, code: str) -> str:
 
 
 def _country_codes() -> frozenset[str]:
-    from ..network.geopolitics import country_table
-
     try:
         return frozenset(country_table()["iso3"])
     except CorridorError:  # no country tables: the network's codes only
@@ -410,7 +408,7 @@ def load_scenario(name_or_path: str | Path, *, network: Network | None = None) -
     """
     path = find_scenario(name_or_path)
     problems: list[Problem] = []
-    files = _chain(path, problems)
+    files = scenario_chain(path, problems)
     net = network or load_network()
     ctx = _Context.of(net)
     for f in files:
@@ -428,7 +426,7 @@ def load_scenario(name_or_path: str | Path, *, network: Network | None = None) -
         if isinstance(d.get("demand"), dict) and d["demand"].get("file"):
             p = f.path.parent / d["demand"]["file"]
             d["demand"] = {**d["demand"], "file": str(p if p.is_file() else Path(d["demand"]["file"]))}
-        merged = _merge(merged, d)
+        merged = merge_raw(merged, d)
     merged["name"], merged["description"] = files[-1].raw["name"], files[-1].raw.get("description", "")
     scn = Scenario.model_validate(merged)
     scn.chain = [str(f.path) for f in files]

@@ -1,0 +1,336 @@
+"""Checking a network's tables: nodes, links, sources, rates and commodities, as text.
+
+Every format's reader turns what it reads into text frames (every cell as text, plus `__line__`:
+the row to report, a line of the file); `check_network_tables` checks them all and collects
+every problem (file, row, column, reason) before anything is raised, so a bad value is
+reported where it is written instead of being coerced or crashing a parser. In-memory tables
+(a scenario's, a user's DataFrames) go through the same checks: `validate_network_tables`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import Problem, ValidationError
+from ..readers import (
+    FALSE_WORDS,
+    TRUE_WORDS,
+    YES_NO,
+    check_choice,
+    check_non_negative,
+    check_required_cells,
+    check_unique,
+    line_of,
+    read_text_csv,
+    require_columns,
+    short,
+    text_frame,
+    to_numbers,
+)
+from ..vocabulary import MODES, NODE_KINDS
+
+STATUSES = ("open", "closed", "planned")
+
+GAUGES = (1435, 1520)
+
+# the tables of a network, and the file each has in a GMNS folder (the label of in-memory tables)
+TABLE_FILES = {"nodes": "node.csv", "links": "link.csv", "sources": "sources.csv",
+               "rates": "rates.csv", "commodities": "commodities.csv"}
+
+REQUIRED_TABLES = ("nodes", "links", "sources")
+
+NODE_REQUIRED = ("node_id", "name", "kind", "country", "lon", "lat")
+
+NODE_NUMERIC = ("lon", "lat", "dwell_hours", "dwell_usd", "transship_hours", "transship_usd",
+                "capacity_teu_yr", "capacity_t_yr")
+
+LINK_REQUIRED = ("link_id", "from_node_id", "to_node_id", "mode", "length_km", "status", "source_id")
+
+LINK_NUMERIC = ("length_km", "speed_kmh", "wait_hours", "usd_per_teu", "co2_kg_per_teu",
+                "capacity_teu_yr", "capacity_t_yr", "gauge", "opening_year")
+
+LINK_NON_NEGATIVE = ("length_km", "speed_kmh", "wait_hours", "usd_per_teu", "co2_kg_per_teu",
+                     "capacity_teu_yr", "capacity_t_yr")
+
+RATE_NUMERIC = ("speed_kmh", "usd_per_teu_km", "co2_kg_per_teu_km")
+
+# value column -> the column that must name its source (row-level source_id is the fallback)
+NODE_SOURCED = {
+    "lon": "coord_source", "lat": "coord_source",
+    "dwell_hours": "dwell_source", "dwell_usd": "dwell_source",
+    "transship_hours": "transship_source", "transship_usd": "transship_source",
+    "capacity_teu_yr": "capacity_source", "capacity_t_yr": "capacity_source",
+}
+
+LINK_SOURCED = {
+    "length_km": "length_source", "speed_kmh": "speed_source", "wait_hours": "wait_source",
+    "usd_per_teu": "cost_source", "co2_kg_per_teu": "co2_source",
+    "capacity_teu_yr": "capacity_source", "capacity_t_yr": "capacity_source",
+}
+
+RATE_SOURCED = {"speed_kmh": "speed_source", "usd_per_teu_km": "cost_source",
+                "co2_kg_per_teu_km": "co2_source"}
+
+_ISO3 = re.compile(r"^[A-Z]{3}$")
+
+
+@dataclass
+class NetworkFrames:
+    """What a format's reader found, before it is checked.
+
+    `tables`: text frames by table name (`TABLE_FILES`); a table the input lacks is absent, one
+    that could not be read is None (its problem is reported already). `where`: the file to name
+    in a table's problems. `geometry`: link shapes by link id, already checked.
+    """
+
+    tables: dict[str, pd.DataFrame | None]
+    where: dict[str, str]
+    geometry: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+
+
+def _check_sources(df: pd.DataFrame, sourced: Mapping[str, str], fname: str, known: set[str] | None,
+                   problems: list[Problem]) -> None:
+    """A value with no source is a bug: every set number names a source row (one `known`, if given)."""
+    def texts(col: str) -> np.ndarray:
+        return df[col].to_numpy(dtype=object) if col in df.columns else np.full(len(df), "", dtype=object)
+
+    row_source = texts("source_id")
+    for col, src_col in sourced.items():
+        if col not in df.columns:
+            continue
+        src = texts(src_col)
+        missing = pd.notna(df[col].to_numpy()) & (np.where(src != "", src, row_source) == "")
+        for i in np.flatnonzero(missing):
+            problems.append(Problem(fname, line_of(df, i), src_col, f"'{col}' has a value but no source"))
+    if known is None:
+        return
+    for col in sorted(set(sourced.values()) | {"source_id"}):
+        if col not in df.columns:
+            continue
+        cells = texts(col)
+        unknown = {cell: [sid for sid in filter(None, (s.strip() for s in str(cell).split(";")))
+                          if not (sid.startswith("derived") or sid in known)] for cell in set(cells)}
+        for i, cell in enumerate(cells):
+            for sid in unknown[cell]:
+                problems.append(Problem(fname, line_of(df, i), col,
+                                        f"source '{short(sid)}' is not in sources.csv"))
+
+
+def _validate_sources(txt: pd.DataFrame, fname: str, problems: list[Problem]) -> set[str] | None:
+    """The source ids a network's numbers may name."""
+    if not require_columns(txt, ("source_id", "title", "url"), fname, problems):
+        return None
+    check_required_cells(txt, ("source_id", "title", "url"), fname, problems)
+    check_unique(txt, "source_id", fname, problems, what="source id")
+    return set(txt["source_id"])
+
+
+def _validate_rates(txt: pd.DataFrame, fname: str, known: set[str] | None,
+                    problems: list[Problem]) -> pd.DataFrame | None:
+    """Speed, tariff and CO2 per km by rate class: what a link leaves out, its class gives."""
+    cols = ("rate_class", "mode", *RATE_NUMERIC)
+    if not require_columns(txt, cols, fname, problems):
+        return None
+    check_required_cells(txt, cols, fname, problems)
+    check_unique(txt, "rate_class", fname, problems, what="rate class")
+    check_choice(txt, "mode", MODES, fname, problems)
+    rates = to_numbers(txt, RATE_NUMERIC, fname, problems)
+    check_non_negative(rates, RATE_NUMERIC, fname, problems, ("speed_kmh",))
+    _check_sources(rates, RATE_SOURCED, fname, known, problems)
+    return rates
+
+
+def _validate_commodities(txt: pd.DataFrame, fname: str, known: set[str] | None,
+                          problems: list[Problem]) -> pd.DataFrame | None:
+    """Values of time (and of cargo) per commodity class."""
+    cols = ("commodity", "value_of_time_usd_per_teu_hour")
+    if not require_columns(txt, cols, fname, problems):
+        return None
+    check_required_cells(txt, cols, fname, problems)
+    check_unique(txt, "commodity", fname, problems, what="commodity")
+    num = [c for c in ("value_of_time_usd_per_teu_hour", "value_usd_per_teu") if c in txt.columns]
+    out = to_numbers(txt, num, fname, problems)
+    check_non_negative(out, num, fname, problems)
+    _check_sources(out, {c: "source_id" for c in num}, fname, known, problems)
+    if "containerised" in txt.columns:  # optional: does a TEU capacity count this class?
+        for i, v in enumerate(txt["containerised"]):
+            if v.lower() not in YES_NO:
+                problems.append(Problem(fname, line_of(txt, i), "containerised",
+                                        f"'{v[:20]}' is not one of {', '.join(sorted(YES_NO))}"))
+    return out
+
+
+def _validate_nodes(txt: pd.DataFrame, fname: str, known: set[str] | None,
+                    problems: list[Problem]) -> pd.DataFrame | None:
+    from .names import normalize_name
+
+    if not require_columns(txt, NODE_REQUIRED, fname, problems):
+        return None
+    check_required_cells(txt, NODE_REQUIRED, fname, problems)
+    check_unique(txt, "node_id", fname, problems, key=str.lower)
+    check_unique(txt, "name", fname, problems, key=normalize_name, what="place name")
+    check_choice(txt, "kind", NODE_KINDS, fname, problems)
+    bad_iso = ~txt["country"].str.match(_ISO3) & (txt["country"] != "")
+    for i in np.flatnonzero(bad_iso.to_numpy()):
+        problems.append(Problem(fname, line_of(txt, i), "country",
+                                f"'{short(txt['country'].iat[i])}' is not an ISO3 code"))
+    nodes = to_numbers(txt, NODE_NUMERIC, fname, problems)
+    for col, lim in (("lon", 180.0), ("lat", 90.0)):
+        for i in np.flatnonzero((nodes[col].abs() > lim).to_numpy()):
+            problems.append(Problem(fname, line_of(nodes, i), col, f"{nodes[col].iat[i]:g} is out of range"))
+    check_non_negative(nodes, NODE_NUMERIC[2:], fname, problems)
+    _check_sources(nodes, NODE_SOURCED, fname, known, problems)
+    return nodes
+
+
+def _check_link_values(txt: pd.DataFrame, links: pd.DataFrame, fname: str, problems: list[Problem]) -> None:
+    """Gauge on rail only (and a known one there), whole opening years, a year for planned links."""
+    rail = links["mode"] == "rail"
+    for i in np.flatnonzero((rail & ~links["gauge"].isin(GAUGES)).to_numpy()):
+        g = txt["gauge"].iat[i] if "gauge" in txt else ""
+        problems.append(Problem(fname, line_of(links, i), "gauge",
+                                f"rail link needs gauge 1435 or 1520, got '{short(g)}'"))
+    for i in np.flatnonzero((~rail & links["gauge"].notna()).to_numpy()):
+        problems.append(Problem(fname, line_of(links, i), "gauge",
+                                f"gauge applies to rail only, not '{links['mode'].iat[i]}'"))
+    yr = links["opening_year"]
+    for i in np.flatnonzero((yr.notna() & (yr != yr.round())).to_numpy()):
+        problems.append(Problem(fname, line_of(links, i), "opening_year", f"{yr.iat[i]:g} is not a year"))
+    for i in np.flatnonzero(((links["status"] == "planned") & yr.isna()).to_numpy()):
+        problems.append(Problem(fname, line_of(links, i), "opening_year",
+                                "a planned link needs the year it is due to open"))
+
+
+def _directed(txt: pd.DataFrame, fname: str, problems: list[Problem]) -> pd.Series:
+    """The `directed` column as booleans (absent: every link runs both ways)."""
+    if "directed" not in txt.columns:
+        return pd.Series(False, index=txt.index)
+    d = txt["directed"].str.lower()
+    for i in np.flatnonzero((~d.isin(TRUE_WORDS | FALSE_WORDS)).to_numpy()):
+        problems.append(Problem(fname, line_of(txt, i), "directed", f"'{short(d.iat[i])}' is not true/false"))
+    return d.isin(TRUE_WORDS)
+
+
+def _check_link_ends(links: pd.DataFrame, node_ids: set[str], fname: str, problems: list[Problem]) -> None:
+    for col in ("from_node_id", "to_node_id"):
+        unknown = ~links[col].isin(node_ids) & (links[col] != "")
+        for i in np.flatnonzero(unknown.to_numpy()):
+            problems.append(Problem(fname, line_of(links, i), col,
+                                    f"unknown node '{short(links[col].iat[i])}'"))
+    loop = (links["from_node_id"] == links["to_node_id"]) & (links["from_node_id"] != "")
+    for i in np.flatnonzero(loop.to_numpy()):
+        problems.append(Problem(fname, line_of(links, i), "to_node_id",
+                                "link starts and ends at the same node"))
+
+
+def _check_rate_classes(links: pd.DataFrame, rates: pd.DataFrame | None, fname: str,
+                        problems: list[Problem]) -> None:
+    """A value the library must fill needs a rate class that provides it."""
+    need_rate = links["speed_kmh"].isna() | links["usd_per_teu"].isna() | links["co2_kg_per_teu"].isna()
+    rc = links["rate_class"] if "rate_class" in links.columns else pd.Series("", index=links.index)
+    known_rates = set(rates["rate_class"]) if rates is not None else set()
+    for i in np.flatnonzero(need_rate.to_numpy()):
+        if rc.iat[i] not in known_rates:
+            why = (f"rate class '{short(rc.iat[i])}' is not in rates.csv" if rc.iat[i]
+                   else "speed, tariff or CO2 missing and no rate_class to take them from")
+            problems.append(Problem(fname, line_of(links, i), "rate_class", why))
+
+
+def _validate_links(txt: pd.DataFrame, fname: str, known: set[str] | None, node_ids: set[str] | None,
+                    rates: pd.DataFrame | None, problems: list[Problem]) -> pd.DataFrame | None:
+    if not require_columns(txt, LINK_REQUIRED, fname, problems):
+        return None
+    check_required_cells(txt, LINK_REQUIRED, fname, problems)
+    check_unique(txt, "link_id", fname, problems)
+    check_choice(txt, "mode", MODES, fname, problems)
+    check_choice(txt, "status", STATUSES, fname, problems)
+    links = to_numbers(txt, LINK_NUMERIC, fname, problems)
+    check_non_negative(links, LINK_NON_NEGATIVE, fname, problems, strictly_positive=("speed_kmh",))
+    _check_link_values(txt, links, fname, problems)
+    links["directed"] = _directed(txt, fname, problems)
+    if node_ids is not None:
+        _check_link_ends(links, node_ids, fname, problems)
+    _check_rate_classes(links, rates, fname, problems)
+    _check_sources(links, LINK_SOURCED, fname, known, problems)
+    return links
+
+
+def _borrow(tables: dict[str, pd.DataFrame | None], where: dict[str, str], fallback_dir: str | Path | None,
+            problems: list[Problem]) -> set[str]:
+    """Optional tables the input leaves out (rates, commodities), read from `fallback_dir`'s CSV files.
+
+    Their source ids name the fallback's sources, not this network's: they are not checked
+    against them. Returns the names of the tables borrowed.
+    """
+    borrowed: set[str] = set()
+    for name in ("rates", "commodities"):
+        path = Path(fallback_dir) / TABLE_FILES[name] if fallback_dir is not None else None
+        if name in tables or path is None or not path.exists():
+            continue
+        tables[name], where[name] = read_text_csv(path, problems), str(path)
+        borrowed.add(name)
+    return borrowed
+
+
+def check_network_tables(frames: NetworkFrames, problems: list[Problem], *,
+                         fallback_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
+    """Check a network's text frames, appending every problem; the typed tables that parsed.
+
+    Tables `frames` lacks (rates, commodities) are taken from `fallback_dir` (a GMNS folder).
+    Numbers become floats, `directed` booleans; the frames keep their `__line__` column.
+    """
+    tables, where = dict(frames.tables), dict(frames.where)
+    borrowed = _borrow(tables, where, fallback_dir, problems)
+
+    def label(name: str) -> str:
+        return where.get(name, TABLE_FILES[name])
+
+    for name in REQUIRED_TABLES:
+        if name not in tables:
+            problems.append(Problem(label(name), None, None, "table not given"))
+    sources = tables.get("sources")
+    known = _validate_sources(sources, label("sources"), problems) if sources is not None else None
+    out: dict[str, pd.DataFrame | None] = {"sources": sources}
+    for name, check in (("rates", _validate_rates), ("commodities", _validate_commodities)):
+        txt = tables.get(name)
+        if txt is not None:
+            out[name] = check(txt, label(name), None if name in borrowed else known, problems)
+    nodes_txt, links_txt = tables.get("nodes"), tables.get("links")
+    if nodes_txt is not None:
+        out["nodes"] = _validate_nodes(nodes_txt, label("nodes"), known, problems)
+    if links_txt is not None:
+        node_ids = set(nodes_txt["node_id"]) if nodes_txt is not None and "node_id" in nodes_txt else None
+        out["links"] = _validate_links(links_txt, label("links"), known, node_ids, out.get("rates"), problems)
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def finish_tables(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Checked tables without their `__line__` column, indexed 0..n-1, in `TABLE_FILES` order."""
+    return {k: tables[k].drop(columns="__line__").reset_index(drop=True) for k in TABLE_FILES if k in tables}
+
+
+def validate_network_tables(tables: Mapping[str, pd.DataFrame | None], *,
+                            where: Mapping[str, str] | None = None, fallback_dir: str | Path | None = None,
+                            what: str = "network tables") -> dict[str, pd.DataFrame]:
+    """Check in-memory tables (nodes, links, sources, rates, commodities) as if they were files.
+
+    Typed DataFrames are checked as the CSV files they would be written to (row = the line
+    in that file); text frames with a `__line__` column as they are. `where` names the file
+    of each table in problems (default: its GMNS file, `node.csv`, ...). A table given as None
+    is left out. Raises one ValidationError listing every problem; returns the typed tables.
+    """
+    given = {k: v for k, v in tables.items() if v is not None}
+    frames = NetworkFrames({k: v if "__line__" in v.columns else text_frame(v) for k, v in given.items()},
+                           dict(where or {}))
+    problems: list[Problem] = []
+    out = check_network_tables(frames, problems, fallback_dir=fallback_dir)
+    if problems:
+        raise ValidationError(problems, what=what)
+    return finish_tables(out)
+
