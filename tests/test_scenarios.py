@@ -263,16 +263,16 @@ def test_apply_is_copy_on_write(net):
 
 
 def test_the_2024_caspian_simulation_is_kept():
-    from corridor.scenarios.run import _baseline_waits, caspian_waits
+    from corridor.scenarios.run import baseline_waits, caspian_waits
 
     a = apply_scenario("caspian-low")
-    _baseline_waits.cache_clear()
+    baseline_waits.cache_clear()
     w1 = caspian_waits(a, replications=2, seed=3)
     w2 = caspian_waits(a, replications=2, seed=3)
-    info = _baseline_waits.cache_info()
+    info = baseline_waits.cache_info()
     assert (info.misses, info.hits) == (1, 1) and w1 == w2
     caspian_waits(a, replications=2, seed=4)  # another seed: simulated anew
-    assert _baseline_waits.cache_info().misses == 2
+    assert baseline_waits.cache_info().misses == 2
 
 
 def test_peace_dividend_opens_kars_gyumri_and_tripp():
@@ -380,6 +380,34 @@ infrastructure:
     assert "needs the year" in probs["infrastructure.links[1]"].message
     r = cli("scenario", "run", p, "--out", tmp_path / "o", "--method", "aon", "--no-record")
     assert r.exit_code == 1 and "same node" in r.output and "Traceback" not in r.output
+
+
+def test_the_network_a_scenario_makes_is_checked_in_memory(monkeypatch):
+    """No temporary folder of CSV files: the applied tables are checked as DataFrames."""
+    import tempfile
+
+    def no_disk(*a, **k):
+        raise AssertionError("apply_scenario wrote a temporary folder")
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", no_disk)
+    monkeypatch.setattr(tempfile, "mkdtemp", no_disk)
+    a = apply_scenario("titr-2030")  # changes links and nodes: its tables are checked
+    assert a.scenario.infrastructure.links and a.scenario.infrastructure.nodes
+
+
+def test_a_file_source_is_located_past_entries_that_do_not_validate(tmp_path):
+    p = write(tmp_path, "srcs.yaml", """\
+name: srcs
+sources:
+  - 5
+  - {id: corridor_regions, title: Another title, url: https://example.org}
+""")
+    with pytest.raises(corridor.ValidationError) as e:
+        load_scenario(p)
+    probs = {q.column: q for q in e.value.problems}
+    assert probs["sources[1].id"].row == 4
+    assert "already in the bundled sources.csv" in probs["sources[1].id"].message
+    assert "sources[0]" in probs  # the entry that is not a mapping
 
 
 def test_merged_scenario_file_reloads_to_the_same_world(tmp_path):

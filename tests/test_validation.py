@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 import corridor
+from corridor.datafiles import bundled_data_dir
 from corridor.errors import ValidationError
+from corridor.network.export import write_network
+from corridor.network.formats import FORMATS, detect_format
+from corridor.network.io import read_network_tables
+from corridor.network.validation import validate_network_tables
+from corridor.vocabulary import NETWORK_FORMATS
+
+from .conftest import MINI
 
 
 def _edit(folder, fname, fn):
@@ -167,3 +178,102 @@ def test_load_network_sees_edits(mini_copy):
     os.utime(mini_copy / "link.csv", ns=(1, 10**18))
     after = corridor.load_network(mini_copy)
     assert corridor.route(after, "Xian", "Duisburg").routes[0].corridor != "northern"
+
+
+# ------------------------------------------------------------------ formats: write, read back, check
+TABLES = ("raw_nodes", "raw_links", "sources", "rates", "commodities", "nodes", "links")
+
+
+def _same_network(a, b):
+    for t in TABLES:
+        pd.testing.assert_frame_equal(getattr(a, t), getattr(b, t), obj=t)
+    assert a.geometry == b.geometry
+
+
+@pytest.mark.parametrize("fmt", NETWORK_FORMATS)
+@pytest.mark.parametrize("which", ["mini", "net"])
+def test_every_format_reads_back_the_same_tables(fmt, which, request, tmp_path):
+    """Export -> read -> identical tables, link shapes included (the bundled network has them)."""
+    net = request.getfixturevalue(which)
+    written = write_network(net, tmp_path / "out", format=fmt)
+    assert all(p.exists() for p in written)
+    _same_network(net, corridor.read_network(tmp_path / "out"))
+    with pytest.raises(corridor.CorridorError, match="refusing to overwrite"):
+        write_network(net, tmp_path / "out", format=fmt)
+
+
+def test_a_geojson_export_is_a_network_folder_and_file(mini, tmp_path):
+    """What `corridor network validate` reads: the folder the export wrote, or the file itself."""
+    (path,) = write_network(mini, tmp_path, format="geojson")
+    assert path == tmp_path / "network.geojson"
+    t = read_network_tables(tmp_path, fallback_dir=bundled_data_dir())
+    assert len(t["nodes"]) == len(mini.nodes) and len(t["links"]) == len(mini.links)
+    net = corridor.load_network(path)
+    assert net.name == "network"
+    _same_network(mini, net)
+    fc = json.loads(path.read_text())  # still plain GeoJSON: a Point per node, a LineString per link
+    kinds = [(f["properties"]["feature"], f["geometry"]["type"]) for f in fc["features"]]
+    assert kinds.count(("node", "Point")) == len(mini.nodes)
+    assert kinds.count(("link", "LineString")) == len(mini.links)
+
+
+def test_formats_are_registered_once_and_recognised(mini, tmp_path):
+    assert tuple(FORMATS) == NETWORK_FORMATS  # the CLI offers the vocabulary's names
+    assert detect_format(MINI).name == "gmns"
+    write_network(mini, tmp_path / "g", format="geojson")
+    assert detect_format(tmp_path / "g").name == "geojson"
+    assert detect_format(tmp_path / "g" / "network.geojson").name == "geojson"
+    with pytest.raises(corridor.CorridorError, match="unknown network format 'gpkg'"):
+        write_network(mini, tmp_path / "x", format="gpkg")
+    with pytest.raises(corridor.CorridorError, match="not found"):
+        corridor.read_network(tmp_path / "nowhere")
+
+
+def test_geojson_problems_are_at_their_line(mini, tmp_path):
+    (path,) = write_network(mini, tmp_path, format="geojson")
+    lines = path.read_text().split("\n")
+    n = next(i for i, ln in enumerate(lines) if '"feature": "link"' in ln)
+    feat = json.loads(lines[n].rstrip(","))
+    feat["properties"]["length_km"] = "far"
+    feat["properties"]["to_node_id"] = "atlantis"
+    lines[n] = json.dumps(feat) + ","
+    path.write_text("\n".join(lines))
+    with pytest.raises(ValidationError) as ei:
+        corridor.read_network(path)
+    got = {(p.row, p.column) for p in ei.value.problems}
+    assert got == {(n + 1, "length_km"), (n + 1, "to_node_id")}, str(ei.value)
+    path.write_text("\n".join(lines[:n + 1]))  # cut short
+    with pytest.raises(ValidationError, match="not valid JSON"):
+        corridor.read_network(path)
+
+
+def test_in_memory_tables_are_checked_like_files(mini, mini_copy):
+    """validate_network_tables finds in DataFrames what reading the files finds, at the same rows."""
+    def links(df):
+        df.loc[0, "capacity_teu_yr"] = "-5"
+        df.loc[1, "to_node_id"] = "atlantis"
+        df.loc[2, "cost_source"] = "nowhere_2020"
+        df.loc[2, "usd_per_teu"] = "10"
+        df.loc[3, "gauge"] = "1000"
+        return df
+
+    _edit(mini_copy, "link.csv", links)
+    _edit(mini_copy, "node.csv", lambda df: df.assign(name=df["name"].where(df.index != 1, df["name"][0])))
+    with pytest.raises(ValidationError) as on_disk:
+        corridor.read_network(mini_copy)
+    frames = {name: pd.read_csv(mini_copy / f, dtype=str, keep_default_na=False)
+              for name, f in (("nodes", "node.csv"), ("links", "link.csv"), ("sources", "sources.csv"),
+                              ("rates", "rates.csv"), ("commodities", "commodities.csv"))}
+    with pytest.raises(ValidationError) as in_memory:
+        validate_network_tables(frames)
+
+    def found(e):
+        return sorted((Path(p.file).name, p.row or 0, p.column or "", p.message) for p in e.value.problems)
+
+    assert found(in_memory) == found(on_disk) and len(found(on_disk)) == 5
+    # a network's own (typed) tables are checked as the CSV files they would be, and come back the same
+    tables = {"nodes": mini.raw_nodes, "links": mini.raw_links, "sources": mini.sources, "rates": mini.rates,
+              "commodities": mini.commodities}
+    checked = validate_network_tables(tables)
+    for name, frame in tables.items():
+        pd.testing.assert_frame_equal(checked[name], frame, obj=name)

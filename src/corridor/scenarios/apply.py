@@ -26,6 +26,7 @@ from .files import (
 )
 from .schema import (
     LINK_FIELD_COLUMNS,
+    BorderTimeChange,
     Scenario,
     TariffChange,
 )
@@ -137,30 +138,36 @@ def _link_selection(t: TariffChange, net: Network) -> np.ndarray:
     return m
 
 
-def _apply_tariffs_and_times(s: Scenario, net: Network, log: list[str]) -> Network:
-    if not s.tariffs and not s.border_times:
-        return net
-    nodes, links, lk = net.raw_nodes.copy(), net.raw_links.copy(), net.links
-    for col in ("usd_per_teu", "wait_hours"):
-        links[col] = lk[col].astype(float).to_numpy()
-    for col in ("cost_source", "wait_source"):
-        links[col] = lk[col].to_numpy()
+def _apply_tariffs(s: Scenario, net: Network, links: pd.DataFrame, log: list[str]) -> None:
+    """USD per TEU of the selected links scaled, in `links` (a copy of the raw table)."""
     for t in s.tariffs:
         m = _link_selection(t, net)
         links.loc[m, "usd_per_teu"] = links.loc[m, "usd_per_teu"] * t.factor
         links.loc[m, "cost_source"] = [join_sources(x, t.source) for x in links.loc[m, "cost_source"]]
         log.append(f"tariff x{t.factor:g} on {int(m.sum())} links")
+
+
+def _node_selection(b: BorderTimeChange, net: Network) -> np.ndarray:
     nd = net.nodes
+    m = np.zeros(len(nd), dtype=bool)
+    if b.nodes or b.countries or b.kinds:
+        m[:] = True
+        if b.nodes:
+            m &= nd.index.isin([net.resolve(x) for x in b.nodes])
+        if b.countries:
+            m &= nd["country"].isin(list(_countries_of(b.countries))).to_numpy()
+        if b.kinds:
+            m &= nd["kind"].isin(b.kinds).to_numpy()
+    return m
+
+
+def _apply_border_times(s: Scenario, net: Network, nodes: pd.DataFrame, links: pd.DataFrame,
+                        log: list[str]) -> None:
+    """Dwell and transshipment hours of the selected nodes and waits of the selected links scaled, in
+    `nodes` and `links` (copies of the raw tables)."""
+    lk = net.links
     for b in s.border_times:
-        m = np.zeros(len(nd), dtype=bool)
-        if b.nodes or b.countries or b.kinds:
-            m[:] = True
-            if b.nodes:
-                m &= nd.index.isin([net.resolve(x) for x in b.nodes])
-            if b.countries:
-                m &= nd["country"].isin(list(_countries_of(b.countries))).to_numpy()
-            if b.kinds:
-                m &= nd["kind"].isin(b.kinds).to_numpy()
+        m = _node_selection(b, net)
         for factor, col, scol in ((b.dwell_factor, "dwell_hours", "dwell_source"),
                                   (b.transship_factor, "transship_hours", "transship_source")):
             if factor is None or not m.any():
@@ -183,6 +190,18 @@ def _apply_tariffs_and_times(s: Scenario, net: Network, log: list[str]) -> Netwo
             links.loc[lm, "wait_hours"] = links.loc[lm, "wait_hours"] * b.wait_factor
             links.loc[lm, "wait_source"] = [join_sources(x, b.source) for x in links.loc[lm, "wait_source"]]
             log.append(f"wait_hours x{b.wait_factor:g} on {int(lm.sum())} links")
+
+
+def _apply_tariffs_and_times(s: Scenario, net: Network, log: list[str]) -> Network:
+    if not s.tariffs and not s.border_times:
+        return net
+    nodes, links, lk = net.raw_nodes.copy(), net.raw_links.copy(), net.links
+    for col in ("usd_per_teu", "wait_hours"):  # as filled from the rate classes
+        links[col] = lk[col].astype(float).to_numpy()
+    for col in ("cost_source", "wait_source"):
+        links[col] = lk[col].to_numpy()
+    _apply_tariffs(s, net, links, log)
+    _apply_border_times(s, net, nodes, links, log)
     return net.with_tables(nodes=nodes, links=links)
 
 

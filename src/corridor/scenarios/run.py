@@ -170,7 +170,7 @@ class ScenarioResult:
 
 
 @lru_cache(maxsize=8)
-def _baseline_waits(replications: int, seed: int) -> dict[str, float]:
+def baseline_waits(replications: int, seed: int) -> dict[str, float]:
     """Mean wait per port of the 2024 crossing (simulated once per replications and seed)."""
     from ..caspian.config import baseline_config
     from ..caspian.simulate import simulate
@@ -190,7 +190,7 @@ def caspian_waits(applied: AppliedScenario, *, replications: int = 20, seed: int
         return None
     from ..caspian.simulate import simulate
 
-    base = _baseline_waits(int(replications), int(seed))
+    base = baseline_waits(int(replications), int(seed))
     scn = simulate(applied.caspian, days=365, replications=replications, seed=seed)
     ports = {p: {"mean_wait_hours_2024": round(base[p], 2),
                  "mean_wait_hours": round(scn.mean_wait_hours[p], 2),
