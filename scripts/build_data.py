@@ -564,7 +564,7 @@ def build(shared: Path) -> None:
 
     # rates / commodities (the other helper's files) and the appraisal's projects are copied when present
     extra = {}
-    for name in ("rates.csv", "commodities.csv", "projects.csv"):
+    for name in ("rates.csv", "commodities.csv", "projects.csv", "families.csv", "queue_params.csv"):
         p = CURATED / name
         if p.exists():
             extra[name] = read_csv(p)

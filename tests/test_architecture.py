@@ -18,10 +18,11 @@ PKG = Path(__file__).resolve().parents[1] / "src" / "corridor"
 
 # bottom to top; a module may import its own layer and those below it
 LAYERS = [
-    ("core", ["errors", "readers", "output", "datafiles", "yamlio", "vocabulary"]),
+    ("core", ["errors", "readers", "output", "datafiles", "yamlio", "vocabulary", "queueing"]),
     ("network", ["network"]),
+    ("caspian", ["caspian"]),  # the crossing's wait curves are part of the cost model
     ("world", ["costs", "world", "demand", "store"]),
-    ("models", ["routing", "caspian"]),
+    ("models", ["routing"]),
     ("assignment", ["assignment"]),
     ("scenarios", ["scenarios"]),
     ("analysis", ["analysis"]),

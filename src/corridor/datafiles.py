@@ -8,3 +8,10 @@ from pathlib import Path
 
 def bundled_data_dir() -> Path:
     return Path(str(resources.files("corridor") / "data"))
+
+
+def read_package_csv(name: str):
+    """A bundled table (a pandas DataFrame), read as the package ships it."""
+    import pandas as pd
+
+    return pd.read_csv(bundled_data_dir() / name, keep_default_na=False, na_values=[""])

@@ -1,9 +1,11 @@
-"""The world a question is asked in: what is open and avoided, and what every edge costs on top of
-its tariff.
+"""The world a question is asked in: what is open and avoided, what every edge costs on top of its
+tariff, the month, and the Caspian crossing's fleet and sea level.
 
 A `World` is the policy (countries, blocs, modes and sea passages avoided; border rules; the year
-whose infrastructure is open) and the cost terms of that world (`costs.CostTerms`). The network
-is not part of it: every question takes the network as its first argument and a world (or the
+whose infrastructure is open), the cost terms of that world (`costs.CostTerms`), the month the
+question is about (weather and seasonal waits; None: the year as a whole) and the Caspian
+crossing (its fleet, ports and sea level; None: the bundled crossing). The network is not part of
+it: every question takes the network as its first argument and a world (or the
 same options spelled out) beside it, so one network serves many worlds and one world many
 networks (a scenario's network is the base network with its changes applied).
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
+from .caspian.config import CaspianConfig
 from .costs import CostTerms
 from .errors import CorridorError
 from .network.policy import Border, Policy
@@ -25,18 +28,29 @@ AvoidSpec = Iterable[str] | str | None
 
 @dataclass(frozen=True)
 class World:
-    """Policy and cost terms: everything a question's answer depends on besides the network."""
+    """Policy, cost terms, month and Caspian crossing: all a question's answer depends on besides the
+    network."""
 
     policy: Policy = field(default_factory=Policy)
     terms: CostTerms = field(default_factory=CostTerms)
+    month: int | None = None  # 1-12; None: the year (its months weighted by their flows)
+    caspian: CaspianConfig | None = None  # None: the bundled crossing at its data's sea level
+
+    def __post_init__(self) -> None:
+        if self.month is not None and (isinstance(self.month, bool) or self.month not in range(1, 13)):
+            raise CorridorError(f"month must be 1-12 (or none for the whole year), got {self.month!r}")
 
     @classmethod
     def make(cls, avoid: AvoidSpec = None, avoid_modes: AvoidSpec = None, avoid_passages: AvoidSpec = None,
-             year: int | None = None, *, borders: Iterable[Border] = (),
-             terms: CostTerms | None = None) -> World:
+             year: int | None = None, month: int | None = None, *, borders: Iterable[Border] = (),
+             terms: CostTerms | None = None, caspian: CaspianConfig | None = None) -> World:
         """A world from the options every question takes (`avoid` takes ISO3 codes, blocs, regions)."""
         return cls(Policy.make(avoid, avoid_modes, year, avoid_passages, borders=borders),
-                   terms or CostTerms())
+                   terms or CostTerms(), month, caspian)
+
+    def in_month(self, month: int | None) -> World:
+        """This world in another month (None: the whole year)."""
+        return replace(self, month=month)
 
     @property
     def year(self) -> int | None:
@@ -58,13 +72,17 @@ class World:
         return replace(self, terms=self.terms + terms)
 
     def to_dict(self) -> dict:
-        return {"policy": self.policy.to_dict(), "terms": self.terms.to_dict()}
+        d = {"policy": self.policy.to_dict(), "terms": self.terms.to_dict(), "month": self.month}
+        if self.caspian is not None:
+            d["caspian_sea_level_m"] = round(self.caspian.level_m, 3)
+        return d
 
 
 def world_of(world: World | None = None, *, avoid: AvoidSpec = None, avoid_modes: AvoidSpec = None,
-             avoid_passages: AvoidSpec = None, year: int | None = None) -> World:
+             avoid_passages: AvoidSpec = None, year: int | None = None, month: int | None = None) -> World:
     """The world of a question: `world` as given, or one made from the options (not both)."""
-    options = {"avoid": avoid, "avoid_modes": avoid_modes, "avoid_passages": avoid_passages, "year": year}
+    options = {"avoid": avoid, "avoid_modes": avoid_modes, "avoid_passages": avoid_passages, "year": year,
+               "month": month}
     given = [k for k, v in options.items() if v not in (None, "", (), [])]
     if world is None:
         return World.make(**options)

@@ -223,8 +223,8 @@ def calibrate(net: Network, demand: Demand, *, targets: pd.DataFrame | None = No
     params = replace(params, note=(
         "Fitted by corridor.calibrate (least squares on log volumes) to calibration_targets.csv: "
         "corridor constants for northern and middle (USD/TEU on their signature edges) and a logit "
-        f"dispersion per commodity, weakly pulled towards {PRIOR_MU:g}; queue_hours and beta are "
-        "not fitted."),
+        f"dispersion per commodity, weakly pulled towards {PRIOR_MU:g}; the queues' curves are data "
+        "(queue_params.csv, caspian_curves.json), not fitted here."),
         fit={"date": date.today().isoformat(), "evaluations": evaluations,
              "rms_log_error": float(np.sqrt(np.mean(fit.fun[: len(published)] ** 2))),
              "targets": {r.target_id: {"published": r.published, "modelled": round(float(r.after), 1),

@@ -157,9 +157,10 @@ def _capacity_cut(net: Network, mask: np.ndarray, sources: set[int], sinks: set[
     q_of = model.member_queue
     link_q = model.owner_link[q_of] >= 0
     edge_cap = np.full(g.n_edges, np.inf)
-    np.minimum.at(edge_cap, model.member_edge[link_q], model.cap[q_of[link_q]])
+    cap = model.teu_capacity()
+    np.minimum.at(edge_cap, model.member_edge[link_q], cap[q_of[link_q]])
     node_cap = np.full(n, np.inf)
-    np.minimum.at(node_cap, model.owner_node[q_of[~link_q]], model.cap[q_of[~link_q]])
+    np.minimum.at(node_cap, model.owner_node[q_of[~link_q]], cap[q_of[~link_q]])
     queued = np.zeros(g.n_edges, dtype=bool)
     queued[model.member_edge[~link_q]] = True  # a node's edges that join its queue (the rule of edge_costs)
     fn, tn = np.maximum(g.from_node, 0), np.maximum(g.to_node, 0)

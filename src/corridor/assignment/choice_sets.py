@@ -14,10 +14,11 @@ from scipy.sparse import csr_matrix
 
 from ..errors import CorridorError, NoRouteError
 from ..network.tables import Network
-from ..routing.comparison import compare
+from ..routing.comparison import compare, family_variants
 from ..world import World
 
 ROUTE_OBJECTIVES = ("generalized", "time", "cost")
+VARIANTS = 4  # per family, OD pair and commodity: Aktau, Kuryk, Turkmenbashi and one more
 
 Progress = Callable[[str, int, int, float], None]  # (stage, done, total, gap): "routes" then "iterate"
 
@@ -50,7 +51,9 @@ def choice_set(net: Network, pairs: Iterable[tuple[int, int]], *, world: World,
               commodities: Iterable[str], objectives: Iterable[str] = ROUTE_OBJECTIVES,
               progress: Progress | None = None, missing: str = "raise") -> ChoiceSet:
     """The best route of every corridor family for each OD pair (node indices), under each
-    objective and each commodity's value of time; duplicates dropped. Cached on the network per
+    objective and each commodity's value of time, and up to `VARIANTS` variants of each family
+    through its different gateways (ports, crossings, branches; `routing.variants`) under each
+    commodity's generalized cost; duplicates dropped. Cached on the network per
     question. A pair with no route raises NoRouteError, or is left out with `missing="skip"`."""
     pairs = sorted(set(pairs))
     commodities, objectives = tuple(commodities), tuple(objectives)
@@ -77,6 +80,9 @@ def choice_set(net: Network, pairs: Iterable[tuple[int, int]], *, world: World,
             found = [r.route for r in cmp.results if r.route is not None]
             if cmp.overall is not None:
                 found.append(cmp.overall)
+            if objective == "generalized":  # the ports, crossings and branches within each family
+                by_family = family_variants(net, ids[o], ids[d], commodity=c, world=world, k=VARIANTS)
+                found += [r for routes in by_family.values() for r in routes]
             for r in found:
                 if r.edges in seen:
                     continue

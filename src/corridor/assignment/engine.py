@@ -175,21 +175,25 @@ class Queues:
     """Queues that links join beside (or instead of) their own BPR term.
 
     Queue q delays each member link by weight × scale_q (V_q / capacity_q)^power_q, V_q being
-    the weighted flow of all its members. A link may belong to several queues (a ferry bounded
-    both in boxes and in tonnes); a queue may span several links (a port's quay).
+    the weighted flow of all its members; or, with `curves`, by weight × curves.wait(V)[q] (any
+    increasing wait curve that also gives its `slope` and `area`, e.g. `queueing.QueueCurves`
+    for one month). A link may belong to several queues (a ferry bounded both in boxes and in
+    tonnes); a queue may span several links (a port's quay).
     """
 
     edge: np.ndarray  # member link of each membership
     queue: np.ndarray  # its queue, 0..n_queues-1
-    scale: np.ndarray  # per queue
-    capacity: np.ndarray  # per queue
-    power: np.ndarray  # per queue
+    scale: np.ndarray  # per queue (power form)
+    capacity: np.ndarray  # per queue (power form)
+    power: np.ndarray  # per queue (power form)
     weight: np.ndarray | None = None  # (classes, memberships): what a unit of each class counts; default 1
+    curves: object | None = None  # instead of the power form: wait(v), slope(v), area(v) per queue
 
 
 @dataclass(frozen=True)
 class _Delay:
-    """Congestion delay of queues: a (V/c)^p per queue, V the weighted flow of its member links.
+    """Congestion delay of queues: a (V/c)^p per queue, V the weighted flow of its member links, for
+    the links' own BPR terms and power-form queues; queues past `n_power` wait by `curves`.
 
     A link alone in its queue is BPR's t0 b (v/c)^p. Each class feels `weight` times the delay
     of each queue it adds `weight` to, so the cost stays the gradient of one convex potential
@@ -199,17 +203,28 @@ class _Delay:
     edge: np.ndarray  # membership -> link
     queue: np.ndarray  # membership -> queue
     weight: np.ndarray  # (classes, memberships)
-    a: np.ndarray  # per queue
+    a: np.ndarray  # per power-form queue
     cap: np.ndarray
     p: np.ndarray
     n_links: int
+    curves: object | None = None  # the queues after the power-form ones
+
+    @property
+    def n_power(self) -> int:
+        return len(self.a)
 
     def volume(self, x: np.ndarray) -> np.ndarray:
         """Queue volumes of class flows x (classes x links)."""
-        return np.bincount(self.queue, weights=(self.weight * x[:, self.edge]).sum(0), minlength=len(self.a))
+        n = self.n_power + (0 if self.curves is None else len(self.curves.j))
+        return np.bincount(self.queue, weights=(self.weight * x[:, self.edge]).sum(0), minlength=n)
+
+    def _split(self, v: np.ndarray, power, curve) -> np.ndarray:
+        out = power(v[: self.n_power])
+        return out if self.curves is None else np.concatenate([out, curve(v[self.n_power:])])
 
     def time(self, v: np.ndarray) -> np.ndarray:
-        return self.a * _ratio_pow(v, self.cap, self.p)
+        return self._split(v, lambda u: self.a * _ratio_pow(u, self.cap, self.p), self.curves.wait
+                           if self.curves is not None else None)
 
     def link_delay(self, v: np.ndarray) -> np.ndarray:
         """(classes, links): the delay each class feels on each link at queue volumes v."""
@@ -217,11 +232,15 @@ class _Delay:
         return np.stack([np.bincount(self.edge, weights=w * t, minlength=self.n_links) for w in self.weight])
 
     def integral(self, v: np.ndarray) -> np.ndarray:
-        safe = np.where(self.cap > 0, self.cap, 1.0)
-        return self.a * safe / (self.p + 1.0) * _ratio_pow(v, self.cap, self.p + 1.0)
+        def power(u):
+            safe = np.where(self.cap > 0, self.cap, 1.0)
+            return self.a * safe / (self.p + 1.0) * _ratio_pow(u, self.cap, self.p + 1.0)
+
+        return self._split(v, power, self.curves.area if self.curves is not None else None)
 
     def derivative(self, v: np.ndarray) -> np.ndarray:
-        return bpr_derivative(v, self.a, self.cap, np.ones_like(self.a), self.p)
+        return self._split(v, lambda u: bpr_derivative(u, self.a, self.cap, np.ones_like(self.a), self.p),
+                           self.curves.slope if self.curves is not None else None)
 
 
 def _delay_queues(t0, cap, b, p, groups, weight, extra: Queues | None) -> _Delay:
@@ -261,9 +280,10 @@ def _delay_queues(t0, cap, b, p, groups, weight, extra: Queues | None) -> _Delay
         edge.append(qe)
         queue.append(qq + n)
         w.append(qw)
-        a, gcap, gp = np.r_[a, sc], np.r_[gcap, qc], np.r_[gp, qp]
+        if extra.curves is None:
+            a, gcap, gp = np.r_[a, sc], np.r_[gcap, qc], np.r_[gp, qp]
     return _Delay(np.concatenate(edge), np.concatenate(queue), np.concatenate(w, axis=1), a, gcap, gp,
-                  n_links)
+                  n_links, None if extra is None else extra.curves)
 
 
 def _line_search(x: np.ndarray, d: np.ndarray, fixed: np.ndarray, delay: _Delay) -> float:

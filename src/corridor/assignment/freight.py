@@ -67,12 +67,11 @@ def assign(
     max_iter: int = 500,
     params: AssignmentParams | None = None,
     commodities: Iterable[str] | None = None,
-    queue_hours: float | None = None,
-    beta: float | None = None,
     avoid: Iterable[str] | str | None = None,
     avoid_modes: Iterable[str] | str | None = None,
     avoid_passages: Iterable[str] | str | None = None,
     year: int | None = None,
+    month: int | None = None,
     world: World | None = None,
     progress: Progress | None = None,
     routes: ChoiceSet | None = None,
@@ -81,9 +80,10 @@ def assign(
     """Assign `demand` (TEU a year per commodity) to the network in a world.
 
     The world is `world` or the one the options make (`avoid`, `avoid_modes`, `avoid_passages`,
-    `year`). `params` default to the calibrated ones bundled with the data
-    (`AssignmentParams.load()`); their cost terms add to the world's, and `queue_hours` and `beta`
-    override theirs. Each commodity is a class with its own value of time (the network's
+    `year`, `month`: the flows of one month at their yearly rate, in that month's weather; none:
+    the year, each queue's wait the flow-weighted mean of its months). `params` default to the
+    calibrated ones bundled with the data (`AssignmentParams.load()`); their cost terms add to the
+    world's. Each commodity is a class with its own value of time (the network's
     commodities table). `progress(stage, done, total, gap)` is called while the choice set is
     built (stage "routes") and at each iteration ("iterate").
 
@@ -100,10 +100,8 @@ def assign(
     if routes is not None and method != "sue":
         raise CorridorError("a route set only applies to method='sue'")
     params = params or AssignmentParams.load()
-    over = {k: v for k, v in (("queue_hours", queue_hours), ("beta", beta)) if v is not None}
-    if over:
-        params = replace(params, **over)
-    world = world_of(world, avoid=avoid, avoid_modes=avoid_modes, avoid_passages=avoid_passages, year=year)
+    world = world_of(world, avoid=avoid, avoid_modes=avoid_modes, avoid_passages=avoid_passages, year=year,
+                     month=month)
     world.policy.check(net)
     prob = _problem(net, demand, world, params, commodities, non_negative=method != "sue")
     if method == "sue":
@@ -128,7 +126,7 @@ def _problem(net: Network, demand: Demand, world: World, params: AssignmentParam
         raise CorridorError("every assigned commodity needs a value of time > 0")
     ods = np.stack([demand.matrix(net, c, "teu") for c in classes])
     world = world.with_terms(params.terms)
-    costs = edge_costs(net, world.terms, non_negative=non_negative)
+    costs = edge_costs(net, world, non_negative=non_negative)
     ratio = tonnes_per_teu(demand)
     weight = costs.weights(np.array([_containerised(net, c) for c in classes]),
                            np.array([ratio.get(c) or TONNES_PER_TEU for c in classes]))
@@ -165,16 +163,16 @@ def _ue(prob: _Problem, *, method: str, rgap: float, max_iter: int, unserved: st
     init = np.concatenate([g.src[e], *z_src, *[g.ends(v) for v in zones]])
     term = np.concatenate([g.dst[e], *[g.starts(v) for v in zones], *z_dst])
     nz = len(init) - len(e)
-    # the engine works in hours: class k pays its generalized cost / vot_k, plus Σ W Q (V/c)^β over
-    # the queues the edge joins
+    # the engine works in hours: class k pays its generalized cost / vot_k, plus its weight × the wait
+    # of each queue the edge joins (so the costs stay the gradient of Beckmann's potential)
     fixed = np.stack([np.concatenate([model.generalized(v)[e] / v, np.zeros(nz)]) for v in prob.vots])
     pos = np.full(g.n_edges, -1)
     pos[e] = np.arange(len(e))
     keep = pos[model.member_edge] >= 0  # memberships of the edges the policy leaves open
-    q, beta = prob.params.queue_hours, prob.params.beta
-    queues = Queues(edge=pos[model.member_edge[keep]], queue=model.member_queue[keep],
-                    scale=np.full(model.n_queues, q), capacity=model.cap,
-                    power=np.full(model.n_queues, beta), weight=prob.weight[:, keep]) if q > 0 else None
+    ones = np.ones(model.n_queues)
+    queues = Queues(edge=pos[model.member_edge[keep]], queue=model.member_queue[keep], scale=ones,
+                    capacity=ones, power=ones, weight=prob.weight[:, keep],
+                    curves=model.curves.bound(prob.world.month)) if model.n_queues else None
     zero = np.zeros(len(init))
     res = _solve(init, term, zero, np.ones(len(init)), zero, zero, ods[:, zones][:, :, zones],
                  n_nodes=g.n_vnodes + len(zones), zone_nodes=zv, no_through=zv, rgap=rgap,
@@ -219,8 +217,7 @@ def _sue(prob: _Problem, *, routes_world: World, rgap: float, max_iter: int, pro
     dropped = _drop_unserved(net, classes, ods, lost, unserved)
     mu = np.array([prob.params.dispersion_for(c) for c in classes])
     sol = solve_logit(net, rs, classes, prob.vots, ods, prob.costs, prob.weight, mu,
-                      queue_hours=prob.params.queue_hours, beta=prob.params.beta, rgap=rgap,
-                      max_iter=max_iter, progress=progress)
+                      month=prob.world.month, rgap=rgap, max_iter=max_iter, progress=progress)
     out = _summarise(prob, sol.flow, "sue", sol.gap, sol.iterations, sol.gap <= rgap, sol.history)
     return replace(out, paths=sol.paths, unserved=dropped)
 
@@ -263,14 +260,22 @@ def _summarise(prob: _Problem, class_flow: np.ndarray, method: str, gap: float, 
     for k, c in enumerate(classes):
         links[f"flow_{c}_teu"] = np.bincount(li, weights=class_flow[k][on_link], minlength=len(lk))
     # v/c counts what the capacity counts (boxes for a TEU capacity, all cargo by weight for a
-    # tonnes one); a link's capacity is per direction, so the busier direction binds, and where a
-    # link or node has both capacities the fuller queue is reported
+    # tonnes one, a ship's units on a Caspian line); a link's capacity is per direction, so the
+    # busier direction binds, and where a link or node has several queues the fullest is reported
+    month = prob.world.month
     vol = queue_volumes(model, class_flow, weight)
-    vc = vol / model.cap
+    served = model.curves.served(month)
+    vc = vol / np.maximum(served, 1e-9)
+    backlog = model.curves.backlog(vol, month)
+    wait = model.curves.wait(vol, month)
     by_link, by_node = model.owner_link >= 0, model.owner_node >= 0
-    for col, val in _binding(model.owner_link[by_link], vc[by_link], vol[by_link], model.cap[by_link],
-                             model.in_tonnes[by_link], len(lk)).items():
+    for col, val in _binding(model, by_link, model.owner_link, vc, vol, served, backlog, wait,
+                             len(lk)).items():
         links[col] = val
+    teu_cap = np.where(model.box > 0, served / np.where(model.box > 0, model.box, 1.0), np.nan)
+    line_cap = np.full(len(lk), np.nan)
+    np.fmax.at(line_cap, model.owner_link[by_link], teu_cap[by_link])
+    links["capacity_teu_yr"] = np.where(np.isfinite(line_cap), line_cap, links["capacity_teu_yr"])
     node_edge = (g.kind == TRANSIT) | (g.kind == TRANSSHIP)
     ni = g.node[node_edge]
     through = np.bincount(ni, weights=flow[node_edge], minlength=len(net.nodes))
@@ -279,8 +284,8 @@ def _summarise(prob: _Problem, class_flow: np.ndarray, method: str, gap: float, 
     nodes = pd.DataFrame({"node_id": net.nodes["node_id"], "name": net.nodes["name"],
                           "country": net.nodes["country"], "kind": net.nodes["kind"], "flow_teu": through,
                           "transshipped_teu": shipped, "capacity_teu_yr": capacity_teu(net.nodes)})
-    for col, val in _binding(model.owner_node[by_node], vc[by_node], vol[by_node], model.cap[by_node],
-                             model.in_tonnes[by_node], len(net.nodes)).items():
+    for col, val in _binding(model, by_node, model.owner_node, vc, vol, served, backlog, wait,
+                             len(net.nodes)).items():
         nodes[col] = val
     corridors = _corridor_volumes(net, fwd, back)
     by_class = {}
@@ -299,20 +304,25 @@ def _summarise(prob: _Problem, class_flow: np.ndarray, method: str, gap: float, 
                       corridors, countries, list(history), params=params, corridors_by_commodity=by_class)
 
 
-def _binding(owner: np.ndarray, vc: np.ndarray, vol: np.ndarray, cap: np.ndarray, in_tonnes: np.ndarray,
-             n: int) -> dict[str, np.ndarray]:
-    """Per link or node, its fullest queue: v/c, and that queue's load and capacity in its own
-    unit (TEU of boxes, or tonnes of all cargo), per direction for a link."""
+def _binding(model: EdgeCosts, mine: np.ndarray, owner: np.ndarray, vc: np.ndarray, vol: np.ndarray,
+             served: np.ndarray, backlog: np.ndarray, wait: np.ndarray, n: int) -> dict[str, np.ndarray]:
+    """Per link or node, its fullest queue: v/c, that queue's load, capacity and backlog (what arrives
+    beyond what it can serve, a year) in its own unit (TEU, tonnes, or a ship's units), and its wait."""
+    q = np.flatnonzero(mine)
     out_vc = np.full(n, np.nan)
-    np.fmax.at(out_vc, owner, vc)
-    load, capacity = np.full(n, np.nan), np.full(n, np.nan)
+    np.fmax.at(out_vc, owner[q], vc[q])
+    cols = {k: np.full(n, np.nan)
+            for k in ("queue_load", "queue_capacity", "queue_backlog", "queue_wait_hours")}
     unit = np.full(n, "", dtype=object)
-    order = np.argsort(vc, kind="stable")  # the fullest queue written last wins
-    scale = np.where(in_tonnes, TONNES_PER_TEU, 1.0)
-    load[owner[order]] = (vol * scale)[order]
-    capacity[owner[order]] = (cap * scale)[order]
-    unit[owner[order]] = np.where(in_tonnes, "t", "TEU")[order]
-    return {"v_c": out_vc, "queue_load": load, "queue_capacity": capacity, "queue_unit": unit}
+    order = q[np.argsort(vc[q], kind="stable")]  # the fullest queue written last wins
+    scale = model.unit_scale[order]
+    at = owner[order]
+    cols["queue_load"][at] = vol[order] * scale
+    cols["queue_capacity"][at] = served[order] * scale
+    cols["queue_backlog"][at] = backlog[order] * scale
+    cols["queue_wait_hours"][at] = wait[order]
+    unit[at] = model.unit[order]
+    return {"v_c": out_vc, **cols, "queue_unit": unit}
 
 
 def _corridor_volumes(net: Network, fwd: np.ndarray, back: np.ndarray) -> dict[str, float]:

@@ -33,7 +33,7 @@ class LogitSolution:
 
 
 def solve(net: Network, rs: ChoiceSet, classes: list[str], vots: np.ndarray, ods: np.ndarray,
-          model: EdgeCosts, weight: np.ndarray, mu: np.ndarray, *, queue_hours: float, beta: float,
+          model: EdgeCosts, weight: np.ndarray, mu: np.ndarray, *, month: int | None,
           rgap: float, max_iter: int, progress=None) -> LogitSolution:
     """Path-size logit SUE by self-regulated successive averages over the fixed route set `rs`.
 
@@ -68,7 +68,7 @@ def solve(net: Network, rs: ChoiceSet, classes: list[str], vots: np.ndarray, ods
 
     def route_costs(class_flow: np.ndarray) -> np.ndarray:
         """Generalized USD per TEU of each (class, route) instance at edge flows per class."""
-        wait = delay_hours(model, class_flow, weight, queue_hours, beta)
+        wait = delay_hours(model, class_flow, weight, month)
         by_class = np.stack([inc @ model.generalized(v, wait[k])  # classes x routes
                              for k, v in enumerate(vots)])
         return by_class[cls, route_of]
@@ -94,7 +94,7 @@ def solve(net: Network, rs: ChoiceSet, classes: list[str], vots: np.ndarray, ods
     history: list[tuple[int, float, float]] = []
     gap, it = np.inf, 0
     eta, last = 1.0, np.inf  # self-regulated averaging (Liu, Ban & Mirchandani 2009)
-    congested = queue_hours > 0 and model.n_queues > 0
+    congested = model.n_queues > 0
     while True:
         it += 1
         cost = route_costs(load(f))
@@ -112,7 +112,7 @@ def solve(net: Network, rs: ChoiceSet, classes: list[str], vots: np.ndarray, ods
         last = gap
         f = f + (target - f) / eta
     flow = load(f)
-    t = model.hours[None, :] + delay_hours(model, flow, weight, queue_hours, beta)
+    t = model.hours[None, :] + delay_hours(model, flow, weight, month)
     route_days = np.stack([inc @ t[k] for k in range(len(classes))])[cls, route_of] / 24.0
     ids = net.nodes["node_id"].to_numpy()
     paths = pd.DataFrame({

@@ -23,8 +23,6 @@ PARAMS_FILE = "assignment_params.json"
 class AssignmentParams:
     """The free parameters of the freight assignment, and where they came from."""
 
-    queue_hours: float = 24.0  # Q: the queue at v/c = 1
-    beta: float = 4.0  # how steeply the queue grows past capacity
     dispersion: dict[str, float] = field(default_factory=lambda: {"container": 8.0})  # logit scale
     corridor_constants_usd: dict[str, float] = field(default_factory=dict)  # per family, USD/TEU
     note: str = "uncalibrated defaults"
@@ -55,9 +53,6 @@ class AssignmentParams:
                                 f"{', '.join(cls.__dataclass_fields__)}, got {type(d).__name__}")
         known = list(cls.__dataclass_fields__)
         problems = [f"unknown field '{k}' (known: {', '.join(known)})" for k in d if k not in known]
-        for k in ("queue_hours", "beta"):
-            if k in d and (isinstance(d[k], bool) or not isinstance(d[k], int | float)):
-                problems.append(f"{k} must be a number, got {json.dumps(d[k])[:40]}")
         for k in ("dispersion", "corridor_constants_usd", "fit"):
             if k in d and not isinstance(d[k], dict):
                 problems.append(f"{k} must be an object (name: value), got {json.dumps(d[k])[:40]}")
@@ -97,10 +92,6 @@ class AssignmentParams:
 
 def _param_problems(p: AssignmentParams) -> list[str]:
     problems = []
-    if not (np.isfinite(p.queue_hours) and p.queue_hours >= 0):
-        problems.append(f"queue_hours must be a finite number >= 0, got {p.queue_hours}")
-    if not (np.isfinite(p.beta) and p.beta >= 1):
-        problems.append(f"beta must be a finite number >= 1, got {p.beta}")
     for k, v in p.dispersion.items():
         if not (np.isfinite(v) and v > 0):
             problems.append(f"dispersion.{k} must be a finite number > 0, got {v}")

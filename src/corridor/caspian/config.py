@@ -27,6 +27,7 @@ class CargoType:
     name: str
     unit: str
     tonnes_per_unit: float
+    teu_per_unit: float = 1.0  # boxes a unit carries (a flatcar 2 TEU, a truck one 40')
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Port:
     handling_units_per_hour: dict[str, float]
     setup_hours: float
     depth_m: float
+    node_id: str = ""  # the port's node in the network
     closure_share: tuple[float, ...] = (0.0,) * 12
     closure_days: tuple[float, ...] = (1.0,) * 12
 
@@ -108,6 +110,15 @@ class CaspianConfig:
         problems = _check(self)
         if problems:
             raise ValidationError(problems, "Caspian configuration")
+
+    @property
+    def level_m(self) -> float:
+        """The sea level of this configuration, metres on the Baltic datum (as hydromet services give it)."""
+        return self.reference_level_m + self.sea_level_m
+
+    def with_level(self, level_m: float) -> CaspianConfig:
+        """This crossing at an absolute sea level (metres on the Baltic datum, e.g. -30.2)."""
+        return replace(self, sea_level_m=float(level_m) - self.reference_level_m)
 
     def port(self, name: str) -> Port:
         return {p.name: p for p in self.ports}[name]
@@ -259,12 +270,13 @@ def config_from_dict(d: dict, sea_level: float = 0.0) -> CaspianConfig:
     raw = _unwrap(d)
     meta = raw.get("meta", {})
     ports = tuple(
-        Port(name=p["name"], berths=dict(p["berths"]),
+        Port(name=p["name"], node_id=str(p.get("node_id", "")), berths=dict(p["berths"]),
              handling_units_per_hour=dict(p["handling_units_per_hour"]),
              setup_hours=float(p["setup_hours"]), depth_m=float(p["depth_m"]),
              closure_share=tuple(p["closure_share"]), closure_days=tuple(p["closure_days"]))
         for p in raw["ports"])
-    cargo = tuple(CargoType(c["name"], c["unit"], float(c["tonnes_per_unit"])) for c in raw["cargo"])
+    cargo = tuple(CargoType(c["name"], c["unit"], float(c["tonnes_per_unit"]),
+                            float(c.get("teu_per_unit", 1.0))) for c in raw["cargo"])
     services = tuple(
         Service(name=s["name"], origin=s["origin"], destination=s["destination"], cargo=s["cargo"],
                 sail_hours=float(s["sail_hours"]), return_hours=float(s["return_hours"]),

@@ -21,26 +21,34 @@ HOURS_PER_DAY = 24.0
 _MONTH_START = np.cumsum([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30])  # day of year each month starts
 
 
-def _weather(cfg: CaspianConfig, n_days: int, reps: int, seed: int, start_day: int) -> np.ndarray:
+def _weather(cfg: CaspianConfig, n_days: int, reps: int, seed: int, start_day: int,
+             rep_month: np.ndarray | None = None) -> np.ndarray:
     """Closed days (reps, ports, days): a two-state daily Markov chain per port and month.
 
     With closure share q and mean duration d days, a closure ends with
     probability 1/d a day and starts with probability q / (d (1 - q)), so the
-    stationary closed share is q.
+    stationary closed share is q. With `rep_month` (0-11 per replication), every day of a
+    replication has that month's weather (a stationary regime, for wait curves).
     """
     P = len(cfg.ports)
-    doy = (start_day + np.arange(n_days)) % 365
-    month = np.searchsorted(_MONTH_START, doy, side="right") - 1
-    q = np.array([p.closure_share for p in cfg.ports], dtype=float)[:, month]  # (P, T)
-    d = np.array([p.closure_days for p in cfg.ports], dtype=float)[:, month]
+    qs = np.array([p.closure_share for p in cfg.ports], dtype=float)  # (P, 12)
+    ds = np.array([p.closure_days for p in cfg.ports], dtype=float)
+    if rep_month is None:
+        doy = (start_day + np.arange(n_days)) % 365
+        month = np.searchsorted(_MONTH_START, doy, side="right") - 1
+        q = np.broadcast_to(qs[:, month][None], (reps, P, n_days))  # (R, P, T)
+        d = np.broadcast_to(ds[:, month][None], (reps, P, n_days))
+    else:
+        q = np.broadcast_to(qs[:, rep_month].T[:, :, None], (reps, P, n_days))
+        d = np.broadcast_to(ds[:, rep_month].T[:, :, None], (reps, P, n_days))
     p_start = np.clip(q / (d * (1.0 - q)), 0.0, 1.0)
     p_end = 1.0 / d
     closed = np.zeros((reps, P, n_days), dtype=bool)
     u = np.stack([np.random.default_rng([seed, 2, i]).random((reps, n_days)) for i in range(P)], axis=1)
-    state = u[:, :, 0] < q[:, 0]
+    state = u[:, :, 0] < q[:, :, 0]
     for t in range(n_days):
         if t:
-            state = np.where(state, u[:, :, t] >= p_end[:, t], u[:, :, t] < p_start[:, t])
+            state = np.where(state, u[:, :, t] >= p_end[:, :, t], u[:, :, t] < p_start[:, :, t])
         closed[:, :, t] = state
     return closed
 
@@ -56,15 +64,23 @@ def _next_open(closed: np.ndarray) -> np.ndarray:
     return out
 
 
-def _arrivals(svc: Service, reps: int, n_days: int, start_day: int, seed: int, idx: int):
-    """Lot arrival times (reps, K+1) in hours, sorted, +inf-padded; lots per replication; daily counts."""
+def _arrivals(svc: Service, reps: int, n_days: int, start_day: int, seed: int, idx: int,
+              rate_scale: np.ndarray | None = None):
+    """Lot arrival times (reps, K+1) in hours, sorted, +inf-padded; lots per replication; daily counts.
+
+    With `rate_scale` (per replication), arrivals are flat over the year at the annual rate times
+    the replication's scale (a stationary regime, for wait curves)."""
     rng = np.random.default_rng([seed, 1, idx])
-    doy = (start_day + np.arange(n_days)) % 365
-    month = np.searchsorted(_MONTH_START, doy, side="right") - 1
-    season = np.asarray(svc.seasonality, dtype=float)
-    season = season / np.average(season, weights=np.diff(np.append(_MONTH_START, 365)))
-    rate = svc.annual_units / svc.lot_units / 365.0 * season[month]  # lots per day
-    counts = rng.poisson(rate, size=(reps, n_days))
+    if rate_scale is None:
+        doy = (start_day + np.arange(n_days)) % 365
+        month = np.searchsorted(_MONTH_START, doy, side="right") - 1
+        season = np.asarray(svc.seasonality, dtype=float)
+        season = season / np.average(season, weights=np.diff(np.append(_MONTH_START, 365)))
+        rate = np.broadcast_to(svc.annual_units / svc.lot_units / 365.0 * season[month], (reps, n_days))
+    else:
+        per_day = svc.annual_units / svc.lot_units / 365.0 * np.asarray(rate_scale, dtype=float)
+        rate = np.broadcast_to(per_day[:, None], (reps, n_days))
+    counts = rng.poisson(rate)
     n = counts.sum(1)
     K = int(n.max()) if reps else 0
     day = np.repeat(np.tile(np.arange(n_days), reps), counts.ravel())
@@ -81,7 +97,9 @@ class Engine:
     """State of all replications; one call of `step` processes one event in each."""
 
     def __init__(self, cfg: CaspianConfig, cap: dict[str, int], reps: int, n_days: int, start_day: int,
-                 seed: int):
+                 seed: int, regime: tuple[np.ndarray, np.ndarray] | None = None):
+        """`regime`: per replication, an arrival-rate scale and a month (0-11) whose weather holds on
+        every day: stationary regimes, run side by side, from which wait curves are fitted."""
         self.cfg, self.R = cfg, reps
         ports = [p.name for p in cfg.ports]
         pidx = {n: i for i, n in enumerate(ports)}
@@ -134,7 +152,8 @@ class Engine:
         self.s_tpu = np.array([tpu[s.cargo].tonnes_per_unit for s in svcs])
         # arrivals: (R, S, K+1) and a flat key for row-wise searchsorted
         S = len(svcs)
-        arr = [_arrivals(s, reps, n_days, start_day, seed, i) for i, s in enumerate(svcs)]
+        scale, rep_month = regime if regime is not None else (None, None)
+        arr = [_arrivals(s, reps, n_days, start_day, seed, i, scale) for i, s in enumerate(svcs)]
         K = max((a.shape[1] for a, _, _ in arr), default=1)
         self.arr = np.full((reps, S, K), np.inf)
         self.n_lots = np.zeros((reps, S), dtype=np.int64)
@@ -149,7 +168,7 @@ class Engine:
         self.W = int(max((math.ceil(c / self.s_lot[s]) + 2 for c, s in pairs), default=2))
         self.Wr = np.arange(self.W)
         # weather
-        self.closed = _weather(cfg, n_days, reps, seed, start_day)
+        self.closed = _weather(cfg, n_days, reps, seed, start_day, rep_month)
         self.next_open = _next_open(self.closed)
         # hour a port reopens for each closed day, 0 for open days (one lookup per query)
         self.open_at = np.where(self.closed, self.next_open * HOURS_PER_DAY, 0.0)
@@ -171,6 +190,7 @@ class Engine:
         self.J = 256
         self.rec_start = np.full((reps, S, self.J), np.inf)
         self.rec_D = np.full((reps, S, self.J), np.inf)
+        self.rec_dep = np.full((reps, S, self.J), np.inf)  # when each sailing left
         self.rec_n = np.zeros((reps, S), dtype=np.int64)
         self.exp = cfg.handling == "exponential"
         self.rng_v = [np.random.default_rng([seed, 3, v]) for v in range(V)]
@@ -208,6 +228,7 @@ class Engine:
         pad = np.full(self.rec_start.shape[:2] + (self.J,), np.inf)
         self.rec_start = np.concatenate([self.rec_start, pad], 2)
         self.rec_D = np.concatenate([self.rec_D, pad.copy()], 2)
+        self.rec_dep = np.concatenate([self.rec_dep, pad.copy()], 2)
         self.J *= 2
 
     def _in_window(self, t):
@@ -239,6 +260,7 @@ class Engine:
             self._grow()
         self.rec_start[r[ok], s[ok], n[ok]] = start[ok]
         self.rec_D[r[ok], s[ok], n[ok]] = Dn[ok] + L[ok]
+        self.rec_dep[r[ok], s[ok], n[ok]] = depart[ok]
         self.rec_n[r[ok], s[ok]] += 1
         self.D[r, s] = Dn + L
         self.berth[r, pool, b] = np.where(ok, depart, self.berth[r, pool, b])

@@ -46,6 +46,8 @@ class CaspianResult:
     censored_share: dict[str, float]  # lots still waiting at the end (their wait is a lower bound)
     wait_samples: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
     rep_mean_wait: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
+    # per service and replication: mean hours from arrival to the departure of the ship it boards
+    rep_mean_delay: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
 
     @property
     def throughput_per_port(self) -> dict[str, float]:
@@ -98,19 +100,22 @@ class CaspianResult:
 
 
 def simulate(config: CaspianConfig, days: int = 365, replications: int = 1, seed: int = 0,
-             warmup_days: int = 0, tail_days: int = 30, start_day: int = 0) -> CaspianResult:
+             warmup_days: int = 0, tail_days: int = 30, start_day: int = 0,
+             regime: tuple[np.ndarray, np.ndarray] | None = None) -> CaspianResult:
     """Simulate `replications` independent runs of `days` days (after `warmup_days`).
 
     Arrivals continue `tail_days` beyond the window so that lots arriving near
     its end can board; waits count only lots arriving inside the window. Random
     streams are keyed by (seed, purpose, index), so runs differing only in fleet
-    share their arrivals and weather (common random numbers).
+    share their arrivals and weather (common random numbers). `regime` (arrival-rate scale and
+    month per replication) runs stationary regimes side by side (see `caspian.curves`).
     """
     if days < 1 or replications < 1 or warmup_days < 0 or tail_days < 0:
         raise CorridorError("days and replications must be >= 1; warmup_days and tail_days >= 0")
     cfg = config
     n_days = warmup_days + days + tail_days
-    eng = Engine(cfg, effective_capacity(cfg), replications, n_days, (start_day - warmup_days) % 365, seed)
+    eng = Engine(cfg, effective_capacity(cfg), replications, n_days, (start_day - warmup_days) % 365, seed,
+                 regime)
     w0, w1 = warmup_days * HOURS_PER_DAY, (warmup_days + days) * HOURS_PER_DAY
     eng.window = (w0, w1)
     eng.run()
@@ -121,7 +126,7 @@ def simulate(config: CaspianConfig, days: int = 365, replications: int = 1, seed
     # FIFO waits: lot k boards the first sailing whose cumulative load reaches its last unit
     Jn = eng.rec_D.shape[2]
     recD = np.maximum.accumulate(np.where(np.isfinite(eng.rec_D), eng.rec_D, 1e18), axis=2)
-    smw, sp90, sse, thr, cens, samples, repm = {}, {}, {}, {}, {}, {}, {}
+    smw, sp90, sse, thr, cens, samples, repm, repd = {}, {}, {}, {}, {}, {}, {}, {}
     backlog = np.zeros((S, days))
     backlog90 = np.zeros((S, days))
     day_ends = w0 + HOURS_PER_DAY * np.arange(1, days + 1)
@@ -139,10 +144,14 @@ def simulate(config: CaspianConfig, days: int = 365, replications: int = 1, seed
         found = (j < eng.rec_n[:, i, None])
         jc = np.clip(j, 0, Jn - 1)
         board = np.where(found, eng.rec_start[np.arange(R)[:, None], i, jc], eng.t_stop)
+        leave = np.where(found, eng.rec_dep[np.arange(R)[:, None], i, jc], eng.t_stop)
         arr = eng.arr[:, i, :K]
         valid = np.arange(K)[None, :] < eng.n_lots[:, i, None]
         inwin = valid & (arr >= w0) & (arr < w1)
         wait = np.maximum(board - arr, 0.0)
+        # arrival to departure: the queue for a ship, plus loading and waiting for the ship to fill
+        delay = np.maximum(leave - arr, 0.0)
+        repd[names[i]] = np.where(inwin, delay, 0).sum(1) / np.maximum(inwin.sum(1), 1)
         x = wait[inwin]
         samples[names[i]] = x
         smw[names[i]] = float(x.mean()) if x.size else float("nan")
@@ -190,7 +199,8 @@ def simulate(config: CaspianConfig, days: int = 365, replications: int = 1, seed
         mean_wait_hours=mw, p90_wait_hours=p90, service_mean_wait_hours=smw, service_p90_wait_hours=sp90,
         service_mean_wait_se=sse, throughput=thr, backlog=backlog, backlog_p90=backlog90,
         utilisation=util, load_factor=lf, effective_capacity=dict(eng.cap_by_class),
-        excluded_vessels=eng.excluded, censored_share=cens, wait_samples=samples, rep_mean_wait=repm)
+        excluded_vessels=eng.excluded, censored_share=cens, wait_samples=samples, rep_mean_wait=repm,
+        rep_mean_delay=repd)
 
 
 def erlang_c_wait(lam: float, mu: float, c: int) -> float:

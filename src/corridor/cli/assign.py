@@ -184,8 +184,7 @@ def calibrate(
     table, fitted = now.drop(columns="error_pct").rename(columns={"modelled": "current"}), None
     if refit:
         with working("fitting (one path-size logit equilibrium per evaluation)...", quiet=as_json):
-            cal = fit_parameters(net, dem, targets=tg, start=AssignmentParams(
-                queue_hours=current.queue_hours, beta=current.beta))
+            cal = fit_parameters(net, dem, targets=tg, start=AssignmentParams())
         table, fitted = cal.table.assign(current=now["modelled"].to_numpy()), cal.params
     if save is not None and fitted is not None:
         fitted.save(save, overwrite=force)
@@ -212,7 +211,6 @@ def calibrate(
     shown = fitted or current
     consts = ", ".join(f"{k} {v:,.0f}" for k, v in shown.corridor_constants_usd.items()) or "none"
     out.print(f"corridor constants (USD/TEU): {consts}; "
-              f"dispersion: {', '.join(f'{k} {v:.2f}' for k, v in shown.dispersion.items())}; "
-              f"queue {shown.queue_hours:g} h at capacity, beta {shown.beta:g}")
+              f"dispersion: {', '.join(f'{k} {v:.2f}' for k, v in shown.dispersion.items())}")
     if save is not None and fitted is not None:
         out.print(f"wrote {save}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -14,8 +14,10 @@ from ..network.policy import Policy
 from ..network.tables import Network
 from ..world import World, world_of
 from .itineraries import Route, find_itineraries
-from .query import Query, prepare
+from .query import prepare
+from .results import build_route
 from .search import shortest_path
+from .variants import DETOUR, variants
 
 
 @dataclass(frozen=True)
@@ -116,9 +118,8 @@ def compare(
         if not (required & link_ok).any():
             results.append(CorridorResult(fam, None, _why_excluded(net, policy, fam, required)))
             continue
-        q = Query(base.origin, base.destination, base.weights,
-                  base.mask & ~(is_link & forbidden[li]),
-                  ((g.kind == LINK) & required[li],), base.first_limit)
+        q = replace(base, mask=base.mask & ~(is_link & forbidden[li]),
+                    groups=((g.kind == LINK) & required[li],))
         found = find_itineraries(net, q, k=1, objective=objective, allow_revisit=False,
                                  max_pops=12, fill_with_paths=False, branch_on_gateways=False)
         if found:
@@ -156,3 +157,38 @@ def _why_excluded(net: Network, policy: Policy, fam: str, required: np.ndarray) 
     if not parts:
         parts.append("leaves none of them open (status/opening year)")
     return f"no {fam} route: it needs {family(fam).signature_text}, and the policy " + " and ".join(parts)
+
+
+def family_variants(
+    net: Network,
+    origin: str,
+    destination: str,
+    *,
+    objective: str = "generalized",
+    commodity: str = "container",
+    world: World | None = None,
+    families: Sequence[str] = FAMILIES,
+    k: int = 3,
+    detour: float = DETOUR,
+) -> dict[str, list[Route]]:
+    """Up to `k` variants of each family's route, each the best through one of its gateways (a
+    signature link, a port, a border crossing), cheapest first, within `detour` of the family's
+    best: the alternatives shippers weigh inside a corridor (see `routing.variants`)."""
+    world = world or World()
+    base, _ = prepare(net, origin, destination, world=world, objective=objective, commodity=commodity)
+    g = net.graph
+    link_ok = world.policy.link_mask(net)
+    is_link = (g.kind == LINK) | (g.kind == CONT)
+    li = np.maximum(g.link, 0)
+    out: dict[str, list[Route]] = {}
+    for fam in families:
+        required, forbidden = family_link_masks(net, fam)
+        if not (required & link_ok).any():
+            out[fam] = []
+            continue
+        q = replace(base, mask=base.mask & ~(is_link & forbidden[li]))
+        found = [(c, e) for c, e in variants(net, q, required, k=k, detour=detour)
+                 if required[g.link[np.asarray(e)][g.kind[np.asarray(e)] == LINK]].any()]
+        out[fam] = [build_route(net, e, objective=objective, value=c, origin=q.origin,
+                                destination=q.destination, hours=q.hours, usd=q.usd) for c, e in found]
+    return out

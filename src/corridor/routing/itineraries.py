@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -128,14 +129,14 @@ def find_itineraries(net: Network, q: Query, *, k: int, objective: str,
         if forbidden:
             mask = mask & ~(node_edge & np.isin(g.node, list(forbidden)))
         guess = max(q.first_limit, floor * 1.25) if np.isfinite(q.first_limit) else np.inf
-        sub = Query(q.origin, q.destination, q.weights, mask, q.groups, guess)
+        sub = replace(q, mask=mask, first_limit=guess)
         sg = sub.search_graph(g)
         hit = shortest_path(sg)
         if hit is None:
             return None
         cost, pos = hit
         return build_route(net, sg.eid[pos], objective=objective, value=cost,
-                           origin=q.origin, destination=q.destination)
+                           origin=q.origin, destination=q.destination, hours=q.hours, usd=q.usd)
 
     first = solve(frozenset())
     if first is None:
@@ -168,7 +169,7 @@ def find_itineraries(net: Network, q: Query, *, k: int, objective: str,
         sg = q.search_graph(g)
         for cost, pos in k_shortest_paths(sg, max_paths=k * 10 + 10):
             offer(build_route(net, sg.eid[pos], objective=objective, value=cost,
-                              origin=q.origin, destination=q.destination))
+                              origin=q.origin, destination=q.destination, hours=q.hours, usd=q.usd))
             if len(accepted) >= k:
                 break
     return sorted(accepted.routes, key=lambda r: r.objective_value)[:k]
@@ -183,7 +184,7 @@ def find_routes(net: Network, q: Query, *, k: int, objective: str, max_overlap: 
     exact = max_overlap >= 1.0 and allow_revisit
     for cost, pos in k_shortest_paths(sg, max_paths=budget, k=k if exact else None):
         accepted.offer(build_route(net, sg.eid[pos], objective=objective, value=cost,
-                                   origin=q.origin, destination=q.destination))
+                                   origin=q.origin, destination=q.destination, hours=q.hours, usd=q.usd))
         if len(accepted) == k:
             break
     return accepted.routes

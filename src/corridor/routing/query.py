@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..costs import edge_weights
+from ..costs import edge_costs, edge_weights
 from ..errors import CorridorError
 from ..network.geo import distance_km
 from ..network.graph import LINK, TRANSIT, TRANSSHIP, CompiledGraph
@@ -27,6 +27,8 @@ class Query:
     mask: np.ndarray
     groups: tuple[np.ndarray, ...] = ()
     first_limit: float = np.inf  # a lower-bound guess of the answer, to stop Dijkstra early
+    hours: np.ndarray | None = None  # per edge in the question's world: hours incl. the waits met today
+    usd: np.ndarray | None = None  # per edge: tariff and the world's terms
 
     def search_graph(self, g: CompiledGraph) -> SearchGraph:
         return build_search_graph(g.src, g.dst, self.weights, self.mask, g.n_vnodes, self.groups,
@@ -55,10 +57,12 @@ def prepare(net: Network, origin: str, destination: str, *, world: World,
         if not node_ok[ix]:
             nm, c = net.nodes["name"].iat[ix], net.nodes["country"].iat[ix]
             raise CorridorError(f"the {label} {nm} is in {c}, which the policy avoids")
-    w = edge_weights(net, objective, commodity=commodity, terms=world.terms)
+    w = edge_weights(net, objective, commodity=commodity, world=world)
+    costs = edge_costs(net, world)
     mask = policy.edge_mask(net)
     groups = tuple(via_group(net, v) for v in via_ix if v not in (o, d))
-    return Query(o, d, w, mask, groups, _first_limit(net, w, o, d)), via_ix
+    return Query(o, d, w, mask, groups, _first_limit(net, w, o, d),
+                 costs.hours + costs.reference_wait(world.month), costs.usd), via_ix
 
 
 def _first_limit(net: Network, w: np.ndarray, o: int, d: int) -> float:

@@ -157,9 +157,13 @@ def _fmt_class(mode: str, gauge) -> str:
 
 
 def build_route(net: Network, edges: Sequence[int], *, objective: str, value: float,
-                origin: int, destination: int) -> Route:
-    """Turn base-edge ids of a search into legs and totals."""
+                origin: int, destination: int, hours: np.ndarray | None = None,
+                usd: np.ndarray | None = None) -> Route:
+    """Turn base-edge ids of a search into legs and totals, priced by `hours` and `usd` per edge (the
+    question's world: waits met today, the world's terms; default: the network's own figures)."""
     g: CompiledGraph = net.graph
+    hours = g.hours if hours is None else hours
+    usd = g.usd if usd is None else usd
     arr = net.arrays
     node_ids, node_names, country = arr["node_id"], arr["node_name"], arr["node_country"]
     modes, gauges = arr["link_mode"], arr["link_gauge"]
@@ -177,7 +181,7 @@ def build_route(net: Network, edges: Sequence[int], *, objective: str, value: fl
             visited.append(b)
             legs.append(Leg(
                 node_ids[a], node_ids[b], node_names[a], node_names[b], modes[li],
-                float(g.km[e]), float(g.hours[e]), float(g.usd[e]), float(g.co2[e]), "link",
+                float(g.km[e]), float(hours[e]), float(usd[e]), float(g.co2[e]), "link",
                 str(arr["link_id"][li]), None if np.isnan(gauges[li]) else int(gauges[li]),
                 country[a], country[b], str(arr["link_name"][li] or ""),
             ))
@@ -185,7 +189,7 @@ def build_route(net: Network, edges: Sequence[int], *, objective: str, value: fl
             v = int(g.node[e])
             if kind == TRANSSHIP:
                 n_ts += 1
-            if kind == TRANSIT and g.hours[e] == 0 and g.usd[e] == 0:
+            if kind == TRANSIT and hours[e] == 0 and usd[e] == 0:
                 continue
             detail = "border/dwell"
             if kind == TRANSSHIP:
@@ -196,7 +200,7 @@ def build_route(net: Network, edges: Sequence[int], *, objective: str, value: fl
                 detail = f"transship {fr} -> {to}"
             legs.append(Leg(
                 node_ids[v], node_ids[v], node_names[v], node_names[v], "transfer", 0.0,
-                float(g.hours[e]), float(g.usd[e]), 0.0,
+                float(hours[e]), float(usd[e]), 0.0,
                 "transship" if kind == TRANSSHIP else "dwell", None, None,
                 country[v], country[v], detail,
             ))
