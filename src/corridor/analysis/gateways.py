@@ -215,7 +215,8 @@ def ocean_passages(net: Network) -> frozenset[str]:
     return frozenset(used(deep) - used(~deep))
 
 
-def _setting(net: Network, demand: Demand | None, scenario, world: World | None, year: int | None, avoid,
+def _setting(net: Network, demand: Demand | None, scenario, world: World | None, year: int | None,
+             month: int | None, avoid,
              avoid_modes, avoid_passages,
              overland: bool) -> tuple[Network, World, World, Demand, str | None, list[str]]:
     """The network, the world, the region pair's own world (the world, overland if asked), the
@@ -230,9 +231,11 @@ def _setting(net: Network, demand: Demand | None, scenario, world: World | None,
             raise CorridorError("give a scenario or a world (or year), not both "
                                 "(add --avoid to the scenario's policy)")
         net, world, name = applied.network, applied.world, applied.scenario.name
+        if month is not None:
+            world = world.in_month(month)
         demand = demand if demand is not None else applied.demand
     if scenario is None:
-        world = world_of(world, year=year)
+        world = world_of(world, year=year, month=month)
     world = world.avoiding(avoid, avoid_modes, avoid_passages)
     demand = demand if demand is not None else load_demand()
     policy = world.policy
@@ -326,6 +329,7 @@ def gateways(
     avoid_modes: Iterable[str] | str | None = None,
     avoid_passages: Iterable[str] | str | None = None,
     year: int | None = None,
+    month: int | None = None,
     overland: bool = False,
     closures: bool = True,
     top: int = 12,
@@ -347,7 +351,7 @@ def gateways(
     import time
 
     t0 = time.perf_counter()
-    net, world, rworld, demand, scn_name, notes = _setting(net, demand, scenario, world, year, avoid,
+    net, world, rworld, demand, scn_name, notes = _setting(net, demand, scenario, world, year, month, avoid,
                                                            avoid_modes, avoid_passages, overland)
     policy = world.policy
     a, b = _regions(net, from_region, to_region)

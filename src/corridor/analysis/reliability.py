@@ -9,10 +9,11 @@ Each leg of a family's best route (from `compare`) gets a random time:
   calibrated value is the median), plus, at some nodes, a disruption tail: with
   probability `tail_prob` an extra lognormal delay ("often 5 days, sometimes weeks");
 * Caspian ferry links: running part × a normal factor, and the waiting part from the
-  Caspian simulation (`corridor.caspian.simulate`, run once per process): the link's
-  calibrated `wait_hours` minus the simulated mean wait, plus a resampled simulated wait
-  for the matching port and cargo (the simulation gives the shape, the calibration the
-  level). Ports the simulation does not cover fall back to the `ferry_wait` data row.
+  Caspian simulation of the question's world (its fleet, sea level and month; run once per
+  crossing and month): the wait the cost model gives the line (its curve at today's
+  volumes) is the level, a resampled simulated time from arrival to departure for the
+  matching port and cargo the shape (shifted so its mean is that level). Ports the
+  simulation does not cover fall back to the `ferry_wait` data row.
 
 Parameters live in `data/reliability.csv`, each row with a source and its derivation
 (docs/reliability.md). `sample_transit_times` is pure NumPy over (samples × columns).
@@ -30,10 +31,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CorridorError
-from ..world import World
 from ..network.tables import Network
 from ..routing.comparison import compare
 from ..routing.results import Route
+from ..world import World, world_of
 
 FIXED, NORMAL, LOGNORMAL, EMPIRICAL = 0, 1, 2, 3
 
@@ -74,18 +75,54 @@ def _row(params: dict, leg_type: str, node_id: str = "") -> dict:
     return r
 
 
-@functools.lru_cache(maxsize=1)
-def caspian_wait_samples(replications: int = 20, seed: int = 0) -> dict[tuple[str, str], np.ndarray]:
-    """Simulated Caspian waits (hours) per (origin port, cargo), baseline year; cached per process."""
+def caspian_wait_samples(caspian=None, month: int | None = None, *, replications: int = 8,
+                         seed: int = 0) -> dict[tuple[str, str], np.ndarray]:
+    """Simulated Caspian times from arrival to departure (hours) per (origin port node, cargo), for the
+    crossing `caspian` (default: the bundled one) in `month` (its weather all along) or over a year."""
     from ..caspian.config import baseline_config
+    from ..caspian.curves import config_hash
+
+    cfg = caspian or baseline_config()
+    key = (config_hash(cfg), month, replications, seed)
+    if key not in _SAMPLES:
+        if len(_SAMPLES) >= 16:
+            _SAMPLES.pop(next(iter(_SAMPLES)))
+        _SAMPLES[key] = _wait_samples(cfg, month, replications, seed)
+    return _SAMPLES[key]
+
+
+_SAMPLES: dict[tuple, dict[tuple[str, str], np.ndarray]] = {}  # per crossing, month, replications, seed
+
+
+def _wait_samples(cfg, month: int | None, replications: int, seed: int) -> dict[tuple[str, str], np.ndarray]:
     from ..caspian.simulate import simulate
 
-    r = simulate(baseline_config(), replications=replications, seed=seed)
+    if month is None:
+        r = simulate(cfg, replications=replications, seed=seed)
+    else:
+        reps = np.full(replications, 1.0), np.full(replications, month - 1)
+        r = simulate(cfg, days=120, replications=replications, seed=seed, warmup_days=30, regime=reps)
+    node = {p.name: (p.node_id or p.name.lower()) for p in cfg.ports}
     out: dict[tuple[str, str], np.ndarray] = {}
     for s, port, cargo in zip(r.services, r.service_port, r.service_cargo, strict=True):
-        x = np.asarray(r.wait_samples.get(s, ()), dtype=np.float64)
+        x = np.asarray(r.delay_samples.get(s, ()), dtype=np.float64)
         if x.size:
-            out[(port.lower(), cargo)] = x
+            out[(node[port], cargo)] = x
+    return out
+
+
+def caspian_line_waits(net: Network, world: World) -> dict[str, float]:
+    """Per Caspian line link: the hours its curve gives at today's volumes in the world's month."""
+    from ..costs import edge_costs
+
+    costs = edge_costs(net, world)
+    wait = costs.reference_wait(world.month)
+    g = net.graph
+    on = costs.member_edge[costs.service[costs.member_queue] != ""]
+    out: dict[str, float] = {}
+    for e in np.unique(on):
+        lid = str(net.links["link_id"].iat[int(g.link[e])])
+        out[lid] = max(out.get(lid, 0.0), float(wait[e]))
     return out
 
 
@@ -173,11 +210,14 @@ def make_leg_table(rows: Iterable[dict], pools: Iterable[np.ndarray] = ()) -> Le
 
 
 def route_leg_table(net: Network, route: Route, *, params_path: str | Path | None = None,
-                    caspian: bool = True) -> LegTable:
-    """The sampling table of a route: one entry per leg, parameters from the data table."""
+                    caspian: bool = True, world: World | None = None) -> LegTable:
+    """The sampling table of a route found in `world`: one entry per leg, parameters from the data
+    table; the Caspian waits from the world's crossing (`caspian=False`: the data table's row)."""
+    world = world or World()
     params = _params_cached(None if params_path is None else str(params_path))
     links = net.links.set_index("link_id")
-    waits = caspian_wait_samples() if caspian else {}
+    waits = caspian_wait_samples(world.caspian, world.month) if caspian else {}
+    line_wait = caspian_line_waits(net, world)
     rows: list[dict] = []
     pools: list[np.ndarray] = []
     prev_mode = ""
@@ -190,7 +230,7 @@ def route_leg_table(net: Network, route: Route, *, params_path: str | Path | Non
         lk = links.loc[leg.link_id] if leg.link_id in links.index else None
         sea_area = "" if lk is None else str(lk.get("sea_area", "") or "")
         if leg.mode == "ferry" and sea_area == "caspian":
-            wait = float(lk["wait_hours"]) if lk is not None else 0.0
+            wait = line_wait.get(str(leg.link_id), float(lk["wait_hours"]) if lk is not None else 0.0)
             wait = min(max(wait, 0.0), leg.hours)
             run = leg.hours - wait
             rows.append(_param_row(_row(params, "ferry_caspian"), run, lab + ":run"))
@@ -199,10 +239,12 @@ def route_leg_table(net: Network, route: Route, *, params_path: str | Path | Non
             if pool is None:
                 pool = next((v for (port, _), v in waits.items() if port == leg.from_id), None)
             if pool is not None and wait > 0:
-                rows.append({"hours": 0.0, "dist": "empirical", "offset": max(wait - float(pool.mean()), 0.0),
-                             "pool": len(pools), "label": lab + f":wait[{cargo}]",
-                             "source_id": "caspian_model_judgement"})
-                pools.append(pool)
+                # the simulation's shape at the cost model's level: shifted up to it, or scaled down
+                mean = float(pool.mean())
+                shift = max(wait - mean, 0.0)
+                rows.append({"hours": 0.0, "dist": "empirical", "offset": shift, "pool": len(pools),
+                             "label": lab + f":wait[{cargo}]", "source_id": "caspian_model_judgement"})
+                pools.append(pool if shift > 0 or mean <= 0 else pool * (wait / mean))
             else:
                 rows.append(_param_row(_row(params, "ferry_wait"), wait, lab + ":wait"))
         else:
@@ -330,7 +372,7 @@ def reliability(net: Network, origin: str, destination: str, *, samples: int = 1
                 promise_days: float | None = None, objective: str = "time",
                 avoid: Iterable[str] | str | None = None, avoid_modes: Iterable[str] | str | None = None,
                 avoid_passages: Iterable[str] | str | None = None, year: int | None = None,
-                world: World | None = None) -> ReliabilityResult:
+                month: int | None = None, world: World | None = None) -> ReliabilityResult:
     """Sample door-to-door transit times of each corridor family's best route.
 
     `promise_days` is the delivery promise for the on-time probability; default: each
@@ -339,15 +381,16 @@ def reliability(net: Network, origin: str, destination: str, *, samples: int = 1
     family (spawned from `seed`), so a family's numbers do not depend on the others."""
     if samples < 1:
         raise CorridorError("samples must be >= 1")
-    c = compare(net, origin, destination, objective=objective, avoid=avoid, avoid_modes=avoid_modes,
-                avoid_passages=avoid_passages, year=year, world=world)
+    world_used = world_of(world, avoid=avoid, avoid_modes=avoid_modes, avoid_passages=avoid_passages,
+                          year=year, month=month)
+    c = compare(net, origin, destination, objective=objective, world=world_used)
     rngs = np.random.SeedSequence(seed).spawn(len(c.results))
     out = []
     for r, ss in zip(c.results, rngs, strict=True):
         if r.route is None:
             out.append(CorridorReliability(r.corridor, False, reason=r.reason))
             continue
-        table = route_leg_table(net, r.route)
+        table = route_leg_table(net, r.route, world=world_used)
         x = sample_transit_times(table, samples, np.random.default_rng(ss)) / 24.0
         det = r.route.days
         promise = det * PROMISE_FACTOR if promise_days is None else float(promise_days)

@@ -48,6 +48,7 @@ class CaspianResult:
     rep_mean_wait: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
     # per service and replication: mean hours from arrival to the departure of the ship it boards
     rep_mean_delay: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
+    delay_samples: dict[str, np.ndarray] = field(repr=False, default_factory=dict)  # arrival to departure
 
     @property
     def throughput_per_port(self) -> dict[str, float]:
@@ -126,7 +127,7 @@ def simulate(config: CaspianConfig, days: int = 365, replications: int = 1, seed
     # FIFO waits: lot k boards the first sailing whose cumulative load reaches its last unit
     Jn = eng.rec_D.shape[2]
     recD = np.maximum.accumulate(np.where(np.isfinite(eng.rec_D), eng.rec_D, 1e18), axis=2)
-    smw, sp90, sse, thr, cens, samples, repm, repd = {}, {}, {}, {}, {}, {}, {}, {}
+    smw, sp90, sse, thr, cens, samples, repm, repd, delays = {}, {}, {}, {}, {}, {}, {}, {}, {}
     backlog = np.zeros((S, days))
     backlog90 = np.zeros((S, days))
     day_ends = w0 + HOURS_PER_DAY * np.arange(1, days + 1)
@@ -152,6 +153,7 @@ def simulate(config: CaspianConfig, days: int = 365, replications: int = 1, seed
         # arrival to departure: the queue for a ship, plus loading and waiting for the ship to fill
         delay = np.maximum(leave - arr, 0.0)
         repd[names[i]] = np.where(inwin, delay, 0).sum(1) / np.maximum(inwin.sum(1), 1)
+        delays[names[i]] = delay[inwin]
         x = wait[inwin]
         samples[names[i]] = x
         smw[names[i]] = float(x.mean()) if x.size else float("nan")
@@ -200,7 +202,7 @@ def simulate(config: CaspianConfig, days: int = 365, replications: int = 1, seed
         service_mean_wait_se=sse, throughput=thr, backlog=backlog, backlog_p90=backlog90,
         utilisation=util, load_factor=lf, effective_capacity=dict(eng.cap_by_class),
         excluded_vessels=eng.excluded, censored_share=cens, wait_samples=samples, rep_mean_wait=repm,
-        rep_mean_delay=repd)
+        rep_mean_delay=repd, delay_samples=delays)
 
 
 def erlang_c_wait(lam: float, mu: float, c: int) -> float:

@@ -94,6 +94,7 @@ def compare(
     avoid_modes: Iterable[str] | str | None = None,
     avoid_passages: Iterable[str] | str | None = None,
     year: int | None = None,
+    month: int | None = None,
     families: Sequence[str] = FAMILIES,
     world: World | None = None,
 ) -> Comparison:
@@ -104,7 +105,8 @@ def compare(
     `overall` is the best route of any family (or none, e.g. Almaty–Tashkent direct),
     the yardstick for how far each family's best is from the best there is.
     """
-    world = world_of(world, avoid=avoid, avoid_modes=avoid_modes, avoid_passages=avoid_passages, year=year)
+    world = world_of(world, avoid=avoid, avoid_modes=avoid_modes, avoid_passages=avoid_passages, year=year,
+                     month=month)
     policy = world.policy
     base, _ = prepare(net, origin, destination, world=world, objective=objective, commodity=commodity)
     g = net.graph

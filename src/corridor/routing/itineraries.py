@@ -36,6 +36,7 @@ def route(
     objective: str = "generalized",
     commodity: str = "container",
     year: int | None = None,
+    month: int | None = None,
     distinct: str = "gateways",
     max_overlap: float = 1.0,
     world: World | None = None,
@@ -56,7 +57,8 @@ def route(
     via_list = [via] if isinstance(via, str) else list(via or [])
     if len(via_list) > MAX_VIA:
         raise CorridorError(f"at most {MAX_VIA} via places, got {len(via_list)}")
-    world = world_of(world, avoid=avoid, avoid_modes=avoid_modes, avoid_passages=avoid_passages, year=year)
+    world = world_of(world, avoid=avoid, avoid_modes=avoid_modes, avoid_passages=avoid_passages, year=year,
+                     month=month)
     policy = world.policy
     q, _ = prepare(net, origin, destination, world=world, objective=objective,
                    commodity=commodity, via=via_list)
