@@ -254,6 +254,32 @@ def effective_capacity(cfg: CaspianConfig, sea_level_m: float | None = None) -> 
     return out
 
 
+def draft_report(cfg: CaspianConfig) -> list[dict]:
+    """What the sea level costs each vessel class, at each port it calls: the draft its full load
+    needs, the draft the port allows (controlling depth at the configuration's level, less underkeel
+    clearance), and the share of its units it can still carry on the service (the shallower port
+    binds). Levels are absolute, metres on the Baltic datum."""
+    ports = {p.name: p for p in cfg.ports}
+    services = {s.name: s for s in cfg.services}
+    cargo = {c.name: c for c in cfg.cargo}
+    units = effective_capacity(cfg)
+    rows = []
+    for v in cfg.vessels:
+        s = services[v.service]
+        full = min(v.capacity_units * cargo[s.cargo].tonnes_per_unit, v.capacity_tonnes)
+        needed = v.light_draft_m + full / (100.0 * v.tonnes_per_cm)
+        for name in (s.origin, s.destination):
+            allowed = ports[name].depth_m + cfg.sea_level_m - cfg.underkeel_m
+            rows.append({
+                "vessel_class": v.name, "kind": v.kind, "service": s.name, "port": name,
+                "sea_level_m": round(cfg.level_m, 3), "design_draft_m": v.design_draft_m,
+                "loaded_draft_m": round(needed, 2), "allowed_draft_m": round(allowed, 2),
+                "units": units[v.name], "design_units": v.capacity_units,
+                "capacity_loss": round(1.0 - units[v.name] / max(v.capacity_units, 1), 4),
+                "limited_here": allowed < needed})
+    return rows
+
+
 def _unwrap(x):
     """Numbers in the data file are {value, source_id, note}; the model wants the value."""
     if isinstance(x, dict) and "value" in x and "source_id" in x:
