@@ -44,15 +44,21 @@ _WS = re.compile(r"[ \t\n\r]*")
 
 
 # ------------------------------------------------------------------ JSON with the line of each value
+def _skip(text: str, pos: int) -> int:
+    """The position of the first character from `pos` that is not JSON whitespace."""
+    m = _WS.match(text, pos)
+    return m.end() if m else pos
+
+
 def _decode(text: str, pos: int, path: tuple, depth: int, lines: dict[tuple, int], nl: list[int]):
     """The JSON value at `pos` and where it ends, noting the line of each value down to `depth`."""
-    pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+    pos = _skip(text, pos)
     lines[path] = bisect_left(nl, pos) + 1
     opener = text[pos:pos + 1]
     if depth == 0 or opener not in ("[", "{"):
         return _DECODER.raw_decode(text, pos)
     closer, out = ("]", []) if opener == "[" else ("}", {})
-    pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+    pos = _skip(text, pos + 1)
     if text[pos:pos + 1] == closer:
         return out, pos + 1
     while True:
@@ -63,17 +69,17 @@ def _decode(text: str, pos: int, path: tuple, depth: int, lines: dict[tuple, int
             if text[pos:pos + 1] != '"':
                 raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, pos)
             key, pos = scanstring(text, pos + 1)
-            pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+            pos = _skip(text, pos)
             if text[pos:pos + 1] != ":":
                 raise json.JSONDecodeError("Expecting ':' delimiter", text, pos)
             out[key], pos = _decode(text, pos + 1, path + (key,), depth - 1, lines, nl)
-        pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+        pos = _skip(text, pos)
         sep = text[pos:pos + 1]
         if sep == closer:
             return out, pos + 1
         if sep != ",":
             raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
-        pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+        pos = _skip(text, pos + 1)
 
 
 def decode_with_lines(text: str, depth: int = 3) -> tuple[object, dict[tuple, int]]:
@@ -82,7 +88,7 @@ def decode_with_lines(text: str, depth: int = 3) -> tuple[object, dict[tuple, in
     nl = [m.start() for m in re.finditer("\n", text)]
     lines: dict[tuple, int] = {}
     doc, end = _decode(text, 0, (), depth, lines, nl)
-    if text[_WS.match(text, end).end():].strip():  # type: ignore[union-attr]
+    if text[_skip(text, end):]:
         raise json.JSONDecodeError("Extra data", text, end)
     return doc, lines
 
@@ -125,9 +131,10 @@ def _point(geom) -> tuple[str, str] | None:
     return (_cell(lon), _cell(lat)) if ok else None
 
 
-def _frame(rows: list[dict[str, str]], lines: list[int], order: list[str] | None) -> pd.DataFrame:
-    """Rows of text cells as a text frame; columns in `order` (the writer's), then as first seen."""
-    seen = list(dict.fromkeys([*(order or []), *(c for r in rows for c in r)]))
+def _frame(rows: list[dict[str, str]], lines: list[int], order) -> pd.DataFrame:
+    """Rows of text cells as a text frame; columns in `order` (the writer's list), then as first seen."""
+    first = [str(c) for c in order] if isinstance(order, list) else []
+    seen = list(dict.fromkeys([*first, *(c for r in rows for c in r)]))
     cols = [c for c in seen if any(c in r for r in rows)] if rows else seen
     df = pd.DataFrame([[r.get(c, "") for c in cols] for r in rows], columns=cols, dtype=object).astype(str) \
         if rows else pd.DataFrame({c: pd.Series(dtype=str) for c in cols})
@@ -206,11 +213,11 @@ def read_geojson(path: Path, problems: list[Problem]) -> NetworkFrames:
     except json.JSONDecodeError as exc:
         problems.append(Problem(f, exc.lineno, None, f"not valid JSON: {exc.msg}"))
         return empty
-    feats = doc.get("features") if isinstance(doc, dict) else None
-    if not isinstance(feats, list):
+    if not isinstance(doc, dict) or not isinstance(doc.get("features"), list):
         problems.append(Problem(f, None, None, "not a GeoJSON FeatureCollection"))
         return empty
-    meta = doc.get("corridor") if isinstance(doc.get("corridor"), dict) else {}  # type: ignore[union-attr]
+    feats = doc["features"]
+    meta = doc["corridor"] if isinstance(doc.get("corridor"), dict) else {}
     columns = meta.get("columns") if isinstance(meta.get("columns"), dict) else {}
     rows, shapes = _features(feats, lines, f, problems)
     tables = {kind: _frame([r for r, _ in rows[kind]], [ln for _, ln in rows[kind]], columns.get(kind))
