@@ -300,8 +300,28 @@ def _summarise(prob: _Problem, class_flow: np.ndarray, method: str, gap: float, 
                  (lk["from_country"].to_numpy()[cross], back[cross])):
         for country, x in zip(c, v, strict=True):
             countries[country] = countries.get(country, 0.0) + float(x)
+    queues = _queue_table(net, model, vol, served, vc, wait, backlog)
     return FlowResult(method, tuple(classes), float(gap), int(iterations), bool(converged), links, nodes,
-                      corridors, countries, list(history), params=params, corridors_by_commodity=by_class)
+                      corridors, countries, list(history), params=params, corridors_by_commodity=by_class,
+                      queues=queues, month=month)
+
+
+def _queue_table(net: Network, model: EdgeCosts, vol: np.ndarray, served: np.ndarray, vc: np.ndarray,
+                 wait: np.ndarray, backlog: np.ndarray) -> pd.DataFrame:
+    """One row per queue, in its own unit (a tonnes queue's figures in tonnes)."""
+    g = net.graph
+    first = np.full(model.n_queues, -1)
+    first[model.member_queue[::-1]] = model.member_edge[::-1]
+    is_link = model.owner_link >= 0
+    lk, nd = net.links, net.nodes
+    owner = np.where(is_link, lk["link_id"].to_numpy(object)[np.maximum(model.owner_link, 0)],
+                     nd["node_id"].to_numpy(object)[np.maximum(model.owner_node, 0)])
+    direction = np.where(~is_link, "", np.where(g.forward[np.maximum(first, 0)], "forward", "backward"))
+    s = model.unit_scale
+    return pd.DataFrame({"kind": np.where(is_link, "link", "node"), "id": owner, "direction": direction,
+                         "service": model.service, "unit": model.unit, "load": vol * s,
+                         "capacity": served * s, "v_c": vc, "wait_hours": wait, "backlog": backlog * s,
+                         "j": model.curves.j})
 
 
 def _binding(model: EdgeCosts, mine: np.ndarray, owner: np.ndarray, vc: np.ndarray, vol: np.ndarray,

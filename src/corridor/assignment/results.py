@@ -33,6 +33,10 @@ class FlowResult:
     unserved: pd.DataFrame | None = None  # demand with no route under the policy (unserved="report")
     params: AssignmentParams | None = None
     corridors_by_commodity: dict[str, dict[str, float]] = field(default_factory=dict)
+    # one row per queue: whose it is (link and direction, or node), its unit, load, capacity, v/c, wait,
+    # backlog; a Caspian line names its service
+    queues: pd.DataFrame | None = None
+    month: int | None = None  # the month assigned (None: the year)
 
     def over_capacity(self, share: float = 0.9) -> pd.DataFrame:
         """Links (and nodes) loaded above `share` of their capacity, with the load and capacity of

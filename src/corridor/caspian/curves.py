@@ -6,8 +6,9 @@ service gets a closed-form curve (`queueing.QueueCurves`, Akçelik's form) whose
 from the configuration and four numbers fitted to the simulation:
 
 - capacity in month m = κ × the fleet's nominal capacity (units a year: vessels × units per
-  sailing at the sea level × sailings a year) × the weather availability of the month (both
-  ports open);
+  sailing at the sea level × sailings a year) × A_m^α, A_m the share of days both ports are open
+  (ships wait out a closure and sail in the open days, so a closed day costs less than a day's
+  capacity: α < 1);
 - the delay parameter J (how bunched arrivals and sailings are);
 - the wait at any flow in month m = β0 + βw × the month's expected weather hours (closure share ×
   mean closure length at both ends): the sailing interval and weather a unit meets however
@@ -46,6 +47,7 @@ class ServiceFit:
     j: float  # Akçelik delay parameter
     beta0: float  # hours every unit waits (sailing interval, loading)
     beta_w: float  # hours of wait per expected weather hour
+    alpha: float = 1.0  # how much of a month's closed days its capacity loses: availability^alpha
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ def service_curves(cfg: CaspianConfig, fit: Fit | None = None, *,
         if p is None:
             raise KeyError(f"no fitted wait curve for Caspian service {s.name!r}: run corridor caspian fit")
         avail, hours = wx[s.name]
-        cap = np.maximum(p.kappa * nominal[s.name] * avail, 1e-6)
+        cap = np.maximum(p.kappa * nominal[s.name] * avail ** p.alpha, 1e-6)
         base = p.beta0 + p.beta_w * hours
         out[s.name] = QueueCurves(cap[:, None], np.array([p.j]), base[:, None], period=period)
     return out
@@ -172,18 +174,18 @@ def fit_curves(cfg: CaspianConfig | None = None, *, grid=GRID, replications: int
         avail, hours = wx[s.name]
 
         def model(theta, s=s, volume=volume, avail=avail, hours=hours):
-            kappa, j, b0, bw = theta
-            cap = np.maximum(kappa * nominal[s.name] * avail, 1e-6)[:, None]
+            kappa, j, b0, bw, alpha = theta
+            cap = np.maximum(kappa * nominal[s.name] * avail ** alpha, 1e-6)[:, None]
             k = 8.0 * j / (cap / HOURS_PER_YEAR * period)
             return (b0 + bw * hours)[:, None] + akcelik(volume[None, :] / cap, k, period)
 
         def resid(theta, target=target, model=model):
             return (np.log(model(theta) + 5.0) - np.log(target + 5.0)).ravel()
 
-        res = least_squares(resid, x0=[1.0, 50.0, 20.0, 1.0],
-                            bounds=([0.2, 0.01, 0.0, 0.0], [3.0, 5000, 500, 20]))
-        kappa, j, b0, bw = (float(v) for v in res.x)
-        services[s.name] = ServiceFit(kappa, j, b0, bw)
+        res = least_squares(resid, x0=[1.0, 50.0, 20.0, 1.0, 0.5],
+                            bounds=([0.2, 0.01, 0.0, 0.0, 0.0], [3.0, 5000, 500, 20, 2.0]))
+        kappa, j, b0, bw, alpha = (float(v) for v in res.x)
+        services[s.name] = ServiceFit(kappa, j, b0, bw, alpha)
         pred = model(res.x)
         ss_res = float(((pred - target) ** 2).sum())
         ss_tot = float(((target - target.mean()) ** 2).sum())
