@@ -237,7 +237,7 @@ def test_library_facts_match_their_sources():
     ref = CaspianConfig.__dataclass_fields__["reference_level_m"].default
     for name in ("caspian-low", "caspian-low-2m"):
         s = load_scenario(name)
-        level = ref + s.caspian.sea_level_m
+        level = s.caspian.level_m
         assert f"{ref:.2f} m" in s.description and f"{level:.2f} m" in s.description, name
     # the World Bank's +28% is the EU trade of Azerbaijan, Georgia and Kazakhstan (civil_ge_wb_2023)
     (g,) = load_scenario("titr-2030").demand.growth
@@ -256,9 +256,9 @@ def test_apply_is_copy_on_write(net):
     aktau = a.network.nodes.set_index("node_id").loc["aktau"]
     assert aktau["capacity_teu_yr"] == 240_000
     assert net.nodes.set_index("node_id").loc["aktau", "capacity_teu_yr"] == 140_000
-    ferry = a.network.links.set_index("link_id").loc["ferry-aktau-alat"]
-    base_ferry = net.links.set_index("link_id").loc["ferry-aktau-alat"]
-    assert ferry["capacity_teu_yr"] > base_ferry["capacity_teu_yr"]
+    # more feeders: the Aktau line carries more in the scenario's world (the link table is not edited)
+    feeders = a.caspian_lines()["aktau_alat_container"]["capacity_units_yr"]
+    assert feeders > apply_scenario("baseline-2024").caspian_lines()["aktau_alat_container"]["capacity_units_yr"]
     assert a.demand.total()["teu"] > corridor.load_demand(2024).total()["teu"]
 
 
@@ -285,10 +285,16 @@ def test_peace_dividend_opens_kars_gyumri_and_tripp():
 
 
 def test_caspian_low_cuts_ferry_capacity():
+    base = apply_scenario("baseline-2024").caspian_lines()
     one, two = apply_scenario("caspian-low"), apply_scenario("caspian-low-2m")
-    for lid in ("ferry-aktau-alat", "ferry-kuryk-alat"):
-        assert 0 < two.caspian_capacity[lid] < one.caspian_capacity[lid] < 1
-    assert two.caspian.sea_level_m == -2.0
+    lines_one, lines_two = one.caspian_lines(), two.caspian_lines()
+    for s in ("aktau_alat_container", "kuryk_alat_wagon"):
+        cap = [x[s]["capacity_units_yr"] for x in (base, lines_one, lines_two)]
+        assert 0 <= cap[2] < cap[1] < cap[0]  # at -2 m Kuryk's rail ferries cannot berth at all
+        wait = [x[s]["wait_hours_at_2024_volume"] for x in (base, lines_one, lines_two)]
+        assert wait[0] < wait[1] < wait[2]
+    assert two.caspian.level_m == pytest.approx(-31.35)
+    assert two.world.caspian is two.caspian
 
 
 def test_new_link_and_border_restriction(tmp_path, net):

@@ -74,7 +74,7 @@ def scenario_show(
     d = {"name": s.name, "description": s.description, "year": s.year, "chain": list(s.chain),
          "scenario": s.model_dump(by_alias=True, exclude_defaults=True, mode="json"),
          "policy": applied.policy.to_dict(), "changes": list(applied.changes),
-         "caspian_capacity_factors": applied.caspian_capacity,
+         "caspian_lines": applied.caspian_lines(),
          "demand_teu": applied.demand.total()["teu"]}
     if as_json:
         emit_json(d)

@@ -3,7 +3,6 @@ bundled is ever modified)."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,8 +17,9 @@ from ..network.io import load_network
 from ..network.policy import Border, Policy, join_sources, split_avoid
 from ..network.tables import Network
 from ..network.validation import validate_network_tables
+from ..world import World
 from ..yamlio import line_at, yaml_path
-from .caspian import caspian_capacity_factors, caspian_config
+from .caspian import caspian_config, line_summary
 from .files import (
     ScenarioProblem,
     read_scenario_file,
@@ -42,8 +42,16 @@ class AppliedScenario:
     policy: Policy
     demand: Demand
     caspian: CaspianConfig | None = None
-    caspian_capacity: dict[str, float] = field(default_factory=dict)  # ferry link id -> capacity factor
     changes: list[str] = field(default_factory=list)  # what was applied, one line each
+
+    @property
+    def world(self) -> World:
+        """The world the scenario states: its policy, month and Caspian crossing."""
+        return World(self.policy, month=self.scenario.month, caspian=self.caspian)
+
+    def caspian_lines(self) -> dict[str, dict]:
+        """Per Caspian service: capacity and the wait at its 2024 volume in this scenario's world."""
+        return line_summary(self.caspian, self.scenario.month)
 
 SOURCE_COLS = {"length_km": "length_source", "speed_kmh": "speed_source", "wait_hours": "wait_source",
                "usd_per_teu": "cost_source", "capacity_teu_yr": "capacity_source",
@@ -205,25 +213,24 @@ def _apply_tariffs_and_times(s: Scenario, net: Network, log: list[str]) -> Netwo
     return net.with_tables(nodes=nodes, links=links)
 
 
-def _apply_caspian(s: Scenario, net: Network, log: list[str]) -> tuple[Network, CaspianConfig | None, dict]:
+def _apply_caspian(s: Scenario, log: list[str]) -> CaspianConfig | None:
+    """The crossing the scenario makes (None: the bundled one); what changed, for the log."""
     if s.caspian is None:
-        return net, None, {}
+        return None
     cfg = caspian_config(s.caspian)
-    factors = caspian_capacity_factors(cfg, net)
-    links = net.raw_links.copy()
-    for col in ("capacity_teu_yr", "capacity_t_yr"):
-        if col in links.columns:
-            links[col] = pd.to_numeric(links[col], errors="coerce")
-    for lid, fct in factors.items():
-        if math.isclose(fct, 1.0):
-            continue
-        i = links.index[links["link_id"] == lid][0]
-        for col in ("capacity_teu_yr", "capacity_t_yr"):
-            if col in links.columns and np.isfinite(links.at[i, col]):
-                links.at[i, col] = links.at[i, col] * fct
-        links.at[i, "capacity_source"] = join_sources(links.at[i, "capacity_source"], s.caspian.source)
-        log.append(f"{lid}: capacity x{fct:.3f} (Caspian fleet and sea level)")
-    return net.with_tables(links=links), cfg, factors
+    base = caspian_config(None)
+    if cfg.level_m != base.level_m:
+        log.append(f"Caspian sea level {cfg.level_m:.2f} m BS ({cfg.level_m - base.level_m:+.2f} m on "
+                   f"the data's {base.reference_year})")
+    for v, b in zip(cfg.vessels, base.vessels, strict=True):
+        if v.count != b.count:
+            log.append(f"Caspian fleet: {v.name} {b.count} -> {v.count}")
+    for p, b in zip(cfg.ports, base.ports, strict=True):
+        if p.depth_m != b.depth_m:
+            log.append(f"Caspian port {p.name}: controlling depth {b.depth_m:.2f} -> {p.depth_m:.2f} m")
+        if p.berths != b.berths:
+            log.append(f"Caspian port {p.name}: berths {b.berths} -> {p.berths}")
+    return cfg
 
 
 def _apply_demand(s: Scenario, net: Network, log: list[str]) -> Demand:
@@ -325,7 +332,7 @@ def apply_scenario(scenario: Scenario | str | Path, *, network: Network | None =
         _check_applied_tables(s, base, nodes, links, srcs)
     net = base.with_tables(nodes=nodes, links=links, sources=srcs, name=f"{base.name}+{s.name}")
     net = _apply_tariffs_and_times(s, net, log)
-    net, cfg, factors = _apply_caspian(s, net, log)
+    cfg = _apply_caspian(s, log)
     pol = s.policies
     codes, groups = split_avoid(pol.avoid)
     borders = tuple(Border(countries=tuple(b.countries) if b.countries else None,
@@ -344,4 +351,4 @@ def apply_scenario(scenario: Scenario | str | Path, *, network: Network | None =
             extra = f" (+{b.extra_hours:g} h, +{b.extra_usd:g} USD/TEU)" if b.status == "restricted" else ""
             log.append(f"border {b.label()} {b.status}{extra}")
     demand = _apply_demand(s, net, log)
-    return AppliedScenario(s, net, policy, demand, cfg, factors, log)
+    return AppliedScenario(s, net, policy, demand, cfg, log)

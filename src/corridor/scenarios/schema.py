@@ -163,10 +163,13 @@ class Infrastructure(_Strict):
 
 
 class CaspianSpec(_Strict):
-    """The Caspian crossing: fleet and ports change the ferry links' capacity (see docs/SCENARIOS.md)."""
+    """The Caspian crossing: its sea level, fleet and ports set the lines' capacity and waits (see
+    docs/SCENARIOS.md)."""
 
+    level_m: Annotated[float, Field(ge=-40, le=-20)] | None = Field(
+        None, description="Sea level, metres on the Baltic datum as hydromet services give it, e.g. -30.35")
     sea_level_m: Annotated[float, Field(ge=-10, le=5)] | None = Field(
-        None, description="Metres relative to the 2025 reference level (-29.35 m BS), e.g. -1.0")
+        None, description="Or: metres relative to the data's 2025 level (-29.35 m BS), e.g. -1.0")
     vessels_add: dict[str, int] = Field(default_factory=dict,
                                         description="Per vessel class or kind, e.g. {container: 6}")
     deepen_m: dict[str, NonNeg] = Field(default_factory=dict, description="Per port, e.g. {Aktau: 1.0}")
@@ -176,7 +179,10 @@ class CaspianSpec(_Strict):
 
     @model_validator(mode="after")
     def _sourced(self):
-        nums = [k for k in ("sea_level_m", "vessels_add", "deepen_m", "berths_add") if getattr(self, k)]
+        if self.level_m is not None and self.sea_level_m is not None:
+            raise ValueError("give the sea level once: level_m (Baltic datum) or sea_level_m (a change)")
+        nums = [k for k in ("level_m", "sea_level_m", "vessels_add", "deepen_m", "berths_add")
+                if getattr(self, k) is not None and getattr(self, k) != {}]
         _need_source(self, nums)
         return self
 
@@ -262,6 +268,8 @@ class Scenario(_Strict):
     description: str = ""
     year: Year | None = Field(
         None, description="Infrastructure year: planned links open from their opening_year")
+    month: Annotated[int, Field(ge=1, le=12)] | None = Field(
+        None, description="One month's flows and weather (1-12); none: the year, its months weighted by flow")
     base: str | None = Field(None, description="Scenario to inherit from: a bundled name or a path")
     policies: Policies = Field(default_factory=Policies)
     infrastructure: Infrastructure = Field(default_factory=Infrastructure)
