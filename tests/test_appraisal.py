@@ -38,11 +38,9 @@ projects:
     cost_usd: 1.5e6
     cost_source: [test_cost]
     opening_year: 2027
-    infrastructure:
-      links:
-        - id: ferry-kuryk-alat
-          capacity_teu_yr: 90000
-          source: [russhipping_asco_lines]
+    caspian:
+      vessels_add: {asco_rail_ferry_kuryk: 1}
+      source: [russhipping_asco_lines]
   - id: poti-yard
     name: A bigger yard at Poti (Poti is not congested)
     cost_usd: 3.0e6

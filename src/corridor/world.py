@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from .caspian.config import CaspianConfig
+from .caspian.curves import config_hash
 from .costs import CostTerms
 from .errors import CorridorError
 from .network.policy import Border, Policy
@@ -39,6 +40,10 @@ class World:
     def __post_init__(self) -> None:
         if self.month is not None and (isinstance(self.month, bool) or self.month not in range(1, 13)):
             raise CorridorError(f"month must be 1-12 (or none for the whole year), got {self.month!r}")
+
+    def __hash__(self) -> int:  # worlds key caches (choice sets); a crossing hashes by its contents
+        crossing = None if self.caspian is None else config_hash(self.caspian)
+        return hash((self.policy, self.terms, self.month, crossing))
 
     @classmethod
     def make(cls, avoid: AvoidSpec = None, avoid_modes: AvoidSpec = None, avoid_passages: AvoidSpec = None,

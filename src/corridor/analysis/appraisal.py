@@ -63,7 +63,7 @@ from ..demand import Demand
 from ..errors import CorridorError
 from ..network.policy import Policy, split_avoid
 from ..network.tables import Network
-from ..scenarios.schema import Infrastructure, LinkChange, Scenario
+from ..scenarios.schema import CaspianSpec, Infrastructure, LinkChange, Scenario
 from ..vocabulary import PAIRS, YEARS
 from .portfolio import Portfolio, select_portfolio
 from .projects import Project, ProjectSet, YamlProblem, read_projects
@@ -172,7 +172,11 @@ class _Evaluator:
                         links.append(lc.model_copy(update={"status": "closed", "opening_year": None})
                                      if lc.id not in have_links
                                      else LinkChange(id=lc.id, status="closed", source=list(lc.source)))
-            s = self.base.model_copy(update={"infrastructure": Infrastructure(nodes=nodes, links=links)})
+            update = {"infrastructure": Infrastructure(nodes=nodes, links=links)}
+            caspian = _merged_caspian(self.base.caspian, [p.caspian for p in self.projects if p.id in built])
+            if caspian is not None:
+                update["caspian"] = caspian
+            s = self.base.model_copy(update=update)
             self._applied[built] = apply_scenario(s, network=self.net)
         return self._applied[built]
 
@@ -293,6 +297,27 @@ class _Evaluator:
                **{k: base["parts"][k] - cur["parts"][k] for k in ("tariff_usd", "time_usd", "queue_usd")},
                "newly_served_teu": max(0.0, base["unserved_teu"] - cur["unserved_teu"])}
         return out
+
+
+def _merged_caspian(base: CaspianSpec | None, changes: list[CaspianSpec | None]) -> CaspianSpec | None:
+    """The scenario's Caspian crossing with the built projects' ships and port works added."""
+    changes = [c for c in changes if c is not None]
+    if not changes:
+        return base
+    d = base.model_dump(by_alias=True) if base is not None else {"source": []}
+    for key in ("vessels_add", "deepen_m"):
+        d[key] = dict(d.get(key) or {})
+        for c in changes:
+            for k, v in getattr(c, key).items():
+                d[key][k] = d[key].get(k, 0) + v
+    berths = {k: dict(v) for k, v in (d.get("berths_add") or {}).items()}
+    for c in changes:
+        for port, kinds in c.berths_add.items():
+            for kind, n in kinds.items():
+                berths.setdefault(port, {})[kind] = berths.get(port, {}).get(kind, 0) + n
+    d["berths_add"] = berths
+    d["source"] = list(dict.fromkeys([*d.get("source", []), *(s for c in changes for s in c.source)]))
+    return CaspianSpec.model_validate(d)
 
 
 def _listed(v: Iterable[str] | str | None) -> list[str]:

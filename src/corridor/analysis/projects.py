@@ -33,7 +33,7 @@ from ..errors import CorridorError, Problem, ValidationError
 from ..network.io import load_network
 from ..network.tables import Network
 from ..readers import read_text_csv
-from ..scenarios.schema import Infrastructure, LinkChange, NodeChange, SourceEntry, SourceRef
+from ..scenarios.schema import CaspianSpec, Infrastructure, LinkChange, NodeChange, SourceEntry, SourceRef
 from ..vocabulary import YEARS
 from ..yamlio import YamlProblem, line_at, line_index, yaml_path
 
@@ -50,6 +50,11 @@ NODE_FIELDS = tuple(n for n in NodeChange.model_fields if n not in ("id", "sourc
 
 LINK_FIELDS = tuple((f.alias or n) for n, f in LinkChange.model_fields.items() if n not in ("id", "source"))
 
+# ships on a Caspian line (element_id: a vessel class or kind) and works at a Caspian port (its name)
+ELEMENT_FIELDS = {"node": NODE_FIELDS, "link": LINK_FIELDS, "vessel": ("count",),
+                  "port": ("deepen_m", "berths_container", "berths_rail_ferry", "berths_roro")}
+ELEMENTS = tuple(ELEMENT_FIELDS)
+
 
 @dataclass(frozen=True)
 class Project:
@@ -63,10 +68,14 @@ class Project:
     links: tuple[LinkChange, ...] = ()
     cost_source: tuple[str, ...] = ()
     notes: str = ""
+    caspian: CaspianSpec | None = None  # ships and port works on the Caspian crossing
 
     def footprint(self, net: Network | None = None) -> frozenset[str]:
-        """Node ids the project changes, or at the ends of the links it changes."""
+        """Node ids the project changes, or at the ends of the links it changes (a Caspian fleet or port
+        change: the crossing's ports)."""
         out = {n.id for n in self.nodes}
+        if self.caspian is not None:
+            out |= _caspian_nodes(self.caspian)
         ends = {}
         if net is not None:
             lk = net.links
@@ -84,13 +93,33 @@ class Project:
         for lc in self.links:
             vals = lc.model_dump(exclude={"id", "source", "notes"}, exclude_none=True, by_alias=True)
             out.append(f"link {lc.id}: " + ", ".join(f"{k} {_num(v)}" for k, v in vals.items()))
+        if self.caspian is not None:
+            c = self.caspian
+            out += [f"vessels {k}: {v:+d}" for k, v in c.vessels_add.items()]
+            out += [f"port {k}: {v:+.2f} m deeper" for k, v in c.deepen_m.items()]
+            out += [f"port {k}: berths {b}" for k, b in c.berths_add.items()]
         return out
 
     def to_dict(self) -> dict:
         return {"id": self.id, "name": self.name, "cost_usd": self.cost_usd,
                 "opening_year": self.opening_year,
                 "cost_source": list(self.cost_source), "notes": self.notes, "changes": self.describe(),
-                "sources": sorted({s for c in (*self.nodes, *self.links) for s in c.source})}
+                "sources": sorted({s for c in (*self.nodes, *self.links) for s in c.source}
+                                  | set(self.caspian.source if self.caspian else ()))}
+
+
+def _caspian_nodes(spec: CaspianSpec) -> set[str]:
+    from ..caspian.config import baseline_config
+
+    cfg = baseline_config()
+    ports = {p.name: p.node_id for p in cfg.ports}
+    touched = set(spec.deepen_m) | set(spec.berths_add)
+    if spec.vessels_add:  # ships serve their lines' ports
+        services = {s.name: s for s in cfg.services}
+        for v in cfg.vessels:
+            if v.name in spec.vessels_add or v.kind in spec.vessels_add:
+                touched |= {services[v.service].origin, services[v.service].destination}
+    return {ports[p] for p in touched if ports.get(p)}
 
 
 def _num(v) -> str:
@@ -140,7 +169,9 @@ class _ProjectSpec(BaseModel):
     cost_source: SourceRef = Field(min_length=1, description="Source ids for the cost")
     opening_year: int = Field(ge=YEARS[0], le=YEARS[1])
     notes: str = ""
-    infrastructure: Infrastructure
+    infrastructure: Infrastructure = Field(default_factory=Infrastructure)
+    caspian: CaspianSpec | None = Field(None, description="Ships and port works on the Caspian crossing: "
+                                        "vessels_add, deepen_m, berths_add (not the sea level)")
 
 
 class _FileShape(BaseModel):
@@ -221,15 +252,15 @@ def _read_csv(path: Path, problems: list[Problem], where: dict) -> list[Project]
         kind, eid, fld, val, src = r["element"], r["element_id"], r["field"], r["value"], r["source_id"]
         ids = [x.strip() for x in src.split(";") if x.strip()]
         ok = True  # every column of the row is checked, whatever the others hold
-        if kind not in ("node", "link"):
-            bad("element", f"'{kind[:20]}' is not an element; choose node or link")
+        if kind not in ELEMENTS:
+            bad("element", f"'{kind[:20]}' is not an element; choose {', '.join(ELEMENTS)}")
             ok = False
         if not eid:
-            bad("element_id", "a node or link id is required")
+            bad("element_id", f"a {kind if kind in ELEMENTS else 'node or link'} id is required")
             ok = False
-        allowed = {"node": NODE_FIELDS, "link": LINK_FIELDS}.get(kind, NODE_FIELDS + LINK_FIELDS)
+        allowed = ELEMENT_FIELDS.get(kind, NODE_FIELDS + LINK_FIELDS)
         if fld not in allowed:
-            what = f"a {kind}" if kind in ("node", "link") else "a node or link"
+            what = f"a {kind}" if kind in ELEMENTS else "a node or link"
             bad("field", f"'{fld[:30]}' is not {what} field; allowed: {', '.join(dict.fromkeys(allowed))}")
             ok = False
         if val == "":
@@ -273,7 +304,10 @@ def _read_csv(path: Path, problems: list[Problem], where: dict) -> list[Project]
         if "cost_source" in h:
             where[pid]["cost_source"] = (h["cost_source"][1], "cost_source")
         nodes, links = [], []
+        caspian = _caspian_rows(fname, pid, changes.get(pid, {}), problems, failed)
         for (kind, eid), ch in changes.get(pid, {}).items():
+            if kind not in ("node", "link"):
+                continue
             model = NodeChange if kind == "node" else LinkChange
             try:
                 m = model.model_validate({"id": eid, **ch["fields"], "source": ch["source"]})
@@ -292,15 +326,52 @@ def _read_csv(path: Path, problems: list[Problem], where: dict) -> list[Project]
             bucket.append(m)
         for line, ids in row_sources.get(pid, []):
             where[pid][("row", line)] = (line, "source_id", tuple(ids))
-        if not nodes and not links and pid not in failed:
+        if not nodes and not links and caspian is None and pid not in failed:
             problems.append(Problem(fname, h["line"], "element", f"project '{pid}' changes nothing"))
             continue
         cost_source = h["cost_source"][0] if "cost_source" in h else ""
         out.append(Project(pid, h["name"][0] if "name" in h else "", cost if cost is not None else math.nan,
                            int(year) if year is not None else 0, tuple(nodes), tuple(links),
                            tuple(x.strip() for x in cost_source.split(";") if x.strip()),
-                           h.get("notes", ("", 0))[0]))
+                           h.get("notes", ("", 0))[0], caspian))
     return out
+
+
+def _caspian_rows(fname: str, pid: str, changes: dict, problems: list[Problem],
+                  failed: set) -> CaspianSpec | None:
+    """A CSV project's Caspian changes: vessel rows (element_id a vessel class or kind, field count: ships
+    added) and port rows (deepen_m, or berths_<vessel kind>: berths added)."""
+    spec: dict = {"vessels_add": {}, "deepen_m": {}, "berths_add": {}, "source": []}
+    lines: list[int] = []
+    for (kind, eid), ch in changes.items():
+        if kind not in ("vessel", "port"):
+            continue
+        for fld, val in ch["fields"].items():
+            line = ch["lines"][fld]
+            lines.append(line)
+            num = _float(val)
+            if num is None or (fld != "deepen_m" and num != int(num)):
+                problems.append(Problem(fname, line, "value", f"{kind} {eid}: {fld} must be "
+                                        f"{'a number of metres' if fld == 'deepen_m' else 'a whole number'}, "
+                                        f"got '{str(val)[:30]}'"))
+                failed.add(pid)
+                continue
+            if kind == "vessel":
+                spec["vessels_add"][eid] = int(num)
+            elif fld == "deepen_m":
+                spec["deepen_m"][eid] = num
+            else:
+                spec["berths_add"].setdefault(eid, {})[fld.removeprefix("berths_")] = int(num)
+        spec["source"] += [s for s in ch["source"] if s not in spec["source"]]
+    if not lines:
+        return None
+    try:
+        return CaspianSpec.model_validate(spec)
+    except PydanticError as exc:
+        for e in exc.errors():
+            problems.append(Problem(fname, min(lines), "value", f"Caspian change: {e['msg']}"))
+        failed.add(pid)
+        return None
 
 
 def _float(s: str) -> float | None:
@@ -386,13 +457,13 @@ def _read_yaml(path: Path, problems: list[Problem]):
             infra = infra if isinstance(infra, dict) else {}
             node_items = _salvage(NodeChange, infra.get("nodes"))
             link_items = _salvage(LinkChange, infra.get("links"))
-        if ps is not None and not node_items and not link_items:
+        if ps is not None and not node_items and not link_items and ps.caspian is None:
             problems.append(YamlProblem(fname, line_at(idx, ("projects", i)), f"projects[{i}].infrastructure",
                                         "the project changes nothing"))
             continue
         if ps is not None:
             out.append(Project(ps.id, ps.name, ps.cost_usd, ps.opening_year, tuple(c for _, c in node_items),
-                               tuple(c for _, c in link_items), tuple(ps.cost_source), ps.notes))
+                               tuple(c for _, c in link_items), tuple(ps.cost_source), ps.notes, ps.caspian))
         else:
             cs = item.get("cost_source")
             cs = [cs] if isinstance(cs, str) else cs if isinstance(cs, list) else []
@@ -405,6 +476,8 @@ def _read_yaml(path: Path, problems: list[Problem]):
             for pos, (j, _) in enumerate(items):
                 loc = ("projects", i, "infrastructure", kind, j)
                 where[pid][(kind[:-1], pos)] = (line_at(idx, loc), yaml_path(loc))
+        if ps is not None and ps.caspian is not None:
+            where[pid]["caspian"] = (line_at(idx, ("projects", i, "caspian")), f"projects[{i}].caspian")
     return out, sources, where, claimed
 
 
@@ -440,6 +513,7 @@ def _check_projects(path: Path, projects: list[Project], sources: list[SourceEnt
     nodes, links = set(net.nodes["node_id"]), set(net.links["link_id"])
     rates = set(net.rates["rate_class"]) if net.rates is not None else set()
     new_nodes = {n.id for p in projects for n in p.nodes if n.id not in nodes}
+    line_links = _caspian_line_links(net)
     seen_ids: set[str] = set()
 
     def loc(p: Project, key, default_col):
@@ -500,4 +574,38 @@ def _check_projects(path: Path, projects: list[Project], sources: list[SourceEnt
             if lc.rate_class is not None and rates and lc.rate_class not in rates:
                 bad(p, key, "value", f"link '{lc.id}': unknown rate class '{lc.rate_class}'; "
                                      f"known: {', '.join(sorted(rates))}")
+            if lc.id in line_links and (lc.capacity_teu_yr is not None or lc.capacity_t_yr is not None):
+                bad(p, key, "value", f"link '{lc.id}' is a line of the Caspian crossing: its capacity is its "
+                                     "ships' (change the fleet: element vessel, field count; or in YAML "
+                                     "caspian: vessels_add)")
             check_sources(p, key, lc.source)
+        if p.caspian is not None:
+            _check_caspian_change(p.caspian, lambda msg, p=p: bad(p, "caspian", "element_id", msg))
+            check_sources(p, "caspian", p.caspian.source)
+
+
+def _caspian_line_links(net: Network) -> set[str]:
+    """Ferry links the cost model prices as lines of the Caspian crossing (their ships set capacity)."""
+    from ..caspian.config import baseline_config
+
+    nodes = {p.node_id for p in baseline_config().ports if p.node_id}
+    lk = net.links
+    m = (lk["mode"] == "ferry") & lk["from_node_id"].isin(nodes) & lk["to_node_id"].isin(nodes)
+    return set(lk.loc[m, "link_id"])
+
+
+def _check_caspian_change(spec: CaspianSpec, bad) -> None:
+    """Known vessel classes or kinds and ports; a project does not move the sea."""
+    from ..caspian.config import baseline_config, resolve_fleet_changes
+
+    cfg = baseline_config()
+    if spec.level_m is not None or spec.sea_level_m is not None:
+        bad("a project cannot change the sea level (a scenario can)")
+    try:
+        resolve_fleet_changes(cfg, spec.vessels_add)
+    except CorridorError as exc:
+        bad(str(exc))
+    ports = {p.name for p in cfg.ports}
+    for port in (*spec.deepen_m, *spec.berths_add):
+        if port not in ports:
+            bad(f"unknown Caspian port '{port[:40]}'; ports: {', '.join(sorted(ports))}")
