@@ -145,7 +145,7 @@ def test_a_port_queue_is_its_quay_not_the_trains_passing_by(net):
 
 def test_capacity_reports_name_the_binding_queue_in_its_unit(net, baseline):
     over = baseline.over_capacity(0.0)
-    assert set(over["queue_unit"]) <= {"TEU", "t"}
+    assert set(over["queue_unit"]) <= {"TEU", "t", "wagon"}  # a rail ferry line counts wagon slots
     np.testing.assert_allclose(over["queue_load"] / over["queue_capacity"], over["v_c"], rtol=1e-9)
     lk = baseline.links.set_index("link_id")
     # the Aktau-Alat feeders count boxes only (bulk rides other ships): their queue is in TEU
@@ -184,10 +184,11 @@ def test_write_refuses_to_overwrite_and_writes_every_table(net, baseline, tmp_pa
 def test_bad_parameters_are_named(tmp_path):
     from corridor.assignment.params import AssignmentParams
 
-    with pytest.raises(corridor.CorridorError, match="beta must be .*>= 1.*unknown corridor 'westerly'"):
-        AssignmentParams(beta=0.5, corridor_constants_usd={"westerly": 1.0})
+    with pytest.raises(corridor.CorridorError,
+                       match="dispersion.container must be .*> 0.*unknown corridor 'westerly'"):
+        AssignmentParams(dispersion={"container": -1.0}, corridor_constants_usd={"westerly": 1.0})
     f = tmp_path / "p.json"
-    f.write_text('{"queue_hours": 24, "colour": "red"}')
+    f.write_text('{"dispersion": {"container": 3}, "colour": "red"}')
     with pytest.raises(corridor.CorridorError, match="unknown field.*colour"):
         AssignmentParams.load(f)
     f.write_text("{not json")
@@ -195,9 +196,9 @@ def test_bad_parameters_are_named(tmp_path):
         AssignmentParams.load(f)
     cases = (('[1, 2]', "expected a JSON object"),
              ('{"dispersion": [1, 2]}', "dispersion must be an object"),
-             ('{"dispersion": {"container": "x"}, "beta": null}',
-              "beta must be a number.*dispersion.container"),
-             ('{"queue_hours": 1e400}', "queue_hours must be a finite number"))
+             ('{"dispersion": {"container": "x"}, "note": 3}',
+              "dispersion.container must be a number.*note must be text"),
+             ('{"dispersion": {"container": 1e400}}', "dispersion.container must be a finite number"))
     for text, says in cases:
         f.write_text(text)
         with pytest.raises(corridor.CorridorError, match=says) as exc:

@@ -96,7 +96,7 @@ def test_where_the_history_lives(tmp_path, monkeypatch):
 
 def test_parameters_say_what_the_run_depended_on(result):
     p = result.parameters()
-    assert p["method"] == "ue" and p["assignment"]["params"]["queue_hours"] > 0
+    assert p["method"] == "ue" and p["assignment"]["params"]["dispersion"]["container"] > 0
     assert p["network"]["bundled"] and p["network"]["nodes"] == len(result.applied.network.nodes)
     assert "base" not in p["scenario"]
     r = run_scenario("caspian-low", method="aon", caspian_replications=3, caspian_seed=7, max_iter=3)
