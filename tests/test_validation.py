@@ -223,8 +223,8 @@ def test_formats_are_registered_once_and_recognised(mini, tmp_path):
     write_network(mini, tmp_path / "g", format="geojson")
     assert detect_format(tmp_path / "g").name == "geojson"
     assert detect_format(tmp_path / "g" / "network.geojson").name == "geojson"
-    with pytest.raises(corridor.CorridorError, match="unknown network format 'gpkg'"):
-        write_network(mini, tmp_path / "x", format="gpkg")
+    with pytest.raises(corridor.CorridorError, match="unknown network format 'parquet'"):
+        write_network(mini, tmp_path / "x", format="parquet")
     with pytest.raises(corridor.CorridorError, match="not found"):
         corridor.read_network(tmp_path / "nowhere")
 
@@ -234,14 +234,14 @@ def test_geojson_problems_are_at_their_line(mini, tmp_path):
     lines = path.read_text().split("\n")
     n = next(i for i, ln in enumerate(lines) if '"feature": "link"' in ln)
     feat = json.loads(lines[n].rstrip(","))
-    feat["properties"]["length_km"] = "far"
+    feat["properties"]["length"] = "far"  # files name columns as GMNS does (length in km)
     feat["properties"]["to_node_id"] = "atlantis"
     lines[n] = json.dumps(feat) + ","
     path.write_text("\n".join(lines))
     with pytest.raises(ValidationError) as ei:
         corridor.read_network(path)
     got = {(p.row, p.column) for p in ei.value.problems}
-    assert got == {(n + 1, "length_km"), (n + 1, "to_node_id")}, str(ei.value)
+    assert got == {(n + 1, "length"), (n + 1, "to_node_id")}, str(ei.value)
     path.write_text("\n".join(lines[:n + 1]))  # cut short
     with pytest.raises(ValidationError, match="not valid JSON"):
         corridor.read_network(path)

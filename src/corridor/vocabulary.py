@@ -36,7 +36,7 @@ DISTINCT = ("gateways", "paths")
 MAX_VIA = 8
 
 # how a network folder is written out
-NETWORK_FORMATS = ("gmns", "geojson")
+NETWORK_FORMATS = ("gmns", "geojson", "gpkg")
 
 # how gateway elements are ranked: by flow share or by the loss when closed
 RANK_BY = ("share", "loss")

@@ -4,8 +4,8 @@ A reader gives the tables as text (`NetworkFrames`) and never checks them: every
 checked by the same `validation.check_network_tables`, so a problem reads the same whatever the
 format. A writer writes what its reader reads back into the same tables.
 
-Adding a format (say GeoPackage): a module with `read_gpkg(path, problems) -> NetworkFrames` and
-`write_gpkg(net, dest, *, overwrite) -> list[Path]`, one `NetworkFormat` in `FORMATS` below, and
+Adding a format (say GeoParquet): a module with `read_x(path, problems) -> NetworkFrames` and
+`write_x(net, dest, *, overwrite) -> list[Path]`, one `NetworkFormat` in `FORMATS` below, and
 its name in `corridor.vocabulary.NETWORK_FORMATS` (which the CLI offers without loading pandas;
 a test keeps the two equal).
 """
@@ -20,6 +20,9 @@ from ..errors import CorridorError, Problem
 from ..readers import short
 from .geojson import NETWORK_FILE, SUFFIXES, read_geojson, write_geojson
 from .gmns import read_gmns, write_gmns
+from .gpkg import NETWORK_FILE as GPKG_FILE
+from .gpkg import SUFFIXES as GPKG_SUFFIXES
+from .gpkg import read_gpkg, write_gpkg
 from .validation import TABLE_FILES, NetworkFrames
 
 
@@ -42,12 +45,15 @@ class NetworkFormat:
 
 # in order of precedence: a folder holding several formats is read as the first that matches
 FORMATS: dict[str, NetworkFormat] = {f.name: f for f in (
-    NetworkFormat("gmns", "GMNS-style CSV folder: node.csv, link.csv, sources.csv (+ rates.csv, "
-                  "commodities.csv, link_geometry.geojson)", read_gmns, write_gmns,
+    NetworkFormat("gmns", "GMNS CSV folder: node.csv, link.csv (geometry as WKT), config.csv, "
+                  "use_definition.csv, sources.csv (+ rates.csv, commodities.csv)", read_gmns, write_gmns,
                   marker_files=(TABLE_FILES["nodes"], TABLE_FILES["links"])),
     NetworkFormat("geojson", f"one GeoJSON file ({NETWORK_FILE} in a folder): nodes as Points, links as "
                   "LineStrings, sources, rates and commodities in its 'corridor' member",
                   read_geojson, write_geojson, suffixes=SUFFIXES, marker_files=(NETWORK_FILE,)),
+    NetworkFormat("gpkg", f"one GeoPackage ({GPKG_FILE} in a folder): layers node (Points), link "
+                  "(LineStrings), sources, rates, commodities, config, use_definition",
+                  read_gpkg, write_gpkg, suffixes=GPKG_SUFFIXES, marker_files=(GPKG_FILE,)),
 )}
 
 

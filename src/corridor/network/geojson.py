@@ -22,7 +22,7 @@ import pandas as pd
 from ..errors import Problem
 from ..output import json_safe, refuse_overwrite
 from ..readers import short
-from .validation import TABLE_FILES, NetworkFrames
+from .validation import GMNS_NAMES, TABLE_FILES, NetworkFrames
 
 NETWORK_FILE = "network.geojson"
 
@@ -162,7 +162,7 @@ def _features(feats: list, lines: dict[tuple, int], f: str, problems: list[Probl
             point = _point(geom)
             if point is None:
                 problems.append(Problem(f, line, "geometry", "a node's geometry must be a Point [lon, lat]"))
-            cells["lon"], cells["lat"] = point or (cells.get("lon", ""), cells.get("lat", ""))
+            cells["x_coord"], cells["y_coord"] = point or (cells.get("x_coord", ""), cells.get("y_coord", ""))
         elif geom is not None and props.get("drawn") is not True:
             pts = line_points(geom)
             if pts is None:
@@ -240,20 +240,23 @@ def _array(items: list[str]) -> str:
 
 
 def network_geojson_text(net) -> str:
-    """The network as the GeoJSON text `read_geojson` reads back (one feature or record a line)."""
-    node_cols = [c for c in net.raw_nodes.columns if c not in ("lon", "lat")]
+    """The network as the GeoJSON text `read_geojson` reads back (one feature or record a line);
+    properties carry GMNS names (`length` in km; a node's x_coord and y_coord are its Point)."""
+    nodes = net.raw_nodes.rename(columns=GMNS_NAMES["nodes"])
+    links = net.raw_links.rename(columns=GMNS_NAMES["links"])
+    node_cols = [c for c in nodes.columns if c not in ("x_coord", "y_coord")]
     feats = []
-    for rec in _records(net.raw_nodes):
+    for rec in _records(nodes):
         props = {"feature": "node", **{c: rec[c] for c in node_cols}}
         feats.append(_dumps({"type": "Feature", "properties": props,
-                             "geometry": {"type": "Point", "coordinates": [rec["lon"], rec["lat"]]}}))
-    for i, rec in enumerate(_records(net.raw_links)):
+                             "geometry": {"type": "Point", "coordinates": [rec["x_coord"], rec["y_coord"]]}}))
+    for i, rec in enumerate(_records(links)):
         shape = net.geometry.get(str(rec["link_id"]))
         props = {"feature": "link", **rec, **({} if shape else {"drawn": True})}
         coords = [list(c) for c in (shape or net.link_coords(i))]
         feats.append(_dumps({"type": "Feature", "properties": props,
                              "geometry": {"type": "LineString", "coordinates": json_safe(coords)}}))
-    columns = {"nodes": list(net.raw_nodes.columns), "links": list(net.raw_links.columns)}
+    columns = {"nodes": list(nodes.columns), "links": list(links.columns)}
     meta = [f'"columns": {_dumps(columns)}']
     for name in PLAIN_TABLES:
         table = getattr(net, name)

@@ -45,6 +45,17 @@ TABLE_FILES = {"nodes": "node.csv", "links": "link.csv", "sources": "sources.csv
 
 REQUIRED_TABLES = ("nodes", "links", "sources")
 
+# Files are GMNS: the columns GMNS names are read under the names the library keeps (a file in the
+# older lon/lat/length_km naming reads as well). Internal name -> GMNS name, per table.
+GMNS_NAMES = {"nodes": {"lon": "x_coord", "lat": "y_coord"}, "links": {"length_km": "length"}}
+
+# GMNS config `long_length` units a file may state, in km (what the library keeps)
+LENGTH_UNITS_KM = {"km": 1.0, "kilometer": 1.0, "kilometers": 1.0, "m": 0.001, "meter": 0.001,
+                   "meters": 0.001, "mi": 1.609344, "mile": 1.609344, "miles": 1.609344}
+
+# a GMNS `crs` the library reads: WGS84 longitude/latitude
+WGS84 = ("epsg:4326", "wgs84", "wgs 84", "ogc:crs84", "urn:ogc:def:crs:ogc:1.3:crs84")
+
 NODE_REQUIRED = ("node_id", "name", "kind", "country", "lon", "lat")
 
 NODE_NUMERIC = ("lon", "lat", "dwell_hours", "dwell_usd", "transship_hours", "transship_usd",
@@ -86,12 +97,17 @@ class NetworkFrames:
 
     `tables`: text frames by table name (`TABLE_FILES`); a table the input lacks is absent, one
     that could not be read is None (its problem is reported already). `where`: the file to name
-    in a table's problems. `geometry`: link shapes by link id, already checked.
+    in a table's problems. `geometry`: link shapes by link id, already checked. `config` and
+    `uses`: the GMNS config row and the uses of its use_definition table, when given.
     """
 
     tables: dict[str, pd.DataFrame | None]
     where: dict[str, str]
     geometry: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    # the GMNS config row (units, crs), if the input has one; `uses`: its use_definition's uses
+    config: dict[str, str] | None = None
+    uses: set[str] | None = None
+    config_where: str = "config.csv"
 
 
 def _check_sources(df: pd.DataFrame, sourced: Mapping[str, str], fname: str, known: set[str] | None,
@@ -261,6 +277,78 @@ def _validate_links(txt: pd.DataFrame, fname: str, known: set[str] | None, node_
     return links
 
 
+def _config_units(config: Mapping[str, str] | None, where: str, problems: list[Problem]) -> float:
+    """The km in one `long_length` unit of a GMNS config (1 without a config); a crs other than WGS84
+    lon/lat, a unit or a geometry format the library cannot read is a problem."""
+    if not config:
+        return 1.0
+    crs = config.get("crs", "").strip()
+    if crs and crs.lower() not in WGS84:
+        problems.append(Problem(where, 2, "crs", f"'{short(crs)}': coordinates must be WGS84 longitude and "
+                                                 "latitude (EPSG:4326)"))
+    fmt = config.get("geometry_field_format", "").strip()
+    if fmt and fmt.upper() != "WKT":
+        problems.append(Problem(where, 2, "geometry_field_format", f"'{short(fmt)}': link geometry is read "
+                                                                   "as WKT"))
+    unit = config.get("long_length", "").strip()
+    if not unit:
+        return 1.0
+    if unit.lower() not in LENGTH_UNITS_KM:
+        problems.append(Problem(where, 2, "long_length", f"'{short(unit)}' is not a length unit "
+                                                         f"({', '.join(('km', 'm', 'mi'))})"))
+        return 1.0
+    return LENGTH_UNITS_KM[unit.lower()]
+
+
+def _gmns_columns(txt: pd.DataFrame, name: str, fname: str, km_per_unit: float, uses: set[str] | None,
+                  problems: list[Problem]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """A table's GMNS columns under the library's names (x_coord -> lon, length -> length_km in km,
+    allowed_uses -> mode), and the file's name of each renamed column, to report problems by.
+
+    A file in the older naming (lon, lat, length_km) is read as it is.
+    """
+    names = GMNS_NAMES.get(name, {})
+    legacy = not any(g in txt.columns for g in names.values()) and any(i in txt.columns for i in names)
+    out, alias = txt, ({} if legacy else dict(names))
+    for internal, gmns in names.items():
+        if gmns in txt.columns and internal in txt.columns:
+            problems.append(Problem(fname, None, gmns, f"give '{gmns}' or '{internal}', not both"))
+            out = out.drop(columns=gmns)
+        elif gmns in txt.columns:
+            out = out.rename(columns={gmns: internal})
+    if name != "links":
+        return out, alias
+    if km_per_unit != 1.0 and "length_km" in out.columns:
+        v = pd.to_numeric(out["length_km"], errors="coerce").to_numpy(float) * km_per_unit
+        ok = np.isfinite(v)
+        out = out.assign(length_km=np.where(ok, [repr(float(x)) for x in v], out["length_km"]))
+    if "allowed_uses" in out.columns:
+        au = out["allowed_uses"]
+        if uses is not None:
+            for i in np.flatnonzero(((au != "") & ~au.isin(uses)).to_numpy()):
+                problems.append(Problem(fname, line_of(out, i), "allowed_uses",
+                                        f"'{short(au.iat[i])}' is not a use of use_definition.csv"))
+        if "mode" in out.columns:
+            clash = (au != "") & (out["mode"] != "") & (au != out["mode"])
+            for i in np.flatnonzero(clash.to_numpy()):
+                problems.append(Problem(fname, line_of(out, i), "allowed_uses",
+                                        f"'{short(au.iat[i])}' differs from the link's mode "
+                                        f"'{short(out['mode'].iat[i])}'"))
+            out = out.drop(columns="allowed_uses")
+        else:
+            out = out.rename(columns={"allowed_uses": "mode"})
+            alias["mode"] = "allowed_uses"
+    return out, alias
+
+
+def _file_names(problems: list[Problem], start: int, fname: str, alias: Mapping[str, str]) -> None:
+    """Problems from `start` on name the file's columns (x_coord, length), not the library's."""
+    for k in range(start, len(problems)):
+        p = problems[k]
+        if p.file == fname and p.column in alias:
+            problems[k] = Problem(p.file, p.row, alias[p.column], p.message)
+
+
 def _borrow(tables: dict[str, pd.DataFrame | None], where: dict[str, str], fallback_dir: str | Path | None,
             problems: list[Problem]) -> set[str]:
     """Optional tables the input leaves out (rates, commodities), read from `fallback_dir`'s CSV files.
@@ -301,12 +389,19 @@ def check_network_tables(frames: NetworkFrames, problems: list[Problem], *,
         txt = tables.get(name)
         if txt is not None:
             out[name] = check(txt, label(name), None if name in borrowed else known, problems)
+    unit, uses = _config_units(frames.config, frames.config_where, problems), frames.uses
     nodes_txt, links_txt = tables.get("nodes"), tables.get("links")
     if nodes_txt is not None:
+        start = len(problems)
+        nodes_txt, alias = _gmns_columns(nodes_txt, "nodes", label("nodes"), unit, uses, problems)
         out["nodes"] = _validate_nodes(nodes_txt, label("nodes"), known, problems)
+        _file_names(problems, start, label("nodes"), alias)
     if links_txt is not None:
+        start = len(problems)
+        links_txt, alias = _gmns_columns(links_txt, "links", label("links"), unit, uses, problems)
         node_ids = set(nodes_txt["node_id"]) if nodes_txt is not None and "node_id" in nodes_txt else None
         out["links"] = _validate_links(links_txt, label("links"), known, node_ids, out.get("rates"), problems)
+        _file_names(problems, start, label("links"), alias)
     return {k: v for k, v in out.items() if v is not None}
 
 
