@@ -7,7 +7,7 @@ generalized cost (`choice_set`), and path sizes measure how much the routes of o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -31,9 +31,17 @@ class ChoiceSet:
     incidence: csr_matrix  # routes x compiled edges, 1 where the route uses the edge
     corridor: np.ndarray  # family of each route
     via: list[str]
+    sanctioned: list[str] = field(default_factory=list)  # per route: sanctioned countries it enters, ";"
 
     def __len__(self) -> int:
         return len(self.od)
+
+    def rows(self, keep) -> ChoiceSet:
+        """The routes at `keep` (indices), in that order."""
+        keep = np.asarray(keep, dtype=np.int64)
+        sanctioned = [self.sanctioned[i] for i in keep] if self.sanctioned else []
+        return ChoiceSet(self.od[keep], self.incidence[keep], self.corridor[keep],
+                         [self.via[i] for i in keep], sanctioned)
 
     def surviving(self, closed: np.ndarray) -> np.ndarray:
         """Indices of the routes that use none of the `closed` compiled edges (a boolean mask)."""
@@ -42,9 +50,7 @@ class ChoiceSet:
     def without(self, closed: np.ndarray) -> ChoiceSet:
         """The routes that use none of the `closed` compiled edges (a warm start after a closure:
         the survivors keep their shares' logic, and no route search is run again)."""
-        keep = self.surviving(closed)
-        return ChoiceSet(self.od[keep], self.incidence[keep], self.corridor[keep],
-                        [self.via[i] for i in keep])
+        return self.rows(self.surviving(closed))
 
 
 def choice_set(net: Network, pairs: Iterable[tuple[int, int]], *, world: World,
@@ -61,7 +67,7 @@ def choice_set(net: Network, pairs: Iterable[tuple[int, int]], *, world: World,
     if key in net.cache:
         return net.cache[key]
     ids = net.nodes["node_id"].to_numpy()
-    rows, cols, od, fam, via = [], [], [], [], []
+    rows, cols, od, fam, via, sanctioned = [], [], [], [], [], []
     # generalized cost differs per commodity (its value of time); time and cost do not
     questions = [(objective, c) for objective in objectives
                  for c in (commodities if objective == "generalized" else commodities[:1])]
@@ -92,6 +98,7 @@ def choice_set(net: Network, pairs: Iterable[tuple[int, int]], *, world: World,
                 od.append((o, d))
                 fam.append(r.corridor)
                 via.append(" > ".join(r.gateway_names))
+                sanctioned.append(";".join(r.sanctioned))
         if not seen and missing != "skip":
             raise NoRouteError(f"no route from {net.nodes['name'].iat[o]} to {net.nodes['name'].iat[d]} "
                                "under this policy, but the demand has flow between them")
@@ -99,7 +106,7 @@ def choice_set(net: Network, pairs: Iterable[tuple[int, int]], *, world: World,
     c = np.concatenate(cols) if cols else np.empty(0, dtype=np.int64)
     inc = csr_matrix((np.ones(len(r)), (r, c)), shape=(len(od), net.graph.n_edges))
     inc.data[:] = 1.0  # a route passes an edge once
-    rs = ChoiceSet(np.array(od, dtype=np.int64).reshape(-1, 2), inc, np.array(fam), via)
+    rs = ChoiceSet(np.array(od, dtype=np.int64).reshape(-1, 2), inc, np.array(fam), via, sanctioned)
     net.cache[key] = rs
     return rs
 

@@ -119,7 +119,10 @@ def solve(net: Network, rs: ChoiceSet, classes: list[str], vots: np.ndarray, ods
         "route": route_of,  # row of the route set
         "origin": ids[rs.od[route_of, 0]], "destination": ids[rs.od[route_of, 1]],
         "commodity": np.array(classes)[cls], "corridor": rs.corridor[route_of],
-        "via": np.array(rs.via, dtype=object)[route_of], "teu": f,
+        "via": np.array(rs.via, dtype=object)[route_of],
+        "sanctioned": (np.array(rs.sanctioned, dtype=object)[route_of] if rs.sanctioned
+                       else np.full(len(route_of), "", dtype=object)),
+        "teu": f,
         "probability": f / qd[choice], "days": route_days,
         "free_flow_days": (inc @ model.hours)[route_of] / 24.0,
         "usd_per_teu": (inc @ net.graph.usd)[route_of], "generalized_usd": cost,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,12 +11,12 @@ import pandas as pd
 
 from ..network.families import FAMILIES
 from ..network.tables import Network
-from ..output import json_safe, refuse_overwrite
+from ..output import Document, Output, Table, Writable, plan_files, write_outputs
 from .params import AssignmentParams
 
 
 @dataclass(frozen=True)
-class FlowResult:
+class FlowResult(Writable):
     """Assigned flows with their convergence record; frames align with the network's tables."""
 
     method: str
@@ -48,6 +48,28 @@ class FlowResult:
         out = pd.concat([lk[cols], nd[cols]], ignore_index=True)
         return out.sort_values("v_c", ascending=False, ignore_index=True)
 
+    def sanctions_exposure(self) -> dict:
+        """The cargo that enters a sanctioned country (transit or a call): TEU a year and share of all
+        assigned TEU, in total and per country. From the routes' loads (sue); otherwise from the TEU
+        entering each country by link (a shipment entering two such countries counts in both)."""
+        from ..routing.results import sanctioned_countries
+
+        if self.paths is not None and "sanctioned" in self.paths.columns:
+            p = self.paths
+            total = float(p["teu"].sum())
+            hit = p["sanctioned"].astype(str) != ""
+            per: dict[str, float] = {}
+            for cell, teu in zip(p.loc[hit, "sanctioned"], p.loc[hit, "teu"], strict=True):
+                for c in str(cell).split(";"):
+                    per[c] = per.get(c, 0.0) + float(teu)
+            any_teu = float(p.loc[hit, "teu"].sum())
+        else:
+            total = float(sum(self.corridors.values())) or 1.0
+            per = {c: v for c, v in self.countries.items() if c in sanctioned_countries()}
+            any_teu = max(per.values(), default=0.0)
+        by = {c: {"teu": v, "share": v / total if total else 0.0} for c, v in sorted(per.items())}
+        return {"teu": any_teu, "share": any_teu / total if total else 0.0, "by_country": by}
+
     def corridor_summary(self) -> pd.DataFrame:
         """Per corridor family: TEU a year, share, and (sue: from its routes) mean/p90 days and USD/TEU."""
         total = sum(self.corridors.values())
@@ -66,35 +88,41 @@ class FlowResult:
             rows.append(row)
         return pd.DataFrame(rows)
 
-    def write(self, folder: str | Path, net: Network, *, force: bool = False) -> list[Path]:
-        """Link and node flows (CSV, Parquet, GeoJSON with v/c), corridor shares, the loads above
-        90% of capacity, the routes' loads (sue) and a JSON summary. Refuses to replace any file
-        that exists unless `force`; checks all before writing one."""
-        folder = Path(folder)
-        names = ["link_flows.csv", "link_flows.parquet", "link_flows.geojson", "node_flows.csv",
-                 "corridors.csv", "over_capacity.csv", "summary.json"]
+    def outputs(self, net: Network | None = None) -> list[Output]:
+        """What `write` writes: link flows (CSV, Parquet, and GeoJSON with v/c when the network is
+        given for the links' shapes), node flows, corridor shares, the loads above 90% of capacity,
+        the routes' loads (sue) and a JSON summary."""
+        def corridors() -> pd.DataFrame:
+            summary = self.corridor_summary()
+            for c, vol in self.corridors_by_commodity.items():
+                summary[f"teu_{c}"] = summary["corridor"].map(vol).fillna(0.0)
+            return summary
+
+        def shapes() -> list:
+            return [net.link_coords(i) for i in range(len(self.links))]
+
+        out: list[Output] = [
+            Table("link_flows", self.links, ("csv", "parquet", "geojson"), shapes if net is not None else None),
+            Table("node_flows", self.nodes), Table("corridors", corridors),
+            Table("over_capacity", self.over_capacity), Document("summary.json", self.to_dict)]
         if self.paths is not None:
-            names.append("route_flows.csv")
-        targets = [folder / n for n in names]
-        refuse_overwrite(targets, force)
-        self.links.to_csv(targets[0], index=False)
-        self.links.to_parquet(targets[1], index=False)
-        geo = {"type": "FeatureCollection", "features": [
-            {"type": "Feature", "properties": {k: json_safe(v) for k, v in row.items()},
-             "geometry": {"type": "LineString", "coordinates": [list(c) for c in net.link_coords(i)]}}
-            for i, row in enumerate(self.links.to_dict(orient="records"))]}
-        targets[2].write_text(json.dumps(geo, ensure_ascii=False), encoding="utf-8")
-        self.nodes.to_csv(targets[3], index=False)
-        summary = self.corridor_summary()
-        for c, vol in self.corridors_by_commodity.items():
-            summary[f"teu_{c}"] = summary["corridor"].map(vol).fillna(0.0)
-        summary.to_csv(targets[4], index=False)
-        self.over_capacity().to_csv(targets[5], index=False)
-        targets[6].write_text(json.dumps(json_safe(self.to_dict()), indent=2, ensure_ascii=False) + "\n",
-                              encoding="utf-8")
-        if self.paths is not None:
-            self.paths.to_csv(targets[7], index=False)
-        return targets
+            out.append(Table("route_flows", self.paths))
+        return out
+
+    def files(self, formats: str | Iterable[str] | None = None, net: Network | None = None) -> list[str]:
+        """The names of the files `write` writes (the manifest last)."""
+        return plan_files(self.outputs(net), formats)
+
+    def write(self, folder: str | Path, net: Network | None = None, *,
+              formats: str | Iterable[str] | None = None, overwrite: bool = False) -> list[Path]:
+        """Write `outputs(net)` into `folder` (each table in `formats`, default its own), whole or not
+        at all, with a manifest; refuses an existing folder unless `overwrite`."""
+        return write_outputs(folder, self.outputs(net), formats=formats, overwrite=overwrite,
+                             kind=type(self).__name__)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per network link: its flow each way, capacity and v/c (link_flows)."""
+        return self.links.copy()
 
     def to_dict(self) -> dict:
         return {
@@ -104,6 +132,7 @@ class FlowResult:
             "corridors": self.corridor_summary().round(4).to_dict(orient="records"),
             "countries_teu": {k: round(v, 1) for k, v in sorted(self.countries.items())},
             "over_90pct": self.over_capacity().round(3).to_dict(orient="records"),
+            "sanctions_exposure": self.sanctions_exposure(),
             "params": None if self.params is None else self.params.to_dict(),
         }
 

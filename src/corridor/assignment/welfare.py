@@ -63,8 +63,9 @@ def merge_choice_sets(a: ChoiceSet, b: ChoiceSet) -> ChoiceSet:
         return a
     if len(a) == 0:
         return b
+    sanctioned = (list(a.sanctioned) + list(b.sanctioned)) if a.sanctioned and b.sanctioned else []
     return ChoiceSet(np.vstack([a.od, b.od]), sparse_vstack([a.incidence, b.incidence]).tocsr(),
-                    np.concatenate([a.corridor, b.corridor]), list(a.via) + list(b.via))
+                     np.concatenate([a.corridor, b.corridor]), list(a.via) + list(b.via), sanctioned)
 
 
 def route_keys(rs: ChoiceSet) -> list[bytes]:
@@ -78,7 +79,7 @@ def route_keys(rs: ChoiceSet) -> list[bytes]:
 def route_subset(rs: ChoiceSet, rows) -> ChoiceSet:
     """The routes at `rows` of `rs`, in that order."""
     rows = np.asarray(rows, dtype=np.int64)
-    return ChoiceSet(rs.od[rows], rs.incidence[rows], rs.corridor[rows], [rs.via[i] for i in rows])
+    return rs.rows(rows)
 
 
 def path_sizes(net: Network, rs: ChoiceSet) -> np.ndarray:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from functools import cache
 
 import numpy as np
 import pandas as pd
 
+from ..errors import CorridorError
 from ..network.families import classify
 from ..network.graph import LINK, TRANSIT, TRANSSHIP, CompiledGraph
 from ..network.policy import Policy
@@ -65,6 +67,9 @@ class Route:
     gateway_names: tuple[str, ...] = ()
     # compiled-graph edges in order: what an assignment loads (not part of equality)
     edges: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    # sanctioned countries the route enters (transit or a call), in order: the exposure a shipper,
+    # its bank and insurer weigh (country.csv's sanctions status)
+    sanctioned: tuple[str, ...] = ()
 
     @property
     def hours(self) -> float:
@@ -103,6 +108,7 @@ class Route:
             "borders": self.borders,
             "transshipments": self.transshipments,
             "countries": list(self.countries),
+            "sanctioned": list(self.sanctioned),
             "via": list(self.gateway_names),
             "objective": self.objective,
             "objective_value": round(self.objective_value, 2),
@@ -216,8 +222,19 @@ def build_route(net: Network, edges: Sequence[int], *, objective: str, value: fl
         nodes=tuple(node_ids[v] for v in visited), countries=tuple(countries),
         borders=borders, transshipments=n_ts, sources=srcs,
         gateways=tuple(node_ids[v] for v in gw), gateway_names=tuple(node_names[v] for v in gw),
-        edges=tuple(edges),
+        edges=tuple(edges), sanctioned=tuple(c for c in countries if c in sanctioned_countries()),
     )
+
+
+@cache
+def sanctioned_countries() -> frozenset[str]:
+    """Countries under sanctions (country.csv: any status but 'none'); none without the country table."""
+    from ..network.geopolitics import SANCTIONED, resolve_countries
+
+    try:
+        return frozenset(resolve_countries(SANCTIONED))
+    except CorridorError:
+        return frozenset()
 
 
 def _prev_link(g: CompiledGraph, edges: list[int], j: int) -> int:
