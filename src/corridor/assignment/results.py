@@ -102,7 +102,7 @@ class FlowResult(Writable):
             return [net.link_coords(i) for i in range(len(self.links))]
 
         out: list[Output] = [
-            Table("link_flows", self.links, ("csv", "parquet", "geojson"), shapes if net is not None else None),
+            Table("link_flows", self.links, ("csv", "parquet", "geojson"), None if net is None else shapes),
             Table("node_flows", self.nodes), Table("corridors", corridors),
             Table("over_capacity", self.over_capacity), Document("summary.json", self.to_dict)]
         if self.paths is not None:
