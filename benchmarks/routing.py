@@ -27,10 +27,10 @@ import pandas as pd
 import corridor
 from corridor.network.families import FAMILIES, family_link_masks
 from corridor.network.graph import CONT, LINK
-from corridor.network.policy import Policy
 from corridor.network.tables import Network
 from corridor.routing.query import Query, prepare
 from corridor.routing.search import k_shortest_paths, shortest_path
+from corridor.world import World
 
 
 def grid_network(side: int) -> Network:
@@ -104,7 +104,7 @@ def to_networkx(sg) -> nx.DiGraph:
 
 
 def family_queries(net: Network, origin: str, dest: str) -> list[Query]:
-    base, _ = prepare(net, origin, dest, policy=Policy(), objective="generalized",
+    base, _ = prepare(net, origin, dest, world=World(), objective="generalized",
                       commodity="container")
     g = net.graph
     is_link = (g.kind == LINK) | (g.kind == CONT)
@@ -157,7 +157,7 @@ def bench(net: Network, label: str, pairs_compare, pair_k, repeat: int, k: int =
                      "speedup": t_nx / t_ours, "same_answer": agree})
     # k shortest: Yen's on CSR vs networkx.shortest_simple_paths, same graph and weights
     o, d = pair_k
-    q, _ = prepare(net, o, d, policy=Policy(), objective="generalized", commodity="container")
+    q, _ = prepare(net, o, d, world=World(), objective="generalized", commodity="container")
     sg = q.search_graph(g)
     t_ours, ours = timed(lambda: [c for c, _ in k_shortest_paths(sg, k=k)], repeat)
     G = to_networkx(sg)

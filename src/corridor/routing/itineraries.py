@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..errors import CorridorError, NoRouteError
-from ..network.graph import TRANSIT, TRANSSHIP
+from ..network.graph import LINK, TRANSIT, TRANSSHIP
 from ..network.policy import Policy
 from ..network.tables import Network
 from ..vocabulary import DISTINCT, MAX_VIA
@@ -118,60 +118,44 @@ def find_itineraries(net: Network, q: Query, *, k: int, objective: str,
     cheap way to turn a best route with an out-and-back loop into a simple one. If that
     leaves fewer than k, Yen's paths fill in itineraries that differ only in mode
     (rail or road between the same places); the result is sorted by the objective.
+
+    The query's layered graph is built once; each candidate's search drops the entries of the
+    places it avoids, and a candidate becomes a `Route` only when it may be returned or its
+    gateways are needed.
     """
     accepted = _Selection(net, allow_revisit=allow_revisit, max_overlap=max_overlap,
                           by_itinerary=True)
-    offer = accepted.offer
-    g = net.graph
-    node_edge = (g.kind == TRANSIT) | (g.kind == TRANSSHIP)
-
-    def solve(forbidden: frozenset[int], floor: float = 0.0) -> Route | None:
-        """Best route avoiding `forbidden`; `floor` (the parent's cost) bounds it from below."""
-        mask = q.mask
-        if forbidden:
-            mask = mask & ~(node_edge & np.isin(g.node, list(forbidden)))
-        guess = max(q.first_limit, floor * 1.25) if np.isfinite(q.first_limit) else np.inf
-        sub = replace(q, mask=mask, first_limit=guess)
-        sg = sub.search_graph(g)
-        hit = shortest_path(sg)
-        if hit is None:
-            return None
-        cost, pos = hit
-        return build_route(net, sg.eid[pos], objective=objective, value=cost,
-                           origin=q.origin, destination=q.destination, hours=q.hours, usd=q.usd)
-
-    first = solve(frozenset())
+    searcher = _Searcher(net, q, objective)
+    first = searcher.solve(frozenset())
     if first is None:
         return []
     counter = 0
-    heap: list[tuple[float, int, frozenset[int], Route]] = [
-        (first.objective_value, 0, frozenset(), first)]
+    heap: list[tuple[float, int, frozenset[int], _Found]] = [(first.cost, 0, frozenset(), first)]
     tried = {frozenset()}
     pops = 0
     limit = max_pops or (k * 10 + 10)
     while heap and len(accepted) < k and pops < limit:
-        _, _, forbidden, r = heapq.heappop(heap)
+        _, _, forbidden, found = heapq.heappop(heap)
         pops += 1
-        offer(r)
+        accepted.offer_found(found, searcher.route)
         if len(accepted) >= k:
             break
-        idx = [net.node_index[x] for x in r.nodes]
+        idx = found.visited
         twice = [v for v in dict.fromkeys(idx) if idx.count(v) > 1]
-        branch = gateways(net, r) + twice if branch_on_gateways else twice
+        branch = gateways(net, searcher.route(found)) + twice if branch_on_gateways else twice
         for v in dict.fromkeys(branch):
             child = forbidden | {v}
             if child in tried:
                 continue
             tried.add(child)
-            alt = solve(child, r.objective_value)
+            alt = searcher.solve(child, found.cost)
             if alt is not None:
                 counter += 1
-                heapq.heappush(heap, (alt.objective_value, counter, child, alt))
+                heapq.heappush(heap, (alt.cost, counter, child, alt))
     if len(accepted) < k and fill_with_paths:
-        sg = q.search_graph(g)
+        sg = searcher.sg
         for cost, pos in k_shortest_paths(sg, max_paths=k * 10 + 10):
-            offer(build_route(net, sg.eid[pos], objective=objective, value=cost,
-                              origin=q.origin, destination=q.destination, hours=q.hours, usd=q.usd))
+            accepted.offer_found(searcher.found(cost, sg.eid[pos]), searcher.route)
             if len(accepted) >= k:
                 break
     return sorted(accepted.routes, key=lambda r: r.objective_value)[:k]
@@ -179,17 +163,85 @@ def find_itineraries(net: Network, q: Query, *, k: int, objective: str,
 
 def find_routes(net: Network, q: Query, *, k: int, objective: str, max_overlap: float = 1.0,
                 allow_revisit: bool = False, max_candidates: int | None = None) -> list[Route]:
-    sg = q.search_graph(net.graph)
+    searcher = _Searcher(net, q, objective)
+    sg = searcher.sg
     accepted = _Selection(net, allow_revisit=allow_revisit, max_overlap=max_overlap,
                           by_itinerary=False)
     budget = max_candidates or (k * 10 + 10)
     exact = max_overlap >= 1.0 and allow_revisit
     for cost, pos in k_shortest_paths(sg, max_paths=budget, k=k if exact else None):
-        accepted.offer(build_route(net, sg.eid[pos], objective=objective, value=cost,
-                                   origin=q.origin, destination=q.destination, hours=q.hours, usd=q.usd))
+        accepted.offer_found(searcher.found(cost, sg.eid[pos]), searcher.route)
         if len(accepted) == k:
             break
     return accepted.routes
+
+
+@dataclass
+class _Found:
+    """A search's answer before it is a `Route`: its cost, its compiled edges and the places it passes."""
+
+    cost: float
+    edges: np.ndarray  # compiled edges in order (the super-source's -1 dropped)
+    visited: list[int]  # node indices, the origin first, then each link's far end
+    route: Route | None = None
+
+
+class _Searcher:
+    """A query's layered search graph, built once; a search avoiding some places drops the CSR entries
+    of their transit and transshipment edges (the same graph a rebuild with those edges masked gives)."""
+
+    def __init__(self, net: Network, q: Query, objective: str) -> None:
+        self.net, self.q, self.objective = net, q, objective
+        g = net.graph
+        self.sg = q.search_graph(g)
+        e = self.sg.eid
+        safe = np.maximum(e, 0)
+        through = (e >= 0) & ((g.kind[safe] == TRANSIT) | (g.kind[safe] == TRANSSHIP))
+        at = np.where(through, g.node[safe], -1)
+        self._order = np.argsort(at, kind="stable")
+        self._at = at[self._order]
+        self._dead: list[frozenset[int]] = []  # sets of places whose avoidance leaves no route
+
+    def solve(self, forbidden: frozenset[int], floor: float = 0.0) -> _Found | None:
+        """Best route avoiding `forbidden`; `floor` (the parent's cost) bounds it from below.
+
+        A set that contains one already found to leave no route leaves none either: no search."""
+        if any(dead <= forbidden for dead in self._dead):
+            return None
+        found = self._solve(forbidden, floor)
+        if found is None:
+            self._dead.append(forbidden)
+        return found
+
+    def _solve(self, forbidden: frozenset[int], floor: float) -> _Found | None:
+        q = self.q
+        guess = max(q.first_limit, floor * 1.25) if np.isfinite(q.first_limit) else np.inf
+        if forbidden:
+            nodes = np.fromiter(forbidden, dtype=np.int64, count=len(forbidden))
+            lo = np.searchsorted(self._at, nodes, side="left")
+            hi = np.searchsorted(self._at, nodes, side="right")
+            drop = np.concatenate([self._order[a:b] for a, b in zip(lo, hi, strict=True)])
+            sg = self.sg.without(drop, guess)
+        else:
+            sg = replace(self.sg, first_limit=guess)
+        hit = shortest_path(sg)
+        if hit is None:
+            return None
+        cost, pos = hit
+        return self.found(cost, sg.eid[pos])
+
+    def found(self, cost: float, eid: np.ndarray) -> _Found:
+        g = self.net.graph
+        e = eid[eid >= 0]
+        links = e[g.kind[e] == LINK]
+        return _Found(cost, e, [self.q.origin, *g.to_node[links].tolist()])
+
+    def route(self, f: _Found) -> Route:
+        if f.route is None:
+            q = self.q
+            f.route = build_route(self.net, f.edges, objective=self.objective, value=f.cost, origin=q.origin,
+                                  destination=q.destination, hours=q.hours, usd=q.usd)
+        return f.route
 
 
 class _Selection:
@@ -207,6 +259,13 @@ class _Selection:
     @property
     def routes(self) -> list[Route]:
         return [r for r, _ in self.accepted]
+
+    def offer_found(self, f: _Found, make) -> bool:
+        """`offer` for a search's answer, made a Route (by `make`) only if it passes a place at most once
+        or may pass one twice: the test `offer` would fail it on first."""
+        if not self.allow_revisit and len(set(f.visited)) < len(f.visited):
+            return False
+        return self.offer(make(f))
 
     def offer(self, r: Route) -> bool:
         sig = itinerary(self.net, r) if self.by_itinerary else None

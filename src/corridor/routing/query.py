@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -52,33 +54,87 @@ def prepare(net: Network, origin: str, destination: str, *, world: World,
     if o == d:
         raise CorridorError(f"origin and destination are the same place ({net.nodes['name'].iat[o]})")
     via_ix = [net.resolve(v) for v in via]
-    node_ok = policy.node_mask(net)
+    view = world_view(net, world)
     for label, ix in (("origin", o), ("destination", d), *(("via", v) for v in via_ix)):
-        if not node_ok[ix]:
+        if not view.node_ok[ix]:
             nm, c = net.nodes["name"].iat[ix], net.nodes["country"].iat[ix]
             raise CorridorError(f"the {label} {nm} is in {c}, which the policy avoids")
-    w = edge_weights(net, objective, commodity=commodity, world=world)
-    costs = edge_costs(net, world)
-    mask = policy.edge_mask(net)
+    w = view.weights(objective, commodity)
     groups = tuple(via_group(net, v) for v in via_ix if v not in (o, d))
-    return Query(o, d, w, mask, groups, _first_limit(net, w, o, d),
-                 costs.hours + costs.reference_wait(world.month), costs.usd), via_ix
+    return Query(o, d, w, view.mask, groups, view.first_limit(w, o, d), view.hours, view.usd), via_ix
 
 
-def _first_limit(net: Network, w: np.ndarray, o: int, d: int) -> float:
-    """Straight-line distance times the cheapest weight per km: no route costs less.
+class WorldView:
+    """What every question in one world shares: the policy's masks, the edges' hours and USD, and the
+    weights per objective and commodity, computed once (read-only arrays) and reused by each query."""
 
-    Only worth it on big graphs: on a small one a second Dijkstra costs more than it saves.
-    """
-    g = net.graph
-    if g.n_vnodes < 20_000:
-        return np.inf
-    per_km = (g.kind == LINK) & (g.km > 0)
-    if not per_km.any():
-        return np.inf
-    rate = float(np.min(w[per_km] / g.km[per_km]))
-    a, b = net.nodes.iloc[o], net.nodes.iloc[d]
-    km = distance_km(a["lon"], a["lat"], b["lon"], b["lat"])
-    positive = w[per_km][w[per_km] > 0]
-    floor = float(np.median(positive)) if len(positive) else 1.0
-    return max(rate * km, floor)
+    def __init__(self, net: Network, world: World) -> None:
+        self.net, self.world = net, world
+        policy = world.policy
+        self.node_ok = _frozen(policy.node_mask(net))
+        self.link_ok = _frozen(policy.link_mask(net))
+        self.mask = _frozen(policy.edge_mask(net))
+        costs = edge_costs(net, world)
+        self.hours = _frozen(costs.hours + costs.reference_wait(world.month))
+        self.usd = _frozen(costs.usd)
+        self._weights: dict[tuple[str, str], np.ndarray] = {}
+        self._rate: dict[int, tuple[float, float]] = {}
+        self.extra: dict = {}  # what callers derive from this view (family masks), keyed by their module
+
+    def weights(self, objective: str, commodity: str) -> np.ndarray:
+        key = (objective, commodity if objective == "generalized" else "")
+        if key not in self._weights:
+            self._weights[key] = _frozen(edge_weights(self.net, objective, commodity=commodity,
+                                                      world=self.world))
+        return self._weights[key]
+
+    def first_limit(self, w: np.ndarray, o: int, d: int) -> float:
+        """Straight-line distance times the cheapest weight per km: no route costs less.
+
+        Only worth it on big graphs: on a small one a second Dijkstra costs more than it saves.
+        """
+        g = self.net.graph
+        if g.n_vnodes < 20_000:
+            return np.inf
+        if id(w) not in self._rate:
+            per_km = (g.kind == LINK) & (g.km > 0)
+            if not per_km.any():
+                self._rate[id(w)] = (np.inf, 1.0)
+            else:
+                positive = w[per_km][w[per_km] > 0]
+                self._rate[id(w)] = (float(np.min(w[per_km] / g.km[per_km])),
+                                     float(np.median(positive)) if len(positive) else 1.0)
+        rate, floor = self._rate[id(w)]
+        if not np.isfinite(rate):
+            return np.inf
+        a, b = self.net.nodes.iloc[o], self.net.nodes.iloc[d]
+        km = distance_km(a["lon"], a["lat"], b["lon"], b["lat"])
+        return max(rate * km, floor)
+
+
+_VIEWS = 16  # worlds kept per network (a web app asks in a handful of worlds)
+
+_LOCK = threading.Lock()
+
+
+def world_view(net: Network, world: World) -> WorldView:
+    """The network's arrays in `world`, cached on the network (the last `_VIEWS` worlds)."""
+    with _LOCK:
+        views: OrderedDict = net.cache.setdefault("routing.query.views", OrderedDict())
+        view = views.get(world)
+        if view is not None:
+            views.move_to_end(world)
+            return view
+    view = WorldView(net, world)
+    with _LOCK:
+        views[world] = view
+        while len(views) > _VIEWS:
+            views.popitem(last=False)
+    return view
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    """A read-only copy (the original may be another cache's array)."""
+    a = np.array(a)
+    a.setflags(write=False)
+    return a
