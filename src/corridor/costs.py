@@ -42,34 +42,62 @@ from .vocabulary import OBJECTIVES
 
 @dataclass(frozen=True)
 class CostTerms:
-    """USD per TEU that a world adds to tariffs: a term per corridor family (`corridor_usd`, charged
-    once per shipment: on entering Russia/Belarus or Iran by land, on the Caspian ferry, on the Suez
-    or Cape lane). Terms add up: an assignment's calibrated terms plus a scenario's."""
+    """USD per TEU that a world adds to tariffs, each named so a user can read and change it:
+
+    - `entry_usd`: per country (ISO3), charged once per shipment on entering it by land, ferry or a
+      port call (the transit-risk premium for a sanctioned country: insurance excluded, bank and
+      compliance exposure);
+    - `passage_usd`: per sea passage (`babalmandab`, ...), charged on every sea lane through it (war
+      risk on the Red Sea);
+    - `carbon_usd_per_t`: a price per tonne of CO2e, well-to-wheel, on every edge's emissions;
+    - `corridor_usd`: per corridor family, charged once per shipment on its signature edges: the
+      calibration's constant, if one remains.
+
+    Terms add up: a scenario's terms on the world's, an assignment's calibrated terms on both."""
 
     corridor_usd: Mapping[str, float] = field(default_factory=dict)
+    entry_usd: Mapping[str, float] = field(default_factory=dict)
+    passage_usd: Mapping[str, float] = field(default_factory=dict)
+    carbon_usd_per_t: float = 0.0
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.corridor_usd) - set(FAMILIES))
         if unknown:
             raise CorridorError(f"unknown corridor {', '.join(unknown)} in cost terms; "
                                 f"known: {', '.join(FAMILIES)}")
-        bad = [k for k, v in self.corridor_usd.items() if not np.isfinite(v)]
-        if bad:
-            raise CorridorError(f"cost term for {', '.join(bad)} must be a finite number of USD per TEU")
-        object.__setattr__(self, "corridor_usd", {k: float(v) for k, v in self.corridor_usd.items() if v})
+        for name in ("corridor_usd", "entry_usd", "passage_usd"):
+            d = getattr(self, name)
+            bad = [k for k, v in d.items() if not np.isfinite(v)]
+            if bad:
+                raise CorridorError(f"cost term {name} for {', '.join(bad)} must be a finite USD per TEU")
+            object.__setattr__(self, name, {str(k): float(v) for k, v in d.items() if v})
+        if not (np.isfinite(self.carbon_usd_per_t) and self.carbon_usd_per_t >= 0):
+            raise CorridorError(f"carbon price must be a number >= 0 USD per t, got {self.carbon_usd_per_t}")
+        object.__setattr__(self, "carbon_usd_per_t", float(self.carbon_usd_per_t))
 
     def __add__(self, other: CostTerms) -> CostTerms:
-        keys = set(self.corridor_usd) | set(other.corridor_usd)
-        return CostTerms({k: self.corridor_usd.get(k, 0.0) + other.corridor_usd.get(k, 0.0) for k in keys})
+        def add(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, float]:
+            return {k: a.get(k, 0.0) + b.get(k, 0.0) for k in set(a) | set(b)}
+
+        return CostTerms(add(self.corridor_usd, other.corridor_usd), add(self.entry_usd, other.entry_usd),
+                         add(self.passage_usd, other.passage_usd),
+                         self.carbon_usd_per_t + other.carbon_usd_per_t)
 
     def __bool__(self) -> bool:
-        return bool(self.corridor_usd)
+        return bool(self.corridor_usd or self.entry_usd or self.passage_usd or self.carbon_usd_per_t)
+
+    def key(self) -> tuple:
+        return (tuple(sorted(self.corridor_usd.items())), tuple(sorted(self.entry_usd.items())),
+                tuple(sorted(self.passage_usd.items())), self.carbon_usd_per_t)
 
     def __hash__(self) -> int:
-        return hash(tuple(sorted(self.corridor_usd.items())))
+        return hash(self.key())
 
     def to_dict(self) -> dict:
-        return {"corridor_usd": dict(sorted(self.corridor_usd.items()))}
+        return {"corridor_usd": dict(sorted(self.corridor_usd.items())),
+                "entry_usd": dict(sorted(self.entry_usd.items())),
+                "passage_usd": dict(sorted(self.passage_usd.items())),
+                "carbon_usd_per_t": self.carbon_usd_per_t}
 
 
 def edge_weights(net: Network, objective: str = "generalized", *, commodity: str = "container",
@@ -176,12 +204,13 @@ def edge_costs(net: Network, world: World | None = None, *, non_negative: bool =
     if non_negative and low < 0:
         consts = {f: consts.get(f, 0.0) - low for f in FAMILIES}
     caspian = (world.caspian if world is not None else None) or baseline_config()
-    key = ("costs.edge_costs", tuple(sorted(consts.items())), config_hash(caspian))
+    key = ("costs.edge_costs", tuple(sorted(consts.items())), terms.key()[1:], config_hash(caspian))
     if key in net.cache:
         return net.cache[key]
     g = net.graph
     q = _queues(net, caspian)
-    usd = g.usd + _corridor_terms(net, consts)
+    usd = (g.usd + _corridor_terms(net, consts) + _entry_terms(net, terms.entry_usd)
+           + _passage_terms(net, terms.passage_usd) + terms.carbon_usd_per_t * g.co2 / 1000.0)
     m = EdgeCosts(g.hours.astype(float), usd, **q)
     net.cache[key] = m
     return m
@@ -317,6 +346,37 @@ def _corridor_terms(net: Network, constants: dict[str, float]) -> np.ndarray:
         if usd:
             fwd, back = entry[fam]
             out[on_link & np.where(g.forward, fwd[li], back[li])] += usd
+    return out
+
+
+def _entry_terms(net: Network, entry: Mapping[str, float]) -> np.ndarray:
+    """USD per TEU on the link edges that enter a country from another one (by land, ferry or sea)."""
+    g = net.graph
+    out = np.zeros(g.n_edges)
+    if not entry:
+        return out
+    country = net.nodes["country"].to_numpy(object)
+    on_link = g.kind == LINK
+    to_c = country[np.maximum(g.to_node, 0)]
+    from_c = country[np.maximum(g.from_node, 0)]
+    crossing = on_link & (to_c != from_c)
+    for code, usd in entry.items():
+        out[crossing & (to_c == code)] += usd
+    return out
+
+
+def _passage_terms(net: Network, passage: Mapping[str, float]) -> np.ndarray:
+    """USD per TEU on the sea-lane edges through each passage."""
+    g = net.graph
+    out = np.zeros(g.n_edges)
+    if not passage:
+        return out
+    used = net.links["passages"].str.split(";").map(set)
+    li = np.maximum(g.link, 0)
+    on_link = g.kind == LINK
+    for name, usd in passage.items():
+        through = used.map(lambda p, name=name: name in p).to_numpy(bool)
+        out[on_link & through[li]] += usd
     return out
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..caspian.config import CaspianConfig
+from ..costs import CostTerms
 from ..datafiles import bundled_data_dir
 from ..demand import Demand, load_demand, read_demand
 from ..errors import Problem, ValidationError
@@ -46,8 +47,11 @@ class AppliedScenario:
 
     @property
     def world(self) -> World:
-        """The world the scenario states: its policy, month and Caspian crossing."""
-        return World(self.policy, month=self.scenario.month, caspian=self.caspian)
+        """The world the scenario states: its policy, cost terms, month and Caspian crossing."""
+        t = self.scenario.terms
+        terms = CostTerms(entry_usd=t.entry_usd, passage_usd=t.passage_usd,
+                          carbon_usd_per_t=t.carbon_usd_per_t) if t is not None else CostTerms()
+        return World(self.policy, terms, month=self.scenario.month, caspian=self.caspian)
 
     def caspian_lines(self) -> dict[str, dict]:
         """Per Caspian service: capacity and the wait at its 2024 volume in this scenario's world."""

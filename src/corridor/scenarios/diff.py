@@ -7,12 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..output import json_safe
+from ..output import Document, Output, Table, Writable, json_safe
 from .run import ScenarioResult, run_scenario
 
 
 @dataclass(frozen=True, eq=False)
-class ScenarioDiff:
+class ScenarioDiff(Writable):
     """b minus a: per corridor, per country and per link."""
 
     a: str
@@ -23,7 +23,13 @@ class ScenarioDiff:
     totals: dict
 
     def to_frame(self) -> pd.DataFrame:
+        """One row per corridor family: a's and b's values and the change (corridors.csv)."""
         return self.corridors.copy()
+
+    def outputs(self, net=None) -> list[Output]:
+        """What `write` writes: the diff as JSON, and its corridor, country and link tables."""
+        return [Document("diff.json", self.to_dict), Table("corridors", self.corridors),
+                Table("countries", self.countries), Table("links", self.links)]
 
     def to_dict(self) -> dict:
         return json_safe({"a": self.a, "b": self.b, "totals": self.totals,

@@ -3,7 +3,6 @@ and recorded in the run store."""
 
 from __future__ import annotations
 
-import json
 import math
 import time
 import warnings
@@ -15,15 +14,16 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CorridorError
-from ..output import json_safe
+from ..output import Document, Output, Table, TextFile, Writable, json_safe
 from ..vocabulary import METHODS
 from .apply import AppliedScenario, apply_scenario
 from .validate import Scenario, load_scenario
 
 CORRIDOR_COLUMNS = ("corridor", "teu", "share", "mean_days", "p90_days", "usd_per_teu")
 
+# what `ScenarioResult.write` writes by default, the manifest (written last) included
 RESULT_FILES = ("summary.json", "corridors.csv", "countries.csv", "links.csv", "links.parquet",
-                "nodes.csv", "scenario.yaml")
+                "nodes.csv", "scenario.yaml", "manifest.json")
 
 
 def default_method() -> str:
@@ -71,7 +71,7 @@ def _weighted(df: pd.DataFrame, col: str) -> float:
 
 
 @dataclass(frozen=True, eq=False)
-class ScenarioResult:
+class ScenarioResult(Writable):
     """One assigned scenario: its inputs (applied), the flows, and a summary per corridor."""
 
     name: str
@@ -138,36 +138,27 @@ class ScenarioResult:
             "caspian_simulation": self.inputs.get("caspian_simulation"),
         })
 
-    def write_summary(self, folder: str | Path) -> Path:
-        """summary.json (the `to_dict()`) in `folder`."""
-        path = Path(folder) / RESULT_FILES[0]
-        try:
-            path.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise CorridorError(f"cannot write {path}: {exc}") from exc
-        return path
+    def to_frame(self) -> pd.DataFrame:
+        """One row per corridor family: TEU, share, mean and p90 days, USD/TEU (corridors.csv)."""
+        return self.corridors.copy()
 
-    def write(self, folder: str | Path, *, force: bool = False) -> list[Path]:
-        """Summary JSON, corridor/country/link/node tables (CSV, links also Parquet), the scenario."""
-        folder = Path(folder)
-        paths = [folder / n for n in RESULT_FILES]
-        existing = [p for p in paths if p.exists()]
-        if existing and not force:
-            raise CorridorError(f"{folder} already has {', '.join(p.name for p in existing)}; "
-                                "pass --force to overwrite")
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            self.write_summary(folder)
-            self.corridors.to_csv(paths[1], index=False)
-            pd.DataFrame(sorted(self.countries.items()), columns=["country", "teu_entering"]).to_csv(
-                paths[2], index=False)
-            self.flows.links.to_csv(paths[3], index=False)
-            self.flows.links.to_parquet(paths[4], index=False)
-            self.flows.nodes.to_csv(paths[5], index=False)
-            paths[6].write_text(self.scenario.to_yaml(), encoding="utf-8")
-        except OSError as exc:
-            raise CorridorError(f"cannot write results to {folder}: {exc}") from exc
-        return paths
+    def outputs(self, net=None) -> list[Output]:
+        """What `write` writes (`RESULT_FILES`): the summary JSON (`to_dict()`), the corridor, country,
+        link (CSV and Parquet; GeoJSON when asked, with the links' shapes) and node tables, and
+        the scenario as merged. The links' shapes are the scenario's network's (`net` is ignored)."""
+        net = self.applied.network
+
+        def countries() -> pd.DataFrame:
+            return pd.DataFrame(sorted(self.countries.items()), columns=["country", "teu_entering"])
+
+        def shapes() -> list:
+            return [net.link_coords(i) for i in range(len(self.flows.links))]
+
+        same = net is not None and len(net.links) == len(self.flows.links)
+        return [Document(RESULT_FILES[0], self.to_dict), Table("corridors", self.corridors),
+                Table("countries", countries),
+                Table("links", self.flows.links, ("csv", "parquet"), shapes if same else None),
+                Table("nodes", self.flows.nodes), TextFile("scenario.yaml", self.scenario.to_yaml)]
 
 
 @lru_cache(maxsize=8)

@@ -209,6 +209,24 @@ class DemandSpec(_Strict):
     growth: list[Growth] = Field(default_factory=list)
 
 
+class TermsSpec(_Strict):
+    """Named USD-per-TEU terms of the world's generalized cost (see `corridor.costs.CostTerms`)."""
+
+    entry_usd: dict[str, Annotated[float, Field(ge=-20000, le=20000, allow_inf_nan=False)]] = Field(
+        default_factory=dict, description="Per country (ISO3), on entering it: e.g. a transit-risk premium "
+                                          "{RUS: 900, BLR: 900}")
+    passage_usd: dict[Passage, Annotated[float, Field(ge=-20000, le=20000, allow_inf_nan=False)]] = Field(
+        default_factory=dict, description="Per sea passage, on every lane through it: {babalmandab: 300}")
+    carbon_usd_per_t: Annotated[float, Field(ge=0, le=2000, allow_inf_nan=False)] = Field(
+        0.0, description="A carbon price, USD per tonne CO2e well-to-wheel")
+    source: SourceRef = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _sourced(self):
+        _need_source(self, [k for k in ("entry_usd", "passage_usd", "carbon_usd_per_t") if getattr(self, k)])
+        return self
+
+
 class TariffChange(_Strict):
     """USD per TEU of the selected links multiplied by `factor` (all selectors must match)."""
 
@@ -274,6 +292,8 @@ class Scenario(_Strict):
     policies: Policies = Field(default_factory=Policies)
     infrastructure: Infrastructure = Field(default_factory=Infrastructure)
     caspian: CaspianSpec | None = None
+    terms: TermsSpec | None = Field(None, description="Named cost terms: transit-risk premiums, war risk, "
+                                    "a carbon price")
     demand: DemandSpec = Field(default_factory=DemandSpec)
     tariffs: list[TariffChange] = Field(default_factory=list)
     border_times: list[BorderTimeChange] = Field(default_factory=list)

@@ -259,6 +259,15 @@ def _check_policies(s: Scenario, c: _Checker) -> None:
         c.sources(loc, b.source)
 
 
+def _check_terms(s: Scenario, c: _Checker) -> None:
+    """Countries a term charges on entry exist; its sources are known."""
+    if s.terms is None:
+        return
+    for code in s.terms.entry_usd:
+        c.country_code(("terms", "entry_usd", code), code, "an entry term")
+    c.sources(("terms",), s.terms.source)
+
+
 def _check_caspian_section(f: ScenarioFile, s: Scenario, c: _Checker) -> None:
     """Known ports, and the crossing the file and its bases make together (`_check_caspian`)."""
     if isinstance(f.raw.get("caspian"), dict):
@@ -350,6 +359,7 @@ def _check_semantics(f: ScenarioFile, ctx: _Context, problems: list[Problem]) ->
     _check_link_changes(s, c)
     _check_policies(s, c)
     _check_caspian_section(f, s, c)
+    _check_terms(s, c)
     _check_demand(f, s, c)
     _check_tariffs(s, c)
     _check_border_times(s, c)
