@@ -234,13 +234,22 @@ def read_demand(path: str | Path, network=None) -> Demand:
     return Demand(table=table, source=fname)
 
 
+def bundled_demand_years() -> list[int]:
+    """Years with a bundled demand table (`demand_<year>.csv`)."""
+    out = []
+    for p in bundled_data_dir().glob("demand_*.csv"):
+        tail = p.stem.split("_", 1)[1]
+        if tail.isdigit():
+            out.append(int(tail))
+    return sorted(out)
+
+
 def load_demand(year: int = 2024) -> Demand:
     """The bundled baseline demand for `year`, checked against the bundled network."""
     from .network.io import load_network
 
     path = bundled_data_dir() / f"demand_{year}.csv"
     if not path.exists():
-        years = sorted(p.stem.split("_", 1)[1] for p in bundled_data_dir().glob("demand_*.csv"))
-        shown = ", ".join(years) or "none"
+        shown = ", ".join(map(str, bundled_demand_years())) or "none"
         raise CorridorError(f"no bundled demand for {str(year)[:10]}; available: {shown}")
     return read_demand(path, network=load_network())

@@ -17,6 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError as PydanticError
 
 from ..caspian.config import baseline_config, resolve_fleet_changes
+from ..demand import bundled_demand_years
 from ..errors import CorridorError, Problem, UnknownPlaceError, ValidationError
 from ..network.geopolitics import (
     UnknownCountryError,
@@ -308,6 +309,10 @@ def _check_demand(f: ScenarioFile, s: Scenario, c: _Checker) -> None:
     dfile = s.demand.file
     if isinstance(dfile, str) and not (f.path.parent / dfile).is_file() and not Path(dfile).is_file():
         c.bad(("demand", "file"), f"demand file not found: {dfile}")
+    if dfile is None and isinstance(s.demand.year, int) and s.demand.year not in bundled_demand_years():
+        years = ", ".join(map(str, bundled_demand_years())) or "none"
+        c.bad(("demand", "year"), f"no bundled demand for {s.demand.year}; years with demand: {years} "
+                                  "(or give demand: file:)")
 
 
 def _check_tariffs(s: Scenario, c: _Checker) -> None:
