@@ -14,7 +14,7 @@ from scipy.sparse import csr_matrix
 
 from ..errors import CorridorError, NoRouteError
 from ..network.tables import Network
-from ..routing.comparison import compare, family_variants
+from ..routing.candidates import family_candidates, variant_candidates
 from ..world import World
 
 ROUTE_OBJECTIVES = ("generalized", "time", "cost")
@@ -77,22 +77,23 @@ def choice_set(net: Network, pairs: Iterable[tuple[int, int]], *, world: World,
         seen: set[tuple[int, ...]] = set()
         for objective, c in questions:
             try:
-                cmp = compare(net, ids[o], ids[d], objective=objective, commodity=c, world=world)
+                best = family_candidates(net, ids[o], ids[d], objective=objective, commodity=c, world=world)
             except CorridorError as exc:  # an endpoint the policy avoids: no question can be answered
                 if missing != "skip":
                     raise NoRouteError(f"no route from {net.nodes['name'].iat[o]} to "
                                        f"{net.nodes['name'].iat[d]}: {exc}") from None
                 break
-            found = [r.route for r in cmp.results if r.route is not None]
-            if cmp.overall is not None:
-                found.append(cmp.overall)
+            found: list = [cand for _, cand, _ in best.families if cand is not None]
+            if best.overall is not None:
+                found.append(best.overall)
             if objective == "generalized":  # the ports, crossings and branches within each family
-                by_family = family_variants(net, ids[o], ids[d], commodity=c, world=world, k=VARIANTS)
-                found += [r for routes in by_family.values() for r in routes]
-            for r in found:
-                if r.edges in seen:
+                by_family = variant_candidates(net, ids[o], ids[d], commodity=c, world=world, k=VARIANTS)
+                found += [v for cands in by_family.values() for v in cands]
+            for cand in found:  # a route is built only the first time its edges are met
+                if cand.key in seen:
                     continue
-                seen.add(r.edges)
+                seen.add(cand.key)
+                r = cand.route()
                 rows.append(np.full(len(r.edges), len(od)))
                 cols.append(np.asarray(r.edges, dtype=np.int64))
                 od.append((o, d))

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from ..network.families import FAMILIES, family, family_link_masks
-from ..network.graph import CONT, LINK
+from ..network.families import FAMILIES
 from ..network.policy import Policy
 from ..network.tables import Network
 from ..world import World, world_of
-from .itineraries import Route, find_itineraries
-from .query import prepare
-from .results import build_route
-from .search import shortest_path
-from .variants import DETOUR, variants
+from .candidates import family_candidates, variant_candidates
+from .itineraries import Route
+from .variants import DETOUR
 
 
 @dataclass(frozen=True)
@@ -107,58 +103,12 @@ def compare(
     """
     world = world_of(world, avoid=avoid, avoid_modes=avoid_modes, avoid_passages=avoid_passages, year=year,
                      month=month)
-    policy = world.policy
-    base, _ = prepare(net, origin, destination, world=world, objective=objective, commodity=commodity)
-    g = net.graph
-    link_ok = policy.link_mask(net)
-    is_link = (g.kind == LINK) | (g.kind == CONT)
-    li = np.maximum(g.link, 0)
-    o_name, d_name = net.nodes["name"].iat[base.origin], net.nodes["name"].iat[base.destination]
-    results = []
-    for fam in families:
-        required, forbidden = family_link_masks(net, fam)
-        if not (required & link_ok).any():
-            results.append(CorridorResult(fam, None, _why_excluded(net, policy, fam, required)))
-            continue
-        q = replace(base, mask=base.mask & ~(is_link & forbidden[li]),
-                    groups=((g.kind == LINK) & required[li],))
-        found = find_itineraries(net, q, k=1, objective=objective, allow_revisit=False,
-                                 max_pops=12, fill_with_paths=False, branch_on_gateways=False)
-        if found:
-            results.append(CorridorResult(fam, found[0]))
-        elif shortest_path(q.search_graph(g)) is None:
-            results.append(CorridorResult(
-                fam, None, f"no {fam} route connects {o_name} and {d_name} under this policy"))
-        else:
-            results.append(CorridorResult(
-                fam, None, f"no {fam} route found from {o_name} to {d_name} under this policy "
-                "that does not pass a place twice"))
-    overall = find_itineraries(net, base, k=1, objective=objective, max_pops=12,
-                               fill_with_paths=False, branch_on_gateways=False)
-    return Comparison(o_name, d_name, objective, policy, tuple(results),
-                      overall[0] if overall else None)
-
-
-def _why_excluded(net: Network, policy: Policy, fam: str, required: np.ndarray) -> str:
-    """Name what rules a family out: the countries avoided, the modes, or link status."""
-    if not required.any():
-        f = family(fam)
-        return f"no {fam} route: the network has no {f.signature_text} ({f.description})"
-    lk = net.links[required]
-    touched = set(lk["from_country"]) | set(lk["to_country"])
-    avoided = sorted(touched & policy.avoid_countries)
-    modes = sorted(set(lk["mode"]) & policy.avoid_modes)
-    passages = sorted({p for cell in lk["passages"] for p in cell.split(";")} & policy.avoid_passages)
-    parts = []
-    if passages:
-        parts.append("avoids passage " + ", ".join(passages))
-    if avoided:
-        parts.append("avoids " + ", ".join(avoided))
-    if modes:
-        parts.append("avoids mode " + ", ".join(modes))
-    if not parts:
-        parts.append("leaves none of them open (status/opening year)")
-    return f"no {fam} route: it needs {family(fam).signature_text}, and the policy " + " and ".join(parts)
+    best = family_candidates(net, origin, destination, world=world, objective=objective, commodity=commodity,
+                             families=families)
+    results = [CorridorResult(fam, None if cand is None else cand.route(), reason)
+               for fam, cand, reason in best.families]
+    return Comparison(best.origin, best.destination, objective, world.policy, tuple(results),
+                      None if best.overall is None else best.overall.route())
 
 
 def family_variants(
@@ -176,21 +126,6 @@ def family_variants(
     """Up to `k` variants of each family's route, each the best through one of its gateways (a
     signature link, a port, a border crossing), cheapest first, within `detour` of the family's
     best: the alternatives shippers weigh inside a corridor (see `routing.variants`)."""
-    world = world or World()
-    base, _ = prepare(net, origin, destination, world=world, objective=objective, commodity=commodity)
-    g = net.graph
-    link_ok = world.policy.link_mask(net)
-    is_link = (g.kind == LINK) | (g.kind == CONT)
-    li = np.maximum(g.link, 0)
-    out: dict[str, list[Route]] = {}
-    for fam in families:
-        required, forbidden = family_link_masks(net, fam)
-        if not (required & link_ok).any():
-            out[fam] = []
-            continue
-        q = replace(base, mask=base.mask & ~(is_link & forbidden[li]))
-        found = [(c, e) for c, e in variants(net, q, required, k=k, detour=detour)
-                 if required[g.link[np.asarray(e)][g.kind[np.asarray(e)] == LINK]].any()]
-        out[fam] = [build_route(net, e, objective=objective, value=c, origin=q.origin,
-                                destination=q.destination, hours=q.hours, usd=q.usd) for c, e in found]
-    return out
+    found = variant_candidates(net, origin, destination, objective=objective, commodity=commodity,
+                               world=world, families=families, k=k, detour=detour)
+    return {fam: [c.route() for c in cands] for fam, cands in found.items()}

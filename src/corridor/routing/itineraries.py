@@ -18,9 +18,9 @@ from ..network.policy import Policy
 from ..network.tables import Network
 from ..vocabulary import DISTINCT, MAX_VIA
 from ..world import World, world_of
-from .query import Query, prepare
+from .query import Query, WorldView, prepare
 from .results import Leg, Route, RouteSet, build_route
-from .search import build_search_graph, k_shortest_paths, shortest_path
+from .search import Layered, build_search_graph, k_shortest_paths, layered, shortest_path
 
 
 def route(
@@ -130,7 +130,7 @@ def find_itineraries(net: Network, q: Query, *, k: int, objective: str,
     if first is None:
         return []
     counter = 0
-    heap: list[tuple[float, int, frozenset[int], _Found]] = [(first.cost, 0, frozenset(), first)]
+    heap: list[tuple[float, int, frozenset[int], Candidate]] = [(first.cost, 0, frozenset(), first)]
     tried = {frozenset()}
     pops = 0
     limit = max_pops or (k * 10 + 10)
@@ -176,33 +176,92 @@ def find_routes(net: Network, q: Query, *, k: int, objective: str, max_overlap: 
     return accepted.routes
 
 
-@dataclass
-class _Found:
-    """A search's answer before it is a `Route`: its cost, its compiled edges and the places it passes."""
+@dataclass(eq=False)
+class Candidate:
+    """A search's answer before it is a `Route`: its cost, its compiled edges and the places it passes.
+    `route()` makes (once) the Route, priced in the query's world."""
 
     cost: float
     edges: np.ndarray  # compiled edges in order (the super-source's -1 dropped)
     visited: list[int]  # node indices, the origin first, then each link's far end
-    route: Route | None = None
+    searcher: _Searcher
+    _route: Route | None = None
+
+    @property
+    def simple(self) -> bool:
+        """No place passed twice."""
+        return len(set(self.visited)) == len(self.visited)
+
+    @property
+    def key(self) -> tuple[int, ...]:
+        """The edges as a tuple (what `Route.edges` holds)."""
+        return tuple(self.edges.tolist())
+
+    def route(self) -> Route:
+        if self._route is None:
+            s, q = self.searcher, self.searcher.q
+            self._route = build_route(s.net, self.edges, objective=s.objective, value=self.cost,
+                                      origin=q.origin, destination=q.destination, hours=q.hours, usd=q.usd)
+        return self._route
+
+
+def best_simple_route(net: Network, q: Query, *, objective: str, max_pops: int = 12,
+                      view: WorldView | None = None) -> tuple[Candidate | None, bool]:
+    """The best route for `q` that passes no place twice, found as `find_itineraries(k=1,
+    branch_on_gateways=False, fill_with_paths=False)` finds it (the same answer), and whether any
+    route at all exists (the first search: one reachability test, before any repair). With `view`
+    (the world's, holding `q`'s weights and mask), the layered graph is kept for the next OD pair."""
+    searcher = _Searcher(net, q, objective, view)
+    first = searcher.solve(frozenset())
+    if first is None:
+        return None, False
+    counter = 0
+    heap: list[tuple[float, int, frozenset[int], Candidate]] = [(first.cost, 0, frozenset(), first)]
+    tried = {frozenset()}
+    for _ in range(max_pops):
+        if not heap:
+            break
+        _, _, forbidden, found = heapq.heappop(heap)
+        if found.simple:
+            return found, True
+        idx = found.visited
+        for v in dict.fromkeys(v for v in idx if idx.count(v) > 1):
+            child = forbidden | {v}
+            if child in tried:
+                continue
+            tried.add(child)
+            alt = searcher.solve(child, found.cost)
+            if alt is not None:
+                counter += 1
+                heapq.heappush(heap, (alt.cost, counter, child, alt))
+    return None, True
 
 
 class _Searcher:
     """A query's layered search graph, built once; a search avoiding some places drops the CSR entries
     of their transit and transshipment edges (the same graph a rebuild with those edges masked gives)."""
 
-    def __init__(self, net: Network, q: Query, objective: str) -> None:
+    def __init__(self, net: Network, q: Query, objective: str, view: WorldView | None = None) -> None:
         self.net, self.q, self.objective = net, q, objective
         g = net.graph
-        self.sg = q.search_graph(g)
-        e = self.sg.eid
-        safe = np.maximum(e, 0)
-        through = (e >= 0) & ((g.kind[safe] == TRANSIT) | (g.kind[safe] == TRANSSHIP))
-        at = np.where(through, g.node[safe], -1)
-        self._order = np.argsort(at, kind="stable")
-        self._at = at[self._order]
+
+        def build() -> tuple[Layered, np.ndarray, np.ndarray]:
+            body = layered(g.src, g.dst, q.weights, q.mask, g.n_vnodes, q.groups)
+            e = body.eid
+            safe = np.maximum(e, 0)
+            through = (g.kind[safe] == TRANSIT) | (g.kind[safe] == TRANSSHIP)
+            at = np.where(through, g.node[safe], -1)
+            order = np.argsort(at, kind="stable")
+            return body, order, at[order]
+
+        # the body is the same for every OD pair of a world, family and objective (the endpoints are
+        # appended after it, so the entry positions of a place's edges hold in every question)
+        body, self._order, self._at = build() if view is None else view.memo(
+            "routing.itineraries", (q.weights, q.mask, *q.groups), build)
+        self.sg = body.search_graph(g.starts(q.origin), g.ends(q.destination), q.first_limit)
         self._dead: list[frozenset[int]] = []  # sets of places whose avoidance leaves no route
 
-    def solve(self, forbidden: frozenset[int], floor: float = 0.0) -> _Found | None:
+    def solve(self, forbidden: frozenset[int], floor: float = 0.0) -> Candidate | None:
         """Best route avoiding `forbidden`; `floor` (the parent's cost) bounds it from below.
 
         A set that contains one already found to leave no route leaves none either: no search."""
@@ -213,7 +272,7 @@ class _Searcher:
             self._dead.append(forbidden)
         return found
 
-    def _solve(self, forbidden: frozenset[int], floor: float) -> _Found | None:
+    def _solve(self, forbidden: frozenset[int], floor: float) -> Candidate | None:
         q = self.q
         guess = max(q.first_limit, floor * 1.25) if np.isfinite(q.first_limit) else np.inf
         if forbidden:
@@ -230,18 +289,15 @@ class _Searcher:
         cost, pos = hit
         return self.found(cost, sg.eid[pos])
 
-    def found(self, cost: float, eid: np.ndarray) -> _Found:
+    def found(self, cost: float, eid: np.ndarray) -> Candidate:
         g = self.net.graph
         e = eid[eid >= 0]
         links = e[g.kind[e] == LINK]
-        return _Found(cost, e, [self.q.origin, *g.to_node[links].tolist()])
+        return Candidate(cost, e, [self.q.origin, *g.to_node[links].tolist()], self)
 
-    def route(self, f: _Found) -> Route:
-        if f.route is None:
-            q = self.q
-            f.route = build_route(self.net, f.edges, objective=self.objective, value=f.cost, origin=q.origin,
-                                  destination=q.destination, hours=q.hours, usd=q.usd)
-        return f.route
+    @staticmethod
+    def route(f: Candidate) -> Route:
+        return f.route()
 
 
 class _Selection:
@@ -260,7 +316,7 @@ class _Selection:
     def routes(self) -> list[Route]:
         return [r for r, _ in self.accepted]
 
-    def offer_found(self, f: _Found, make) -> bool:
+    def offer_found(self, f: Candidate, make) -> bool:
         """`offer` for a search's answer, made a Route (by `make`) only if it passes a place at most once
         or may pass one twice: the test `offer` would fail it on first."""
         if not self.allow_revisit and len(set(f.visited)) < len(f.visited):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,6 +80,7 @@ class WorldView:
         self._weights: dict[tuple[str, str], np.ndarray] = {}
         self._rate: dict[int, tuple[float, float]] = {}
         self.extra: dict = {}  # what callers derive from this view (family masks), keyed by their module
+        self._memo: OrderedDict = OrderedDict()
 
     def weights(self, objective: str, commodity: str) -> np.ndarray:
         key = (objective, commodity if objective == "generalized" else "")
@@ -87,6 +88,22 @@ class WorldView:
             self._weights[key] = _frozen(edge_weights(self.net, objective, commodity=commodity,
                                                       world=self.world))
         return self._weights[key]
+
+    def memo(self, tag: str, arrays: tuple, build: Callable[[], object]) -> object:
+        """`build()`, kept for the same `arrays` (by identity: the entry holds them, so an id is never
+        reused while it lives); the last `_MEMO` results are kept."""
+        key = (tag, *(id(a) for a in arrays))
+        with _LOCK:
+            hit = self._memo.get(key)
+            if hit is not None:
+                self._memo.move_to_end(key)
+                return hit[1]
+        value = build()
+        with _LOCK:
+            self._memo[key] = (arrays, value)
+            while len(self._memo) > _MEMO:
+                self._memo.popitem(last=False)
+        return value
 
     def first_limit(self, w: np.ndarray, o: int, d: int) -> float:
         """Straight-line distance times the cheapest weight per km: no route costs less.
@@ -113,6 +130,8 @@ class WorldView:
 
 
 _VIEWS = 16  # worlds kept per network (a web app asks in a handful of worlds)
+
+_MEMO = 256  # graphs kept per world (one per family, objective and commodity)
 
 _LOCK = threading.Lock()
 

@@ -34,9 +34,8 @@ class SearchGraph:
     _rows: np.ndarray | None = field(default=None, init=False, repr=False)  # CSR row of each entry
 
     def matrix(self, data: np.ndarray | None = None) -> csr_matrix:
-        m = csr_matrix((self.n, self.n))
-        m.data, m.indices, m.indptr = (self.data if data is None else data), self.indices, self.indptr
-        return m
+        return csr_matrix((self.data if data is None else data, self.indices, self.indptr),
+                          shape=(self.n, self.n), copy=False)
 
     def without(self, drop: np.ndarray, first_limit: float | None = None) -> SearchGraph:
         """The same graph less the CSR entries `drop` (indices): exactly what building it with those
@@ -84,6 +83,37 @@ def build_search_graph(
     layer's block stays sorted. The super-source (last node) leads to `starts` in
     the first layer; the targets are `ends` in the last layer.
     """
+    return layered(src, dst, weight, mask, n, groups).search_graph(starts, ends, first_limit)
+
+
+@dataclass(frozen=True)
+class Layered:
+    """The layered graph without its endpoints: the super-source's row (the last) is empty, so a
+    question's endpoints are appended, not built in (one body serves every OD pair of a world)."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    eid: np.ndarray
+    n: int  # nodes per layer
+    n_layers: int
+
+    def search_graph(self, starts: np.ndarray | None = None, ends: np.ndarray | None = None,
+                     first_limit: float = np.inf) -> SearchGraph:
+        starts = np.asarray(starts if starts is not None else [], dtype=np.int64)
+        ends = np.asarray(ends if ends is not None else [], dtype=np.int64)
+        total = len(self.indptr) - 1
+        indptr = self.indptr.copy()
+        indptr[-1] += len(starts)
+        return SearchGraph(indptr, np.concatenate([self.indices, starts.astype(np.int32)]),
+                           np.concatenate([self.data, np.zeros(len(starts))]),
+                           np.concatenate([self.eid, np.full(len(starts), -1, dtype=self.eid.dtype)]),
+                           total, total - 1, ends + (self.n_layers - 1) * self.n, first_limit)
+
+
+def layered(src: np.ndarray, dst: np.ndarray, weight: np.ndarray, mask: np.ndarray, n: int,
+            groups: Sequence[np.ndarray] = ()) -> Layered:
+    """The body of `build_search_graph`: its layers, and an empty row for the super-source."""
     keep = np.flatnonzero(mask & np.isfinite(weight))
     m = len(groups)
     n_layers = m + 1
@@ -98,22 +128,16 @@ def build_search_graph(
     w = np.tile(weight[keep], n_layers)
     e = np.tile(keep, n_layers)
     total = n * n_layers + 1
-    starts = np.asarray(starts if starts is not None else [], dtype=np.int64)
-    ends = np.asarray(ends if ends is not None else [], dtype=np.int64)
-    s = np.concatenate([s, np.full(len(starts), total - 1)])
-    d = np.concatenate([d, starts])
-    w = np.concatenate([w, np.zeros(len(starts))])
-    e = np.concatenate([e, np.full(len(starts), -1)])
     indptr = np.zeros(total + 1, dtype=np.int32)
     np.cumsum(np.bincount(s, minlength=total), out=indptr[1:])
-    return SearchGraph(indptr, d.astype(np.int32), np.ascontiguousarray(w, dtype=float), e,
-                       total, total - 1, ends + (n_layers - 1) * n, first_limit)
+    return Layered(indptr, d.astype(np.int32), np.ascontiguousarray(w, dtype=float), e, n, n_layers)
 
 
 def _path(pred: np.ndarray, source: int, target: int) -> list[int]:
+    p = pred.tolist()
     nodes = [target]
     while nodes[-1] != source:
-        nodes.append(int(pred[nodes[-1]]))
+        nodes.append(p[nodes[-1]])
     return nodes[::-1]
 
 

@@ -16,13 +16,15 @@ border crossings), and second-best ways through the same gateway.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from ..network.graph import LINK, TRANSIT, TRANSSHIP
 from ..network.tables import Network
-from .query import Query
+from .query import Query, WorldView
 
 DETOUR = 0.3  # a variant may cost at most 30% more than the best route (flownet uses 50% of length)
 
@@ -39,22 +41,20 @@ def gateway_edges(net: Network, signature: np.ndarray) -> np.ndarray:
 
 
 def variants(net: Network, q: Query, signature: np.ndarray, *, k: int = 3,
-             detour: float = DETOUR) -> list[tuple[float, list[int]]]:
+             detour: float = DETOUR, view: WorldView | None = None) -> list[tuple[float, list[int]]]:
     """Up to `k` (cost, compiled edges) of distinct simple routes for `q`, each the best through one
     gateway, cheapest first, none dearer than (1 + detour) × the best. The query's via groups are
-    ignored: `q.mask` must already keep the route to its family (other families' links masked)."""
+    ignored: `q.mask` must already keep the route to its family (other families' links masked).
+
+    With `view` (the world's, which holds `q`'s weights and mask), the family's graph, its reverse and
+    its gateway edges are kept there for the next OD pair."""
     g = net.graph
-    keep = q.mask & np.isfinite(q.weights)
-    n = g.n_vnodes
-    fwd = csr_matrix((q.weights[keep], (g.src[keep], g.dst[keep])), shape=(n, n))
+    fwd, rev, cand = _family_graph(net, q, signature, view)
     starts, ends = g.starts(q.origin), g.ends(q.destination)
     if not len(starts) or not len(ends):
         return []
     d_from, p_from, _ = dijkstra(fwd, directed=True, indices=starts, min_only=True, return_predecessors=True)
-    d_to, p_to, _ = dijkstra(fwd.T.tocsr(), directed=True, indices=ends, min_only=True,
-                             return_predecessors=True)
-    cand = gateway_edges(net, signature)
-    cand = cand[keep[cand]]
+    d_to, p_to, _ = dijkstra(rev, directed=True, indices=ends, min_only=True, return_predecessors=True)
     cost = d_from[g.src[cand]] + q.weights[cand] + d_to[g.dst[cand]]
     ok = np.isfinite(cost)
     cand, cost = cand[ok], cost[ok]
@@ -62,41 +62,99 @@ def variants(net: Network, q: Query, signature: np.ndarray, *, k: int = 3,
         return []
     order = np.argsort(cost, kind="stable")
     limit = cost[order[0]] * (1.0 + detour) + 1e-9
+    order = order[cost[order] <= limit]
+    lists = _lists(net)
+    pf, pt = p_from.tolist(), p_to.tolist()
+    ef, et = _tree_edges(net, p_from, True), _tree_edges(net, p_to, False)
     found: list[tuple[float, list[int]]] = []
     seen: set[tuple[int, ...]] = set()
-    for i in order:
-        if cost[i] > limit or len(found) >= k:
+    for i in order.tolist():
+        if len(found) >= k:
             break
         e = int(cand[i])
-        path = _back(p_from, int(g.src[e]))[::-1] + _back(p_to, int(g.dst[e]))
-        edges = _edges(net, path)
-        if edges is None or tuple(edges) in seen or not _simple(net, edges):
+        edges = _path_edges(pf, ef, lists.src[e])[::-1]
+        edges.append(lists.edge.get((lists.src[e], lists.dst[e]), -1))
+        edges += _path_edges(pt, et, lists.dst[e])
+        if -1 in edges:  # a step that is no compiled edge (cannot happen on a tree of the graph)
             continue
-        seen.add(tuple(edges))
+        key = tuple(edges)
+        if key in seen or not _simple(lists, edges):
+            continue
+        seen.add(key)
         found.append((float(cost[i]), edges))
     return found
 
 
-def _back(pred: np.ndarray, v: int) -> list[int]:
-    """The tree's path from `v` back to its root (v first)."""
-    out = [v]
-    while pred[out[-1]] >= 0:
-        out.append(int(pred[out[-1]]))
+def _family_graph(net: Network, q: Query, signature: np.ndarray,
+                  view: WorldView | None) -> tuple[csr_matrix, csr_matrix, np.ndarray]:
+    """The masked graph, its reverse and the gateway edges it keeps; kept on `view` for the same
+    weights, mask and signature (the next OD pair's query shares them)."""
+    def build() -> tuple[csr_matrix, csr_matrix, np.ndarray]:
+        g = net.graph
+        keep = q.mask & np.isfinite(q.weights)
+        n = g.n_vnodes
+        fwd = csr_matrix((q.weights[keep], (g.src[keep], g.dst[keep])), shape=(n, n))
+        cand = gateway_edges(net, signature)
+        return fwd, fwd.T.tocsr(), cand[keep[cand]]
+
+    if view is None:
+        return build()
+    return view.memo("routing.variants", (q.weights, q.mask, signature), build)
+
+
+@dataclass(frozen=True)
+class _Lists:
+    """The compiled graph as Python lists (a loop over a route's few edges is faster on lists)."""
+
+    src: list[int]
+    dst: list[int]
+    is_link: list[bool]
+    from_node: list[int]
+    to_node: list[int]
+    edge: dict[tuple[int, int], int]  # (tail, head) virtual nodes -> the first compiled edge joining them
+
+
+def _lists(net: Network) -> _Lists:
+    key = "routing.variants.lists"
+    if key not in net.cache:
+        g = net.graph
+        src, dst = g.src.tolist(), g.dst.tolist()
+        edge: dict[tuple[int, int], int] = {}
+        for e, pair in enumerate(zip(src, dst, strict=True)):
+            edge.setdefault(pair, e)
+        net.cache[key] = _Lists(src, dst, (g.kind == LINK).tolist(), g.from_node.tolist(), g.to_node.tolist(),
+                                edge)
+    return net.cache[key]
+
+
+def _tree_edges(net: Network, pred: np.ndarray, forward: bool) -> list[int]:
+    """Per virtual node, the compiled edge joining it to its tree parent (from the parent in a tree
+    from the origin, to it in a tree into the destination): the first compiled edge between the two
+    virtual nodes; -1 at a root or an unreached node."""
+    keys, ids = _edge_index(net)
+    n = len(pred)
+    v = np.arange(n, dtype=np.int64)
+    p = pred.astype(np.int64)
+    has = p >= 0
+    a = np.where(forward, p * n + v, v * n + p)[has]
+    pos = np.minimum(np.searchsorted(keys, a), len(keys) - 1)
+    out = np.full(n, -1, dtype=np.int64)
+    out[has] = np.where(keys[pos] == a, ids[pos], -1)
+    return out.tolist()
+
+
+def _path_edges(pred: list[int], tree_edge: list[int], v: int) -> list[int]:
+    """The tree's edges from `v` back to its root (the edge at v first)."""
+    out = []
+    p = pred[v]
+    while p >= 0:
+        out.append(tree_edge[v])
+        v, p = p, pred[p]
     return out
 
 
-def _edges(net: Network, vnodes: list[int]) -> list[int] | None:
-    """The compiled edges joining consecutive virtual nodes (one edge per ordered pair)."""
-    keys, ids = _edge_index(net)
-    n = net.graph.n_vnodes
-    a = np.asarray(vnodes[:-1], dtype=np.int64) * n + np.asarray(vnodes[1:], dtype=np.int64)
-    pos = np.searchsorted(keys, a)
-    if np.any(pos >= len(keys)) or np.any(keys[np.minimum(pos, len(keys) - 1)] != a):
-        return None
-    return ids[pos].tolist()
-
-
 def _edge_index(net: Network) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted tail * n + head of every compiled edge, and the edge of each (the first of equal keys)."""
     key = "variants.edge_index"
     if key not in net.cache:
         g = net.graph
@@ -106,10 +164,9 @@ def _edge_index(net: Network) -> tuple[np.ndarray, np.ndarray]:
     return net.cache[key]
 
 
-def _simple(net: Network, edges: list[int]) -> bool:
+def _simple(lists: _Lists, edges: list[int]) -> bool:
     """No place passed twice (an out-and-back to pick up a gateway is no real option)."""
-    g = net.graph
-    e = np.asarray(edges, dtype=np.int64)
-    links = e[g.kind[e] == LINK]
-    visited = np.concatenate([g.from_node[links[:1]], g.to_node[links]])
-    return len(np.unique(visited)) == len(visited)
+    links = [e for e in edges if lists.is_link[e]]
+    visited = [lists.from_node[links[0]]] if links else []
+    visited += [lists.to_node[e] for e in links]
+    return len(set(visited)) == len(visited)
