@@ -7,23 +7,29 @@ Run from the repository root:
 
 Inputs
   scripts/curated/nodes.csv     hand-curated nodes; coordinates as a lookup key
-                                (ne:<name>|<ISO3>, osm:<station id>, wpi:<UN/LOCODE or name>)
+                                (ne:<name>|<ISO3>[@lon,lat], osm:<station id>, wpi:<UN/LOCODE or name>)
                                 or as "lat,lon" with a coord_source
   scripts/curated/links.csv     hand-curated links; length_method says how length_km is obtained
-                                (published, split, osm, geodesic, searoute, lake)
+                                (published, split, osm, geodesic, searoute, lake); `via` names the OSM
+                                stations or Natural Earth places a rail or road link is drawn through
   scripts/curated/sources*.csv  source tables (merged, de-duplicated by source_id)
-  scripts/curated/rates.csv, commodities.csv (copied when present)
+  scripts/curated/rates.csv, commodities.csv, projects.csv, families.csv, queue_params.csv (copied)
+  scripts/curated/emission_factors.csv, rail_energy.csv
+                                ISO 14083 / GLEC factors per emission class and hub, rail electric
+                                share and grid intensity per country ('EU' expanded to the members)
   scripts/curated/country.csv, bloc.csv, region.csv
                                 countries with bloc memberships and sanctions status, the blocs, and
                                 named regions (validated, then copied)
   <shared>/data/naturalearth, rail, ports   (see <shared>/data/README.md)
 
-Outputs (src/corridor/data/)
-  node.csv, link.csv, link_geometry.geojson, sources.csv, countries.geojson, rates.csv, commodities.csv,
-  country.csv, bloc.csv, region.csv
+Outputs (src/corridor/data/), GMNS where GMNS defines the file
+  node.csv (node_id, name, x_coord, y_coord, ...), link.csv (link_id, from_node_id, to_node_id,
+  directed, length [km], allowed_uses, ..., geometry as WKT), config.csv, use_definition.csv,
+  sources.csv, countries.geojson (lakes cut out), lakes.geojson, rates.csv, commodities.csv,
+  emission_factors.csv, rail_energy.csv, country.csv, bloc.csv, region.csv, ...
 
 The build is deterministic: same inputs, same bytes out.  It fails loudly on a missing lookup, a
-missing source id, or a sea route that breaks the routing assertions below.
+missing source id, or a sea lane that breaks the routing assertions (passages, canals, boxes).
 """
 
 from __future__ import annotations
@@ -36,19 +42,34 @@ import math
 import shutil
 import statistics
 import sys
-import unicodedata
+from collections import Counter
 from pathlib import Path
 
-import networkx as nx
-import numpy as np
 import pandas as pd
-from pyproj import Geod
-from shapely.geometry import LineString, box, shape
+from network_geometry import (
+    RESTRICTIONS,
+    BuildError,
+    ViaResolver,
+    canals_crossed,
+    check_sea,
+    country_features,
+    fail,
+    fold,
+    geodesic_km,
+    lake_features,
+    marnet_without_canals,
+    osm_track,
+    sea_route,
+    track_graphs,
+)
+from shapely.geometry import LineString
 
 REPO = Path(__file__).resolve().parents[1]
 CURATED = REPO / "scripts" / "curated"
 OUT = REPO / "src" / "corridor" / "data"
-GEOD = Geod(ellps="WGS84")
+sys.path.insert(0, str(REPO / "src"))
+from corridor.network.gmns import CONFIG, USE_COLUMNS, USE_TEXT, wkt_line  # noqa: E402
+from corridor.vocabulary import MODES  # noqa: E402
 
 # ---------------------------------------------------------------------------- settings
 
@@ -66,69 +87,31 @@ CIRCUITY_PAIRS = [
     ("bukhara", "farap"),
     ("sarakhs", "mashhad"),
 ]
-# OSM extract boxes (S, W, N, E) from shared/data/README.md
-OSM_BOXES = {
-    "azerbaijan": (38.39, 44.77, 41.91, 50.63),
-    "turkmenistan": (35.14, 52.50, 42.80, 66.68),
-}
-MAX_SNAP_KM = 5.0
-
-# searoute passages. Passing any restriction list replaces searoute's default (northwest), so every
-# list below names northwest and bering explicitly.
-ALL_PASSAGES = [
-    "babalmandab", "bosporus", "gibraltar", "suez", "panama", "ormuz",
-    "northwest", "malacca", "sunda", "chili", "south_africa", "bering",
-]
-RESTRICTIONS = {
-    "suez": ["northwest", "bering", "panama", "south_africa"],
-    "cape": ["suez", "northwest", "bering", "panama"],
-    "caspian": list(ALL_PASSAGES),
-    "black": list(ALL_PASSAGES),
-    "black_med": [p for p in ALL_PASSAGES if p != "bosporus"],
-}
-CASPIAN_BOX = (46.5, 36.5, 55.0, 47.5)  # lon_min, lat_min, lon_max, lat_max
-BLACK_SEA_BOX = (27.2, 40.8, 42.0, 47.0)
-MAX_LAT = 66.0
-
-COUNTRY_BOX = box(-25, -40, 150, 75)
 
 NODE_OUT = [
-    "node_id", "name", "aliases", "kind", "country", "lon", "lat", "coord_source",
+    "node_id", "name", "x_coord", "y_coord", "aliases", "kind", "country", "coord_source",
     "dwell_hours", "dwell_usd", "dwell_source", "transship_hours", "transship_usd", "transship_source",
     "capacity_teu_yr", "capacity_t_yr", "capacity_source", "notes",
 ]
 LINK_OUT = [
-    "link_id", "from_node_id", "to_node_id", "directed", "mode", "name", "rate_class",
-    "length_km", "length_source", "speed_kmh", "speed_source", "wait_hours", "wait_source",
+    "link_id", "from_node_id", "to_node_id", "directed", "length", "allowed_uses", "mode", "name",
+    "rate_class", "emission_class", "length_source", "speed_kmh", "speed_source", "wait_hours", "wait_source",
     "usd_per_teu", "cost_source", "capacity_teu_yr", "capacity_t_yr", "capacity_source",
-    "gauge", "status", "opening_year", "source_id", "sea_area", "passages", "notes",
+    "gauge", "status", "opening_year", "source_id", "sea_area", "passages", "geometry_source", "notes",
+    "geometry",
 ]
 SOURCE_COLS = ["source_id", "title", "publisher", "url", "date", "licence", "grade", "notes"]
+EMISSION_COLS = ["factor_id", "applies_to", "description", "wtw_kg_per_tkm", "ttw_kg_per_tkm", "kwh_per_tkm",
+                 "wtw_kg_per_teu", "ttw_kg_per_teu", "source_id", "notes"]
+RAIL_ENERGY_COLS = ["country", "electric_share", "grid_g_co2e_per_kwh", "source_id", "notes"]
+HUB_FACTORS = ("hub_port", "hub_rail")
 
-
-class BuildError(RuntimeError):
-    pass
-
-
-def fail(msg: str) -> None:
-    raise BuildError(msg)
-
-
-# ---------------------------------------------------------------------------- helpers
+# geometry_source values, and what counts as "on OSM track" in the report
+GEOMETRY_KINDS = ("osm_track", "osm_stations", "searoute", "lake", "straight")
 
 
 def read_csv(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-
-
-def geodesic_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Geodesic distance (WGS84) between (lon, lat) points, km."""
-    return GEOD.inv(a[0], a[1], b[0], b[1])[2] / 1000.0
-
-
-def fold(s: str) -> str:
-    s = unicodedata.normalize("NFKD", s)
-    return "".join(c for c in s if not unicodedata.combining(c)).replace("’", "'").lower().strip()
 
 
 def num(s: str) -> float | None:
@@ -163,9 +146,14 @@ class Gazetteer:
         self.wpi = wpi.apply(lambda c: c.str.strip())
 
     def lookup(self, key: str) -> tuple[float, float, str]:
-        """Return (lon, lat, coord_source) for a lookup key; raise if missing or ambiguous."""
+        """Return (lon, lat, coord_source) for a lookup key; raise if missing or ambiguous.
+
+        ne:<name>|<ISO3> takes the most populous match; ne:<name>|<ISO3>@<lon>,<lat> the match
+        nearest that hint (within 50 km), for names two places share (Jining, Suzhou).
+        """
         kind, _, ref = key.partition(":")
         if kind == "ne":
+            ref, _, hint = ref.partition("@")
             name, _, iso = ref.partition("|")
             hits = [
                 p for p in self.ne
@@ -174,7 +162,13 @@ class Gazetteer:
             ]
             if not hits:
                 fail(f"Natural Earth place not found: {key}")
-            hits.sort(key=lambda p: -(p.get("pop_max") or 0))
+            if hint:
+                hx, hy = (float(v) for v in hint.split(","))
+                hits.sort(key=lambda p: geodesic_km((hx, hy), tuple(p["_xy"])))
+                if geodesic_km((hx, hy), tuple(hits[0]["_xy"])) > 50:
+                    fail(f"Natural Earth place {key}: no match within 50 km of the hint")
+            else:
+                hits.sort(key=lambda p: -(p.get("pop_max") or 0))
             lon, lat = hits[0]["_xy"]
             return float(lon), float(lat), "naturalearth_places"
         if kind == "osm":
@@ -186,7 +180,7 @@ class Gazetteer:
             code = ref.replace(" ", "").upper()
             w = self.wpi
             hits = w[w["UN/LOCODE"].fillna("").str.replace(" ", "").str.upper() == code]
-            if hits.empty:
+            if len(hits) != 1:
                 hits = w[w["Main Port Name"].fillna("").str.lower() == ref.lower()]
             if len(hits) != 1:
                 fail(f"World Port Index lookup {key}: {len(hits)} matches")
@@ -196,137 +190,7 @@ class Gazetteer:
         raise AssertionError
 
 
-# ---------------------------------------------------------------------------- OSM track graph
-
-
-class TrackGraph:
-    """Graph of OSM railway vertices (type=rail) in one extract box; edge weight = geodesic km."""
-
-    def __init__(self, path: Path, bbox: tuple[float, float, float, float]):
-        self.bbox = bbox
-        g = nx.Graph()
-        for w in json.loads(path.read_text()):
-            if w["type"] != "rail":
-                continue
-            pts = [(round(lon, 5), round(lat, 5)) for lat, lon in w["geometry"]]  # file is lat, lon
-            for a, b in zip(pts, pts[1:], strict=False):
-                if a != b:
-                    g.add_edge(a, b, w=geodesic_km(a, b))
-        # snap only to vertices of sizeable components (skip isolated yards and stubs)
-        keep = set()
-        for comp in nx.connected_components(g):
-            if len(comp) >= 500:
-                keep |= comp
-        self.g = g
-        self.keys = sorted(keep)
-        self.arr = np.array(self.keys)
-
-    def contains(self, lon: float, lat: float) -> bool:
-        s, w, n, e = self.bbox
-        return s <= lat <= n and w <= lon <= e
-
-    def snap(self, lon: float, lat: float) -> tuple[tuple[float, float], float]:
-        n = len(self.arr)
-        d = GEOD.inv(np.full(n, lon), np.full(n, lat), self.arr[:, 0], self.arr[:, 1])[2] / 1000.0
-        i = int(np.argmin(d))
-        return self.keys[i], float(d[i])
-
-    def path(self, a: tuple[float, float], b: tuple[float, float]):
-        """Track length (km) and vertex list between two (lon, lat) points, or None."""
-        ka, da = self.snap(*a)
-        kb, db = self.snap(*b)
-        if max(da, db) > MAX_SNAP_KM:
-            return None
-        try:
-            verts = nx.shortest_path(self.g, ka, kb, weight="w")
-        except nx.NetworkXNoPath:
-            return None
-        length = sum(self.g[u][v]["w"] for u, v in zip(verts, verts[1:], strict=False))
-        return length, verts
-
-
-def osm_track(graphs, a, b):
-    for tg in graphs.values():
-        if tg.contains(*a) and tg.contains(*b):
-            r = tg.path(a, b)
-            if r is not None:
-                return r
-    return None
-
-
-# ---------------------------------------------------------------------------- sea routes
-
-
-def sea_route(origin, dest, route: str):
-    import searoute as sr
-    from searoute.classes.passages import Passage
-
-    restr = RESTRICTIONS[route]
-    valid = Passage.valid_passages()
-    bad = [p for p in restr if p not in valid]
-    if bad:
-        fail(f"misspelled searoute restriction(s) {bad}")
-    if "northwest" not in restr or "bering" not in restr:
-        fail("every searoute restriction list must name northwest and bering")
-    feat = sr.searoute(list(origin), list(dest), units="km", restrictions=list(restr),
-                       return_passages=True, append_orig_dest=True)
-    length = float(feat["properties"]["length"])
-    if not math.isfinite(length) or length <= 0:
-        fail(f"searoute found no route {origin} -> {dest} ({route})")
-    passages = sorted(feat["properties"].get("traversed_passages") or [])
-    coords = [(float(x), float(y)) for x, y in feat["geometry"]["coordinates"]]
-    return length, passages, coords
-
-
-def check_sea(link_id: str, route: str, passages: list[str], coords) -> None:
-    lons = [c[0] for c in coords]
-    lats = [c[1] for c in coords]
-    where = f"sea link {link_id} ({route}, passages {passages})"
-    if {"northwest", "bering"} & set(passages) or max(lats) > MAX_LAT:
-        fail(f"{where} uses an Arctic passage or goes north of {MAX_LAT}N")
-    if route == "suez" and "suez" not in passages:
-        fail(f"{where} must traverse suez")
-    if route == "cape":
-        if {"suez", "panama"} & set(passages):
-            fail(f"{where} must not traverse suez or panama")
-        if "south_africa" not in passages or min(lats) > -30:
-            fail(f"{where} must round the Cape (south_africa, south of 30S)")
-    if route == "caspian":
-        x0, y0, x1, y1 = CASPIAN_BOX
-        if passages or not (x0 <= min(lons) and max(lons) <= x1 and y0 <= min(lats) and max(lats) <= y1):
-            fail(f"{where} leaves the Caspian box {CASPIAN_BOX}")
-    if route == "black":
-        x0, y0, x1, y1 = BLACK_SEA_BOX
-        if passages or not (x0 <= min(lons) and max(lons) <= x1 and y0 <= min(lats) and max(lats) <= y1):
-            fail(f"{where} leaves the Black Sea box {BLACK_SEA_BOX}")
-    if route == "black_med" and passages != ["bosporus"]:
-        fail(f"{where} must leave the Black Sea through the bosporus only")
-
-
 # ---------------------------------------------------------------------------- countries and geopolitics
-
-
-def country_features(data: Path) -> list[dict]:
-    """Natural Earth admin-0 polygons inside the study box, rounded, sorted by ISO3."""
-    countries = json.loads((data / "naturalearth" / "ne_110m_admin_0_countries.geojson").read_text())
-    cfeats = []
-    for f in countries["features"]:
-        geom = shape(f["geometry"])
-        if not geom.intersects(COUNTRY_BOX):
-            continue
-        p = f["properties"]
-        iso = p.get("ISO_A3") if p.get("ISO_A3") not in (None, "", "-99") else p.get("ADM0_A3")
-
-        def rnd(c):
-            if isinstance(c[0], (int, float)):
-                return [round(c[0], 3), round(c[1], 3)]
-            return [rnd(x) for x in c]
-
-        g = f["geometry"]
-        cfeats.append({"type": "Feature", "properties": {"iso3": iso, "name": p.get("NAME")},
-                       "geometry": {"type": g["type"], "coordinates": rnd(g["coordinates"])}})
-    cfeats.sort(key=lambda f: f["properties"]["iso3"])
-    return cfeats
 
 
 SANCTIONS = ("none", "eu_us_sectoral", "un_comprehensive")
@@ -399,17 +263,10 @@ def check_geopolitics(sources: set[str], node_countries: set[str], map_countries
     return {name: len(df) for name, df in tables.items()}
 
 
-# ---------------------------------------------------------------------------- main build
+# ---------------------------------------------------------------------------- nodes
 
 
-def build(shared: Path) -> None:
-    data = shared / "data"
-    if not data.is_dir():
-        fail(f"shared data folder not found: {data}")
-    OUT.mkdir(parents=True, exist_ok=True)
-
-    # -------------------------------------------------- nodes
-    gaz = Gazetteer(data)
+def build_nodes(gaz: Gazetteer) -> tuple[list[dict], dict[str, tuple[float, float]]]:
     nodes = read_csv(CURATED / "nodes.csv")
     if nodes["node_id"].duplicated().any():
         fail(f"duplicate node ids: {sorted(nodes.loc[nodes['node_id'].duplicated(), 'node_id'])}")
@@ -430,119 +287,138 @@ def build(shared: Path) -> None:
                 fail(f"node {r['node_id']}: explicit coordinates need a coord_source")
         xy[r["node_id"]] = (lon, lat)
         row = {k: r.get(k, "") for k in NODE_OUT}
-        row.update(lon=f"{lon:.5f}", lat=f"{lat:.5f}", coord_source=src)
+        row.update(x_coord=f"{lon:.5f}", y_coord=f"{lat:.5f}", coord_source=src)
         for col in ("dwell_hours", "dwell_usd", "transship_hours", "transship_usd",
                     "capacity_teu_yr", "capacity_t_yr"):
             row[col] = fmt(num(r[col]))
         node_rows.append(row)
+    return node_rows, xy
 
-    # -------------------------------------------------- OSM track graphs and circuity
-    graphs = {
-        name: TrackGraph(data / "rail" / f"osm_railways_{name}.json", bbox)
-        for name, bbox in OSM_BOXES.items()
-    }
-    ratios = []
-    for a, b in CIRCUITY_PAIRS:
-        r = osm_track(graphs, xy[a], xy[b])
-        if r is None:
-            fail(f"circuity pair {a}-{b}: no OSM track path")
-        geo = geodesic_km(xy[a], xy[b])
-        ratios.append((a, b, r[0], geo, r[0] / geo))
-    circuity = round(statistics.median(x[4] for x in ratios), 3)
 
-    # -------------------------------------------------- links
-    links = read_csv(CURATED / "links.csv")
-    if links["link_id"].duplicated().any():
-        fail(f"duplicate link ids: {sorted(links.loc[links['link_id'].duplicated(), 'link_id'])}")
-    for col in ("from_node_id", "to_node_id"):
-        unknown = sorted(set(links[col]) - set(xy))
-        if unknown:
-            fail(f"links reference unknown nodes: {unknown}")
+# ---------------------------------------------------------------------------- links
 
-    length: dict[str, float] = {}
-    lsrc: dict[str, str] = {}
-    geometry: dict[str, tuple[list, str]] = {}
-    passages: dict[str, str] = {}
-    sea_summary = []
 
-    def derived_length(r) -> float:
-        a, b = xy[r["from_node_id"]], xy[r["to_node_id"]]
-        return geodesic_km(a, b) * circuity
+class LinkBuilder:
+    """Lengths and shapes of the curated links (see the module docstring for the methods)."""
 
-    split_weights: dict[str, dict[str, float]] = {}
-    for r in links.to_dict("records"):
-        lid, method = r["link_id"], r["length_method"].strip()
-        a, b = xy[r["from_node_id"]], xy[r["to_node_id"]]
-        if method == "published":
-            if num(r["length_km"]) is None or not r["length_source"].strip():
-                fail(f"link {lid}: published length needs length_km and length_source")
-            length[lid], lsrc[lid] = num(r["length_km"]), r["length_source"].strip()
-        elif method in ("osm", "split"):
-            tr = osm_track(graphs, a, b) if r["mode"] == "rail" else None
-            if method == "osm":
+    def __init__(self, links: pd.DataFrame, xy, graphs, vias: ViaResolver):
+        self.links, self.xy, self.graphs, self.vias = links, xy, graphs, vias
+        self.length: dict[str, float] = {}
+        self.lsrc: dict[str, str] = {}
+        self.geometry: dict[str, tuple[list, str]] = {}
+        self.passages: dict[str, str] = {}
+        self.sea_summary: list[tuple[str, float, list[str]]] = []
+        ratios = []
+        for a, b in CIRCUITY_PAIRS:
+            r = osm_track(graphs, xy[a], xy[b])
+            if r is None:
+                fail(f"circuity pair {a}-{b}: no OSM track path")
+            geo = geodesic_km(xy[a], xy[b])
+            ratios.append((a, b, r[0], geo, r[0] / geo))
+        self.ratios = ratios
+        self.circuity = round(statistics.median(x[4] for x in ratios), 3)
+
+    def derived_length(self, r) -> float:
+        return geodesic_km(self.xy[r["from_node_id"]], self.xy[r["to_node_id"]]) * self.circuity
+
+    def build(self) -> None:
+        split_weights: dict[str, dict[str, float]] = {}
+        for r in self.links.to_dict("records"):
+            lid, method = r["link_id"], r["length_method"].strip()
+            a, b = self.xy[r["from_node_id"]], self.xy[r["to_node_id"]]
+            land = r["mode"] in ("rail", "road")
+            tr = osm_track(self.graphs, a, b) if r["mode"] == "rail" else None
+            if tr is not None:
+                self.geometry[lid] = (tr[1], "osm_track")
+            elif land and r.get("via", "").strip():
+                self.geometry[lid] = ([a, *self.vias.resolve(lid, a, b, r["via"]), b], "osm_stations")
+            if method == "published":
+                if num(r["length_km"]) is None or not r["length_source"].strip():
+                    fail(f"link {lid}: published length needs length_km and length_source")
+                self.length[lid], self.lsrc[lid] = num(r["length_km"]), r["length_source"].strip()
+            elif method == "osm":
                 if tr is None:
                     fail(f"link {lid}: no OSM track path between its nodes")
-                length[lid], lsrc[lid] = tr[0], "derived:osm"
-            if tr is not None:
-                geometry[lid] = (tr[1], "osm_railways")
-            if method == "split":
+                self.length[lid], self.lsrc[lid] = tr[0], "derived:osm"
+            elif method == "split":
                 grp = r["split_group"].strip()
                 if not grp or num(r["split_total_km"]) is None or not r["length_source"].strip():
                     fail(f"link {lid}: split needs split_group, split_total_km and length_source")
-                split_weights.setdefault(grp, {})[lid] = tr[0] if tr is not None else derived_length(r)
-        elif method == "geodesic":
-            length[lid], lsrc[lid] = derived_length(r), "derived:geodesic"
-        elif method == "lake":  # lake ferry (not in searoute): published length or geodesic
-            if num(r["length_km"]) is not None and r["length_source"].strip():
-                length[lid], lsrc[lid] = num(r["length_km"]), r["length_source"].strip()
+                split_weights.setdefault(grp, {})[lid] = tr[0] if tr is not None else self.derived_length(r)
+            elif method == "geodesic":
+                self.length[lid], self.lsrc[lid] = self.derived_length(r), "derived:geodesic"
+            elif method == "lake":  # lake ferry (not in searoute): published length or geodesic
+                if num(r["length_km"]) is not None and r["length_source"].strip():
+                    self.length[lid], self.lsrc[lid] = num(r["length_km"]), r["length_source"].strip()
+                else:
+                    self.length[lid], self.lsrc[lid] = geodesic_km(a, b), "derived:geodesic"
+                self.geometry[lid] = ([a, b], "lake")
+            elif method == "searoute":
+                route = r["sea_route"].strip()
+                if route not in RESTRICTIONS:
+                    fail(f"link {lid}: unknown sea_route '{route}'")
+                km, pas, coords = sea_route(a, b, route)
+                check_sea(lid, route, pas, coords)
+                self.length[lid], self.lsrc[lid] = km, "derived:searoute"
+                self.passages[lid] = ";".join(pas)
+                self.geometry[lid] = (coords, "searoute")
+                self.sea_summary.append((lid, km, pas))
             else:
-                length[lid], lsrc[lid] = geodesic_km(a, b), "derived:geodesic"
-            geometry[lid] = ([a, b], "geodesic")
-        elif method == "searoute":
-            route = r["sea_route"].strip()
-            if route not in RESTRICTIONS:
-                fail(f"link {lid}: unknown sea_route '{route}'")
-            km, pas, coords = sea_route(a, b, route)
-            check_sea(lid, route, pas, coords)
-            length[lid], lsrc[lid] = km, "derived:searoute"
-            passages[lid] = ";".join(pas)
-            geometry[lid] = (coords, "searoute")
-            sea_summary.append((lid, km, pas))
-        else:
-            fail(f"link {lid}: unknown length_method '{method}'")
-    # split groups: a published total shared in proportion to track length (or geodesic x circuity)
-    for grp, weights in split_weights.items():
-        rows = links[links["split_group"] == grp]
-        totals = {num(t) for t in rows["split_total_km"]}
-        srcs = set(rows["length_source"])
-        if len(totals) != 1 or len(srcs) != 1:
-            fail(f"split group {grp}: members disagree on split_total_km or length_source")
-        total, src = totals.pop(), srcs.pop()
-        wsum = sum(weights.values())
-        for lid, w in weights.items():
-            length[lid], lsrc[lid] = total * w / wsum, src
+                fail(f"link {lid}: unknown length_method '{method}'")
+        # split groups: a published total shared in proportion to track length (or geodesic x circuity)
+        for grp, weights in split_weights.items():
+            rows = self.links[self.links["split_group"] == grp]
+            totals = {num(t) for t in rows["split_total_km"]}
+            srcs = set(rows["length_source"])
+            if len(totals) != 1 or len(srcs) != 1:
+                fail(f"split group {grp}: members disagree on split_total_km or length_source")
+            total, src = totals.pop(), srcs.pop()
+            wsum = sum(weights.values())
+            for lid, w in weights.items():
+                self.length[lid], self.lsrc[lid] = total * w / wsum, src
 
-    link_rows = []
+    def shape(self, lid: str) -> tuple[list[tuple[float, float]] | None, str]:
+        """The simplified, rounded shape to store and where it comes from (None: a straight link)."""
+        if lid not in self.geometry:
+            return None, "straight"
+        coords, origin = self.geometry[lid]
+        line = LineString(coords)
+        if origin == "osm_track":
+            line = line.simplify(0.001, preserve_topology=False)
+        return [(round(x, 4), round(y, 4)) for x, y in line.coords], origin
+
+
+def link_rows(links: pd.DataFrame, lb: LinkBuilder) -> list[dict]:
+    rows = []
     for r in links.to_dict("records"):
         lid = r["link_id"]
         row = {k: r.get(k, "") for k in LINK_OUT}
         row["directed"] = "false"
-        row["length_km"] = fmt(length[lid])
-        row["length_source"] = lsrc[lid]
-        row["passages"] = passages.get(lid, "")
+        row["length"] = fmt(lb.length[lid])
+        row["length_source"] = lb.lsrc[lid]
+        row["allowed_uses"] = r["mode"]
+        row["passages"] = lb.passages.get(lid, "")
         for col in ("wait_hours", "speed_kmh", "usd_per_teu", "capacity_teu_yr", "capacity_t_yr"):
             row[col] = fmt(num(r[col]))
         row["gauge"] = r["gauge"].strip()
         row["opening_year"] = r["opening_year"].strip()
-        link_rows.append(row)
+        coords, origin = lb.shape(lid)
+        row["geometry_source"] = origin
+        row["geometry"] = wkt_line(coords) if coords else ""
+        rows.append(row)
+    return rows
 
-    # -------------------------------------------------- sources (merge all curated sources*.csv)
-    frames = [read_csv(p) for p in sorted(CURATED.glob("sources*.csv"))]
+
+# ---------------------------------------------------------------------------- sources and checks
+
+
+def merge_sources(ratios, circuity) -> dict[str, dict]:
     merged: dict[str, dict] = {}
-    for df in frames:
+    for path in sorted(CURATED.glob("sources*.csv")):
+        df = read_csv(path)
         missing = [c for c in SOURCE_COLS if c not in df.columns]
         if missing:
-            fail(f"a sources file lacks columns {missing}")
+            fail(f"{path.name} lacks columns {missing}")
         for r in df.to_dict("records"):
             sid = r["source_id"].strip()
             if sid in merged:
@@ -561,23 +437,56 @@ def build(shared: Path) -> None:
             f"Pairs: {pairs_txt}. Applied to rail and road links without a published or OSM "
             f"length (length_source derived:geodesic)."
         )
+    return merged
 
-    # rates / commodities (the other helper's files) and the appraisal's projects are copied when present
-    extra = {}
-    for name in ("rates.csv", "commodities.csv", "projects.csv", "families.csv", "queue_params.csv"):
-        p = CURATED / name
-        if p.exists():
-            extra[name] = read_csv(p)
+
+def emission_tables(known: set[str], countries: pd.DataFrame, rates: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """emission_factors.csv checked; rail_energy.csv with the 'EU' row expanded to each member."""
+    ef = read_csv(CURATED / "emission_factors.csv")
+    if list(ef.columns) != EMISSION_COLS:
+        fail(f"emission_factors.csv: columns must be {EMISSION_COLS}")
+    if ef["factor_id"].duplicated().any():
+        fail("emission_factors.csv: duplicate factor ids")
+    for r in ef.to_dict("records"):
+        per = ("wtw_kg_per_teu", "ttw_kg_per_teu") if r["applies_to"] == "hub" else ("ttw_kg_per_tkm",)
+        if r["applies_to"] not in ("link", "hub") or any(num(r[c]) is None for c in per):
+            fail(f"emission factor {r['factor_id']}: applies_to link/hub with its values")
+        if r["applies_to"] == "link" and num(r["wtw_kg_per_tkm"]) is None and num(r["kwh_per_tkm"]) is None:
+            fail(f"emission factor {r['factor_id']}: needs wtw_kg_per_tkm or kwh_per_tkm")
+    missing_hubs = [h for h in HUB_FACTORS if h not in set(ef["factor_id"])]
+    if missing_hubs:
+        fail(f"emission_factors.csv lacks the hub factors {missing_hubs}")
+    unknown = sorted(set(rates["emission_class"]) - set(ef["factor_id"]) - {"", "rail"})
+    if unknown:
+        fail(f"rates.csv names unknown emission classes {unknown}")
+    re_ = read_csv(CURATED / "rail_energy.csv")
+    if list(re_.columns) != RAIL_ENERGY_COLS:
+        fail(f"rail_energy.csv: columns must be {RAIL_ENERGY_COLS}")
+    rows = []
+    members = {iso for iso, blocs in zip(countries["iso3"], countries["blocs"], strict=True)
+               if "EU" in blocs.split(";")}
+    explicit = set(re_["country"]) - {"EU"}
+    for r in re_.to_dict("records"):
+        if r["country"] == "EU":
+            for iso in sorted(members - explicit):
+                rows.append(r | {"country": iso, "notes": f"EU default: {r['notes']}"})
         else:
-            print(f"warning: scripts/curated/{name} not found; not copied", file=sys.stderr)
+            rows.append(r)
+    out = pd.DataFrame(rows, columns=RAIL_ENERGY_COLS).sort_values("country").reset_index(drop=True)
+    for df, name in ((ef, "emission_factors.csv"), (out, "rail_energy.csv")):
+        for cell in df["source_id"]:
+            for sid in filter(None, cell.split(";")):
+                if sid not in known:
+                    fail(f"{name}: unknown source id '{sid}'")
+    return {"emission_factors.csv": ef, "rail_energy.csv": out}
 
-    # every referenced source id must exist
-    known = set(merged)
+
+def check_sources(node_rows, link_rows_, extra, known) -> None:
     refs: list[tuple[str, str]] = []
     for row in node_rows:
         for c in ("coord_source", "dwell_source", "transship_source", "capacity_source"):
             refs += [(f"node {row['node_id']}.{c}", s) for s in row[c].split(";")]
-    for row in link_rows:
+    for row in link_rows_:
         for c in ("length_source", "speed_source", "wait_source", "cost_source", "capacity_source",
                   "source_id"):
             refs += [(f"link {row['link_id']}.{c}", s) for s in row[c].split(";")]
@@ -589,14 +498,13 @@ def build(shared: Path) -> None:
                       if s.strip() and not s.strip().startswith("derived") and s.strip() not in known})
     if missing:
         fail("source ids missing from sources*.csv:\n  " + "\n  ".join(missing))
-    # every set value needs a source
     for row in node_rows:
         for val, src in (("dwell_hours", "dwell_source"), ("dwell_usd", "dwell_source"),
                          ("transship_hours", "transship_source"), ("transship_usd", "transship_source"),
                          ("capacity_teu_yr", "capacity_source"), ("capacity_t_yr", "capacity_source")):
             if row[val] and not row[src]:
                 fail(f"node {row['node_id']}: {val} has no {src}")
-    for row in link_rows:
+    for row in link_rows_:
         for val, src in (("speed_kmh", "speed_source"), ("wait_hours", "wait_source"),
                          ("usd_per_teu", "cost_source"), ("capacity_teu_yr", "capacity_source"),
                          ("capacity_t_yr", "capacity_source")):
@@ -604,71 +512,138 @@ def build(shared: Path) -> None:
                 fail(f"link {row['link_id']}: {val} has no {src}")
         if row["mode"] == "rail" and row["gauge"] not in ("1435", "1520"):
             fail(f"link {row['link_id']}: rail link needs gauge 1435 or 1520")
+        if row["status"] == "planned" and not row["opening_year"]:
+            fail(f"link {row['link_id']}: a planned link needs its opening year")
 
-    # -------------------------------------------------- geopolitics (country, bloc, region tables)
-    cfeats = country_features(data)
+
+# ---------------------------------------------------------------------------- report
+
+
+def report(node_rows, link_rows_, lb: LinkBuilder, merged, cfeats, lakes, geo) -> None:
+    nodes, links = pd.DataFrame(node_rows), pd.DataFrame(link_rows_)
+    print(f"places: {len(nodes)}  countries: {nodes['country'].nunique()}  links: {len(links)}  "
+          f"sources: {len(merged)}")
+    print("places by kind:", nodes["kind"].value_counts().to_dict())
+    print("links by mode/status:")
+    print(links.groupby(["mode", "status"]).size().to_string())
+    print("capacities (with a capacity / all):")
+    for kind in ("border_crossing", "port", "rail_terminal"):
+        sel = nodes[nodes["kind"] == kind]
+        has = (sel["capacity_teu_yr"] != "") | (sel["capacity_t_yr"] != "")
+        print(f"  nodes {kind:16s} {int(has.sum()):3d} / {len(sel)}")
+    cross = links[links["from_node_id"].map(nodes.set_index("node_id")["country"])
+                  != links["to_node_id"].map(nodes.set_index("node_id")["country"])]
+    for label, sel in (("border-crossing links", cross[cross["mode"].isin(["rail", "road"])]),
+                       ("ferry lines", links[links["mode"] == "ferry"]),
+                       ("sea lanes", links[links["mode"] == "sea"]),
+                       ("all links", links)):
+        has = (sel["capacity_teu_yr"] != "") | (sel["capacity_t_yr"] != "")
+        print(f"  {label:26s} {int(has.sum()):3d} / {len(sel)}")
+    rail = links[links["mode"] == "rail"].copy()
+    rail["km"] = rail["length"].astype(float)
+    by = rail.groupby("geometry_source")["km"].sum()
+    total = rail["km"].sum()
+    print(f"rail km by geometry (of {total:,.0f} km):")
+    for k in GEOMETRY_KINDS:
+        if k in by:
+            print(f"  {k:13s} {by[k]:9,.0f} km  {100 * by[k] / total:5.1f}%")
+    print(f"rail km on OSM track: {100 * by.get('osm_track', 0) / total:.1f}% (only the Azerbaijan and "
+          f"Turkmenistan boxes of ../shared/data/rail hold railway ways)")
+    print(f"rail circuity (median of {len(lb.ratios)} OSM pairs) = {lb.circuity:.3f}")
+    _, dropped = marnet_without_canals()
+    print(f"searoute edges removed as canals (Corinth, Kiel): {len(dropped)}")
+    lanes = Counter(p for _, _, pas in lb.sea_summary for p in pas)
+    print(f"sea/ferry lanes: {len(lb.sea_summary)}; passages used: {dict(sorted(lanes.items()))}")
+    bad = [lid for lid, (coords, origin) in lb.geometry.items()
+           if origin == "searoute" and canals_crossed(coords)]
+    assert not bad, bad
+    named = [f["properties"]["name"] for f in lakes]
+    print(f"basemap: {len(cfeats)} countries, {len(lakes)} lakes "
+          f"(incl. {', '.join(sorted(n for n in named if n in ('Lake Van', 'Aral Sea')))})")
+    print(f"country table: {geo['country.csv']} countries, {geo['bloc.csv']} blocs, "
+          f"{geo['region.csv']} regions")
+
+
+# ---------------------------------------------------------------------------- main build
+
+
+def write_csv(path: Path, cols, rows) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, cols, lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow({c: r.get(c, "") for c in cols})
+
+
+def write_geojson(path: Path, feats: list[dict]) -> None:
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False,
+                               separators=(",", ":")) + "\n", encoding="utf-8")
+
+
+def build(shared: Path) -> None:
+    data = shared / "data"
+    if not data.is_dir():
+        fail(f"shared data folder not found: {data}")
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    gaz = Gazetteer(data)
+    node_rows, xy = build_nodes(gaz)
+
+    links = read_csv(CURATED / "links.csv")
+    if links["link_id"].duplicated().any():
+        fail(f"duplicate link ids: {sorted(links.loc[links['link_id'].duplicated(), 'link_id'])}")
+    for col in ("from_node_id", "to_node_id"):
+        unknown = sorted(set(links[col]) - set(xy))
+        if unknown:
+            fail(f"links reference unknown nodes: {unknown}")
+    lb = LinkBuilder(links, xy, track_graphs(data), ViaResolver(gaz))
+    lb.build()
+    rows = link_rows(links, lb)
+
+    merged = merge_sources(lb.ratios, lb.circuity)
+    extra = {}
+    for name in ("rates.csv", "commodities.csv", "projects.csv", "families.csv", "queue_params.csv"):
+        p = CURATED / name
+        if p.exists():
+            extra[name] = read_csv(p)
+        else:
+            print(f"warning: scripts/curated/{name} not found; not copied", file=sys.stderr)
+    known = set(merged)
+    emissions = emission_tables(known, read_csv(CURATED / "country.csv"), extra["rates.csv"])
+    check_sources(node_rows, rows, extra, known)
+    unknown_classes = sorted(set(links.get("emission_class", pd.Series(dtype=str))) - {""}
+                             - set(emissions["emission_factors.csv"]["factor_id"]) - {"rail"})
+    if unknown_classes:
+        fail(f"links.csv names unknown emission classes {unknown_classes}")
+
+    lakes = lake_features(data)
+    cfeats = country_features(data, lakes)
     geo = check_geopolitics(known, {r["country"] for r in node_rows},
                             {f["properties"]["iso3"] for f in cfeats})
 
-    # -------------------------------------------------- write
-    def write_csv(path: Path, cols, rows):
-        with open(path, "w", newline="", encoding="utf-8") as f:
-            w = csv.DictWriter(f, cols, lineterminator="\n")
-            w.writeheader()
-            for r in rows:
-                w.writerow({c: r.get(c, "") for c in cols})
-
     write_csv(OUT / "node.csv", NODE_OUT, node_rows)
-    write_csv(OUT / "link.csv", LINK_OUT, link_rows)
+    write_csv(OUT / "link.csv", LINK_OUT, rows)
+    write_csv(OUT / "config.csv", list(CONFIG), [CONFIG | {"dataset_name": "eurasia"}])
+    used = [m for m in MODES if m in set(links["mode"])]
+    write_csv(OUT / "use_definition.csv", USE_COLUMNS,
+              [{"use": m, "persons_per_vehicle": 0, "pce": 1, "special_conditions": "",
+                "description": USE_TEXT[m]} for m in used])
     write_csv(OUT / "sources.csv", SOURCE_COLS, [merged[k] for k in merged])
     for name in extra:
         shutil.copyfile(CURATED / name, OUT / name)
+    for name, df in emissions.items():
+        df.to_csv(OUT / name, index=False, lineterminator="\n")
     for name in geo:
         shutil.copyfile(CURATED / name, OUT / name)
+    old_shapes = OUT / "link_geometry.geojson"  # shapes now sit in link.csv (WKT)
+    if old_shapes.exists():
+        old_shapes.unlink()
+    write_geojson(OUT / "countries.geojson", cfeats)
+    write_geojson(OUT / "lakes.geojson", lakes)
 
-    feats = []
-    for r in link_rows:
-        lid = r["link_id"]
-        if lid not in geometry:
-            continue
-        coords, origin = geometry[lid]
-        line = LineString(coords)
-        if origin == "osm_railways":
-            line = line.simplify(0.001, preserve_topology=False)
-        pts = [[round(x, 4), round(y, 4)] for x, y in line.coords]
-        props = {"link_id": lid, "source": origin}
-        if origin == "osm_railways":
-            props["attribution"] = "© OpenStreetMap contributors (ODbL-1.0)"
-        elif origin == "searoute":
-            props["attribution"] = "searoute-py (Apache-2.0), network derived from Eurostat SeaRoute"
-        feats.append({"type": "Feature", "properties": props,
-                      "geometry": {"type": "LineString", "coordinates": pts}})
-    (OUT / "link_geometry.geojson").write_text(
-        json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False,
-                   separators=(",", ":")) + "\n", encoding="utf-8")
-
-    (OUT / "countries.geojson").write_text(
-        json.dumps({"type": "FeatureCollection", "features": cfeats}, ensure_ascii=False,
-                   separators=(",", ":")) + "\n", encoding="utf-8")
-
-    # -------------------------------------------------- summary
-    ldf = pd.DataFrame(link_rows)
-    print(f"nodes: {len(node_rows)}  links: {len(link_rows)}  sources: {len(merged)}")
-    print("links by mode/status:")
-    print(ldf.groupby(["mode", "status"]).size().to_string())
-    print("length sources:", ldf["length_source"].map(
-        lambda s: s if s.startswith("derived") else "published").value_counts().to_dict())
-    print(f"rail circuity (median of {len(ratios)} OSM pairs) = {circuity:.3f}")
-    for a, b, t, g, x in ratios:
-        print(f"  {a:>12s}-{b:<13s} track {t:7.1f} km  geodesic {g:7.1f} km  ratio {x:.3f}")
-    print("sea / ferry links (km, passages):")
-    for lid, km, pas in sea_summary:
-        print(f"  {lid:40s} {km:9.1f}  {';'.join(pas) or '-'}")
-    print(f"geometry features: {len(feats)}  countries: {len(cfeats)}")
-    print(f"country table: {geo['country.csv']} countries, {geo['bloc.csv']} blocs, "
-          f"{geo['region.csv']} regions")
-    for name in ("node.csv", "link.csv", "sources.csv", "link_geometry.geojson", "countries.geojson",
-                 *geo):
+    report(node_rows, rows, lb, merged, cfeats, lakes, geo)
+    for name in ("node.csv", "link.csv", "config.csv", "use_definition.csv", "sources.csv",
+                 "emission_factors.csv", "rail_energy.csv", "countries.geojson", "lakes.geojson", *geo):
         print(f"  wrote {OUT.relative_to(REPO) / name} ({(OUT / name).stat().st_size / 1024:.0f} KiB)")
 
 
