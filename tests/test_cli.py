@@ -168,9 +168,9 @@ def test_reliability_command():
 
 
 def test_caspian_dredging_offsets_a_falling_sea():
-    low = json.loads(run("caspian", "simulate", "--replications", "10", "--sea-level", "-1",
+    low = json.loads(run("caspian", "simulate", "--replications", "10", "--sea-level-change", "-1",
                          "--json").stdout)
-    dredged = json.loads(run("caspian", "simulate", "--replications", "10", "--sea-level", "-1",
+    dredged = json.loads(run("caspian", "simulate", "--replications", "10", "--sea-level-change", "-1",
                              "--deepen", "Kuryk=1,Alat=1", "--json").stdout)
     cap = "asco_rail_ferry_kuryk"
     assert dredged["effective_capacity"][cap] > low["effective_capacity"][cap]

@@ -600,7 +600,7 @@ def test_result_files_and_no_overwrite(baseline, tmp_path):
     assert np.isclose(sum(c["share"] for c in s["corridors"]), 1.0)
     with pytest.raises(corridor.CorridorError, match="--force"):
         baseline.write(tmp_path / "out")
-    baseline.write(tmp_path / "out", force=True)
+    baseline.write(tmp_path / "out", overwrite=True)
 
 
 # ------------------------------------------------------------------ CLI

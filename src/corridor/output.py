@@ -248,19 +248,20 @@ def _text_writer(t: TextFile) -> Callable[[Path], None]:
 
 
 def refuse_overwrite(targets: Path | Iterable[Path], overwrite: bool, *, folder: bool = False,
-                     expected: Iterable[str] = ()) -> None:
+                     expected: Iterable[str] | None = ()) -> None:
     """Check a target before anything is written or computed: nothing the user has is lost.
 
     Files (`folder=False`): refuse any that exists unless `overwrite`. A result folder
     (`folder=True`, one path): refuse a non-empty folder unless `overwrite`; even then, replace
     only a folder corridor wrote (a manifest, or only files in `expected`), never one holding
-    other things. Creates the parent folder.
+    other things (`expected=None`: not known yet, checked when the result is written). Creates
+    the parent folder.
     """
     paths = [Path(targets)] if isinstance(targets, str | Path) else [Path(p) for p in targets]
     if not paths:
         return
     if folder:
-        _refuse_folder(paths[0], overwrite, set(expected))
+        _refuse_folder(paths[0], overwrite, None if expected is None else set(expected))
         parent = paths[0].parent
     else:
         parent = paths[0].parent
@@ -276,7 +277,7 @@ def refuse_overwrite(targets: Path | Iterable[Path], overwrite: bool, *, folder:
     make_folder(parent)
 
 
-def _refuse_folder(folder: Path, overwrite: bool, expected: set[str]) -> None:
+def _refuse_folder(folder: Path, overwrite: bool, expected: set[str] | None) -> None:
     if not (folder.exists() or folder.is_symlink()):
         return
     if not folder.is_dir():
@@ -291,7 +292,7 @@ def _refuse_folder(folder: Path, overwrite: bool, expected: set[str]) -> None:
     if not overwrite:
         raise CorridorError(f"refusing to overwrite {clean(folder)}: it already holds {shown} "
                             "(pass --force, or overwrite=True, to replace the folder as a whole)")
-    if MANIFEST in entries:
+    if MANIFEST in entries or expected is None:
         return
     foreign = [e for e in entries if e not in expected]
     if foreign:
@@ -463,6 +464,31 @@ def atomic_files(paths: Sequence[str | Path], *, overwrite: bool = False) -> Ite
         raise
 
 
+@contextmanager
+def staged_files(root: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield an empty temporary folder beside `root`; when the block succeeds, what was written there
+    moves into `root` file by file (each an atomic rename, after the existing-files guard), so no
+    reader sees a half-written file; on any error nothing is left behind. For writers that decide
+    their own file names (the network formats)."""
+    root = Path(root)
+    make_folder(root.parent)
+    clean_stale(root.parent, root.name)
+    stage = root.parent / f".{root.name}{_PARTIAL}{_token()}"
+    try:
+        stage.mkdir()
+        yield stage
+        files = sorted(p for p in stage.rglob("*") if p.is_file())
+        finals = [root / p.relative_to(stage) for p in files]
+        refuse_overwrite(finals, overwrite)
+        for p, final in zip(files, finals, strict=True):
+            make_folder(final.parent)
+            os.replace(p, final)
+    except OSError as exc:
+        raise CorridorError(f"cannot write {clean(root)}: {reason(exc)}; nothing was written") from None
+    finally:
+        _remove(stage)
+
+
 def write_text_file(path: str | Path, text: str, *, overwrite: bool = False) -> Path:
     """One text file written whole or not at all (see `atomic_files`)."""
     p = Path(path)
@@ -570,18 +596,23 @@ def folder_problems(folder: str | Path, *, hashes: bool = True) -> list[str]:
 
 
 class Writable:
-    """Mixin for results: `write` from the result's `outputs()` (see `write_outputs`)."""
+    """Mixin for results: `files` and `write` from the result's `outputs(net)`.
 
-    def outputs(self) -> list[Output]:
+    `net`, where a result takes it, gives its tables' geometry (the links' shapes) for the formats
+    that need one; a result that carries its network (a scenario run) or has no geometry ignores it.
+    """
+
+    def outputs(self, net=None) -> list[Output]:
         raise NotImplementedError
 
-    def files(self, formats: str | Iterable[str] | None = None) -> list[str]:
+    def files(self, formats: str | Iterable[str] | None = None, net=None) -> list[str]:
         """The names of the files `write` writes with these formats, the manifest last."""
-        return plan_files(self.outputs(), formats)
+        return plan_files(self.outputs(net), formats)
 
-    def write(self, folder: str | Path, *, formats: str | Iterable[str] | None = None,
+    def write(self, folder: str | Path, net=None, *, formats: str | Iterable[str] | None = None,
               overwrite: bool = False) -> list[Path]:
         """Write the result's tables (in `formats`, default each table's own) and documents into
-        `folder`, whole or not at all, with a manifest; refuses an existing folder unless `overwrite`."""
-        return write_outputs(folder, self.outputs(), formats=formats, overwrite=overwrite,
+        `folder`, whole or not at all, with a manifest; refuses an existing folder unless `overwrite`.
+        Returns the files written, the manifest last."""
+        return write_outputs(folder, self.outputs(net), formats=formats, overwrite=overwrite,
                              kind=type(self).__name__)

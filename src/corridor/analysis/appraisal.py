@@ -63,6 +63,7 @@ from ..demand import Demand
 from ..errors import CorridorError
 from ..network.policy import Policy, split_avoid
 from ..network.tables import Network
+from ..output import Document, Output, Table, Writable
 from ..scenarios.schema import CaspianSpec, Infrastructure, LinkChange, Scenario
 from ..vocabulary import PAIRS, YEARS
 from .portfolio import Portfolio, select_portfolio
@@ -79,7 +80,7 @@ GROWTH_SOURCE = "trend_wb_freight_2030"
 
 
 @dataclass(frozen=True)
-class Appraisal:
+class Appraisal(Writable):
     """Projects valued one by one, the chosen portfolio, and every assumption behind them."""
 
     projects: pd.DataFrame  # id, name, cost_usd, opening_year, pv_benefit_usd, npv_usd, bcr, ...
@@ -99,6 +100,15 @@ class Appraisal:
                 "portfolio": pf.to_dict(), "projects": self.projects.to_dict(orient="records"),
                 "annual": self.annual.to_dict(orient="records"), "assumptions": self.assumptions,
                 "scenario": self.scenario, "policy": self.policy, "notes": list(self.notes)}
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per project: cost, opening year, PV benefit, NPV, BCR, chosen (projects.csv)."""
+        return self.projects.copy()
+
+    def outputs(self, net: Network | None = None) -> list[Output]:
+        """What `write` writes: the appraisal as JSON, the projects and their benefit per sample year."""
+        return [Document("appraisal.json", self.to_dict), Table("projects", self.projects),
+                Table("annual", self.annual)]
 
 
 class _Evaluator:

@@ -64,6 +64,7 @@ from ..errors import CorridorError
 from ..network.graph import LINK
 from ..network.policy import Border
 from ..network.tables import Network
+from ..output import Document, Output, Table, Writable
 from ..world import World, world_of
 from .cuts import CUT_LEVELS, Reachability, closed_edges, minimum_cut
 
@@ -76,7 +77,7 @@ __all__ = ["GatewayResult", "gateways", "gateways_diff", "log_path_sizes", "ocea
 
 
 @dataclass(frozen=True)
-class GatewayResult:
+class GatewayResult(Writable):
     """Countries, nodes and links between two regions, by flow share and by closure loss.
 
     Each frame has one row per element (countries and nodes inside the two regions' OD
@@ -109,7 +110,26 @@ class GatewayResult:
         return getattr(self, kind)
 
     def to_frame(self, kind: str = "countries") -> pd.DataFrame:
+        """One row per element of `kind` (countries, nodes or links)."""
         return self.frame(kind).copy()
+
+    def outputs(self, net: Network | None = None) -> list[Output]:
+        """What `write` writes: the answer as JSON (every element with a share) and the countries,
+        nodes and links tables ranked by share, links with their shapes when `net` is given."""
+        def shapes() -> list:
+            idx = net.link_index
+            return [net.link_coords(idx[str(i)]) if str(i) in idx else [] for i in self.links["link_id"]]
+
+        def node_points() -> list:
+            idx, nodes = net.node_index, net.nodes
+            return [[(float(nodes["lon"].iat[idx[str(i)]]), float(nodes["lat"].iat[idx[str(i)]]))]
+                    if str(i) in idx else [] for i in self.nodes["node_id"]]
+
+        geo = net is not None
+        return [Document("gateways.json", self.to_dict),
+                Table("countries", self.countries),
+                Table("nodes", self.nodes, geometry=node_points if geo and "node_id" in self.nodes else None),
+                Table("links", self.links, geometry=shapes if geo and "link_id" in self.links else None)]
 
     def ranked(self, kind: str, by: str = "share") -> pd.DataFrame:
         """The elements sorted by `share`, or by `loss` (unserved TEU, then extra cost if closed)."""

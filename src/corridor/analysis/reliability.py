@@ -32,6 +32,7 @@ import pandas as pd
 
 from ..errors import CorridorError
 from ..network.tables import Network
+from ..output import Document, Output, Table, Writable
 from ..routing.comparison import compare
 from ..routing.results import Route
 from ..world import World, world_of
@@ -339,7 +340,7 @@ class CorridorReliability:
 
 
 @dataclass(frozen=True)
-class ReliabilityResult:
+class ReliabilityResult(Writable):
     origin: str
     destination: str
     objective: str
@@ -360,12 +361,17 @@ class ReliabilityResult:
                 "corridors": [c.to_dict() for c in self.corridors]}
 
     def to_frame(self) -> pd.DataFrame:
+        """One row per corridor family: planned, p50, p90, p95 and mean days, on-time odds."""
         rows = []
         for c in self.corridors:
             d = c.to_dict()
             d.setdefault("reason", None)
             rows.append(d)
         return pd.DataFrame(rows)
+
+    def outputs(self, net: Network | None = None) -> list[Output]:
+        """What `write` writes: the distributions as JSON and one row per corridor family."""
+        return [Document("reliability.json", self.to_dict), Table("corridors", self.to_frame)]
 
 
 def reliability(net: Network, origin: str, destination: str, *, samples: int = 100_000, seed: int = 0,

@@ -14,7 +14,7 @@ from ..costs import CostTerms
 from ..datafiles import bundled_data_dir
 from ..errors import CorridorError
 from ..network.families import FAMILIES
-from ..output import refuse_overwrite
+from ..output import write_text_file
 
 PARAMS_FILE = "assignment_params.json"
 
@@ -84,10 +84,8 @@ class AssignmentParams:
         return cls.from_dict(d, where=str(p))
 
     def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
-        p = Path(path)
-        refuse_overwrite([p], overwrite)
-        p.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        return p
+        return write_text_file(path, json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n",
+                               overwrite=overwrite)
 
 
 def _param_problems(p: AssignmentParams) -> list[str]:

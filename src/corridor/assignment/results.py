@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..network.families import FAMILIES
 from ..network.tables import Network
-from ..output import Document, Output, Table, Writable, plan_files, write_outputs
+from ..output import Document, Output, Table, Writable
 from .params import AssignmentParams
 
 
@@ -108,17 +106,6 @@ class FlowResult(Writable):
         if self.paths is not None:
             out.append(Table("route_flows", self.paths))
         return out
-
-    def files(self, formats: str | Iterable[str] | None = None, net: Network | None = None) -> list[str]:
-        """The names of the files `write` writes (the manifest last)."""
-        return plan_files(self.outputs(net), formats)
-
-    def write(self, folder: str | Path, net: Network | None = None, *,
-              formats: str | Iterable[str] | None = None, overwrite: bool = False) -> list[Path]:
-        """Write `outputs(net)` into `folder` (each table in `formats`, default its own), whole or not
-        at all, with a manifest; refuses an existing folder unless `overwrite`."""
-        return write_outputs(folder, self.outputs(net), formats=formats, overwrite=overwrite,
-                             kind=type(self).__name__)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per network link: its flow each way, capacity and v/c (link_flows)."""

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import CorridorError
+from ..output import Document, Output, Table, Writable
 from .config import VESSEL_KINDS, CaspianConfig, effective_capacity
 from .engine import HOURS_PER_DAY, Engine, weighted_quantile
 
 
 @dataclass
-class CaspianResult:
+class CaspianResult(Writable):
     """Summary of `replications` simulated years; statistics pool all replications.
 
     Waits are hours from a lot's arrival at the origin port until the sailing
@@ -81,6 +82,34 @@ class CaspianResult:
         return {"ports": self.port_summary(), "vessel_types": self.vessel_summary(),
                 "effective_capacity": d["effective_capacity"], "excluded_vessels": d["excluded_vessels"],
                 "services": d["services"]}
+
+    def to_frame(self):
+        """One row per service (origin port x cargo): waits, their standard error, throughput,
+        worst mean backlog and the share of lots still waiting at the end."""
+        import pandas as pd
+
+        rows = [{"service": s, **v} for s, v in self.to_dict()["services"].items()]
+        return pd.DataFrame(rows)
+
+    def backlog_frame(self):
+        """Units waiting at each day's end per service: the mean and the 90th percentile over replications."""
+        import pandas as pd
+
+        days = np.arange(1, self.backlog.shape[1] + 1) if self.backlog.size else np.array([], dtype=int)
+        parts = [pd.DataFrame({"service": s, "day": days, "mean_backlog": self.backlog[i],
+                               "p90_backlog": self.backlog_p90[i]}) for i, s in enumerate(self.services)]
+        return pd.concat(parts, ignore_index=True) if parts else \
+            pd.DataFrame(columns=["service", "day", "mean_backlog", "p90_backlog"])
+
+    def outputs(self, net=None) -> list[Output]:
+        """What `write` writes: the summary as JSON, one row per service, one per port, the backlog by day."""
+        import pandas as pd
+
+        def ports():
+            return pd.DataFrame([{"port": p, **v} for p, v in self.port_summary().items()])
+
+        return [Document("caspian.json", self.to_dict), Table("services", self.to_frame),
+                Table("ports", ports), Table("backlog", self.backlog_frame)]
 
     def to_dict(self) -> dict:
         return {

@@ -11,26 +11,37 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from ..bounds import BOUNDS
 from ..errors import CorridorError
+from ..output import clean
 from ..vocabulary import PAIRS, RANK_BY
 from .common import (
     AvoidModeOpt,
     AvoidOpt,
     AvoidPassageOpt,
+    FormatOpt,
     JsonOpt,
+    MonthOpt,
     NetOpt,
+    OutOpt,
     YearOpt,
     choices,
     emit_json,
+    force_option,
     load_net,
     num,
     out,
+    prepare_out,
+    print_written,
     share,
     usd_m,
     user_errors,
     working,
     world_options,
+    write_out,
 )
+
+OutForceOpt = Annotated[bool, force_option("Replace an earlier result in --out (as a whole).")]
 
 ScenarioOpt = Annotated[str | None, typer.Option(
     "--scenario", help="A bundled scenario name or a .yaml file: its network, policies and demand.")]
@@ -120,6 +131,7 @@ def gateways_cmd(
     avoid_mode: AvoidModeOpt = None,
     avoid_passage: AvoidPassageOpt = None,
     year: YearOpt = None,
+    month: MonthOpt = None,
     overland: Annotated[bool, typer.Option(
         "--overland", help="The region pair's cargo keeps off deep-sea lanes (every land route; Caspian "
                            "and Black Sea crossings stay).")] = False,
@@ -130,14 +142,18 @@ def gateways_cmd(
                                                                     "per element kind).")] = 10,
     closures: Annotated[bool, typer.Option("--closures/--no-closures", help="Re-assign with each "
                                            "top element closed (slower).")] = True,
+    out_dir: OutOpt = None,
+    fmt: FormatOpt = None,
+    force: OutForceOpt = False,
     network: NetOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Countries, crossings, ports and links between two regions: flow share, closure loss, minimum cut."""
     from ..analysis.gateways import gateways, gateways_diff
 
+    formats = prepare_out(out_dir, force, fmt)
     net = load_net(network)
-    world = world_options(avoid, avoid_mode, avoid_passage, year)
+    world = world_options(avoid, avoid_mode, avoid_passage, year, month)
 
     def run(scn):
         return gateways(net, None, from_region, to_region, scenario=scn, overland=overland,
@@ -147,13 +163,14 @@ def gateways_cmd(
                  quiet=as_json):
         res = run(scenario)
         other = run(against) if against else None
+    written = write_out(res, out_dir, force, formats, net)
     if as_json:
         d = res.to_dict(top=max(top, 25))
         if other is not None:
             d["against"] = other.to_dict(top=max(top, 25))
             d["diff"] = {k: gateways_diff(res, other, k).round(6).to_dict(orient="records")
                          for k in ("countries", "nodes")}
-        emit_json(d)
+        emit_json(d | ({"written": [str(p) for p in written]} if written else {}))
         return
     _print_gateways(res, by.value, top)
     if other is not None:
@@ -163,6 +180,7 @@ def gateways_cmd(
         out.print()
         for kind in ("countries", "nodes"):
             out.print(_diff_table(gateways_diff(res, other, kind), kind, a, b, top))
+    print_written(written)
 
 
 def _print_gateways(res, by: str, top: int) -> None:
@@ -202,11 +220,11 @@ def parse_usd(text: str) -> float:
     s = s.strip()
     m = re.fullmatch(r"([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*(k|m|mn|bn|b|g)?", s)
     if not m:
-        raise CorridorError(f"cannot read '{str(text)[:30]}' as an amount of USD (e.g. 2e9, 2bn, 750m)")
+        raise CorridorError(f"cannot read '{clean(text, 30)}' as an amount of USD (e.g. 2e9, 2bn, 750m)")
     v = float(m.group(1)) * _SUFFIX[m.group(2) or ""]
     if not math.isfinite(v):
-        raise CorridorError(f"'{str(text)[:30]}' is not a finite amount")
-    return v
+        raise CorridorError(f"'{clean(text, 30)}' is not a finite amount")
+    return BOUNDS["budget_usd"].check(v, "--budget")
 
 
 @user_errors
@@ -235,6 +253,9 @@ def appraise_cmd(
         "--exhaustive-max", min=0, help="Value every set of projects within the budget (the optimum, "
                                         "whatever the interactions) when there are at most this many; "
                                         "beyond, the programme over pair interactions (a heuristic).")] = 512,
+    out_dir: OutOpt = None,
+    fmt: FormatOpt = None,
+    force: OutForceOpt = False,
     network: NetOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -243,6 +264,7 @@ def appraise_cmd(
     from ..demand import read_demand
 
     usd = parse_usd(budget)
+    formats = prepare_out(out_dir, force, fmt)
     net = load_net(network)
     ps = read_projects(projects, network=net)
     dem = read_demand(demand, network=net) if demand is not None else None
@@ -251,11 +273,14 @@ def appraise_cmd(
               **world_options(avoid, avoid_mode, avoid_passage))
     if as_json:
         a = appraise(net, ps, budget=usd, **kw)
-        emit_json(a.to_dict())
+        written = write_out(a, out_dir, force, formats, net)
+        emit_json(a.to_dict() | ({"written": [str(p) for p in written]} if written else {}))
         return
     with working("appraising ...") as status:
         a = appraise(net, ps, budget=usd, progress=lambda msg: status.update(f"appraising: {msg} ..."), **kw)
+    written = write_out(a, out_dir, force, formats, net)
     _print_appraisal(a)
+    print_written(written)
 
 
 def _print_appraisal(a) -> None:

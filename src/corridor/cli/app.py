@@ -10,6 +10,7 @@ import sys
 
 import typer
 
+from ..output import clean
 from .analysis import appraise_cmd, gateways_cmd
 from .assign import assign, calibrate
 from .caspian import caspian_app
@@ -50,12 +51,17 @@ def main() -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except TyperException as exc:
+        message = clean(exc.format_message(), 2000)  # never echo control characters from the input
         if "--json" in sys.argv[1:]:
-            emit_json({"error": exc.format_message(), "type": "UsageError"})
-        elif hasattr(exc, "show"):
-            exc.show()
+            emit_json({"error": message, "type": "UsageError"})
         else:
-            err.print(f"error: {exc.format_message()}")
+            ctx = getattr(exc, "ctx", None)
+            if ctx is not None:
+                err.print(ctx.get_usage(), markup=False, highlight=False)
+                if ctx.command.get_help_option(ctx) is not None:
+                    err.print(f"Try '{ctx.command_path} {ctx.help_option_names[0]}' for help.",
+                              markup=False, highlight=False)
+            err.print(f"Error: {message}", markup=False, highlight=False)
         sys.exit(exc.exit_code)
     except (KeyboardInterrupt, typer.Abort):
         err.print("interrupted")

@@ -16,7 +16,9 @@ from .common import (
     AvoidModeOpt,
     AvoidOpt,
     AvoidPassageOpt,
+    FormatOpt,
     JsonOpt,
+    MonthOpt,
     NetOpt,
     YearOpt,
     choices,
@@ -26,10 +28,13 @@ from .common import (
     load_net,
     num,
     out,
+    prepare_out,
+    print_written,
     refuse_existing,
     user_errors,
     working,
     world_options,
+    write_out,
 )
 
 if TYPE_CHECKING:
@@ -82,15 +87,18 @@ def assign(
     = DEFAULT,
     demand: DemandOpt = None,
     year: YearOpt = None,
+    month: MonthOpt = None,
     avoid: AvoidOpt = None,
     avoid_mode: AvoidModeOpt = None,
     avoid_passage: AvoidPassageOpt = None,
     params: ParamsOpt = None,
     rgap: Annotated[float, typer.Option("--rgap", min=1e-10, max=0.5, help="Stop at this gap.")] = 1e-4,
     max_iter: Annotated[int, typer.Option("--max-iter", min=1, max=100_000)] = 500,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Write link flows (CSV, Parquet, GeoJSON), "
-                                                 "corridor shares and overloads here.")] = None,
-    force: Annotated[bool, force_option("Replace files already in --out.")] = False,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Write link flows (CSV, Parquet, GeoJSON), node flows, corridor shares, overloads "
+                      "and a summary into this folder (written whole, with a manifest.json).")] = None,
+    fmt: FormatOpt = None,
+    force: Annotated[bool, force_option("Replace an earlier result in --out (as a whole).")] = False,
     unserved: Annotated[bool, typer.Option(
         "--unserved-report/--unserved-error",
         help="Leave out and list OD pairs with no route under the policy, or stop with an error.")] = False,
@@ -101,17 +109,16 @@ def assign(
     from ..assignment.freight import assign as assign_demand
     from ..assignment.params import AssignmentParams
 
+    formats = prepare_out(out_dir, force, fmt)  # fail before the work, not after it
     net = load_net(network)
     dem = _demand(net, demand)
     p = AssignmentParams.load(params)
-    if out_dir is not None:  # fail before the work, not after it; the result checks every file it writes
-        refuse_existing([out_dir / n for n in ("link_flows.csv", "summary.json")], force)
     bar, update = _progress_bar(not as_json)
     with bar:
         res = assign_demand(net, dem, method=method.value, rgap=rgap, max_iter=max_iter, params=p,
                             progress=update, unserved="report" if unserved else "raise",
-                            **world_options(avoid, avoid_mode, avoid_passage, year))
-    written = res.write(out_dir, net, force=force) if out_dir is not None else []
+                            **world_options(avoid, avoid_mode, avoid_passage, year, month))
+    written = write_out(res, out_dir, force, formats, net)
     d = res.to_dict()
     d["written"] = [str(w) for w in written]
     lost = res.unserved
@@ -150,8 +157,7 @@ def assign(
                   f"{lost['teu'].sum():,.0f} TEU a year:[/] "
                   + ", ".join(f"{r.origin}→{r.destination} ({r.commodity})"
                               for r in lost.head(8).itertuples()))
-    for w in written:
-        out.print(f"wrote {w}")
+    print_written(written)
 
 
 @user_errors

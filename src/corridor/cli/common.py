@@ -21,8 +21,9 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from ..bounds import BOUNDS
 from ..errors import CorridorError, UnknownPlaceError, ValidationError
-from ..output import json_safe, refuse_overwrite
+from ..output import OUTPUT_FORMATS, clean, json_safe, parse_formats, refuse_overwrite
 from ..vocabulary import AVOIDABLE_MODES, PASSAGES
 
 if TYPE_CHECKING:
@@ -63,7 +64,20 @@ AvoidModeOpt = Annotated[str | None, typer.Option(
 AvoidPassageOpt = Annotated[str | None, typer.Option(
     "--avoid-passage", help=f"Sea passages to avoid, comma-separated ({', '.join(PASSAGES)}).")]
 
-YearOpt = Annotated[int | None, typer.Option("--year", help="Open planned links due by this year.")]
+YearOpt = Annotated[int | None, typer.Option("--year", min=int(BOUNDS["year"].lo), max=int(BOUNDS["year"].hi),
+                                             help="Open planned links due by this year.")]
+
+MonthOpt = Annotated[int | None, typer.Option(
+    "--month", min=1, max=12, help="Ask about one month (1-12): its weather and seasonal waits; "
+                                   "default: the whole year.")]
+
+OutOpt = Annotated[Path | None, typer.Option(
+    "--out", help="Write the result's tables and a JSON summary into this folder (written whole, with a "
+                  "manifest.json; --force replaces an earlier result as a whole).")]
+
+FormatOpt = Annotated[str | None, typer.Option(
+    "--format", help=f"Table formats for --out, comma-separated ({', '.join(OUTPUT_FORMATS)}; GeoJSON for "
+                     "tables with geometry); default: each table's own.")]
 
 
 def force_option(help: str) -> Any:
@@ -72,9 +86,11 @@ def force_option(help: str) -> Any:
 
 
 def world_options(avoid: str | None = None, avoid_mode: str | None = None,
-                  avoid_passage: str | None = None, year: int | None = None) -> dict[str, Any]:
+                  avoid_passage: str | None = None, year: int | None = None,
+                  month: int | None = None) -> dict[str, Any]:
     """The world options as the library's keyword arguments (the flags' names are singular)."""
-    given = {"avoid": avoid, "avoid_modes": avoid_mode, "avoid_passages": avoid_passage, "year": year}
+    given = {"avoid": avoid, "avoid_modes": avoid_mode, "avoid_passages": avoid_passage, "year": year,
+             "month": month}
     return {k: v for k, v in given.items() if v is not None}
 
 
@@ -102,12 +118,37 @@ def emit_json(obj: Any) -> None:
 
 
 def refuse_existing(paths: Path | Iterable[Path] | None, force: bool) -> None:
-    """Refuse to replace what the user has, before any work is done (the library's one guard)."""
+    """Refuse to replace files the user has, before any work is done (the library's one guard)."""
     if paths is None:
         return
     targets = [paths] if isinstance(paths, Path) else list(paths)
     if targets:
         refuse_overwrite(targets, force)
+
+
+def prepare_out(out_dir: Path | None, force: bool, formats: str | None) -> tuple[str, ...] | None:
+    """Before any work: the --format names checked, and an existing --out folder refused unless
+    --force (the library's one guard; the result checks the folder again when it writes)."""
+    fmts = parse_formats(formats)
+    if out_dir is None:
+        if formats is not None:
+            raise CorridorError("--format says how to write --out; give --out too")
+        return fmts
+    refuse_overwrite(out_dir, force, folder=True, expected=None)
+    return fmts
+
+
+def write_out(result: Any, out_dir: Path | None, force: bool, formats: tuple[str, ...] | None,
+              net: Any = None) -> list[Path]:
+    """Write a result into --out (whole or not at all); the files written, the manifest last."""
+    if out_dir is None:
+        return []
+    return result.write(out_dir, net, formats=formats, overwrite=force)
+
+
+def print_written(paths: Iterable[Path]) -> None:
+    for p in paths:
+        out.print(f"wrote {clean(p)}", highlight=False, markup=False)
 
 
 def working(message: str, quiet: bool = False) -> AbstractContextManager:
@@ -132,8 +173,10 @@ def user_errors(fn: Callable) -> Callable:
                     payload["suggestions"] = exc.suggestions
                 emit_json(payload)
             else:
-                # the message is text, not markup: "[/x]" in a user's input must print as is
-                err.print(Text.assemble(("error: ", "bold red"), str(exc)), highlight=False)
+                # the message is text, not markup: "[/x]" in a user's input must print as is; control
+                # characters (ANSI escapes) from an input are shown escaped, never sent to the terminal
+                text = "\n".join(clean(line, 2000) for line in str(exc).splitlines())
+                err.print(Text.assemble(("error: ", "bold red"), text), highlight=False)
             raise typer.Exit(1) from None
 
     return wrapper

@@ -18,8 +18,11 @@ from .common import (
     AvoidModeOpt,
     AvoidOpt,
     AvoidPassageOpt,
+    FormatOpt,
     JsonOpt,
+    MonthOpt,
     NetOpt,
+    OutOpt,
     YearOpt,
     choices,
     emit_json,
@@ -27,9 +30,12 @@ from .common import (
     load_net,
     num,
     out,
+    prepare_out,
+    print_written,
     refuse_existing,
     user_errors,
     world_options,
+    write_out,
 )
 
 Objective = choices("Objective", OBJECTIVES)
@@ -45,7 +51,7 @@ CommodityOpt = Annotated[str, typer.Option("--commodity", help="Value-of-time cl
 
 MapOpt = Annotated[Path | None, typer.Option("--map", help="Write a PNG map of the routes here.")]
 
-MapForceOpt = Annotated[bool, force_option("Overwrite an existing map file.")]
+MapForceOpt = Annotated[bool, force_option("Overwrite an existing map file or --out folder.")]
 
 
 def _summary_table(title: str, rows: list[dict], rank: bool = False) -> Table:
@@ -93,9 +99,12 @@ def compare(
     avoid_mode: AvoidModeOpt = None,
     avoid_passage: AvoidPassageOpt = None,
     year: YearOpt = None,
+    month: MonthOpt = None,
     commodity: CommodityOpt = "container",
     legs: Annotated[bool, typer.Option("--legs", help="Also print every leg.")] = False,
     map_path: MapOpt = None,
+    out_dir: OutOpt = None,
+    fmt: FormatOpt = None,
     force: MapForceOpt = False,
     network: NetOpt = None,
     as_json: JsonOpt = False,
@@ -104,9 +113,11 @@ def compare(
     from ..routing.comparison import compare as compare_routes
 
     refuse_existing(map_path, force)
+    formats = prepare_out(out_dir, force, fmt)
     net = load_net(network)
     res = compare_routes(net, origin, dest, objective=objective.value, commodity=commodity,
-                         **world_options(avoid, avoid_mode, avoid_passage, year))
+                         **world_options(avoid, avoid_mode, avoid_passage, year, month))
+    written = write_out(res, out_dir, force, formats, net)
     if map_path is not None:
         from ..viz.maps import plot_routes
 
@@ -115,7 +126,7 @@ def compare(
                     f"per corridor ({res.objective})")
     d = res.to_dict()
     if as_json:
-        emit_json(d)
+        emit_json(d | ({"written": [str(p) for p in written]} if written else {}))
         return
     out.print(_summary_table(f"{res.origin} → {res.destination}, best per corridor "
                              f"(objective: {res.objective})", d["corridors"]))
@@ -130,6 +141,7 @@ def compare(
                 out.print(_legs_table(r))
     if map_path is not None:
         out.print(f"map written to {map_path}")
+    print_written(written)
 
 
 @user_errors
@@ -144,6 +156,7 @@ def route(
     k: Annotated[int, typer.Option("--k", help="Number of distinct routes (1-50).")] = 1,
     objective: ObjOpt = GENERALIZED,
     year: YearOpt = None,
+    month: MonthOpt = None,
     commodity: CommodityOpt = "container",
     distinct: Annotated[Distinct, typer.Option(
         "--distinct", help="gateways: routes differ in border crossings, ports, transshipments or "
@@ -153,6 +166,8 @@ def route(
         "with a better one (0-1).")] = 1.0,
     legs: Annotated[bool, typer.Option("--legs/--no-legs", help="Print every leg.")] = True,
     map_path: MapOpt = None,
+    out_dir: OutOpt = None,
+    fmt: FormatOpt = None,
     force: MapForceOpt = False,
     network: NetOpt = None,
     as_json: JsonOpt = False,
@@ -161,10 +176,12 @@ def route(
     from ..routing.itineraries import route as best_routes
 
     refuse_existing(map_path, force)
+    formats = prepare_out(out_dir, force, fmt)
     net = load_net(network)
     rs = best_routes(net, origin, dest, via=via or [], k=k, objective=objective.value,
                      commodity=commodity, distinct=distinct.value, max_overlap=max_overlap,
-                     **world_options(avoid, avoid_mode, avoid_passage, year))
+                     **world_options(avoid, avoid_mode, avoid_passage, year, month))
+    written = write_out(rs, out_dir, force, formats, net)
     if map_path is not None:
         from ..viz.maps import plot_routes
 
@@ -172,7 +189,7 @@ def route(
                     labels=[f"#{i} {r.corridor}: {r.days:.1f} d" for i, r in enumerate(rs.routes, 1)])
     d = rs.to_dict()
     if as_json:
-        emit_json(d)
+        emit_json(d | ({"written": [str(p) for p in written]} if written else {}))
         return
     out.print(_summary_table(f"{rs.origin} → {rs.destination}: {len(rs.routes)} route(s) "
                              f"(objective: {rs.objective})", d["routes"], rank=True))
@@ -183,6 +200,7 @@ def route(
         out.print(f"[yellow]only {len(rs.routes)} distinct route(s) found[/]")
     if map_path is not None:
         out.print(f"map written to {map_path}")
+    print_written(written)
 
 
 @user_errors

@@ -10,20 +10,26 @@ import typer
 from rich.table import Table
 
 from ..errors import CorridorError
+from ..output import clean
 from ..vocabulary import DEFAULT_METHOD, METHODS
 from .common import (
     ForceOpt,
+    FormatOpt,
     JsonOpt,
     NetOpt,
+    OutOpt,
     emit_json,
     err,
     given_net,
     num,
     out,
+    prepare_out,
+    print_written,
     refuse_existing,
     signed,
     user_errors,
     working,
+    write_out,
 )
 
 scenario_app = typer.Typer(no_args_is_help=True,
@@ -122,17 +128,14 @@ def scenario_schema_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """The JSON Schema of scenario files (always JSON)."""
+    from ..output import write_text_file
     from ..scenarios.schema import scenario_schema
 
     schema = scenario_schema()
     if out_path is None:
         emit_json(schema)
         return
-    refuse_existing(out_path, force)
-    try:
-        out_path.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise CorridorError(f"cannot write {out_path}: {exc}") from exc
+    write_text_file(out_path, json.dumps(schema, indent=2, ensure_ascii=False) + "\n", overwrite=force)
     if as_json:
         emit_json({"written": str(out_path)})
     else:
@@ -164,36 +167,71 @@ def _caspian_table(casp: dict, title: str) -> Table:
 def scenario_run(
     name: Annotated[str, typer.Argument(help="A bundled scenario name or a path to a .yaml file.")],
     out_dir: Annotated[Path, typer.Option(
-        "--out", help="Folder for the results (summary.json, CSVs, Parquet).")],
+        "--out", help="Folder for the results (summary.json, CSVs, Parquet, manifest.json), written whole.")],
     method: MethodOpt = None,
+    fmt: FormatOpt = None,
     force: ForceOpt = False,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Keep --out if it already holds this scenario's complete result (its manifest "
+                         "checks out); run again if it is missing or incomplete.")] = False,
     record: Annotated[bool, typer.Option(
         "--record/--no-record", help="Keep the run in the run history.")] = True,
     home: HomeOpt = None,
     network: NetOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Apply a scenario and assign its demand; write the results, then record the run.
+    """Apply a scenario and assign its demand; record the run, then write the results.
 
-    The files come first: if the run history cannot be written (another process holds it),
-    a warning says so on stderr and the command still succeeds.
+    If the run history cannot be written (another process holds it past the wait), a warning
+    says so on stderr, the results are written without a run id and the command succeeds.
     """
-    from ..scenarios.run import RESULT_FILES, record_run, run_scenario
+    from ..output import folder_problems
+    from ..scenarios.run import record_run, run_scenario
 
-    refuse_existing([out_dir / n for n in RESULT_FILES], force)
+    if resume and _complete_run(out_dir, name, method, as_json):
+        return
+    formats = prepare_out(out_dir, force or (resume and out_dir.exists()), fmt)
     with working(f"running scenario {name} ...", quiet=as_json):
         res = run_scenario(name, method=method, network=network)
-    paths = res.write(out_dir, force=force)
     if record:
         try:
             res = record_run(res, home=home)
-            res.write_summary(out_dir)  # now with its run id
         except CorridorError as exc:
             err.print(f"warning: the run was not recorded: {exc}", markup=False, highlight=False)
+    replace = force or (resume and bool(folder_problems(out_dir)))
+    paths = write_out(res, out_dir, replace, formats)
     d = res.to_dict()
     if as_json:
         emit_json(d | {"written": [str(p) for p in paths]})
         return
+    _print_run(d, res)
+    out.print(f"results written to {clean(out_dir)}/ ({', '.join(p.name for p in paths)})", highlight=False)
+
+
+def _complete_run(out_dir: Path, name: str, method: str | None, as_json: bool) -> bool:
+    """--resume: True (and the run printed) when --out holds this scenario's complete result."""
+    from ..output import folder_problems, read_manifest
+
+    if not out_dir.exists() or folder_problems(out_dir):
+        return False
+    if read_manifest(out_dir).get("kind") != "ScenarioResult":
+        raise CorridorError(f"{clean(out_dir)} holds another kind of result; pass --force to replace it")
+    d = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
+    chain = d.get("chain") or [""]
+    same = (Path(str(chain[-1])).resolve() == Path(name).resolve() if Path(name).is_file()
+            else d.get("scenario") == name)
+    if not same or (method is not None and d.get("method") != method):
+        raise CorridorError(f"{clean(out_dir)} holds the complete run of scenario {clean(d.get('scenario'))} "
+                            f"(method {clean(d.get('method'))}), not this one; pass --force to replace it")
+    if as_json:
+        emit_json(d | {"resumed": True})
+    else:
+        out.print(f"{clean(out_dir)} already holds the complete run of {clean(d['scenario'])} "
+                  f"(run {d.get('run_id') or '-'}): nothing to do", highlight=False)
+    return True
+
+
+def _print_run(d: dict, res) -> None:
     out.print(_corridor_table(f"scenario {res.name} (year {res.scenario.year or '-'}, method {res.method}): "
                               "TEU a year by corridor", d["corridors"]))
     tot = d["totals"]
@@ -210,7 +248,6 @@ def scenario_run(
         out.print(f"[yellow]loaded above 90% of capacity:[/] {over}", highlight=False)
     if res.run_id:
         out.print(f"recorded as run {res.run_id} (corridor runs show {res.run_id})")
-    out.print(f"results written to {out_dir}/ ({', '.join(p.name for p in paths)})", highlight=False)
 
 
 @scenario_app.command("diff")
@@ -221,6 +258,8 @@ def scenario_diff(
     method: MethodOpt = None,
     top: Annotated[int, typer.Option("--top", min=1, max=100, help="Links listed.")] = 10,
     chart: Annotated[Path | None, typer.Option("--chart", help="Write a PNG chart here.")] = None,
+    out_dir: OutOpt = None,
+    fmt: FormatOpt = None,
     force: ForceOpt = False,
     network: NetOpt = None,
     as_json: JsonOpt = False,
@@ -230,6 +269,7 @@ def scenario_diff(
     from ..scenarios.run import run_scenario
 
     refuse_existing(chart, force)
+    formats = prepare_out(out_dir, force, fmt)
     net = network  # a folder: run_scenario loads it once (cached) and records where it came from
     with working(f"running {a} and {b} ...", quiet=as_json):
         ra, rb = run_scenario(a, method=method, network=net), run_scenario(b, method=method, network=net)
@@ -238,10 +278,12 @@ def scenario_diff(
         from ..viz.charts import plot_diff
 
         plot_diff(d, chart)
+    written = write_out(d, out_dir, force, formats)
     casp = {"a": ra.caspian, "b": rb.caspian} if ra.caspian or rb.caspian else None
     payload = d.to_dict() | {"method": ra.method, "caspian": casp}
     if as_json:
-        emit_json(payload | ({"chart": str(chart)} if chart else {}))
+        emit_json(payload | ({"chart": str(chart)} if chart else {})
+                  | ({"written": [str(p) for p in written]} if written else {}))
         return
     t = Table(title=f"{d.a} → {d.b} (method {ra.method})", title_justify="left")
     for c in ("corridor", "share a", "share b", "Δ share", "TEU/yr a", "TEU/yr b", "Δ TEU", "days a",
@@ -278,6 +320,7 @@ def scenario_diff(
                                      f"{res.caspian['sea_level_m']:+.1f} m (2024 volumes, simulated)"))
     if chart is not None:
         out.print(f"chart written to {chart}")
+    print_written(written)
 
 
 @runs_app.command("list")

@@ -12,6 +12,7 @@ import typer
 from rich.text import Text
 
 from ..errors import CorridorError
+from ..output import clean
 from .common import NetOpt, err, user_errors
 
 
@@ -42,6 +43,9 @@ def serve(
 
     try:
         run(host, port, network=network, log_level="warning", on_ready=ready)
-    except CorridorError as exc:  # a port in use, a bad --network: one line, exit 1
-        _say(("error: ", "bold red"), str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    except CorridorError as exc:  # a port in use, a bad --network (with its problems): exit 1
+        lines = str(exc).splitlines() or [type(exc).__name__]
+        _say(("error: ", "bold red"), clean(lines[0], 500))
+        for line in lines[1:]:
+            _say(clean(line, 500))
         raise typer.Exit(1) from None

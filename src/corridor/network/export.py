@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..output import json_safe
+from ..output import json_safe, staged_files
 from .formats import network_format
 
 
 def write_network(net, dest: str | Path, *, format: str = "gmns", overwrite: bool = False) -> list[Path]:
     """Write `net` to `dest` (a folder, or a file for single-file formats) in a registered format
     (`corridor.vocabulary.NETWORK_FORMATS`); what it writes, `read_network` reads back into the
-    same tables. Existing files are kept unless `overwrite`. Returns the files written."""
-    return network_format(format).write(net, Path(dest), overwrite=overwrite)
+    same tables. Existing files are kept unless `overwrite`. Returns the files written.
+
+    The files are written beside `dest` first and renamed into place once all are complete, so an
+    interrupted or failed write (a full disk, a read-only folder) leaves no partial file."""
+    fmt, dest = network_format(format), Path(dest)
+    single = bool(dest.suffix) and dest.suffix.lower() in fmt.suffixes
+    root = dest.parent if single else dest
+    with staged_files(root, overwrite=overwrite) as stage:
+        written = fmt.write(net, stage / dest.name if single else stage, overwrite=True)
+    return [root / Path(p).relative_to(stage) for p in written]
 
 
 def network_to_geojson(net) -> dict:

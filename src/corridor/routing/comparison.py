@@ -10,9 +10,11 @@ import pandas as pd
 from ..network.families import FAMILIES
 from ..network.policy import Policy
 from ..network.tables import Network
+from ..output import Document, Output, Table, Writable
 from ..world import World, world_of
 from .candidates import family_candidates, variant_candidates
 from .itineraries import Route
+from .results import flat_summary, leg_shapes, route_shape, routes_legs_frame
 from .variants import DETOUR
 
 
@@ -33,9 +35,19 @@ class CorridorResult:
         d["corridor"] = self.corridor
         return {"feasible": True, **d}
 
+    def row(self) -> dict:
+        """The family as one table row: feasible, the route's summary (lists joined) or the reason."""
+        if self.route is None:
+            return {"corridor": self.corridor, "feasible": False, "reason": self.reason}
+        return {"feasible": True, **flat_summary(self.route), "reason": None}
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per leg of the family's route (empty when there is none)."""
+        return pd.DataFrame() if self.route is None else self.route.to_frame()
+
 
 @dataclass(frozen=True)
-class Comparison:
+class Comparison(Writable):
     """The best route of every corridor family between two places."""
 
     origin: str
@@ -67,16 +79,25 @@ class Comparison:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per corridor family."""
-        rows = []
-        for r in self.results:
-            if r.route is None:
-                rows.append({"corridor": r.corridor, "feasible": False, "reason": r.reason})
-                continue
-            s = r.route.summary()
-            s["countries"] = "-".join(s["countries"])
-            s["via"] = " > ".join(s["via"])
-            rows.append({"feasible": True, **s, "reason": None})
-        return pd.DataFrame(rows)
+        return pd.DataFrame([r.row() for r in self.results])
+
+    def legs_frame(self) -> pd.DataFrame:
+        """One row per leg of each family's best route, with its corridor."""
+        return routes_legs_frame([("corridor", r.corridor, r.route) for r in self.results
+                                  if r.route is not None])
+
+    def outputs(self, net: Network | None = None) -> list[Output]:
+        """What `write` writes: the comparison as JSON, one row per corridor family and one per leg
+        of their routes (with their shapes when `net` is given; a family without a route has none)."""
+        def routes() -> list:
+            return [[] if r.route is None else route_shape(net, r.route) for r in self.results]
+
+        def legs() -> list:
+            return [p for r in self.results if r.route is not None for p in leg_shapes(net, r.route.legs)]
+
+        return [Document("comparison.json", self.to_dict),
+                Table("corridors", self.to_frame, geometry=None if net is None else routes),
+                Table("legs", self.legs_frame, geometry=None if net is None else legs)]
 
 
 def compare(

@@ -19,6 +19,7 @@ from ..network.families import classify
 from ..network.graph import LINK, TRANSIT, TRANSSHIP, CompiledGraph
 from ..network.policy import Policy
 from ..network.tables import Network
+from ..output import Document, Output, Table, Writable
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class Leg:
 
 
 @dataclass(frozen=True)
-class Route:
+class Route(Writable):
     """A route with its totals; every total is the sum of its legs."""
 
     origin: str
@@ -125,9 +126,17 @@ class Route:
         """One row per leg."""
         return pd.DataFrame([leg.to_dict() for leg in self.legs])
 
+    def outputs(self, net: Network | None = None) -> list[Output]:
+        """What `write` writes: the route as JSON and its legs (with their shapes when `net` is given)."""
+        def shapes() -> list:
+            return leg_shapes(net, self.legs)
+
+        return [Document("route.json", self.to_dict),
+                Table("legs", self.to_frame, geometry=None if net is None else shapes)]
+
 
 @dataclass(frozen=True)
-class RouteSet:
+class RouteSet(Writable):
     """The k best routes between two places under one policy."""
 
     origin: str
@@ -149,13 +158,65 @@ class RouteSet:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per route."""
-        rows = []
-        for rank, r in enumerate(self.routes, 1):
-            s = r.summary()
-            s["countries"] = "-".join(s["countries"])
-            s["via"] = " > ".join(s["via"])
-            rows.append({"rank": rank, **s})
-        return pd.DataFrame(rows)
+        return pd.DataFrame([{"rank": rank, **flat_summary(r)} for rank, r in enumerate(self.routes, 1)])
+
+    def legs_frame(self) -> pd.DataFrame:
+        """One row per leg of every route, with the route's rank."""
+        return routes_legs_frame([("rank", i, r) for i, r in enumerate(self.routes, 1)])
+
+    def outputs(self, net: Network | None = None) -> list[Output]:
+        """What `write` writes: the routes as JSON, one row per route and one per leg (with their
+        shapes when `net` is given)."""
+        def routes() -> list:
+            return [route_shape(net, r) for r in self.routes]
+
+        def legs() -> list:
+            return [p for r in self.routes for p in leg_shapes(net, r.legs)]
+
+        return [Document("routes.json", self.to_dict),
+                Table("routes", self.to_frame, geometry=None if net is None else routes),
+                Table("legs", self.legs_frame, geometry=None if net is None else legs)]
+
+
+def flat_summary(route: Route) -> dict:
+    """A route's summary as one table row: the lists joined (countries with '-', gateways with ' > ')."""
+    s = route.summary()
+    for k, v in s.items():
+        if isinstance(v, list):
+            s[k] = {"countries": "-", "via": " > "}.get(k, ";").join(map(str, v))
+    return s
+
+
+def routes_legs_frame(routes: Sequence[tuple[str, object, Route]]) -> pd.DataFrame:
+    """The legs of several routes, each row led by its route's key (a rank, a corridor)."""
+    rows = [{key: value, "leg": j, **leg.to_dict()}
+            for key, value, r in routes for j, leg in enumerate(r.legs, 1)]
+    return pd.DataFrame(rows)
+
+
+def leg_shapes(net: Network, legs: Sequence[Leg]) -> list[list[tuple[float, float]]]:
+    """Each leg's points in the direction it is travelled: a link's shape, a stop's node."""
+    out = []
+    for leg in legs:
+        if leg.link_id is not None and leg.link_id in net.link_index:
+            i = net.link_index[leg.link_id]
+            pts = net.link_coords(i)
+            out.append(pts[::-1] if net.links["from_node_id"].iat[i] != leg.from_id else pts)
+        elif leg.from_id in net.node_index:
+            node = net.nodes.iloc[net.node_index[leg.from_id]]
+            out.append([(float(node["lon"]), float(node["lat"]))])
+        else:
+            out.append([])
+    return out
+
+
+def route_shape(net: Network, route: Route) -> list[tuple[float, float]]:
+    """A route's points from origin to destination (its link legs' shapes joined)."""
+    pts: list[tuple[float, float]] = []
+    for leg, shape in zip(route.legs, leg_shapes(net, route.legs), strict=True):
+        if leg.kind == "link":
+            pts += shape[1:] if pts and shape and tuple(pts[-1]) == tuple(shape[0]) else shape
+    return pts
 
 
 def _fmt_class(mode: str, gauge) -> str:

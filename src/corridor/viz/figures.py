@@ -35,11 +35,11 @@ def png_path(path: str | Path, what: str = "figure") -> Path:
 
 
 def save_png(fig: Figure, path: str | Path, what: str = "figure") -> Path:
-    """Write `fig` as a PNG; a path that cannot be written is the user's error, not a crash."""
+    """Write `fig` as a PNG, whole or not at all (a temporary file renamed into place); a path that
+    cannot be written is the user's error, not a crash. The caller has refused an existing file."""
+    from ..output import atomic_files
+
     p = png_path(path, what)
-    try:
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(p)
-    except OSError as exc:
-        raise CorridorError(f"cannot write {what} to {p}: {exc}") from exc
+    with atomic_files([p], overwrite=True) as (tmp,):
+        fig.savefig(tmp, format="png")
     return p
