@@ -21,7 +21,7 @@ LAYERS = [
     ("core", ["errors", "readers", "output", "datafiles", "yamlio", "vocabulary", "queueing"]),
     ("network", ["network"]),
     ("caspian", ["caspian"]),  # the crossing's wait curves are part of the cost model
-    ("world", ["costs", "world", "demand", "store"]),
+    ("world", ["costs", "premiums", "world", "demand", "store"]),
     ("models", ["routing"]),
     ("assignment", ["assignment"]),
     ("scenarios", ["scenarios"]),

@@ -24,7 +24,7 @@ _API = {
     "Policy": "network.policy", "FAMILIES": "network.families",
     "country_table": "network.geopolitics", "resolve_countries": "network.geopolitics",
     "read_tntp": "network.tntp",
-    "World": "world", "CostTerms": "costs",
+    "World": "world", "CostTerms": "costs", "risk_terms": "premiums", "premium_table": "premiums",
     "Demand": "demand", "load_demand": "demand", "read_demand": "demand",
     "Leg": "routing.results", "Route": "routing.results", "RouteSet": "routing.results",
     "route": "routing.itineraries",
@@ -45,8 +45,8 @@ __all__ = [
     "FAMILIES", "FlowResult", "Leg", "Network", "NoRouteError", "Policy", "Problem", "Route",
     "RouteSet", "Scenario", "UnknownPlaceError", "ValidationError", "World", "apply_scenario",
     "appraise", "assign", "compare", "country_table", "diff", "gateways", "load_demand",
-    "load_network", "load_scenario", "read_demand", "read_network", "read_projects", "read_tntp",
-    "reliability", "resolve_countries", "route", "run_scenario", "select_portfolio",
+    "load_network", "load_scenario", "premium_table", "read_demand", "read_network", "read_projects",
+    "read_tntp", "reliability", "risk_terms", "resolve_countries", "route", "run_scenario", "select_portfolio",
 ]
 
 

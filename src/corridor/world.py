@@ -23,6 +23,7 @@ from .caspian.curves import config_hash
 from .costs import CostTerms
 from .errors import CorridorError
 from .network.policy import Border, Policy
+from .premiums import risk_terms
 
 AvoidSpec = Iterable[str] | str | None
 
@@ -48,10 +49,15 @@ class World:
     @classmethod
     def make(cls, avoid: AvoidSpec = None, avoid_modes: AvoidSpec = None, avoid_passages: AvoidSpec = None,
              year: int | None = None, month: int | None = None, *, borders: Iterable[Border] = (),
-             terms: CostTerms | None = None, caspian: CaspianConfig | None = None) -> World:
-        """A world from the options every question takes (`avoid` takes ISO3 codes, blocs, regions)."""
+             terms: CostTerms | None = None, caspian: CaspianConfig | None = None,
+             risk_premiums: bool = True) -> World:
+        """A world from the options every question takes (`avoid` takes ISO3 codes, blocs, regions).
+
+        Its terms are the transit-risk premiums in force in `year` (None: today; see
+        `corridor.premiums`) plus `terms`; `risk_premiums=False` leaves the premiums out."""
+        base = risk_terms(year) if risk_premiums else CostTerms()
         return cls(Policy.make(avoid, avoid_modes, year, avoid_passages, borders=borders),
-                   terms or CostTerms(), month, caspian)
+                   base + terms if terms is not None else base, month, caspian)
 
     def in_month(self, month: int | None) -> World:
         """This world in another month (None: the whole year)."""
@@ -85,7 +91,8 @@ class World:
 
 def world_of(world: World | None = None, *, avoid: AvoidSpec = None, avoid_modes: AvoidSpec = None,
              avoid_passages: AvoidSpec = None, year: int | None = None, month: int | None = None) -> World:
-    """The world of a question: `world` as given, or one made from the options (not both)."""
+    """The world of a question: `world` as given, or one made from the options (not both), with the
+    transit-risk premiums of its year."""
     options = {"avoid": avoid, "avoid_modes": avoid_modes, "avoid_passages": avoid_passages, "year": year,
                "month": month}
     given = [k for k, v in options.items() if v not in (None, "", (), [])]

@@ -18,6 +18,7 @@ from ..network.io import load_network
 from ..network.policy import Border, Policy, join_sources, split_avoid
 from ..network.tables import Network
 from ..network.validation import validate_network_tables
+from ..premiums import risk_terms
 from ..world import World
 from ..yamlio import line_at, yaml_path
 from .caspian import caspian_config, line_summary
@@ -51,6 +52,8 @@ class AppliedScenario:
         t = self.scenario.terms
         terms = CostTerms(entry_usd=t.entry_usd, passage_usd=t.passage_usd,
                           carbon_usd_per_t=t.carbon_usd_per_t) if t is not None else CostTerms()
+        if t is None or t.risk_premiums:
+            terms = risk_terms(self.scenario.year) + terms  # the premiums in force in its year
         return World(self.policy, terms, month=self.scenario.month, caspian=self.caspian)
 
     def caspian_lines(self) -> dict[str, dict]:

@@ -219,6 +219,8 @@ class TermsSpec(_Strict):
         default_factory=dict, description="Per sea passage, on every lane through it: {babalmandab: 300}")
     carbon_usd_per_t: Annotated[float, Field(ge=0, le=2000, allow_inf_nan=False)] = Field(
         0.0, description="A carbon price, USD per tonne CO2e well-to-wheel")
+    risk_premiums: bool = Field(True, description="Charge the transit-risk premiums in force in the "
+                                "scenario's year (risk_premiums.csv); false: none")
     source: SourceRef = Field(default_factory=list)
 
     @model_validator(mode="after")
