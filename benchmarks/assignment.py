@@ -1,18 +1,27 @@
-"""Equilibrium assignment speed: corridor's bi-conjugate Frank-Wolfe against AequilibraE's.
+"""Equilibrium assignment speed and memory: corridor against AequilibraE on the TNTP networks.
 
-Runs Sioux Falls and Anaheim (TNTP, from ../shared/data/tntp) to a relative gap of
-1e-4 and prints one table: wall time (best of --repeat, graph build and all
-iterations included, file reading excluded), iterations, reached gap, Beckmann
-objective and its relative error against the best-known flows, and the largest
-link-flow deviation from them and how many links are off by more than 1 %.
-AequilibraE runs the same networks with its BFW in the same process when it is
-importable; it is not a corridor dependency, so install it in a throwaway venv that
-can also import corridor, e.g.
+Runs Sioux Falls, Anaheim and Berlin-Center (read from ../shared/data/tntp; a network whose files
+are absent is skipped and says so) to relative gaps 1e-4 and 1e-6 with
 
-    python3 -m venv /tmp/aeq && /tmp/aeq/bin/pip install aequilibrae -e .
-    /tmp/aeq/bin/python benchmarks/assignment.py
+- corridor's gradient projection (`solve_tntp`, algorithm "gp", the default for TNTP networks),
+- corridor's bi-conjugate Frank-Wolfe (`--bfw`; slow to tight gaps, as BFW is),
+- AequilibraE's bi-conjugate Frank-Wolfe on both cores (when it is importable: `pip install -e '.[bench]'`),
 
-    .venv/bin/python benchmarks/assignment.py     # corridor only ("not installed")
+each run in a fresh process, and prints one table: seconds (best of --repeat solves in that
+process, graph building included, file reading excluded, after one warm-up solve of Sioux Falls
+so that neither tool's first-call costs count), iterations, the gap the tool reports, the gap
+recomputed here from the flows it returned (this script's own Dijkstra, scipy's, on the same
+split graph), Beckmann's objective of those flows and its difference from the best-known
+flows' (when the folder has them), peak resident memory of the process (MB) and how much of it the
+solves added over the process before them (data loaded, libraries imported). Ratios are taken
+between rows of the same run.
+
+    .venv/bin/python benchmarks/assignment.py                       # corridor only if no AequilibraE
+    .venv/bin/python benchmarks/assignment.py --networks SiouxFalls,Anaheim --gaps 1e-4 --repeat 3
+    .venv/bin/python benchmarks/assignment.py --bundled             # also the freight model's own runs
+
+AequilibraE's reported gap uses the previous iterate's costs with the new flows, so it can
+understate the true gap of its returned flows; the recomputed column is the one to compare.
 """
 
 from __future__ import annotations
@@ -20,40 +29,48 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import os
+import resource
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
 
-from corridor.assignment.engine import assign, bpr_integral
 from corridor.network.tntp import TntpNetwork, read_tntp
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/tntp"
-NETWORKS = ("SiouxFalls", "Anaheim")
-
-try:  # optional peer; see the module docstring
-    from aequilibrae.matrix import AequilibraeMatrix
-    from aequilibrae.paths import Graph, TrafficAssignment, TrafficClass
-except ImportError:  # pragma: no cover - depends on the environment
-    AequilibraeMatrix = None
+NETWORKS = ("SiouxFalls", "Anaheim", "berlin-center")
 
 
-def run_corridor(net: TntpNetwork, rgap: float) -> tuple[np.ndarray, int, float]:
-    links = net.links
-    r = assign(links.init_node - 1, links.term_node - 1, links.free_flow_time, links.capacity, links.b,
-               links.power, net.demand, n_nodes=net.n_nodes, no_through=np.arange(net.first_thru_node - 1),
-               rgap=rgap, max_iter=10_000)
-    return r.flow, r.iterations, r.rgap
+# ------------------------------------------------------------------ solvers (run in a worker process)
+
+
+def run_corridor(net: TntpNetwork, rgap: float, algorithm: str) -> tuple[np.ndarray, int, float]:
+    from corridor.assignment.tntp import solve_tntp
+
+    sol = solve_tntp(net, rgap=rgap, algorithm=algorithm, max_iter=100_000)
+    return sol.result.flow, sol.result.iterations, sol.result.rgap
 
 
 def run_aequilibrae(net: TntpNetwork, rgap: float) -> tuple[np.ndarray, int, float]:
+    from aequilibrae.matrix import AequilibraeMatrix
+    from aequilibrae.paths import Graph, TrafficAssignment, TrafficClass
+
     links = net.links
+    if net.fixed_cost.any():
+        raise SystemExit("the AequilibraE run here takes time-only networks (no toll or distance weights)")
     df = pd.DataFrame({
         "link_id": np.arange(1, len(links) + 1), "a_node": links.init_node, "b_node": links.term_node,
-        "direction": 1, "free_flow_time": links.free_flow_time, "capacity": links.capacity,
-        "b": links.b, "power": links.power,
+        "direction": 1, "free_flow_time": links.free_flow_time, "capacity": links.capacity, "b": links.b,
+        # it needs beta >= 1 where alpha is 0
+        "power": np.where(links.b > 0, links.power, np.maximum(links.power, 1.0)),
     })
     g = Graph()
     g.network = df
@@ -74,53 +91,175 @@ def run_aequilibrae(net: TntpNetwork, rgap: float) -> tuple[np.ndarray, int, flo
     ta.set_time_field("free_flow_time")
     ta.set_algorithm("bfw")
     ta.set_cores(os.cpu_count() or 1)
-    ta.max_iter = 10_000
+    ta.max_iter = 100_000
     ta.rgap_target = rgap
-    with contextlib.redirect_stderr(io.StringIO()):  # its progress bars would flood the table
-        ta.execute()
+    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+        ta.execute()  # its progress bars would flood the table
     res = ta.results().sort_index()
     flow = res.loc[np.arange(1, len(links) + 1), "PCE_tot"].to_numpy()
     report = ta.assignment.convergence_report
     return flow, int(report["iteration"][-1]), float(report["rgap"][-1])
 
 
+SOLVERS = {"corridor gp": lambda net, gap: run_corridor(net, gap, "gp"),
+           "corridor bfw": lambda net, gap: run_corridor(net, gap, "bfw"),
+           "aequilibrae bfw": run_aequilibrae}
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def worker(solver: str, name: str, rgap: float, repeat: int, out: Path) -> None:
+    """One tool, one network, one gap, in this (fresh) process: timings, flows and memory to `out`."""
+    warm = _read(DATA, "SiouxFalls")
+    net = _read(DATA, name)
+    fn = SOLVERS[solver]
+    fn(warm, 1e-3)  # first-call costs (imports, compiled code) are not the solve's
+    before = _rss_mb()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        flow, iters, gap = fn(net, rgap)
+        times.append(time.perf_counter() - t)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    np.save(out.with_suffix(".npy"), flow)
+    out.write_text(json.dumps({"seconds": min(times), "iterations": iters, "reported_gap": gap,
+                               "peak_mb": peak, "added_mb": peak - before}))
+
+
+# ------------------------------------------------------------------ independent checks (parent process)
+
+
+def _read(folder: Path, name: str) -> TntpNetwork:
+    flow = folder / f"{name}_flow.tntp"
+    return read_tntp(folder / f"{name}_net.tntp", folder / f"{name}_trips.tntp",
+                     flow if flow.exists() else None)
+
+
+def link_cost(net: TntpNetwork, x: np.ndarray) -> np.ndarray:
+    lk = net.links
+    cap = lk.capacity.to_numpy(float)
+    ratio = np.where(cap > 0, np.maximum(x, 0) / np.where(cap > 0, cap, 1), 0.0)
+    return net.fixed_cost + lk.free_flow_time.to_numpy(float) * (1 + lk.b.to_numpy(float)
+                                                                  * ratio ** lk.power.to_numpy(float))
+
+
+def beckmann(net: TntpNetwork, x: np.ndarray) -> float:
+    lk = net.links
+    t0, cap, b, p = (lk[c].to_numpy(float) for c in ("free_flow_time", "capacity", "b", "power"))
+    safe = np.where(cap > 0, cap, 1.0)
+    integral = t0 * (x + b * safe / (p + 1) * np.where(cap > 0, (np.maximum(x, 0) / safe) ** (p + 1), 0))
+    return float(integral.sum() + net.fixed_cost @ x)
+
+
+def relative_gap(net: TntpNetwork, x: np.ndarray, batch: int = 64) -> float:
+    """(TSTT − SPTT) / TSTT of flows `x`, with scipy's Dijkstra on this script's own split graph (zones
+    below the first through node get a source copy that owns their outgoing links)."""
+    lk = net.links
+    u, v = lk.init_node.to_numpy() - 1, lk.term_node.to_numpy() - 1
+    n, z = net.n_nodes, net.n_zones
+    blocked = np.arange(net.first_thru_node - 1)
+    copy = np.full(n, -1)
+    copy[blocked] = n + np.arange(len(blocked))
+    tail = np.where(copy[u] >= 0, copy[u], u)
+    c = link_cost(net, x)
+    order = np.lexsort((c, v, tail))  # the cheapest of parallel links first: keep it
+    first = np.r_[True, (tail[order][1:] != tail[order][:-1]) | (v[order][1:] != v[order][:-1])]
+    keep = order[first]
+    size = n + len(blocked)
+    w = np.maximum(c[keep], 1e-300)  # scipy drops explicit zeros; a zero-cost link still is one
+    mat = csr_matrix((w, (tail[keep], v[keep])), shape=(size, size))
+    origins = np.where(copy[:z] >= 0, copy[:z], np.arange(z))
+    demand = net.demand.copy()
+    np.fill_diagonal(demand, 0)
+    sptt = 0.0
+    for s in range(0, z, batch):
+        dist = dijkstra(mat, indices=origins[s:s + batch])[:, :z]
+        q = demand[s:s + batch]
+        sptt += float((q[q > 0] * dist[q > 0]).sum())
+    tstt = float(c @ x)
+    return (tstt - sptt) / tstt
+
+
+# ------------------------------------------------------------------ the table
+
+
+def aequilibrae_installed() -> bool:
+    probe = "import aequilibrae.paths"
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True).returncode == 0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rgap", type=float, default=1e-4)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--networks", default=",".join(NETWORKS))
+    ap.add_argument("--gaps", default="1e-4,1e-6")
+    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--bfw", action="store_true", help="also corridor's bi-conjugate Frank-Wolfe")
+    ap.add_argument("--bundled", action="store_true", help="also the bundled freight model's own runs")
+    ap.add_argument("--worker", nargs=5, metavar=("SOLVER", "NETWORK", "GAP", "REPEAT", "OUT"),
+                    help=argparse.SUPPRESS)
     args = ap.parse_args()
-    solvers = {"corridor bfw": run_corridor}
-    if AequilibraeMatrix is not None:
-        solvers["aequilibrae bfw"] = run_aequilibrae
+    if args.worker:
+        s, name, gap, repeat, out = args.worker
+        worker(s, name, float(gap), int(repeat), Path(out))
+        return
+    solvers = ["corridor gp"] + (["corridor bfw"] if args.bfw else [])
+    if aequilibrae_installed():
+        solvers.append("aequilibrae bfw")
+    else:
+        print("AequilibraE is not installed (pip install -e '.[bench]'): corridor rows only")
     rows = []
-    for name in NETWORKS:
-        if not (DATA / f"{name}_net.tntp").exists():
-            print(f"{name}: not found in {DATA}, skipped")
-            continue
-        net = read_tntp(DATA / f"{name}_net.tntp", DATA / f"{name}_trips.tntp", DATA / f"{name}_flow.tntp")
-        best = net.flow["volume"].to_numpy()
-        lk = net.links
-        par = (lk.free_flow_time.to_numpy(), lk.capacity.to_numpy(), lk.b.to_numpy(), lk.power.to_numpy())
-        best_obj = float(bpr_integral(best, *par).sum())
-        for solver, fn in solvers.items():
-            times = []
-            for _ in range(args.repeat):
-                t = time.perf_counter()
-                flow, iters, gap = fn(net, args.rgap)
-                times.append(time.perf_counter() - t)
-            obj = float(bpr_integral(flow, *par).sum())
-            dev = np.abs(flow - best)
-            rows.append({"network": name, "solver": solver, "seconds": f"{min(times):.3f}",
-                         "iterations": str(iters), "rgap": f"{gap:.2e}", "objective": f"{obj:.1f}",
-                         "obj_rel_err": f"{(obj - best_obj) / best_obj:.1e}",
-                         "max_dev_veh": f"{dev.max():.1f}",
-                         "links_off_1pct": f"{int((dev > 0.01 * best).sum())}/{len(best)}"})
-        if AequilibraeMatrix is None:
-            rows.append({"network": name, "solver": "aequilibrae bfw", "seconds": "not installed"})
-    print(f"target rgap {args.rgap:g}; seconds = best of {args.repeat}; deviations against *_flow.tntp")
-    print(pd.DataFrame(rows).fillna("").to_string(index=False))
-    print()
-    print(corridor_network_table(args.repeat))
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in args.networks.split(","):
+            if not (DATA / f"{name}_net.tntp").exists() or not (DATA / f"{name}_trips.tntp").exists():
+                print(f"{name}: skipped, {name}_net.tntp and {name}_trips.tntp are not in {DATA}")
+                continue
+            net = _read(DATA, name)
+            best = None if net.flow is None else beckmann(net, net.flow["volume"].to_numpy(float))
+            for gap in (float(g) for g in args.gaps.split(",")):
+                for s in solvers:
+                    out = Path(tmp) / f"{name}-{gap:g}-{s.replace(' ', '_')}.json"
+                    cmd = [sys.executable, __file__, "--worker", s, name, str(gap), str(args.repeat),
+                           str(out)]
+                    done = subprocess.run(cmd, capture_output=True, text=True)
+                    if done.returncode != 0:
+                        rows.append({"network": name, "gap": gap, "solver": s,
+                                     "error": (done.stderr.strip().splitlines() or ["failed"])[-1][:80]})
+                        continue
+                    r = json.loads(out.read_text())
+                    flow = np.load(out.with_suffix(".npy"))
+                    obj = beckmann(net, flow)
+                    rows.append({"network": name, "gap": gap, "solver": s, "seconds": r["seconds"],
+                                 "iterations": r["iterations"], "reported_gap": r["reported_gap"],
+                                 "recomputed_gap": relative_gap(net, flow), "objective": obj,
+                                 "vs_best_known": None if best is None else (obj - best) / best,
+                                 "peak_mb": r["peak_mb"], "added_mb": r["added_mb"]})
+    df = pd.DataFrame(rows)
+    print(f"best of {args.repeat} solves per fresh process; gap recomputed from the returned flows")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(df.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    if {"corridor gp", "aequilibrae bfw"} <= set(df.get("solver", [])) and "seconds" in df:
+        print()
+        print(ratios(df).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    if args.bundled:
+        print()
+        print(corridor_network_table(args.repeat))
+
+
+def ratios(df: pd.DataFrame) -> pd.DataFrame:
+    """AequilibraE's time and memory over corridor's (gp), per network and gap, from the same run."""
+    ok = df.dropna(subset=["seconds"])
+    a = ok[ok.solver == "aequilibrae bfw"].set_index(["network", "gap"])
+    c = ok[ok.solver == "corridor gp"].set_index(["network", "gap"])
+    both = a.index.intersection(c.index)
+    return pd.DataFrame({
+        "network": [i[0] for i in both], "gap": [i[1] for i in both],
+        "speedup (aeq s / corridor s)": (a.loc[both, "seconds"] / c.loc[both, "seconds"]).to_numpy(),
+        "peak MB ratio (corridor / aeq)": (c.loc[both, "peak_mb"] / a.loc[both, "peak_mb"]).to_numpy(),
+        "added MB ratio (corridor / aeq)": (c.loc[both, "added_mb"] / a.loc[both, "added_mb"]).to_numpy(),
+    })
 
 
 def corridor_network_table(repeat: int) -> pd.DataFrame:

@@ -281,3 +281,137 @@ def test_a_link_in_two_queues_feels_both():
     with pytest.raises(ValueError, match="queues"):
         assign(u, v, np.ones(2), np.ones(2), np.zeros(2), np.zeros(2), d, n_nodes=2,
                queues=Queues(np.array([5]), np.array([0]), np.ones(1), np.ones(1), np.ones(1)))
+
+
+# ------------------------------------------------------------------ compiled trees, gradient projection, TNTP
+
+
+def test_all_or_nothing_matches_scipy_trees():
+    """The compiled per-origin trees load exactly what scipy's all-origins Dijkstra does."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    from corridor.assignment import engine
+
+    rng = np.random.default_rng(3)
+    n, m, z = 60, 400, 12
+    u, v = rng.integers(0, n, m), rng.integers(0, n, m)
+    keep = u != v
+    u, v = np.r_[u[keep], np.arange(n)], np.r_[v[keep], (np.arange(n) + 1) % n]  # a ring: all reachable
+    cost = rng.uniform(1.0, 10.0, len(u))  # continuous costs: no ties between paths
+    demand = rng.uniform(0.0, 5.0, (z, z))
+    np.fill_diagonal(demand, 0.0)
+    g = engine._build_graph(u, v, n, np.arange(z), np.array([], dtype=np.int64))
+    flow, sptt = engine.all_or_nothing(g, cost, demand, np.arange(z))
+    best = {}
+    for i, (a, b) in enumerate(zip(u, v, strict=True)):  # the cheapest of parallel links
+        if (a, b) not in best or cost[i] < cost[best[a, b]]:
+            best[a, b] = i
+    pairs = np.array(list(best.values()))
+    mat = csr_matrix((cost[pairs], (u[pairs], v[pairs])), shape=(n, n))
+    dist, pred = dijkstra(mat, indices=np.arange(z), return_predecessors=True)
+    ref = np.zeros(len(u))
+    for o in range(z):
+        for d in range(z):
+            x = d
+            while x != o and demand[o, d] > 0:
+                ref[best[pred[o, x], x]] += demand[o, d]
+                x = pred[o, x]
+    np.testing.assert_allclose(flow, ref, rtol=1e-12, atol=1e-9)
+    assert sptt == pytest.approx(float((demand * dist[:, :z]).sum()), rel=1e-12)
+
+
+@pytest.mark.parametrize("name, best", [("SiouxFalls", SIOUX_OBJECTIVE), ("Anaheim", ANAHEIM_OBJECTIVE)])
+def test_gradient_projection_reaches_the_best_known_objective(name, best):
+    from corridor.assignment.tntp import solve_tntp
+
+    folder = TNTP if (TNTP / f"{name}_net.tntp").exists() else SHARED
+    if not (folder / f"{name}_net.tntp").exists():
+        pytest.skip(f"{name} TNTP files not staged at {SHARED}")
+    sol = solve_tntp(folder / name, rgap=1e-6)
+    r = sol.result
+    assert r.converged and r.rgap <= 1e-6 and r.iterations <= 20
+    assert sol.objective == pytest.approx(best, rel=1e-6)
+    assert sol.summary()["objective_rel_diff"] == pytest.approx(0.0, abs=1e-6)
+    # the history ends at the returned flows, whose gap it reports
+    assert r.history[-1][:2] == (r.iterations, r.rgap)
+    total = np.abs(r.flow - sol.network.flow["volume"].to_numpy()).sum()
+    assert total / sol.network.flow["volume"].sum() < 0.005
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_networks())
+def test_gradient_projection_and_frank_wolfe_agree(case):
+    u, v, fft, cap, demand, n, n_zones, blocked = case
+    m = len(u)
+    kw = dict(n_nodes=n, no_through=np.arange(n_zones) if blocked else None, rgap=1e-9, max_iter=20000)
+    args = (u, v, fft + 0.1, cap, np.full(m, 0.15), np.full(m, 4.0), demand)
+    gp = assign(*args, algorithm="gp", **kw)
+    fw = assign(*args, algorithm="bfw", **kw)
+    assert gp.objective == pytest.approx(fw.objective, rel=1e-7, abs=1e-9)
+    assert np.all(gp.flow >= -1e-9)
+    out = np.bincount(u, weights=gp.flow, minlength=n) - np.bincount(v, weights=gp.flow, minlength=n)
+    trips = demand.copy()
+    np.fill_diagonal(trips, 0.0)
+    net_out = np.zeros(n)
+    net_out[:n_zones] = trips.sum(1) - trips.sum(0)
+    np.testing.assert_allclose(out, net_out, atol=1e-7 * max(1.0, trips.sum()))
+
+
+def test_gradient_projection_is_for_one_class_on_bpr_links():
+    u, v = np.array([0, 0]), np.array([1, 1])
+    d = np.zeros((2, 2, 2))
+    d[:, 0, 1] = 10.0
+    with pytest.raises(ValueError, match="gp"):
+        assign(u, v, np.ones(2), np.ones(2), np.ones(2), np.ones(2), d, n_nodes=2, algorithm="gp")
+    with pytest.raises(ValueError, match="gp"):
+        assign(u, v, np.ones(2), np.ones(2), np.ones(2), np.ones(2), d[0], n_nodes=2, algorithm="gp",
+               groups=np.array([0, 0]))
+
+
+TOLL_NET = ("<NUMBER OF ZONES> 2\n<NUMBER OF NODES> 3\n<FIRST THRU NODE> 3\n<NUMBER OF LINKS> 3\n"
+            "<END OF METADATA>\n\n~\tinit\tterm\tcap\tlength\tfft\tb\tpower\tspeed\ttoll\ttype\t;\n"
+            "\t1\t2\t100\t10\t10\t0.15\t4\t0\t50\t1\t;\n"  # direct, tolled 50 cents, 10 miles
+            "\t1\t3\t100\t5\t6\t0.15\t4\t0\t0\t1\t;\n"
+            "\t3\t2\t100\t5\t6\t0.15\t4\t0\t0\t1\t;\n")
+
+
+def test_tntp_generalized_cost_is_the_documented_one_or_the_callers(tmp_path):
+    from corridor.assignment.tntp import solve_tntp
+
+    for stem, factors in (("ChicagoSketch", (0.02, 0.04)), ("Mine", (0.0, 0.0))):
+        _write(tmp_path, f"{stem}_net.tntp", TOLL_NET)
+        _write(tmp_path, f"{stem}_trips.tntp", "<NUMBER OF ZONES> 2\n<END OF METADATA>\nOrigin 1\n2 : 200;\n")
+        net = read_tntp(tmp_path / f"{stem}_net.tntp", tmp_path / f"{stem}_trips.tntp")
+        assert (net.name, net.toll_factor, net.distance_factor) == (stem, *factors)
+    # both routes carry flow (both 10 miles); the direct link's toll (1 min) pushes flow off it
+    free = solve_tntp(tmp_path / "Mine", rgap=1e-10)
+    priced = solve_tntp(tmp_path / "Mine", rgap=1e-10, toll_factor=0.02, distance_factor=0.04)
+    assert priced.result.flow[0] < free.result.flow[0]
+    c = priced.result.cost
+    assert c[0] == pytest.approx(c[1] + c[2], rel=1e-8)  # both routes used: equal generalized costs
+    assert c[0] - 10 * (1 + 0.15 * (priced.result.flow[0] / 100) ** 4) == pytest.approx(0.02 * 50 + 0.04 * 10)
+    bfw = solve_tntp(priced.network, rgap=1e-10, algorithm="bfw")
+    np.testing.assert_allclose(bfw.result.flow, priced.result.flow, atol=1e-4)
+    with pytest.raises(ValidationError, match="toll_factor"):
+        read_tntp(tmp_path / "Mine_net.tntp", toll_factor=-1)
+
+
+def test_solve_tntp_names_what_is_missing(tmp_path):
+    from corridor.assignment.tntp import solve_tntp
+    from corridor.errors import CorridorError
+
+    _write(tmp_path, "Mine_net.tntp", TOLL_NET)
+    with pytest.raises(CorridorError, match="Mine_net.tntp and Mine_trips.tntp.*networks there: Mine"):
+        solve_tntp(tmp_path / "Mine")
+    with pytest.raises(CorridorError, match="algorithm"):
+        solve_tntp(tmp_path / "Mine", algorithm="msa")
+
+
+def test_freight_assignment_refuses_a_tntp_network():
+    import corridor
+    from corridor.errors import CorridorError
+
+    net = _read(TNTP, "SiouxFalls")
+    with pytest.raises(CorridorError, match="TntpNetwork.*solve_tntp"):
+        corridor.assign(net, corridor.load_demand())

@@ -91,6 +91,9 @@ def assign(
     to re-assign after a closure without searching again. `unserved="report"` leaves out OD
     pairs that have no route (listed in `FlowResult.unserved`) instead of raising NoRouteError.
     """
+    if not isinstance(net, Network):  # a TntpNetwork has BPR links, not corridor links and commodities
+        raise CorridorError(f"assign takes a corridor network, not a {type(net).__name__}; solve a "
+                            "TNTP network with corridor.assignment.tntp.solve_tntp")
     if unserved not in ("raise", "report"):
         raise CorridorError("unserved must be 'raise' or 'report'")
     if method not in METHODS:
