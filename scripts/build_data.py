@@ -107,7 +107,7 @@ RAIL_ENERGY_COLS = ["country", "electric_share", "grid_g_co2e_per_kwh", "source_
 HUB_FACTORS = ("hub_port", "hub_rail")
 
 # geometry_source values, and what counts as "on OSM track" in the report
-GEOMETRY_KINDS = ("osm_track", "osm_stations", "searoute", "lake", "straight")
+GEOMETRY_KINDS = ("osm_track", "via_places", "searoute", "lake", "straight")
 
 
 def read_csv(path: Path) -> pd.DataFrame:
@@ -331,7 +331,7 @@ class LinkBuilder:
             if tr is not None:
                 self.geometry[lid] = (tr[1], "osm_track")
             elif land and r.get("via", "").strip():
-                self.geometry[lid] = ([a, *self.vias.resolve(lid, a, b, r["via"]), b], "osm_stations")
+                self.geometry[lid] = ([a, *self.vias.resolve(lid, a, b, r["via"]), b], "via_places")
             if method == "published":
                 if num(r["length_km"]) is None or not r["length_source"].strip():
                     fail(f"link {lid}: published length needs length_km and length_source")

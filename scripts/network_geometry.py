@@ -118,38 +118,46 @@ def osm_track(graphs, a, b):
 
 
 class ViaResolver:
-    """Turns the `via` cell of a link (OSM station names or ids, ne:<place>|<ISO3>) into points.
+    """Turns the `via` cell of a link (place names, or ne:/osm: lookup keys) into points to draw it through.
 
-    A plain name is an OSM station (name or local name, folded) near the link: of those within
-    35% of the link's length plus VIA_SLACK_KM of its straight line, the nearest to it. The OSM
-    stations cover the Kazakhstan, Uzbekistan, Turkmenistan, Iran, Türkiye, Azerbaijan and
-    European-Russia boxes; elsewhere a via names a Natural Earth place.
+    A plain name is an OSM station (name or local name, folded) near the link, else a Natural
+    Earth place of that name near it: of the candidates within 35% of the link's length plus
+    VIA_SLACK_KM of its straight line, the nearest to that line. The OSM stations cover the
+    Kazakhstan, Uzbekistan, Turkmenistan, Iran, Türkiye, Azerbaijan and European-Russia boxes;
+    elsewhere (China, Europe) the vias are Natural Earth places. `kinds` counts what each via was.
     """
 
     def __init__(self, gazetteer):
         self.gaz = gazetteer
-        self.by_name: dict[str, list[tuple[float, float]]] = {}
+        self.osm: dict[str, list[tuple[float, float]]] = {}
         for s in gazetteer.osm.values():
             for label in (s.get("name"), s.get("nameLocal")):
                 if label:
-                    self.by_name.setdefault(fold(label), []).append((float(s["lon"]), float(s["lat"])))
+                    self.osm.setdefault(fold(label), []).append((float(s["lon"]), float(s["lat"])))
+        self.ne: dict[str, list[tuple[float, float]]] = {}
+        for p in gazetteer.ne:
+            for label in {p.get("name"), p.get("nameascii")}:
+                if label:
+                    self.ne.setdefault(fold(label), []).append((float(p["_xy"][0]), float(p["_xy"][1])))
+        self.kinds: dict[str, int] = {"osm": 0, "ne": 0}
 
     def resolve(self, lid: str, a, b, cell: str) -> list[tuple[float, float]]:
         pts = []
-        length = geodesic_km(a, b)
+        reach = 0.35 * geodesic_km(a, b) + VIA_SLACK_KM
         for token in filter(None, (t.strip() for t in cell.split(";"))):
             if ":" in token:
                 lon, lat, _ = self.gaz.lookup(token)
                 pts.append((lon, lat))
                 continue
-            cands = self.by_name.get(fold(token), [])
-            if not cands:
-                fail(f"link {lid}: via station '{token}' is not in the OSM station extracts")
-            scored = sorted((_off_line_km(p, a, b), p) for p in cands)
-            off, p = scored[0]
-            if off > 0.35 * length + VIA_SLACK_KM:
-                fail(f"link {lid}: via station '{token}' lies {off:.0f} km off the line")
-            pts.append(p)
+            for kind, index in (("osm", self.osm), ("ne", self.ne)):
+                near = sorted((_off_line_km(p, a, b), p) for p in index.get(fold(token), []))
+                if near and near[0][0] <= reach:
+                    pts.append(near[0][1])
+                    self.kinds[kind] += 1
+                    break
+            else:
+                fail(f"link {lid}: via '{token}' is neither an OSM station nor a Natural Earth place "
+                     f"within {reach:.0f} km of the line")
         # order along the link, so a via list need not be written in order
         return sorted(pts, key=lambda p: geodesic_km(a, p))
 

@@ -42,7 +42,8 @@ class CompiledGraph:
     forward: np.ndarray  # bool: a link edge runs from the link's from-node to its to-node (node edges: True)
     hours: np.ndarray
     usd: np.ndarray
-    co2: np.ndarray
+    co2: np.ndarray  # kg CO2e per TEU, well-to-wheel (ISO 14083): links and transshipment hubs
+    co2_ttw: np.ndarray  # the tank-to-wheel part (NaN where a link's figure has no TTW)
     km: np.ndarray
     out_ptr: np.ndarray  # OUT virtual nodes of physical node i: out_v[out_ptr[i]:out_ptr[i+1]]
     out_v: np.ndarray
@@ -102,11 +103,17 @@ def compile_graph(net: Network) -> CompiledGraph:
     ts_h = nodes["transship_hours"].to_numpy(float)
     ts_u = nodes["transship_usd"].to_numpy(float)
 
-    cols: dict[str, list] = {k: [] for k in ("src", "dst", "kind", "link", "node", "fn", "tn", "fwd",
-                                              "hours", "usd", "co2", "km")}
+    def column(frame: pd.DataFrame, name: str, default: float) -> np.ndarray:
+        return frame[name].to_numpy(float) if name in frame else np.full(len(frame), default)
 
-    def add(src, dst, kind, link, node, fn, tn, fwd, hours, usd, co2, km):
-        for k, v in zip(cols, (src, dst, kind, link, node, fn, tn, fwd, hours, usd, co2, km),
+    ttw_l = column(links, "co2e_ttw_kg_per_teu", np.nan)
+    hub_w, hub_t = column(nodes, "hub_wtw_kg_per_teu", 0.0), column(nodes, "hub_ttw_kg_per_teu", 0.0)
+
+    cols: dict[str, list] = {k: [] for k in ("src", "dst", "kind", "link", "node", "fn", "tn", "fwd",
+                                              "hours", "usd", "co2", "ttw", "km")}
+
+    def add(src, dst, kind, link, node, fn, tn, fwd, hours, usd, co2, ttw, km):
+        for k, v in zip(cols, (src, dst, kind, link, node, fn, tn, fwd, hours, usd, co2, ttw, km),
                         strict=True):
             cols[k].append(np.broadcast_to(np.asarray(v), np.shape(src)).copy())
 
@@ -121,9 +128,9 @@ def compile_graph(net: Network) -> CompiledGraph:
     first_dst = np.where(dup, mid, d)
     li = link_ix
     fwd = np.arange(len(li)) < len(links)  # the backward arcs of undirected links come last
-    add(s, first_dst, LINK, li, -1, a_from, a_to, fwd, hours_l[li], usd_l[li], co2_l[li], km_l[li])
+    add(s, first_dst, LINK, li, -1, a_from, a_to, fwd, hours_l[li], usd_l[li], co2_l[li], ttw_l[li], km_l[li])
     if dup.any():
-        add(mid[dup], d[dup], CONT, li[dup], -1, a_from[dup], a_to[dup], fwd[dup], 0.0, 0.0, 0.0, 0.0)
+        add(mid[dup], d[dup], CONT, li[dup], -1, a_from[dup], a_to[dup], fwd[dup], 0.0, 0.0, 0.0, 0.0, 0.0)
 
     # through edges at each node: IN(node, c) -> OUT(node, c')
     in_arr = np.array(list(in_v.keys()), dtype=np.int64)
@@ -147,7 +154,7 @@ def compile_graph(net: Network) -> CompiledGraph:
     h = dwell_h[v] + np.where(is_ts, np.nan_to_num(ts_h[v]), 0.0)
     u = dwell_u[v] + np.where(is_ts, ts_u[v], 0.0)
     add(pairs["vi"].to_numpy(), pairs["vo"].to_numpy(), np.where(is_ts, TRANSSHIP, TRANSIT),
-        -1, v, v, v, True, h, u, 0.0, 0.0)
+        -1, v, v, v, True, h, u, np.where(is_ts, hub_w[v], 0.0), np.where(is_ts, hub_t[v], 0.0), 0.0)
 
     def by_node(frame: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:
         frame = frame.sort_values("node", kind="stable")
@@ -173,6 +180,7 @@ def compile_graph(net: Network) -> CompiledGraph:
         hours=cat["hours"].astype(float),
         usd=cat["usd"].astype(float),
         co2=cat["co2"].astype(float),
+        co2_ttw=cat["ttw"].astype(float),
         km=cat["km"].astype(float),
         out_ptr=out_ptr,
         out_v=out_vs,

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CorridorError, UnknownPlaceError
+from .emissions import hub_emissions, link_emissions
 from .geo import great_circle_points
 from .graph import CompiledGraph, compile_graph
 from .names import normalize_name
@@ -204,11 +205,12 @@ def _fill_nodes(raw: pd.DataFrame) -> pd.DataFrame:
     n["transship_hours"] = _col(n, "transship_hours").astype(float)  # NaN = no transshipment
     for c in ("aliases", "notes"):
         n[c] = _col(n, c, "").fillna("").astype(str)
-    return n
+    return pd.concat([n, hub_emissions(n)], axis=1)  # what a transshipment here emits
 
 
 def _fill_links(raw: pd.DataFrame, nodes: pd.DataFrame, rates: pd.DataFrame | None) -> pd.DataFrame:
-    """Fill speed, tariff and CO2 from the rate class, noting the rate's source."""
+    """Fill speed and tariff from the rate class, noting the rate's source; emissions (WTW in
+    co2_kg_per_teu, TTW beside it) from the ISO 14083 factors (`emissions.link_emissions`)."""
     lk = raw.copy()
     for c in ("speed_source", "cost_source", "co2_source", "wait_source", "rate_class",
               "name", "notes", "sea_area", "passages", "source_id"):
@@ -221,7 +223,6 @@ def _fill_links(raw: pd.DataFrame, nodes: pd.DataFrame, rates: pd.DataFrame | No
         for col, rcol, scol, per_km in (
             ("speed_kmh", "speed_kmh", "speed_source", False),
             ("usd_per_teu", "usd_per_teu_km", "cost_source", True),
-            ("co2_kg_per_teu", "co2_kg_per_teu_km", "co2_source", True),
         ):
             fill = cls.map(r[rcol]).astype(float)
             if per_km:
@@ -229,10 +230,15 @@ def _fill_links(raw: pd.DataFrame, nodes: pd.DataFrame, rates: pd.DataFrame | No
             missing = lk[col].isna()
             lk.loc[missing, scol] = cls[missing].map(r[scol]).fillna("").astype(str)
             lk[col] = lk[col].where(~missing, fill)
-    lk["co2_kg_per_teu"] = lk["co2_kg_per_teu"].fillna(0.0)
     lk["hours"] = lk["length_km"] / lk["speed_kmh"] + lk["wait_hours"]
     country = nodes.set_index("node_id")["country"]
     lk["from_country"] = lk["from_node_id"].map(country)
     lk["to_country"] = lk["to_node_id"].map(country)
     lk["opening_year"] = _col(lk, "opening_year")
+    em = link_emissions(lk, rates)
+    own = lk["co2_kg_per_teu"].notna()
+    lk["co2_source"] = lk["co2_source"].where(own, em["co2e_source"])
+    lk["co2_kg_per_teu"] = em["co2e_wtw_kg_per_teu"].fillna(0.0)
+    lk["co2e_ttw_kg_per_teu"] = em["co2e_ttw_kg_per_teu"]
+    lk["co2e_factor"] = em["co2e_factor"]
     return lk
