@@ -87,6 +87,11 @@ class Network:
             "link_gauge": lk["gauge"].to_numpy(float),
             "link_name": lk["name"].to_numpy(object),
             "link_km": lk["length_km"].to_numpy(float),
+            # what a leg's emissions rest on (ISO 14083): the factor and its sources
+            "link_co2_factor": _col(lk, "co2e_factor", "").to_numpy(object),
+            "link_co2_source": _col(lk, "co2_source", "").to_numpy(object),
+            "node_hub_factor": _col(n, "hub_factor", "").to_numpy(object),
+            "node_hub_source": _col(n, "hub_source", "").to_numpy(object),
         }
 
     @cached_property

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CorridorError
+from ..network.emissions import TONNES_PER_TEU
 from ..network.families import classify
 from ..network.graph import LINK, TRANSIT, TRANSSHIP, CompiledGraph
 from ..network.policy import Policy
@@ -41,11 +42,20 @@ class Leg:
     from_country: str = ""
     to_country: str = ""
     detail: str = ""
+    # ISO 14083: co2_kg is well-to-wheel; its tank-to-wheel part (NaN when the figure has none),
+    # the emission factor and the sources behind it
+    co2e_ttw_kg: float = float("nan")
+    co2e_factor: str = ""
+    co2e_sources: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["from"] = d.pop("from_name")
         d["to"] = d.pop("to_name")
+        d["co2e_wtw_kg"] = self.co2_kg
+        d["co2e_wtw_kg_per_t"] = self.co2_kg / TONNES_PER_TEU
+        d["co2e_ttw_kg_per_t"] = self.co2e_ttw_kg / TONNES_PER_TEU
+        d["co2e_sources"] = list(self.co2e_sources)
         return d
 
 
@@ -89,6 +99,11 @@ class Route(Writable):
         return float(sum(leg.co2_kg for leg in self.legs))
 
     @property
+    def co2e_ttw_kg_per_teu(self) -> float:
+        """Tank-to-wheel kg CO2e (NaN if a leg's figure has no TTW part)."""
+        return float(sum(leg.co2e_ttw_kg for leg in self.legs))
+
+    @property
     def km(self) -> float:
         return float(sum(leg.km for leg in self.legs))
 
@@ -105,6 +120,9 @@ class Route(Writable):
             "hours": round(self.hours, 1),
             "usd_per_teu": round(self.usd_per_teu, 0),
             "co2_kg_per_teu": round(self.co2_kg_per_teu, 1),
+            "co2e_wtw_kg_per_teu": round(self.co2_kg_per_teu, 1),
+            "co2e_ttw_kg_per_teu": round(self.co2e_ttw_kg_per_teu, 1),
+            "co2e_wtw_kg_per_t": round(self.co2_kg_per_teu / TONNES_PER_TEU, 2),
             "km": round(self.km, 0),
             "borders": self.borders,
             "transshipments": self.transshipments,
@@ -251,6 +269,7 @@ def build_route(net: Network, edges: Sequence[int], *, objective: str, value: fl
                 float(g.km[e]), float(hours[e]), float(usd[e]), float(g.co2[e]), "link",
                 str(arr["link_id"][li]), None if np.isnan(gauges[li]) else int(gauges[li]),
                 country[a], country[b], str(arr["link_name"][li] or ""),
+                float(g.co2_ttw[e]), str(arr["link_co2_factor"][li]), _ids(arr["link_co2_source"][li]),
             ))
         elif kind in (TRANSIT, TRANSSHIP):
             v = int(g.node[e])
@@ -265,11 +284,13 @@ def build_route(net: Network, edges: Sequence[int], *, objective: str, value: fl
                 fr = _fmt_class(modes[before], gauges[before])
                 to = _fmt_class(modes[after], gauges[after])
                 detail = f"transship {fr} -> {to}"
+            hub = kind == TRANSSHIP  # a transshipment emits its hub's handling; a dwell nothing
             legs.append(Leg(
                 node_ids[v], node_ids[v], node_names[v], node_names[v], "transfer", 0.0,
-                float(hours[e]), float(usd[e]), 0.0,
+                float(hours[e]), float(usd[e]), float(g.co2[e]),
                 "transship" if kind == TRANSSHIP else "dwell", None, None,
-                country[v], country[v], detail,
+                country[v], country[v], detail, float(g.co2_ttw[e]),
+                str(arr["node_hub_factor"][v]) if hub else "", _ids(arr["node_hub_source"][v]) if hub else (),
             ))
     countries = [country[v] for v in visited]
     countries = [c for i, c in enumerate(countries) if i == 0 or c != countries[i - 1]]
@@ -285,6 +306,11 @@ def build_route(net: Network, edges: Sequence[int], *, objective: str, value: fl
         gateways=tuple(node_ids[v] for v in gw), gateway_names=tuple(node_names[v] for v in gw),
         edges=tuple(edges), sanctioned=tuple(c for c in countries if c in sanctioned_countries()),
     )
+
+
+def _ids(cell) -> tuple[str, ...]:
+    ids = (x.strip() for x in str(cell or "").split(";"))
+    return tuple(s for s in ids if s and not s.startswith("derived"))
 
 
 @cache
