@@ -20,6 +20,7 @@ from .reliability import reliability
 from .routing import compare, places, route, sources
 from .scenarios import runs_app, scenario_app
 from .serve import serve
+from .sweep import sweep_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Route and compare Eurasian freight corridors on sourced open data.")
@@ -39,6 +40,7 @@ app.add_typer(scenario_app, name="scenario")
 app.add_typer(runs_app, name="runs")
 app.command("gateways")(gateways_cmd)
 app.command("appraise")(appraise_cmd)
+app.add_typer(sweep_app, name="sweep")
 
 
 def main() -> None:
