@@ -221,7 +221,8 @@ def _sue(prob: _Problem, *, routes_world: World, rgap: float, max_iter: int, pro
     mu = np.array([prob.params.dispersion_for(c) for c in classes])
     sol = solve_logit(net, rs, classes, prob.vots, ods, prob.costs, prob.weight, mu,
                       month=prob.world.month, rgap=rgap, max_iter=max_iter, progress=progress)
-    out = _summarise(prob, sol.flow, "sue", sol.gap, sol.iterations, sol.gap <= rgap, sol.history)
+    out = _summarise(prob, sol.flow, "sue", sol.gap, sol.iterations, sol.gap <= rgap, sol.history,
+                     slot_price=sol.slot_price)
     return replace(out, paths=sol.paths, unserved=dropped)
 
 
@@ -245,7 +246,7 @@ def _drop_unserved(net: Network, classes: list[str], ods: np.ndarray, lost: list
 
 
 def _summarise(prob: _Problem, class_flow: np.ndarray, method: str, gap: float, iterations: int,
-               converged: bool, history) -> FlowResult:
+               converged: bool, history, slot_price: np.ndarray | None = None) -> FlowResult:
     net, classes, model, weight, params = prob.net, prob.classes, prob.costs, prob.weight, prob.params
     g = net.graph
     lk = net.links
@@ -304,6 +305,8 @@ def _summarise(prob: _Problem, class_flow: np.ndarray, method: str, gap: float, 
         for country, x in zip(c, v, strict=True):
             countries[country] = countries.get(country, 0.0) + float(x)
     queues = _queue_table(net, model, vol, served, vc, wait, backlog)
+    price = np.zeros(model.n_queues) if slot_price is None else slot_price
+    queues["slot_price_usd"] = price / model.unit_scale  # USD per unit of the queue's own `unit`
     return FlowResult(method, tuple(classes), float(gap), int(iterations), bool(converged), links, nodes,
                       corridors, countries, list(history), params=params, corridors_by_commodity=by_class,
                       queues=queues, month=month)
