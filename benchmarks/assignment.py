@@ -68,7 +68,9 @@ def run_aequilibrae(net: TntpNetwork, rgap: float) -> tuple[np.ndarray, int, flo
         raise SystemExit("the AequilibraE run here takes time-only networks (no toll or distance weights)")
     df = pd.DataFrame({
         "link_id": np.arange(1, len(links) + 1), "a_node": links.init_node, "b_node": links.term_node,
-        "direction": 1, "free_flow_time": links.free_flow_time, "capacity": links.capacity, "b": links.b,
+        # it refuses links with a zero free-flow time (Berlin-Center has some): a millionth of a minute
+        "direction": 1, "free_flow_time": np.maximum(links.free_flow_time, 1e-6), "capacity": links.capacity,
+        "b": links.b,
         # it needs beta >= 1 where alpha is 0
         "power": np.where(links.b > 0, links.power, np.maximum(links.power, 1.0)),
     })

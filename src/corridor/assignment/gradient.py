@@ -67,6 +67,48 @@ def _all_costs(x, t0, cap, b, pw, fixed, t, dt):
 
 
 @njit(cache=True)
+def _link_flows(links, start, flow, n_links):
+    x = np.zeros(n_links)
+    for pid in range(len(flow)):
+        f = flow[pid]
+        if f != 0.0:
+            for i in range(start[pid], start[pid + 1]):
+                x[links[i]] += f
+    return x
+
+
+@njit(cache=True)
+def _merge(links, start, keep, new_start, new_links):
+    """The kept paths' links and starts, then the new paths': one array each, no temporaries."""
+    n_keep = 0
+    size = 0
+    for pid in range(len(keep)):
+        if keep[pid]:
+            n_keep += 1
+            size += start[pid + 1] - start[pid]
+    n_new = len(new_start) - 1
+    out_links = np.empty(size + len(new_links), dtype=np.int32)
+    out_start = np.empty(n_keep + n_new + 1, dtype=np.int64)
+    out_start[0] = 0
+    k = 0
+    pos = 0
+    for pid in range(len(keep)):
+        if keep[pid]:
+            for i in range(start[pid], start[pid + 1]):
+                out_links[pos] = links[i]
+                pos += 1
+            k += 1
+            out_start[k] = pos
+    for j in range(n_new):
+        for i in range(new_start[j], new_start[j + 1]):
+            out_links[pos] = new_links[i]
+            pos += 1
+        k += 1
+        out_start[k] = pos
+    return out_links, out_start
+
+
+@njit(cache=True)
 def _path_cost(links, lo, hi, t):
     c = 0.0
     for i in range(lo, hi):
@@ -207,19 +249,16 @@ def solve(indptr: np.ndarray, indices: np.ndarray, tails: np.ndarray,
         # keep the paths in use and each pair's shortest; add the new shortest paths
         keep = flow > 0.0
         keep[best[best >= 0]] = True
-        lengths = np.diff(start)
-        kept_links = links[np.repeat(keep, lengths)]
-        kept_start = np.concatenate([[0], np.cumsum(lengths[keep])])
         new_flow = od_q[new_od] if not len(flow) else np.zeros(len(new_od))
-        links = np.concatenate([kept_links, new_links]).astype(np.int32)
-        start = np.concatenate([kept_start, kept_start[-1] + new_start[1:]]).astype(np.int64)
+        links, start = _merge(links, start, keep, new_start, new_links.astype(np.int32, copy=False))
+        del new_links
         flow = np.concatenate([flow[keep], new_flow])
         p_od = np.concatenate([p_od[keep], new_od])
         od_paths = np.argsort(p_od, kind="stable").astype(np.int64)
         od_ptr = np.concatenate([[0], np.cumsum(np.bincount(p_od, minlength=n_od))]).astype(np.int64)
         # link flows from the path flows (the first time: all-or-nothing at free flow), so that
         # sweeps' rounding never accumulates
-        x = np.bincount(links, weights=np.repeat(flow, np.diff(start)), minlength=n_links)
+        x = _link_flows(links, start, flow, n_links)
         _all_costs(x, *args, t, dt)
         target = max(rgap, 0.1 * gap if np.isfinite(gap) else 0.0) * 0.1
         for _ in range(_INNER):

@@ -218,22 +218,31 @@ def best_simple_route(net: Network, q: Query, *, objective: str, max_pops: int =
     counter = 0
     heap: list[tuple[float, int, frozenset[int], Candidate]] = [(first.cost, 0, frozenset(), first)]
     tried = {frozenset()}
-    for _ in range(max_pops):
+    simple_best = np.inf  # the cheapest simple candidate waiting: the search ends when it pops
+    for done in range(max_pops):
         if not heap:
             break
         _, _, forbidden, found = heapq.heappop(heap)
         if found.simple:
             return found, True
+        later = max_pops - done - 1  # pops still to come: no child is popped after the last
+        if later == 0:
+            break
         idx = found.visited
         for v in dict.fromkeys(v for v in idx if idx.count(v) > 1):
             child = forbidden | {v}
             if child in tried:
                 continue
             tried.add(child)
-            alt = searcher.solve(child, found.cost)
+            # a child dearer than the `later`-th waiting candidate (or than a simple one) is never
+            # popped: search it only that far (one found within the bound is found exactly)
+            bound = heapq.nsmallest(later, heap)[-1][0] if len(heap) >= later else np.inf
+            alt = searcher.solve(child, found.cost, limit=min(bound, simple_best))
             if alt is not None:
                 counter += 1
                 heapq.heappush(heap, (alt.cost, counter, child, alt))
+                if alt.simple:
+                    simple_best = min(simple_best, alt.cost)
     return None, True
 
 
@@ -261,18 +270,19 @@ class _Searcher:
         self.sg = body.search_graph(g.starts(q.origin), g.ends(q.destination), q.first_limit)
         self._dead: list[frozenset[int]] = []  # sets of places whose avoidance leaves no route
 
-    def solve(self, forbidden: frozenset[int], floor: float = 0.0) -> Candidate | None:
-        """Best route avoiding `forbidden`; `floor` (the parent's cost) bounds it from below.
+    def solve(self, forbidden: frozenset[int], floor: float = 0.0, limit: float = np.inf) -> Candidate | None:
+        """Best route avoiding `forbidden` and costing at most `limit` (None if there is none); `floor`
+        (the parent's cost) bounds it from below.
 
         A set that contains one already found to leave no route leaves none either: no search."""
         if any(dead <= forbidden for dead in self._dead):
             return None
-        found = self._solve(forbidden, floor)
-        if found is None:
+        found = self._solve(forbidden, floor, limit)
+        if found is None and not np.isfinite(limit):
             self._dead.append(forbidden)
         return found
 
-    def _solve(self, forbidden: frozenset[int], floor: float) -> Candidate | None:
+    def _solve(self, forbidden: frozenset[int], floor: float, limit: float = np.inf) -> Candidate | None:
         q = self.q
         guess = max(q.first_limit, floor * 1.25) if np.isfinite(q.first_limit) else np.inf
         if forbidden:
@@ -283,7 +293,7 @@ class _Searcher:
             sg = self.sg.without(drop, guess)
         else:
             sg = replace(self.sg, first_limit=guess)
-        hit = shortest_path(sg)
+        hit = shortest_path(sg, limit=limit)
         if hit is None:
             return None
         cost, pos = hit
