@@ -137,6 +137,23 @@ def bound(name: str) -> Bound:
     return BOUNDS[name]
 
 
+# the bound of each numeric column of the input tables (network files, demand, projects)
+COLUMNS: dict[str, dict[str, str]] = {
+    "nodes": {"dwell_hours": "hours", "dwell_usd": "usd_per_teu", "transship_hours": "hours",
+              "transship_usd": "usd_per_teu", "capacity_teu_yr": "capacity_teu_yr",
+              "capacity_t_yr": "capacity_t_yr"},
+    "links": {"length_km": "length_km", "speed_kmh": "speed_kmh", "wait_hours": "hours",
+              "usd_per_teu": "usd_per_teu", "co2_kg_per_teu": "co2_kg_per_teu",
+              "capacity_teu_yr": "capacity_teu_yr", "capacity_t_yr": "capacity_t_yr",
+              "opening_year": "opening_year"},
+    "rates": {"speed_kmh": "speed_kmh", "usd_per_teu_km": "usd_per_teu_km",
+              "co2_kg_per_teu_km": "co2_kg_per_teu_km"},
+    "commodities": {"value_of_time_usd_per_teu_hour": "value_of_time",
+                    "value_usd_per_teu": "value_usd_per_teu"},
+    "demand": {"teu_per_year": "demand_teu", "t_per_year": "demand_t"},
+}
+
+
 # Work budgets: what one call may ask for before it is refused up front (with how to ask for less).
 WORK = {
     # Caspian simulation: replications x (days + warm-up and tail days) x services, the engine's arrays

@@ -22,8 +22,10 @@ import numpy as np
 import pandas as pd
 
 from .datafiles import bundled_data_dir
-from .errors import CorridorError, Problem, ValidationError
+from .errors import CorridorError, Problem, ProblemList, ValidationError
 from .readers import (
+    check_bounds,
+    check_input_file,
     check_non_negative,
     check_required_cells,
     line_of,
@@ -96,7 +98,11 @@ class Demand:
 def _read_text_parquet(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
     """A Parquet file as the same all-text frame `read_text_csv` gives (row = record + 1)."""
     try:
+        check_input_file(path)
         raw = pd.read_parquet(path)
+    except OSError as exc:
+        problems.append(Problem(str(path), None, None, f"cannot be read: {exc.strerror or exc}"))
+        return None
     except Exception as exc:  # pyarrow raises several unrelated types for bad files
         problems.append(Problem(str(path), None, None, f"cannot be read as Parquet: {exc}"))
         return None
@@ -169,6 +175,11 @@ def _validate(txt: pd.DataFrame, fname: str, network, problems: list[Problem]) -
     check_required_cells(txt, ("origin", "destination", "commodity", "teu_per_year"), fname, problems)
     df = to_numbers(txt, VALUES, fname, problems)
     check_non_negative(df, VALUES, fname, problems)
+    check_bounds(df, "demand", fname, problems, signed=VALUES)
+    if not len(txt):
+        problems.append(Problem(fname, None, None, "has no rows: only a header"))
+    elif not (df["teu_per_year"] > 0).any() and not problems:
+        problems.append(Problem(fname, None, "teu_per_year", "has no demand: every teu_per_year is 0"))
 
     # places
     if network is not None:
@@ -215,7 +226,7 @@ def read_demand(path: str | Path, network=None) -> Demand:
     """
     path = Path(path)
     fname = str(path)
-    problems: list[Problem] = []
+    problems: list[Problem] = ProblemList()
     if path.suffix.lower() in (".parquet", ".pq"):
         txt = _read_text_parquet(path, problems) if path.exists() else None
         if not path.exists():

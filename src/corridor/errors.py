@@ -30,14 +30,44 @@ class Problem:
         return {"file": self.file, "row": self.row, "column": self.column, "message": self.message}
 
 
+# problems kept in full per input; past them only a count (a file with a million bad rows stays readable)
+MAX_PROBLEMS = 1000
+
+
+class ProblemList(list):
+    """A list of problems that keeps the first `limit` and counts the rest (`dropped`)."""
+
+    def __init__(self, items=(), limit: int = MAX_PROBLEMS):
+        super().__init__()
+        self.limit, self.dropped = limit, 0
+        self.extend(items)
+
+    def append(self, p: Problem) -> None:
+        if len(self) < self.limit:
+            super().append(p)
+        else:
+            self.dropped += 1
+
+    def extend(self, items) -> None:
+        for p in items:
+            self.append(p)
+
+    def __iadd__(self, items):
+        self.extend(items)
+        return self
+
+
 class ValidationError(CorridorError):
-    """Raised once with every problem found, never on the first."""
+    """Raised once with every problem found, never on the first (past `MAX_PROBLEMS`, counted)."""
 
     def __init__(self, problems: list[Problem], what: str = "input"):
         self.problems = list(problems)
-        n = len(self.problems)
-        lines = [f"{n} problem{'s' if n != 1 else ''} in {what}:"]
+        self.dropped = int(getattr(problems, "dropped", 0))
+        n = len(self.problems) + self.dropped
+        lines = [f"{n:,} problem{'s' if n != 1 else ''} in {what}:"]
         lines += [f"  - {p}" for p in self.problems]
+        if self.dropped:
+            lines.append(f"  ... and {self.dropped:,} more (the first {len(self.problems):,} are listed)")
         super().__init__("\n".join(lines))
 
 

@@ -9,14 +9,21 @@ frames, from a file or from memory (`text_frame`); the network and demand reader
 from __future__ import annotations
 
 import csv
+import errno
 import io
+import os
+import stat
+from array import array
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .errors import Problem
+from .output import clean
 
 TRUE_WORDS = {"true", "1", "yes", "y", "t"}
 
@@ -26,55 +33,175 @@ FALSE_WORDS = {"false", "0", "no", "n", "f", ""}
 YES_NO = {"yes": True, "no": False, "true": True, "false": False, "1": True, "0": False, "": True}
 
 
+# ---------------------------------------------------------------------------- opening files safely
+
+# the largest input file read without being asked (MB); --max-input-mb or $CORRIDOR_MAX_INPUT_MB raise it
+MAX_INPUT_MB = 512
+
+MAX_INPUT_ENV = "CORRIDOR_MAX_INPUT_MB"
+
+_KINDS = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFCHR: "a character device",
+          stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a folder"}
+
+
+class UnreadableFile(OSError):
+    """An input that is not a regular file of a sane size (an OSError, so every reader's `except
+    OSError` reports it as the file's problem)."""
+
+
+def max_input_bytes() -> int:
+    """The size cap of one input file, in bytes ($CORRIDOR_MAX_INPUT_MB, default `MAX_INPUT_MB`)."""
+    try:
+        mb = float(os.environ.get(MAX_INPUT_ENV, MAX_INPUT_MB))
+    except ValueError:
+        mb = MAX_INPUT_MB
+    return int(max(mb, 0.001) * 1e6) if mb == mb else int(MAX_INPUT_MB * 1e6)
+
+
+def check_input_file(path: str | Path, *, max_bytes: int | None = None) -> int:
+    """The size of `path` if it is safe to read, else UnreadableFile saying why: it must be a regular
+    file (not a FIFO, device or folder), a symbolic link must stay inside the link's folder, and it
+    must fit the size cap."""
+    p = Path(path)
+    try:
+        st = os.stat(p)  # follows links; a loop raises ELOOP
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise UnreadableFile(exc.errno, f"cannot be opened: {clean(exc.strerror or exc)}") from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = _KINDS.get(stat.S_IFMT(st.st_mode), "not a regular file")
+        raise UnreadableFile(errno.EINVAL, f"is {kind}, not a regular file")
+    if p.is_symlink():
+        target, home = p.resolve(), p.absolute().parent.resolve()
+        if home not in target.parents:
+            raise UnreadableFile(errno.EACCES, f"is a symbolic link to {clean(target)}, outside its folder; "
+                                               "give the file's own path")
+    cap = max_input_bytes() if max_bytes is None else max_bytes
+    if st.st_size > cap:
+        raise UnreadableFile(errno.EFBIG, f"is {st.st_size / 1e6:,.1f} MB, more than the {cap / 1e6:,.0f} "
+                                          f"MB an input may be (raise it with --max-input-mb or "
+                                          f"${MAX_INPUT_ENV})")
+    return st.st_size
+
+
+def read_input_text(path: str | Path, *, max_bytes: int | None = None) -> str:
+    """A small input file (YAML, JSON) as text, after `check_input_file`; raises OSError or
+    UnicodeDecodeError like `Path.read_text`."""
+    check_input_file(path, max_bytes=max_bytes)
+    with open(path, encoding="utf-8") as fh:
+        return fh.read()
+
+
+# ---------------------------------------------------------------------------- reading CSV as text
+
+_CHUNK = 8192  # records turned into columns at a time
+
+
 def read_text_csv(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
     """Every cell as stripped text, plus `__line__`: the file line each record starts on.
 
     Parsed with the csv module so that row numbers stay true across blank lines and
-    quoted multi-line fields; blank records are skipped, ragged ones reported.
+    quoted multi-line fields; blank records are skipped, ragged ones reported. The file is read
+    as a stream and kept as Arrow-backed text columns, so a table of millions of rows takes a
+    few hundred MB; only regular files of a sane size are read (`check_input_file`).
     """
-    if not path.exists():
-        problems.append(Problem(str(path), None, None, "file not found"))
+    fname = clean(path)
+    try:
+        size = check_input_file(path)
+    except FileNotFoundError:
+        problems.append(Problem(fname, None, None, "file not found"))
+        return None
+    except OSError as exc:
+        problems.append(Problem(fname, None, None, clean(exc.strerror or exc)))
+        return None
+    if size == 0:
+        problems.append(Problem(fname, None, None, "is empty (0 bytes)"))
         return None
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(str(path), None, None, f"cannot be read as UTF-8 text: {exc}"))
-        return None
-    if "\x00" in text:
-        problems.append(Problem(str(path), None, None, "is a binary file, not CSV"))
-        return None
-    reader = csv.reader(io.StringIO(text, newline=""))
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            return _parse_csv(fh, fname, problems)
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(fname, None, None, f"cannot be read as UTF-8 text: {clean(exc, 120)}"))
+    except OSError as exc:
+        problems.append(Problem(fname, None, None, f"cannot be read: {clean(exc.strerror or exc)}"))
+    return None
+
+
+class _Binary(Exception):
+    pass
+
+
+def _lines(fh: io.TextIOBase):
+    for line in fh:
+        if "\x00" in line:
+            raise _Binary
+        yield line
+
+
+def _parse_csv(fh: io.TextIOBase, fname: str, problems: list[Problem]) -> pd.DataFrame | None:
+    reader = csv.reader(_lines(fh))
     header: list[str] | None = None
-    rows, lines = [], []
-    start = 1
+    chunks: list[list[pa.Array]] = []
+    rows: list[list[str]] = []
+    lines = array("q")
+    start, width = 1, 0
     try:
         for rec in reader:
             line, start = start, reader.line_num + 1
-            if not any(c.strip() for c in rec):
+            if not rec or ((not rec[0] or rec[0].isspace()) and not "".join(rec).strip()):
                 continue
             if header is None:
                 header = [c.strip() for c in rec]
+                width = len(header)
                 continue
-            if len(rec) != len(header):
-                problems.append(Problem(str(path), line, None,
-                                        f"has {len(rec)} fields, the header has {len(header)}"))
+            if len(rec) != width:
+                problems.append(Problem(fname, line, None, f"has {len(rec)} fields, the header has {width}"))
                 continue
-            rows.append([c.strip() for c in rec])
+            rows.append(rec)
             lines.append(line)
+            if len(rows) >= _CHUNK:
+                chunks.append(_columns(rows, width))
+                rows = []
+    except _Binary:
+        problems.append(Problem(fname, None, None, "is a binary file, not CSV"))
+        return None
     except csv.Error as exc:
-        problems.append(Problem(str(path), reader.line_num, None, f"cannot be read as CSV: {exc}"))
+        problems.append(Problem(fname, reader.line_num, None, f"cannot be read as CSV: {clean(exc, 120)}"))
         return None
     if header is None:
-        problems.append(Problem(str(path), None, None, "is empty (no header)"))
+        problems.append(Problem(fname, None, None, "is empty (no header)"))
         return None
     dup = sorted({c for c in header if header.count(c) > 1})
     if dup:
-        problems.append(Problem(str(path), 1, ", ".join(dup), "column appears more than once"))
+        problems.append(Problem(fname, 1, ", ".join(clean(d, 40) for d in dup),
+                                "column appears more than once"))
         return None
-    df = pd.DataFrame(rows, columns=header, dtype=object).astype(str) if rows else \
-        pd.DataFrame({c: pd.Series(dtype=str) for c in header})
+    if rows:
+        chunks.append(_columns(rows, width))
+    table = pa.table({name: pa.chunked_array([c[j] for c in chunks], type=pa.large_string())
+                      for j, name in enumerate(header)})
+    if len(lines):
+        df = table.to_pandas(self_destruct=True)
+        del table
+        if not all(str(t) == "str" for t in df.dtypes):  # pandas < 3 or without its Arrow strings
+            df = df.astype(str)
+    else:
+        df = pd.DataFrame({c: pd.Series(dtype=str) for c in header})
     df["__line__"] = np.array(lines, dtype=np.int64)
     return df
+
+
+# what str.strip() strips: every character Python calls whitespace
+_SPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+
+
+def _columns(rows: list[list[str]], width: int) -> list[pa.Array]:
+    """A chunk of records as one stripped Arrow text array per column."""
+    if not rows:
+        return [pa.array([], type=pa.large_string()) for _ in range(width)]
+    return [pc.utf8_trim(pa.array(col, type=pa.large_string()), characters=_SPACE)
+            for col in zip(*rows, strict=True)]
 
 
 def _cells(s: pd.Series) -> list[str]:
@@ -119,7 +246,7 @@ def short(v, n: int = 60) -> str:
 def to_numbers(df: pd.DataFrame, cols: Iterable[str], fname: str, problems: list[Problem]) -> pd.DataFrame:
     """Text columns as floats (a missing column is all NaN), reporting every cell that is not a
     finite number."""
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write: the new columns never touch `df`
     for col in cols:
         if col not in df.columns:
             out[col] = np.nan
@@ -171,6 +298,8 @@ def check_unique(df: pd.DataFrame, col: str, fname: str, problems: list[Problem]
     vals = df[col].astype(str)
     keys = vals.map(key) if key else vals
     dup = keys.duplicated(keep="first") & (vals != "")
+    if not dup.any():
+        return
     first: dict[str, int] = {}
     for i, k in enumerate(keys):
         first.setdefault(k, i)
@@ -193,3 +322,45 @@ def check_non_negative(df: pd.DataFrame, cols: Iterable[str], fname: str, proble
         if col in positive:
             for i in np.flatnonzero((v == 0).to_numpy()):
                 problems.append(Problem(fname, line_of(df, i), col, "must be greater than zero"))
+
+
+def check_bounds(df: pd.DataFrame, table: str, fname: str, problems: list[Problem], *,
+                 signed: Iterable[str] = ()) -> None:
+    """Numeric columns (see `to_numbers`) outside their plausible range (`bounds.COLUMNS[table]`).
+
+    `signed`: columns whose negative (or, for a range above zero, zero) values `check_non_negative`
+    reports already; they are not reported twice.
+    """
+    from .bounds import BOUNDS, COLUMNS
+
+    signed = set(signed)
+    for col, name in COLUMNS[table].items():
+        if col not in df.columns:
+            continue
+        b = BOUNDS[name]
+        v = df[col].to_numpy(dtype=float, na_value=np.nan)
+        if col in signed:
+            v = np.where((v < 0) | ((v == 0) & (b.lo is not None and b.lo > 0)), np.nan, v)
+        bad = np.zeros(len(v), dtype=bool)
+        if b.lo is not None:
+            bad |= v < b.lo
+        if b.hi is not None:
+            bad |= v > b.hi
+        if b.integer:
+            bad |= np.isfinite(v) & (v != np.round(v))
+        for i in np.flatnonzero(bad):
+            problems.append(Problem(fname, line_of(df, i), col, b.problem(float(v[i])) or "out of range"))
+
+
+def check_countries(df: pd.DataFrame, col: str, fname: str, problems: list[Problem]) -> None:
+    """ISO3-looking codes that are no country (`bounds.COUNTRY_CODES`); malformed ones are left to the
+    table's own check."""
+    from .bounds import COUNTRY_CODES, country_problem
+
+    if col not in df.columns:
+        return
+    vals = df[col].astype(str)
+    bad = vals.str.fullmatch(r"[A-Z]{3}") & ~vals.isin(COUNTRY_CODES)
+    for i in np.flatnonzero(bad.to_numpy(dtype=bool, na_value=False)):
+        problems.append(Problem(fname, line_of(df, i), col,
+                                country_problem(vals.iat[i]) or "unknown country"))

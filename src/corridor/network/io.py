@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..datafiles import bundled_data_dir
-from ..errors import Problem, ValidationError
+from ..errors import Problem, ProblemList, ValidationError
 from .formats import detect_format, network_format
 from .tables import Network
 from .validation import check_network_tables, finish_tables
@@ -30,7 +30,7 @@ def read_network_tables(path: str | Path, *, fallback_dir: str | Path | None = N
     """
     path = Path(path)
     fmt = network_format(format) if format is not None else detect_format(path)
-    problems: list[Problem] = []
+    problems: list[Problem] = ProblemList()
     frames = fmt.read(path, problems)
     tables = check_network_tables(frames, problems, fallback_dir=fallback_dir)
     if problems:

@@ -17,12 +17,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import Problem, ValidationError
+from ..errors import Problem, ProblemList, ValidationError
 from ..readers import (
     FALSE_WORDS,
     TRUE_WORDS,
     YES_NO,
+    check_bounds,
     check_choice,
+    check_countries,
     check_non_negative,
     check_required_cells,
     check_unique,
@@ -113,15 +115,14 @@ class NetworkFrames:
 def _check_sources(df: pd.DataFrame, sourced: Mapping[str, str], fname: str, known: set[str] | None,
                    problems: list[Problem]) -> None:
     """A value with no source is a bug: every set number names a source row (one `known`, if given)."""
-    def texts(col: str) -> np.ndarray:
-        return df[col].to_numpy(dtype=object) if col in df.columns else np.full(len(df), "", dtype=object)
+    def empty(col: str) -> np.ndarray:  # compared as text columns, never turned into Python objects
+        return (df[col] == "").to_numpy(dtype=bool) if col in df.columns else np.ones(len(df), dtype=bool)
 
-    row_source = texts("source_id")
+    no_row_source = empty("source_id")
     for col, src_col in sourced.items():
         if col not in df.columns:
             continue
-        src = texts(src_col)
-        missing = pd.notna(df[col].to_numpy()) & (np.where(src != "", src, row_source) == "")
+        missing = pd.notna(df[col].to_numpy()) & empty(src_col) & no_row_source
         for i in np.flatnonzero(missing):
             problems.append(Problem(fname, line_of(df, i), src_col, f"'{col}' has a value but no source"))
     if known is None:
@@ -129,11 +130,14 @@ def _check_sources(df: pd.DataFrame, sourced: Mapping[str, str], fname: str, kno
     for col in sorted(set(sourced.values()) | {"source_id"}):
         if col not in df.columns:
             continue
-        cells = texts(col)
         unknown = {cell: [sid for sid in filter(None, (s.strip() for s in str(cell).split(";")))
-                          if not (sid.startswith("derived") or sid in known)] for cell in set(cells)}
-        for i, cell in enumerate(cells):
-            for sid in unknown[cell]:
+                          if not (sid.startswith("derived") or sid in known)] for cell in df[col].unique()}
+        bad = [cell for cell, sids in unknown.items() if sids]
+        if not bad:
+            continue
+        cells = df[col]
+        for i in np.flatnonzero(cells.isin(bad).to_numpy(dtype=bool)):
+            for sid in unknown[cells.iat[i]]:
                 problems.append(Problem(fname, line_of(df, i), col,
                                         f"source '{short(sid)}' is not in sources.csv"))
 
@@ -158,6 +162,7 @@ def _validate_rates(txt: pd.DataFrame, fname: str, known: set[str] | None,
     check_choice(txt, "mode", MODES, fname, problems)
     rates = to_numbers(txt, RATE_NUMERIC, fname, problems)
     check_non_negative(rates, RATE_NUMERIC, fname, problems, ("speed_kmh",))
+    check_bounds(rates, "rates", fname, problems, signed=RATE_NUMERIC)
     _check_sources(rates, RATE_SOURCED, fname, known, problems)
     return rates
 
@@ -173,6 +178,7 @@ def _validate_commodities(txt: pd.DataFrame, fname: str, known: set[str] | None,
     num = [c for c in ("value_of_time_usd_per_teu_hour", "value_usd_per_teu") if c in txt.columns]
     out = to_numbers(txt, num, fname, problems)
     check_non_negative(out, num, fname, problems)
+    check_bounds(out, "commodities", fname, problems, signed=num)
     _check_sources(out, {c: "source_id" for c in num}, fname, known, problems)
     if "containerised" in txt.columns:  # optional: does a TEU capacity count this class?
         for i, v in enumerate(txt["containerised"]):
@@ -196,11 +202,13 @@ def _validate_nodes(txt: pd.DataFrame, fname: str, known: set[str] | None,
     for i in np.flatnonzero(bad_iso.to_numpy()):
         problems.append(Problem(fname, line_of(txt, i), "country",
                                 f"'{short(txt['country'].iat[i])}' is not an ISO3 code"))
+    check_countries(txt, "country", fname, problems)
     nodes = to_numbers(txt, NODE_NUMERIC, fname, problems)
     for col, lim in (("lon", 180.0), ("lat", 90.0)):
         for i in np.flatnonzero((nodes[col].abs() > lim).to_numpy()):
             problems.append(Problem(fname, line_of(nodes, i), col, f"{nodes[col].iat[i]:g} is out of range"))
     check_non_negative(nodes, NODE_NUMERIC[2:], fname, problems)
+    check_bounds(nodes, "nodes", fname, problems, signed=NODE_NUMERIC[2:])
     _check_sources(nodes, NODE_SOURCED, fname, known, problems)
     return nodes
 
@@ -251,11 +259,10 @@ def _check_rate_classes(links: pd.DataFrame, rates: pd.DataFrame | None, fname: 
     need_rate = links["speed_kmh"].isna() | links["usd_per_teu"].isna() | links["co2_kg_per_teu"].isna()
     rc = links["rate_class"] if "rate_class" in links.columns else pd.Series("", index=links.index)
     known_rates = set(rates["rate_class"]) if rates is not None else set()
-    for i in np.flatnonzero(need_rate.to_numpy()):
-        if rc.iat[i] not in known_rates:
-            why = (f"rate class '{short(rc.iat[i])}' is not in rates.csv" if rc.iat[i]
-                   else "speed, tariff or CO2 missing and no rate_class to take them from")
-            problems.append(Problem(fname, line_of(links, i), "rate_class", why))
+    for i in np.flatnonzero((need_rate & ~rc.isin(known_rates)).to_numpy(dtype=bool)):
+        why = (f"rate class '{short(rc.iat[i])}' is not in rates.csv" if rc.iat[i]
+               else "speed, tariff or CO2 missing and no rate_class to take them from")
+        problems.append(Problem(fname, line_of(links, i), "rate_class", why))
 
 
 def _validate_links(txt: pd.DataFrame, fname: str, known: set[str] | None, node_ids: set[str] | None,
@@ -268,6 +275,7 @@ def _validate_links(txt: pd.DataFrame, fname: str, known: set[str] | None, node_
     check_choice(txt, "status", STATUSES, fname, problems)
     links = to_numbers(txt, LINK_NUMERIC, fname, problems)
     check_non_negative(links, LINK_NON_NEGATIVE, fname, problems, strictly_positive=("speed_kmh",))
+    check_bounds(links, "links", fname, problems, signed=LINK_NON_NEGATIVE)
     _check_link_values(txt, links, fname, problems)
     links["directed"] = _directed(txt, fname, problems)
     if node_ids is not None:
@@ -391,6 +399,9 @@ def check_network_tables(frames: NetworkFrames, problems: list[Problem], *,
             out[name] = check(txt, label(name), None if name in borrowed else known, problems)
     unit, uses = _config_units(frames.config, frames.config_where, problems), frames.uses
     nodes_txt, links_txt = tables.get("nodes"), tables.get("links")
+    for name, txt in (("nodes", nodes_txt), ("links", links_txt)):
+        if txt is not None and not len(txt):  # one problem naming the file, not one per link end
+            problems.append(Problem(label(name), None, None, f"has no {name}: only a header, no rows"))
     if nodes_txt is not None:
         start = len(problems)
         nodes_txt, alias = _gmns_columns(nodes_txt, "nodes", label("nodes"), unit, uses, problems)
@@ -399,7 +410,8 @@ def check_network_tables(frames: NetworkFrames, problems: list[Problem], *,
     if links_txt is not None:
         start = len(problems)
         links_txt, alias = _gmns_columns(links_txt, "links", label("links"), unit, uses, problems)
-        node_ids = set(nodes_txt["node_id"]) if nodes_txt is not None and "node_id" in nodes_txt else None
+        node_ids = (set(nodes_txt["node_id"]) if nodes_txt is not None and "node_id" in nodes_txt
+                    and len(nodes_txt) else None)
         out["links"] = _validate_links(links_txt, label("links"), known, node_ids, out.get("rates"), problems)
         _file_names(problems, start, label("links"), alias)
     return {k: v for k, v in out.items() if v is not None}
@@ -423,7 +435,7 @@ def validate_network_tables(tables: Mapping[str, pd.DataFrame | None], *,
     given = {k: v for k, v in tables.items() if v is not None}
     frames = NetworkFrames({k: v if "__line__" in v.columns else text_frame(v) for k, v in given.items()},
                            dict(where or {}))
-    problems: list[Problem] = []
+    problems: list[Problem] = ProblemList()
     out = check_network_tables(frames, problems, fallback_dir=fallback_dir)
     if problems:
         raise ValidationError(problems, what=what)
