@@ -216,13 +216,18 @@ def best_simple_route(net: Network, q: Query, *, objective: str, max_pops: int =
     if first is None:
         return None, False
     counter = 0
-    heap: list[tuple[float, int, frozenset[int], Candidate]] = [(first.cost, 0, frozenset(), first)]
+    # a waiting candidate is its cost and, until it is popped, only the cost of its parent: its route
+    # (which of equal-cost paths scipy's search returns) is found when it is popped
+    heap: list[tuple[float, int, frozenset[int], Candidate | float]] = [(first.cost, 0, frozenset(), first)]
     tried = {frozenset()}
-    simple_best = np.inf  # the cheapest simple candidate waiting: the search ends when it pops
     for done in range(max_pops):
         if not heap:
             break
-        _, _, forbidden, found = heapq.heappop(heap)
+        cost, _, forbidden, found = heapq.heappop(heap)
+        if not isinstance(found, Candidate):
+            found = searcher.solve(forbidden, found)
+            if found is None:  # cannot happen: its cost was found over the same graph
+                continue
         if found.simple:
             return found, True
         later = max_pops - done - 1  # pops still to come: no child is popped after the last
@@ -234,15 +239,13 @@ def best_simple_route(net: Network, q: Query, *, objective: str, max_pops: int =
             if child in tried:
                 continue
             tried.add(child)
-            # a child dearer than the `later`-th waiting candidate (or than a simple one) is never
-            # popped: search it only that far (one found within the bound is found exactly)
+            # a child dearer than the `later`-th waiting candidate is never popped: its cost is
+            # sought only that far
             bound = heapq.nsmallest(later, heap)[-1][0] if len(heap) >= later else np.inf
-            alt = searcher.solve(child, found.cost, limit=min(bound, simple_best))
-            if alt is not None:
+            c = searcher.least(child, limit=bound)
+            if np.isfinite(c):
                 counter += 1
-                heapq.heappush(heap, (alt.cost, counter, child, alt))
-                if alt.simple:
-                    simple_best = min(simple_best, alt.cost)
+                heapq.heappush(heap, (c, counter, child, found.cost))
     return None, True
 
 
@@ -269,6 +272,31 @@ class _Searcher:
             "routing.itineraries", (q.weights, q.mask, *q.groups), build)
         self.sg = body.search_graph(g.starts(q.origin), g.ends(q.destination), q.first_limit)
         self._dead: list[frozenset[int]] = []  # sets of places whose avoidance leaves no route
+        self._distances = None  # the compiled distance search, made on the first repair
+        self._trace = None  # and its path reader
+
+    def least(self, forbidden: frozenset[int], limit: float = np.inf) -> float:
+        """The cost of `solve(forbidden)`'s route (inf if there is none within `limit`), by the compiled
+        distance search (`routing.distances`): the same number, without the route."""
+        if any(dead <= forbidden for dead in self._dead):
+            return np.inf
+        if self._distances is None:
+            from .distances import Distances, trace
+
+            self._trace = trace
+            sg = self.sg
+            self._distances = Distances(sg.indptr, sg.indices, sg.data, sg.source, sg.targets)
+        c = self._distances.least(self._entries(forbidden), limit)
+        if not np.isfinite(c) and not np.isfinite(limit):
+            self._dead.append(forbidden)
+        return c
+
+    def _entries(self, forbidden: frozenset[int]) -> np.ndarray:
+        """CSR entries of the transit and transshipment edges of the places `forbidden`."""
+        nodes = np.fromiter(forbidden, dtype=np.int64, count=len(forbidden))
+        lo = np.searchsorted(self._at, nodes, side="left")
+        hi = np.searchsorted(self._at, nodes, side="right")
+        return np.concatenate([self._order[a:b] for a, b in zip(lo, hi, strict=True)])
 
     def solve(self, forbidden: frozenset[int], floor: float = 0.0, limit: float = np.inf) -> Candidate | None:
         """Best route avoiding `forbidden` and costing at most `limit` (None if there is none); `floor`
@@ -286,14 +314,10 @@ class _Searcher:
         q = self.q
         guess = max(q.first_limit, floor * 1.25) if np.isfinite(q.first_limit) else np.inf
         if forbidden:
-            nodes = np.fromiter(forbidden, dtype=np.int64, count=len(forbidden))
-            lo = np.searchsorted(self._at, nodes, side="left")
-            hi = np.searchsorted(self._at, nodes, side="right")
-            drop = np.concatenate([self._order[a:b] for a, b in zip(lo, hi, strict=True)])
-            sg = self.sg.without(drop, guess)
+            sg = self.sg.without(self._entries(forbidden), guess)
         else:
             sg = replace(self.sg, first_limit=guess)
-        hit = shortest_path(sg, limit=limit)
+        hit = shortest_path(sg, limit=limit, trace=self._trace)
         if hit is None:
             return None
         cost, pos = hit

@@ -142,11 +142,13 @@ def _path(pred: np.ndarray, source: int, target: int) -> list[int]:
 
 
 def shortest_path(sg: SearchGraph, source: int | None = None, data: np.ndarray | None = None,
-                  *, limit: float = np.inf) -> tuple[float, list[int]] | None:
+                  *, limit: float = np.inf, trace=None) -> tuple[float, list[int]] | None:
     """(cost, CSR positions) of the cheapest path from `source` to any target, or None.
 
     Dijkstra stops at `limit`; with no limit given it starts from the graph's
     first guess and doubles it, which explores only the ball the answer needs.
+    `trace(indptr, indices, pred, source, target)` may read the positions off the predecessors
+    instead of `_path` and `SearchGraph.positions` (the same: the first entry joining each pair).
     """
     source = sg.source if source is None else source
     mat = sg.matrix(data)
@@ -169,6 +171,8 @@ def shortest_path(sg: SearchGraph, source: int | None = None, data: np.ndarray |
             return None
         tried = tried * 4 if tried * 4 < unbounded else np.inf
     target = int(sg.targets[j])
+    if trace is not None:
+        return float(dt[j]), trace(sg.indptr, sg.indices, pred, source, target).tolist()
     nodes = _path(pred, source, target)
     return float(dt[j]), sg.positions(nodes).tolist()
 
