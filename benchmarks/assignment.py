@@ -7,7 +7,8 @@ are absent is skipped and says so) to relative gaps 1e-4 and 1e-6 with
 - corridor's bi-conjugate Frank-Wolfe (`--bfw`; slow to tight gaps, as BFW is),
 - AequilibraE's bi-conjugate Frank-Wolfe on both cores (when it is importable: `pip install -e '.[bench]'`),
 
-each run in a fresh process, and prints one table: seconds (best of --repeat solves in that
+each run in a fresh process, and prints one table: seconds and CPU seconds of all the process's
+threads (best of --repeat solves in that
 process, graph building included, file reading excluded, after one warm-up solve of Sioux Falls
 so that neither tool's first-call costs count), iterations, the gap the tool reports, the gap
 recomputed here from the flows it returned (this script's own Dijkstra, scipy's, on the same
@@ -120,15 +121,16 @@ def worker(solver: str, name: str, rgap: float, repeat: int, out: Path) -> None:
     fn = SOLVERS[solver]
     fn(warm, 1e-3)  # first-call costs (imports, compiled code) are not the solve's
     before = _rss_mb()
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         flow, iters, gap = fn(net, rgap)
         times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     np.save(out.with_suffix(".npy"), flow)
-    out.write_text(json.dumps({"seconds": min(times), "iterations": iters, "reported_gap": gap,
-                               "peak_mb": peak, "added_mb": peak - before}))
+    out.write_text(json.dumps({"seconds": min(times), "cpu_seconds": min(cpu), "iterations": iters,
+                               "reported_gap": gap, "peak_mb": peak, "added_mb": peak - before}))
 
 
 # ------------------------------------------------------------------ independent checks (parent process)
@@ -234,7 +236,8 @@ def main() -> None:
                     flow = np.load(out.with_suffix(".npy"))
                     obj = beckmann(net, flow)
                     rows.append({"network": name, "gap": gap, "solver": s, "seconds": r["seconds"],
-                                 "iterations": r["iterations"], "reported_gap": r["reported_gap"],
+                                 "cpu_seconds": r["cpu_seconds"], "iterations": r["iterations"],
+                                 "reported_gap": r["reported_gap"],
                                  "recomputed_gap": relative_gap(net, flow), "objective": obj,
                                  "vs_best_known": None if best is None else (obj - best) / best,
                                  "peak_mb": r["peak_mb"], "added_mb": r["added_mb"]})
@@ -259,6 +262,7 @@ def ratios(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "network": [i[0] for i in both], "gap": [i[1] for i in both],
         "speedup (aeq s / corridor s)": (a.loc[both, "seconds"] / c.loc[both, "seconds"]).to_numpy(),
+        "cpu ratio (aeq / corridor)": (a.loc[both, "cpu_seconds"] / c.loc[both, "cpu_seconds"]).to_numpy(),
         "peak MB ratio (corridor / aeq)": (c.loc[both, "peak_mb"] / a.loc[both, "peak_mb"]).to_numpy(),
         "added MB ratio (corridor / aeq)": (c.loc[both, "added_mb"] / a.loc[both, "added_mb"]).to_numpy(),
     })
