@@ -274,3 +274,19 @@ def test_cli_sweep_inputs_and_show(serial_small):
 def test_flows_question_defaults():
     q = Flows()
     assert q.scenarios == ("baseline-2024",) and "demand" in q.files and "appraisal" not in q.files
+
+
+def test_commands_answer_with_ranges():
+    from corridor.cli.sweep import options_scenario
+
+    d = options_scenario(2030, 11, "RUS,BLR", None, "suez")
+    assert d["year"] == 2030 and d["policies"]["avoid"] == ["RUS", "BLR"]
+    assert d["policies"]["avoid_passages"] == ["suez"]
+    res = CliRunner().invoke(app, ["compare", "Xian", "Duisburg", "--uncertainty", "2", "--json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.output)
+    assert d["runs"] == 2 and d["question"]["kind"] == "compare"
+    row = next(r for r in d["ranges"] if r["figure"] == "days.middle")
+    assert row["p10"] <= row["p50"] <= row["p90"]
+    res = CliRunner().invoke(app, ["assign", "--method", "ue", "--uncertainty", "2"])
+    assert res.exit_code == 1 and "calibrated sue" in res.output

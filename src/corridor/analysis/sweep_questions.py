@@ -195,7 +195,7 @@ class Flows:
     """A scenario assigned: corridor figures, gateway shares, Caspian lines; closures and project NPVs
     when asked."""
 
-    scenario: str = "baseline-2024"
+    scenario: str | dict = "baseline-2024"  # a name or path, or a scenario's fields
     from_region: str = "central-asia"
     to_region: str = "eu"
     closures: bool = False
@@ -262,28 +262,42 @@ class Diff:
 
 @dataclass(frozen=True)
 class Compare:
-    """The best route of each corridor family between two places, in a scenario's world."""
+    """The best route of each corridor family between two places, in a world (a scenario's, or the one
+    the options make, as `compare` takes them)."""
 
     origin: str
     destination: str
-    scenario: str = "baseline-2024"
     objective: str = "generalized"
     commodity: str = "container"
+    avoid: str | None = None
+    avoid_modes: str | None = None
+    avoid_passages: str | None = None
+    year: int | None = None
+    month: int | None = None
+    scenario: str | dict | None = None
     kind: str = "compare"
     files = ("caspian_2024.json", "rates.csv")
     needs_routes = False
 
     @property
-    def scenarios(self) -> tuple[str, ...]:
-        return (self.scenario,)
+    def scenarios(self) -> tuple[str | dict, ...]:
+        return (self.scenario,) if self.scenario is not None else ()
 
     def run(self, net: Network, scenarios: tuple[Scenario, ...], routes: dict[str, ChoiceSet], draw: Draw,
             params: AssignmentParams) -> dict:
         from ..routing.comparison import compare
+        from ..world import world_of
 
-        applied = applied_in(net, scenarios[0], draw)
-        c = compare(applied.network, self.origin, self.destination, objective=self.objective,
-                    commodity=self.commodity, world=applied.world)
+        if scenarios:
+            applied = applied_in(net, scenarios[0], draw)
+            run_net, world = applied.network, applied.world
+        else:
+            run_net = draw.network(net)
+            world = world_of(avoid=self.avoid, avoid_modes=self.avoid_modes,
+                             avoid_passages=self.avoid_passages, year=self.year, month=self.month)
+            world = replace(world, caspian=draw.caspian_config(None))
+        c = compare(run_net, self.origin, self.destination, objective=self.objective,
+                    commodity=self.commodity, world=world)
         out = {}
         for r in c.to_frame().itertuples(index=False):
             if r.feasible:
@@ -298,7 +312,7 @@ class Gateways:
 
     from_region: str = "central-asia"
     to_region: str = "eu"
-    scenario: str = "baseline-2024"
+    scenario: str | dict = "baseline-2024"
     closures: bool = True
     top: int = 6
     kind: str = "gateways"
@@ -332,7 +346,7 @@ class Appraise:
     """Each project's NPV and the portfolio chosen within a budget (`appraise`)."""
 
     projects: str | None = None  # a projects file; None: the bundled list
-    scenario: str | None = None
+    scenario: str | dict | None = None
     budget: float = float("inf")
     kind: str = "appraise"
     files = ("rates.csv", "assignment_params.json", "demand", "appraisal")

@@ -201,10 +201,21 @@ def _runs(spec: SweepSpec, inputs: list[UncertainInput]) -> list[dict]:
              "values": values[k]} for c, ci in enumerate(spec.cells()) for k in range(n)]
 
 
+def scenario_of(s: str | dict, net: Network) -> Scenario:
+    """A question's scenario: a bundled name or a path (read and checked), or a scenario's fields as a
+    dict (a command's options: year, month, policies, demand)."""
+    if isinstance(s, dict):
+        try:
+            return Scenario.model_validate(s)
+        except Exception as exc:  # pydantic
+            raise CorridorError(f"bad scenario options: {str(exc).splitlines()[0]}") from None
+    return load_scenario(s, network=net)
+
+
 def _plan(spec: SweepSpec, net: Network) -> tuple[_Plan, list[dict]]:
     inputs = spec.chosen_inputs()
-    base = {name: load_scenario(name, network=net) for name in spec.question.scenarios}
-    scenarios = {c: tuple(cell_scenario(base[n], cell, net.countries) for n in spec.question.scenarios)
+    base = [scenario_of(s, net) for s in spec.question.scenarios]
+    scenarios = {c: tuple(cell_scenario(s, cell, net.countries) for s in base)
                  for c, cell in enumerate(spec.cells())}
     return _Plan(spec.question, inputs, scenarios, AssignmentParams.load()), _runs(spec, inputs)
 

@@ -40,6 +40,7 @@ from .common import (
     world_options,
     write_out,
 )
+from .sweep import UncertaintyOpt, answer_with_ranges, options_scenario
 
 OutForceOpt = Annotated[bool, force_option("Replace an earlier result in --out (as a whole).")]
 
@@ -145,12 +146,20 @@ def gateways_cmd(
     out_dir: OutOpt = None,
     fmt: FormatOpt = None,
     force: OutForceOpt = False,
+    uncertainty: UncertaintyOpt = None,
     network: NetOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Countries, crossings, ports and links between two regions: flow share, closure loss, minimum cut."""
     from ..analysis.gateways import gateways, gateways_diff
 
+    if uncertainty:
+        from ..analysis.sweep_questions import Gateways
+
+        scn = scenario or options_scenario(year, month, avoid, avoid_mode, avoid_passage)
+        q = Gateways(from_region, to_region, scn, closures=closures, top=min(top, 12))
+        return answer_with_ranges(q, uncertainty, as_json=as_json, title=f"{from_region} to {to_region}",
+                                  network=network)
     formats = prepare_out(out_dir, force, fmt)
     net = load_net(network)
     world = world_options(avoid, avoid_mode, avoid_passage, year, month)
@@ -256,6 +265,7 @@ def appraise_cmd(
     out_dir: OutOpt = None,
     fmt: FormatOpt = None,
     force: OutForceOpt = False,
+    uncertainty: UncertaintyOpt = None,
     network: NetOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -264,6 +274,11 @@ def appraise_cmd(
     from ..demand import read_demand
 
     usd = parse_usd(budget)
+    if uncertainty:
+        from ..analysis.sweep_questions import Appraise
+
+        q = Appraise(str(projects) if projects is not None else None, scenario, usd)
+        return answer_with_ranges(q, uncertainty, as_json=as_json, title="appraisal", network=network)
     formats = prepare_out(out_dir, force, fmt)
     net = load_net(network)
     ps = read_projects(projects, network=net)

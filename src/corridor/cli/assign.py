@@ -36,6 +36,7 @@ from .common import (
     world_options,
     write_out,
 )
+from .sweep import UncertaintyOpt, answer_with_ranges, options_scenario
 
 if TYPE_CHECKING:
     from ..demand import Demand
@@ -102,12 +103,21 @@ def assign(
     unserved: Annotated[bool, typer.Option(
         "--unserved-report/--unserved-error",
         help="Leave out and list OD pairs with no route under the policy, or stop with an error.")] = False,
+    uncertainty: UncertaintyOpt = None,
     network: NetOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Assign the OD demand to the network: volumes per corridor and country, loads against capacity."""
     from ..assignment.freight import assign as assign_demand
     from ..assignment.params import AssignmentParams
+
+    if uncertainty:
+        from ..analysis.sweep_questions import Flows
+
+        if method.value != "sue" or params is not None:
+            raise CorridorError("--uncertainty assigns with the calibrated sue (no --method, no --params)")
+        q = Flows(options_scenario(year, month, avoid, avoid_mode, avoid_passage, demand))
+        return answer_with_ranges(q, uncertainty, as_json=as_json, title="assignment", network=network)
 
     formats = prepare_out(out_dir, force, fmt)  # fail before the work, not after it
     net = load_net(network)

@@ -37,6 +37,7 @@ from .common import (
     world_options,
     write_out,
 )
+from .sweep import UncertaintyOpt, answer_with_ranges
 
 Objective = choices("Objective", OBJECTIVES)
 Kind = choices("Kind", NODE_KINDS)
@@ -106,11 +107,19 @@ def compare(
     out_dir: OutOpt = None,
     fmt: FormatOpt = None,
     force: MapForceOpt = False,
+    uncertainty: UncertaintyOpt = None,
     network: NetOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The best route of each corridor family (northern, middle, southern, suez, cape)."""
     from ..routing.comparison import compare as compare_routes
+
+    if uncertainty:
+        from ..analysis.sweep_questions import Compare
+
+        q = Compare(origin, dest, objective.value, commodity, avoid, avoid_mode, avoid_passage, year, month)
+        return answer_with_ranges(q, uncertainty, as_json=as_json, title=f"{origin} to {dest}",
+                                  network=network)
 
     refuse_existing(map_path, force)
     formats = prepare_out(out_dir, force, fmt)

@@ -31,6 +31,7 @@ from .common import (
     working,
     write_out,
 )
+from .sweep import UncertaintyOpt, answer_with_ranges
 
 scenario_app = typer.Typer(no_args_is_help=True,
                            help="What-if scenarios: list, show, run and compare them (YAML files).")
@@ -261,12 +262,19 @@ def scenario_diff(
     out_dir: OutOpt = None,
     fmt: FormatOpt = None,
     force: ForceOpt = False,
+    uncertainty: UncertaintyOpt = None,
     network: NetOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """What changes from A to B: corridor shares and volumes, days, cost, countries, busiest link changes."""
     from ..scenarios.diff import diff
     from ..scenarios.run import run_scenario
+
+    if uncertainty:
+        from ..analysis.sweep_questions import Diff
+
+        return answer_with_ranges(Diff(a, b), uncertainty, as_json=as_json, title=f"{b} - {a}",
+                                  network=network)
 
     refuse_existing(chart, force)
     formats = prepare_out(out_dir, force, fmt)

@@ -34,8 +34,9 @@ WorkersOpt = Annotated[int | None, typer.Option(
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the draws (the same seed, the same draws).")]
 SamplerOpt = Annotated[str, typer.Option("--sampler", help="lhs (Latin hypercube), sobol or random.")]
 UncertaintyOpt = Annotated[int | None, typer.Option(
-    "--uncertainty", min=2, help="Also run N draws of the uncertain inputs (on Dask) and print p10/p50/p90 "
-                                 "of each headline figure and the inputs that move it most.")]
+    "--uncertainty", min=2, help="Answer with ranges: N draws of the uncertain inputs (on a Dask "
+                                 "LocalCluster), p10/p50/p90 of each headline figure and the inputs that "
+                                 "move it most, instead of the point answer.")]
 
 
 def _values(text: str | None, name: str) -> tuple:
@@ -138,6 +139,24 @@ def print_ranges(r, *, title: str, as_json: bool, tornado_for: str | None = None
         out.print(tc)
     for e in r.errors[:3]:
         err.print(f"a failed draw: {clean(e, 300)}", highlight=False, markup=False)
+
+
+def options_scenario(year: int | None = None, month: int | None = None, avoid: str | None = None,
+                     avoid_modes: str | None = None, avoid_passages: str | None = None,
+                     demand: Path | None = None) -> dict:
+    """A command's world options as a scenario's fields (what its --uncertainty runs are asked in)."""
+    def listed(v: str | None) -> list[str]:
+        return [x.strip() for x in v.split(",") if x.strip()] if v else []
+
+    d: dict = {"name": "options", "policies": {"avoid": listed(avoid), "avoid_modes": listed(avoid_modes),
+                                              "avoid_passages": listed(avoid_passages)}}
+    if year is not None:
+        d["year"] = year
+    if month is not None:
+        d["month"] = month
+    if demand is not None:
+        d["demand"] = {"file": str(Path(demand).resolve())}
+    return d
 
 
 def answer_with_ranges(question, n: int, *, as_json: bool, title: str, network: Path | None = None,
