@@ -89,7 +89,7 @@ _ROWS = (
     Bound("fleet", 0, 500, "vessels", "the ships of one class after a change", integer=True),
     Bound("berths_change", -20, 20, "berths", "berths added or removed per port and vessel kind",
           integer=True),
-    Bound("deepen_m", -10.0, 15.0, "m", "dredging (or silting, negative) of a port"),
+    Bound("deepen_m", 0.0, 15.0, "m", "dredging of a port"),
     Bound("replications", 1, 10_000, "simulated years", "replications", integer=True),
     Bound("days", 1, 3650, "days", "simulated days", integer=True),
     # --- time

@@ -28,14 +28,15 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticError
 
+from ..bounds import BOUNDS
 from ..datafiles import bundled_data_dir
 from ..errors import CorridorError, Problem, ValidationError
 from ..network.io import load_network
 from ..network.tables import Network
-from ..readers import read_text_csv
+from ..readers import read_input_text, read_text_csv
 from ..scenarios.schema import CaspianSpec, Infrastructure, LinkChange, NodeChange, SourceEntry, SourceRef
 from ..vocabulary import YEARS
-from ..yamlio import YamlProblem, line_at, line_index, yaml_path
+from ..yamlio import MAX_YAML_BYTES, YamlProblem, line_at, line_index, load_yaml, yaml_path
 
 __all__ = ["Project", "ProjectSet", "YamlProblem", "read_projects"]
 
@@ -165,7 +166,7 @@ class _ProjectSpec(BaseModel):
 
     id: str = Field(pattern=ID_RE.pattern, max_length=60)
     name: str = Field(min_length=1)
-    cost_usd: float = Field(gt=0, allow_inf_nan=False)
+    cost_usd: float = Field(gt=0, le=BOUNDS["cost_usd"].hi, allow_inf_nan=False)
     cost_source: SourceRef = Field(min_length=1, description="Source ids for the cost")
     opening_year: int = Field(ge=YEARS[0], le=YEARS[1])
     notes: str = ""
@@ -290,9 +291,10 @@ def _read_csv(path: Path, problems: list[Problem], where: dict) -> list[Project]
                 problems.append(Problem(fname, h["line"], col, f"project '{pid}' has no {col}"))
                 failed.add(pid)
         cost = _float(h["cost_usd"][0]) if "cost_usd" in h else math.nan
-        if "cost_usd" in h and (cost is None or cost <= 0):
+        if "cost_usd" in h and (cost is None or cost <= 0 or cost > BOUNDS["cost_usd"].hi):
             problems.append(Problem(fname, h["cost_usd"][1], "cost_usd",
-                                    f"must be a number > 0 (USD), got '{h['cost_usd'][0][:30]}'"))
+                                    f"must be a number > 0 (USD, at most {BOUNDS['cost_usd'].hi:.0e}), "
+                                    f"got '{h['cost_usd'][0][:30]}'"))
             failed.add(pid)
         year = _float(h["opening_year"][0]) if "opening_year" in h else None
         if "opening_year" in h and (year is None or year != int(year) or not YEARS[0] <= year <= YEARS[1]):
@@ -391,9 +393,12 @@ def _read_yaml(path: Path, problems: list[Problem]):
     parsed (its cost sources, and each change that parsed), and never returned."""
     fname = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-        raw = yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_input_text(path, max_bytes=MAX_YAML_BYTES)
+        raw = load_yaml(text)
+    except OSError as exc:
+        problems.append(YamlProblem(fname, None, None, f"cannot be read: {exc.strerror or exc}"))
+        return [], [], {}, set()
+    except UnicodeDecodeError as exc:
         problems.append(YamlProblem(fname, None, None, f"cannot be read: {exc}"))
         return [], [], {}, set()
     except yaml.YAMLError as exc:

@@ -14,7 +14,8 @@ from pydantic import ValidationError as PydanticError
 
 from ..datafiles import bundled_data_dir
 from ..errors import CorridorError, Problem
-from ..yamlio import YamlProblem, line_at, line_index, yaml_path
+from ..readers import read_input_text
+from ..yamlio import MAX_YAML_BYTES, YamlProblem, check_yaml, line_at, line_index, yaml_path
 from .schema import SCENARIO_DIR_NAME, Scenario, model_in
 
 
@@ -127,7 +128,9 @@ class _Loader(yaml.SafeLoader):
 
 
 def _load_yaml(text: str) -> tuple[object, list[tuple[str, int, int]]]:
-    """The YAML document and its duplicate keys (key, line, first line); raises yaml.YAMLError."""
+    """The YAML document and its duplicate keys (key, line, first line); raises yaml.YAMLError (also
+    for a document past the nesting or alias budget, `yamlio.check_yaml`)."""
+    check_yaml(text)
     loader = _Loader(text)
     try:
         return loader.get_single_data(), loader.duplicates
@@ -159,8 +162,11 @@ class ScenarioFile:
 def read_scenario_file(path: Path, problems: list[Problem]) -> ScenarioFile:
     fname = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_input_text(path, max_bytes=MAX_YAML_BYTES)
+    except OSError as exc:
+        problems.append(ScenarioProblem(fname, None, None, f"cannot be read: {exc.strerror or exc}"))
+        return ScenarioFile(path, {}, {}, None)
+    except UnicodeDecodeError as exc:
         problems.append(ScenarioProblem(fname, None, None, f"cannot be read: {exc}"))
         return ScenarioFile(path, {}, {}, None)
     try:

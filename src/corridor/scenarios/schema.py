@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticError
 
+from ..bounds import BOUNDS
 from ..network.policy import BORDER_STATUSES
 from ..vocabulary import MODES, NODE_KINDS, PASSAGES
 
@@ -38,7 +39,16 @@ Status = Literal["open", "closed", "planned"]
 
 BorderStatus = Literal[BORDER_STATUSES]  # type: ignore[valid-type]
 
-Year = Annotated[int, Field(ge=2000, le=2100)]
+Year = Annotated[int, Field(**BOUNDS["year"].field())]
+
+
+def _in(name: str, kind: type = float):
+    """A number within its plausible range (`corridor.bounds`): the same range the CLI and web check."""
+    return Annotated[kind, Field(**BOUNDS[name].field())]
+
+
+Hours, UsdTeu, TeuYr, TYr, Factor = _in("hours"), _in("usd_per_teu"), _in("capacity_teu_yr"), \
+    _in("capacity_t_yr"), _in("cost_factor")
 
 NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
@@ -63,8 +73,8 @@ class BorderSpec(_Strict):
         None, description="Two ISO3 codes, e.g. [ARM, TUR]")
     node: str | None = Field(None, description="A node id or name, e.g. dostyk")
     status: BorderStatus = Field(description="open, closed or restricted")
-    extra_hours: NonNeg = Field(0.0, description="Added at each crossing when restricted")
-    extra_usd: NonNeg = Field(0.0, description="USD per TEU added at each crossing when restricted")
+    extra_hours: Hours = Field(0.0, description="Added at each crossing when restricted")
+    extra_usd: _in("extra_usd") = Field(0.0, description="USD per TEU added at each crossing when restricted")
     modes: list[Mode] = Field(default_factory=list, description="Default: rail, road, ferry, transfer")
     source: SourceRef = Field(default_factory=list)
 
@@ -96,12 +106,12 @@ class LinkChange(_Strict):
     name: str | None = None
     rate_class: str | None = None
     gauge: Literal[1435, 1520] | None = None
-    length_km: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
-    speed_kmh: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
-    wait_hours: NonNeg | None = None
-    usd_per_teu: NonNeg | None = None
-    capacity_teu_yr: NonNeg | None = None
-    capacity_t_yr: NonNeg | None = None
+    length_km: Annotated[float, Field(gt=0, le=BOUNDS["length_km"].hi, allow_inf_nan=False)] | None = None
+    speed_kmh: _in("speed_kmh") | None = None
+    wait_hours: Hours | None = None
+    usd_per_teu: UsdTeu | None = None
+    capacity_teu_yr: TeuYr | None = None
+    capacity_t_yr: TYr | None = None
     status: Status | None = None
     opening_year: Year | None = None
     sea_area: str | None = None
@@ -142,12 +152,12 @@ class NodeChange(_Strict):
     country: str | None = None
     lon: Annotated[float, Field(ge=-180, le=180)] | None = None
     lat: Annotated[float, Field(ge=-90, le=90)] | None = None
-    dwell_hours: NonNeg | None = None
-    dwell_usd: NonNeg | None = None
-    transship_hours: NonNeg | None = None
-    transship_usd: NonNeg | None = None
-    capacity_teu_yr: NonNeg | None = None
-    capacity_t_yr: NonNeg | None = None
+    dwell_hours: Hours | None = None
+    dwell_usd: UsdTeu | None = None
+    transship_hours: Hours | None = None
+    transship_usd: UsdTeu | None = None
+    capacity_teu_yr: TeuYr | None = None
+    capacity_t_yr: TYr | None = None
     notes: str | None = None
     source: SourceRef = Field(description="Source ids for every number (and coordinates of a new node)")
 
@@ -166,14 +176,15 @@ class CaspianSpec(_Strict):
     """The Caspian crossing: its sea level, fleet and ports set the lines' capacity and waits (see
     docs/SCENARIOS.md)."""
 
-    level_m: Annotated[float, Field(ge=-40, le=-20)] | None = Field(
+    level_m: _in("sea_level_m") | None = Field(
         None, description="Sea level, metres on the Baltic datum as hydromet services give it, e.g. -30.35")
-    sea_level_m: Annotated[float, Field(ge=-10, le=5)] | None = Field(
+    sea_level_m: _in("sea_level_change_m") | None = Field(
         None, description="Or: metres relative to the data's 2025 level (-29.35 m BS), e.g. -1.0")
-    vessels_add: dict[str, int] = Field(default_factory=dict,
+    vessels_add: dict[str, _in("vessels_change", int)] = Field(default_factory=dict,
                                         description="Per vessel class or kind, e.g. {container: 6}")
-    deepen_m: dict[str, NonNeg] = Field(default_factory=dict, description="Per port, e.g. {Aktau: 1.0}")
-    berths_add: dict[str, dict[str, int]] = Field(
+    deepen_m: dict[str, _in("deepen_m")] = Field(default_factory=dict,
+                                                 description="Per port, e.g. {Aktau: 1.0}")
+    berths_add: dict[str, dict[str, _in("berths_change", int)]] = Field(
         default_factory=dict, description="Per port and vessel kind, e.g. {Aktau: {container: 1}}")
     source: SourceRef = Field(default_factory=list)
 
@@ -192,7 +203,7 @@ class Growth(_Strict):
 
     from_: str = Field(alias="from", description="Region, bloc or ISO3 list, e.g. china or KAZ,UZB")
     to: str
-    factor: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    factor: _in("growth_factor")
     commodity: str | None = None
     both_directions: bool = False
     source: SourceRef = Field(description="Source ids for the factor")
@@ -237,7 +248,7 @@ class TariffChange(_Strict):
     rate_classes: list[str] = Field(default_factory=list)
     countries: list[str] = Field(default_factory=list,
                                  description="Links touching these (ISO3, blocs, regions)")
-    factor: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    factor: Factor
     source: SourceRef
 
     @model_validator(mode="after")
@@ -253,12 +264,12 @@ class BorderTimeChange(_Strict):
     countries: list[str] = Field(default_factory=list,
                                  description="Nodes in these countries (ISO3, blocs, regions)")
     kinds: list[Kind] = Field(default_factory=list, description="Nodes of these kinds")
-    dwell_factor: NonNeg | None = None
-    transship_factor: NonNeg | None = None
+    dwell_factor: Factor | None = None
+    transship_factor: Factor | None = None
     links: list[str] = Field(default_factory=list)
     sea_areas: list[str] = Field(default_factory=list,
                                  description="Ferry/sea links of these areas, e.g. caspian")
-    wait_factor: NonNeg | None = Field(None, description="Scales wait_hours of the selected links")
+    wait_factor: Factor | None = Field(None, description="Scales wait_hours of the selected links")
     source: SourceRef
 
     @model_validator(mode="after")
@@ -288,7 +299,7 @@ class Scenario(_Strict):
     description: str = ""
     year: Year | None = Field(
         None, description="Infrastructure year: planned links open from their opening_year")
-    month: Annotated[int, Field(ge=1, le=12)] | None = Field(
+    month: _in("month", int) | None = Field(
         None, description="One month's flows and weather (1-12); none: the year, its months weighted by flow")
     base: str | None = Field(None, description="Scenario to inherit from: a bundled name or a path")
     policies: Policies = Field(default_factory=Policies)
