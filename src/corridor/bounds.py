@@ -165,6 +165,13 @@ WORK = {
 }
 
 
+# the largest input file read without being asked, in MB (YAML files: yamlio.MAX_YAML_BYTES); the CLI's
+# --max-input-mb or $CORRIDOR_MAX_INPUT_MB raise it
+MAX_INPUT_MB = 512
+
+MAX_INPUT_ENV = "CORRIDOR_MAX_INPUT_MB"
+
+
 def check_work(name: str, amount: float, ask: str) -> None:
     """Refuse work past its budget in `WORK`, saying how to ask for less (`ask`)."""
     limit = WORK[name]

@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .bounds import MAX_INPUT_ENV, MAX_INPUT_MB
 from .errors import Problem
 from .output import clean
 
@@ -34,11 +35,6 @@ YES_NO = {"yes": True, "no": False, "true": True, "false": False, "1": True, "0"
 
 
 # ---------------------------------------------------------------------------- opening files safely
-
-# the largest input file read without being asked (MB); --max-input-mb or $CORRIDOR_MAX_INPUT_MB raise it
-MAX_INPUT_MB = 512
-
-MAX_INPUT_ENV = "CORRIDOR_MAX_INPUT_MB"
 
 _KINDS = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFCHR: "a character device",
           stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a folder"}
@@ -79,10 +75,16 @@ def check_input_file(path: str | Path, *, max_bytes: int | None = None) -> int:
                                                "give the file's own path")
     cap = max_input_bytes() if max_bytes is None else max_bytes
     if st.st_size > cap:
-        raise UnreadableFile(errno.EFBIG, f"is {st.st_size / 1e6:,.1f} MB, more than the {cap / 1e6:,.0f} "
-                                          f"MB an input may be (raise it with --max-input-mb or "
-                                          f"${MAX_INPUT_ENV})")
+        raise UnreadableFile(errno.EFBIG, f"is {_size(st.st_size)}, more than the {_size(cap)} an input may "
+                                          f"be (raise it with --max-input-mb or ${MAX_INPUT_ENV})")
     return st.st_size
+
+
+def _size(n: float) -> str:
+    for unit, k in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n >= k:
+            return f"{n / k:,.1f} {unit}"
+    return f"{n:,.0f} bytes"
 
 
 def read_input_text(path: str | Path, *, max_bytes: int | None = None) -> str:

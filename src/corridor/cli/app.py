@@ -6,10 +6,13 @@ The commands live one group per module; each imports the library when it runs, s
 
 from __future__ import annotations
 
+import os
 import sys
+from typing import Annotated
 
 import typer
 
+from ..bounds import MAX_INPUT_ENV, MAX_INPUT_MB
 from ..output import clean
 from .analysis import appraise_cmd, gateways_cmd
 from .assign import assign, calibrate
@@ -24,6 +27,18 @@ from .sweep import sweep_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Route and compare Eurasian freight corridors on sourced open data.")
+
+
+@app.callback()
+def options(
+    max_input_mb: Annotated[float | None, typer.Option(
+        "--max-input-mb", min=0.001, max=1e6,
+        help=f"Read input files up to this size in MB (default {MAX_INPUT_MB}; or ${MAX_INPUT_ENV}).",
+    )] = None,
+) -> None:
+    """Route and compare Eurasian freight corridors on sourced open data."""
+    if max_input_mb is not None:
+        os.environ[MAX_INPUT_ENV] = repr(float(max_input_mb))
 
 # in the order `corridor --help` lists them
 app.command()(compare)

@@ -219,6 +219,8 @@ def suggest(token: str, *, known: Iterable[str] | None = None, folder: str | Pat
     out: dict[str, str] = {}  # one suggestion per code: 'RUS (Russia)' wins over a bare 'RUS'
     for h in hits:
         code = labels[h].split(" ")[0]
+        if code.lower() == key or h == key:  # never suggest what was given
+            continue
         if code not in out or len(labels[h]) > len(out[code]):
             out[code] = labels[h]
     return list(out.values())[:n]

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..bounds import COUNTRY_CODES
 from ..errors import CorridorError
+from ..output import clean
 from ..vocabulary import MODES, PASSAGES, YEARS
 from .graph import TRANSIT, TRANSSHIP
 from .tables import Network
@@ -155,7 +157,10 @@ class Policy:
                 except CorridorError:
                     close = []
                 hint = f" (did you mean {', '.join(close)}?)" if close else ""
-                msgs.append(f"'{c}'{hint}")
+                if c in COUNTRY_CODES:
+                    hint = " (a country this network does not reach" + (f"; or {', '.join(close)}?)" if close
+                                                                          else ")")
+                msgs.append(f"'{clean(c, 40)}'{hint}")
             raise CorridorError(
                 "unknown country code " + "; ".join(msgs)
                 + f"; countries in the network: {', '.join(sorted(known))}"
