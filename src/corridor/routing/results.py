@@ -144,6 +144,17 @@ class Route(Writable):
         """One row per leg."""
         return pd.DataFrame([leg.to_dict() for leg in self.legs])
 
+    def geo_frame(self, net: Network) -> pd.DataFrame:
+        """The legs (`to_frame`) with a shapely `geometry`: a link's LineString in the direction
+        travelled, a stop's Point (lon/lat, EPSG:4326). For GIS work without a server:
+        `geopandas.GeoDataFrame(route.geo_frame(net), crs="EPSG:4326")`."""
+        import shapely
+
+        df = self.to_frame()
+        df["geometry"] = [shapely.linestrings(p) if len(p) > 1 else shapely.points(p[0]) if p else None
+                          for p in leg_shapes(net, self.legs)]
+        return df
+
     def outputs(self, net: Network | None = None) -> list[Output]:
         """What `write` writes: the route as JSON and its legs (with their shapes when `net` is given)."""
         def shapes() -> list:
