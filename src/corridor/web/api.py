@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from .. import __version__
+from ..bounds import BOUNDS
 from ..datafiles import bundled_data_dir
 from ..errors import CorridorError
 from ..network.names import normalize_name
@@ -413,26 +414,35 @@ async def assign(
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 
+WEB_DAYS, WEB_REPLICATIONS = 730, 200  # what one request may simulate (the CLI may ask for more)
+
 
 class CaspianRequest(BaseModel):
-    """A Caspian crossing scenario: sea level, fleet and port changes, run length."""
+    """A Caspian crossing scenario: sea level, fleet and port changes, run length.
+
+    The values take their ranges from `corridor.bounds` (as the CLI and scenario files do); days and
+    replications are held to what one web request may cost (`WEB_DAYS`, `WEB_REPLICATIONS`), less
+    than the command line's budget.
+    """
 
     # strict: `true` is not a number of replications, nor "3" or 3.0 a number of days
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    sea_level: float = Field(0.0, ge=-5.0, le=2.0, allow_inf_nan=False,
-                             description="Metres relative to the data's reference level, e.g. -1.0.")
-    vessels_add: dict[Name, Annotated[int, Field(ge=-20, le=20)]] = Field(
+    sea_level: float = Field(0.0, **BOUNDS["sea_level_change_m"].field(),
+                             description="Metres relative to the data's 2025 reference level, e.g. -1.0.")
+    level_m: float | None = Field(None, **BOUNDS["sea_level_m"].field(),
+                                  description="Or: the sea level in metres on the Baltic datum, e.g. -30.35.")
+    vessels_add: dict[Name, Annotated[int, Field(**BOUNDS["vessels_change"].field())]] = Field(
         default_factory=dict, max_length=12,
         description="Vessels added (or removed) per class or kind, e.g. {\"rail_ferry\": 4}.")
-    deepen: dict[Name, Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)]] = Field(
+    deepen: dict[Name, Annotated[float, Field(**BOUNDS["deepen_m"].field())]] = Field(
         default_factory=dict, max_length=8, description="Dredging in metres per port, e.g. {\"Kuryk\": 1}.")
-    berths_add: dict[Name, dict[Name, Annotated[int, Field(ge=-5, le=10)]]] = Field(
+    berths_add: dict[Name, dict[Name, Annotated[int, Field(**BOUNDS["berths_change"].field())]]] = Field(
         default_factory=dict, max_length=8,
         description="Extra berths per port and vessel kind, e.g. {\"Aktau\": {\"container\": 1}}.")
-    days: int = Field(365, ge=30, le=730, description="Simulated days.")
-    replications: int = Field(50, ge=1, le=200, description="Independent simulated years.")
-    seed: int = Field(0, ge=0, le=2**31 - 1, description="Random seed (same seed, same answer).")
+    days: int = Field(365, ge=30, le=WEB_DAYS, description="Simulated days.")
+    replications: int = Field(50, ge=1, le=WEB_REPLICATIONS, description="Independent simulated years.")
+    seed: int = Field(0, **BOUNDS["seed"].field(), description="Random seed (same seed, same answer).")
 
 
 @router.post("/caspian/simulate", summary="Simulate the Caspian ferry and feeder queues",
@@ -447,7 +457,11 @@ async def caspian_simulate(request: Request, body: CaspianRequest) -> Response:
         from ..caspian.config import baseline_config
         from ..caspian.simulate import simulate
 
+        if body.level_m is not None and body.sea_level:
+            raise CorridorError("give the sea level once: level_m (Baltic datum) or sea_level (a change)")
         cfg = baseline_config(sea_level=body.sea_level, vessels_add=dict(body.vessels_add))
+        if body.level_m is not None:
+            cfg = cfg.with_level(body.level_m)
         if body.deepen or body.berths_add:
             cfg = cfg.with_ports(deepen=dict(body.deepen),
                                  berths_add={p: dict(k) for p, k in body.berths_add.items()})
