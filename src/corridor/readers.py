@@ -44,6 +44,9 @@ class UnreadableFile(OSError):
     """An input that is not a regular file of a sane size (an OSError, so every reader's `except
     OSError` reports it as the file's problem)."""
 
+    def __str__(self) -> str:
+        return str(self.strerror)
+
 
 def max_input_bytes() -> int:
     """The size cap of one input file, in bytes ($CORRIDOR_MAX_INPUT_MB, default `MAX_INPUT_MB`)."""
@@ -87,11 +90,11 @@ def _size(n: float) -> str:
     return f"{n:,.0f} bytes"
 
 
-def read_input_text(path: str | Path, *, max_bytes: int | None = None) -> str:
-    """A small input file (YAML, JSON) as text, after `check_input_file`; raises OSError or
+def read_input_text(path: str | Path, *, max_bytes: int | None = None, encoding: str = "utf-8") -> str:
+    """An input file (YAML, JSON, GeoJSON) as text, after `check_input_file`; raises OSError or
     UnicodeDecodeError like `Path.read_text`."""
     check_input_file(path, max_bytes=max_bytes)
-    with open(path, encoding="utf-8") as fh:
+    with open(path, encoding=encoding) as fh:
         return fh.read()
 
 

@@ -15,6 +15,7 @@ from ..datafiles import bundled_data_dir
 from ..errors import CorridorError
 from ..network.families import FAMILIES
 from ..output import write_text_file
+from ..readers import read_input_text
 
 PARAMS_FILE = "assignment_params.json"
 
@@ -78,9 +79,15 @@ class AssignmentParams:
                 raise CorridorError(f"{p}: no such parameter file")
             return cls()
         try:
-            d = json.loads(p.read_text(encoding="utf-8"))
+            d = json.loads(read_input_text(p, max_bytes=1_000_000))
         except json.JSONDecodeError as exc:
             raise CorridorError(f"{p}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        except (OSError, UnicodeDecodeError, RecursionError) as exc:
+            why = ("nested too deeply" if isinstance(exc, RecursionError)
+                   else getattr(exc, "strerror", None) or exc)
+            raise CorridorError(f"{p}: cannot be read: {why}") from None
+        if not isinstance(d, dict):
+            raise CorridorError(f"{p}: an assignment parameter file is a JSON object")
         return cls.from_dict(d, where=str(p))
 
     def save(self, path: str | Path, *, overwrite: bool = False) -> Path:

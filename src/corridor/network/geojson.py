@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..errors import Problem
 from ..output import json_safe, refuse_overwrite
-from ..readers import short
+from ..readers import read_input_text, short
 from .validation import GMNS_NAMES, TABLE_FILES, NetworkFrames
 
 NETWORK_FILE = "network.geojson"
@@ -203,7 +203,7 @@ def read_geojson(path: Path, problems: list[Problem]) -> NetworkFrames:
     f = str(file)
     empty = NetworkFrames({"nodes": None, "links": None, "sources": None}, dict.fromkeys(TABLE_FILES, f))
     try:
-        doc, lines = decode_with_lines(file.read_text(encoding="utf-8-sig"))
+        doc, lines = decode_with_lines(read_input_text(file, encoding="utf-8-sig"))
     except FileNotFoundError:
         problems.append(Problem(f, None, None, "file not found"))
         return empty

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..errors import CorridorError, Problem
 from ..output import refuse_overwrite
-from ..readers import line_of, read_text_csv, require_columns, short
+from ..readers import line_of, read_input_text, read_text_csv, require_columns, short
 from ..vocabulary import MODES
 from .geojson import line_points
 from .validation import GMNS_NAMES, TABLE_FILES, NetworkFrames
@@ -131,7 +131,7 @@ def read_link_geometry(path: Path, problems: list[Problem]) -> dict[str, list[tu
     are reported, not guessed at."""
     f = str(path)
     try:
-        fc = json.loads(Path(path).read_text(encoding="utf-8"))
+        fc = json.loads(read_input_text(path))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         problems.append(Problem(f, None, None, f"not valid GeoJSON: {exc}"))
         return {}
