@@ -36,6 +36,7 @@ def timed(spec: SweepSpec, net, **kw) -> dict:
     total = time.perf_counter() - t0
     steady = (len(marks) - 1) / (marks[-1] - marks[0]) if len(marks) > 1 and marks[-1] > marks[0] else 0.0
     return {"runs": len(res.table), "failed": len(res.failed), "total_s": total, "first_s": marks[0] - t0,
+            "load": os.getloadavg()[0],
             "steady_rate": steady, "rate": len(res.table) / total,
             "compute_s": float(res.table["seconds"].mean())}
 
@@ -48,6 +49,7 @@ def main() -> None:
     net = corridor.load_network()
     spec = SweepSpec(draws=args.runs, seed=0, name="bench")
     rows = {"serial": timed(spec, net, scheduler="serial")}
+    print("serial", rows["serial"], flush=True)
     for n in [int(x) for x in args.workers.split(",")]:
         t0 = time.perf_counter()
         client, cluster = open_client(workers=n)
@@ -55,6 +57,7 @@ def main() -> None:
         try:
             label = f"{n} worker{'s' if n > 1 else ''}"
             rows[label] = {**timed(spec, net, client=client), "cluster_s": start}
+            print(label, rows[label], flush=True)
         finally:
             client.close()
             cluster.close()
@@ -64,7 +67,7 @@ def main() -> None:
                     f"inputs drawn), {os.cpu_count()} cores")
     for c in ("execution", "runs", "failed", "wall s", "first run s", "runs/s (wall)", "runs/s (steady)",
               "compute s/run", "speed-up vs serial", "efficiency vs serial", "efficiency vs 1 worker",
-              "cluster start s"):
+              "cluster start s", "load avg (1 min, at end)"):
         t.add_column(c, justify="left" if c == "execution" else "right")
     for k, r in rows.items():
         n = int(k.split()[0]) if k[0].isdigit() else 1
@@ -72,8 +75,8 @@ def main() -> None:
         t.add_row(k, str(r["runs"]), str(r["failed"]), f"{r['total_s']:.1f}", f"{r['first_s']:.1f}",
                   f"{r['rate']:.2f}", f"{r['steady_rate']:.2f}", f"{r['compute_s']:.3f}", f"{sp:.2f}",
                   f"{sp / n:.0%}", f"{r['steady_rate'] / one / n:.0%}" if one else "-",
-                  f"{r.get('cluster_s', 0.0):.1f}")
-    Console().print(t)
+                  f"{r.get('cluster_s', 0.0):.1f}", f"{r['load']:.1f}")
+    Console(width=220).print(t)
     two = rows.get("2 workers")
     if two:
         est = two["first_s"] + 1000 / two["steady_rate"] + two.get("cluster_s", 0.0)

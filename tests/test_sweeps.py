@@ -290,3 +290,11 @@ def test_commands_answer_with_ranges():
     assert row["p10"] <= row["p50"] <= row["p90"]
     res = CliRunner().invoke(app, ["assign", "--method", "ue", "--uncertainty", "2"])
     assert res.exit_code == 1 and "calibrated sue" in res.output
+
+
+def test_ranges_per_cell_of_the_levers(serial_small):
+    from corridor.analysis.uncertainty import cell_ranges
+
+    cells = cell_ranges(serial_small.table, "teu.middle")
+    assert list(cells["lever.sea_level"]) == [-29.35, -30.35] and (cells["n"] == 3).all()
+    assert (cells["p10"] <= cells["p90"]).all()

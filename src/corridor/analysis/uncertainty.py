@@ -137,6 +137,23 @@ class Ranges:
                           "inputs": [i.name for i in self.inputs if not i.fixed]})
 
 
+def cell_ranges(table: pd.DataFrame, figure: str) -> pd.DataFrame:
+    """Per grid cell (each combination of the levers): p10, p50 and p90 of `figure` over its draws
+    (a lever is a choice, not an uncertainty: read ranges within a cell)."""
+    levers = [c for c in table.columns if c.startswith("lever.")]
+    ok = table[table["status"] == "ok"] if "status" in table else table
+    if not levers or figure not in ok:
+        return pd.DataFrame()
+    rows = []
+    for key, g in ok.groupby(levers, sort=False, dropna=False):
+        x = pd.to_numeric(g[figure], errors="coerce").dropna()
+        vals = key if isinstance(key, tuple) else (key,)
+        rows.append({**dict(zip(levers, vals, strict=True)),
+                     **{k: float(x.quantile(q)) if len(x) else np.nan for k, q in QUANTILES.items()},
+                     "n": int(len(x))})
+    return pd.DataFrame(rows)
+
+
 def summarise(res: SweepResult, figures: list[str] | None = None) -> Ranges:
     """The ranges, tornado and probabilities of choice of a sweep's runs (ok runs only)."""
     ok = res.ok

@@ -237,7 +237,24 @@ def sweep_run(
     out.print(f"{len(res.table)} runs ({res.ran} now, {rate:.2f} runs/s), {len(res.failed)} failed; "
               f"{clean(out_dir)}/results.parquet", highlight=False, markup=False)
     if len(res.table) > 1:
-        print_ranges(r, title="ranges over the sweep", as_json=False)
+        print_ranges(r, title="ranges over the sweep (all cells)", as_json=False)
+        print_cells(res.table, "teu.middle")
+
+
+def print_cells(table, figure: str) -> None:
+    """p10/p50/p90 of `figure` in each grid cell of a lever sweep."""
+    from ..analysis.uncertainty import cell_ranges
+
+    cells = cell_ranges(table, figure)
+    if cells.empty:
+        return
+    t = Table(title=f"{figure} per cell of the levers", title_justify="left")
+    for c in cells.columns:
+        t.add_column(c.removeprefix("lever."), justify="right")
+    for row in cells.itertuples(index=False):
+        t.add_row(*[_fmt(figure, v) if k in ("p10", "p50", "p90") else str(v)
+                    for k, v in zip(cells.columns, row, strict=True)])
+    out.print(t)
 
 
 @sweep_app.command("show")
@@ -252,6 +269,8 @@ def sweep_show(
 
     r = ranges_of(folder)
     print_ranges(r, title=f"sweep {clean(folder)}", as_json=as_json, tornado_for=figure)
+    if not as_json and r.sweep is not None:
+        print_cells(r.sweep.table, figure or "teu.middle")
 
 
 @sweep_app.command("inputs")
