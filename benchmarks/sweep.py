@@ -38,7 +38,7 @@ def timed(spec: SweepSpec, net, **kw) -> dict:
     return {"runs": len(res.table), "failed": len(res.failed), "total_s": total, "first_s": marks[0] - t0,
             "load": os.getloadavg()[0],
             "steady_rate": steady, "rate": len(res.table) / total,
-            "compute_s": float(res.table["seconds"].mean())}
+            "compute_s": float(res.table["seconds"].mean()), "cpu_s": float(res.table["cpu_seconds"].mean())}
 
 
 def main() -> None:
@@ -66,14 +66,16 @@ def main() -> None:
     t = Table(title=f"{args.runs} coupled baseline-variant runs ({len(spec.chosen_inputs())} uncertain "
                     f"inputs drawn), {os.cpu_count()} cores")
     for c in ("execution", "runs", "failed", "wall s", "first run s", "runs/s (wall)", "runs/s (steady)",
-              "compute s/run", "speed-up vs serial", "efficiency vs serial", "efficiency vs 1 worker",
+              "compute s/run", "CPU s/run", "speed-up vs serial", "efficiency vs serial",
+              "efficiency vs 1 worker",
               "cluster start s", "load avg (1 min, at end)"):
         t.add_column(c, justify="left" if c == "execution" else "right")
     for k, r in rows.items():
         n = int(k.split()[0]) if k[0].isdigit() else 1
         sp = r["steady_rate"] / base if base else float("nan")
         t.add_row(k, str(r["runs"]), str(r["failed"]), f"{r['total_s']:.1f}", f"{r['first_s']:.1f}",
-                  f"{r['rate']:.2f}", f"{r['steady_rate']:.2f}", f"{r['compute_s']:.3f}", f"{sp:.2f}",
+                  f"{r['rate']:.2f}", f"{r['steady_rate']:.2f}", f"{r['compute_s']:.3f}", f"{r['cpu_s']:.3f}",
+                  f"{sp:.2f}",
                   f"{sp / n:.0%}", f"{r['steady_rate'] / one / n:.0%}" if one else "-",
                   f"{r.get('cluster_s', 0.0):.1f}", f"{r['load']:.1f}")
     Console(width=220).print(t)

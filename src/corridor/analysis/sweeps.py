@@ -225,7 +225,7 @@ def _plan(spec: SweepSpec, net: Network) -> tuple[_Plan, list[dict]]:
 
 def run_one(net: Network, plan: _Plan, routes: dict, run: dict) -> dict:
     """One run: the question answered under the run's levers and draw; its row (never raises)."""
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     row = {"index": run["index"], "draw": run["draw"], **{f"lever.{k}": v for k, v in run["cell"].items()},
            **{f"in.{k}": v for k, v in run["values"].items()}}
     try:
@@ -237,6 +237,7 @@ def run_one(net: Network, plan: _Plan, routes: dict, run: dict) -> dict:
         where = f" at {Path(tb[-1].filename).name}:{tb[-1].lineno}" if tb else ""
         row.update(status="failed", error=f"{type(exc).__name__}: {exc}{where}"[:800])
     row["seconds"] = time.perf_counter() - t0
+    row["cpu_seconds"] = time.process_time() - c0  # this process's CPU: the run's cost whatever else runs
     row["host"] = f"{socket.gethostname()}:{os.getpid()}"
     return row
 
@@ -344,7 +345,8 @@ def _execute_dask(net: Network, plan: _Plan, todo: list[dict], done: Callable[[d
 def _failed(run: dict, exc: BaseException) -> dict:
     return {"index": run["index"], "draw": run["draw"], **{f"lever.{k}": v for k, v in run["cell"].items()},
             **{f"in.{k}": v for k, v in run["values"].items()}, "status": "failed",
-            "error": f"{type(exc).__name__}: {exc}"[:800], "seconds": float("nan"), "host": ""}
+            "error": f"{type(exc).__name__}: {exc}"[:800], "seconds": float("nan"),
+            "cpu_seconds": float("nan"), "host": ""}
 
 
 # ------------------------------------------------------------------ the sweep
@@ -371,7 +373,7 @@ class SweepResult:
         return self.table[self.table["status"] != "ok"]
 
     def figure_columns(self) -> list[str]:
-        skip = ("index", "draw", "status", "error", "seconds", "host")
+        skip = ("index", "draw", "status", "error", "seconds", "cpu_seconds", "host")
         return [c for c in self.table.columns if c not in skip and not c.startswith(("lever.", "in.", "_"))]
 
     def to_dict(self) -> dict:
