@@ -137,16 +137,25 @@ _LOCK = threading.Lock()
 
 
 def world_view(net: Network, world: World) -> WorldView:
-    """The network's arrays in `world`, cached on the network (the last `_VIEWS` worlds)."""
+    """The network's arrays in `world`, cached on the network (the last `_VIEWS` worlds).
+
+    A world with a Caspian crossing hashes by the crossing's contents (milliseconds), so the same
+    world object is found by identity first (the view holds it: its id is not reused meanwhile)."""
     with _LOCK:
         views: OrderedDict = net.cache.setdefault("routing.query.views", OrderedDict())
+        last = net.cache.get("routing.query.last")
+        if last is not None and last.world is world:
+            return last
+    with _LOCK:
         view = views.get(world)
         if view is not None:
             views.move_to_end(world)
+            net.cache["routing.query.last"] = view
             return view
     view = WorldView(net, world)
     with _LOCK:
         views[world] = view
+        net.cache["routing.query.last"] = view
         while len(views) > _VIEWS:
             views.popitem(last=False)
     return view
