@@ -1,98 +1,81 @@
-"""Build the 2024 baseline origin-destination demand from published totals.
+"""Build the origin-destination demand of every year 2019-2025 from trade drivers.
 
     .venv/bin/python scripts/build_demand.py
 
-writes scripts/curated/demand_2024.csv and an identical src/corridor/data/demand_2024.csv.
+writes scripts/curated/demand_<year>.csv and identical src/corridor/data/demand_<year>.csv.
 
-Every cell is a *derivation*, not an observation: a published total (TOTALS below, each with
-its source id) times published or stated shares (SHARES below). No cell value is typed by
-hand; the `method` column of each row spells out the arithmetic. docs/demand.md explains the
-choices and what is weakest.
+The demand is what shippers want to move, not what a corridor carried: no cell is derived from a
+corridor count (rail transit, Trans-Caspian boxes or tonnes); those are what the model must
+reproduce by choosing routes (scripts/fit_worlds.py). Every cell is a published trade total of its
+year (trade_by_year.csv, each with sources) times stated shares; the `method` column spells out the
+arithmetic. docs/demand.md explains the rules and what is weakest.
 
-Flows (all 2024 unless said):
-  rail_wb   China -> Europe rail, 1520 mm transit (UTLC ERA): 412k TEU
-  rail_eb   Europe -> China rail: 412k x 15/100 (about 15 boxes back per 100 sent west)
-  titr_c_*  Trans-Caspian containers: ~55k TEU, split west/east by the 2025 plan (88k of 96k
-            TEU Aktau->Alat); westbound China-origin part = 358 trains x 112.5 TEU/train
-  titr_b_*  Trans-Caspian non-container cargo: 4.484 Mt - 55k TEU x 10 t/TEU
-  sea_wb    China -> Europe sea: 12.5M TEU (2023, CTS) x 1.119 (Asia->Europe growth 2024)
-  sea_eb    Europe -> China sea: 3.2M TEU (2023, CTS; no 2024 figure used)
+Flows:
+  cn_eu_*   China <-> Europe boxes: CTS China->Europe (2022, 2023), other years Asia->Europe x the
+            China share of 2022-23 (2020-21 interpolated log-linearly 2019-2022; 2025 = 2024 x the
+            change in EU imports from China by value); Europe->China = westbound x the CTS ratio.
+            Split: a time-critical share (TIME_CRITICAL, commodity `container`) from the inland
+            rail hubs to the rail terminals and Middle Corridor destinations; the rest (`general`)
+            from Shanghai to the sea ranges' ports. Either may take any route.
+  ca_eu_*   Central Asia -> Europe and Turkey, cargo the Caspian, Russian and Iranian routes
+            compete for: a pool of CA_POOL_T tonnes a year (judgement, no published series),
+            bulk from Astana, containers from Almaty and Tashkent, and a return flow.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 import shutil
 import sys
 from collections import defaultdict
 from pathlib import Path
 
+import pandas as pd
+
 ROOT = Path(__file__).resolve().parents[1]
-OUT_CURATED = ROOT / "scripts" / "curated" / "demand_2024.csv"
-OUT_PACKAGE = ROOT / "src" / "corridor" / "data" / "demand_2024.csv"
+CURATED = ROOT / "scripts" / "curated"
+PACKAGE = ROOT / "src" / "corridor" / "data"
 COLUMNS = ("origin", "destination", "commodity", "teu_per_year", "t_per_year", "source_id", "method")
+YEARS = range(2019, 2026)
 
-# ----------------------------------------------------------------------------- published totals
-# name: (value, unit, source ids, what it is)
-TOTALS: dict[str, tuple[float, str, str, str]] = {
-    "rail_wb_teu": (412_000, "TEU", "maritime_network_412k",
-                    "China->Europe rail transit 2024 (UTLC ERA CEO)"),
-    "rail_eb_per_100_wb": (15, "boxes per 100 westbound", "maritime_network_412k",
-                           "Europe->China boxes per 100 China->Europe boxes, 2024 (same article)"),
-    "titr_teu": (55_000, "TEU", "kmtf_2024",
-                 "Trans-Caspian container leg 2024 (KMTF 51.4k = 94% of about 55k)"),
-    "titr_t": (4_484_000, "t", "reportaz_titr_2024",
-               "TITR cargo 2024, all kinds (KZ Ministry of Transport series)"),
-    "titr_plan_teu_2025": (96_000, "TEU", "astanatimes_titr_2025",
-                           "TITR Association container plan 2025"),
-    "titr_plan_wb_teu_2025": (88_000, "TEU", "astanatimes_titr_2025;sia_feeders_2025",
-                              "of which Aktau->Alat (westbound)"),
-    "titr_china_trains": (358, "trains", "ktze_trains_2024",
-                          "container trains from China via the route, 2024"),
-    "feeder_teu": (225, "TEU per feeder", "uic_feeder_2019",
-                   "Aktau-Baku feeder carrying 2 block trains"),
-    "sea_wb_teu_2023": (12_500_000, "TEU", "jiffa_cts_2023",
-                        "container exports from China to Europe (incl. Mediterranean), 2023, CTS"),
-    "sea_growth_2024": (1.119, "ratio", "atfl_cts_2024",
-                        "Asia->Europe container volume 2024 vs 2023 (+11.9%, CTS)"),
-    "sea_eb_teu_2023": (3_200_000, "TEU", "jiffa_cts_2023",
-                        "container imports to China from Europe, 2023, CTS"),
-    "t_per_teu_container": (10, "t/TEU", "searoutes_default_10t",
-                            "average cargo weight per loaded TEU"),
-    "t_per_teu_bulk": (22, "t/TEU", "astanatimes_wheat_2023;interrail_2020",
-                       "bulk TEU-equivalent, as in commodities.csv (24 t gross - 2 t tare per 20ft)"),
-}
+T_PER_TEU_BOX = 10.0  # searoutes_default_10t
+T_PER_TEU_BULK = 22.0  # as commodities.csv: 24 t gross - 2 t tare per 20 ft
+BOX_T_SOURCE = "searoutes_default_10t"
+BULK_T_SOURCE = "astanatimes_wheat_2023;interrail_2020"
 
-# ------------------------------------------------------------------------------ published shares
-# China origin hubs: China-Europe trains on the *European* route by city, 2025 (the nearest year
-# published by city), minus the Central Asian route trains; Chengdu+Chongqing published only
-# combined (> 5,000) and split equally. Trains of cities without a node (Yiwu, Wuhan, ...) are
-# spread pro rata over the four hubs.
-EUROPE_ROUTE_TRAINS = {  # (all trains, Central Asian route trains)
+JUDGEMENT = "demand_rules_judgement"
+# Share of China<->Europe boxes that are time-critical (high value, the commodity `container`):
+# judgement, range 0.05-0.20; rail carried 4% of EU-China trade by value in 2024 and 2% of the
+# boxes in 2018 (corridor_counts_by_year.csv), so the time-critical pool is several times that.
+TIME_CRITICAL = 0.10
+# Central Asia -> Europe/Turkey cargo that may cross the Caspian, Russia or Iran (no pipeline oil):
+# judgement, range 8-25 Mt; Aktau + Kuryk handle up to 21 Mt a year (facts.md), Kazakh exports are
+# 70 of the 90 Mt the TITR freight base is expected to add by 2030.
+CA_POOL_T = 15e6
+_POOL = CURATED / "demand_pool.json"  # the pool's level once fitted (scripts/fit_worlds.py --write)
+if _POOL.exists():
+    import json
+
+    CA_POOL_T = float(json.loads(_POOL.read_text())["ca_pool_t"])
+CA_BOX_SHARE = 0.05  # of the pool's tonnes in containers (judgement)
+CA_RETURN = 0.25  # Europe -> Central Asia boxes per westbound box (judgement)
+
+# China origin hubs: China-Europe trains on the European route by city, 2025, minus the Central
+# Asian route trains; Chengdu+Chongqing published only combined (> 5,000) and split equally.
+EUROPE_ROUTE_TRAINS = {
     "xian": (4_912, 998),
     "zhengzhou": (3_417, 1_039),
-    "chengdu": (5_000 / 2, 129),
-    "chongqing": (5_000 / 2, 261),
+    "chengdu": (2_500, 129),
+    "chongqing": (2_500, 261),
 }
-EUROPE_ROUTE_TOTAL = 20_022
 HUB_SOURCES = "yicai_trains_2025;ichongqing_chengyu_2025"
-
-# Rail destinations: Duisburg ~30% of China-Europe rail trade (duisport); the other 70% spread
-# equally over the other rail terminals of the network in the EU (no published split).
+# Destinations of time-critical boxes: Duisburg ~30% of China-Europe rail trade (duisport); the rest
+# equally over the network's other inland terminals and the Middle Corridor's destinations.
 DUISBURG_SHARE = 0.30
-RAIL_OTHER_DESTS = ("lodz", "malaszewicze", "hamburg", "budapest", "milan")
-
-# Middle Corridor destinations: the four named in the official TITR guidance (navisgroup_2025)
-# plus Istanbul (Turkey via Baku-Tbilisi-Kars), equal shares (no published split).
-MC_DESTS = ("constanta", "budapest", "duisburg", "milan", "istanbul")
-MC_CA_ORIGINS = ("almaty", "tashkent")  # Central Asian origin of the non-China remainder, equal
-
-# Trans-Caspian non-container cargo: Kazakh exports; origin Astana (grain belt) as a single
-# proxy zone, destinations Istanbul and Constanta equally (no published split).
-TITR_BULK_ORIGIN = "astana"
-TITR_BULK_DESTS = ("istanbul", "constanta")
-
-# Sea: Asia->Europe 2023 by destination range, Europe->Asia 2023 by origin range (CTS via JIFFA)
+TC_OTHER_DESTS = ("lodz", "malaszewicze", "hamburg", "budapest", "milan", "constanta", "istanbul")
+DEST_SOURCES = "duisport_30pct_2020;navisgroup_2025"
+# Sea: Asia->Europe 2023 by destination range, Europe->Asia by origin range (CTS via JIFFA)
 SEA_WB_RANGE_TEU = {"north_europe": 10_220_000, "west_med": 3_010_000, "east_med": 3_350_000}
 SEA_EB_RANGE_TEU = {"north_europe": 4_530_000, "west_med": 1_020_000, "east_med": 916_708}
 RANGE_PORTS = {
@@ -100,205 +83,292 @@ RANGE_PORTS = {
     "west_med": ("genoa",),
     "east_med": ("piraeus", "istanbul", "constanta"),
 }
-SEA_CHINA_PORT = "shanghai"  # the network's Chinese deep-sea port stands for all of them
+SEA_CHINA_PORT = "shanghai"
+# China <-> Central Asia: the trade that shares the Kazakh border crossings with the transit. Trade by
+# value (GACC; 2020 from the national series scaled to GACC's level, 2019 held at 2020) x the share
+# not by road (2020 and 2024 published, linear between, held outside) x the share that is
+# containerisable non-energy goods (judgement) / the value of a TEU of general cargo.
+CN_CA_BOXED = 0.5  # judgement, range 0.3-0.7: pipeline gas and oil and bulk ores are the rest
+CN_CA_WEST = 2 / 3  # of the boxes China -> Central Asia (judgement: China's exports are ~2/3 of the trade)
+USD_PER_TEU = 54_000.0  # porteconomics_value_teu, as commodities.csv (general)
+CN_CA_CN = ("xian", "urumqi")  # China's side: the inland hub and Xinjiang (judgement, equal)
+CN_CA_CA = {"almaty": 0.4, "astana": 0.2, "tashkent": 0.3, "bishkek": 0.1}  # judgement
+CA_BULK_ORIGIN = "astana"
+CA_BULK_DESTS = ("istanbul", "constanta")
+CA_BOX_ORIGINS = ("almaty", "tashkent")
+CA_BOX_DESTS = ("constanta", "budapest", "duisburg", "milan", "istanbul")
 
 
-def v(name: str) -> float:
-    return TOTALS[name][0]
+class Trade:
+    """trade_by_year.csv: a flow's value in a year and its sources."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self.df = df
+
+    def get(self, flow: str, year: int, measure: str | None = None) -> tuple[float, str] | None:
+        d = self.df[(self.df["flow"] == flow) & (self.df["year"] == year)]
+        if measure is not None:
+            d = d[d["measure"] == measure]
+        return None if d.empty else (float(d["value"].iloc[0]), str(d["source_id"].iloc[0]))
 
 
-def src(name: str) -> str:
-    return TOTALS[name][2]
+def china_europe(trade: Trade) -> dict[int, tuple[float, float, list[str], str]]:
+    """Per year: (westbound TEU, eastbound TEU, sources, how)."""
+    cts = {y: trade.get("china_to_europe_containers", y) for y in YEARS}
+    asia = {y: trade.get("asia_to_europe_containers", y) for y in YEARS}
+    back = {y: trade.get("europe_to_china_containers", y) for y in YEARS}
+    both = [y for y in YEARS if cts[y] and asia[y]]
+    share = sum(cts[y][0] / asia[y][0] for y in both) / len(both)
+    ratio_years = [y for y in YEARS if cts[y] and back[y]]
+    ratio = sum(back[y][0] / cts[y][0] for y in ratio_years) / len(ratio_years)
+    out = {}
+    for y in YEARS:
+        src = []
+        if cts[y]:
+            w, how = cts[y][0], f"CTS China->Europe {y} {cts[y][0]:,.0f} TEU"
+            src.append(cts[y][1])
+        elif asia[y]:
+            w = asia[y][0] * share
+            how = f"CTS Asia->Europe {y} {asia[y][0]:,.0f} TEU x China share {share:.3f} (mean 2022-23)"
+            src += [asia[y][1], cts[2023][1]]
+        elif 2019 < y < 2022:
+            a0, a1 = asia[2019][0], asia[2022][0]
+            a = math.exp(math.log(a0) + (math.log(a1) - math.log(a0)) * (y - 2019) / 3)
+            w = a * share
+            how = f"Asia->Europe interpolated log-linearly 2019-2022 = {a:,.0f} TEU x China share {share:.3f}"
+            src += [asia[2019][1], asia[2022][1], cts[2023][1]]
+        else:  # after the last CTS year: the change in EU imports from China by value
+            prev = out[y - 1][0]
+            v1, s1 = trade.get("eu_imports_from_china", y)  # type: ignore[misc]
+            v0, s0 = trade.get("eu_imports_from_china", y - 1)  # type: ignore[misc]
+            w = prev * v1 / v0
+            how = (
+                f"{y - 1} westbound {prev:,.0f} TEU x EU imports from China {v1 / v0:.3f} "
+                f"({y} / {y - 1}, EUR)"
+            )
+            src += [s1, s0]
+        if back[y]:
+            e, ehow = back[y][0], f"CTS Europe->China {y} {back[y][0]:,.0f} TEU"
+            src.append(back[y][1])
+        else:
+            e, ehow = w * ratio, f"westbound x {ratio:.3f} (CTS Europe->China / China->Europe, mean 2022-23)"
+        out[y] = (w, e, sorted({s for x in src for s in x.split(";")}), f"{how}; eastbound {ehow}")
+    return out
+
+
+def china_central_asia(trade: Trade) -> dict[int, tuple[float, list[str], str]]:
+    """Per year: China <-> Central Asia rail-borne boxes (both directions), sources, how."""
+    out = {}
+    nat20, nat24 = (
+        trade.get("central_asia_china_trade_national", 2020),
+        trade.get("central_asia_china_trade_national", 2024),
+    )
+    road = {y: trade.get("china_central_asia_road_share", y) for y in (2020, 2024)}
+    for y in YEARS:
+        g = trade.get("china_central_asia_trade_gacc", y)
+        if g:
+            value, src, how = g[0], [g[1]], f"China-Central Asia trade {y} USD {g[0] / 1e9:.1f} bn (GACC)"
+        else:
+            g24 = trade.get("china_central_asia_trade_gacc", 2024)
+            value = nat20[0] * g24[0] / nat24[0]  # type: ignore[index]
+            src = [nat20[1], nat24[1], g24[1]]  # type: ignore[index]
+            how = (
+                f"China-Central Asia trade 2020 USD {nat20[0] / 1e9:.1f} bn (national series) x GACC/national "  # type: ignore[index]
+                f"2024 = USD {value / 1e9:.1f} bn{' (2019 held at 2020)' if y < 2020 else ''}"
+            )
+        t = min(max((y - 2020) / 4, 0.0), 1.0)
+        r = road[2020][0] + (road[2024][0] - road[2020][0]) * t  # type: ignore[index]
+        src += [road[2020][1], road[2024][1], JUDGEMENT, "porteconomics_value_teu"]  # type: ignore[index]
+        teu = value * (1 - r) * CN_CA_BOXED / USD_PER_TEU
+        how += (
+            f" x (1 - road share {r:.3f}) x containerisable share {CN_CA_BOXED} / USD {USD_PER_TEU:,.0f} "
+            f"per TEU = {teu:,.0f} TEU"
+        )
+        out[y] = (teu, sorted({x for v in src for x in v.split(";")}), how)
+    return out
 
 
 def hub_shares() -> dict[str, float]:
     europe = {h: a - c for h, (a, c) in EUROPE_ROUTE_TRAINS.items()}
-    named = sum(europe.values())
-    return {h: n / named for h, n in europe.items()}
+    n = sum(europe.values())
+    return {h: k / n for h, k in europe.items()}
 
 
-def hub_note() -> str:
-    europe = {h: a - c for h, (a, c) in EUROPE_ROUTE_TRAINS.items()}
-    named = sum(europe.values())
-    return (f"origin share = hub's Europe-route trains / {named:,.0f} trains of the 4 hubs "
-            f"({named / EUROPE_ROUTE_TOTAL:.1%} of {EUROPE_ROUTE_TOTAL:,} Europe-route trains, 2025; "
-            f"other cities pro rata)")
+def tc_dest_shares() -> dict[str, float]:
+    other = (1 - DUISBURG_SHARE) / len(TC_OTHER_DESTS)
+    return {"duisburg": DUISBURG_SHARE, **{d: other for d in TC_OTHER_DESTS}}
 
 
-def rail_dest_shares() -> dict[str, float]:
-    other = (1 - DUISBURG_SHARE) / len(RAIL_OTHER_DESTS)
-    return {"duisburg": DUISBURG_SHARE, **{d: other for d in RAIL_OTHER_DESTS}}
-
-
-# ----------------------------------------------------------------------------------- components
-def components() -> list[dict]:
-    """Every (flow, origin, destination, commodity) part before cells sharing an OD are summed."""
+def components(year: int, ce: dict, cc: dict) -> list[dict]:
+    """Every part of the year's demand before cells sharing an OD are summed."""
     out: list[dict] = []
-    tc = v("t_per_teu_container")
-    tb = v("t_per_teu_bulk")
 
     def add(flow, o, d, commodity, teu, t, sources, method):
-        out.append(dict(flow=flow, origin=o, destination=d, commodity=commodity, teu=teu, t=t,
-                        sources=sources, method=method))
+        out.append(
+            dict(
+                flow=flow,
+                origin=o,
+                destination=d,
+                commodity=commodity,
+                teu=teu,
+                t=t,
+                sources=sources,
+                method=method,
+            )
+        )
 
-    hubs = hub_shares()
-    dests = rail_dest_shares()
-    # rail, 1520 mm transit
-    rail_wb = v("rail_wb_teu")
-    rail_eb = rail_wb * v("rail_eb_per_100_wb") / 100
-    for flow, total, west in (("rail_wb", rail_wb, True), ("rail_eb", rail_eb, False)):
-        for h, hs in hubs.items():
-            for d, ds in dests.items():
-                teu = total * hs * ds
+    w, e, srcs, how = ce[year]
+    base_src = ";".join([*srcs, BOX_T_SOURCE])
+    for flow, total, west in (("cn_eu_tc_wb", w, True), ("cn_eu_tc_eb", e, False)):
+        tc = total * TIME_CRITICAL
+        for h, hs in hub_shares().items():
+            for d, ds in tc_dest_shares().items():
+                teu = tc * hs * ds
                 o, dd = (h, d) if west else (d, h)
-                base = ("412,000 TEU westbound China-EU rail 2024" if west else
-                        "Europe->China rail 2024 = 412,000 x 15/100 = 61,800 TEU")
-                method = (f"[{flow}] {base} x origin-hub share {hs:.4f} ({h}; {hub_note()}) x "
-                          f"destination share {ds:.2f} ({d}; Duisburg 30% per duisport, other 70% "
-                          f"equally over {len(RAIL_OTHER_DESTS)} EU terminals) = {teu:,.0f} TEU; "
-                          f"t = TEU x {tc:g} t/TEU")
-                srcs = ";".join([src("rail_wb_teu"), HUB_SOURCES, "duisport_30pct_2020",
-                                 src("t_per_teu_container")])
-                add(flow, o, dd, "container", teu, teu * tc, srcs, method)
-
-    # Trans-Caspian containers
-    titr = v("titr_teu")
-    wb_share = v("titr_plan_wb_teu_2025") / v("titr_plan_teu_2025")
-    titr_wb = titr * wb_share
-    titr_eb = titr - titr_wb
-    china_wb = v("titr_china_trains") * v("feeder_teu") / 2
-    china_share = china_wb / titr_wb
-    for flow, total, west in (("titr_c_wb", titr_wb, True), ("titr_c_eb", titr_eb, False)):
-        base = (f"Trans-Caspian containers 2024 55,000 TEU x westbound share 88/96 (2025 plan) = "
-                f"{titr_wb:,.0f} TEU" if west else
-                f"Trans-Caspian containers 2024 55,000 TEU x eastbound share 8/96 (2025 plan) = "
-                f"{titr_eb:,.0f} TEU")
-        china_txt = (f"China-origin share {china_share:.4f} = 358 trains x 112.5 TEU/train "
-                     f"(225-TEU feeder = 2 block trains) = {china_wb:,.0f} TEU / {titr_wb:,.0f}")
-        for d in MC_DESTS:
-            ds = 1 / len(MC_DESTS)
-            for h, hs in hubs.items():
-                teu = total * china_share * hs * ds
-                o, dd = (h, d) if west else (d, h)
-                method = (f"[{flow}] {base} x {china_txt} x origin-hub share {hs:.4f} ({h}; "
-                          f"{hub_note()}) x destination share 1/{len(MC_DESTS)} ({d}; equal over the "
-                          f"TITR-guidance destinations and Istanbul) = {teu:,.0f} TEU; "
-                          f"t = TEU x {tc:g} t/TEU")
-                srcs = ";".join([src("titr_teu"), src("titr_plan_wb_teu_2025"),
-                                 src("titr_china_trains"), src("feeder_teu"), HUB_SOURCES,
-                                 "navisgroup_2025", src("t_per_teu_container")])
-                add(flow, o, dd, "container", teu, teu * tc, srcs, method)
-            for ca in MC_CA_ORIGINS:
-                cs = 1 / len(MC_CA_ORIGINS)
-                teu = total * (1 - china_share) * cs * ds
-                o, dd = (ca, d) if west else (d, ca)
-                method = (f"[{flow}] {base} x Central Asian share {1 - china_share:.4f} (remainder "
-                          f"after {china_txt}) x 1/{len(MC_CA_ORIGINS)} ({ca}; equal) x destination "
-                          f"share 1/{len(MC_DESTS)} ({d}) = {teu:,.0f} TEU; t = TEU x {tc:g} t/TEU")
-                srcs = ";".join([src("titr_teu"), src("titr_plan_wb_teu_2025"),
-                                 src("titr_china_trains"), src("feeder_teu"), "navisgroup_2025",
-                                 src("t_per_teu_container")])
-                add(flow, o, dd, "container", teu, teu * tc, srcs, method)
-
-    # Trans-Caspian non-container cargo
-    bulk_t = v("titr_t") - titr * tc
-    for flow, share, west in (("titr_b_wb", wb_share, True), ("titr_b_eb", 1 - wb_share, False)):
-        for d in TITR_BULK_DESTS:
-            ds = 1 / len(TITR_BULK_DESTS)
-            t = bulk_t * share * ds
-            o, dd = (TITR_BULK_ORIGIN, d) if west else (d, TITR_BULK_ORIGIN)
-            method = (f"[{flow}] TITR cargo 2024 4,484,000 t - containers 55,000 TEU x {tc:g} t/TEU "
-                      f"= {bulk_t:,.0f} t non-container x {'westbound 88/96' if west else 'eastbound 8/96'}"
-                      f" (container split of the 2025 plan, assumed for bulk) x 1/{len(TITR_BULK_DESTS)}"
-                      f" ({d}; equal) = {t:,.0f} t; origin {TITR_BULK_ORIGIN} as the single Kazakh zone; "
-                      f"TEU-equivalent = t / {tb:g}")
-            srcs = ";".join([src("titr_t"), src("titr_teu"), src("titr_plan_wb_teu_2025"),
-                             src("t_per_teu_container"), src("t_per_teu_bulk")])
-            add(flow, o, dd, "bulk", t / tb, t, srcs, method)
-
-    # Sea, China <-> Europe
-    sea_wb = v("sea_wb_teu_2023") * v("sea_growth_2024")
-    sea_eb = v("sea_eb_teu_2023")
-    for flow, total, ranges, west in (("sea_wb", sea_wb, SEA_WB_RANGE_TEU, True),
-                                      ("sea_eb", sea_eb, SEA_EB_RANGE_TEU, False)):
+                m = (
+                    f"[{flow}] {how} -> {'westbound' if west else 'eastbound'} {total:,.0f} TEU x "
+                    "time-critical "
+                    f"share {TIME_CRITICAL} x hub share {hs:.4f} ({h}) x destination share {ds:.3f} ({d}) "
+                    f"= {teu:,.0f} TEU"
+                )
+                add(
+                    flow,
+                    o,
+                    dd,
+                    "container",
+                    teu,
+                    teu * T_PER_TEU_BOX,
+                    ";".join([base_src, JUDGEMENT, HUB_SOURCES, DEST_SOURCES]),
+                    m,
+                )
+    for flow, total, ranges, west in (
+        ("cn_eu_sea_wb", w, SEA_WB_RANGE_TEU, True),
+        ("cn_eu_sea_eb", e, SEA_EB_RANGE_TEU, False),
+    ):
         rsum = sum(ranges.values())
-        base = ("China->Europe sea 12,500,000 TEU (2023) x 1.119 (Asia-Europe 2024 growth) = "
-                f"{sea_wb:,.0f} TEU" if west else "Europe->China sea 3,200,000 TEU (2023 level)")
         for rng, rteu in ranges.items():
             ports = RANGE_PORTS[rng]
             for p in ports:
-                teu = total * rteu / rsum / len(ports)
+                teu = total * (1 - TIME_CRITICAL) * rteu / rsum / len(ports)
                 o, dd = (SEA_CHINA_PORT, p) if west else (p, SEA_CHINA_PORT)
-                method = (f"[{flow}] {base} x range share {rteu / rsum:.4f} ({rng}: "
-                          f"{rteu:,} of {rsum:,} TEU Asia{'->' if west else '<-'}Europe 2023) x "
-                          f"1/{len(ports)} ({p}; equal over the range's ports in the network) = "
-                          f"{teu:,.0f} TEU; t = TEU x {tc:g} t/TEU; all Chinese ports at {SEA_CHINA_PORT}")
-                srcs = ";".join([src("sea_wb_teu_2023"),
-                                 *([src("sea_growth_2024")] if west else []),
-                                 src("t_per_teu_container")])
-                # sea-borne boxes are general cargo: the class that revealed a low value of time
-                add(flow, o, dd, "general", teu, teu * tc, srcs, method)
+                m = (
+                    f"[{flow}] {how} -> {total:,.0f} TEU x (1 - {TIME_CRITICAL}) x range share "
+                    f"{rteu / rsum:.4f} ({rng}, CTS 2023) x 1/{len(ports)} ({p}) = {teu:,.0f} TEU; "
+                    f"Chinese ports at {SEA_CHINA_PORT}"
+                )
+                add(flow, o, dd, "general", teu, teu * T_PER_TEU_BOX, ";".join([base_src, JUDGEMENT]), m)
+    # China <-> Central Asia
+    teu, srcs_cc, how_cc = cc[year]
+    for flow, share, west in (("cn_ca_wb", CN_CA_WEST, True), ("cn_ca_eb", 1 - CN_CA_WEST, False)):
+        for c in CN_CA_CN:
+            for a, ashare in CN_CA_CA.items():
+                x = teu * share * ashare / len(CN_CA_CN)
+                o, d = (c, a) if west else (a, c)
+                m = (
+                    f"[{flow}] {how_cc} x {'westbound' if west else 'eastbound'} {share:.3f} x 1/{len(CN_CA_CN)} "
+                    f"({c}) x {ashare} ({a}) = {x:,.0f} TEU"
+                )
+                add(flow, o, d, "general", x, x * T_PER_TEU_BOX, ";".join([*srcs_cc, BOX_T_SOURCE]), m)
+    # Central Asia
+    bulk_t = CA_POOL_T * (1 - CA_BOX_SHARE)
+    box_teu = CA_POOL_T * CA_BOX_SHARE / T_PER_TEU_BOX
+    for d in CA_BULK_DESTS:
+        t = bulk_t / len(CA_BULK_DESTS)
+        m = (
+            f"[ca_eu_bulk] Central Asian pool {CA_POOL_T:,.0f} t (judgement, constant 2019-2025) x bulk "
+            f"share {1 - CA_BOX_SHARE} x 1/{len(CA_BULK_DESTS)} ({d}) = {t:,.0f} t; TEU-equivalent t / "
+            f"{T_PER_TEU_BULK:g}"
+        )
+        add(
+            "ca_eu_bulk",
+            CA_BULK_ORIGIN,
+            d,
+            "bulk",
+            t / T_PER_TEU_BULK,
+            t,
+            ";".join([JUDGEMENT, BULK_T_SOURCE]),
+            m,
+        )
+    for flow, total, west in (("ca_eu_box_wb", box_teu, True), ("ca_eu_box_eb", box_teu * CA_RETURN, False)):
+        for o in CA_BOX_ORIGINS:
+            for d in CA_BOX_DESTS:
+                teu = total / len(CA_BOX_ORIGINS) / len(CA_BOX_DESTS)
+                a, b = (o, d) if west else (d, o)
+                m = (
+                    f"[{flow}] Central Asian pool {CA_POOL_T:,.0f} t x box share {CA_BOX_SHARE} / "
+                    f"{T_PER_TEU_BOX:g} t/TEU = {box_teu:,.0f} TEU"
+                    f"{'' if west else f' x return {CA_RETURN}'} x 1/{len(CA_BOX_ORIGINS)} ({o}) x "
+                    f"1/{len(CA_BOX_DESTS)} ({d}) = {teu:,.0f} TEU"
+                )
+                add(
+                    flow,
+                    a,
+                    b,
+                    "container",
+                    teu,
+                    teu * T_PER_TEU_BOX,
+                    ";".join([JUDGEMENT, BOX_T_SOURCE, "navisgroup_2025"]),
+                    m,
+                )
     return out
 
 
-def flow_totals(parts: list[dict] | None = None) -> dict[str, dict[str, float]]:
-    """TEU and t per flow, the numbers docs/demand.md and the tests check."""
+def rows(parts: list[dict]) -> list[dict]:
+    """One row per (origin, destination, commodity): parts sharing a cell are summed."""
+    cells: dict[tuple, list[dict]] = defaultdict(list)
+    for p in parts:
+        cells[(p["origin"], p["destination"], p["commodity"])].append(p)
+    out = []
+    for (o, d, c), ps in sorted(cells.items()):
+        srcs = list(dict.fromkeys(s for p in ps for s in p["sources"].split(";")))
+        method = (
+            ps[0]["method"]
+            if len(ps) == 1
+            else f"sum of {len(ps)} parts: " + " PLUS ".join(p["method"] for p in ps)
+        )
+        out.append(
+            {
+                "origin": o,
+                "destination": d,
+                "commodity": c,
+                "teu_per_year": round(sum(p["teu"] for p in ps)),
+                "t_per_year": round(sum(p["t"] for p in ps)),
+                "source_id": ";".join(srcs),
+                "method": method,
+            }
+        )
+    return out
+
+
+def flow_totals(parts: list[dict]) -> dict[str, dict[str, float]]:
     acc: dict[str, dict[str, float]] = defaultdict(lambda: {"teu": 0.0, "t": 0.0})
-    for p in parts if parts is not None else components():
+    for p in parts:
         acc[p["flow"]]["teu"] += p["teu"]
         acc[p["flow"]]["t"] += p["t"]
     return dict(acc)
 
 
-def expected_totals() -> dict[str, float]:
-    """The published totals each flow must add back up to (before rounding)."""
-    tc = v("t_per_teu_container")
-    wb = v("titr_plan_wb_teu_2025") / v("titr_plan_teu_2025")
-    return {
-        "rail_wb_teu": v("rail_wb_teu"),
-        "rail_eb_teu": v("rail_wb_teu") * v("rail_eb_per_100_wb") / 100,
-        "titr_c_teu": v("titr_teu"),
-        "titr_t": v("titr_t"),
-        "titr_c_wb_teu": v("titr_teu") * wb,
-        "titr_china_wb_teu": v("titr_china_trains") * v("feeder_teu") / 2,
-        "titr_b_t": v("titr_t") - v("titr_teu") * tc,
-        "sea_wb_teu": v("sea_wb_teu_2023") * v("sea_growth_2024"),
-        "sea_eb_teu": v("sea_eb_teu_2023"),
-    }
-
-
-def rows(parts: list[dict] | None = None) -> list[dict]:
-    """One row per (origin, destination, commodity): parts sharing a cell are summed."""
-    cells: dict[tuple, list[dict]] = defaultdict(list)
-    for p in parts if parts is not None else components():
-        cells[(p["origin"], p["destination"], p["commodity"])].append(p)
-    out = []
-    for (o, d, c), ps in sorted(cells.items()):
-        srcs = list(dict.fromkeys(s for p in ps for s in p["sources"].split(";")))
-        method = ps[0]["method"] if len(ps) == 1 else (
-            f"sum of {len(ps)} parts: " + " PLUS ".join(p["method"] for p in ps))
-        out.append({
-            "origin": o, "destination": d, "commodity": c,
-            "teu_per_year": round(sum(p["teu"] for p in ps)),
-            "t_per_year": round(sum(p["t"] for p in ps)),
-            "source_id": ";".join(srcs),
-            "method": method,
-        })
-    return out
+def build(trade: Trade | None = None) -> dict[int, list[dict]]:
+    """Per year: the demand table's rows."""
+    trade = trade or Trade(pd.read_csv(PACKAGE / "trade_by_year.csv", dtype={"source_id": str}))
+    ce, cc = china_europe(trade), china_central_asia(trade)
+    return {y: rows(components(y, ce, cc)) for y in YEARS}
 
 
 def main() -> int:
-    parts = components()
-    table = rows(parts)
-    OUT_CURATED.parent.mkdir(parents=True, exist_ok=True)
-    with open(OUT_CURATED, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, COLUMNS, lineterminator="\n")
-        w.writeheader()
-        w.writerows(table)
-    shutil.copyfile(OUT_CURATED, OUT_PACKAGE)
-    print(f"{len(table)} rows -> {OUT_CURATED.relative_to(ROOT)} and {OUT_PACKAGE.relative_to(ROOT)}")
-    for flow, tot in flow_totals(parts).items():
-        print(f"  {flow:10s} {tot['teu']:>14,.0f} TEU {tot['t']:>16,.0f} t")
+    trade = Trade(pd.read_csv(PACKAGE / "trade_by_year.csv", dtype={"source_id": str}))
+    ce, cc = china_europe(trade), china_central_asia(trade)
+    for y in YEARS:
+        parts = components(y, ce, cc)
+        table = rows(parts)
+        out = CURATED / f"demand_{y}.csv"
+        with open(out, "w", newline="", encoding="utf-8") as f:
+            wr = csv.DictWriter(f, COLUMNS, lineterminator="\n")
+            wr.writeheader()
+            wr.writerows(table)
+        shutil.copyfile(out, PACKAGE / out.name)
+        tot = flow_totals(parts)
+        print(f"{y}: {len(table)} rows; " + ", ".join(f"{k} {v['teu']:,.0f} TEU" for k, v in tot.items()))
     return 0
 
 

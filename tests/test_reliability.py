@@ -61,7 +61,7 @@ def test_middle_spread_wider_than_northern(xd):
 
 def test_on_time_monotone_in_promise(net):
     promises = [15, 20, 25, 30, 35, 40, 50, 60]
-    probs = {c: [] for c in corridor.FAMILIES}
+    probs = {c: [] for c in (*corridor.FAMILIES, "best")}
     for p in promises:
         r = reliability(net, "Xian", "Duisburg", samples=20_000, seed=11, promise_days=p)
         for c in r.corridors:
@@ -118,8 +118,17 @@ def test_infeasible_family_has_reason(net):
     north = r["northern"]
     assert not north.feasible and "RUS" in north.reason
     frame = r.to_frame()
-    assert set(frame["corridor"]) == set(corridor.FAMILIES)
+    assert set(frame["corridor"]) == {*corridor.FAMILIES, "best"}
     assert frame.loc[frame["corridor"] == "northern", "reason"].iloc[0] == north.reason
+
+
+def test_reliability_covers_the_best_route_of_any_family(net):
+    """Issue 12: Baku-Tbilisi has no family route worth the name; the best route there is still
+    gets its distribution (row "best")."""
+    r = reliability(net, "Baku", "Tbilisi", samples=2_000)
+    best = r["best"]
+    assert best.feasible and best.p50_days < 5
+    assert not r["suez"].feasible and "not applicable" in r["suez"].reason
 
 
 def test_every_parameter_row_sourced():

@@ -46,7 +46,8 @@ class CostTerms:
 
     - `entry_usd`: per country (ISO3), charged once per shipment on entering it by land, ferry or a
       port call (the transit-risk premium for a sanctioned country: insurance excluded, bank and
-      compliance exposure);
+      compliance exposure); a key of countries joined by "+" ("BLR+RUS") is charged on entering
+      the group from outside it (moving from Belarus into Russia pays nothing more);
     - `passage_usd`: per sea passage (`babalmandab`, ...), charged on every sea lane through it (war
       risk on the Red Sea);
     - `carbon_usd_per_t`: a price per tonne of CO2e, well-to-wheel, on every edge's emissions;
@@ -361,7 +362,8 @@ def _entry_terms(net: Network, entry: Mapping[str, float]) -> np.ndarray:
     from_c = country[np.maximum(g.from_node, 0)]
     crossing = on_link & (to_c != from_c)
     for code, usd in entry.items():
-        out[crossing & (to_c == code)] += usd
+        members = code.split("+")
+        out[crossing & np.isin(to_c, members) & ~np.isin(from_c, members)] += usd
     return out
 
 

@@ -10,7 +10,7 @@ the corridor counts of 2019-2025 (scripts/fit_worlds.py); a user reads and chang
 scenario adds to them (`terms:`) or switches them off (`terms: {risk_premiums: false}`).
 
     >>> risk_terms(2021).entry_usd      # {'IRN': 1000.0}: US sanctions on Iran, none on Russia yet
-    >>> risk_terms(2024).entry_usd      # {'BLR': ..., 'IRN': ..., 'RUS': ...}
+    >>> risk_terms(2024).entry_usd      # {'BLR+RUS': ..., 'IRN': ...}: Belarus and Russia as one
 """
 
 from __future__ import annotations
@@ -104,9 +104,12 @@ def risk_terms(year: int | None = None, levels: Mapping[str, float] | None = Non
     passage: dict[str, float] = {}
     for p in risk_premiums():
         usd = p.usd(year, levels.get(p.name))
-        target = entry if p.term == "entry" else passage
-        for k in p.keys:
-            target[k] = target.get(k, 0.0) + usd
+        if p.term == "entry":  # one premium for the group: entering it once, wherever
+            key = "+".join(sorted(p.keys))
+            entry[key] = entry.get(key, 0.0) + usd
+        else:
+            for k in p.keys:
+                passage[k] = passage.get(k, 0.0) + usd
     return CostTerms(entry_usd=entry, passage_usd=passage)
 
 

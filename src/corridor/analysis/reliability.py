@@ -46,6 +46,7 @@ _Z90 = 1.2815515655446004
 _CHUNK = 1 << 18
 
 PROMISE_FACTOR = 1.1  # default promise: the route's deterministic days × 1.1
+BEST = "best"  # the row of the best route there is
 
 
 def load_parameters(path: str | Path | None = None) -> pd.DataFrame:
@@ -311,7 +312,7 @@ def sample_transit_times(route_leg_table: LegTable, n: int, rng: np.random.Gener
 
 @dataclass(frozen=True)
 class CorridorReliability:
-    corridor: str
+    corridor: str  # a family, or BEST: the best route there is, whatever its family
     feasible: bool
     p50_days: float = float("nan")
     p90_days: float = float("nan")
@@ -379,7 +380,8 @@ def reliability(net: Network, origin: str, destination: str, *, samples: int = 1
                 avoid: Iterable[str] | str | None = None, avoid_modes: Iterable[str] | str | None = None,
                 avoid_passages: Iterable[str] | str | None = None, year: int | None = None,
                 month: int | None = None, world: World | None = None) -> ReliabilityResult:
-    """Sample door-to-door transit times of each corridor family's best route.
+    """Sample door-to-door transit times of each corridor family's best route, and of the best route
+    there is (row "best": for Baku-Tbilisi the road, which belongs to no family).
 
     `promise_days` is the delivery promise for the on-time probability; default: each
     route's own deterministic days × 1.1. Families with no feasible route carry the
@@ -390,19 +392,21 @@ def reliability(net: Network, origin: str, destination: str, *, samples: int = 1
     world_used = world_of(world, avoid=avoid, avoid_modes=avoid_modes, avoid_passages=avoid_passages,
                           year=year, month=month)
     c = compare(net, origin, destination, objective=objective, world=world_used)
-    rngs = np.random.SeedSequence(seed).spawn(len(c.results))
+    rows = [(r.corridor, r.route, r.reason) for r in c.results]
+    rows.append((BEST, c.overall, None if c.overall is not None else "no route under this policy"))
+    rngs = np.random.SeedSequence(seed).spawn(len(rows))
     out = []
-    for r, ss in zip(c.results, rngs, strict=True):
-        if r.route is None:
-            out.append(CorridorReliability(r.corridor, False, reason=r.reason))
+    for (name, route, reason), ss in zip(rows, rngs, strict=True):
+        if route is None:
+            out.append(CorridorReliability(name, False, reason=reason))
             continue
-        table = route_leg_table(net, r.route, world=world_used)
+        table = route_leg_table(net, route, world=world_used)
         x = sample_transit_times(table, samples, np.random.default_rng(ss)) / 24.0
-        det = r.route.days
+        det = route.days
         promise = det * PROMISE_FACTOR if promise_days is None else float(promise_days)
         q = np.quantile(x, [0.5, 0.9, 0.95])
         out.append(CorridorReliability(
-            r.corridor, True, float(q[0]), float(q[1]), float(q[2]), float(x.mean()),
+            name, True, float(q[0]), float(q[1]), float(q[2]), float(x.mean()),
             float(np.count_nonzero(x <= promise) / x.size), promise, det))
     rule = f"{float(promise_days):g} days" if promise_days is not None else \
         f"each route's deterministic days x {PROMISE_FACTOR}"

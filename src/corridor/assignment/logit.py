@@ -12,8 +12,9 @@ Transportation Research B 43(2)), finds the fixed point.
 
 Capacity binds. Where the routes' shares would put more through a queue than it serves in a
 year, the scarce slots get a price (USD per unit the queue counts: a TEU, a 10-t TEU-equivalent,
-a ferry's wagon) that every class pays, found by dual ascent beside the averaging: the price of
-an over-full queue rises with its excess, that of a queue with room falls back towards nought.
+a ferry's wagon) that every class pays: at each step of the averaging, the prices at which the
+logit shares fit every capacity, by the convex dual (L-BFGS-B from the last prices). A price is
+paid only where its queue is full.
 This is the side-constrained equilibrium of Larsson & Patriksson (1995, Transportation Science
 29(1)) with the multipliers in money rather than in hours: the market rations a full line by
 price (China-Europe rail rates doubled in 2021), so a low-value class cannot crowd out a
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..costs import EdgeCosts, delay_hours, queue_volumes
+from ..costs import EdgeCosts, delay_hours
 from ..network.tables import Network
 from .choice_sets import ChoiceSet, path_sizes
 
@@ -42,8 +43,7 @@ class LogitSolution:
     slot_price: np.ndarray  # per queue: USD per unit it counts that rations it to its capacity (0: room)
 
 
-PRICE_STEP = 0.5  # of the mean route cost through the queue, per unit of relative excess, per iteration
-CAPACITY_TOL = 0.01  # a queue binds when its load is within 1% of what it serves
+CAPACITY_TOL = 0.002  # a queue binds when its load is within 0.2% of what it serves
 
 
 def solve(net: Network, rs: ChoiceSet, classes: list[str], vots: np.ndarray, ods: np.ndarray,
@@ -83,19 +83,11 @@ def solve(net: Network, rs: ChoiceSet, classes: list[str], vots: np.ndarray, ods
     capacity = model.curves.served(month) if model.n_queues else np.zeros(0)
     price = np.zeros(model.n_queues)
 
-    def slot_usd(prices: np.ndarray) -> np.ndarray:
-        """(classes, edges): USD per TEU each class pays for the slots of each edge at `prices`."""
-        n = net.graph.n_edges
-        if not prices.any():
-            return np.zeros((len(classes), n))
-        return np.stack([np.bincount(model.member_edge, weights=weight[k] * prices[model.member_queue],
-                                     minlength=n) for k in range(len(classes))])
-
-    def route_costs(class_flow: np.ndarray, prices: np.ndarray | None = None) -> np.ndarray:
-        """Generalized USD per TEU of each (class, route) instance at edge flows per class."""
+    def route_costs(class_flow: np.ndarray) -> np.ndarray:
+        """Generalized USD per TEU of each (class, route) instance at edge flows per class (the
+        queues' waits; the slots' prices are added by the market)."""
         wait = delay_hours(model, class_flow, weight, month)
-        slots = slot_usd(price if prices is None else prices)
-        by_class = np.stack([inc @ (model.generalized(v, wait[k]) + slots[k])  # classes x routes
+        by_class = np.stack([inc @ model.generalized(v, wait[k])  # classes x routes
                              for k, v in enumerate(vots)])
         return by_class[cls, route_of]
 
@@ -105,6 +97,16 @@ def solve(net: Network, rs: ChoiceSet, classes: list[str], vots: np.ndarray, ods
         w = np.exp(u)
         return w / np.add.reduceat(w, first)[choice]
 
+    def expected(cost: np.ndarray, scale: np.ndarray) -> tuple[float, np.ndarray]:
+        """Σ demand × expected cost of each choice (the logsum), and the logit flows, at `cost`."""
+        u = -mu[cls] * cost / scale + log_ps[route_of]
+        top = np.maximum.reduceat(u, first)
+        w = np.exp(u - top[choice])
+        tot = np.add.reduceat(w, first)
+        lse = top + np.log(tot)
+        s0 = scale[first]
+        return float(qd @ (-(s0 / mu[cls[first]]) * lse)), w / tot[choice] * qd[choice]
+
     def load(f: np.ndarray) -> np.ndarray:
         """Edge flows per class."""
         out = np.zeros((len(classes), net.graph.n_edges))
@@ -113,7 +115,7 @@ def solve(net: Network, rs: ChoiceSet, classes: list[str], vots: np.ndarray, ods
             out[k] = inc.T @ np.bincount(route_of[m], weights=f[m], minlength=n_routes)
         return out
 
-    free = route_costs(np.zeros((len(classes), net.graph.n_edges)), np.zeros(model.n_queues))
+    free = route_costs(np.zeros((len(classes), net.graph.n_edges)))
     scale = np.minimum.reduceat(free, first)[choice]  # each choice's cheapest free-flow route
     scale = np.where(scale > 0, scale, 1.0)
     f = logit(free, scale) * qd[choice]
@@ -121,17 +123,16 @@ def solve(net: Network, rs: ChoiceSet, classes: list[str], vots: np.ndarray, ods
     gap, it = np.inf, 0
     eta, last = 1.0, np.inf  # self-regulated averaging (Liu, Ban & Mirchandani 2009)
     congested = model.n_queues > 0
-    finite = capacity > 0
+    slots = _SlotMarket(rs, route_of, cls, classes, model, weight, capacity) if congested else None
     while True:
         it += 1
         class_flow = load(f)
-        over = 0.0
-        if congested:
-            vol = queue_volumes(model, class_flow, weight)
-            x = np.where(finite, vol / np.where(finite, capacity, 1.0), 0.0)
-            over = float(np.max(np.where(price > 0, np.abs(x - 1.0), np.maximum(x - 1.0, 0.0)), initial=0.0))
-            price = _price_step(price, x, finite, model, class_flow, weight, vots, it)
         cost = route_costs(class_flow)
+        over = 0.0
+        if slots is not None:  # the prices at which the routes' shares fit the capacities
+            over = slots.excess(f, price)
+            price = slots.clear(cost, lambda c: expected(c, scale), price, tol=max(gap, rgap))
+            cost = cost + slots.usd(price)
         target = logit(cost, scale) * qd[choice]
         gap = float(np.abs(target - f).sum() / max(f.sum(), 1e-12))
         history.append((it, gap, float(cost @ f)))
@@ -144,7 +145,7 @@ def solve(net: Network, rs: ChoiceSet, classes: list[str], vots: np.ndarray, ods
         # the step shrinks fast (Γ = 1.5) when the gap grew, slowly (γ = 0.2) when it fell
         eta += 1.5 if gap >= last else 0.2
         last = gap
-        f = f + (target - f) / max(eta, 1.0)
+        f = f + (target - f) / eta
     flow = load(f)
     t = model.hours[None, :] + delay_hours(model, flow, weight, month)
     route_days = np.stack([inc @ t[k] for k in range(len(classes))])[cls, route_of] / 24.0
@@ -161,31 +162,85 @@ def solve(net: Network, rs: ChoiceSet, classes: list[str], vots: np.ndarray, ods
         "free_flow_days": (inc @ model.hours)[route_of] / 24.0,
         "usd_per_teu": (inc @ net.graph.usd)[route_of], "generalized_usd": cost,
         "free_flow_generalized_usd": free,
-        "slot_usd": np.stack([inc @ sl for sl in slot_usd(price)])[cls, route_of],
+        "slot_usd": slots.usd(price) if slots is not None else np.zeros(len(route_of)),
         "co2_kg_per_teu": (inc @ net.graph.co2)[route_of],
     })
     return LogitSolution(flow, paths, gap, it, history, price)
 
 
-def _price_step(price: np.ndarray, x: np.ndarray, finite: np.ndarray, model: EdgeCosts,
-                class_flow: np.ndarray, weight: np.ndarray, vots: np.ndarray, it: int) -> np.ndarray:
-    """One dual-ascent step of the slot prices: up where a queue's load `x` (load / capacity) is over
-    one, down towards nought where it is under, by PRICE_STEP × the relative gap × a typical cost of
-    the edges it serves (so a Caspian wagon's slot and a rail link's move alike), shrinking as the
-    iterations go (1/√it)."""
-    if not (finite & ((x > 1.0) | (price > 0))).any():
-        return price
-    typical = _typical_cost(model, class_flow, vots)
-    step = PRICE_STEP * typical / np.sqrt(it)
-    new = price + step * (x - 1.0)
-    return np.where(finite, np.maximum(new, 0.0), 0.0)
+class _SlotMarket:
+    """The slots of the capacitated queues and their prices.
 
+    For route costs `c` (waits included), the prices λ ≥ 0 that clear every queue minimise the dual
+    D(λ) = Σ_choices q·(s/μ)·log Σ_routes PS·exp(−μ (c + Bλ)/s) + λ·capacity, whose gradient is
+    capacity − load(λ) (B: what a TEU of the instance's class counts in each queue along its route).
+    D is convex and smooth, so L-BFGS-B (bounds λ ≥ 0) solves it from the last prices in a few
+    dozen logit evaluations; at the optimum no queue is over capacity and a price is paid only
+    where its queue is full."""
 
-def _typical_cost(model: EdgeCosts, class_flow: np.ndarray, vots: np.ndarray) -> float:
-    """A scale for the prices: the flow-weighted generalized USD per TEU of an edge, times 20 (a
-    route's length in edges, roughly): what the price of a full queue must be able to reach."""
-    total = class_flow.sum()
-    if total <= 0:
-        return 1000.0
-    per_edge = sum(class_flow[k] @ model.generalized(v) for k, v in enumerate(vots)) / total
-    return float(max(per_edge * 20.0, 100.0))
+    def __init__(self, rs: ChoiceSet, route_of: np.ndarray, cls: np.ndarray, classes: list[str],
+                 model: EdgeCosts, weight: np.ndarray, capacity: np.ndarray) -> None:
+        from scipy.sparse import csr_matrix, vstack
+
+        self.q = np.flatnonzero(capacity > 0)
+        self.capacity = capacity[self.q]
+        col = np.full(model.n_queues, -1)
+        col[self.q] = np.arange(len(self.q))
+        keep = col[model.member_queue] >= 0
+        n_edges = len(model.hours)
+        rows = []
+        for k in range(len(classes)):
+            m = csr_matrix((weight[k][keep], (model.member_edge[keep], col[model.member_queue[keep]])),
+                           shape=(n_edges, len(self.q)))
+            rows.append((rs.incidence @ m).tocsr())  # routes x capacitated queues
+        per_class = [r[route_of[cls == k]] for k, r in enumerate(rows)]
+        order = np.concatenate([np.flatnonzero(cls == k) for k in range(len(classes))])
+        b = vstack(per_class).tocsr()
+        inv = np.empty_like(order)
+        inv[order] = np.arange(len(order))
+        self.b = b[inv]  # instances x capacitated queues
+        self.bt = self.b.T.tocsr()
+        self.n = model.n_queues
+
+    def usd(self, price: np.ndarray) -> np.ndarray:
+        """USD per TEU each instance pays for its slots."""
+        return self.b @ price[self.q]
+
+    def excess(self, f: np.ndarray, price: np.ndarray) -> float:
+        """The largest departure from capacity where it matters: over it anywhere, or under it where
+        a price is paid (relative)."""
+        x = (self.bt @ f) / self.capacity
+        p = price[self.q]
+        return float(np.max(np.where(p > 0, np.abs(x - 1.0), np.maximum(x - 1.0, 0.0)), initial=0.0))
+
+    def clear(self, cost: np.ndarray, expected, price: np.ndarray, tol: float = CAPACITY_TOL) -> np.ndarray:
+        """The prices that clear the queues at route costs `cost` (`expected(c)`: Σ demand × the
+        expected cost of each choice, and the logit flows, at costs c)."""
+        from scipy.optimize import minimize
+
+        if not len(self.q):
+            return price
+        fits = self.bt @ expected(cost)[1] <= self.capacity * (1 + CAPACITY_TOL / 2)
+        if not price[self.q].any() and fits.all():
+            return price
+        # variables z = λ × capacity / (unit × mean capacity): each queue's gradient is then its relative
+        # excess, so a ferry of 35k TEU and a border of 2M clear alike (unit: a mean route cost)
+        unit = float(np.mean(cost)) or 1.0
+        w = self.capacity / float(self.capacity.mean())
+        norm = float(self.capacity.sum())
+
+        def dual(z: np.ndarray) -> tuple[float, np.ndarray]:
+            lam = z * unit / w
+            value, f = expected(cost + self.b @ lam)
+            load = self.bt @ f
+            return (lam @ self.capacity - value) / (unit * norm), (self.capacity - load) / (w * norm)
+
+        # stop at a relative excess of `tol` (loose while the flows are far from their fixed point)
+        gtol = max(CAPACITY_TOL / 5, min(tol, 0.05)) / len(self.q)
+        res = minimize(dual, price[self.q] * w / unit, jac=True, method="L-BFGS-B",
+                       bounds=[(0.0, None)] * len(self.q),
+                       options={"maxiter": 1000, "gtol": gtol, "ftol": 1e-13})
+        z = np.maximum(res.x, 0.0)
+        out = price.copy()
+        out[self.q] = z * unit / w
+        return out

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..network.families import FAMILIES
+from ..network.families import FAMILIES, family
 from ..network.policy import Policy
 from ..network.tables import Network
 from ..output import Document, Output, Table, Writable
@@ -15,14 +15,19 @@ from ..world import World, world_of
 from .candidates import family_candidates, variant_candidates
 from .itineraries import Route
 from .results import flat_summary, leg_shapes, route_shape, routes_legs_frame
+from .sensible import not_applicable, sea_variant
 from .variants import DETOUR
 
 
 @dataclass(frozen=True)
 class CorridorResult:
+    """A family's best route, or why there is none (no route; or not applicable: a detour or an out
+    and back); `variant` says what kind of route a sea family's is (all-water, sea + rail via ...)."""
+
     corridor: str
     route: Route | None
     reason: str | None = None
+    variant: str | None = None
 
     @property
     def feasible(self) -> bool:
@@ -33,13 +38,13 @@ class CorridorResult:
             return {"corridor": self.corridor, "feasible": False, "reason": self.reason}
         d = self.route.to_dict()
         d["corridor"] = self.corridor
-        return {"feasible": True, **d}
+        return {"feasible": True, "variant": self.variant, **d}
 
     def row(self) -> dict:
         """The family as one table row: feasible, the route's summary (lists joined) or the reason."""
         if self.route is None:
             return {"corridor": self.corridor, "feasible": False, "reason": self.reason}
-        return {"feasible": True, **flat_summary(self.route), "reason": None}
+        return {"feasible": True, "variant": self.variant, **flat_summary(self.route), "reason": None}
 
     def to_frame(self) -> pd.DataFrame:
         """One row per leg of the family's route (empty when there is none)."""
@@ -115,21 +120,30 @@ def compare(
     families: Sequence[str] = FAMILIES,
     world: World | None = None,
 ) -> Comparison:
-    """Best route of each corridor family; a family with no feasible route says why.
+    """Best route of each corridor family; a family with no route, or whose best route is no answer
+    to the question, says why.
 
-    A family's route may not pass a place twice: an out-and-back detour to pick up
-    a family's signature (a ferry to Turkmenbashi and back) is no real option.
-    `overall` is the best route of any family (or none, e.g. Almaty–Tashkent direct),
-    the yardstick for how far each family's best is from the best there is.
+    A family's route may not pass a place twice, nor take its signature twice (across the Caspian
+    and back), nor be a detour on the best route there is (`routing.sensible`): Istanbul-Duisburg
+    has no Suez row. `overall` is the best route of any family (or none, e.g. Almaty–Tashkent
+    direct), the yardstick for how far each family's best is from the best there is. A sea
+    family's route is labelled all-water or sea + rail via its port.
     """
     world = world_of(world, avoid=avoid, avoid_modes=avoid_modes, avoid_passages=avoid_passages, year=year,
                      month=month)
     best = family_candidates(net, origin, destination, world=world, objective=objective, commodity=commodity,
                              families=families)
-    results = [CorridorResult(fam, None if cand is None else cand.route(), reason)
-               for fam, cand, reason in best.families]
-    return Comparison(best.origin, best.destination, objective, world.policy, tuple(results),
-                      None if best.overall is None else best.overall.route())
+    overall = None if best.overall is None else best.overall.route()
+    results = []
+    for fam, cand, reason in best.families:
+        route = None if cand is None else cand.route()
+        if route is not None:
+            why = not_applicable(net, fam, route, overall)
+            if why is not None:
+                route, reason = None, why
+        variant = sea_variant(route) if route is not None and family(fam).sea else None
+        results.append(CorridorResult(fam, route, reason, variant))
+    return Comparison(best.origin, best.destination, objective, world.policy, tuple(results), overall)
 
 
 def family_variants(
