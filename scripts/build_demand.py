@@ -173,8 +173,8 @@ def china_central_asia(trade: Trade) -> dict[int, tuple[float, list[str], str]]:
             value = nat20[0] * g24[0] / nat24[0]  # type: ignore[index]
             src = [nat20[1], nat24[1], g24[1]]  # type: ignore[index]
             how = (
-                f"China-Central Asia trade 2020 USD {nat20[0] / 1e9:.1f} bn (national series) x GACC/national "  # type: ignore[index]
-                f"2024 = USD {value / 1e9:.1f} bn{' (2019 held at 2020)' if y < 2020 else ''}"
+                f"China-Central Asia trade 2020 USD {nat20[0] / 1e9:.1f} bn (national series) "  # type: ignore[index]
+                f"x GACC/national 2024 = USD {value / 1e9:.1f} bn{' (2019 held at 2020)' if y < 2020 else ''}"
             )
         t = min(max((y - 2020) / 4, 0.0), 1.0)
         r = road[2020][0] + (road[2024][0] - road[2020][0]) * t  # type: ignore[index]
@@ -265,8 +265,8 @@ def components(year: int, ce: dict, cc: dict) -> list[dict]:
                 x = teu * share * ashare / len(CN_CA_CN)
                 o, d = (c, a) if west else (a, c)
                 m = (
-                    f"[{flow}] {how_cc} x {'westbound' if west else 'eastbound'} {share:.3f} x 1/{len(CN_CA_CN)} "
-                    f"({c}) x {ashare} ({a}) = {x:,.0f} TEU"
+                    f"[{flow}] {how_cc} x {'westbound' if west else 'eastbound'} {share:.3f} "
+                    f"x 1/{len(CN_CA_CN)} ({c}) x {ashare} ({a}) = {x:,.0f} TEU"
                 )
                 add(flow, o, d, "general", x, x * T_PER_TEU_BOX, ";".join([*srcs_cc, BOX_T_SOURCE]), m)
     # Central Asia

@@ -37,15 +37,24 @@ DATA = ROOT / "src" / "corridor" / "data"
 def write(fit, loyo: pd.DataFrame | None) -> None:
     b = fit.behaviour
     params = AssignmentParams(
-        dispersion={k: round(v, 4) for k, v in b.dispersion.items()}, corridor_constants_usd={},
-        note=("Fitted by scripts/fit_worlds.py (corridor.analysis.backcast.fit_years): one logit dispersion "
-              "per commodity for every year 2019-2025, with the transit-risk premiums (risk_premiums.csv) and "
-              "the Central Asian pool, to the counts of year_targets.csv; no corridor constant."),
-        fit={"date": date.today().isoformat(), "evaluations": fit.evaluations, "seconds": round(fit.seconds),
-             "rms_log_error": round(fit.rms_log_error, 4), "behaviour": b.to_dict(),
-             "pool_scale": round(b.pool_scale, 4),
-             "backcast": fit.table.round(1).to_dict(orient="records"),
-             "leave_one_year_out": [] if loyo is None else loyo.round(1).to_dict(orient="records")})
+        dispersion={k: round(v, 4) for k, v in b.dispersion.items()},
+        corridor_constants_usd={},
+        note=(
+            "Fitted by scripts/fit_worlds.py (corridor.analysis.backcast.fit_years): one logit dispersion "
+            "per commodity for every year 2019-2025, with the transit-risk premiums (risk_premiums.csv) and "
+            "the Central Asian pool, to the counts of year_targets.csv; no corridor constant."
+        ),
+        fit={
+            "date": date.today().isoformat(),
+            "evaluations": fit.evaluations,
+            "seconds": round(fit.seconds),
+            "rms_log_error": round(fit.rms_log_error, 4),
+            "behaviour": b.to_dict(),
+            "pool_scale": round(b.pool_scale, 4),
+            "backcast": fit.table.round(1).to_dict(orient="records"),
+            "leave_one_year_out": [] if loyo is None else loyo.round(1).to_dict(orient="records"),
+        },
+    )
     params.save(DATA / "assignment_params.json", overwrite=True)
     for path in (ROOT / "scripts" / "curated" / "risk_premiums.csv", DATA / "risk_premiums.csv"):
         df = pd.read_csv(path, dtype=str)
@@ -57,7 +66,9 @@ def write(fit, loyo: pd.DataFrame | None) -> None:
     old["ca_pool_t"] = round(old["ca_pool_t"] * b.pool_scale, -4)
     old["fitted"] = date.today().isoformat()
     pool.write_text(json.dumps(old, indent=2) + "\n")
-    print("wrote assignment_params.json, risk_premiums.csv, demand_pool.json; now run scripts/build_demand.py")
+    print(
+        "wrote assignment_params.json, risk_premiums.csv, demand_pool.json; now run scripts/build_demand.py"
+    )
 
 
 def main() -> int:
@@ -68,7 +79,9 @@ def main() -> int:
     a = ap.parse_args()
     net = corridor.load_network()
     t = time.time()
-    years = prepare_years(net, progress=lambda y: print(f"prepared {y} ({time.time() - t:.0f} s)", flush=True))
+    years = prepare_years(
+        net, progress=lambda y: print(f"prepared {y} ({time.time() - t:.0f} s)", flush=True)
+    )
     start = Behaviour.bundled()
     print("start", start.to_dict(), flush=True)
     print(backcast(years, start).table.round(1).to_string(), flush=True)

@@ -46,7 +46,8 @@ __all__ = [
     "RouteSet", "Scenario", "UnknownPlaceError", "ValidationError", "World", "apply_scenario",
     "appraise", "assign", "compare", "country_table", "diff", "gateways", "load_demand",
     "load_network", "load_scenario", "premium_table", "read_demand", "read_network", "read_projects",
-    "read_tntp", "reliability", "risk_terms", "resolve_countries", "route", "run_scenario", "select_portfolio",
+    "read_tntp", "reliability", "resolve_countries", "risk_terms", "route", "run_scenario",
+    "select_portfolio",
 ]
 
 
