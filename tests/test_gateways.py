@@ -230,3 +230,26 @@ def test_cli_json_and_errors(land):
     r = runner.invoke(app, ["gateways", "--from", "central-asia", "--to", "eu", "--scenario", "nope",
                             "--json"])
     assert r.exit_code == 1 and "unknown scenario" in json.loads(r.stdout)["error"]
+
+
+@pytest.fixture(scope="module")
+def open_world(net, demand):
+    """Central Asia -> EU with nothing avoided: Russia is open (at its risk premium) and faster."""
+    return gateways(net, demand, "central-asia", "eu", top=3)
+
+
+def test_a_closure_is_never_a_gain_for_the_cargo_that_used_it(open_world):
+    """Issue 12: closing Azerbaijan read as -14.7 days per TEU, the displaced cargo going to faster
+    northern rail. Its users now move to their own next-best option at the same congestion: they
+    pay more, always; fewer days are reported as what they are, a faster and dearer option."""
+    for df in (open_world.countries, open_world.nodes, open_world.links):
+        done = df[df["closed_users_teu"].notna() & (df["closed_users_teu"] > 0)]
+        assert len(done)
+        assert (done["closed_extra_usd_per_teu"].fillna(0) >= 0).all()
+        assert (done["closed_extra_usd_yr"] >= 0).all()
+        assert (done["closed_users_teu"] <= done["teu"] + 1e-6).all()  # its users: the TEU through it
+    aze = open_world.countries.set_index("country").loc["AZE"]
+    assert aze["closed_users_teu"] == pytest.approx(aze["teu"], rel=1e-6)
+    assert aze["closed_extra_usd_per_teu"] > 0
+    answer = open_world.answer()
+    assert "next-best option" in answer and "-" not in answer.split("next-best option")[1].split(".")[0]

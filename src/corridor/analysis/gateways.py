@@ -66,6 +66,7 @@ from ..network.policy import Border
 from ..network.tables import Network
 from ..output import Document, Output, Table, Writable
 from ..world import World, world_of
+from .closures import choice_frame, network_loss, served_only, users_loss
 from .cuts import CUT_LEVELS, Reachability, closed_edges, minimum_cut
 
 KINDS = ("countries", "nodes", "links")
@@ -84,9 +85,13 @@ class GatewayResult(Writable):
     endpoints are left out), ranked by `share`, with:
     `teu` and `share` of the region-to-region flow through it; `disconnects_share`, the share
     of the region demand left with no route at all if it closed (1.0: every route passes it,
-    `single_point`); and, for the closed elements, `closed_unserved_teu`, `closed_extra_usd_yr`,
-    `closed_extra_usd_per_teu`, `closed_extra_days` (region pair) and
-    `closed_network_extra_usd_yr`, `closed_network_unserved_teu` (all demand).
+    `single_point`); and, for the closed elements (`analysis.closures`): `closed_users_teu`, the
+    region's TEU whose routes pass it; `closed_unserved_teu`, the region's TEU left without a route
+    (after searching new ones); `closed_extra_usd_yr`, `closed_extra_usd_per_teu` and
+    `closed_extra_days`, what its users lose moving to their own next-best option at the same
+    congestion (USD ≥ 0; days: next-best minus own, shorter when the next best is faster and
+    dearer); and `closed_network_extra_usd_yr`, `closed_network_unserved_teu`, all demand
+    re-assigned with it closed.
     """
 
     from_region: str
@@ -175,9 +180,13 @@ class GatewayResult(Writable):
                 if lost >= s["served_teu"] - 0.5:
                     line += f"; closing it leaves all {lost:,.0f} TEU/yr without a route"
                 else:
-                    line += (f"; closing it leaves {lost:,.0f} TEU/yr without a route and costs the rest "
-                             f"USD {top['closed_extra_usd_yr']:,.0f}/yr "
-                             f"({top['closed_extra_days']:+.1f} days each on average)")
+                    days = top["closed_extra_days"]
+                    when = ("" if not np.isfinite(days) else
+                            f", {abs(days):.1f} days {'longer' if days >= 0 else 'shorter but dearer'}")
+                    line += (f"; closing it leaves {lost:,.0f} TEU/yr without a route and moves the "
+                             f"{top['closed_users_teu'] - lost:,.0f} TEU/yr that used it to their next-best "
+                             f"option at USD {top['closed_extra_usd_per_teu']:,.0f} more per TEU"
+                             f"{when} (USD {top['closed_extra_usd_yr']:,.0f}/yr)")
             lines.append(line + ".")
         cc = self.cut["countries"]
         if cc["single_points"]:
@@ -311,30 +320,6 @@ def _element_incidence(net: Network, rs: ChoiceSet) -> dict[str, tuple[csr_matri
     return {"countries": (r_country.tocsr(), countries),
             "nodes": (r_node.tocsr(), net.nodes["node_id"].to_numpy()),
             "links": (r_link.tocsr(), net.links["link_id"].to_numpy())}
-
-
-def _loss(base: pd.DataFrame, after: pd.DataFrame, region: np.ndarray,
-          ref: pd.DataFrame | None = None) -> dict[str, float]:
-    """What a closure costs: the TEU left without a route (from `base`, the open network), and
-    the served TEU at their new perceived cost and days against `ref` (default `base`; with TEU
-    stranded, the open network assigned without them, so that the capacity they free never
-    makes the figure smaller)."""
-    both = base.index.isin(after.index)
-    q = base["teu"].to_numpy()
-    a = after.reindex(base.index)
-    r = base if ref is None else ref.reindex(base.index)
-    du = np.where(both, a["usd"].to_numpy() - r["usd"].to_numpy(), 0.0)
-    dd = np.where(both, a["days"].to_numpy() - r["days"].to_numpy(), 0.0)
-    out = {}
-    for tag, m in (("", region), ("network_", np.ones(len(base), dtype=bool))):
-        served = m & both
-        qs = q[served].sum()
-        out[f"{tag}unserved_teu"] = float(q[m & ~both].sum())
-        out[f"{tag}extra_usd_yr"] = float((q * du)[served].sum())
-        if not tag:
-            out["extra_usd_per_teu"] = float((q * du)[served].sum() / qs) if qs > 0 else np.nan
-            out["extra_days"] = float((q * dd)[served].sum() / qs) if qs > 0 else np.nan
-    return out
 
 
 def gateways(
@@ -473,13 +458,18 @@ def gateways(
         o_c = base_tab.index.get_level_values(0).map(node_country)
         d_c = base_tab.index.get_level_values(1).map(node_country)
         region_rows = np.asarray(o_c.isin(a) & d_c.isin(b), dtype=bool)
+        cframe = choice_frame(net, paths, rs, ridx, params, base_tab["scale"])
         worlds = (world, rworld, set(region_pairs))
         masks = (policy.edge_mask(net), mask)
         without: dict[frozenset, pd.DataFrame] = {}  # the open network without the stranded choices
         for kind, df in frames.items():
             cand = df[df["share"] >= min_share].sort_values("share", ascending=False).head(top)
+            r_elem, keys = inc[kind]
+            col_of = {k: i for i, k in enumerate(keys)}
             results = {}
             for key in cand[key_col[kind]]:
+                closed_routes = np.asarray(r_elem[:, col_of[key]].todense()).ravel() > 0
+                users = users_loss(cframe, closed_routes, in_region)
                 closed = closed_edges(net, kind, key)
                 rs2 = rs.without(closed)
                 if repair:
@@ -496,11 +486,14 @@ def gateways(
                 ref = None
                 if stranded and len(after):
                     if stranded not in without:
-                        without[stranded] = _served_only(net, demand, world, rs, params, base_tab, stranded)
+                        without[stranded] = served_only(net, demand, world, rs, params, base_tab, stranded)
                     ref = without[stranded]
-                results[key] = _loss(base_tab, after, region_rows, ref)
+                region_after = after[after.index.isin(base_tab.index[region_rows])]
+                lost_region = float(base_tab.loc[region_rows & ~base_tab.index.isin(region_after.index),
+                                                 "teu"].sum())
+                results[key] = {**users, "unserved_teu": lost_region, **network_loss(base_tab, after, ref)}
                 n_closed += 1
-            for col in ("unserved_teu", "extra_usd_yr", "extra_usd_per_teu", "extra_days",
+            for col in ("users_teu", "unserved_teu", "extra_usd_yr", "extra_usd_per_teu", "extra_days",
                         "network_extra_usd_yr", "network_unserved_teu"):
                 df[f"closed_{col}"] = df[key_col[kind]].map({k: v[col] for k, v in results.items()})
     for kind, df in frames.items():
@@ -530,18 +523,6 @@ def gateways(
         assignment={"method": "sue", "rgap": res.rgap, "iterations": res.iterations, "routes": len(rs),
                     "closures": n_closed, "seconds": round(time.perf_counter() - t0, 2)},
     )
-
-
-def _served_only(net: Network, demand: Demand, world: World, rs: ChoiceSet, params: AssignmentParams,
-                 base_tab: pd.DataFrame, stranded: frozenset) -> pd.DataFrame:
-    """Perceived costs on the open network with the `stranded` choices (origin, destination,
-    commodity) taken out of the demand: the baseline a closure's served TEU are compared with,
-    so that the queues the stranded TEU no longer join do not count as a gain of the closure."""
-    t = demand.table
-    key = pd.MultiIndex.from_frame(t[["origin", "destination", "commodity"]])
-    kept = Demand(table=t[~key.isin(list(stranded))].reset_index(drop=True), source=demand.source)
-    res = assign(net, kept, method="sue", world=world, routes=rs, unserved="report", params=params)
-    return perceived_costs(net, res, rs, params, scale=base_tab["scale"])
 
 
 def _repair(net: Network, worlds: tuple[World, World, set], classes, kind: str, key, rs2: ChoiceSet,
