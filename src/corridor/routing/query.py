@@ -48,13 +48,16 @@ def prepare(net: Network, origin: str, destination: str, *, world: World,
     """The question as arrays: endpoints and vias resolved, the world's mask and weights."""
     if objective not in OBJECTIVES:
         raise CorridorError(f"unknown objective '{objective}'; choose one of {', '.join(OBJECTIVES)}")
-    policy = world.policy
-    policy.check(net)
+    last = net.cache.get("routing.query.last")
+    checked = last is not None and last.world is world and last.checked  # the policy was checked then
+    if not checked:
+        world.policy.check(net)
     o, d = net.resolve(origin), net.resolve(destination)
     if o == d:
         raise CorridorError(f"origin and destination are the same place ({net.nodes['name'].iat[o]})")
     via_ix = [net.resolve(v) for v in via]
     view = world_view(net, world)
+    view.checked = True
     for label, ix in (("origin", o), ("destination", d), *(("via", v) for v in via_ix)):
         if not view.node_ok[ix]:
             nm, c = net.nodes["name"].iat[ix], net.nodes["country"].iat[ix]
@@ -81,6 +84,7 @@ class WorldView:
         self._rate: dict[int, tuple[float, float]] = {}
         self.extra: dict = {}  # what callers derive from this view (family masks), keyed by their module
         self._memo: OrderedDict = OrderedDict()
+        self.checked = False  # whether `prepare` checked the world's policy against the network
 
     def weights(self, objective: str, commodity: str) -> np.ndarray:
         key = (objective, commodity if objective == "generalized" else "")
