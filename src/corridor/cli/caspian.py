@@ -74,12 +74,17 @@ def _parse_berths(spec: str | None) -> dict[str, dict[str, int]]:
 def _crossing(sea_level: float | None, change: float | None,
               vessels_add: dict | None = None) -> CaspianConfig:
     """The 2024 crossing at an absolute sea level or a change from the reference level (not both)."""
-    from ..caspian.config import baseline_config
+    from ..caspian.config import baseline_config, resolve_fleet_changes
 
     if sea_level is not None and change is not None:
         raise CorridorError("give --sea-level (m on the Baltic datum) or --sea-level-change (m), not both")
     if change is not None:
         CHANGE.check(change, "--sea-level-change")
+    base = baseline_config()
+    for v in base.vessels:  # removing more ships than a class has is a mistake, not zero ships
+        n = resolve_fleet_changes(base, vessels_add or {}).get(v.name, 0)
+        if v.count + n < 0:
+            raise CorridorError(f"--vessels-add removes {-n} {v.name} vessel(s), and it has {v.count}")
     cfg = baseline_config(sea_level=change or 0.0, vessels_add=vessels_add or None)
     if sea_level is not None:
         LEVEL.check(sea_level, "--sea-level")

@@ -210,6 +210,9 @@ def read_geojson(path: Path, problems: list[Problem]) -> NetworkFrames:
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(f, None, None, f"cannot be read as UTF-8 text: {exc}"))
         return empty
+    except RecursionError:
+        problems.append(Problem(f, None, None, "not valid GeoJSON: nested too deeply"))
+        return empty
     except json.JSONDecodeError as exc:
         problems.append(Problem(f, exc.lineno, None, f"not valid JSON: {exc.msg}"))
         return empty

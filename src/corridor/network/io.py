@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..datafiles import bundled_data_dir
-from ..errors import Problem, ProblemList, ValidationError
+from ..errors import CorridorError, Problem, ProblemList, ValidationError
+from ..output import clean
 from .formats import detect_format, network_format
 from .tables import Network
 from .validation import check_network_tables, finish_tables
@@ -69,7 +70,10 @@ def _stamp(path: Path) -> tuple:
 def load_network(path: str | Path | None = None) -> Network:
     """The bundled Eurasia network (cached), or the network folder or file at `path`."""
     target = Path(path) if path is not None else bundled_data_dir()
-    key = (target.resolve(), _stamp(target))
+    try:
+        key = (target.resolve(), _stamp(target))
+    except (OSError, RuntimeError) as exc:  # a symbolic link loop
+        raise CorridorError(f"cannot read the network {clean(target)}: {clean(exc)}") from None
     if key not in _CACHE:
         _CACHE[key] = read_network(target, name="eurasia" if path is None else None)
     return _CACHE[key]
