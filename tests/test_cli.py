@@ -208,12 +208,15 @@ def test_assign_rejects_bad_demand_naming_row_and_value(tmp_path):
 
 
 def test_calibrate_report_side_by_side():
-    r = run("calibrate", "--report", "--json")
+    r = run("calibrate", "--report", "--years", "2024", "--json")
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)
     t = {row["target_id"]: row for row in d["targets"]}
-    assert abs(t["titr_containers_teu"]["current"] / t["titr_containers_teu"]["published"] - 1) < 0.25
-    assert d["fitted_params"] is None and d["current_params"]["corridor_constants_usd"]
+    assert {"northern_transit", "titr_cargo", "titr_containers"} <= set(t)
+    assert all(row["year"] == 2024 and row["modelled"] > 0 for row in d["targets"])
+    assert d["fitted"] is None
+    r = run("calibrate", "--report", "--years", "1999")
+    assert r.exit_code == 1 and "no world for 1999" in r.output
 
 
 def test_error_text_is_printed_as_is_not_as_markup(tmp_path):
@@ -231,3 +234,48 @@ def test_assign_reports_unserved_demand_when_asked():
     lost = json.loads(r.stdout)["unserved"]
     assert lost and all(x["origin"] in ("almaty", "astana", "tashkent") or x["destination"] in
                         ("almaty", "astana", "tashkent") for x in lost)
+
+
+def test_month_reaches_every_question():
+    for cmd in (["compare", "Xian", "Duisburg"], ["route", "Xian", "Duisburg"],
+                ["reliability", "Xian", "Duisburg", "--samples", "500"]):
+        r = run(*cmd, "--network", MINI, "--month", "1", "--json")
+        assert r.exit_code == 0, (cmd, r.output)
+        r = run(*cmd, "--network", MINI, "--month", "13")
+        assert r.exit_code == 2 and "--month" in r.output, cmd
+
+
+def test_caspian_sea_level_is_on_the_baltic_datum():
+    """--sea-level is absolute (m on the Baltic datum); --sea-level-change keeps the relative meaning."""
+    a = json.loads(run("caspian", "simulate", "--replications", "2", "--days", "30", "--sea-level", "-30.35",
+                       "--json").stdout)
+    b = json.loads(run("caspian", "simulate", "--replications", "2", "--days", "30", "--sea-level-change",
+                       "-1", "--json").stdout)
+    assert a["level_m"] == b["level_m"] == -30.35 and a["sea_level_m"] == b["sea_level_m"] == -1.0
+    assert a["effective_capacity"] == b["effective_capacity"]
+    r = run("caspian", "simulate", "--sea-level", "-1")
+    assert r.exit_code == 1 and "Baltic datum" in r.output and "-40 to -20" in r.output
+
+
+def test_caspian_drafts():
+    low = json.loads(run("caspian", "drafts", "--sea-level", "-31", "--json").stdout)
+    now = json.loads(run("caspian", "drafts", "--json").stdout)
+    assert low["level_m"] == -31 and now["level_m"] == -29.35
+    loss = {(r["vessel_class"], r["port"]): r["capacity_loss"] for r in low["rows"]}
+    assert all(loss[k] >= r["capacity_loss"] for r in now["rows"] for k in [(r["vessel_class"], r["port"])])
+    assert any(r["limited_here"] for r in low["rows"])
+    r = run("caspian", "drafts", "--sea-level", "-31")
+    assert r.exit_code == 0 and "capacity lost per vessel class and port" in r.output
+
+
+def test_out_and_format_on_every_result_command(tmp_path):
+    for name, cmd in (("c", ["compare", "Xian", "Duisburg", "--network", MINI]),
+                      ("r", ["route", "Xian", "Duisburg", "--network", MINI, "--k", "2"]),
+                      ("rel", ["reliability", "Xian", "Duisburg", "--network", MINI, "--samples", "500"]),
+                      ("casp", ["caspian", "simulate", "--replications", "2", "--days", "30"])):
+        r = run(*cmd, "--out", tmp_path / name, "--format", "csv", "--json")
+        assert r.exit_code == 0, (name, r.output)
+        written = json.loads(r.stdout)["written"]
+        assert written[-1].endswith("manifest.json") and all(w.endswith((".csv", ".json")) for w in written)
+        r = run(*cmd, "--out", tmp_path / name)
+        assert r.exit_code == 1 and "--force" in r.output, name
