@@ -27,7 +27,8 @@ import pytest
 
 from corridor.bounds import BOUNDS, COLUMNS, COUNTRY_CODES
 from corridor.errors import CorridorError, Problem, ProblemList, ValidationError
-from corridor.output import MANIFEST, folder_problems, verify_folder
+from corridor.folders import folder_problems, verify_folder
+from corridor.output import MANIFEST
 from tests.bad_inputs import PEAK_MB, Case, generate, run_all, run_cli, summary
 
 MINI = Path(__file__).parent / "data" / "mini"

@@ -138,3 +138,84 @@ def test_a_locked_history_keeps_the_files_and_warns(tmp_path):
     assert r.exit_code == 0 and rid and json.loads((out / "summary.json").read_text())["run_id"] == rid
     with RunStore(home=home, read_only=True) as store:
         assert list(store.list()["id"]) == [rid]
+
+
+_RECORD_AT_ONCE = """
+import pathlib, sys, time
+from corridor.scenarios.run import record_run, run_scenario
+home, me, n = pathlib.Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+res = run_scenario("baseline-2024", method="aon", caspian_replications=0)
+(home / f"ready-{me}").touch()
+while len(list(home.glob("ready-*"))) < n:  # all record at the same moment
+    time.sleep(0.01)
+print(record_run(res, home=home).run_id, flush=True)
+"""
+
+_READ_WHILE_WRITING = """
+import pathlib, sys, time
+from corridor.store import RunStore
+home, failures, reads = pathlib.Path(sys.argv[1]), 0, 0
+while not (home / "stop").exists():
+    try:
+        with RunStore(home=home, read_only=True) as store:
+            store.list()
+        reads += 1
+    except Exception as exc:
+        failures += 1
+        print(type(exc).__name__, exc, file=sys.stderr)
+    time.sleep(0.005)
+print(reads, failures)
+"""
+
+
+def test_eight_simultaneous_recorded_runs_are_all_kept_and_readers_never_fail(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    reader = subprocess.Popen([sys.executable, "-c", _READ_WHILE_WRITING, str(home)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    procs = [subprocess.Popen([sys.executable, "-c", _RECORD_AT_ONCE, str(home), str(i), "8"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(8)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    (home / "stop").touch()
+    reads, failures = map(int, reader.communicate(timeout=60)[0].split())
+    assert all(p.returncode == 0 for p in procs), [e for _, e in outs]
+    ids = {o.strip() for o, _ in outs}
+    assert len(ids) == 8 and all(len(i) == 12 for i in ids)
+    from typer.testing import CliRunner
+
+    from corridor.cli.app import app
+
+    r = CliRunner().invoke(app, ["runs", "list", "--json", "--home", str(home)])
+    assert r.exit_code == 0 and {x["id"] for x in json.loads(r.stdout)} == ids
+    assert failures == 0 and reads > 0
+
+
+_FULL_DISK = """
+import resource, signal, sys
+from corridor.errors import CorridorError
+from corridor.scenarios.run import run_scenario
+from corridor.store import RunStore
+res = run_scenario("baseline-2024", method="aon", caspian_replications=0)
+with RunStore(home=sys.argv[1]) as store:
+    store.record(res)  # the file and its tables exist
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG) as on a full disk
+limit = int(sys.argv[2])
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+try:
+    with RunStore(home=sys.argv[1]) as store:
+        store.record(res)
+except CorridorError as exc:
+    print("CorridorError:", exc)
+"""
+
+
+def test_a_failed_commit_is_one_clear_error(tmp_path):
+    """A full disk while recording: one CorridorError naming the history, no 'cannot rollback'."""
+    home = tmp_path / "home"
+    p = subprocess.run([sys.executable, "-c", _FULL_DISK, str(home), str(20_000)], capture_output=True,
+                       text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert "Traceback" not in p.stderr and "rollback" not in (p.stdout + p.stderr).lower()
+    assert p.stdout.count("CorridorError") == 1 and "cannot record the run in" in p.stdout
+    with RunStore(home=home, read_only=True) as store:
+        assert len(store.list()) == 1  # the first record whole, nothing of the second

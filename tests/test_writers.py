@@ -13,18 +13,8 @@ import pytest
 import corridor
 from corridor import output
 from corridor.errors import CorridorError
-from corridor.output import (
-    FORMATS,
-    MANIFEST,
-    Document,
-    Format,
-    Table,
-    TextFile,
-    folder_problems,
-    read_manifest,
-    verify_folder,
-    write_outputs,
-)
+from corridor.folders import folder_problems, read_manifest, verify_folder, write_outputs
+from corridor.output import FORMATS, MANIFEST, Document, Format, Table, TextFile
 
 MINI = Path(__file__).parent / "data" / "mini"
 

@@ -1,14 +1,14 @@
 """Writing results: plain JSON values, the file formats (registered once), the one overwrite guard,
-and result folders that are written whole or not at all.
+and files and folders written whole or not at all.
 
 A result says what it writes as a list of outputs: `Table`s (a frame, the formats it is written in
-by default, and optionally each row's geometry), `Document`s (JSON) and `TextFile`s.
-`write_outputs` writes them into a temporary sibling of the target folder, adds `manifest.json`
-(every file with its bytes, rows and SHA-256) last, and renames the folder into place: a folder
-is complete exactly when its manifest is there and matches (`verify_folder`), an interrupted
-write leaves only a hidden `.NAME.partial-*` sibling (removed by the next write), and
-`overwrite=True` replaces an earlier result as a whole (no stale files). A write error (full
-disk, read-only folder, no permission) is one `CorridorError` and leaves nothing behind.
+by default, and optionally each row's geometry), `Document`s (JSON) and `TextFile`s; `plan_writes`
+turns them into files in the formats asked for. `atomic_folder` gives a temporary sibling of a
+folder and renames it into place when the block succeeds (an earlier folder is replaced as a
+whole; an interrupted write leaves only a hidden `.NAME.partial-*` sibling, removed by the next
+write); `atomic_files` and `staged_files` do the same for single files. A write error (full disk,
+read-only folder, no permission) is one `CorridorError` and leaves nothing behind. Result folders
+and their manifests: `corridor.folders`.
 
 Adding an output format is one `register_format(Format(...))` below: every result's `write` and
 the CLI's `--format` offer it from then on (`OUTPUT_FORMATS` lists the names).
@@ -19,7 +19,6 @@ Light on purpose: importing this module loads no pandas (the CLI's --help import
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import math
 import os
@@ -28,7 +27,6 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -194,11 +192,12 @@ def parse_formats(formats: str | Iterable[str] | None) -> tuple[str, ...] | None
 
 def plan_files(outputs: Sequence[Output], formats: str | Iterable[str] | None = None) -> list[str]:
     """The file names `outputs` are written as (in order, the manifest last)."""
-    return [name for name, _ in _plan(outputs, parse_formats(formats))] + [MANIFEST]
+    return [name for name, _ in plan_writes(outputs, parse_formats(formats))] + [MANIFEST]
 
 
-def _plan(outputs: Sequence[Output], formats: tuple[str, ...] | None) -> list[tuple[str, Callable]]:
-    """(file name, writer returning the rows written or None) for every file, checked up front."""
+def plan_writes(outputs: Sequence[Output], formats: tuple[str, ...] | None) -> list[tuple[str, Callable]]:
+    """(file name, writer of that file returning its rows or None) for every file `outputs` make in
+    `formats` (None: each table's own), checked up front."""
     plan: list[tuple[str, Callable]] = []
     geo_tables = [o for o in outputs if isinstance(o, Table) and o.geometry is not None]
     if formats is not None and not geo_tables:
@@ -350,7 +349,8 @@ def _token() -> str:
     return f"{os.getpid()}-{secrets.token_hex(4)}"
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` still runs (one of ours, or another user's)."""
     if pid == os.getpid():
         return True
     try:
@@ -380,7 +380,7 @@ def clean_stale(parent: Path, name: str) -> list[Path]:
             if head is None:
                 continue
             pid = p.name[len(head):].split("-", 1)[0]
-            if pid.isdigit() and not _alive(int(pid)):
+            if pid.isdigit() and not process_alive(int(pid)):
                 _remove(p)
                 removed.append(p)
     return removed
@@ -495,124 +495,3 @@ def write_text_file(path: str | Path, text: str, *, overwrite: bool = False) -> 
     with atomic_files([p], overwrite=overwrite) as (tmp,):
         tmp.write_text(text, encoding="utf-8")
     return p
-
-
-# ------------------------------------------------------------------ result folders and manifests
-
-
-def write_outputs(folder: str | Path, outputs: Sequence[Output], *,
-                  formats: str | Iterable[str] | None = None, overwrite: bool = False,
-                  kind: str = "result") -> list[Path]:
-    """Write a result's outputs into `folder`, whole or not at all, with its manifest last.
-
-    `formats` (names in `FORMATS`) replaces each table's own formats; geometry formats go to the
-    tables that have a geometry. Returns the files written, the manifest last.
-    """
-    folder = Path(folder)
-    plan = _plan(outputs, parse_formats(formats))
-    names = [n for n, _ in plan]
-    with atomic_folder(folder, overwrite=overwrite, expected=[*names, MANIFEST]) as tmp:
-        rows = {}
-        for name, write in plan:
-            rows[name] = write(tmp / name)
-        write_manifest(tmp, kind, rows)
-    return [folder / n for n in names] + [folder / MANIFEST]
-
-
-def _digest(path: Path) -> tuple[int, str]:
-    h = hashlib.sha256()
-    size = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-            size += len(chunk)
-    return size, h.hexdigest()
-
-
-def write_manifest(folder: Path, kind: str, rows: dict[str, int | None]) -> Path:
-    """manifest.json: what the folder holds (each file's bytes, rows and SHA-256), written last."""
-    from . import __version__
-
-    files = []
-    for name, n in rows.items():
-        size, sha = _digest(folder / name)
-        files.append({"name": name, "bytes": size, "rows": n, "sha256": sha})
-    doc = {"format": MANIFEST_FORMAT, "version": MANIFEST_VERSION, "kind": kind,
-           "corridor": __version__, "created": datetime.now(UTC).isoformat(timespec="seconds"),
-           "files": files}
-    path = folder / MANIFEST
-    tmp = folder / f".{MANIFEST}{_PARTIAL}{_token()}"
-    tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
-
-
-def read_manifest(folder: str | Path) -> dict:
-    """The manifest of a complete result folder; CorridorError saying why when it is not complete."""
-    problems = folder_problems(folder)
-    if problems:
-        raise CorridorError(f"{clean(folder)} is not a complete result: {problems[0]}")
-    return json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
-
-
-def verify_folder(folder: str | Path, *, hashes: bool = True) -> bool:
-    """Whether `folder` is a complete result: its manifest is there and every file matches it."""
-    return not folder_problems(folder, hashes=hashes)
-
-
-def folder_problems(folder: str | Path, *, hashes: bool = True) -> list[str]:
-    """Why `folder` is not a complete result (empty when it is): no folder, no manifest (an
-    interrupted write or not a result folder), a file missing or not as the manifest says."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        return [f"{clean(folder)} {'is not a folder' if folder.exists() else 'does not exist'}"]
-    path = folder / MANIFEST
-    if not path.is_file():
-        return [f"no {MANIFEST} (an interrupted write, or not a corridor result folder)"]
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        files = doc["files"]
-        if doc.get("format") != MANIFEST_FORMAT or not isinstance(files, list):
-            raise ValueError("not a corridor manifest")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        return [f"{MANIFEST} cannot be read ({clean(exc, 80)})"]
-    out = []
-    for f in files:
-        try:
-            p = folder / str(f["name"])
-            if "/" in str(f["name"]) or not p.is_file():
-                out.append(f"{clean(f['name'])} is missing")
-                continue
-            if hashes:
-                size, sha = _digest(p)
-                if size != f["bytes"] or sha != f["sha256"]:
-                    out.append(f"{clean(f['name'])} is not the file the manifest lists "
-                               "(changed or truncated)")
-            elif p.stat().st_size != f["bytes"]:
-                out.append(f"{clean(f['name'])} has {p.stat().st_size} bytes, the manifest says {f['bytes']}")
-        except (OSError, KeyError, TypeError) as exc:
-            out.append(f"{MANIFEST} lists a file that cannot be checked ({clean(exc, 80)})")
-    return out
-
-
-class Writable:
-    """Mixin for results: `files` and `write` from the result's `outputs(net)`.
-
-    `net`, where a result takes it, gives its tables' geometry (the links' shapes) for the formats
-    that need one; a result that carries its network (a scenario run) or has no geometry ignores it.
-    """
-
-    def outputs(self, net=None) -> list[Output]:
-        raise NotImplementedError
-
-    def files(self, formats: str | Iterable[str] | None = None, net=None) -> list[str]:
-        """The names of the files `write` writes with these formats, the manifest last."""
-        return plan_files(self.outputs(net), formats)
-
-    def write(self, folder: str | Path, net=None, *, formats: str | Iterable[str] | None = None,
-              overwrite: bool = False) -> list[Path]:
-        """Write the result's tables (in `formats`, default each table's own) and documents into
-        `folder`, whole or not at all, with a manifest; refuses an existing folder unless `overwrite`.
-        Returns the files written, the manifest last."""
-        return write_outputs(folder, self.outputs(net), formats=formats, overwrite=overwrite,
-                             kind=type(self).__name__)

@@ -61,9 +61,10 @@ from ..assignment.welfare import (
 )
 from ..demand import Demand
 from ..errors import CorridorError
+from ..folders import Writable
 from ..network.policy import Policy, split_avoid
 from ..network.tables import Network
-from ..output import Document, Output, Table, Writable
+from ..output import Document, Output, Table
 from ..scenarios.schema import CaspianSpec, Infrastructure, LinkChange, Scenario
 from ..vocabulary import PAIRS, YEARS
 from .portfolio import Portfolio, select_portfolio

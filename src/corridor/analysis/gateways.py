@@ -61,10 +61,11 @@ from ..assignment.welfare import (
 )
 from ..demand import Demand, load_demand
 from ..errors import CorridorError
+from ..folders import Writable
 from ..network.graph import LINK
 from ..network.policy import Border
 from ..network.tables import Network
-from ..output import Document, Output, Table, Writable
+from ..output import Document, Output, Table
 from ..world import World, world_of
 from .closures import choice_frame, network_loss, served_only, users_loss
 from .cuts import CUT_LEVELS, Reachability, closed_edges, minimum_cut

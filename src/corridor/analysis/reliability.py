@@ -31,8 +31,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CorridorError
+from ..folders import Writable
 from ..network.tables import Network
-from ..output import Document, Output, Table, Writable
+from ..output import Document, Output, Table
 from ..routing.comparison import compare
 from ..routing.results import Route
 from ..world import World, world_of

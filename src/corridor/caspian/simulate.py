@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import CorridorError
-from ..output import Document, Output, Table, Writable
+from ..folders import Writable
+from ..output import Document, Output, Table
 from .config import VESSEL_KINDS, CaspianConfig, effective_capacity
 from .engine import HOURS_PER_DAY, Engine, weighted_quantile
 

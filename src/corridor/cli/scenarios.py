@@ -186,7 +186,7 @@ def scenario_run(
     If the run history cannot be written (another process holds it past the wait), a warning
     says so on stderr, the results are written without a run id and the command succeeds.
     """
-    from ..output import folder_problems
+    from ..folders import folder_problems
     from ..scenarios.run import record_run, run_scenario
 
     if resume and _complete_run(out_dir, name, method, as_json):
@@ -211,7 +211,7 @@ def scenario_run(
 
 def _complete_run(out_dir: Path, name: str, method: str | None, as_json: bool) -> bool:
     """--resume: True (and the run printed) when --out holds this scenario's complete result."""
-    from ..output import folder_problems, read_manifest
+    from ..folders import folder_problems, read_manifest
 
     if not out_dir.exists() or folder_problems(out_dir):
         return False

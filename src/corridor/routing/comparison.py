@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..folders import Writable
 from ..network.families import FAMILIES, family
 from ..network.policy import Policy
 from ..network.tables import Network
-from ..output import Document, Output, Table, Writable
+from ..output import Document, Output, Table
 from ..world import World, world_of
 from .candidates import family_candidates, variant_candidates
 from .itineraries import Route

@@ -15,12 +15,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CorridorError
+from ..folders import Writable
 from ..network.emissions import TONNES_PER_TEU
 from ..network.families import classify
 from ..network.graph import LINK, TRANSIT, TRANSSHIP, CompiledGraph
 from ..network.policy import Policy
 from ..network.tables import Network
-from ..output import Document, Output, Table, Writable
+from ..output import Document, Output, Table
 
 
 @dataclass(frozen=True)

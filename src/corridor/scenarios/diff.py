@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..output import Document, Output, Table, Writable, json_safe
+from ..folders import Writable
+from ..output import Document, Output, Table, json_safe
 from .run import ScenarioResult, run_scenario
 
 

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CorridorError
-from ..output import Document, Output, Table, TextFile, Writable, json_safe
+from ..folders import Writable
+from ..output import Document, Output, Table, TextFile, json_safe
 from ..vocabulary import METHODS
 from .apply import AppliedScenario, apply_scenario
 from .validate import Scenario, load_scenario
