@@ -36,8 +36,9 @@ AS_LIMIT = 4 * 1024**3  # address space: a runaway allocation fails here instead
 _CLI = """
 import atexit, os, resource, sys
 def _peak():
+    r = resource.getrusage(resource.RUSAGE_SELF)
     with open(os.environ["CORPUS_PEAK"], "w") as f:
-        f.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+        f.write(f"{r.ru_maxrss} {r.ru_utime + r.ru_stime}")
 atexit.register(_peak)
 from corridor.cli import main
 sys.argv = ["corridor", *sys.argv[1:]]
@@ -78,6 +79,7 @@ class Outcome:
     peak_mb: float
     output: str
     rc: int | None = None
+    cpu_s: float = 0.0  # CPU seconds of the case's process (a loaded machine stretches only the wall time)
 
     @property
     def problem(self) -> str | None:
@@ -152,9 +154,10 @@ def run_cli(case: Case, home: Path) -> Outcome:
     seconds = time.perf_counter() - t0
     text = out.decode("utf-8", "replace") + err.decode("utf-8", "replace")
     try:
-        peak_mb = int(Path(peak_file).read_text() or 0) / 1024
+        kb, cpu = Path(peak_file).read_text().split()
+        peak_mb, cpu_s = int(kb) / 1024, float(cpu)
     except (OSError, ValueError):
-        peak_mb = 0.0
+        peak_mb, cpu_s = 0.0, 0.0
     finally:
         Path(peak_file).unlink(missing_ok=True)
     rc = proc.returncode
@@ -167,7 +170,7 @@ def run_cli(case: Case, home: Path) -> Outcome:
             status = "error"
         else:
             status = "crash"
-    return Outcome(case, status, seconds, peak_mb, text, rc)
+    return Outcome(case, status, seconds, peak_mb, text, rc, cpu_s)
 
 
 def run_api(cases: list[Case], home: Path, timeout: float = 300.0) -> list[Outcome]:
