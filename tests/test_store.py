@@ -187,6 +187,8 @@ def test_eight_simultaneous_recorded_runs_are_all_kept_and_readers_never_fail(tm
 
     r = CliRunner().invoke(app, ["runs", "list", "--json", "--home", str(home)])
     assert r.exit_code == 0 and {x["id"] for x in json.loads(r.stdout)} == ids
+    print(json.dumps({"recorded": len(ids), "listed": len(json.loads(r.stdout)), "reads": reads,
+                      "read_failures": failures}))
     assert failures == 0 and reads > 0
 
 
