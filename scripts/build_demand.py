@@ -53,11 +53,13 @@ TIME_CRITICAL = 0.10
 # judgement, range 8-25 Mt; Aktau + Kuryk handle up to 21 Mt a year (facts.md), Kazakh exports are
 # 70 of the 90 Mt the TITR freight base is expected to add by 2030.
 CA_POOL_T = 15e6
-_POOL = CURATED / "demand_pool.json"  # the pool's level once fitted (scripts/fit_worlds.py --write)
-if _POOL.exists():
+_FIT = CURATED / "demand_fit.json"  # the pool's level and the time-critical share once fitted
+if _FIT.exists():  # (scripts/fit_worlds.py --write)
     import json
 
-    CA_POOL_T = float(json.loads(_POOL.read_text())["ca_pool_t"])
+    _fitted = json.loads(_FIT.read_text())
+    CA_POOL_T = float(_fitted["ca_pool_t"])
+    TIME_CRITICAL = float(_fitted["time_critical_share"])
 CA_BOX_SHARE = 0.05  # of the pool's tonnes in containers (judgement)
 CA_RETURN = 0.25  # Europe -> Central Asia boxes per westbound box (judgement)
 

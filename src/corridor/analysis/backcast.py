@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,11 +31,12 @@ from ..assignment.choice_sets import ChoiceSet, choice_set
 from ..assignment.freight import assign, tonnes_per_teu
 from ..assignment.params import AssignmentParams
 from ..assignment.results import FlowResult
-from ..datafiles import read_package_csv
+from ..datafiles import bundled_data_dir, read_package_csv
 from ..demand import Demand
-from ..errors import CorridorError
+from ..errors import CorridorError, Problem, ValidationError
 from ..network.tables import Network
 from ..premiums import premium_names, risk_premiums, risk_terms
+from ..readers import read_text_csv
 from ..world import World
 
 YEARS = tuple(range(2019, 2026))
@@ -146,24 +148,73 @@ def run_year(y: Year, b: Behaviour, *, rgap: float = 1e-3, max_iter: int = 200) 
                   routes=y.routes, rgap=rgap, max_iter=max_iter, unserved="report")
 
 
-def load_year_targets() -> pd.DataFrame:
-    """The counts the fit answers to: year_targets.csv (which counts, measured how) joined to the
-    values of corridor_counts_by_year.csv, one row per (target, year)."""
-    t = read_package_csv(TARGETS_FILE)
-    c = read_package_csv(COUNTS_FILE)
+MEASURES = ("china_europe_family_teu", "family_box_teu", "family_t", "link_teu", "port_teu", "transship_teu",
+            "service_units")
+TARGET_COLUMNS = ("target_id", "count_id", "years", "measure", "selector", "scale", "unit", "weight",
+                  "description")
+
+
+def load_year_targets(path: str | Path | None = None, network: Network | None = None) -> pd.DataFrame:
+    """The counts the fit answers to: a targets file (default the bundled year_targets.csv: which
+    counts, measured how), checked with every problem at once at its line, joined to the values of
+    corridor_counts_by_year.csv; one row per (target, year)."""
+    p = Path(path) if path is not None else bundled_data_dir() / TARGETS_FILE
+    problems: list[Problem] = []
+    txt = read_text_csv(p, problems)
+    fname = p.name
+    if txt is not None:
+        problems += [Problem(fname, 1, c, "missing column") for c in TARGET_COLUMNS if c not in txt.columns]
+    if problems:
+        raise ValidationError(problems)
+    counts = read_package_csv(COUNTS_FILE)
+    known = set(counts["count_id"])
+    if len(txt) == 0:
+        problems.append(Problem(fname, 2, None, "no targets: the file has a header and no rows"))
+    seen: dict[str, int] = {}
     rows = []
-    for r in t.itertuples(index=False):
-        years = {int(y) for y in str(r.years).split(";")} if str(r.years) not in ("", "nan") else None
-        hits = c[c["count_id"] == r.count_id]
-        if hits.empty:
-            raise CorridorError(f"{TARGETS_FILE}: count {r.count_id} is not in {COUNTS_FILE}")
-        for h in hits.itertuples(index=False):
+    for i in range(len(txt)):
+        r = txt.iloc[i]
+        line = int(txt["__line__"].iat[i])
+        tid = r["target_id"]
+        if not tid:
+            problems.append(Problem(fname, line, "target_id", "empty"))
+        elif tid in seen:
+            problems.append(Problem(fname, line, "target_id",
+                                    f"duplicate '{tid[:40]}': also on line {seen[tid]}"))
+        else:
+            seen[tid] = line
+        if r["count_id"] not in known:
+            problems.append(Problem(fname, line, "count_id", f"'{r['count_id'][:40]}' is not a count of "
+                                    f"{COUNTS_FILE}"))
+        if r["measure"] not in MEASURES:
+            problems.append(Problem(fname, line, "measure", f"unknown measure '{r['measure'][:40]}'; use one "
+                                    f"of {', '.join(MEASURES)}"))
+        nums = {}
+        for col in ("scale", "weight"):
+            try:
+                nums[col] = float(r[col])
+                if not (np.isfinite(nums[col]) and nums[col] > 0):
+                    raise ValueError
+            except ValueError:
+                problems.append(Problem(fname, line, col, f"'{r[col][:40]}' is not a number > 0"))
+        years = None
+        if r["years"]:
+            try:
+                years = {int(y) for y in r["years"].split(";")}
+            except ValueError:
+                problems.append(Problem(fname, line, "years", f"'{r['years'][:40]}' is not a list of years "
+                                        "joined by ';'"))
+        if len(nums) < 2 or r["count_id"] not in known:
+            continue
+        for h in counts[counts["count_id"] == r["count_id"]].itertuples(index=False):
             if years is not None and int(h.year) not in years:
                 continue
-            rows.append({"target_id": r.target_id, "year": int(h.year), "measure": r.measure,
-                         "selector": r.selector, "published": float(h.value) * float(r.scale),
-                         "unit": r.unit, "weight": float(r.weight), "source_id": h.source_id,
-                         "description": r.description})
+            rows.append({"target_id": tid, "year": int(h.year), "measure": r["measure"],
+                         "selector": r["selector"], "published": float(h.value) * nums["scale"],
+                         "unit": r["unit"], "weight": nums["weight"], "source_id": h.source_id,
+                         "description": r["description"]})
+    if problems:
+        raise ValidationError(problems)
     return pd.DataFrame(rows)
 
 

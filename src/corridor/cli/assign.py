@@ -172,61 +172,64 @@ def assign(
 
 @user_errors
 def calibrate(
-    demand: DemandOpt = None,
     targets: Annotated[Path | None, typer.Option(
-        "--targets", help="Targets CSV (default: the bundled calibration_targets.csv).")] = None,
-    params: ParamsOpt = None,
+        "--targets", help="Targets CSV (default: the bundled year_targets.csv).")] = None,
+    years: Annotated[str, typer.Option(
+        "--years", help="Worlds to fit on, comma-separated (default: 2019-2025).")] = "",
     save: Annotated[Path | None, typer.Option(
         "--save", help="Write the fitted parameters to this JSON file (use with --params later).")] = None,
     force: Annotated[bool, force_option("Replace the --save file.")] = False,
-    refit: Annotated[bool, typer.Option("--refit/--report", help="Fit the parameters again, or only "
-                                        "report the current ones against the targets.")] = True,
+    refit: Annotated[bool, typer.Option("--refit/--report", help="Fit the behaviour again (minutes), or "
+                                        "only report the bundled one against every year's counts.")] = False,
     network: NetOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Modelled against published corridor volumes, side by side; refit the free parameters to them."""
-    from ..analysis.calibrate import calibrate as fit_parameters
+    """Every year's published counts beside the model in that year's world; refit the shared behaviour."""
+    from ..analysis.backcast import YEARS
+    from ..analysis.calibrate import calibrate as fit_behaviour
     from ..analysis.calibrate import load_targets, target_report
-    from ..assignment.params import AssignmentParams
 
     if save is not None and not refit:
         raise CorridorError("--save writes refitted parameters: use it with --refit, not --report")
+    try:
+        ys = [int(y) for y in years.split(",") if y.strip()] or list(YEARS)
+    except ValueError:
+        raise CorridorError(f"--years takes years joined by commas, e.g. 2021,2024; got '{years[:40]}'") \
+            from None
+    bad = [y for y in ys if y not in YEARS]
+    if bad:
+        raise CorridorError(f"no world for {', '.join(map(str, bad))}; worlds: {YEARS[0]}-{YEARS[-1]}")
     net = load_net(network)
-    dem = _demand(net, demand)
-    tg = load_targets(targets, network=net)
-    current = AssignmentParams.load(params)
+    tg = load_targets(targets)
     refuse_existing(save, force)
-    now = target_report(net, dem, current, targets=tg)
-    table, fitted = now.drop(columns="error_pct").rename(columns={"modelled": "current"}), None
+    fitted = None
     if refit:
-        with working("fitting (one path-size logit equilibrium per evaluation)...", quiet=as_json):
-            cal = fit_parameters(net, dem, targets=tg, start=AssignmentParams())
-        table, fitted = cal.table.assign(current=now["modelled"].to_numpy()), cal.params
+        with working("fitting (one assignment per year per evaluation)...", quiet=as_json):
+            cal = fit_behaviour(net, years=ys, targets=tg)
+        table, fitted = cal.table, cal
+    else:
+        with working("assigning every year in its world...", quiet=as_json):
+            table = target_report(net, years=ys, targets=tg)
     if save is not None and fitted is not None:
-        fitted.save(save, overwrite=force)
+        fitted.params.save(save, overwrite=force)
     if as_json:
         emit_json({"targets": table.to_dict(orient="records"),
-                   "current_params": current.to_dict(),
-                   "fitted_params": None if fitted is None else fitted.to_dict(),
+                   "fitted": None if fitted is None else fitted.to_dict(),
                    "saved": None if save is None or fitted is None else str(save)})
         return
-    t = Table(title="calibration targets: published vs modelled (sue)", title_justify="left")
-    cols = ["target", "unit", "published", "current", "error"]
-    if fitted is not None:
-        cols[4:4] = ["uncalibrated", "refitted"]
+    t = Table(title="counts by year: published vs modelled (sue, each year in its world)",
+              title_justify="left")
+    last = "after" if fitted is not None else "modelled"
+    cols = ["year", "target", "unit", "published", *(["before", "after"] if fitted else ["modelled"]),
+            "error"]
     for c in cols:
         t.add_column(c, justify="left" if c in ("target", "unit") else "right")
     for r in table.to_dict(orient="records"):
-        # the error of what is shown last: the refit when there is one, else the current parameters
-        err_pct = 100 * ((r["after"] if fitted is not None else r["current"]) / r["published"] - 1)
-        cells = [r["target_id"], r["unit"], num(r["published"]), num(r["current"])]
-        if fitted is not None:
-            cells += [num(r["before"]), num(r["after"])]
-        t.add_row(*cells, f"{err_pct:+.1f}%")
+        cells = [str(r["year"]), r["target_id"], r["unit"], num(r["published"])]
+        cells += [num(r["before"]), num(r["after"])] if fitted else [num(r["modelled"])]
+        t.add_row(*cells, f"{100 * (r[last] / r['published'] - 1):+.1f}%")
     out.print(t)
-    shown = fitted or current
-    consts = ", ".join(f"{k} {v:,.0f}" for k, v in shown.corridor_constants_usd.items()) or "none"
-    out.print(f"corridor constants (USD/TEU): {consts}; "
-              f"dispersion: {', '.join(f'{k} {v:.2f}' for k, v in shown.dispersion.items())}")
+    if fitted is not None:
+        out.print(f"fitted: {fitted.behaviour.to_dict()}")
     if save is not None and fitted is not None:
         out.print(f"wrote {save}")

@@ -111,7 +111,9 @@ def _signatures(net: Network) -> dict[str, np.ndarray]:
 
 def entry_links(net: Network) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per family, the links (forward, backward direction) on which a shipment is counted once:
-    entering a land family's countries from outside, or any use of a ferry or sea signature link."""
+    entering a land family's countries from outside, by land or by a port call (a box landed at
+    Novorossiysk and railed across Russia is a northern box), or any use of a ferry or sea
+    signature link."""
     lk = net.links
     out = {}
     for name, m in link_signatures(net).items():
@@ -121,7 +123,7 @@ def entry_links(net: Network) -> dict[str, tuple[np.ndarray, np.ndarray]]:
             continue
         to_in = lk["to_country"].isin(region).to_numpy()
         from_in = lk["from_country"].isin(region).to_numpy()
-        out[name] = (m & to_in & ~from_in, m & from_in & ~to_in)
+        out[name] = (to_in & ~from_in, from_in & ~to_in)
     return out
 
 
