@@ -291,8 +291,17 @@ def build_nodes(gaz: Gazetteer) -> tuple[list[dict], dict[str, tuple[float, floa
         for col in ("dwell_hours", "dwell_usd", "transship_hours", "transship_usd",
                     "capacity_teu_yr", "capacity_t_yr"):
             row[col] = fmt(num(r[col]))
+        if r["kind"] == "border_crossing" and r["country"] in CAREC and not row["dwell_usd"]:
+            # what clearing a rail border costs where no crossing's own figure is known: the CAREC
+            # average per border crossing point, 2022 (USD 178 in 2021)
+            row["dwell_usd"] = fmt(CAREC_RAIL_BCP_USD)
+            row["dwell_source"] = ";".join(filter(None, [row.get("dwell_source", ""), "cpmm_2022_bcp"]))
         node_rows.append(row)
     return node_rows, xy
+
+
+CAREC = {"AFG", "AZE", "CHN", "GEO", "KAZ", "KGZ", "MNG", "PAK", "TJK", "TKM", "UZB"}  # member countries
+CAREC_RAIL_BCP_USD = 215.0  # cpmm_2022_bcp: rail border crossing cost, CAREC average 2022
 
 
 # ---------------------------------------------------------------------------- links
