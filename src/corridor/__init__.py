@@ -23,7 +23,7 @@ _API = {
     "Network": "network.tables", "load_network": "network.io", "read_network": "network.io",
     "Policy": "network.policy", "FAMILIES": "network.families",
     "country_table": "network.geopolitics", "resolve_countries": "network.geopolitics",
-    "read_tntp": "network.tntp",
+    "read_tntp": "network.tntp", "solve_tntp": "assignment.tntp",
     "World": "world", "CostTerms": "costs", "risk_terms": "premiums", "premium_table": "premiums",
     "Demand": "demand", "load_demand": "demand", "read_demand": "demand",
     "Leg": "routing.results", "Route": "routing.results", "RouteSet": "routing.results",
@@ -47,7 +47,7 @@ __all__ = [
     "appraise", "assign", "compare", "country_table", "diff", "gateways", "load_demand",
     "load_network", "load_scenario", "premium_table", "read_demand", "read_network", "read_projects",
     "read_tntp", "reliability", "resolve_countries", "risk_terms", "route", "run_scenario",
-    "select_portfolio",
+    "select_portfolio", "solve_tntp",
 ]
 
 
