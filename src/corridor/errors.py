@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Self
 
 
 class CorridorError(Exception):
@@ -34,10 +36,10 @@ class Problem:
 MAX_PROBLEMS = 1000
 
 
-class ProblemList(list):
+class ProblemList(list[Problem]):
     """A list of problems that keeps the first `limit` and counts the rest (`dropped`)."""
 
-    def __init__(self, items=(), limit: int = MAX_PROBLEMS):
+    def __init__(self, items: Iterable[Problem] = (), limit: int = MAX_PROBLEMS) -> None:
         super().__init__()
         self.limit, self.dropped = limit, 0
         self.extend(items)
@@ -48,11 +50,12 @@ class ProblemList(list):
         else:
             self.dropped += 1
 
-    def extend(self, items) -> None:
+    def extend(self, items: Iterable[Problem]) -> None:
         for p in items:
             self.append(p)
 
-    def __iadd__(self, items):
+    # list's own __iadd__ takes any iterable too; mypy holds a subclass's to list.__add__ (lists only)
+    def __iadd__(self, items: Iterable[Problem]) -> Self:  # type: ignore[override, misc]
         self.extend(items)
         return self
 

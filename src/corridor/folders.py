@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from .errors import CorridorError
 from .output import (
@@ -127,16 +128,17 @@ class Writable:
 
     `net`, where a result takes it, gives its tables' geometry (the links' shapes) for the formats
     that need one; a result that carries its network (a scenario run) or has no geometry ignores it.
+    (`net` is typed Any here: the core sits below the network layer and may not name `Network`.)
     """
 
-    def outputs(self, net=None) -> list[Output]:
+    def outputs(self, net: Any = None) -> list[Output]:
         raise NotImplementedError
 
-    def files(self, formats: str | Iterable[str] | None = None, net=None) -> list[str]:
+    def files(self, formats: str | Iterable[str] | None = None, net: Any = None) -> list[str]:
         """The names of the files `write` writes with these formats, the manifest last."""
         return plan_files(self.outputs(net), formats)
 
-    def write(self, folder: str | Path, net=None, *, formats: str | Iterable[str] | None = None,
+    def write(self, folder: str | Path, net: Any = None, *, formats: str | Iterable[str] | None = None,
               overwrite: bool = False) -> list[Path]:
         """Write the result's tables (in `formats`, default each table's own) and documents into
         `folder`, whole or not at all, with a manifest; refuses an existing folder unless `overwrite`.

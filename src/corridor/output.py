@@ -46,7 +46,7 @@ _PARTIAL = ".partial-"  # a folder or file being written: .NAME.partial-PID-TOKE
 _OLD = ".replaced-"  # an earlier result moved aside while the new one takes its place
 
 
-def json_safe(x):
+def json_safe(x: Any) -> Any:
     """Plain JSON values, recursively: NaN and infinities become null, NumPy scalars Python ones."""
     if isinstance(x, dict):
         return {k: json_safe(v) for k, v in x.items()}
@@ -136,12 +136,12 @@ def register_format(fmt: Format) -> Format:
     return fmt
 
 
-def _write_csv(frame, path: Path, geometry=None) -> int:
+def _write_csv(frame: pd.DataFrame, path: Path, geometry: Sequence[Coords] | None = None) -> int:
     frame.to_csv(path, index=False)
     return len(frame)
 
 
-def _write_parquet(frame, path: Path, geometry=None) -> int:
+def _write_parquet(frame: pd.DataFrame, path: Path, geometry: Sequence[Coords] | None = None) -> int:
     frame.to_parquet(path, index=False)
     return len(frame)
 
@@ -154,7 +154,7 @@ def _geometry(points: Coords) -> dict | None:
         {"type": "LineString", "coordinates": pts}
 
 
-def _write_geojson(frame, path: Path, geometry: Sequence[Coords] | None = None) -> int:
+def _write_geojson(frame: pd.DataFrame, path: Path, geometry: Sequence[Coords] | None = None) -> int:
     """A FeatureCollection, one Feature per row, written feature by feature (never one big string)."""
     if geometry is None:
         raise CorridorError("GeoJSON needs each row's geometry")

@@ -52,7 +52,7 @@ def akcelik_area(x: np.ndarray, k: np.ndarray, period: float) -> np.ndarray:
     a = 0.5 * k - 1.0
     b2 = k * (1.0 - 0.25 * k)
 
-    def prim(u):
+    def prim(u: np.ndarray) -> np.ndarray:
         s = np.sqrt((u + a) ** 2 + b2)
         return 0.5 * ((u + a) * s + b2 * np.log((u + a) + s))
 

@@ -14,7 +14,7 @@ import io
 import os
 import stat
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -137,7 +137,7 @@ class _Binary(Exception):
     pass
 
 
-def _lines(fh: io.TextIOBase):
+def _lines(fh: io.TextIOBase) -> Iterator[str]:
     for line in fh:
         if "\x00" in line:
             raise _Binary
@@ -237,12 +237,12 @@ def text_frame(df: pd.DataFrame, *, first_line: int = 2) -> pd.DataFrame:
 # and the problem list; it reports every bad cell at its line and column, and never raises.
 
 
-def line_of(df: pd.DataFrame, i: int) -> int:
+def line_of(df: pd.DataFrame, i: int | np.integer) -> int:
     """The line (row to report) of positional row `i`."""
     return int(df["__line__"].iat[i])
 
 
-def short(v, n: int = 60) -> str:
+def short(v: object, n: int = 60) -> str:
     """A value shortened for a message."""
     v = str(v)
     return v if len(v) <= n else v[: n - 1] + "…"
@@ -306,8 +306,8 @@ def check_unique(df: pd.DataFrame, col: str, fname: str, problems: list[Problem]
     if not dup.any():
         return
     first: dict[str, int] = {}
-    for i, k in enumerate(keys):
-        first.setdefault(k, i)
+    for pos, k in enumerate(keys):
+        first.setdefault(k, pos)
     for i in np.flatnonzero(dup.to_numpy()):
         j = first[keys.iat[i]]
         problems.append(Problem(fname, line_of(df, i), col,

@@ -15,6 +15,8 @@ nearest parent) and `yaml_path` writes a path.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import yaml
 
 from .errors import Problem
@@ -33,16 +35,22 @@ class YamlLimitError(yaml.MarkedYAMLError):
     """A YAML document past `MAX_DEPTH` or `MAX_VALUES`, at the line where it went past."""
 
 
+def _start(ev: yaml.Event) -> yaml.Mark | None:
+    # yaml.parse runs the pure-Python parser, whose events carry yaml.Mark (the stubs also allow
+    # the C parser's mark, which MarkedYAMLError's stub does not take)
+    return cast("yaml.Mark | None", ev.start_mark)
+
+
 def check_yaml(text: str) -> None:
     """Refuse a document nested deeper than `MAX_DEPTH` or holding more than `MAX_VALUES` values
     once its aliases are expanded, before building it; raises YamlLimitError (a YAMLError) at the
     line where the limit is passed, or the parser's own YAMLError."""
-    sizes: dict[str, int] = {}  # anchor -> values it expands to
-    stack: list[list] = [[0, None]]  # open collections: [values so far, anchor]
+    sizes: dict[str | None, int] = {}  # anchor -> values it expands to
+    stack: list[list[Any]] = [[0, None]]  # open collections: [values so far, anchor]
     for ev in yaml.parse(text):
         if isinstance(ev, yaml.CollectionStartEvent):
             if len(stack) > MAX_DEPTH:
-                raise YamlLimitError(None, None, f"nested more than {MAX_DEPTH} levels deep", ev.start_mark)
+                raise YamlLimitError(None, None, f"nested more than {MAX_DEPTH} levels deep", _start(ev))
             stack.append([0, ev.anchor])
             continue
         if isinstance(ev, yaml.CollectionEndEvent):
@@ -59,10 +67,10 @@ def check_yaml(text: str) -> None:
         stack[-1][0] += n
         if sum(c for c, _ in stack) > MAX_VALUES:
             raise YamlLimitError(None, None, f"expands to more than {MAX_VALUES:,} values (aliases repeat "
-                                 "what they name: write the values out, or split the file)", ev.start_mark)
+                                 "what they name: write the values out, or split the file)", _start(ev))
 
 
-def load_yaml(text: str, loader: type = yaml.SafeLoader):
+def load_yaml(text: str, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> Any:
     """The document of `text`, built by `loader` (a SafeLoader) after `check_yaml`."""
     check_yaml(text)
     ld = loader(text)
@@ -87,7 +95,7 @@ def line_index(text: str) -> dict[tuple, int]:
     idx: dict[tuple, int] = {}
     seen: set[int] = set()
 
-    def walk(node, path):
+    def walk(node: yaml.Node, path: tuple) -> None:
         idx.setdefault(path, node.start_mark.line + 1)
         if id(node) in seen:
             return
