@@ -44,7 +44,7 @@ class EmissionFactors:
         return _ids(table.at[factor_id, "source_id"])
 
 
-def _ids(cell) -> list[str]:
+def _ids(cell: object) -> list[str]:
     return [s.strip() for s in str(cell or "").split(";") if s.strip()]
 
 
@@ -99,7 +99,9 @@ def link_emissions(links: pd.DataFrame, rates: pd.DataFrame | None,
         else pd.Series("", index=links.index)
     rate_cls = links["rate_class"].fillna("").astype(str) if "rate_class" in links \
         else pd.Series("", index=links.index)
-    rate_ec, rate_co2, rate_src = {}, {}, {}
+    rate_ec: dict[str, str] = {}
+    rate_co2: dict[str, float] = {}
+    rate_src: dict[str, str] = {}
     if rates is not None and len(rates):
         r = rates.set_index("rate_class")
         if "emission_class" in r:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..output import json_safe, staged_files
 from .formats import network_format
 
+if TYPE_CHECKING:
+    from .tables import Network
 
-def write_network(net, dest: str | Path, *, format: str = "gmns", overwrite: bool = False) -> list[Path]:
+
+def write_network(net: Network, dest: str | Path, *, format: str = "gmns",
+                  overwrite: bool = False) -> list[Path]:
     """Write `net` to `dest` (a folder, or a file for single-file formats) in a registered format
     (`corridor.vocabulary.NETWORK_FORMATS`); what it writes, `read_network` reads back into the
     same tables. Existing files are kept unless `overwrite`. Returns the files written.
@@ -23,7 +28,7 @@ def write_network(net, dest: str | Path, *, format: str = "gmns", overwrite: boo
     return [root / Path(p).relative_to(stage) for p in written]
 
 
-def network_to_geojson(net) -> dict:
+def network_to_geojson(net: Network) -> dict[str, Any]:
     """Nodes as Points and links as LineStrings with every attribute as the model uses it (rate
     classes filled in, hours, countries) and its sources: a view to draw, not a file to reload
     (`write_network(..., format="geojson")` writes that)."""

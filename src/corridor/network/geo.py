@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyproj import Geod
 
 
 @cache
-def _geod():
+def _geod() -> Geod:
     from pyproj import Geod
 
     return Geod(ellps="WGS84")

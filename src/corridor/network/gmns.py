@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -26,6 +28,9 @@ from ..readers import line_of, read_input_text, read_text_csv, require_columns, 
 from ..vocabulary import MODES
 from .geojson import line_points
 from .validation import GMNS_NAMES, TABLE_FILES, NetworkFrames
+
+if TYPE_CHECKING:
+    from .tables import Network
 
 GEOMETRY_FILE = "link_geometry.geojson"  # shapes of a folder in the older naming (read only)
 
@@ -77,7 +82,7 @@ def parse_wkt_line(text: str) -> list[tuple[float, float]] | None:
     return pts
 
 
-def wkt_line(coords) -> str:
+def wkt_line(coords: Iterable[Sequence[float]]) -> str:
     """A WKT LINESTRING whose numbers read back as the same floats."""
     return "LINESTRING (" + ", ".join(f"{float(x)!r} {float(y)!r}" for x, y in coords) + ")"
 
@@ -201,7 +206,7 @@ def gmns_links(raw_links: pd.DataFrame, geometry: dict | None = None) -> pd.Data
     return df
 
 
-def use_definition(modes) -> pd.DataFrame:
+def use_definition(modes: Iterable[str]) -> pd.DataFrame:
     """GMNS use_definition rows for the modes a network uses."""
     used = [m for m in MODES if m in set(modes)]
     return pd.DataFrame([{"use": m, "persons_per_vehicle": 0, "pce": 1, "special_conditions": "",
@@ -213,7 +218,7 @@ def config_row(name: str = "") -> pd.DataFrame:
     return pd.DataFrame([CONFIG | {"dataset_name": name}])
 
 
-def write_gmns(net, folder: str | Path, *, overwrite: bool = False) -> list[Path]:
+def write_gmns(net: Network, folder: str | Path, *, overwrite: bool = False) -> list[Path]:
     """node.csv, link.csv (geometry as WKT), config.csv, use_definition.csv, sources.csv (+ rates,
     commodities) that `read_gmns` reads back into the same tables."""
     folder = Path(folder)

@@ -9,7 +9,10 @@ the same tables and is checked like a GMNS folder; a problem names the layer and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +22,9 @@ from ..output import refuse_overwrite
 from ..readers import short, text_frame
 from .gmns import config_row, gmns_links, use_definition
 from .validation import GMNS_NAMES, NetworkFrames
+
+if TYPE_CHECKING:
+    from .tables import Network
 
 NETWORK_FILE = "network.gpkg"
 
@@ -33,7 +39,7 @@ CONFIG_LAYER, USE_LAYER = "config", "use_definition"
 DRAWN = "drawn"  # a link field: "true" when its geometry is a great circle drawn for GIS, not a shape
 
 
-def _pyogrio():
+def _pyogrio() -> ModuleType:
     try:
         import pyogrio.raw
     except ImportError as exc:  # pragma: no cover - a dependency; kept for a broken install
@@ -46,7 +52,7 @@ def _target(path: Path) -> Path:
 
 
 # ------------------------------------------------------------------ reading
-def _layer_frame(fields, data, fids) -> pd.DataFrame:
+def _layer_frame(fields: Sequence[Any], data: Sequence[Any], fids: Sequence[int]) -> pd.DataFrame:
     """A layer's fields as a text frame; `__line__` is the feature id (the row a problem names)."""
     cols = {str(f): ["" if v is None else str(v).strip() for v in col]
             for f, col in zip(fields, data, strict=True)}
@@ -55,7 +61,8 @@ def _layer_frame(fields, data, fids) -> pd.DataFrame:
     return df
 
 
-def _link_shapes(df: pd.DataFrame, geoms, where: str, problems: list[Problem]) -> dict:
+def _link_shapes(df: pd.DataFrame, geoms: Sequence[Any], where: str, problems: list[Problem]
+                 ) -> dict[str, list[tuple[float, float]]]:
     import shapely
 
     out: dict[str, list[tuple[float, float]]] = {}
@@ -130,7 +137,8 @@ def _text(df: pd.DataFrame) -> pd.DataFrame:
     return text_frame(df).drop(columns="__line__")
 
 
-def _write_layer(pyogrio, file: Path, layer: str, df: pd.DataFrame, geoms=None, geometry_type=None) -> None:
+def _write_layer(pyogrio: ModuleType, file: Path, layer: str, df: pd.DataFrame,
+                 geoms: np.ndarray | None = None, geometry_type: str | None = None) -> None:
     fields = [str(c) for c in df.columns]
     data = [df[c].to_numpy(dtype=object) for c in df.columns]
     kw = ({"crs": "EPSG:4326", "geometry_type": geometry_type} if geoms is not None
@@ -138,7 +146,7 @@ def _write_layer(pyogrio, file: Path, layer: str, df: pd.DataFrame, geoms=None, 
     pyogrio.raw.write(file, geoms, data, fields, layer=layer, driver="GPKG", **kw)
 
 
-def write_gpkg(net, dest: str | Path, *, overwrite: bool = False) -> list[Path]:
+def write_gpkg(net: Network, dest: str | Path, *, overwrite: bool = False) -> list[Path]:
     """The network as one GeoPackage: `dest` if it ends in .gpkg, else dest/network.gpkg."""
     import shapely
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 if TYPE_CHECKING:
     from .tables import Network
@@ -112,7 +113,9 @@ def compile_graph(net: Network) -> CompiledGraph:
     cols: dict[str, list] = {k: [] for k in ("src", "dst", "kind", "link", "node", "fn", "tn", "fwd",
                                               "hours", "usd", "co2", "ttw", "km")}
 
-    def add(src, dst, kind, link, node, fn, tn, fwd, hours, usd, co2, ttw, km):
+    def add(src: ArrayLike, dst: ArrayLike, kind: ArrayLike, link: ArrayLike, node: ArrayLike,
+            fn: ArrayLike, tn: ArrayLike, fwd: ArrayLike, hours: ArrayLike, usd: ArrayLike,
+            co2: ArrayLike, ttw: ArrayLike, km: ArrayLike) -> None:
         for k, v in zip(cols, (src, dst, kind, link, node, fn, tn, fwd, hours, usd, co2, ttw, km),
                         strict=True):
             cols[k].append(np.broadcast_to(np.asarray(v), np.shape(src)).copy())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -46,7 +47,7 @@ class Border:
     modes: frozenset[str] = frozenset()
     source_id: str = ""
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if (self.countries is None) == (self.node is None):
             raise CorridorError("a border names either a country pair or a node, not both or neither")
         if self.countries is not None:
@@ -176,7 +177,7 @@ class Policy:
         if self.year is not None and not YEARS[0] <= self.year <= YEARS[1]:
             raise CorridorError(f"year must be between {YEARS[0]} and {YEARS[1]}, got {self.year}")
         for b in self.borders:
-            if b.node is not None:
+            if b.countries is None:
                 b.node_index(net)  # raises UnknownPlaceError with suggestions
             else:
                 unknown = [c for c in b.countries if c not in known]
@@ -277,8 +278,8 @@ class Policy:
                     links.loc[m, src] = [join_sources(s, tag) for s in filled.loc[m, src]]
         return net.with_tables(nodes=nodes, links=links)
 
-    def to_dict(self) -> dict:
-        d = {"avoid_countries": sorted(self.avoid_countries),
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"avoid_countries": sorted(self.avoid_countries),
              "avoid_modes": sorted(self.avoid_modes),
              "avoid_passages": sorted(self.avoid_passages), "year": self.year}
         if self.avoid_groups:
@@ -314,7 +315,7 @@ def split_avoid(v: Iterable[str] | str | None) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(codes)), list(dict.fromkeys(groups))
 
 
-def join_sources(*parts) -> str:
+def join_sources(*parts: object) -> str:
     """Source ids from cells (`a;b`) and lists, `;`-joined, each once, in order; blanks and NaN dropped."""
     out: list[str] = []
     for p in parts:

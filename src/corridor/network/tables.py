@@ -199,7 +199,7 @@ class Network:
         return compile_graph(self)
 
 
-def _col(df: pd.DataFrame, name: str, default=np.nan) -> pd.Series:
+def _col(df: pd.DataFrame, name: str, default: object = np.nan) -> pd.Series:
     return df[name] if name in df.columns else pd.Series(default, index=df.index)
 
 

@@ -353,7 +353,7 @@ def _file_names(problems: list[Problem], start: int, fname: str, alias: Mapping[
     """Problems from `start` on name the file's columns (x_coord, length), not the library's."""
     for k in range(start, len(problems)):
         p = problems[k]
-        if p.file == fname and p.column in alias:
+        if p.file == fname and p.column is not None and p.column in alias:
             problems[k] = Problem(p.file, p.row, alias[p.column], p.message)
 
 
