@@ -169,3 +169,18 @@ def test_geojson_export_names_gmns_properties(mini, tmp_path):
     doc = json.loads(path.read_text())
     link = next(f for f in doc["features"] if f["properties"]["feature"] == "link")
     assert "length" in link["properties"] and "length_km" not in link["properties"]
+
+
+@pytest.mark.parametrize("feature", [
+    {"type": "Feature", "properties": {"feature": ["node"]}, "geometry": None},
+    {"type": "Feature", "properties": {"node_id": "a"}, "geometry": {"type": ["Point"]}},
+])
+def test_geojson_feature_kind_that_is_not_text_is_a_problem(feature, tmp_path):
+    """A list where a kind is named ("feature" or a geometry "type") is reported, not a crash."""
+    from corridor.network.geojson import read_geojson
+
+    path = tmp_path / "n.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    problems = []
+    read_geojson(path, problems)
+    assert any(p.column == "features[0]" for p in problems)

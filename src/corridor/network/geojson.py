@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_left
-from json.decoder import scanstring
+from json.decoder import scanstring  # type: ignore[attr-defined]  # in json.decoder, not in its stub
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,9 @@ from ..errors import Problem
 from ..output import json_safe, refuse_overwrite
 from ..readers import read_input_text, short
 from .validation import GMNS_NAMES, TABLE_FILES, NetworkFrames
+
+if TYPE_CHECKING:
+    from .tables import Network
 
 NETWORK_FILE = "network.geojson"
 
@@ -50,14 +54,16 @@ def _skip(text: str, pos: int) -> int:
     return m.end() if m else pos
 
 
-def _decode(text: str, pos: int, path: tuple, depth: int, lines: dict[tuple, int], nl: list[int]):
+def _decode(text: str, pos: int, path: tuple, depth: int, lines: dict[tuple, int],
+            nl: list[int]) -> tuple[Any, int]:
     """The JSON value at `pos` and where it ends, noting the line of each value down to `depth`."""
     pos = _skip(text, pos)
     lines[path] = bisect_left(nl, pos) + 1
     opener = text[pos:pos + 1]
     if depth == 0 or opener not in ("[", "{"):
         return _DECODER.raw_decode(text, pos)
-    closer, out = ("]", []) if opener == "[" else ("}", {})
+    out: list[Any] | dict[str, Any] = [] if opener == "[" else {}
+    closer = "]" if opener == "[" else "}"
     pos = _skip(text, pos + 1)
     if text[pos:pos + 1] == closer:
         return out, pos + 1
@@ -94,7 +100,7 @@ def decode_with_lines(text: str, depth: int = 3) -> tuple[object, dict[tuple, in
 
 
 # ------------------------------------------------------------------ reading
-def line_points(geom) -> list[tuple[float, float]] | None:
+def line_points(geom: object) -> list[tuple[float, float]] | None:
     """The [lon, lat] points of a LineString or MultiLineString; None unless there are at least two
     and all are in range."""
     gtype = geom.get("type") if isinstance(geom, dict) else None
@@ -109,7 +115,7 @@ def line_points(geom) -> list[tuple[float, float]] | None:
     return pts
 
 
-def _cell(v) -> str:
+def _cell(v: object) -> str:
     """A JSON value as the text a CSV cell would hold."""
     if v is None:
         return ""
@@ -122,7 +128,7 @@ def _cell(v) -> str:
     return json.dumps(v)  # a list or an object: reported where its column is checked
 
 
-def _point(geom) -> tuple[str, str] | None:
+def _point(geom: object) -> tuple[str, str] | None:
     coords = geom.get("coordinates") if isinstance(geom, dict) and geom.get("type") == "Point" else None
     if not isinstance(coords, list) or len(coords) < 2:
         return None
@@ -131,7 +137,7 @@ def _point(geom) -> tuple[str, str] | None:
     return (_cell(lon), _cell(lat)) if ok else None
 
 
-def _frame(rows: list[dict[str, str]], lines: list[int], order) -> pd.DataFrame:
+def _frame(rows: list[dict[str, str]], lines: list[int], order: object) -> pd.DataFrame:
     """Rows of text cells as a text frame; columns in `order` (the writer's list), then as first seen."""
     first = [str(c) for c in order] if isinstance(order, list) else []
     seen = list(dict.fromkeys([*first, *(c for r in rows for c in r)]))
@@ -142,7 +148,8 @@ def _frame(rows: list[dict[str, str]], lines: list[int], order) -> pd.DataFrame:
     return df
 
 
-def _features(feats: list, lines: dict[tuple, int], f: str, problems: list[Problem]):
+def _features(feats: list, lines: dict[tuple, int], f: str, problems: list[Problem]
+              ) -> tuple[dict[str, list[tuple[dict[str, str], int]]], dict[str, list[tuple[float, float]]]]:
     """Node and link rows (text cells, line) and link shapes of the features."""
     rows: dict[str, list[tuple[dict[str, str], int]]] = {"nodes": [], "links": []}
     shapes: dict[str, list[tuple[float, float]]] = {}
@@ -151,8 +158,9 @@ def _features(feats: list, lines: dict[tuple, int], f: str, problems: list[Probl
         props = feat.get("properties") if isinstance(feat, dict) else None
         geom = feat.get("geometry") if isinstance(feat, dict) else None
         gtype = geom.get("type") if isinstance(geom, dict) else None
-        kind = _FEATURE_KINDS.get(props.get("feature")) if isinstance(props, dict) and "feature" in props \
-            else _KIND_OF_GEOMETRY.get(gtype)
+        said = props.get("feature") if isinstance(props, dict) and "feature" in props else gtype
+        kinds = _FEATURE_KINDS if isinstance(props, dict) and "feature" in props else _KIND_OF_GEOMETRY
+        kind = kinds.get(said) if isinstance(said, str) else None  # a list or object names no kind
         if not isinstance(props, dict) or kind is None:
             problems.append(Problem(f, line, f"features[{n}]", "a feature is a node (a Point with "
                                     "properties) or a link (a LineString with properties)"))
@@ -174,7 +182,8 @@ def _features(feats: list, lines: dict[tuple, int], f: str, problems: list[Probl
     return rows, shapes
 
 
-def _plain_tables(meta: dict, lines: dict[tuple, int], f: str, problems: list[Problem]) -> dict:
+def _plain_tables(meta: dict, lines: dict[tuple, int], f: str, problems: list[Problem]
+                  ) -> dict[str, pd.DataFrame | None]:
     """Sources, rates and commodities from the `corridor` member, as text frames."""
     out: dict[str, pd.DataFrame | None] = {}
     for name in PLAIN_TABLES:
@@ -221,7 +230,8 @@ def read_geojson(path: Path, problems: list[Problem]) -> NetworkFrames:
         return empty
     feats = doc["features"]
     meta = doc["corridor"] if isinstance(doc.get("corridor"), dict) else {}
-    columns = meta.get("columns") if isinstance(meta.get("columns"), dict) else {}
+    declared = meta.get("columns")
+    columns = declared if isinstance(declared, dict) else {}
     rows, shapes = _features(feats, lines, f, problems)
     tables = {kind: _frame([r for r, _ in rows[kind]], [ln for _, ln in rows[kind]], columns.get(kind))
               for kind in ("nodes", "links")}
@@ -230,11 +240,11 @@ def read_geojson(path: Path, problems: list[Problem]) -> NetworkFrames:
 
 
 # ------------------------------------------------------------------ writing
-def _records(df: pd.DataFrame | None) -> list[dict]:
+def _records(df: pd.DataFrame | None) -> list[dict[str, Any]]:
     return [] if df is None else json_safe(df.to_dict(orient="records"))
 
 
-def _dumps(x) -> str:
+def _dumps(x: object) -> str:
     return json.dumps(x, ensure_ascii=False, allow_nan=False)
 
 
@@ -242,7 +252,7 @@ def _array(items: list[str]) -> str:
     return "[\n" + ",\n".join(items) + "\n]" if items else "[]"
 
 
-def network_geojson_text(net) -> str:
+def network_geojson_text(net: Network) -> str:
     """The network as the GeoJSON text `read_geojson` reads back (one feature or record a line);
     properties carry GMNS names (`length` in km; a node's x_coord and y_coord are its Point)."""
     nodes = net.raw_nodes.rename(columns=GMNS_NAMES["nodes"])
@@ -269,7 +279,7 @@ def network_geojson_text(net) -> str:
             + ",\n".join(meta) + '},\n"features": ' + _array(feats) + "}\n")
 
 
-def write_geojson(net, dest: str | Path, *, overwrite: bool = False) -> list[Path]:
+def write_geojson(net: Network, dest: str | Path, *, overwrite: bool = False) -> list[Path]:
     """The network as one GeoJSON file: `dest` if it ends in .geojson/.json, else dest/network.geojson."""
     dest = Path(dest)
     target = dest if dest.suffix.lower() in SUFFIXES else dest / NETWORK_FILE
