@@ -15,6 +15,7 @@ from scipy.sparse import csr_matrix
 from ..errors import CorridorError, NoRouteError
 from ..network.tables import Network
 from ..routing.candidates import family_candidates, variant_candidates
+from ..routing.results import route_outline
 from ..world import World
 
 ROUTE_OBJECTIVES = ("generalized", "time", "cost")
@@ -89,13 +90,17 @@ def choice_set(net: Network, pairs: Iterable[tuple[int, int]], *, world: World,
             if objective == "generalized":  # the ports, crossings and branches within each family
                 by_family = variant_candidates(net, ids[o], ids[d], commodity=c, world=world, k=VARIANTS)
                 found += [v for cands in by_family.values() for v in cands]
-            for cand in found:  # a route is built only the first time its edges are met
-                if cand.key in seen:
+            for cand in found:  # a route is outlined only the first time its edges are met
+                key = cand.key
+                if key in seen:
                     continue
-                seen.add(cand.key)
-                r = cand.route()
-                rows.append(np.full(len(r.edges), len(od)))
-                cols.append(np.asarray(r.edges, dtype=np.int64))
+                seen.add(key)
+                # its corridor, gateways and sanctioned countries as `build_route` gives them, no legs
+                edges = np.asarray(key, dtype=np.int64)
+                edges = edges[edges >= 0]
+                r = route_outline(net, edges, origin=o)
+                rows.append(np.full(len(edges), len(od)))
+                cols.append(edges)
                 od.append((o, d))
                 fam.append(r.corridor)
                 via.append(" > ".join(r.gateway_names))

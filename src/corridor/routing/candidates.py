@@ -46,8 +46,11 @@ def family_candidates(net: Network, origin: str, destination: str, *, world: Wor
     for fam in families:
         fm = _family_masks(net, view, fam)
         if fm.excluded:
-            required, _ = family_link_masks(net, fam)
-            out.append((fam, None, why_excluded(net, world.policy, fam, required)))
+            why = ("routing.candidates.why_excluded", fam)  # the same in every question of the world
+            if why not in view.extra:
+                required, _ = family_link_masks(net, fam)
+                view.extra[why] = why_excluded(net, world.policy, fam, required)
+            out.append((fam, None, view.extra[why]))
             continue
         q = replace(base, mask=fm.mask, groups=(fm.group,))
         cand, reachable = best_simple_route(net, q, objective=objective, max_pops=12, view=view)

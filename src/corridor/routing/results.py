@@ -253,6 +253,109 @@ def _fmt_class(mode: str, gauge) -> str:
     return f"{mode} {int(gauge)}" if mode == "rail" and pd.notna(gauge) else mode
 
 
+class _Columns:
+    """A network's per-edge, per-link and per-node columns as Python lists, and each edge's fixed leg
+    fields (all but its hours and USD, which are the question's), made once per network: a route is
+    built from them without a NumPy scalar or a source string parsed per leg."""
+
+    def __init__(self, net: Network) -> None:
+        g: CompiledGraph = net.graph
+        arr = net.arrays
+        self.kind: list[int] = g.kind.tolist()
+        self.link: list[int] = g.link.tolist()
+        self.node: list[int] = g.node.tolist()
+        self.to_node: list[int] = g.to_node.tolist()
+        self.node_id, self.node_name = list(arr["node_id"]), list(arr["node_name"])
+        self.country, self.node_kind = list(arr["node_country"]), list(arr["node_kind"])
+        self.mode, self.gauge = list(arr["link_mode"]), list(arr["link_gauge"])
+        self._arr, self._g = arr, g
+        self._link_leg: dict[int, tuple[tuple, tuple]] = {}
+        self._stop_leg: dict[int, tuple[tuple, tuple, tuple]] = {}
+
+    def link_leg(self, e: int) -> tuple[tuple, tuple]:
+        """A link edge's leg fields before its hours and after its USD."""
+        if e not in self._link_leg:
+            g, arr, ids, names, country = self._g, self._arr, self.node_id, self.node_name, self.country
+            li = self.link[e]
+            a, b = int(g.from_node[e]), int(g.to_node[e])
+            gauge = self.gauge[li]
+            self._link_leg[e] = (
+                (ids[a], ids[b], names[a], names[b], self.mode[li], float(g.km[e])),
+                (float(g.co2[e]), "link", str(arr["link_id"][li]), None if np.isnan(gauge) else int(gauge),
+                 country[a], country[b], str(arr["link_name"][li] or ""), float(g.co2_ttw[e]),
+                 str(arr["link_co2_factor"][li]), _ids(arr["link_co2_source"][li])))
+        return self._link_leg[e]
+
+    def stop_leg(self, e: int) -> tuple[tuple, tuple, tuple]:
+        """A dwell or transshipment edge's leg fields: before its hours, between its USD and its
+        detail, and after the detail."""
+        if e not in self._stop_leg:
+            g, arr = self._g, self._arr
+            v = self.node[e]
+            hub = self.kind[e] == TRANSSHIP  # a transshipment emits its hub's handling; a dwell nothing
+            nid, name, c = self.node_id[v], self.node_name[v], self.country[v]
+            self._stop_leg[e] = (
+                (nid, nid, name, name, "transfer", 0.0),
+                (float(g.co2[e]), "transship" if hub else "dwell", None, None, c, c),
+                (float(g.co2_ttw[e]), str(arr["node_hub_factor"][v]) if hub else "",
+                 _ids(arr["node_hub_source"][v]) if hub else ()))
+        return self._stop_leg[e]
+
+
+def _columns(net: Network) -> _Columns:
+    cols = net.cache.get("routing.results.columns")
+    if cols is None:
+        cols = net.cache["routing.results.columns"] = _Columns(net)
+    return cols
+
+
+@dataclass(frozen=True)
+class RouteOutline:
+    """What a choice set keeps of a route (`route_outline`): the facts `build_route` gives it,
+    without its legs and sources."""
+
+    corridor: str
+    countries: tuple[str, ...]
+    gateways: tuple[str, ...]
+    gateway_names: tuple[str, ...]
+    sanctioned: tuple[str, ...]
+
+
+def _walk(cols: _Columns, edges: list[int], origin: int) -> tuple[list[int], list[int], set[int]]:
+    """The places a route passes (the origin, then each link's far end), its links and the places
+    where it transships."""
+    kind, link, to_node, node = cols.kind, cols.link, cols.to_node, cols.node
+    visited, used, ts = [origin], [], set()
+    for e in edges:
+        k = kind[e]
+        if k == LINK:
+            used.append(link[e])
+            visited.append(to_node[e])
+        elif k == TRANSSHIP:
+            ts.add(node[e])
+    return visited, used, ts
+
+
+def _places(net: Network, cols: _Columns, visited: list[int], used: list[int],
+            ts: set[int]) -> RouteOutline:
+    country = cols.country
+    countries = [country[v] for v in visited]
+    countries = [c for i, c in enumerate(countries) if i == 0 or c != countries[i - 1]]
+    gw = _gateway_nodes(cols, visited, ts)
+    bad = sanctioned_countries()
+    return RouteOutline(classify(net, np.array(used, dtype=np.int64)), tuple(countries),
+                        tuple(cols.node_id[v] for v in gw), tuple(cols.node_name[v] for v in gw),
+                        tuple(c for c in countries if c in bad))
+
+
+def route_outline(net: Network, edges: Sequence[int], *, origin: int) -> RouteOutline:
+    """The corridor, countries, gateways and sanctioned countries `build_route` gives the route of
+    these compiled edges from `origin` (the same values), without building its legs."""
+    cols = _columns(net)
+    visited, used, ts = _walk(cols, [int(e) for e in edges if e >= 0], origin)
+    return _places(net, cols, visited, used, ts)
+
+
 def build_route(net: Network, edges: Sequence[int], *, objective: str, value: float,
                 origin: int, destination: int, hours: np.ndarray | None = None,
                 usd: np.ndarray | None = None) -> Route:
@@ -261,62 +364,41 @@ def build_route(net: Network, edges: Sequence[int], *, objective: str, value: fl
     g: CompiledGraph = net.graph
     hours = g.hours if hours is None else hours
     usd = g.usd if usd is None else usd
-    arr = net.arrays
-    node_ids, node_names, country = arr["node_id"], arr["node_name"], arr["node_country"]
-    modes, gauges = arr["link_mode"], arr["link_gauge"]
-    legs: list[Leg] = []
-    visited: list[int] = [origin]
-    used_links: list[int] = []
-    n_ts = 0
+    cols = _columns(net)
+    kind, link = cols.kind, cols.link
     edges = [int(e) for e in edges if e >= 0]
+    at = np.asarray(edges, dtype=np.int64)
+    h, u = np.asarray(hours)[at].tolist(), np.asarray(usd)[at].tolist()
+    legs: list[Leg] = []
     for j, e in enumerate(edges):
-        kind = int(g.kind[e])
-        if kind == LINK:
-            li = int(g.link[e])
-            a, b = int(g.from_node[e]), int(g.to_node[e])
-            used_links.append(li)
-            visited.append(b)
-            legs.append(Leg(
-                node_ids[a], node_ids[b], node_names[a], node_names[b], modes[li],
-                float(g.km[e]), float(hours[e]), float(usd[e]), float(g.co2[e]), "link",
-                str(arr["link_id"][li]), None if np.isnan(gauges[li]) else int(gauges[li]),
-                country[a], country[b], str(arr["link_name"][li] or ""),
-                float(g.co2_ttw[e]), str(arr["link_co2_factor"][li]), _ids(arr["link_co2_source"][li]),
-            ))
-        elif kind in (TRANSIT, TRANSSHIP):
-            v = int(g.node[e])
-            if kind == TRANSSHIP:
-                n_ts += 1
-            if kind == TRANSIT and hours[e] == 0 and usd[e] == 0:
+        k = kind[e]
+        if k == LINK:
+            head, tail = cols.link_leg(e)
+            legs.append(Leg(*head, h[j], u[j], *tail))
+        elif k in (TRANSIT, TRANSSHIP):
+            if k == TRANSIT and h[j] == 0 and u[j] == 0:
                 continue
+            head, mid, tail = cols.stop_leg(e)
             detail = "border/dwell"
-            if kind == TRANSSHIP:
-                before = _prev_link(g, edges, j)
-                after = _next_link(g, edges, j)
-                fr = _fmt_class(modes[before], gauges[before])
-                to = _fmt_class(modes[after], gauges[after])
+            if k == TRANSSHIP:
+                before = _prev_link(link, edges, j)
+                after = _next_link(link, edges, j)
+                fr = _fmt_class(cols.mode[before], cols.gauge[before])
+                to = _fmt_class(cols.mode[after], cols.gauge[after])
                 detail = f"transship {fr} -> {to}"
-            hub = kind == TRANSSHIP  # a transshipment emits its hub's handling; a dwell nothing
-            legs.append(Leg(
-                node_ids[v], node_ids[v], node_names[v], node_names[v], "transfer", 0.0,
-                float(hours[e]), float(usd[e]), float(g.co2[e]),
-                "transship" if kind == TRANSSHIP else "dwell", None, None,
-                country[v], country[v], detail, float(g.co2_ttw[e]),
-                str(arr["node_hub_factor"][v]) if hub else "", _ids(arr["node_hub_source"][v]) if hub else (),
-            ))
-    countries = [country[v] for v in visited]
-    countries = [c for i, c in enumerate(countries) if i == 0 or c != countries[i - 1]]
+            legs.append(Leg(*head, h[j], u[j], *mid, detail, *tail))
+    visited, used_links, ts = _walk(cols, edges, origin)
+    outline = _places(net, cols, visited, used_links, ts)
     borders = sum(1 for leg in legs if leg.kind == "link" and leg.from_country != leg.to_country)
-    srcs = _route_sources(net, used_links, visited)
-    gw = _gateway_nodes(net, visited, {int(g.node[e]) for e in edges if g.kind[e] == TRANSSHIP})
     return Route(
-        origin=node_names[origin], destination=node_names[destination],
-        corridor=classify(net, np.array(used_links, dtype=np.int64)),
+        origin=cols.node_name[origin], destination=cols.node_name[destination],
+        corridor=outline.corridor,
         objective=objective, objective_value=value, legs=tuple(legs),
-        nodes=tuple(node_ids[v] for v in visited), countries=tuple(countries),
-        borders=borders, transshipments=n_ts, sources=srcs,
-        gateways=tuple(node_ids[v] for v in gw), gateway_names=tuple(node_names[v] for v in gw),
-        edges=tuple(edges), sanctioned=tuple(c for c in countries if c in sanctioned_countries()),
+        nodes=tuple(cols.node_id[v] for v in visited), countries=outline.countries,
+        borders=borders, transshipments=sum(1 for e in edges if kind[e] == TRANSSHIP),
+        sources=_route_sources(net, used_links, visited),
+        gateways=outline.gateways, gateway_names=outline.gateway_names,
+        edges=tuple(edges), sanctioned=outline.sanctioned,
     )
 
 
@@ -336,17 +418,17 @@ def sanctioned_countries() -> frozenset[str]:
         return frozenset()
 
 
-def _prev_link(g: CompiledGraph, edges: list[int], j: int) -> int:
+def _prev_link(link: list[int], edges: list[int], j: int) -> int:
     for e in reversed(edges[:j]):
-        if g.link[e] >= 0:
-            return int(g.link[e])
+        if link[e] >= 0:
+            return link[e]
     raise AssertionError("transshipment without an incoming link")
 
 
-def _next_link(g: CompiledGraph, edges: list[int], j: int) -> int:
+def _next_link(link: list[int], edges: list[int], j: int) -> int:
     for e in edges[j + 1:]:
-        if g.link[e] >= 0:
-            return int(g.link[e])
+        if link[e] >= 0:
+            return link[e]
     raise AssertionError("transshipment without an outgoing link")
 
 _LINK_SRC = ("source_id", "length_source", "speed_source", "wait_source", "cost_source",
@@ -372,10 +454,9 @@ def _route_sources(net: Network, links: list[int], nodes: list[int]) -> tuple[st
     return tuple(sorted(ids))
 
 
-def _gateway_nodes(net: Network, nodes: list[int], ts: set[int]) -> list[int]:
+def _gateway_nodes(cols: _Columns, nodes: list[int], ts: set[int]) -> list[int]:
     """Intermediate nodes where the route crosses a border, calls at a port or transships."""
-    kinds = net.arrays["node_kind"]
-    country = net.arrays["node_country"]
+    kinds, country = cols.node_kind, cols.country
     out = []
     for j in range(1, len(nodes) - 1):
         v = nodes[j]
