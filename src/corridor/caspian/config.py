@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from ..errors import CorridorError, Problem, ValidationError
 
@@ -106,7 +107,7 @@ class CaspianConfig:
     handling: str = "deterministic"  # or "exponential": handling time multiplied by Exp(1)
     sources: dict = field(default_factory=dict, compare=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         problems = _check(self)
         if problems:
             raise ValidationError(problems, "Caspian configuration")
@@ -280,7 +281,7 @@ def draft_report(cfg: CaspianConfig) -> list[dict]:
     return rows
 
 
-def _unwrap(x):
+def _unwrap(x: Any) -> Any:
     """Numbers in the data file are {value, source_id, note}; the model wants the value."""
     if isinstance(x, dict) and "value" in x and "source_id" in x:
         return _unwrap(x["value"])

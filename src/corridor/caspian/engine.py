@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from .config import CaspianConfig, Service
+    from .config import CaspianConfig, Service, VesselClass
 
 HOURS_PER_DAY = 24.0
 
@@ -65,7 +65,7 @@ def _next_open(closed: np.ndarray) -> np.ndarray:
 
 
 def _arrivals(svc: Service, reps: int, n_days: int, start_day: int, seed: int, idx: int,
-              rate_scale: np.ndarray | None = None):
+              rate_scale: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lot arrival times (reps, K+1) in hours, sorted, +inf-padded; lots per replication; daily counts.
 
     With `rate_scale` (per replication), arrivals are flat over the year at the annual rate times
@@ -108,11 +108,12 @@ class Engine:
         self.t_stop = n_days * HOURS_PER_DAY
         self.cap_by_class = cap  # units per sailing of each vessel class at this sea level
         # vessels (only those that can call at this sea level)
-        vs, self.excluded = [], []
+        vs: list[tuple[VesselClass, int]] = []
+        excluded: list[tuple[VesselClass, int]] = []
         for vc in cfg.vessels:
             for j in range(vc.count):
-                (vs if cap[vc.name] > 0 else self.excluded).append((vc, j))
-        self.excluded = [f"{vc.name}#{j + 1}" for vc, j in self.excluded]
+                (vs if cap[vc.name] > 0 else excluded).append((vc, j))
+        self.excluded = [f"{vc.name}#{j + 1}" for vc, j in excluded]
         self.vclass = [vc for vc, _ in vs]
         V = len(vs)
         self.V = V
@@ -199,7 +200,7 @@ class Engine:
         self.window = (0.0, self.t_stop)
 
     # ---- cumulative arrival curve A(t) and its inverse, row-wise
-    def _A_from(self, r, s, D, t):
+    def _A_from(self, r: np.ndarray, s: np.ndarray, D: np.ndarray, t: np.ndarray) -> np.ndarray:
         """Units arrived by time t on rows (r, s), counted from the lot holding unit D + 1.
 
         Lots before it were boarded, so arrived; a loading never reaches beyond
@@ -211,12 +212,12 @@ class Engine:
         n = (np.take(self.arr, rows[:, None] + k) <= t[:, None]).sum(1)
         return (k0 + n) * self.s_lot[s]
 
-    def _Ainv(self, r, s, u):
+    def _Ainv(self, r: np.ndarray, s: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Arrival time of unit u (1-based) on rows (r, s); inf if it never arrives."""
         k = np.ceil(u / self.s_lot[s] - 1e-9).astype(np.int64) - 1
         return np.take(self.arr, (r * self.arr.shape[1] + s) * self.K + np.clip(k, 0, self.K - 1))
 
-    def _open_after(self, r, p, t):
+    def _open_after(self, r: np.ndarray, p: np.ndarray, t: np.ndarray) -> np.ndarray:
         """The earliest time >= t at which port p is open."""
         d = (np.where((t >= 0) & (t < self.n_days * HOURS_PER_DAY), t, -1.0) // HOURS_PER_DAY)
         d = d.astype(np.int64)  # -1: outside the simulated days (or inf), always open
@@ -224,17 +225,17 @@ class Engine:
         at = np.take(self.open_at, (r * n_ports + p) * self.n_days + np.maximum(d, 0))
         return np.where(d >= 0, np.maximum(t, at), t)
 
-    def _grow(self):
+    def _grow(self) -> None:
         pad = np.full(self.rec_start.shape[:2] + (self.J,), np.inf)
         self.rec_start = np.concatenate([self.rec_start, pad], 2)
         self.rec_D = np.concatenate([self.rec_D, pad.copy()], 2)
         self.rec_dep = np.concatenate([self.rec_dep, pad.copy()], 2)
         self.J *= 2
 
-    def _in_window(self, t):
+    def _in_window(self, t: np.ndarray) -> np.ndarray:
         return (t >= self.window[0]) & (t < self.window[1])
 
-    def _load(self, r, v, t):
+    def _load(self, r: np.ndarray, v: np.ndarray, t: np.ndarray) -> None:
         s = self.v_svc[v]
         pool = self.v_pool_o[v]
         bf = self.berth[r, pool]
@@ -249,7 +250,7 @@ class Engine:
         start = np.maximum(s0, t_first)
         L = np.where(ok, np.minimum(cap, self._A_from(r, s, Dn, np.where(ok, ready, 0.0)) - Dn), 0.0)
         h = self.v_setup_o[v] + L / self.v_rate_o[v]
-        if self.exp:
+        if self.mult is not None:  # exponential handling (None otherwise)
             j = self.sailings[r, v].astype(np.int64) % self.mult.shape[2]
             h = h * self.mult[r, v, j]
         depart = self._open_after(r, self.v_orig[v], np.maximum(ready, start + h))
@@ -273,7 +274,7 @@ class Engine:
         self.next_t[r, v] = depart + self.v_sail[v]
         self.phase[r, v] = 1
 
-    def _unload(self, r, v, t):
+    def _unload(self, r: np.ndarray, v: np.ndarray, t: np.ndarray) -> None:
         pool = self.v_pool_d[v]
         bf = self.berth[r, pool]
         b = bf.argmin(1)
