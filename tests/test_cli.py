@@ -156,7 +156,7 @@ def test_reliability_command():
     r = run("reliability", "Xian", "Duisburg", "--samples", "2000", "--seed", "3", "--json")
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)
-    assert [c["corridor"] for c in d["corridors"]] == list(corridor.FAMILIES)
+    assert [c["corridor"] for c in d["corridors"]] == [*corridor.FAMILIES, "best"]
     for c in d["corridors"]:
         assert c["p50_days"] <= c["p90_days"] <= c["p95_days"]
         assert 0 <= c["on_time_probability"] <= 1

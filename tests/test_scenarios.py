@@ -173,7 +173,8 @@ policies:
     s = load_scenario(p)
     assert s.year == 2030
     assert s.policies.avoid == ["RUS", "BLR", "IRN"]
-    assert [Path(c).name for c in s.chain] == ["baseline-2024.yaml", "sanctions-strict.yaml", "child.yaml"]
+    assert [Path(c).name for c in s.chain] == ["world-2024.yaml", "baseline-2024.yaml", "sanctions-strict.yaml",
+                                               "child.yaml"]
     a = apply_scenario(s)
     assert {"RUS", "BLR", "IRN"} <= a.policy.avoid_countries
 
@@ -437,10 +438,10 @@ name: codes
 policies:
   borders:
     - {countries: [EU, BLR], status: closed}
-    - {countries: [KGZ, KAZ], status: closed}
+    - {countries: [PAK, KAZ], status: closed}
     - {countries: [Turkey, GEO], status: closed}
     - {countries: [KAZZ, CHN], status: closed}
-  avoid: [KGZ]
+  avoid: [PAK]
 infrastructure:
   nodes:
     - {id: newport, name: New Port, kind: port, country: central-asia, lon: 51.0, lat: 43.0,
@@ -451,7 +452,7 @@ infrastructure:
     probs = {q.column: q for q in e.value.problems}
     assert "bloc or region" in probs["policies.borders[0].countries[0]"].message
     assert probs["policies.borders[0].countries[0]"].row == 4
-    assert "'KGZ' is not a country of the network" in probs["policies.borders[1].countries[0]"].message
+    assert "'PAK' is not a country of the network" in probs["policies.borders[1].countries[0]"].message
     assert "'TUR'" in probs["policies.borders[2].countries[0]"].message
     assert "KAZ" in probs["policies.borders[3].countries[0]"].message  # did you mean
     assert "not a country of the network" in probs["policies.avoid[0]"].message
@@ -501,7 +502,7 @@ policies:
 def test_a_local_file_named_like_its_bundled_base(tmp_path):
     p = write(tmp_path, "titr-2030.yaml", "name: titr-2030\nbase: titr-2030\nyear: 2035\n")
     s = load_scenario(p)
-    assert [Path(c).name for c in s.chain] == ["baseline-2024.yaml", "baseline-2030.yaml",
+    assert [Path(c).name for c in s.chain] == ["world-2025.yaml", "baseline-2030.yaml",
                                                "titr-2030.yaml", "titr-2030.yaml"]
     assert Path(s.chain[-2]).parent == scenario_dir() and s.year == 2035
     write(tmp_path, "self.yaml", "name: self\nbase: ./self.yaml\n")  # a path to itself is a cycle
@@ -548,7 +549,13 @@ def test_sanctions_strict_moves_the_northern_share_to_the_others(baseline, stric
     assert strict.countries.get("RUS", 0.0) == pytest.approx(0.0, abs=1e-6)
 
 
-def test_red_sea_closed_moves_sea_traffic_to_the_cape_with_longer_days(baseline, red_sea):
+@pytest.fixture(scope="module")
+def world_2023():
+    return run_scenario("world-2023", method=METHOD)
+
+
+def test_red_sea_closed_moves_sea_traffic_to_the_cape_with_longer_days(world_2023, red_sea):
+    baseline = world_2023  # red-sea-closed is a lever on the last world with the Red Sea open
     a = baseline.corridors.set_index("corridor")
     b = red_sea.corridors.set_index("corridor")
     assert a.loc["suez", "teu"] > 0
@@ -557,8 +564,8 @@ def test_red_sea_closed_moves_sea_traffic_to_the_cape_with_longer_days(baseline,
     assert red_sea.totals()["free_flow_days"] > baseline.totals()["free_flow_days"] + 5
 
 
-def test_diff_reports_and_draws(baseline, red_sea, tmp_path):
-    d = diff(baseline, red_sea, top=5)
+def test_diff_reports_and_draws(world_2023, red_sea, tmp_path):
+    d = diff(world_2023, red_sea, top=5)
     c = d.corridors.set_index("corridor")
     assert c.loc["cape", "d_share"] > 0 > c.loc["suez", "d_share"]
     assert len(d.links) == 5 and (d.links["d_teu"].abs().diff().dropna() <= 1e-6).all()
@@ -652,10 +659,10 @@ def test_cli_run_records_and_refuses_to_overwrite(tmp_path):
 
 def test_cli_diff_json_and_chart(tmp_path):
     chart = tmp_path / "d.png"
-    r = cli("scenario", "diff", "baseline-2024", "red-sea-closed", "--method", METHOD, "--chart", chart,
+    r = cli("scenario", "diff", "world-2023", "red-sea-closed", "--method", METHOD, "--chart", chart,
             "--json")
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)
     assert {c["corridor"] for c in d["corridors"]} == set(corridor.FAMILIES) and chart.exists()
-    r = cli("scenario", "diff", "baseline-2024", "red-sea-closed", "--method", METHOD, "--chart", chart)
+    r = cli("scenario", "diff", "world-2023", "red-sea-closed", "--method", METHOD, "--chart", chart)
     assert r.exit_code == 1 and "--force" in r.output

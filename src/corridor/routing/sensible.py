@@ -5,8 +5,9 @@ a shipper would call by the family's name: Istanbul to Duisburg "by Suez" via Sh
 Tbilisi "by Suez" via China, Almaty to Tashkent "by the Middle Corridor" across the Caspian and back.
 A family is applicable when its best route
 
-- carries its signature once: one Caspian crossing, one transit of the canal or the Cape, one entry
-  into Russia/Belarus or Iran (twice is out and back);
+- carries its signature once when it is a crossing: one Caspian crossing, one transit of the canal or
+  the Cape (twice is out and back; a land family may enter its countries twice, as the line from
+  Kazakhstan into Russia crosses the border back and forth, and passes no place twice anyway);
 - is not a detour on the best route there is: a land family's at most MAX_DETOUR times its
   objective and MAX_KM times its length; a sea family's at most MAX_SEA_DETOUR times its cost
   (generalized or USD; by time every sea route is slow, which is the answer, not a detour);
@@ -46,8 +47,9 @@ def signature_count(net: Network, name: str, route: Route) -> int:
 
 def not_applicable(net: Network, name: str, route: Route, overall: Route | None) -> str | None:
     """Why `route`, the best of family `name`, is no answer (None: it is one)."""
-    n = signature_count(net, name, route)
-    what = family(name).signature_text
+    fam = family(name)
+    n = signature_count(net, name, route) if fam.signature != "land_entry" else 1
+    what = fam.signature_text
     if n > 1:
         return f"not applicable: its best route takes the family's signature ({what}) {n} times, out and back"
     if overall is None or overall is route:
