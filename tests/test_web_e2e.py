@@ -358,8 +358,9 @@ def _map_idle(page) -> None:
 
 
 def test_k_best_routes_of_one_family_are_told_apart(server, page):
-    """Xi'an to Duisburg via Baku: five middle-corridor routes, each drawn in its own shade or
-    dash, the same as its table swatch; the caption names the via place."""
+    """Xi'an to Duisburg via Baku: five routes, several of one family (which family depends on the
+    fitted behaviour), each drawn in its own shade or dash, the same as its table swatch; the
+    best of each family keeps its solid line; the caption names the via place."""
     page.goto(server + "/?o=Xian&d=Duisburg&q=route&k=5&via=Baku")
     _wait_ready(page)
     page.wait_for_function("() => Number(document.getElementById('map').dataset.routes) === 5")
@@ -367,9 +368,11 @@ def test_k_best_routes_of_one_family_are_told_apart(server, page):
     rows = page.eval_on_selector_all(
         "#corridors tbody tr.route", "trs => trs.map(tr => [tr.dataset.corridor, "
         "tr.querySelector('.swatch').dataset.style])")
-    assert {c for c, _ in rows} == {"middle"}, rows  # one family ...
-    assert len({st for _, st in rows}) == 5, rows  # ... five looks
-    assert rows[0][1].endswith(" solid")  # the best keeps the family's solid line
+    families = [c for c, _ in rows]
+    assert len(set(families)) < len(families), rows  # some family has two routes or more ...
+    assert len({st for _, st in rows}) == 5, rows  # ... yet five looks
+    for fam in set(families):  # the best of a family keeps its solid line
+        assert next(st for c, st in rows if c == fam).endswith(" solid"), rows
     _map_idle(page)
     drawn = page.evaluate("""() => { const by = {};
         for (const f of window.corridorMap.querySourceFeatures('routes'))
@@ -503,12 +506,18 @@ def test_scenario_comparison_panel(server, page):
     if page.locator("#tab-scenarios").is_hidden():
         pytest.skip("this corridor has no corridor.scenarios: the panel is not offered")
     page.click("#tab-scenarios")
-    page.select_option("#scenario-a", "baseline-2024")
+    # red-sea-closed is a lever on world-2023 (the last world with the Red Sea open): against
+    # it, the closure alone is what changes
+    page.select_option("#scenario-a", "world-2023")
     page.select_option("#scenario-b", "red-sea-closed")
     page.click("#scenario-go")
     page.wait_for_selector("#scenario-results table", timeout=120_000)
     text = page.inner_text("#scenario-results")
     assert "suez" in text and "cape" in text
+    teu = page.eval_on_selector_all("#scenario-results tr[data-corridor]", "trs => Object.fromEntries("
+                                    "trs.map(tr => [tr.dataset.corridor, [...tr.querySelectorAll('td')]"
+                                    ".slice(0, 2).map(td => Number(td.textContent.replace(/,/g, '')))]))")
+    assert teu["suez"][1] < teu["suez"][0] and teu["cape"][1] > teu["cape"][0], teu
     assert int(page.get_attribute("#map", "data-delta") or 0) > 0
     # green and orange mean more and less load here, not the southern and cape corridors
     legend = page.inner_text("#legend")
