@@ -8,6 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 
 WEB_VENDOR := src/corridor/web/static/vendor
 MAPLIBRE   := $(VENV)/npm/node_modules/maplibre-gl
+NOTO       := $(VENV)/npm/node_modules/@fontsource/noto-sans
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +17,7 @@ $(STAMP): pyproject.toml package.json package-lock.json
 	$(MAKE) --no-print-directory web-assets
 	touch $(STAMP)
 
-## web-assets: MapLibre GL JS from npm (versions pinned in package-lock.json) into the app's static/vendor
+## web-assets: MapLibre GL JS and the map labels' font (Noto Sans) from npm (versions pinned in package-lock.json) into the app's static/vendor
 web-assets:
 	@if command -v npm >/dev/null 2>&1; then \
 	  mkdir -p $(VENV)/npm $(WEB_VENDOR) && cp package.json package-lock.json $(VENV)/npm/ && \
@@ -24,6 +25,9 @@ web-assets:
 	  cp $(MAPLIBRE)/dist/maplibre-gl.mjs $(MAPLIBRE)/dist/maplibre-gl-worker.mjs \
 	     $(MAPLIBRE)/dist/maplibre-gl-shared.mjs $(MAPLIBRE)/dist/maplibre-gl.css \
 	     $(MAPLIBRE)/LICENSE.txt $(WEB_VENDOR)/ && \
+	  mkdir -p $(WEB_VENDOR)/fonts && cp $(NOTO)/unicode.json $(NOTO)/files/noto-sans-latin-400-normal.woff2 \
+	     $(NOTO)/files/noto-sans-latin-ext-400-normal.woff2 $(NOTO)/files/noto-sans-latin-600-normal.woff2 \
+	     $(NOTO)/files/noto-sans-latin-ext-600-normal.woff2 $(WEB_VENDOR)/fonts/ && cp $(NOTO)/LICENSE $(WEB_VENDOR)/fonts/OFL.txt && \
 	  echo "MapLibre GL JS $$(node -p "require('./$(MAPLIBRE)/package.json').version") installed in $(WEB_VENDOR)"; \
 	else \
 	  echo "warning: npm not found: the web page cannot draw its map until MapLibre GL JS is installed (make web-assets)"; \
@@ -61,4 +65,4 @@ data: $(STAMP)
 	$(BIN)/python scripts/build_data.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .ruff_cache $(WEB_VENDOR)/*.mjs $(WEB_VENDOR)/*.css $(WEB_VENDOR)/LICENSE.txt
+	rm -rf $(VENV) out .pytest_cache .ruff_cache $(WEB_VENDOR)/*.mjs $(WEB_VENDOR)/*.css $(WEB_VENDOR)/LICENSE.txt $(WEB_VENDOR)/fonts
