@@ -1,34 +1,49 @@
-"""Static maps of routes over the bundled Natural Earth countries, coloured by corridor family."""
+"""Static maps of routes over the bundled Natural Earth countries, coloured by corridor family.
+
+Readable in print: countries are named; the places where a route crosses a border, calls at a port
+or transships are named on the map, and each route carries its corridor's name; routes of one family
+are told apart by line style and drawn side by side (offset across their direction) rather than on
+top of each other. The map frames the land routes (where the choices differ); when a sea route
+leaves that frame, an overview beside it shows every route whole.
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
-from functools import lru_cache
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..datafiles import bundled_data_dir
-from ..network.families import colour as family_colour
+import numpy as np
+
+from .basemap import ATTRIBUTION, Extent, draw_basemap, extent_of, figure_size, halo, label_places
 from .figures import new_figure, png_path, save_png
+from .palette import corridor_colour
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
     from ..network.tables import Network
     from ..routing.results import Route
 
+LineStyle = str | tuple[float, tuple[float, ...]]
 
-@lru_cache(maxsize=1)
-def _countries() -> list[dict]:
-    path = bundled_data_dir() / "countries.geojson"
-    if not path.exists():
-        return []
-    return json.loads(path.read_text(encoding="utf-8"))["features"]
+# the second, third ... route of one family: dashed, dotted, dash-dot (the first is solid)
+STYLES: tuple[LineStyle, ...] = ("-", (0, (6, 2.5)), (0, (1.5, 1.8)), (0, (6, 2, 1.5, 2)), (0, (10, 3)))
+
+WORLD: Extent = (-25.0, 150.0, -45.0, 65.0)
 
 
 def route_coords(net: Network, route: Route) -> list[tuple[float, float]]:
     """The route's line, following stored link shapes (sea lanes, track) where known."""
+    return [p for _, part in route_parts(net, route) for p in part]
+
+
+def route_parts(net: Network, route: Route) -> list[tuple[bool, list[tuple[float, float]]]]:
+    """The route's line leg by leg: (deep sea?, the leg's points in the direction of travel)."""
     idx = net.link_index
-    pts: list[tuple[float, float]] = []
+    deep = (net.links["mode"] == "sea").to_numpy() & (net.links["sea_area"] == "deep").to_numpy()
+    out: list[tuple[bool, list[tuple[float, float]]]] = []
     for leg in route.legs:
         if not leg.link_id:
             continue
@@ -36,21 +51,162 @@ def route_coords(net: Network, route: Route) -> list[tuple[float, float]]:
         coords = net.link_coords(i)
         if net.links["from_node_id"].iat[i] != leg.from_id:
             coords = coords[::-1]
-        pts.extend(coords)
-    return pts
+        out.append((bool(deep[i]), list(coords)))
+    return out
 
 
-def _basemap(ax) -> None:
-    from matplotlib.collections import PatchCollection
-    from matplotlib.patches import Polygon
+def offset_line(coords: Sequence[tuple[float, float]], shift: float) -> np.ndarray:
+    """`coords` moved `shift` map units to the left of its direction of travel (right if negative):
+    routes sharing a track are drawn side by side. Each vertex moves along the mean of the normals
+    of its two segments."""
+    xy = np.asarray(coords, dtype=float)
+    if shift == 0 or len(xy) < 2:
+        return xy
+    d = np.diff(xy, axis=0)
+    norm = np.hypot(d[:, 0], d[:, 1])
+    norm[norm == 0] = 1.0
+    n = np.column_stack([-d[:, 1], d[:, 0]]) / norm[:, None]
+    vn = np.vstack([n[:1], (n[:-1] + n[1:]) / 2, n[-1:]])
+    vlen = np.hypot(vn[:, 0], vn[:, 1])
+    vlen[vlen < 1e-6] = 1.0
+    return xy + shift * vn / vlen[:, None]
 
-    patches = []
-    for feat in _countries():
-        geom = feat["geometry"]
-        polys = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
-        patches.extend(Polygon(poly[0], closed=True) for poly in polys)
-    ax.add_collection(PatchCollection(patches, facecolor="#f7f4ec", edgecolor="#9a9a9a",
-                                      linewidth=0.4, zorder=1))
+
+def route_styles(routes: Sequence[Route]) -> list[tuple[str, LineStyle]]:
+    """(colour, line style) per route: the family's colour, and a style per rank within the family."""
+    seen: dict[str, int] = {}
+    out: list[tuple[str, LineStyle]] = []
+    for r in routes:
+        k = seen.get(r.corridor, 0)
+        seen[r.corridor] = k + 1
+        out.append((corridor_colour(r.corridor), STYLES[k % len(STYLES)]))
+    return out
+
+
+def _inside(xy: np.ndarray, extent: Extent, margin: float = 0.04) -> np.ndarray:
+    x0, x1, y0, y1 = extent
+    mx, my = (x1 - x0) * margin, (y1 - y0) * margin
+    return (xy[:, 0] > x0 + mx) & (xy[:, 0] < x1 - mx) & (xy[:, 1] > y0 + my) & (xy[:, 1] < y1 - my)
+
+
+def _name_lines(ax: Axes, lines: Sequence[tuple[str, str, np.ndarray]], extent: Extent,
+                placed: list[tuple[float, float]]) -> None:
+    """Write each line's name beside it, where it runs farthest from the other lines and the labels
+    already placed (in the frame), in the line's colour."""
+    x0, x1, y0, y1 = extent
+    scale = np.array([1 / (x1 - x0), 1.25 / (y1 - y0)])
+    done: set[str] = set()
+    for k, (name, colour, xy) in enumerate(lines):
+        if name in done or len(xy) < 2:
+            continue
+        pts = xy[_inside(xy, extent, 0.08)]
+        if not len(pts):
+            continue
+        others = [o for j, (n, _, o) in enumerate(lines) if j != k and n != name and len(o)]
+        taken = np.asarray(placed, dtype=float).reshape(-1, 2)
+        crowd = np.vstack([*others, taken]) if others or len(taken) else np.empty((0, 2))
+        if len(crowd):
+            d = np.min(np.linalg.norm((pts[:, None, :] - crowd[None, :, :]) * scale, axis=2), axis=1)
+            p = pts[int(np.argmax(d))]
+        else:
+            p = pts[len(pts) // 2]
+        done.add(name)
+        placed.append((float(p[0]), float(p[1])))
+        ax.annotate(name, (float(p[0]), float(p[1])), xytext=(0, 7), textcoords="offset points",
+                    ha="center", fontsize=9.5, weight="bold", style="italic", color=colour, zorder=32,
+                    path_effects=halo(3))
+
+
+def routes_figure(
+    net: Network,
+    routes: Sequence[Route],
+    *,
+    title: str | None = None,
+    labels: Sequence[str] | None = None,
+    width: float = 13.0,
+    dpi: int = 110,
+    name_places: bool = True,
+    name_corridors: bool = True,
+    avoided: Collection[str] = (),
+    frame: str = "land",
+) -> Figure:
+    """A map of `routes`: each in its family's colour (a second route of one family dashed, a third
+    dotted ...), drawn side by side where they share a track, the end points and (`name_places`) the
+    border crossings, ports and transshipments on them named, each corridor named along its line
+    (`name_corridors`), countries named and the `avoided` ones (ISO3) hatched. `frame="land"` frames
+    the land legs and ends, with an overview of every route whole beside the map when a sea route
+    leaves the frame; `frame="all"` frames every route."""
+    parts = [route_parts(net, r) for r in routes]
+    everything = [p for ps in parts for _, c in ps for p in c]
+    names = net.nodes.set_index("node_id")
+    ends: list[str] = []
+    for r in routes:
+        ends.extend(n for n in (r.nodes[0], r.nodes[-1]) if n not in ends)
+    end_pts = [(float(names.at[n, "lon"]), float(names.at[n, "lat"])) for n in ends if n in names.index]
+    land = [p for ps in parts for deep, c in ps if not deep for p in c]
+    extent = extent_of(land + end_pts if frame == "land" and land else everything)
+    whole = extent_of(everything)
+    overview = frame == "land" and bool(everything) and not (
+        whole[0] >= extent[0] - 1 and whole[1] <= extent[1] + 1 and whole[2] >= extent[2] - 1
+        and whole[3] <= extent[3] + 1)
+    # with an overview, the main map has about three quarters of the width: the height follows it
+    h = figure_size(extent, width * (0.74 if overview else 1.0))[1]
+    fig = new_figure(figsize=(width, max(h, 4.6 if overview else 0.0)), dpi=dpi)
+    if overview:
+        gs = fig.add_gridspec(2, 2, width_ratios=(3.2, 1), height_ratios=(1, 1))
+        ax = fig.add_subplot(gs[:, 0])
+        ax_over: Axes | None = fig.add_subplot(gs[0, 1])
+        ax_legend: Axes | None = fig.add_subplot(gs[1, 1])
+    else:
+        ax, ax_over, ax_legend = fig.add_subplot(), None, None
+    draw_basemap(ax, extent, hatched=avoided)
+    span = extent[1] - extent[0]
+    n = len(routes)
+    drawn: list[tuple[str, str, np.ndarray]] = []
+    handles = []
+    for i, (r, ps, (colour, style)) in enumerate(zip(routes, parts, route_styles(routes), strict=True)):
+        coords = [p for _, c in ps for p in c]
+        if not coords:
+            continue
+        xy = offset_line(coords, (i - (n - 1) / 2) * span * 0.0035)
+        label = labels[i] if labels else f"{r.corridor}: {r.days:.1f} d, USD {r.usd_per_teu:,.0f}/TEU"
+        line, = ax.plot(xy[:, 0], xy[:, 1], color=colour, linestyle=style, linewidth=2.4, alpha=0.95,
+                        label=label, zorder=5 + i, solid_capstyle="round", dash_capstyle="round")
+        handles.append(line)
+        drawn.append((r.corridor, colour, xy))
+        if ax_over is not None:
+            ax_over.plot(xy[:, 0], xy[:, 1], color=colour, linestyle=style, linewidth=1.3, zorder=5 + i)
+    via: list[str] = []
+    if name_places:
+        for r in routes:
+            via.extend(g for g in r.gateways if g not in via and g not in ends)
+    placed: list[tuple[float, float]] = []
+    label_places(ax, names, ends, major=True, placed=placed)
+    label_places(ax, names, via, major=False, extent=extent, placed=placed)
+    if name_corridors:
+        _name_lines(ax, drawn, extent, placed)
+    if title:
+        fig.suptitle(title, fontsize=13, weight="bold")
+    if ax_over is not None and ax_legend is not None:
+        over = extent_of(everything, default=WORLD)
+        draw_basemap(ax_over, over, hatched=avoided, name_countries=False, axis_labels=False)
+        x0, x1, y0, y1 = extent
+        ax_over.plot([x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0], color="#333333", linewidth=0.9, zorder=20)
+        ax_over.set_title("every route whole (box: the main map)", fontsize=8.5)
+        ax_legend.axis("off")
+        if handles:
+            ax_legend.legend(handles=handles, loc="upper center", fontsize=9, framealpha=0.95,
+                             title="route: days, USD per TEU", title_fontsize=8.5)
+    elif handles:
+        ax.legend(handles=handles, loc="lower left", fontsize=9, framealpha=0.92,
+                  title="route: days, USD per TEU", title_fontsize=8)
+    if avoided:
+        ax.text(0.005, 0.995, "hatched: avoided by the policy", transform=ax.transAxes, ha="left", va="top",
+                fontsize=7.5, color="#444444", zorder=40, path_effects=halo(2))
+    ax.text(0.995, 0.005, ATTRIBUTION, transform=ax.transAxes, ha="right", va="bottom", fontsize=6.5,
+            color="#555555", zorder=40)
+    fig.tight_layout()
+    return fig
 
 
 def plot_routes(
@@ -61,45 +217,6 @@ def plot_routes(
     title: str | None = None,
     labels: Sequence[str] | None = None,
 ) -> Path:
-    """Write a PNG map of `routes`, coloured by corridor family."""
+    """Write a PNG map of `routes` (`routes_figure`)."""
     path = png_path(path, "map")
-    fig = new_figure(figsize=(13, 7.5), dpi=110)
-    ax = fig.add_subplot()
-    ax.set_facecolor("#dfeaf3")
-    lines = [(r, route_coords(net, r)) for r in routes]
-    xs = [x for _, c in lines for x, _ in c] or [0.0, 130.0]
-    ys = [y for _, c in lines for _, y in c] or [0.0, 60.0]
-    pad_x, pad_y = 4 + (max(xs) - min(xs)) * 0.04, 3 + (max(ys) - min(ys)) * 0.06
-    _basemap(ax)
-    names = net.nodes.set_index("node_id")
-    for i, (r, coords) in enumerate(lines):
-        if not coords:
-            continue
-        x, y = zip(*coords, strict=True)
-        label = labels[i] if labels else f"{r.corridor}: {r.days:.1f} d, ${r.usd_per_teu:,.0f}/TEU"
-        ax.plot(x, y, color=family_colour(r.corridor), linewidth=2.4 - 0.2 * i,
-                alpha=0.9, label=label, zorder=3 + i, solid_capstyle="round")
-    shown: set[str] = set()
-    for r in routes:
-        for nid in (r.nodes[0], r.nodes[-1]):
-            if nid in shown:
-                continue
-            shown.add(nid)
-            n = names.loc[nid]
-            ax.plot(n["lon"], n["lat"], "o", color="black", markersize=5, zorder=20)
-            ax.annotate(n["name"], (n["lon"], n["lat"]), xytext=(4, 4),
-                        textcoords="offset points", fontsize=9, weight="bold", zorder=21)
-    ax.set_xlim(min(xs) - pad_x, max(xs) + pad_x)
-    ax.set_ylim(min(ys) - pad_y, max(ys) + pad_y)
-    ax.set_aspect(1.25)
-    ax.set_xlabel("longitude")
-    ax.set_ylabel("latitude")
-    if title:
-        ax.set_title(title)
-    if lines:
-        ax.legend(loc="lower left", fontsize=9, framealpha=0.9)
-    ax.text(0.995, 0.005, "Countries: Natural Earth. Rail shapes © OpenStreetMap contributors "
-            "(ODbL). Sea lanes: searoute/Eurostat.", transform=ax.transAxes, ha="right",
-            va="bottom", fontsize=6.5, color="#555555")
-    fig.tight_layout()
-    return save_png(fig, path, "map")
+    return save_png(routes_figure(net, routes, title=title, labels=labels), path, "map")
