@@ -3,6 +3,7 @@ bundled is ever modified)."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,7 +70,7 @@ SOURCE_COLS = {"length_km": "length_source", "speed_kmh": "speed_source", "wait_
 # Caspian port (caspian_2024.json) -> network node
 
 
-def _set(df: pd.DataFrame, i, col: str, value) -> None:
+def _set(df: pd.DataFrame, i: Hashable, col: str, value: object) -> None:
     if col not in df.columns:
         df[col] = np.nan if isinstance(value, int | float) and not isinstance(value, bool) else ""
     if isinstance(value, int | float) and not isinstance(value, bool) and df[col].dtype == object:
@@ -89,13 +90,14 @@ def _append(df: pd.DataFrame, values: dict) -> tuple[pd.DataFrame, int]:
     return out, i
 
 
-def _countries_of(spec) -> frozenset[str]:
+def _countries_of(spec: str | list[str]) -> frozenset[str]:
     from ..network.geopolitics import resolve_countries
 
     return resolve_countries(spec)
 
 
-def _apply_infrastructure(s: Scenario, nodes: pd.DataFrame, links: pd.DataFrame, log: list[str]):
+def _apply_infrastructure(s: Scenario, nodes: pd.DataFrame, links: pd.DataFrame,
+                          log: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     nodes, links = nodes.copy(), links.copy()
     for nc in s.infrastructure.nodes:
         src = join_sources(nc.source)
@@ -232,11 +234,11 @@ def _apply_caspian(s: Scenario, log: list[str]) -> CaspianConfig | None:
     for v, b in zip(cfg.vessels, base.vessels, strict=True):
         if v.count != b.count:
             log.append(f"Caspian fleet: {v.name} {b.count} -> {v.count}")
-    for p, b in zip(cfg.ports, base.ports, strict=True):
-        if p.depth_m != b.depth_m:
-            log.append(f"Caspian port {p.name}: controlling depth {b.depth_m:.2f} -> {p.depth_m:.2f} m")
-        if p.berths != b.berths:
-            log.append(f"Caspian port {p.name}: berths {b.berths} -> {p.berths}")
+    for p, bp in zip(cfg.ports, base.ports, strict=True):
+        if p.depth_m != bp.depth_m:
+            log.append(f"Caspian port {p.name}: controlling depth {bp.depth_m:.2f} -> {p.depth_m:.2f} m")
+        if p.berths != bp.berths:
+            log.append(f"Caspian port {p.name}: berths {bp.berths} -> {p.berths}")
     return cfg
 
 
@@ -342,7 +344,7 @@ def apply_scenario(scenario: Scenario | str | Path, *, network: Network | None =
     cfg = _apply_caspian(s, log)
     pol = s.policies
     codes, groups = split_avoid(pol.avoid)
-    borders = tuple(Border(countries=tuple(b.countries) if b.countries else None,
+    borders = tuple(Border(countries=(b.countries[0], b.countries[1]) if b.countries else None,
                            node=(str(net.nodes["node_id"].iat[net.resolve(b.node)]) if b.node else None),
                            status=b.status, extra_hours=b.extra_hours, extra_usd=b.extra_usd,
                            modes=frozenset(b.modes), source_id=join_sources(b.source)) for b in pol.borders)

@@ -4,8 +4,10 @@ inheritance by `base` (cycles caught)."""
 from __future__ import annotations
 
 import difflib
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, overload
 
 import pandas as pd
 import yaml
@@ -85,7 +87,7 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
 
 
 def _pydantic_problems(exc: PydanticError, fname: str, idx: dict) -> list[Problem]:
-    out = []
+    out: list[Problem] = []
     for e in exc.errors():
         loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and x.startswith("function-")))
         msg = e["msg"].removeprefix("Value error, ")
@@ -109,11 +111,11 @@ def _pydantic_problems(exc: PydanticError, fname: str, idx: dict) -> list[Proble
 class _Loader(yaml.SafeLoader):
     """A SafeLoader that notes duplicate mapping keys (YAML would keep the last one silently)."""
 
-    def __init__(self, stream):
+    def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.duplicates: list[tuple[str, int, int]] = []  # key, its line, the line of its first use
 
-    def construct_mapping(self, node, deep=False):
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         if isinstance(node, yaml.MappingNode):
             first: dict = {}
             for k, _ in node.value:
@@ -139,7 +141,7 @@ def _load_yaml(text: str) -> tuple[object, list[tuple[str, int, int]]]:
 
 
 def _duplicate_problems(fname: str, idx: dict, dups: list[tuple[str, int, int]]) -> list[Problem]:
-    out = []
+    out: list[Problem] = []
     for key, line, first in dups:
         path = next((p for p, ln in idx.items() if ln == first and p and p[-1] == key), None)
         out.append(ScenarioProblem(fname, line, yaml_path(path) if path else str(key),
@@ -219,7 +221,11 @@ def scenario_chain(path: Path, problems: list[Problem]) -> list[ScenarioFile]:
     return files[::-1]
 
 
-def merge_raw(a, b):
+@overload
+def merge_raw(a: dict, b: dict) -> dict: ...
+@overload
+def merge_raw(a: object, b: object) -> object: ...
+def merge_raw(a: object, b: object) -> object:
     """Maps merge, lists append, values replace."""
     if isinstance(a, dict) and isinstance(b, dict):
         out = dict(a)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import typing
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Literal, Self, TypeVar
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticError
+from pydantic.fields import FieldInfo
 
 from ..bounds import BOUNDS
 from ..network.policy import BORDER_STATUSES
@@ -19,36 +20,50 @@ SCENARIO_DIR_NAME = "scenarios"
 GRADES = ("A", "B", "C", "D")
 
 
-def source_list(v):
-    """A source may be written `src_a`, `src_a;src_b` or `[src_a, src_b]`."""
+def split_sources(v: str) -> list[str]:
+    """The ids of a source written `src_a` or `src_a;src_b`."""
+    return [s.strip() for s in v.split(";") if s.strip()]
+
+
+def source_list(v: object) -> object:
+    """A source may be written `src_a`, `src_a;src_b` or `[src_a, src_b]` (anything else is left to
+    pydantic to refuse)."""
     if v is None:
         return []
-    if isinstance(v, str):
-        return [s.strip() for s in v.split(";") if s.strip()]
-    return v
+    return split_sources(v) if isinstance(v, str) else v
 
 SourceRef = Annotated[list[str], BeforeValidator(source_list)]
 
-Mode = Literal[MODES]  # type: ignore[valid-type]
-
-Passage = Literal[PASSAGES]  # type: ignore[valid-type]
-
-Kind = Literal[NODE_KINDS]  # type: ignore[valid-type]
+if TYPE_CHECKING:
+    # A Literal of the vocabulary's tuples exists only at run time (pydantic checks it); a type
+    # checker cannot unpack a tuple variable into a Literal, so to it they are the strings they hold.
+    Mode = str
+    Passage = str
+    Kind = str
+    BorderStatus = str
+    Grade = str
+else:
+    Mode = Literal[MODES]
+    Passage = Literal[PASSAGES]
+    Kind = Literal[NODE_KINDS]
+    BorderStatus = Literal[BORDER_STATUSES]
+    Grade = Literal[GRADES]
 
 Status = Literal["open", "closed", "planned"]
 
-BorderStatus = Literal[BORDER_STATUSES]  # type: ignore[valid-type]
 
-Year = Annotated[int, Field(**BOUNDS["year"].field())]
-
-
-def _in(name: str, kind: type = float):
-    """A number within its plausible range (`corridor.bounds`): the same range the CLI and web check."""
-    return Annotated[kind, Field(**BOUNDS[name].field())]
+def _in(name: str) -> FieldInfo:
+    """The plausible range of a number (`corridor.bounds`): the same range the CLI and web check."""
+    info: FieldInfo = Field(**BOUNDS[name].field())
+    return info
 
 
-Hours, UsdTeu, TeuYr, TYr, Factor = _in("hours"), _in("usd_per_teu"), _in("capacity_teu_yr"), \
-    _in("capacity_t_yr"), _in("cost_factor")
+Year = Annotated[int, _in("year")]
+Hours = Annotated[float, _in("hours")]
+UsdTeu = Annotated[float, _in("usd_per_teu")]
+TeuYr = Annotated[float, _in("capacity_teu_yr")]
+TYr = Annotated[float, _in("capacity_t_yr")]
+Factor = Annotated[float, _in("cost_factor")]
 
 NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
@@ -74,12 +89,13 @@ class BorderSpec(_Strict):
     node: str | None = Field(None, description="A node id or name, e.g. dostyk")
     status: BorderStatus = Field(description="open, closed or restricted")
     extra_hours: Hours = Field(0.0, description="Added at each crossing when restricted")
-    extra_usd: _in("extra_usd") = Field(0.0, description="USD per TEU added at each crossing when restricted")
+    extra_usd: Annotated[float, _in("extra_usd")] = Field(
+        0.0, description="USD per TEU added at each crossing when restricted")
     modes: list[Mode] = Field(default_factory=list, description="Default: rail, road, ferry, transfer")
     source: SourceRef = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _one_target(self):
+    def _one_target(self) -> Self:
         if (self.countries is None) == (self.node is None):
             raise ValueError("give either 'countries' (two ISO3 codes) or 'node', not both or neither")
         _need_source(self, [k for k in ("extra_hours", "extra_usd") if getattr(self, k)])
@@ -107,7 +123,7 @@ class LinkChange(_Strict):
     rate_class: str | None = None
     gauge: Literal[1435, 1520] | None = None
     length_km: Annotated[float, Field(gt=0, le=BOUNDS["length_km"].hi, allow_inf_nan=False)] | None = None
-    speed_kmh: _in("speed_kmh") | None = None
+    speed_kmh: Annotated[float, _in("speed_kmh")] | None = None
     wait_hours: Hours | None = None
     usd_per_teu: UsdTeu | None = None
     capacity_teu_yr: TeuYr | None = None
@@ -120,7 +136,7 @@ class LinkChange(_Strict):
     source: SourceRef = Field(description="Source ids for every number and the link's status")
 
     @model_validator(mode="after")
-    def _sourced(self):
+    def _sourced(self) -> Self:
         _need_source(self, self._numbers_set() + (["status"] if self.status else []))
         return self
 
@@ -162,7 +178,7 @@ class NodeChange(_Strict):
     source: SourceRef = Field(description="Source ids for every number (and coordinates of a new node)")
 
     @model_validator(mode="after")
-    def _sourced(self):
+    def _sourced(self) -> Self:
         _need_source(self, self._numbers_set())
         return self
 
@@ -176,20 +192,20 @@ class CaspianSpec(_Strict):
     """The Caspian crossing: its sea level, fleet and ports set the lines' capacity and waits (see
     docs/SCENARIOS.md)."""
 
-    level_m: _in("sea_level_m") | None = Field(
+    level_m: Annotated[float, _in("sea_level_m")] | None = Field(
         None, description="Sea level, metres on the Baltic datum as hydromet services give it, e.g. -30.35")
-    sea_level_m: _in("sea_level_change_m") | None = Field(
+    sea_level_m: Annotated[float, _in("sea_level_change_m")] | None = Field(
         None, description="Or: metres relative to the data's 2025 level (-29.35 m BS), e.g. -1.0")
-    vessels_add: dict[str, _in("vessels_change", int)] = Field(default_factory=dict,
+    vessels_add: dict[str, Annotated[int, _in("vessels_change")]] = Field(default_factory=dict,
                                         description="Per vessel class or kind, e.g. {container: 6}")
-    deepen_m: dict[str, _in("deepen_m")] = Field(default_factory=dict,
-                                                 description="Per port, e.g. {Aktau: 1.0}")
-    berths_add: dict[str, dict[str, _in("berths_change", int)]] = Field(
+    deepen_m: dict[str, Annotated[float, _in("deepen_m")]] = Field(
+        default_factory=dict, description="Per port, e.g. {Aktau: 1.0}")
+    berths_add: dict[str, dict[str, Annotated[int, _in("berths_change")]]] = Field(
         default_factory=dict, description="Per port and vessel kind, e.g. {Aktau: {container: 1}}")
     source: SourceRef = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _sourced(self):
+    def _sourced(self) -> Self:
         if self.level_m is not None and self.sea_level_m is not None:
             raise ValueError("give the sea level once: level_m (Baltic datum) or sea_level_m (a change)")
         nums = [k for k in ("level_m", "sea_level_m", "vessels_add", "deepen_m", "berths_add")
@@ -203,13 +219,13 @@ class Growth(_Strict):
 
     from_: str = Field(alias="from", description="Region, bloc or ISO3 list, e.g. china or KAZ,UZB")
     to: str
-    factor: _in("growth_factor")
+    factor: Annotated[float, _in("growth_factor")]
     commodity: str | None = None
     both_directions: bool = False
     source: SourceRef = Field(description="Source ids for the factor")
 
     @model_validator(mode="after")
-    def _sourced(self):
+    def _sourced(self) -> Self:
         _need_source(self, ["factor"])
         return self
 
@@ -235,7 +251,7 @@ class TermsSpec(_Strict):
     source: SourceRef = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _sourced(self):
+    def _sourced(self) -> Self:
         _need_source(self, [k for k in ("entry_usd", "passage_usd", "carbon_usd_per_t") if getattr(self, k)])
         return self
 
@@ -252,7 +268,7 @@ class TariffChange(_Strict):
     source: SourceRef
 
     @model_validator(mode="after")
-    def _sourced(self):
+    def _sourced(self) -> Self:
         _need_source(self, ["factor"])
         return self
 
@@ -273,7 +289,7 @@ class BorderTimeChange(_Strict):
     source: SourceRef
 
     @model_validator(mode="after")
-    def _sourced(self):
+    def _sourced(self) -> Self:
         nums = [k for k in ("dwell_factor", "transship_factor", "wait_factor")
                 if getattr(self, k) is not None]
         if not nums:
@@ -288,7 +304,7 @@ class SourceEntry(_Strict):
     url: str
     publisher: str = ""
     date: str = ""
-    grade: Literal[GRADES] = "C"  # type: ignore[valid-type]
+    grade: Grade = "C"
     notes: str = ""
 
 
@@ -299,7 +315,7 @@ class Scenario(_Strict):
     description: str = ""
     year: Year | None = Field(
         None, description="Infrastructure year: planned links open from their opening_year")
-    month: _in("month", int) | None = Field(
+    month: Annotated[int, _in("month")] | None = Field(
         None, description="One month's flows and weather (1-12); none: the year, its months weighted by flow")
     base: str | None = Field(None, description="Scenario to inherit from: a bundled name or a path")
     policies: Policies = Field(default_factory=Policies)
@@ -337,7 +353,7 @@ def scenario_schema() -> dict:
 M = TypeVar("M", bound=BaseModel)
 
 
-def model_in(tp) -> type[BaseModel] | None:
+def model_in(tp: object) -> type[BaseModel] | None:
     """The model class (if any) inside list[...], X | None or Annotated[...] annotations."""
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         return tp
@@ -348,11 +364,11 @@ def model_in(tp) -> type[BaseModel] | None:
     return None
 
 
-def _is_list(tp) -> bool:
+def _is_list(tp: object) -> bool:
     return typing.get_origin(tp) is list or any(_is_list(a) for a in typing.get_args(tp))
 
 
-def partial_model(model: type[M], value) -> M | None:
+def partial_model(model: type[M], value: object) -> M | None:
     """`value` as a `model`; if it does not validate, as much of it as can be read, so that the
     references of a file with format errors (countries, nodes, sources) are checked too.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from ..network.tables import Network
 from ..yamlio import line_at, yaml_path
 from .caspian import caspian_config
 from .files import ScenarioFile, ScenarioProblem, find_scenario, merge_raw, scenario_chain
-from .schema import CaspianSpec, Scenario, partial_model, source_list
+from .schema import CaspianSpec, Scenario, partial_model, split_sources
 
 SOURCE_FIELDS = ("title", "url", "publisher", "date", "grade", "notes")
 
@@ -60,21 +61,23 @@ class _Context:
                    set(net.countries), rates)
 
 
-def _text(v) -> str:
+def _text(v: object) -> str:
     return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
 
 
-def _strs(v) -> list[str]:
+def _strs(v: object) -> list[str]:
     """Source ids of a `source` value (`a`, `a;b` or a list); anything else has none."""
-    return [x for x in source_list(v) if isinstance(x, str)] if isinstance(v, str | list) else []
+    if isinstance(v, str):
+        return split_sources(v)
+    return [x for x in v if isinstance(x, str)] if isinstance(v, list) else []
 
 
-def _seq(v) -> list[tuple[int, str]]:
+def _seq(v: object) -> list[tuple[int, str]]:
     """(index, item) of the string items of a list value; a value of another type has none."""
     return [(i, x) for i, x in enumerate(v) if isinstance(x, str)] if isinstance(v, list) else []
 
 
-def _tokens(v) -> list[tuple[int, str]]:
+def _tokens(v: object) -> list[tuple[int, str]]:
     """Country tokens of a `from`/`to` value: 'KAZ,AZE' or a list of them."""
     if isinstance(v, str):
         return list(enumerate(t.strip() for t in v.split(",") if t.strip()))
@@ -110,7 +113,7 @@ class _Checker:
     def bad(self, loc: tuple, msg: str) -> None:
         self.problems.append(ScenarioProblem(str(self.f.path), line_at(self.f.idx, loc), yaml_path(loc), msg))
 
-    def sources(self, loc: tuple, ids) -> None:
+    def sources(self, loc: tuple, ids: object) -> None:
         for sid in _strs(ids):
             if sid not in self.ctx.sources:
                 close = difflib.get_close_matches(sid, sorted(self.ctx.sources), n=2, cutoff=0.6)
@@ -132,7 +135,7 @@ class _Checker:
                 self.bad(loc, f"{_named(tok, code)} is not a country of the network; countries: "
                               f"{', '.join(sorted(known))}")
 
-    def country_code(self, loc: tuple, tok, what: str, *, table_ok: bool = False) -> None:
+    def country_code(self, loc: tuple, tok: object, what: str, *, table_ok: bool = False) -> None:
         """A single ISO3 code the network has (or, with table_ok, one of the country table)."""
         known = self.ctx.countries
         if not isinstance(tok, str) or tok.strip().upper() in known:
@@ -157,7 +160,7 @@ class _Checker:
             msg += (f"; did you mean: {', '.join(hint)}?" if hint else "") + listed
         self.bad(loc, msg)
 
-    def node(self, loc: tuple, nid) -> None:
+    def node(self, loc: tuple, nid: object) -> None:
         net, known = self.ctx.net, self.ctx.nodes
         if not isinstance(nid, str) or nid in known:
             return
@@ -169,13 +172,13 @@ class _Checker:
             hint = f"; did you mean: {', '.join(ids)}?" if ids else "; run 'corridor places' to list them"
             self.bad(loc, f"unknown node '{nid[:60]}'{hint}")
 
-    def link(self, loc: tuple, lid) -> None:
+    def link(self, loc: tuple, lid: object) -> None:
         if isinstance(lid, str) and lid not in self.ctx.links:
             close = difflib.get_close_matches(lid, sorted(self.ctx.links), n=3, cutoff=0.6)
             hint = f"; did you mean: {', '.join(close)}?" if close else ""
             self.bad(loc, f"unknown link '{lid[:60]}'{hint}")
 
-    def rate(self, loc: tuple, rc) -> None:
+    def rate(self, loc: tuple, rc: object) -> None:
         rates = self.ctx.rates
         if isinstance(rc, str) and rates and rc not in rates:
             self.bad(loc, f"unknown rate class '{rc[:40]}'; known: {', '.join(sorted(rates))}")
@@ -381,7 +384,7 @@ def _country_codes() -> frozenset[str]:
         return frozenset()
 
 
-def _check_caspian(spec: CaspianSpec, bad) -> None:
+def _check_caspian(spec: CaspianSpec, bad: Callable[[tuple, str], None]) -> None:
     """Build the crossing the spec makes (`caspian_config`) and report what is wrong with it."""
     base = baseline_config()
     try:
@@ -408,9 +411,9 @@ def _check_caspian(spec: CaspianSpec, bad) -> None:
     try:
         caspian_config(spec)
     except ValidationError as exc:
-        for p in exc.problems:
-            bad(_caspian_location(p.column or "", spec),
-                f"the Caspian crossing this makes is invalid: {p.column}: {p.message}")
+        for q in exc.problems:
+            bad(_caspian_location(q.column or "", spec),
+                f"the Caspian crossing this makes is invalid: {q.column}: {q.message}")
     except CorridorError as exc:
         bad(("caspian",), str(exc))
 
