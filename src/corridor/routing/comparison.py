@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 
@@ -15,7 +16,7 @@ from ..output import Document, Output, Table
 from ..world import World, world_of
 from .candidates import family_candidates, variant_candidates
 from .itineraries import Route
-from .results import flat_summary, leg_shapes, route_shape, routes_legs_frame
+from .results import flat_summary, routes_leg_shapes, routes_legs_frame, routes_shapes
 from .sensible import not_applicable, sea_variant
 from .variants import DETOUR
 
@@ -70,8 +71,8 @@ class Comparison(Writable):
         raise KeyError(corridor)
 
     def best(self) -> CorridorResult | None:
-        ok = [r for r in self.results if r.route is not None]
-        return min(ok, key=lambda r: r.route.objective_value) if ok else None
+        ok = [(r.route.objective_value, r) for r in self.results if r.route is not None]
+        return min(ok, key=lambda x: x[0])[1] if ok else None
 
     def to_dict(self) -> dict:
         return {
@@ -95,15 +96,14 @@ class Comparison(Writable):
     def outputs(self, net: Network | None = None) -> list[Output]:
         """What `write` writes: the comparison as JSON, one row per corridor family and one per leg
         of their routes (with their shapes when `net` is given; a family without a route has none)."""
-        def routes() -> list:
-            return [[] if r.route is None else route_shape(net, r.route) for r in self.results]
-
-        def legs() -> list:
-            return [p for r in self.results if r.route is not None for p in leg_shapes(net, r.route.legs)]
-
+        routes = legs = None
+        if net is not None:
+            found = [r.route for r in self.results]
+            routes = partial(routes_shapes, net, found)
+            legs = partial(routes_leg_shapes, net, found)
         return [Document("comparison.json", self.to_dict),
-                Table("corridors", self.to_frame, geometry=None if net is None else routes),
-                Table("legs", self.legs_frame, geometry=None if net is None else legs)]
+                Table("corridors", self.to_frame, geometry=routes),
+                Table("legs", self.legs_frame, geometry=legs)]
 
 
 def compare(

@@ -19,7 +19,7 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def _push(hk, hv, size, key, val):
+def _push(hk: np.ndarray, hv: np.ndarray, size: int, key: float, val: int) -> int:
     i = size
     while i > 0:
         parent = (i - 1) >> 1
@@ -34,7 +34,7 @@ def _push(hk, hv, size, key, val):
 
 
 @njit(cache=True, nogil=True)
-def _pop(hk, hv, size):
+def _pop(hk: np.ndarray, hv: np.ndarray, size: int) -> int:
     size -= 1
     key = hk[size]
     val = hv[size]
@@ -57,7 +57,9 @@ def _pop(hk, hv, size):
 
 
 @njit(cache=True, nogil=True)
-def _distance(indptr, indices, data, dropped, source, is_target, limit, dist, done, touched, hk, hv):
+def _distance(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, dropped: np.ndarray, source: int,
+              is_target: np.ndarray, limit: float, dist: np.ndarray, done: np.ndarray, touched: np.ndarray,
+              hk: np.ndarray, hv: np.ndarray) -> float:
     """Least distance from `source` to a node marked in `is_target` over entries not `dropped`,
     or inf when none is within `limit`. Scratch `dist` (inf) and `done` (False) are restored."""
     n_touched = 0
@@ -94,7 +96,7 @@ def _distance(indptr, indices, data, dropped, source, is_target, limit, dist, do
 
 
 @njit(cache=True, nogil=True)
-def trace(indptr, indices, pred, source, target):
+def trace(indptr: np.ndarray, indices: np.ndarray, pred: np.ndarray, source: int, target: int) -> np.ndarray:
     """CSR positions of the path from `source` to `target` in a predecessor array: in each row, the
     first entry that leads to the next node (what `SearchGraph.positions` takes)."""
     n = 0

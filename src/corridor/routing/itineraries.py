@@ -7,8 +7,9 @@ modes); `find_routes` Yen's k shortest loopless paths, filtered for overlap.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,7 +21,10 @@ from ..vocabulary import DISTINCT, MAX_VIA
 from ..world import World, world_of
 from .query import Query, WorldView, prepare
 from .results import Leg, Route, RouteSet, build_route
-from .search import Layered, build_search_graph, k_shortest_paths, layered, shortest_path
+from .search import Layered, Trace, build_search_graph, k_shortest_paths, layered, shortest_path
+
+if TYPE_CHECKING:  # imported when first needed: it loads Numba
+    from .distances import Distances
 
 
 def route(
@@ -131,7 +135,7 @@ def find_itineraries(net: Network, q: Query, *, k: int, objective: str,
         return []
     counter = 0
     heap: list[tuple[float, int, frozenset[int], Candidate]] = [(first.cost, 0, frozenset(), first)]
-    tried = {frozenset()}
+    tried: set[frozenset[int]] = {frozenset()}
     pops = 0
     limit = max_pops or (k * 10 + 10)
     while heap and len(accepted) < k and pops < limit:
@@ -219,15 +223,14 @@ def best_simple_route(net: Network, q: Query, *, objective: str, max_pops: int =
     # a waiting candidate is its cost and, until it is popped, only the cost of its parent: its route
     # (which of equal-cost paths scipy's search returns) is found when it is popped
     heap: list[tuple[float, int, frozenset[int], Candidate | float]] = [(first.cost, 0, frozenset(), first)]
-    tried = {frozenset()}
+    tried: set[frozenset[int]] = {frozenset()}
     for done in range(max_pops):
         if not heap:
             break
-        cost, _, forbidden, found = heapq.heappop(heap)
-        if not isinstance(found, Candidate):
-            found = searcher.solve(forbidden, found)
-            if found is None:  # cannot happen: its cost was found over the same graph
-                continue
+        cost, _, forbidden, waiting = heapq.heappop(heap)
+        found = waiting if isinstance(waiting, Candidate) else searcher.solve(forbidden, waiting)
+        if found is None:  # cannot happen: its cost was found over the same graph
+            continue
         if found.simple:
             return found, True
         later = max_pops - done - 1  # pops still to come: no child is popped after the last
@@ -272,8 +275,8 @@ class _Searcher:
             "routing.itineraries", (q.weights, q.mask, *q.groups), build)
         self.sg = body.search_graph(g.starts(q.origin), g.ends(q.destination), q.first_limit)
         self._dead: list[frozenset[int]] = []  # sets of places whose avoidance leaves no route
-        self._distances = None  # the compiled distance search, made on the first repair
-        self._trace = None  # and its path reader
+        self._distances: Distances | None = None  # the compiled distance search, made on the first repair
+        self._trace: Trace | None = None  # and its path reader
 
     def least(self, forbidden: frozenset[int], limit: float = np.inf) -> float:
         """The cost of `solve(forbidden)`'s route (inf if there is none within `limit`), by the compiled
@@ -337,7 +340,7 @@ class _Searcher:
 class _Selection:
     """Routes accepted so far, and the test for one more: simple, new, not a near-copy."""
 
-    def __init__(self, net: Network, *, allow_revisit: bool, max_overlap: float, by_itinerary: bool):
+    def __init__(self, net: Network, *, allow_revisit: bool, max_overlap: float, by_itinerary: bool) -> None:
         self.net, self.allow_revisit, self.max_overlap = net, allow_revisit, max_overlap
         self.by_itinerary = by_itinerary
         self.accepted: list[tuple[Route, set[int]]] = []
@@ -350,7 +353,7 @@ class _Selection:
     def routes(self) -> list[Route]:
         return [r for r, _ in self.accepted]
 
-    def offer_found(self, f: Candidate, make) -> bool:
+    def offer_found(self, f: Candidate, make: Callable[[Candidate], Route]) -> bool:
         """`offer` for a search's answer, made a Route (by `make`) only if it passes a place at most once
         or may pass one twice: the test `offer` would fail it on first."""
         if not self.allow_revisit and len(set(f.visited)) < len(f.visited):

@@ -6,6 +6,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
 import numpy as np
 
@@ -17,6 +18,8 @@ from ..network.tables import Network
 from ..vocabulary import OBJECTIVES
 from ..world import World
 from .search import SearchGraph, build_search_graph
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ class WorldView:
         self._weights: dict[tuple[str, str], np.ndarray] = {}
         self._rate: dict[int, tuple[float, float]] = {}
         self.extra: dict = {}  # what callers derive from this view (family masks), keyed by their module
-        self._memo: OrderedDict = OrderedDict()
+        self._memo: OrderedDict[tuple, tuple[tuple, object]] = OrderedDict()
         self.checked = False  # whether `prepare` checked the world's policy against the network
 
     def weights(self, objective: str, commodity: str) -> np.ndarray:
@@ -93,15 +96,16 @@ class WorldView:
                                                       world=self.world))
         return self._weights[key]
 
-    def memo(self, tag: str, arrays: tuple, build: Callable[[], object]) -> object:
+    def memo(self, tag: str, arrays: tuple, build: Callable[[], T]) -> T:
         """`build()`, kept for the same `arrays` (by identity: the entry holds them, so an id is never
-        reused while it lives); the last `_MEMO` results are kept."""
+        reused while it lives); the last `_MEMO` results are kept. A `tag` names one caller, so the
+        value kept under it is what that caller's `build` returns."""
         key = (tag, *(id(a) for a in arrays))
         with _LOCK:
             hit = self._memo.get(key)
             if hit is not None:
                 self._memo.move_to_end(key)
-                return hit[1]
+                return cast(T, hit[1])
         value = build()
         with _LOCK:
             self._memo[key] = (arrays, value)

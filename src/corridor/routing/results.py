@@ -7,9 +7,9 @@ countries in order, border crossings, gateways and the sources behind the number
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from functools import cache
+from functools import cache, partial
 
 import numpy as np
 import pandas as pd
@@ -158,11 +158,8 @@ class Route(Writable):
 
     def outputs(self, net: Network | None = None) -> list[Output]:
         """What `write` writes: the route as JSON and its legs (with their shapes when `net` is given)."""
-        def shapes() -> list:
-            return leg_shapes(net, self.legs)
-
-        return [Document("route.json", self.to_dict),
-                Table("legs", self.to_frame, geometry=None if net is None else shapes)]
+        shapes = None if net is None else partial(leg_shapes, net, self.legs)
+        return [Document("route.json", self.to_dict), Table("legs", self.to_frame, geometry=shapes)]
 
 
 @dataclass(frozen=True)
@@ -197,15 +194,13 @@ class RouteSet(Writable):
     def outputs(self, net: Network | None = None) -> list[Output]:
         """What `write` writes: the routes as JSON, one row per route and one per leg (with their
         shapes when `net` is given)."""
-        def routes() -> list:
-            return [route_shape(net, r) for r in self.routes]
-
-        def legs() -> list:
-            return [p for r in self.routes for p in leg_shapes(net, r.legs)]
-
+        routes = legs = None
+        if net is not None:
+            routes = partial(routes_shapes, net, self.routes)
+            legs = partial(routes_leg_shapes, net, self.routes)
         return [Document("routes.json", self.to_dict),
-                Table("routes", self.to_frame, geometry=None if net is None else routes),
-                Table("legs", self.legs_frame, geometry=None if net is None else legs)]
+                Table("routes", self.to_frame, geometry=routes),
+                Table("legs", self.legs_frame, geometry=legs)]
 
 
 def flat_summary(route: Route) -> dict:
@@ -249,8 +244,28 @@ def route_shape(net: Network, route: Route) -> list[tuple[float, float]]:
     return pts
 
 
-def _fmt_class(mode: str, gauge) -> str:
+def routes_shapes(net: Network, routes: Iterable[Route | None]) -> list[list[tuple[float, float]]]:
+    """Each route's points (`route_shape`); none for a missing route."""
+    return [[] if r is None else route_shape(net, r) for r in routes]
+
+
+def routes_leg_shapes(net: Network, routes: Iterable[Route | None]) -> list[list[tuple[float, float]]]:
+    """The points of every leg of the routes given (`leg_shapes`), route after route."""
+    return [p for r in routes if r is not None for p in leg_shapes(net, r.legs)]
+
+
+def _fmt_class(mode: str, gauge: float) -> str:
     return f"{mode} {int(gauge)}" if mode == "rail" and pd.notna(gauge) else mode
+
+
+# A leg's fields in `Leg`'s order, around the question's hours and USD: from and to (ids, names), mode, km;
+# then a link's CO2, kind, link id, gauge, countries, name, tank-to-wheel CO2, factor and sources; or a
+# stop's CO2, kind, no link or gauge, countries, then (after its detail) its tank-to-wheel CO2, factor and
+# sources.
+_Ends = tuple[str, str, str, str, str, float]
+_LinkTail = tuple[float, str, str, int | None, str, str, str, float, str, tuple[str, ...]]
+_StopMid = tuple[float, str, None, None, str, str]
+_StopTail = tuple[float, str, tuple[str, ...]]
 
 
 class _Columns:
@@ -269,10 +284,10 @@ class _Columns:
         self.country, self.node_kind = list(arr["node_country"]), list(arr["node_kind"])
         self.mode, self.gauge = list(arr["link_mode"]), list(arr["link_gauge"])
         self._arr, self._g = arr, g
-        self._link_leg: dict[int, tuple[tuple, tuple]] = {}
-        self._stop_leg: dict[int, tuple[tuple, tuple, tuple]] = {}
+        self._link_leg: dict[int, tuple[_Ends, _LinkTail]] = {}
+        self._stop_leg: dict[int, tuple[_Ends, _StopMid, _StopTail]] = {}
 
-    def link_leg(self, e: int) -> tuple[tuple, tuple]:
+    def link_leg(self, e: int) -> tuple[_Ends, _LinkTail]:
         """A link edge's leg fields before its hours and after its USD."""
         if e not in self._link_leg:
             g, arr, ids, names, country = self._g, self._arr, self.node_id, self.node_name, self.country
@@ -286,7 +301,7 @@ class _Columns:
                  str(arr["link_co2_factor"][li]), _ids(arr["link_co2_source"][li])))
         return self._link_leg[e]
 
-    def stop_leg(self, e: int) -> tuple[tuple, tuple, tuple]:
+    def stop_leg(self, e: int) -> tuple[_Ends, _StopMid, _StopTail]:
         """A dwell or transshipment edge's leg fields: before its hours, between its USD and its
         detail, and after the detail."""
         if e not in self._stop_leg:
@@ -356,7 +371,7 @@ def route_outline(net: Network, edges: Sequence[int], *, origin: int) -> RouteOu
     return _places(net, cols, visited, used, ts)
 
 
-def build_route(net: Network, edges: Sequence[int], *, objective: str, value: float,
+def build_route(net: Network, edges: Sequence[int] | np.ndarray, *, objective: str, value: float,
                 origin: int, destination: int, hours: np.ndarray | None = None,
                 usd: np.ndarray | None = None) -> Route:
     """Turn base-edge ids of a search into legs and totals, priced by `hours` and `usd` per edge (the
@@ -373,12 +388,12 @@ def build_route(net: Network, edges: Sequence[int], *, objective: str, value: fl
     for j, e in enumerate(edges):
         k = kind[e]
         if k == LINK:
-            head, tail = cols.link_leg(e)
-            legs.append(Leg(*head, h[j], u[j], *tail))
+            ends, tail = cols.link_leg(e)
+            legs.append(Leg(*(ends + (h[j], u[j]) + tail)))
         elif k in (TRANSIT, TRANSSHIP):
             if k == TRANSIT and h[j] == 0 and u[j] == 0:
                 continue
-            head, mid, tail = cols.stop_leg(e)
+            at_stop, mid, rest = cols.stop_leg(e)
             detail = "border/dwell"
             if k == TRANSSHIP:
                 before = _prev_link(link, edges, j)
@@ -386,7 +401,7 @@ def build_route(net: Network, edges: Sequence[int], *, objective: str, value: fl
                 fr = _fmt_class(cols.mode[before], cols.gauge[before])
                 to = _fmt_class(cols.mode[after], cols.gauge[after])
                 detail = f"transship {fr} -> {to}"
-            legs.append(Leg(*head, h[j], u[j], *mid, detail, *tail))
+            legs.append(Leg(*(at_stop + (h[j], u[j]) + mid + (detail,) + rest)))
     visited, used_links, ts = _walk(cols, edges, origin)
     outline = _places(net, cols, visited, used_links, ts)
     borders = sum(1 for leg in legs if leg.kind == "link" and leg.from_country != leg.to_country)
@@ -402,7 +417,7 @@ def build_route(net: Network, edges: Sequence[int], *, objective: str, value: fl
     )
 
 
-def _ids(cell) -> tuple[str, ...]:
+def _ids(cell: object) -> tuple[str, ...]:
     ids = (x.strip() for x in str(cell or "").split(";"))
     return tuple(s for s in ids if s and not s.startswith("derived"))
 

@@ -8,7 +8,7 @@ lead to the next layer. Searches run on CSR arrays with scipy's Dijkstra.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -141,8 +141,12 @@ def _path(pred: np.ndarray, source: int, target: int) -> list[int]:
     return nodes[::-1]
 
 
+# reads CSR positions off a predecessor array: (indptr, indices, pred, source, target) -> positions
+Trace = Callable[[np.ndarray, np.ndarray, np.ndarray, int, int], np.ndarray]
+
+
 def shortest_path(sg: SearchGraph, source: int | None = None, data: np.ndarray | None = None,
-                  *, limit: float = np.inf, trace=None) -> tuple[float, list[int]] | None:
+                  *, limit: float = np.inf, trace: Trace | None = None) -> tuple[float, list[int]] | None:
     """(cost, CSR positions) of the cheapest path from `source` to any target, or None.
 
     Dijkstra stops at `limit`; with no limit given it starts from the graph's
@@ -161,8 +165,9 @@ def shortest_path(sg: SearchGraph, source: int | None = None, data: np.ndarray |
             return None
         unbounded = _unbounded(sg)
     while True:
-        dist, pred = dijkstra(mat, directed=True, indices=source, return_predecessors=True,
-                              limit=tried)
+        # scipy-stubs take `indices` as an array only; scipy takes one int (and gives 1-D rows)
+        dist, pred = dijkstra(mat, directed=True, indices=source,  # type: ignore[call-overload]
+                              return_predecessors=True, limit=tried)
         dt = dist[sg.targets]
         j = int(np.argmin(dt)) if len(dt) else -1
         if j >= 0 and np.isfinite(dt[j]):
@@ -194,24 +199,46 @@ def k_shortest_paths(sg: SearchGraph, *, max_paths: int = 100,
         return
     found: list[list[int]] = [first[1]]
     yield first
-    heap: list[tuple[float, int, tuple[int, ...]]] = []
-    seen = {tuple(first[1])}
-    counter = 0
-    source = sg.source
+    yen = _Yen(sg, k, {tuple(first[1])})
     while len(found) < max_paths:
+        yen.spur(found)
+        if not yen.heap or (k is not None and len(found) >= k):
+            return
+        cost, _, cand = heapq.heappop(yen.heap)
+        found.append(list(cand))
+        yield cost, list(cand)
+
+
+@dataclass
+class _Yen:
+    """Yen's candidates: each path found so far spurs from each of its nodes; cheapest first."""
+
+    sg: SearchGraph
+    k: int | None
+    seen: set[tuple[int, ...]]
+    heap: list[tuple[float, int, tuple[int, ...]]] = field(default_factory=list)
+    counter: int = 0
+
+    def _bound(self, need: int | None) -> float:
+        """The cost of the `need`-th best candidate (inf while there are fewer): no dearer path is
+        among the k best."""
+        if need is not None and need > 0 and len(self.heap) >= need:
+            return float(heapq.nsmallest(need, self.heap)[-1][0])
+        return np.inf
+
+    def spur(self, found: list[list[int]]) -> None:
+        """The candidates that leave the last path found at each of its nodes."""
+        sg = self.sg
         prev = found[-1]
-        prev_nodes = [source] + [int(sg.indices[p]) for p in prev]
-        need = None if k is None else k - len(found)
-        bound = np.inf
-        if need is not None and need > 0 and len(heap) >= need:
-            bound = heapq.nsmallest(need, heap)[-1][0]
+        prev_nodes = [sg.source] + [int(sg.indices[p]) for p in prev]
+        need = None if self.k is None else self.k - len(found)
+        bound = self._bound(need)
         root_cost = 0.0
         for i in range(len(prev)):
             if i:
                 root_cost += sg.data[prev[i - 1]]
             if root_cost >= bound:
                 break
-            spur = prev_nodes[i]
             root = prev[:i]
             data = sg.data.copy()
             for p in found:
@@ -219,20 +246,13 @@ def k_shortest_paths(sg: SearchGraph, *, max_paths: int = 100,
                     data[p[i]] = np.inf
             for node in prev_nodes[:i]:
                 data[sg.indptr[node]:sg.indptr[node + 1]] = np.inf
-            hit = shortest_path(sg, spur, data, limit=bound - root_cost)
+            hit = shortest_path(sg, prev_nodes[i], data, limit=bound - root_cost)
             if hit is None:
                 continue
             cand = tuple(root + hit[1])
-            if cand in seen:
+            if cand in self.seen:
                 continue
-            seen.add(cand)
-            cost = float(sg.data[list(cand)].sum())
-            counter += 1
-            heapq.heappush(heap, (cost, counter, cand))
-            if need is not None and need > 0 and len(heap) >= need:
-                bound = min(bound, heapq.nsmallest(need, heap)[-1][0])
-        if not heap or (k is not None and len(found) >= k):
-            return
-        cost, _, cand = heapq.heappop(heap)
-        found.append(list(cand))
-        yield cost, list(cand)
+            self.seen.add(cand)
+            self.counter += 1
+            heapq.heappush(self.heap, (float(sg.data[list(cand)].sum()), self.counter, cand))
+            bound = min(bound, self._bound(need))

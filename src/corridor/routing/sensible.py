@@ -19,12 +19,14 @@ labelled all-water, or by the land legs longer than LAND_KM that carry it to or 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from ..network.families import entry_links, family
 from ..network.graph import LINK
 from ..network.tables import Network
-from .results import Route
+from .results import Leg, Route
 
 MAX_DETOUR = 2.0  # a land family's best may cost up to twice the best route's objective
 MAX_KM = 3.0  # and run up to three times its length
@@ -77,7 +79,7 @@ def sea_variant(route: Route) -> str:
     if not sea:
         return "land"
 
-    def land(part) -> str | None:
+    def land(part: Sequence[Leg]) -> str | None:
         on_land = [leg for leg in part if leg.kind == "link" and leg.mode in ("rail", "road")]
         if sum(leg.km for leg in on_land) <= LAND_KM:
             return None
