@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -149,6 +150,10 @@ class CaspianConfig:
         return replace(self, vessels=vessels)
 
 
+# reports one problem: its field (dotted) and what is wrong
+_Bad = Callable[[str, str], None]
+
+
 def _check(cfg: CaspianConfig) -> list[Problem]:
     """Every problem in a configuration at once, each located by field."""
     out: list[Problem] = []
@@ -169,68 +174,86 @@ def _check(cfg: CaspianConfig) -> list[Problem]:
         if not c.tonnes_per_unit > 0:
             bad(f"cargo.{c.name}.tonnes_per_unit", f"must be > 0, got {c.tonnes_per_unit}")
     for p in cfg.ports:
-        for kind, n in p.berths.items():
-            if kind not in VESSEL_KINDS:
-                bad(f"ports.{p.name}.berths", f"unknown vessel kind {kind!r}")
-            if n < 0:
-                bad(f"ports.{p.name}.berths.{kind}", f"must be >= 0, got {n}")
-        for cname, rate in p.handling_units_per_hour.items():
-            if not rate > 0:
-                bad(f"ports.{p.name}.handling_units_per_hour.{cname}", f"must be > 0, got {rate}")
-        if not p.depth_m > 0:
-            bad(f"ports.{p.name}.depth_m", f"must be > 0, got {p.depth_m}")
-        if not p.setup_hours >= 0:
-            bad(f"ports.{p.name}.setup_hours", f"must be >= 0, got {p.setup_hours}")
-        if len(p.closure_share) != 12 or len(p.closure_days) != 12:
-            bad(f"ports.{p.name}.closure_share", "closure_share and closure_days need 12 monthly values")
-        if any(not 0 <= q < 1 for q in p.closure_share):
-            bad(f"ports.{p.name}.closure_share", "every month must be in [0, 1)")
-        if any(not d >= 1 for d in p.closure_days):
-            bad(f"ports.{p.name}.closure_days", "every month must be >= 1 day")
+        _check_port(p, bad)
     for s in cfg.services:
-        for end in ("origin", "destination"):
-            name = getattr(s, end)
-            if name not in ports:
-                bad(f"services.{s.name}.{end}", f"unknown port {name!r}; known: {', '.join(sorted(ports))}")
-            elif s.cargo in cargo and s.cargo not in ports[name].handling_units_per_hour:
-                bad(f"services.{s.name}.{end}", f"port {name!r} has no handling rate for {s.cargo!r}")
-        if s.cargo not in cargo:
-            bad(f"services.{s.name}.cargo", f"unknown cargo type {s.cargo!r}")
-        for fname in ("sail_hours", "return_hours", "annual_units"):
-            if not getattr(s, fname) >= 0:
-                bad(f"services.{s.name}.{fname}", f"must be >= 0, got {getattr(s, fname)}")
-        if s.lot_units < 1:
-            bad(f"services.{s.name}.lot_units", f"must be >= 1, got {s.lot_units}")
-        if not 0 < s.min_load_share <= 1:
-            bad(f"services.{s.name}.min_load_share", f"must be in (0, 1], got {s.min_load_share}")
-        if not s.max_wait_hours >= 0:
-            bad(f"services.{s.name}.max_wait_hours", f"must be >= 0, got {s.max_wait_hours}")
-        if len(s.seasonality) != 12 or any(not f >= 0 for f in s.seasonality) or sum(s.seasonality) <= 0:
-            bad(f"services.{s.name}.seasonality", "needs 12 non-negative monthly factors, not all zero")
+        _check_service(s, ports, cargo, bad)
     deepest = max((p.depth_m for p in cfg.ports), default=0.0) - cfg.underkeel_m
     for v in cfg.vessels:
-        col = f"vessels.{v.name}"
-        if v.kind not in VESSEL_KINDS:
-            bad(f"{col}.kind", f"unknown vessel kind {v.kind!r}; known: {', '.join(VESSEL_KINDS)}")
-        if v.count < 0:
-            bad(f"{col}.count", f"must be >= 0, got {v.count}")
-        for fname in ("capacity_units", "capacity_tonnes", "design_draft_m", "tonnes_per_cm"):
-            if not getattr(v, fname) > 0:
-                bad(f"{col}.{fname}", f"must be > 0, got {getattr(v, fname)}")
-        if v.tonnes_per_cm > 0 and v.design_draft_m > 0 and v.capacity_tonnes > 0:
-            if v.light_draft_m <= 0:
-                bad(f"{col}.capacity_tonnes", "cargo immersion exceeds the design draft (light draft <= 0)")
-            elif v.light_draft_m > deepest:
-                bad(f"{col}.design_draft_m", f"light draft {v.light_draft_m:.2f} m exceeds the deepest port "
-                    f"({deepest:.2f} m after {cfg.underkeel_m} m underkeel clearance): it can never berth")
-        if v.service not in services:
-            bad(f"{col}.service", f"unknown service {v.service!r}")
-        elif v.kind in VESSEL_KINDS:
-            s = services[v.service]
-            for name in (s.origin, s.destination):
-                if name in ports and ports[name].berths.get(v.kind, 0) < 1:
-                    bad(f"{col}.kind", f"port {name!r} has no {v.kind} berth")
+        _check_vessel(v, cfg.underkeel_m, deepest, ports, services, bad)
     return out
+
+
+def _check_port(p: Port, bad: _Bad) -> None:
+    """Berths of known vessel kinds, positive handling rates and depth, 12 months of closures."""
+    for kind, n in p.berths.items():
+        if kind not in VESSEL_KINDS:
+            bad(f"ports.{p.name}.berths", f"unknown vessel kind {kind!r}")
+        if n < 0:
+            bad(f"ports.{p.name}.berths.{kind}", f"must be >= 0, got {n}")
+    for cname, rate in p.handling_units_per_hour.items():
+        if not rate > 0:
+            bad(f"ports.{p.name}.handling_units_per_hour.{cname}", f"must be > 0, got {rate}")
+    if not p.depth_m > 0:
+        bad(f"ports.{p.name}.depth_m", f"must be > 0, got {p.depth_m}")
+    if not p.setup_hours >= 0:
+        bad(f"ports.{p.name}.setup_hours", f"must be >= 0, got {p.setup_hours}")
+    if len(p.closure_share) != 12 or len(p.closure_days) != 12:
+        bad(f"ports.{p.name}.closure_share", "closure_share and closure_days need 12 monthly values")
+    if any(not 0 <= q < 1 for q in p.closure_share):
+        bad(f"ports.{p.name}.closure_share", "every month must be in [0, 1)")
+    if any(not d >= 1 for d in p.closure_days):
+        bad(f"ports.{p.name}.closure_days", "every month must be >= 1 day")
+
+
+def _check_service(s: Service, ports: dict[str, Port], cargo: dict[str, CargoType], bad: _Bad) -> None:
+    """Known ports that handle its cargo, a known cargo, non-negative times and volume, lots, loads and
+    12 monthly factors."""
+    for end in ("origin", "destination"):
+        name = getattr(s, end)
+        if name not in ports:
+            bad(f"services.{s.name}.{end}", f"unknown port {name!r}; known: {', '.join(sorted(ports))}")
+        elif s.cargo in cargo and s.cargo not in ports[name].handling_units_per_hour:
+            bad(f"services.{s.name}.{end}", f"port {name!r} has no handling rate for {s.cargo!r}")
+    if s.cargo not in cargo:
+        bad(f"services.{s.name}.cargo", f"unknown cargo type {s.cargo!r}")
+    for fname in ("sail_hours", "return_hours", "annual_units"):
+        if not getattr(s, fname) >= 0:
+            bad(f"services.{s.name}.{fname}", f"must be >= 0, got {getattr(s, fname)}")
+    if s.lot_units < 1:
+        bad(f"services.{s.name}.lot_units", f"must be >= 1, got {s.lot_units}")
+    if not 0 < s.min_load_share <= 1:
+        bad(f"services.{s.name}.min_load_share", f"must be in (0, 1], got {s.min_load_share}")
+    if not s.max_wait_hours >= 0:
+        bad(f"services.{s.name}.max_wait_hours", f"must be >= 0, got {s.max_wait_hours}")
+    if len(s.seasonality) != 12 or any(not f >= 0 for f in s.seasonality) or sum(s.seasonality) <= 0:
+        bad(f"services.{s.name}.seasonality", "needs 12 non-negative monthly factors, not all zero")
+
+
+def _check_vessel(v: VesselClass, underkeel_m: float, deepest: float, ports: dict[str, Port],
+                  services: dict[str, Service], bad: _Bad) -> None:
+    """A known kind, a non-negative count, positive sizes, a light draft some port can take (`deepest`:
+    the deepest port's depth less the underkeel clearance), a known service whose ports have its berth."""
+    col = f"vessels.{v.name}"
+    if v.kind not in VESSEL_KINDS:
+        bad(f"{col}.kind", f"unknown vessel kind {v.kind!r}; known: {', '.join(VESSEL_KINDS)}")
+    if v.count < 0:
+        bad(f"{col}.count", f"must be >= 0, got {v.count}")
+    for fname in ("capacity_units", "capacity_tonnes", "design_draft_m", "tonnes_per_cm"):
+        if not getattr(v, fname) > 0:
+            bad(f"{col}.{fname}", f"must be > 0, got {getattr(v, fname)}")
+    if v.tonnes_per_cm > 0 and v.design_draft_m > 0 and v.capacity_tonnes > 0:
+        if v.light_draft_m <= 0:
+            bad(f"{col}.capacity_tonnes", "cargo immersion exceeds the design draft (light draft <= 0)")
+        elif v.light_draft_m > deepest:
+            bad(f"{col}.design_draft_m", f"light draft {v.light_draft_m:.2f} m exceeds the deepest port "
+                f"({deepest:.2f} m after {underkeel_m} m underkeel clearance): it can never berth")
+    if v.service not in services:
+        bad(f"{col}.service", f"unknown service {v.service!r}")
+    elif v.kind in VESSEL_KINDS:
+        s = services[v.service]
+        for name in (s.origin, s.destination):
+            if name in ports and ports[name].berths.get(v.kind, 0) < 1:
+                bad(f"{col}.kind", f"port {name!r} has no {v.kind} berth")
 
 
 def effective_capacity(cfg: CaspianConfig, sea_level_m: float | None = None) -> dict[str, int]:

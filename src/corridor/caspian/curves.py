@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache
 
@@ -33,7 +34,7 @@ import numpy as np
 
 from ..datafiles import bundled_data_dir
 from ..queueing import HOURS_PER_YEAR, MONTH_HOURS, QueueCurves, akcelik
-from .config import CaspianConfig, baseline_config, effective_capacity
+from .config import CaspianConfig, Service, baseline_config, effective_capacity
 
 CURVES_FILE = "caspian_curves.json"
 GRID = (0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.5, 2.0)  # flow as a multiple of the configuration's volumes
@@ -137,7 +138,7 @@ def service_curves(cfg: CaspianConfig, fit: Fit | None = None, *,
 # ------------------------------------------------------------------ the fit
 
 
-def simulate_grid(cfg: CaspianConfig, *, grid=GRID, replications: int = 8, days: int = 180,
+def simulate_grid(cfg: CaspianConfig, *, grid: Sequence[float] = GRID, replications: int = 8, days: int = 180,
                   seed: int = 11) -> dict[str, np.ndarray]:
     """Mean hours from arrival to departure per service, (12 months, len(grid)), every month's
     weather held all year and every service's volume scaled by each grid multiple."""
@@ -156,8 +157,8 @@ def _envelope(w: np.ndarray) -> np.ndarray:
     return np.minimum.accumulate(w[..., ::-1], axis=-1)[..., ::-1]
 
 
-def fit_curves(cfg: CaspianConfig | None = None, *, grid=GRID, replications: int = 8, days: int = 180,
-               seed: int = 11) -> Fit:
+def fit_curves(cfg: CaspianConfig | None = None, *, grid: Sequence[float] = GRID, replications: int = 8,
+               days: int = 180, seed: int = 11) -> Fit:
     """Fit every service's curve to the simulation of `cfg` (default: the bundled 2024 crossing)."""
     from scipy.optimize import least_squares
 
@@ -173,13 +174,15 @@ def fit_curves(cfg: CaspianConfig | None = None, *, grid=GRID, replications: int
         volume = xs * s.annual_units
         avail, hours = wx[s.name]
 
-        def model(theta, s=s, volume=volume, avail=avail, hours=hours):
+        def model(theta: np.ndarray, s: Service = s, volume: np.ndarray = volume, avail: np.ndarray = avail,
+                  hours: np.ndarray = hours) -> np.ndarray:
             kappa, j, b0, bw, alpha = theta
             cap = np.maximum(kappa * nominal[s.name] * avail ** alpha, 1e-6)[:, None]
             k = 8.0 * j / (cap / HOURS_PER_YEAR * period)
             return (b0 + bw * hours)[:, None] + akcelik(volume[None, :] / cap, k, period)
 
-        def resid(theta, target=target, model=model):
+        def resid(theta: np.ndarray, target: np.ndarray = target,
+                  model: Callable[[np.ndarray], np.ndarray] = model) -> np.ndarray:
             return (np.log(model(theta) + 5.0) - np.log(target + 5.0)).ravel()
 
         res = least_squares(resid, x0=[1.0, 50.0, 20.0, 1.0, 0.5],

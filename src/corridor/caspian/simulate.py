@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +19,9 @@ from ..folders import Writable
 from ..output import Document, Output, Table
 from .config import VESSEL_KINDS, CaspianConfig, effective_capacity
 from .engine import HOURS_PER_DAY, Engine, weighted_quantile
+
+if TYPE_CHECKING:  # pandas is imported when a frame is asked for
+    import pandas as pd
 
 
 @dataclass
@@ -84,7 +88,7 @@ class CaspianResult(Writable):
                 "effective_capacity": d["effective_capacity"], "excluded_vessels": d["excluded_vessels"],
                 "services": d["services"]}
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """One row per service (origin port x cargo): waits, their standard error, throughput,
         worst mean backlog and the share of lots still waiting at the end."""
         import pandas as pd
@@ -92,7 +96,7 @@ class CaspianResult(Writable):
         rows = [{"service": s, **v} for s, v in self.to_dict()["services"].items()]
         return pd.DataFrame(rows)
 
-    def backlog_frame(self):
+    def backlog_frame(self) -> pd.DataFrame:
         """Units waiting at each day's end per service: the mean and the 90th percentile over replications."""
         import pandas as pd
 
@@ -102,11 +106,12 @@ class CaspianResult(Writable):
         return pd.concat(parts, ignore_index=True) if parts else \
             pd.DataFrame(columns=["service", "day", "mean_backlog", "p90_backlog"])
 
-    def outputs(self, net=None) -> list[Output]:
-        """What `write` writes: the summary as JSON, one row per service, one per port, the backlog by day."""
+    def outputs(self, net: object = None) -> list[Output]:
+        """What `write` writes: the summary as JSON, one row per service, one per port, the backlog by day
+        (`net` is not needed: the crossing has no shapes of its own)."""
         import pandas as pd
 
-        def ports():
+        def ports() -> pd.DataFrame:
             return pd.DataFrame([{"port": p, **v} for p, v in self.port_summary().items()])
 
         return [Document("caspian.json", self.to_dict), Table("services", self.to_frame),
