@@ -31,6 +31,11 @@ def countries() -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))["features"]
 
 
+def country_names() -> dict[str, str]:
+    """Country names by ISO3 code, as the base map has them."""
+    return {str(f["properties"].get("iso3")): str(f["properties"].get("name", "")) for f in countries()}
+
+
 def polygons(feature: dict) -> list[list]:
     """The outer rings of a country's polygons."""
     geom = feature["geometry"]
@@ -113,7 +118,7 @@ def draw_basemap(ax: Axes, extent: Extent, *, fills: dict[str, str] | None = Non
 def _name_countries(ax: Axes, extent: Extent) -> None:
     x0, x1, y0, y1 = extent
     view = (x1 - x0) * (y1 - y0)
-    names = {str(f["properties"].get("iso3")): str(f["properties"].get("name", "")) for f in countries()}
+    names = country_names()
     for iso, (x, y, area) in country_label_points().items():
         if not (x0 < x < x1 and y0 < y < y1) or area < view * 0.0025:
             continue

@@ -104,3 +104,40 @@ def plot_diff(diff: ScenarioDiff, path: str | Path, *, title: str | None = None)
     """PNG of `diff_figure`."""
     path = png_path(path, "chart")
     return save_png(diff_figure(diff, title=title), path, "chart")
+
+
+def corridor_change_figure(diff: ScenarioDiff, *, title: str | None = None, width: float = 11.5,
+                           dpi: int = 110) -> Figure:
+    """For print: TEU a year on each land corridor and each sea route (their own panels: the land
+    corridors would not show next to the sea routes' millions) and the mean days per corridor, in
+    scenario a and b side by side, each bar labelled with its value."""
+    c = diff.corridors
+    fig = new_figure(figsize=(width, 3.7), dpi=dpi, layout="constrained")
+    ax_land, ax_sea, ax_days = fig.subplots(1, 3, width_ratios=[1.5, 1, 1.6])
+    sea = c["corridor"].isin(SEA_FAMILIES).to_numpy()
+    for ax, rows, unit, scale, what in ((ax_land, c[~sea], "thousand", 1e3, "land corridors"),
+                                         (ax_sea, c[sea], "million", 1e6, "sea routes")):
+        x = np.arange(len(rows))
+        for dx, side, colour in ((-0.2, "a", A_COLOUR), (0.2, "b", B_COLOUR)):
+            v = rows[f"teu_{side}"].fillna(0).to_numpy(float) / scale
+            bars = ax.bar(x + dx, v, 0.4, color=colour, label=getattr(diff, side))
+            ax.bar_label(bars, labels=[f"{t:,.0f}" if scale == 1e3 else f"{t:,.1f}" for t in v], fontsize=7,
+                         padding=1)
+        ax.set_xticks(x, rows["corridor"], fontsize=8)
+        ax.set_ylabel(f"{unit} TEU a year", fontsize=8)
+        ax.set_title(f"TEU a year, {what}", fontsize=9)
+        ax.tick_params(axis="y", labelsize=7)
+        ax.margins(y=0.18)
+    x = np.arange(len(c))
+    for dx, side, colour in ((-0.2, "a", A_COLOUR), (0.2, "b", B_COLOUR)):
+        v = c[f"mean_days_{side}"].to_numpy(float)
+        bars = ax_days.bar(x + dx, np.nan_to_num(v), 0.4, color=colour, label=getattr(diff, side))
+        ax_days.bar_label(bars, labels=[f"{t:.1f}" if t == t else "–" for t in v], fontsize=7, padding=1)
+    ax_days.set_xticks(x, c["corridor"], fontsize=8)
+    ax_days.set_ylabel("days, door to door (TEU-weighted mean)", fontsize=8)
+    ax_days.set_title("mean days per corridor", fontsize=9)
+    ax_days.tick_params(axis="y", labelsize=7)
+    ax_days.margins(y=0.18)
+    ax_days.legend(fontsize=8, loc="upper left")
+    fig.suptitle(title or f"{diff.a} → {diff.b}: cargo and days by corridor", fontsize=11, weight="bold")
+    return fig
