@@ -22,16 +22,46 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
 
 from .errors import CorridorError
 from .output import clean, make_folder, process_alive, reason
 
+if TYPE_CHECKING:  # DuckDB is imported when the history is opened
+    from duckdb import DuckDBPyConnection
+
 DB_NAME = "runs.duckdb"
+
+
+class _Flows(Protocol):
+    @property
+    def links(self) -> pd.DataFrame: ...
+
+
+class Run(Protocol):
+    """What the history keeps of a result (a `ScenarioResult`): named so the store, below the
+    scenarios, needs nothing of theirs."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def seconds(self) -> float: ...
+    @property
+    def corridors(self) -> pd.DataFrame: ...
+    @property
+    def countries(self) -> dict[str, float]: ...
+    @property
+    def flows(self) -> _Flows: ...
+    def to_dict(self) -> dict: ...
+    def parameters(self) -> dict: ...
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -120,7 +150,7 @@ class RunStore:
     """
 
     def __init__(self, path: str | Path | None = None, *, home: str | Path | None = None,
-                 read_only: bool = False, wait: float | None = None):
+                 read_only: bool = False, wait: float | None = None) -> None:
         self.path = Path(path) if path is not None else store_path(home)
         self.read_only = read_only
         self.wait = _wait_budget() if wait is None else float(wait)
@@ -130,14 +160,14 @@ class RunStore:
     def __enter__(self) -> RunStore:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
         """Nothing stays open between calls; kept for the context-manager protocol."""
 
     @contextmanager
-    def _connect(self, read_only: bool):
+    def _connect(self, read_only: bool) -> Iterator[DuckDBPyConnection]:
         """A connection, waiting with a bounded retry while another process holds the file."""
         import duckdb
 
@@ -198,7 +228,7 @@ class RunStore:
         return False
 
     @contextmanager
-    def _reading(self):
+    def _reading(self) -> Iterator[DuckDBPyConnection | None]:
         """A read-only connection, or None when nothing has been recorded yet."""
         import duckdb
 
@@ -214,7 +244,7 @@ class RunStore:
             yield con
 
     # -------------------------------------------------------------- writing
-    def record(self, result, *, parameters: dict | None = None, run_id: str | None = None) -> str:
+    def record(self, result: Run, *, parameters: dict | None = None, run_id: str | None = None) -> str:
         """Store a ScenarioResult as one transaction; return its id (`run_id`, or a new one)."""
         import duckdb
 
@@ -252,7 +282,8 @@ class RunStore:
                 return pd.DataFrame(columns=[*cols, "shares"])
             return self._list(con, cols, limit, scenario)
 
-    def _list(self, con, cols: list[str], limit: int, scenario: str | None) -> pd.DataFrame:
+    def _list(self, con: DuckDBPyConnection, cols: Sequence[str], limit: int,
+              scenario: str | None) -> pd.DataFrame:
         q = f"SELECT {', '.join(cols)} FROM runs"
         args: list = []
         if scenario:
@@ -276,7 +307,7 @@ class RunStore:
         with self._reading() as con:
             return self._resolve(con, run_id)
 
-    def _resolve(self, con, run_id: str) -> str:
+    def _resolve(self, con: DuckDBPyConnection | None, run_id: str) -> str:
         rid = str(run_id).strip()
         if not rid:
             raise CorridorError("give a run id (a unique prefix is enough; 'corridor runs list' shows them)")
@@ -299,9 +330,12 @@ class RunStore:
         with self._reading() as con:
             return self._get(con, self._resolve(con, run_id))
 
-    def _get(self, con, rid: str) -> dict:
-        row = con.execute("SELECT id, created, scenario, method, code_version, seconds, parameters, summary "
-                          "FROM runs WHERE id = ?", [rid]).fetchone()
+    def _get(self, con: DuckDBPyConnection | None, rid: str) -> dict:
+        row = None if con is None else con.execute(
+            "SELECT id, created, scenario, method, code_version, seconds, parameters, summary "
+            "FROM runs WHERE id = ?", [rid]).fetchone()
+        if con is None or row is None:  # removed since `_resolve` found it
+            raise CorridorError(f"no run '{clean(rid, 40)}' in the run history {clean(self.path)}")
         keys = ["id", "created", "scenario", "method", "code_version", "seconds"]
         out = dict(zip(keys, row[:6], strict=True))
         out["created"] = str(out["created"])
@@ -313,7 +347,7 @@ class RunStore:
         return out
 
 
-def _run_tables(result, rid: str) -> dict[str, pd.DataFrame]:
+def _run_tables(result: Run, rid: str) -> dict[str, pd.DataFrame]:
     """A run's corridor, country and link rows, in the columns of their tables."""
     corridors = result.corridors.assign(run_id=rid)[["run_id", "corridor", "teu", "share", "mean_days",
                                                      "p90_days", "usd_per_teu"]]
