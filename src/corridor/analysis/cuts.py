@@ -12,7 +12,7 @@ countries, nodes, links and capacity. Used by `corridor.gateways`.
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_array, csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
 from ..costs import edge_costs
@@ -25,7 +25,7 @@ CUT_LEVELS = ("countries", "nodes", "links", "capacity")
 __all__ = ["CUT_LEVELS", "Reachability", "closed_edges", "minimum_cut"]
 
 
-def closed_edges(net: Network, kind: str, key) -> np.ndarray:
+def closed_edges(net: Network, kind: str, key: str) -> np.ndarray:
     """Compiled edges an element's closure shuts: a country's links and node passages, a node's
     passages (transit and transshipment), a link's arcs."""
     g = net.graph
@@ -41,7 +41,7 @@ def closed_edges(net: Network, kind: str, key) -> np.ndarray:
 class Reachability:
     """Which OD pairs have a path over an edge mask (BFS per origin on the compiled graph)."""
 
-    def __init__(self, net: Network, pairs: list[tuple[int, int]]):
+    def __init__(self, net: Network, pairs: list[tuple[int, int]]) -> None:
         self.g = net.graph
         self.by_origin: dict[int, list[int]] = {}
         for o, d in pairs:
@@ -200,7 +200,7 @@ def _capacity_cut(net: Network, mask: np.ndarray, sources: set[int], sinks: set[
     names = _names(net, elems)
     detail = [{"kind": k, "id": key, "name": nm, "capacity_teu_yr": cap_of[(k, key)]}
               for (k, key), nm in zip(elems, names, strict=True)]
-    value = float(sum(d["capacity_teu_yr"] for d in detail))
+    value = float(sum(cap_of.values()))
     return base | {"elements": detail, "names": names, "value": value, "value_teu_yr": value,
                    "note": ("capacities per direction, TEU a year (tonnes at 10 t per TEU; with both, the "
                             "tighter); a port's capacity holds its transshipments only, as in the "
@@ -240,13 +240,13 @@ def _cut_arcs(rows: np.ndarray, cols: np.ndarray, w: np.ndarray, nv: int, s_v: i
     wi[~finite] = big
     if big > 2**30:
         raise CorridorError("capacities too large for the cut computation")
-    cap = csr_matrix((wi, (rows, cols)), shape=(nv, nv))
+    cap = csr_array((wi, (rows, cols)), shape=(nv, nv))
     cap.sum_duplicates()
     cap.data = np.minimum(cap.data, big).astype(np.int32)
     res = maximum_flow(cap, s_v, t_v)
     if res.flow_value == 0:
         return out
-    resid = cap - res.flow
+    resid = csr_array(cap - res.flow)
     resid.data = np.maximum(resid.data, 0)
     resid.eliminate_zeros()
     seen = np.zeros(nv, dtype=bool)

@@ -41,7 +41,10 @@ the Caspian ferries and the Black Sea and Bosporus short-sea legs: "every land r
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -50,6 +53,7 @@ from scipy.sparse import csr_matrix
 from ..assignment.choice_sets import ChoiceSet, choice_set
 from ..assignment.freight import assign
 from ..assignment.params import AssignmentParams
+from ..assignment.results import FlowResult
 from ..assignment.welfare import (
     demand_classes,
     log_path_sizes,
@@ -63,12 +67,14 @@ from ..demand import Demand, load_demand
 from ..errors import CorridorError
 from ..folders import Writable
 from ..network.graph import LINK
-from ..network.policy import Border
 from ..network.tables import Network
 from ..output import Document, Output, Table
 from ..world import World, world_of
-from .closures import choice_frame, network_loss, served_only, users_loss
+from .closures import ELEMENT_KEYS, Closer, choice_frame, close_elements
 from .cuts import CUT_LEVELS, Reachability, closed_edges, minimum_cut
+
+if TYPE_CHECKING:  # the scenarios are imported when one is given
+    from ..scenarios.apply import AppliedScenario
 
 KINDS = ("countries", "nodes", "links")
 
@@ -122,20 +128,15 @@ class GatewayResult(Writable):
     def outputs(self, net: Network | None = None) -> list[Output]:
         """What `write` writes: the answer as JSON (every element with a share) and the countries,
         nodes and links tables ranked by share, links with their shapes when `net` is given."""
-        def shapes() -> list:
-            idx = net.link_index
-            return [net.link_coords(idx[str(i)]) if str(i) in idx else [] for i in self.links["link_id"]]
-
-        def node_points() -> list:
-            idx, nodes = net.node_index, net.nodes
-            return [[(float(nodes["lon"].iat[idx[str(i)]]), float(nodes["lat"].iat[idx[str(i)]]))]
-                    if str(i) in idx else [] for i in self.nodes["node_id"]]
-
-        geo = net is not None
+        points = shapes = None
+        if net is not None and "node_id" in self.nodes:
+            points = partial(node_points, net, self.nodes["node_id"])
+        if net is not None and "link_id" in self.links:
+            shapes = partial(link_shapes, net, self.links["link_id"])
         return [Document("gateways.json", self.to_dict),
                 Table("countries", self.countries),
-                Table("nodes", self.nodes, geometry=node_points if geo and "node_id" in self.nodes else None),
-                Table("links", self.links, geometry=shapes if geo and "link_id" in self.links else None)]
+                Table("nodes", self.nodes, geometry=points),
+                Table("links", self.links, geometry=shapes)]
 
     def ranked(self, kind: str, by: str = "share") -> pd.DataFrame:
         """The elements sorted by `share`, or by `loss` (unserved TEU, then extra cost if closed)."""
@@ -214,7 +215,7 @@ class GatewayResult(Writable):
         return "\n".join(lines)
 
     def to_dict(self, top: int | None = None) -> dict:
-        def rows(kind):
+        def rows(kind: str) -> list[dict]:
             df = self.ranked(kind)
             df = df[(df["share"] > 0) | (df["disconnects_share"] > 0)]
             if top is not None:
@@ -231,6 +232,19 @@ class GatewayResult(Writable):
         }
 
 
+def node_points(net: Network, ids: Iterable[object]) -> list[list[tuple[float, float]]]:
+    """Each node's point (lon, lat); none for an id the network lacks."""
+    idx, nodes = net.node_index, net.nodes
+    return [[(float(nodes["lon"].iat[idx[str(i)]]), float(nodes["lat"].iat[idx[str(i)]]))]
+            if str(i) in idx else [] for i in ids]
+
+
+def link_shapes(net: Network, ids: Iterable[object]) -> list[list[tuple[float, float]]]:
+    """Each link's shape; none for an id the network lacks."""
+    idx = net.link_index
+    return [net.link_coords(idx[str(i)]) if str(i) in idx else [] for i in ids]
+
+
 def ocean_passages(net: Network) -> frozenset[str]:
     """Sea passages only deep-sea lanes use: avoiding them leaves no deep-sea lane open.
 
@@ -239,15 +253,15 @@ def ocean_passages(net: Network) -> frozenset[str]:
     lk = net.links
     deep = (lk["mode"] == "sea").to_numpy() & (lk["sea_area"] == "deep").to_numpy()
 
-    def used(m):
+    def used(m: np.ndarray) -> set[str]:
         return {p for cell in lk.loc[m, "passages"] for p in str(cell).split(";") if p}
 
     return frozenset(used(deep) - used(~deep))
 
 
-def _setting(net: Network, demand: Demand | None, scenario, world: World | None, year: int | None,
-             month: int | None, avoid,
-             avoid_modes, avoid_passages,
+def _setting(net: Network, demand: Demand | None, scenario: str | Path | AppliedScenario | None,
+             world: World | None, year: int | None, month: int | None, avoid: Iterable[str] | str | None,
+             avoid_modes: Iterable[str] | str | None, avoid_passages: Iterable[str] | str | None,
              overland: bool) -> tuple[Network, World, World, Demand, str | None, list[str]]:
     """The network, the world, the region pair's own world (the world, overland if asked), the
     demand, the scenario's name and notes."""
@@ -264,7 +278,7 @@ def _setting(net: Network, demand: Demand | None, scenario, world: World | None,
         if month is not None:
             world = world.in_month(month)
         demand = demand if demand is not None else applied.demand
-    if scenario is None:
+    else:
         world = world_of(world, year=year, month=month)
     world = world.avoiding(avoid, avoid_modes, avoid_passages)
     demand = demand if demand is not None else load_demand()
@@ -329,7 +343,7 @@ def gateways(
     from_region: str = "central-asia",
     to_region: str = "eu",
     *,
-    scenario=None,
+    scenario: str | Path | AppliedScenario | None = None,
     world: World | None = None,
     avoid: Iterable[str] | str | None = None,
     avoid_modes: Iterable[str] | str | None = None,
@@ -380,31 +394,63 @@ def gateways(
     rs = merge_choice_sets(rs, choice_set(net, region_pairs, world=rworld, commodities=classes,
                                         missing="skip"))
     res = assign(net, demand, method="sue", world=world, routes=rs, unserved="report", params=params)
-    ids = net.nodes["node_id"].to_numpy()
     ridx = route_index(res, rs, net)
     paths = res.paths
-    node_country = dict(zip(ids, country, strict=True))
+    if paths is None:  # route_index has refused a result without paths already
+        raise CorridorError("the assignment kept no routes")
+    node_country = dict(zip(net.nodes["node_id"].to_numpy(), country, strict=True))
     in_region = (paths["origin"].map(node_country).isin(a)
                  & paths["destination"].map(node_country).isin(b)).to_numpy()
     w = np.bincount(ridx[in_region], weights=paths["teu"].to_numpy()[in_region], minlength=len(rs))
-    served = float(w.sum())
     dem = demand.table
     dem_region = dem[dem["origin"].map(node_country).isin(a) & dem["destination"].map(node_country).isin(b)]
-    demand_teu = float(dem_region["teu_per_year"].sum())
 
-    # -------------------------------------------------------------- shares
     inc = _element_incidence(net, rs)
-    endpoints = {i for p in region_pairs for i in p}
+    frames = _share_frames(net, res, inc, w, a | b, {i for p in region_pairs for i in p})
+    mask = rworld.policy.edge_mask(net)
+    q_base, cut = _structure(net, frames, mask, dem_region, region_pairs, (a, b))
+    n_closed = 0
+    if closures:
+        base_tab = perceived_costs(net, res, rs, params, ridx)
+        o_c = base_tab.index.get_level_values(0).map(node_country)
+        d_c = base_tab.index.get_level_values(1).map(node_country)
+        closer = Closer(net, demand, (world, rworld, set(region_pairs)), classes, pairs, rs, params,
+                        base_tab, np.asarray(o_c.isin(a) & d_c.isin(b), dtype=bool),
+                        choice_frame(net, paths, rs, ridx, params, base_tab["scale"]), in_region,
+                        (policy.edge_mask(net), mask), repair)
+        n_closed = close_elements(closer, frames, inc, min_share, top)
+    for kind, df in frames.items():
+        df = df.sort_values(["share", "disconnects_share"], ascending=False,
+                            kind="stable").reset_index(drop=True)
+        df.insert(0, "rank", np.arange(1, len(df) + 1))
+        frames[kind] = df
+    summary = _summary(paths[in_region], float(dem_region["teu_per_year"].sum()), float(w.sum()), q_base,
+                       len(region_pairs))
+    return GatewayResult(
+        from_region=str(from_region), to_region=str(to_region), from_countries=tuple(sorted(a)),
+        to_countries=tuple(sorted(b)), scenario=scn_name, policy=policy.to_dict(), overland=overland,
+        summary=summary, countries=frames["countries"], nodes=frames["nodes"], links=frames["links"],
+        cut=cut, notes=notes,
+        assignment={"method": "sue", "rgap": res.rgap, "iterations": res.iterations, "routes": len(rs),
+                    "closures": n_closed, "seconds": round(time.perf_counter() - t0, 2)},
+    )
+
+
+def _share_frames(net: Network, res: FlowResult, inc: dict[str, tuple[csr_matrix, np.ndarray]], w: np.ndarray,
+                  regions: frozenset[str], endpoints: set[int]) -> dict[str, pd.DataFrame]:
+    """Per kind, each element's TEU of the region pair (`w`: per route) and its share of what is
+    served; countries of the regions and the pair's endpoints are left out."""
+    served = float(w.sum())
     frames: dict[str, pd.DataFrame] = {}
     for kind, (m, keys) in inc.items():
         teu = m.T @ w
         frames[kind] = pd.DataFrame({"key": keys, "teu": teu, "share": teu / served if served else 0.0})
     cdf = frames["countries"].rename(columns={"key": "country"})
-    cdf = cdf[~cdf["country"].isin(a | b)]
+    cdf = cdf[~cdf["country"].isin(regions)]
     cdf.insert(1, "name", cdf["country"].map(_country_names()).fillna(cdf["country"]))
     ndf = frames["nodes"].rename(columns={"key": "node_id"})
     ndf.insert(1, "name", net.nodes["name"].to_numpy())
-    ndf.insert(2, "country", country)
+    ndf.insert(2, "country", net.nodes["country"].to_numpy(str))
     ndf.insert(3, "kind", net.nodes["kind"].to_numpy())
     ndf["flow_teu"] = res.nodes["flow_teu"].to_numpy()  # all the demand through it, not only the pair's
     ndf["v_c"] = res.nodes["v_c"].to_numpy()
@@ -418,95 +464,49 @@ def gateways(
     ldf["flow_teu"] = res.links["flow_teu"].to_numpy()
     ldf["capacity_teu_yr"] = res.links["capacity_teu_yr"].to_numpy()
     ldf["v_c"] = res.links["v_c"].to_numpy()
-    frames = {"countries": cdf, "nodes": ndf, "links": ldf}
+    return {"countries": cdf, "nodes": ndf, "links": ldf}
 
-    # -------------------------------------------------------------- structure: single points, cuts
-    mask = rworld.policy.edge_mask(net)
+
+def _structure(net: Network, frames: dict[str, pd.DataFrame], mask: np.ndarray, dem_region: pd.DataFrame,
+               region_pairs: list[tuple[int, int]],
+               regions: tuple[frozenset[str], frozenset[str]]) -> tuple[float, dict]:
+    """The region demand reachable at all, each element's `disconnects_share` and `single_point`
+    (added to `frames`), and the minimum cut at each level with its single points."""
     region_q = dem_region.groupby(["origin", "destination"])["teu_per_year"].sum()
     q_of = {(net.node_index[o], net.node_index[d]): float(v) for (o, d), v in region_q.items()}
     reach = Reachability(net, region_pairs)
     base_reach = reach.reachable(mask)
     q_base = sum(q_of.get(p, 0.0) for p in base_reach)
-    key_col = {"countries": "country", "nodes": "node_id", "links": "link_id"}
     for kind, df in frames.items():
         cand = df[(df["share"] > 0)] if kind != "countries" else df
         disc = {}
-        for key in cand[key_col[kind]]:
+        for key in cand[ELEMENT_KEYS[kind]]:
             closed = closed_edges(net, kind, key)
             if not (closed & mask).any():
                 continue
             lost = base_reach - reach.reachable(mask & ~closed)
             disc[key] = sum(q_of.get(p, 0.0) for p in lost) / q_base if q_base > 0 else 0.0
-        df["disconnects_share"] = df[key_col[kind]].map(disc).fillna(0.0).to_numpy()
+        df["disconnects_share"] = df[ELEMENT_KEYS[kind]].map(disc).fillna(0.0).to_numpy()
         df["single_point"] = df["disconnects_share"] >= 1.0 - 1e-9
     sources = {o for o, _ in region_pairs}
     sinks = {d for _, d in region_pairs}
     cut = {}
     for level in CUT_LEVELS:
-        cut[level] = minimum_cut(net, mask, sources, sinks, level, (a, b))
-    for level, kind in (("countries", "countries"), ("nodes", "nodes"), ("links", "links")):
+        cut[level] = minimum_cut(net, mask, sources, sinks, level, regions)
+    for kind in KINDS:  # the unit levels are named as the kinds
         df = frames[kind]
-        sp = df.loc[df["single_point"], key_col[kind]].tolist()
-        cut[level]["single_points"] = sp
-        cut[level]["single_point_names"] = df.loc[df["single_point"], "name"].tolist()
+        cut[kind]["single_points"] = df.loc[df["single_point"], ELEMENT_KEYS[kind]].tolist()
+        cut[kind]["single_point_names"] = df.loc[df["single_point"], "name"].tolist()
     cut["countries"]["note"] = ("countries whose closure alone disconnects the regions are exact (search on "
                                 "the compiled graph); the minimum cut treats each country as one vertex")
+    return q_base, cut
 
-    # -------------------------------------------------------------- closures (warm starts)
-    n_closed = 0
-    if closures:
-        base_tab = perceived_costs(net, res, rs, params, ridx)
-        o_c = base_tab.index.get_level_values(0).map(node_country)
-        d_c = base_tab.index.get_level_values(1).map(node_country)
-        region_rows = np.asarray(o_c.isin(a) & d_c.isin(b), dtype=bool)
-        cframe = choice_frame(net, paths, rs, ridx, params, base_tab["scale"])
-        worlds = (world, rworld, set(region_pairs))
-        masks = (policy.edge_mask(net), mask)
-        without: dict[frozenset, pd.DataFrame] = {}  # the open network without the stranded choices
-        for kind, df in frames.items():
-            cand = df[df["share"] >= min_share].sort_values("share", ascending=False).head(top)
-            r_elem, keys = inc[kind]
-            col_of = {k: i for i, k in enumerate(keys)}
-            results = {}
-            for key in cand[key_col[kind]]:
-                closed_routes = np.asarray(r_elem[:, col_of[key]].todense()).ravel() > 0
-                users = users_loss(cframe, closed_routes, in_region)
-                closed = closed_edges(net, kind, key)
-                rs2 = rs.without(closed)
-                if repair:
-                    rs2 = _repair(net, worlds, classes, kind, key, rs2, pairs,
-                                  (masks[0] & ~closed, masks[1] & ~closed))
-                try:
-                    r2 = assign(net, demand, method="sue", world=world, routes=rs2, unserved="report",
-                                params=params)
-                    after = perceived_costs(net, r2, rs2, params, scale=base_tab["scale"],
-                                            log_ps=log_path_sizes(net, rs2, master=rs))
-                except CorridorError:  # nothing left to assign
-                    after = base_tab.iloc[0:0]
-                stranded = frozenset(base_tab.index[~base_tab.index.isin(after.index)])
-                ref = None
-                if stranded and len(after):
-                    if stranded not in without:
-                        without[stranded] = served_only(net, demand, world, rs, params, base_tab, stranded)
-                    ref = without[stranded]
-                region_after = after[after.index.isin(base_tab.index[region_rows])]
-                lost_region = float(base_tab.loc[region_rows & ~base_tab.index.isin(region_after.index),
-                                                 "teu"].sum())
-                results[key] = {**users, "unserved_teu": lost_region, **network_loss(base_tab, after, ref)}
-                n_closed += 1
-            for col in ("users_teu", "unserved_teu", "extra_usd_yr", "extra_usd_per_teu", "extra_days",
-                        "network_extra_usd_yr", "network_unserved_teu"):
-                df[f"closed_{col}"] = df[key_col[kind]].map({k: v[col] for k, v in results.items()})
-    for kind, df in frames.items():
-        df = df.sort_values(["share", "disconnects_share"], ascending=False,
-                            kind="stable").reset_index(drop=True)
-        df.insert(0, "rank", np.arange(1, len(df) + 1))
-        frames[kind] = df
 
-    reg_paths = paths[in_region]
+def _summary(reg_paths: pd.DataFrame, demand_teu: float, served: float, q_base: float, n_pairs: int) -> dict:
+    """The region pair at baseline: demand, served, reachable share, days, cost, corridor split."""
     tw = reg_paths["teu"].to_numpy()
     corridors = reg_paths.groupby("corridor")["teu"].sum()
-    summary = {
+    return {
         "demand_teu": demand_teu, "served_teu": served,
         "unserved_teu": float(max(demand_teu - served, 0.0)),
         "reachable_share": q_base / demand_teu if demand_teu else 0.0,
@@ -514,47 +514,8 @@ def gateways(
         "mean_generalized_usd": float(np.average(reg_paths["generalized_usd"], weights=tw))
         if tw.sum() > 0 else np.nan,
         "corridors_teu": {k: float(v) for k, v in corridors.items() if v > 0},
-        "od_pairs": len(region_pairs),
+        "od_pairs": n_pairs,
     }
-    return GatewayResult(
-        from_region=str(from_region), to_region=str(to_region), from_countries=tuple(sorted(a)),
-        to_countries=tuple(sorted(b)), scenario=scn_name, policy=policy.to_dict(), overland=overland,
-        summary=summary, countries=frames["countries"], nodes=frames["nodes"], links=frames["links"],
-        cut=cut, notes=notes,
-        assignment={"method": "sue", "rgap": res.rgap, "iterations": res.iterations, "routes": len(rs),
-                    "closures": n_closed, "seconds": round(time.perf_counter() - t0, 2)},
-    )
-
-
-def _repair(net: Network, worlds: tuple[World, World, set], classes, kind: str, key, rs2: ChoiceSet,
-            pairs, open_masks: tuple[np.ndarray, np.ndarray]) -> ChoiceSet:
-    """Fresh routes, under the closure, for OD pairs the warm start left with none but that still
-    have a path (the region pair in its own world, the other pairs in the world)."""
-    have = {(int(o), int(d)) for o, d in rs2.od}
-    world, rworld, region = worlds
-    for w, m, group in ((world, open_masks[0], [p for p in pairs if p not in region]),
-                        (rworld, open_masks[1], [p for p in pairs if p in region])):
-        orphans = [p for p in group if p not in have]
-        if not orphans:
-            continue
-        lost = sorted(Reachability(net, orphans).reachable(m))
-        if not lost:
-            continue
-        net_x, pol = net, w.policy
-        if kind == "countries":
-            pol = replace(pol, avoid_countries=pol.avoid_countries | {key})
-        elif kind == "nodes":
-            pol = replace(pol, borders=pol.borders + (Border(node=key, status="closed"),))
-        else:
-            links = net.raw_links.copy()
-            links.loc[links["link_id"] == key, "status"] = "closed"
-            net_x = net.with_tables(links=links)
-            gx, g = net_x.graph, net.graph
-            if not (np.array_equal(gx.src, g.src) and np.array_equal(gx.dst, g.dst)):
-                continue  # cannot happen with a status change; never mix misaligned edge ids
-        fresh = choice_set(net_x, lost, world=replace(w, policy=pol), commodities=classes, missing="skip")
-        rs2 = merge_choice_sets(rs2, fresh)
-    return rs2
 
 
 def _country_names() -> dict[str, str]:
@@ -569,7 +530,7 @@ def _country_names() -> dict[str, str]:
 
 def gateways_diff(a: GatewayResult, b: GatewayResult, kind: str = "countries") -> pd.DataFrame:
     """Share, single-point status and closure loss of each element in `a` and `b`, and the change."""
-    key = {"countries": "country", "nodes": "node_id", "links": "link_id"}[kind]
+    key = ELEMENT_KEYS[kind]
     cols = [key, "name", "share", "single_point", "teu"]
     fa, fb = a.frame(kind)[cols], b.frame(kind)[cols]
     m = fa.merge(fb, on=[key], how="outer", suffixes=("_a", "_b"))
