@@ -125,6 +125,29 @@ def test_a_draw_reaches_the_crossing_and_the_parameters():
     assert drawn == pytest.approx(1.5 * p.dispersion_for("container"))
 
 
+def test_a_draw_reaches_the_risk_premiums_and_they_move_the_northern_share(net):
+    """The transit-risk premiums are the largest fitted terms; their ranges (risk_premiums.csv) are
+    drawn like any input, replace the level in the worlds that charge them, and a dearer entry into
+    Russia/Belarus never raises the northern corridor's volume."""
+    from corridor import assign, load_demand
+    from corridor.world import World
+
+    ins = uncertain_inputs(names=["premium_russia_belarus_transit", "premium_iran_transit"])
+    assert all(i.low <= i.mode <= i.high and i.high > i.low for i in ins)
+    w = World.make(year=2024)
+    assert w.terms.entry_usd["BLR+RUS"] > 0
+    cheap = Draw.of(ins, {"premium_russia_belarus_transit": 0.0, "premium_iran_transit": ins[1].mode})
+    dear = Draw.of(ins, {"premium_russia_belarus_transit": 3000.0, "premium_iran_transit": ins[1].mode})
+    assert "BLR+RUS" not in cheap.world(w).terms.entry_usd
+    assert dear.world(w).terms.entry_usd["BLR+RUS"] == pytest.approx(3000.0)
+    assert cheap.world(w).terms.entry_usd["IRN"] == pytest.approx(w.terms.entry_usd["IRN"])
+    assert dear.world(World.make(year=2024, risk_premiums=False)).terms.entry_usd == {}  # off stays off
+    demand = load_demand(year=2024)
+    north = [assign(net, demand, world=d.world(w), rgap=1e-3).corridor_summary().set_index("corridor")
+             .loc["northern", "teu"] for d in (cheap, dear)]
+    assert north[0] > north[1] * 1.2
+
+
 def test_levers_are_scenario_overlays(net):
     base = load_scenario("baseline-2024", network=net)
     cell = {"sea_level": -30.35, "red_sea": "closed", "sanctions": 500.0, "fleet": "container:2",

@@ -34,13 +34,15 @@ from ..errors import CorridorError
 from ..network.geopolitics import resolve_countries
 from ..network.graph import LINK
 from ..network.tables import Network
+from ..premiums import PREMIUMS_FILE
 from ..scenarios.apply import AppliedScenario, apply_scenario
 from ..scenarios.run import corridor_table
 from ..scenarios.schema import Scenario
 from .uncertain_inputs import Draw, check_queue_j, run_copy, with_queue_j
 
 # which input files reach each kind of question (uncertain_inputs.csv `file`)
-ASSIGNMENT_FILES = ("caspian_2024.json", "rates.csv", "assignment_params.json", "queue_params.csv", "demand")
+ASSIGNMENT_FILES = ("caspian_2024.json", "rates.csv", "assignment_params.json", "queue_params.csv", "demand",
+                    PREMIUMS_FILE)
 
 
 def route_key(s: Scenario) -> str:
@@ -76,7 +78,7 @@ def applied_in(net: Network, s: Scenario, draw: Draw) -> AppliedScenario:
             t[col] = t[col].astype(float) * draw.demand_scale
         demand = Demand(table=t, source=f"{demand.source} x{draw.demand_scale:.4f}")
     return replace(applied, network=run_copy(applied.network), demand=demand,
-                   caspian=draw.caspian_config(applied.caspian))
+                   caspian=draw.caspian_config(applied.caspian), world=draw.world(applied.world))
 
 
 def _aligned(net: Network, rs: ChoiceSet) -> None:
@@ -316,7 +318,7 @@ class Gateways:
     closures: bool = True
     top: int = 6
     kind: str = "gateways"
-    files = ("caspian_2024.json", "rates.csv", "assignment_params.json", "demand")
+    files = ("caspian_2024.json", "rates.csv", "assignment_params.json", "demand", PREMIUMS_FILE)
     needs_routes = False
 
     @property
@@ -349,7 +351,7 @@ class Appraise:
     scenario: str | dict | None = None
     budget: float = float("inf")
     kind: str = "appraise"
-    files = ("rates.csv", "assignment_params.json", "demand", "appraisal")
+    files = ("rates.csv", "assignment_params.json", "demand", "appraisal")  # premiums: not through a file
     needs_routes = False
 
     @property

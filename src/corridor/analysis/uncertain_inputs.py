@@ -32,10 +32,11 @@ import pandas as pd
 
 from ..assignment.params import AssignmentParams
 from ..caspian.config import CaspianConfig, config_from_dict, load_data
-from ..costs import EdgeCosts, edge_costs
+from ..costs import CostTerms, EdgeCosts, edge_costs
 from ..datafiles import read_package_csv
 from ..errors import CorridorError
 from ..network.tables import Network
+from ..premiums import PREMIUMS_FILE, risk_premiums, risk_terms
 from ..world import World
 
 INPUTS_FILE = "uncertain_inputs.csv"
@@ -182,13 +183,24 @@ def _queue_inputs() -> tuple[UncertainInput, ...]:
                  for r in df.itertuples(index=False))
 
 
+def _premium_inputs() -> tuple[UncertainInput, ...]:
+    """The level of each transit-risk premium (USD per TEU at full force), with its range from
+    `risk_premiums.csv`: the fitted level is the mode, the file's low and high the range."""
+    why = "its level: fitted to the corridor counts within the range the file gives (no source prices it)"
+    return tuple(UncertainInput(f"premium_{p.name}", PREMIUMS_FILE, p.name, "value", "triangular",
+                                float(p.low), float(p.high), float(p.usd_per_teu),
+                                "USD per TEU at full force", "assignment", p.source_id,
+                                f"The {p.name.replace('_', ' ')} premium, {why}.")
+                 for p in risk_premiums())
+
+
 def uncertain_inputs(reaches: str | tuple[str, ...] | None = None,
                      names: list[str] | None = None) -> list[UncertainInput]:
     """Every uncertain input with its range (`uncertain_inputs.csv` and the queues' J), or those that
     reach `reaches` (one of REACHES or several), or those `names`; fitted parameters the bundled
     calibration does not have are left out."""
     params = AssignmentParams.load()
-    items = [i for i in (*_table_inputs(), *_queue_inputs())
+    items = [i for i in (*_table_inputs(), *_queue_inputs(), *_premium_inputs())
              if i.file != "assignment_params.json" or _params_value(params, i.key) is not None]
     if reaches is not None:
         want = (reaches,) if isinstance(reaches, str) else tuple(reaches)
@@ -314,14 +326,16 @@ class Draw:
     rates: dict[str, float] = field(default_factory=dict)  # rate_class.column -> value
     params: dict[str, float] = field(default_factory=dict)  # group.name -> factor
     queue_j: dict[str, float] = field(default_factory=dict)  # queue/unit -> J
+    premiums: dict[str, float] = field(default_factory=dict)  # premium name -> USD per TEU at full force
     demand_scale: float = 1.0
     appraisal: dict[str, float] = field(default_factory=dict)  # growth, discount
 
     @classmethod
     def of(cls, inputs: list[UncertainInput], values: dict[str, float]) -> Draw:
-        parts: dict[str, dict] = {"caspian": {}, "rates": {}, "params": {}, "queue_j": {}, "appraisal": {}}
+        parts: dict[str, dict] = {"caspian": {}, "rates": {}, "params": {}, "queue_j": {}, "appraisal": {},
+                                  "premiums": {}}
         where = {"caspian_2024.json": "caspian", "rates.csv": "rates", "assignment_params.json": "params",
-                 "queue_params.csv": "queue_j", "appraisal": "appraisal"}
+                 "queue_params.csv": "queue_j", "appraisal": "appraisal", PREMIUMS_FILE: "premiums"}
         scale = 1.0
         for i in inputs:
             if i.name not in values:
@@ -356,6 +370,18 @@ class Draw:
         drawn = replace(drawn, sea_level_m=base.sea_level_m).with_fleet({k: v for k, v in fleet.items() if v})
         added = {k: {kk: n for kk, n in v.items() if n} for k, v in berths.items()}
         return drawn.with_ports(deepen={k: v for k, v in deepen.items() if v}, berths_add=added)
+
+    def world(self, world: World) -> World:
+        """`world` with this draw's premium levels in place of the data's, for the premiums it charges
+        (a scenario that switched the premiums off keeps them off)."""
+        if not self.premiums:
+            return world
+        now, drawn = risk_terms(world.year), risk_terms(world.year, self.premiums)
+        entry = {k: drawn.entry_usd.get(k, 0.0) - v for k, v in now.entry_usd.items()
+                 if k in world.terms.entry_usd}
+        passage = {k: drawn.passage_usd.get(k, 0.0) - v for k, v in now.passage_usd.items()
+                   if k in world.terms.passage_usd}
+        return world.with_terms(CostTerms(entry_usd=entry, passage_usd=passage))
 
     def assignment_params(self, params: AssignmentParams) -> AssignmentParams:
         """The calibration's parameters with this draw's factors."""
