@@ -20,6 +20,7 @@ from .caspian import caspian_app
 from .common import emit_json, err
 from .network import network_app
 from .reliability import reliability
+from .report import report_app
 from .routing import compare, places, route, sources
 from .scenarios import runs_app, scenario_app
 from .serve import serve
@@ -56,6 +57,7 @@ app.add_typer(runs_app, name="runs")
 app.command("gateways")(gateways_cmd)
 app.command("appraise")(appraise_cmd)
 app.add_typer(sweep_app, name="sweep")
+app.add_typer(report_app, name="report")
 
 
 def main() -> None:

@@ -67,21 +67,19 @@ def _routes_table(c: Comparison, ranges: pd.DataFrame | None) -> BriefTable:
         if rt is None:
             shown.append(
                 {
-                    "corridor": r.corridor,
-                    "days": "no route",
+                    "corridor": f"{r.corridor}: no route",
+                    "days": "–",
                     "p10–p90 days": "",
-                    "USD/TEU": "",
+                    "USD/TEU": "–",
                     "p10–p90 USD": "",
                     "kg CO2e/TEU": "",
                     "km": "",
                     "borders": "",
-                    "via": r.reason or "",
                 }
             )
             data.append({"corridor": r.corridor, "feasible": False, "reason": r.reason})
             continue
         d_key, u_key = f"days.{r.corridor}", f"usd.{r.corridor}"
-        via = " › ".join(rt.gateway_names[:6]) + (" …" if len(rt.gateway_names) > 6 else "")
         shown.append(
             {
                 "corridor": r.corridor + (f" ({r.variant})" if r.variant else ""),
@@ -92,7 +90,6 @@ def _routes_table(c: Comparison, ranges: pd.DataFrame | None) -> BriefTable:
                 "kg CO2e/TEU": num(rt.co2_kg_per_teu),
                 "km": num(rt.km),
                 "borders": str(rt.borders),
-                "via": via,
             }
         )
         row = {"corridor": r.corridor, "feasible": True, "variant": r.variant, **rt.summary()}
@@ -102,7 +99,8 @@ def _routes_table(c: Comparison, ranges: pd.DataFrame | None) -> BriefTable:
                 row[f"{name}_p10"] = ranges.at[key, "p10"] if has else None
                 row[f"{name}_p90"] = ranges.at[key, "p90"] if has else None
         data.append(row)
-    note = (
+    gone = [f"{r.corridor} ({r.reason})" for r in c.results if r.route is None]
+    note = ("No route: " + "; ".join(gone) + ". " if gone else "") + (
         "p10–p90: the range over the draws of the uncertain inputs; the point value uses the data's own "
         "values and can lie outside it when an input's range is lopsided. "
         if ranges is not None
@@ -114,8 +112,8 @@ def _routes_table(c: Comparison, ranges: pd.DataFrame | None) -> BriefTable:
         "TEU (USD), well-to-wheel CO2e (kg per TEU), distance (km) and border crossings.",
         pd.DataFrame(shown),
         pd.DataFrame(data),
-        note + "kg CO2e per TEU: well-to-wheel (GLEC); via: the first border crossings, "
-        "ports and transshipments.",
+        note + "kg CO2e per TEU: well-to-wheel (GLEC). The places each route passes are listed under "
+        "the map.",
     )
 
 
@@ -216,7 +214,7 @@ def compare_brief(
     p10–p90 of its days and price over `uncertainty` draws of the uncertain inputs (0: no ranges), a
     labelled map, where the time goes, the sources of every link and node on the routes."""
     from ..viz.maps import routes_figure
-    from .render import png_bytes
+    from .render import PRINT_WIDTH, png_bytes
 
     say(progress, "searching the best route of each corridor family")
     net = load_network(network)
@@ -270,7 +268,7 @@ def compare_brief(
                 net,
                 [rt for _, rt in ok],
                 title=f"{res.origin} to {res.destination}: the best route of each corridor family",
-                width=11.5,
+                width=PRINT_WIDTH,
                 avoided=avoided,
             )
         )

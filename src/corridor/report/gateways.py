@@ -210,7 +210,7 @@ def gateways_brief(
     `closures` busiest of each kind), the cut that no route avoids, and a map; with `uncertainty`
     N ≥ 2 the ranges of the shares and closure losses over N draws."""
     from ..viz.flowmaps import gateways_figure
-    from .render import png_bytes
+    from .render import PRINT_WIDTH, png_bytes
 
     say(progress, f"assigning {scenario} and closing the {closures} busiest gateways of each kind")
     net = load_network(network)
@@ -268,7 +268,7 @@ def gateways_brief(
                 g.links,
                 regions=(g.from_countries, g.to_countries),
                 title=title,
-                width=11.5,
+                width=PRINT_WIDTH,
             )
         )
     )
@@ -276,8 +276,9 @@ def gateways_brief(
     key = tuple(f"{r.name} ({r.country}): {r.share:.0%} of the TEU" for r in busy.itertuples(index=False))
     chart = Chart(
         "map_gateways",
-        f"The cargo from {g.from_region} to {g.to_region} ({scenario}): the two regions "
-        "in lilac, each transit country shaded by the share of the pair's TEU that passes it, the "
+        f"The cargo from {g.from_region} to {g.to_region} ({scenario}): the region the cargo "
+        "leaves in lilac and the one it goes to in pale green, each transit country shaded by the share "
+        "of the pair's TEU that passes it, the "
         "links it uses drawn by TEU a year, and the busiest crossings, ports and junctions named with "
         "their share (listed below).",
         fig,

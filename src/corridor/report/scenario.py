@@ -69,6 +69,24 @@ def _queues(ra: ScenarioResult, rb: ScenarioResult) -> pd.DataFrame:
         **dict(zip(net.nodes["node_id"], net.nodes["name"], strict=True)),
     }
     m["name"] = [str(names.get(i) or i) for i in m["id"]]
+    # a link's queue is per direction: name the direction by its ends (forward: from → to)
+    node_name = dict(zip(net.nodes["node_id"], net.nodes["name"], strict=True))
+    ends = {
+        lid: (str(node_name.get(f, f)), str(node_name.get(t, t)))
+        for lid, f, t in zip(
+            net.links["link_id"], net.links["from_node_id"], net.links["to_node_id"], strict=True
+        )
+    }
+    where = []
+    for kind, i, direction, name in zip(
+        m["kind"], m["id"], m["direction"].fillna(""), m["name"], strict=True
+    ):
+        a, b = ends.get(i, ("", ""))
+        if kind == "link" and direction in ("forward", "backward") and a:
+            where.append(f"{name}, {a} → {b}" if direction == "forward" else f"{name}, {b} → {a}")
+        else:
+            where.append(name)
+    m["where"] = where
     for c in ("wait_hours", "slot_price_usd", "load", "v_c"):
         m[[f"{c}_a", f"{c}_b"]] = m[[f"{c}_a", f"{c}_b"]].astype(float).fillna(0.0)
     m["d_wait_hours"] = m["wait_hours_b"] - m["wait_hours_a"]
@@ -83,12 +101,7 @@ def _queue_table(q: pd.DataFrame, d: ScenarioDiff) -> BriefTable:
     unit = moved["unit"].fillna("")
     shown = pd.DataFrame(
         {
-            "where": [
-                f"{n} ({dr or s or 'both ways'})"
-                for n, dr, s in zip(
-                    moved["name"], moved["direction"].fillna(""), moved["service"].fillna(""), strict=True
-                )
-            ],
+            "where": moved["where"],
             "load/yr": [
                 f"{num(a)} → {num(b)} {u}"
                 for a, b, u in zip(moved["load_a"], moved["load_b"], unit, strict=True)
@@ -192,14 +205,14 @@ def _queue_changes(q: pd.DataFrame, d: ScenarioDiff) -> list[str]:
         unit = r.unit or "unit"
         was = f"(in {d.a}: v/c {r.v_c_a:.2f}, wait {r.wait_hours_a:.0f} h)"
         out.append(
-            f"{r.name}{f' ({r.direction})' if r.direction else ''} is full in {d.b}: {num(r.load_b)} "
+            f"{r.where} is full in {d.b}: {num(r.load_b)} "
             f"{unit} a year on {num(r.capacity_b)} of capacity, a wait of {r.wait_hours_b:.0f} h and a slot "
             f"price of USD {r.slot_price_usd_b:,.0f} per {unit} {was}."
         )
     rest = q[(q["slot_price_usd_b"] <= 0) & (q["d_wait_hours"].abs() >= 2)]
     for r in rest.sort_values("d_wait_hours", key=np.abs, ascending=False).head(3).itertuples(index=False):
         out.append(
-            f"The wait at {r.name}{f' ({r.direction})' if r.direction else ''} goes from "
+            f"The wait at {r.where} goes from "
             f"{r.wait_hours_a:.0f} h to {r.wait_hours_b:.0f} h (v/c {r.v_c_a:.2f} → {r.v_c_b:.2f})."
         )
     return out
@@ -317,7 +330,7 @@ def scenario_brief(
     changes over N draws (each draw assigns both scenarios)."""
     from ..viz.charts import corridor_change_figure
     from ..viz.flowmaps import flow_change_figure
-    from .render import png_bytes
+    from .render import PRINT_WIDTH, png_bytes
 
     say(progress, f"assigning {against} and {scenario}")
     (ra, rb), t_model = timed(
@@ -372,12 +385,12 @@ def scenario_brief(
                 a=d.a,
                 b=d.b,
                 avoided=avoided,
-                width=11.5,
+                width=PRINT_WIDTH,
                 named=5,
                 title=f"Where the load moves: {d.a} → {d.b} (TEU a year)",
             )
         )
-        c = png_bytes(corridor_change_figure(d))
+        c = png_bytes(corridor_change_figure(d, width=PRINT_WIDTH))
         return m, c
 
     say(progress, "drawing the map and the chart")

@@ -80,10 +80,11 @@ def figure_size(extent: Extent, width: float = 13.0, *, extra: float = 0.9) -> t
 
 def draw_basemap(ax: Axes, extent: Extent, *, fills: dict[str, str] | None = None,
                  hatched: Collection[str] = (), name_countries: bool = True,
-                 axis_labels: bool = True) -> None:
+                 axis_labels: bool = False) -> None:
     """Countries over the sea, the axes set to `extent`; `fills` colours some countries (ISO3 →
     colour), `hatched` marks some (avoided or sanctioned: a hatch, never a colour a line could
-    have); countries large enough on this map are named in grey capitals."""
+    have); countries large enough on this map are named in grey capitals; `axis_labels` adds the
+    longitude and latitude ticks (a map that names its countries seldom needs them)."""
     from matplotlib.collections import PatchCollection
     from matplotlib.patches import Polygon
 
@@ -134,6 +135,20 @@ def halo(width: float = 2.5) -> list:
     return [patheffects.withStroke(linewidth=width, foreground="white")]
 
 
+def label_room(ax: Axes, extent: Extent, width_in: float = 0.6,
+               height_in: float = 0.17) -> tuple[float, float]:
+    """The room a short label takes on this map, in map units (lon, lat): about 0.6 by 0.17 inches,
+    whatever the figure's size, so that a small map names fewer places rather than piling them up."""
+    fig = ax.get_figure()
+    box = ax.get_position()
+    w_in = max(box.width * (fig.get_figwidth() if fig is not None else 10.0), 1.0)
+    h_in = max(box.height * (fig.get_figheight() if fig is not None else 6.0), 0.5)
+    x0, x1, y0, y1 = extent
+    # the axes keep the map's aspect (1.25): the drawn map is the smaller of the two fits
+    scale = min(w_in / (x1 - x0), h_in / ((y1 - y0) * 1.25))
+    return width_in / scale, height_in / scale / 1.25
+
+
 def label_places(ax: Axes, nodes: pd.DataFrame, ids: Sequence[str], *, major: bool,
                  extent: Extent | None = None, placed: list[tuple[float, float]] | None = None) -> list[str]:
     """Mark and name the nodes `ids` (`nodes` indexed by node id). `major` (the route's ends): a black
@@ -142,7 +157,7 @@ def label_places(ax: Axes, nodes: pd.DataFrame, ids: Sequence[str], *, major: bo
     so far, is shared between calls and grows). Returns the names placed."""
     placed = [] if placed is None else placed
     x0, x1, y0, y1 = extent or (*ax.get_xlim(), *ax.get_ylim())
-    dx, dy = (x1 - x0) * 0.05, (y1 - y0) * 0.03
+    dx, dy = label_room(ax, (x0, x1, y0, y1))
     shown = []
     for nid in ids:
         if nid not in nodes.index:

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .basemap import ATTRIBUTION, draw_basemap, extent_of, figure_size, halo, label_places
+from .basemap import ATTRIBUTION, draw_basemap, extent_of, figure_size, halo, label_places, label_room
 from .figures import new_figure
-from .palette import FLOW_LINE, GAIN, LOSS, REGION_FILL, SHARE_FILLS
+from .palette import FLOW_LINE, GAIN, LOSS, REGION_FILL, REGION_TO_FILL, SHARE_FILLS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,14 +59,14 @@ def flow_change_figure(net: Network, links: pd.DataFrame, *, a: str, b: str, tit
         ax.plot(xy[:, 0], xy[:, 1], color=GAIN if d[j] > 0 else LOSS, linewidth=w[j], alpha=0.85,
                 solid_capstyle="round", zorder=5)
     x0, x1, y0, y1 = extent
+    room = label_room(ax, extent)
     placed: list[tuple[float, float]] = []
     for sign in (1, -1):
         pick = rows[np.sign(d) == sign].sort_values("d_teu", key=np.abs, ascending=False).head(named)
         for r in pick.itertuples(index=False):
             xy = np.asarray(coords[str(r.link_id)])
             mx, my = xy[len(xy) // 2]
-            near = any(abs(mx - px) < (x1 - x0) * 0.06 and abs(my - py) < (y1 - y0) * 0.035
-                       for px, py in placed)
+            near = any(abs(mx - px) < room[0] * 1.4 and abs(my - py) < room[1] * 2.2 for px, py in placed)
             if near or not (x0 < mx < x1 and y0 < my < y1):
                 continue
             placed.append((mx, my))
@@ -82,10 +82,10 @@ def flow_change_figure(net: Network, links: pd.DataFrame, *, a: str, b: str, tit
     handles += [Line2D([], [], color=LOSS, linewidth=w_, label=f"loss {_thousands(-v)} TEU/yr")
                 for v, w_ in zip(ref, _width(np.array(ref), top), strict=True)]
     if handles:
-        ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.92,
-                  title=f"change in load, {b} − {a}", title_fontsize=8)
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=4, fontsize=8,
+                  frameon=False, title=f"change in load, {b} − {a}, TEU a year", title_fontsize=8)
     ax.set_title(title or f"Where the load moves: {a} → {b} (links changing by {min_teu:,.0f}+ TEU a year)",
-                 fontsize=12)
+                 fontsize=12, weight="bold")
     ax.text(0.995, 0.005, ATTRIBUTION, transform=ax.transAxes, ha="right", va="bottom", fontsize=6.5,
             color="#555555", zorder=40)
     fig.tight_layout()
@@ -109,9 +109,11 @@ def gateways_figure(net: Network, countries: pd.DataFrame, nodes: pd.DataFrame, 
     lk = links[(links["teu"] > 0) & links["link_id"].astype(str).isin(idx)]
     coords = {str(i): net.link_coords(idx[str(i)]) for i in lk["link_id"]}
     modes = net.links.set_index("link_id")["mode"]
-    land = [p for i, c in coords.items() if modes.get(i) != "sea" for p in c]
+    # frame the land links that carry a fair share of the pair's cargo: where its gateways are
+    main = set(lk.loc[lk["share"] >= 0.05, "link_id"].astype(str)) if "share" in lk else set(coords)
+    land = [p for i, c in coords.items() if modes.get(i) != "sea" and i in main for p in c]
     extent = extent_of(land or [p for c in coords.values() for p in c])
-    fills = {c: REGION_FILL for side in regions for c in side}
+    fills = {c: REGION_FILL for c in regions[0]} | {c: REGION_TO_FILL for c in regions[1]}
     for r in countries.itertuples(index=False):
         if r.share > 0 and r.country not in fills:
             fills[str(r.country)] = share_fill(float(r.share))
@@ -140,12 +142,14 @@ def gateways_figure(net: Network, countries: pd.DataFrame, nodes: pd.DataFrame, 
                         path_effects=halo(2.2))
     from matplotlib.patches import Patch
 
-    handles = [Patch(facecolor=REGION_FILL, edgecolor="#a5a5a5", label="the two regions")]
+    handles = [Patch(facecolor=REGION_FILL, edgecolor="#a5a5a5", label="the region the cargo leaves"),
+               Patch(facecolor=REGION_TO_FILL, edgecolor="#a5a5a5", label="the region it goes to")]
     handles += [Patch(facecolor=c, edgecolor="#a5a5a5", label=lab) for c, lab in
                 zip(SHARE_FILLS, ("under 5%", "5-15%", "15-30%", "30-50%", "50% or more"), strict=True)]
-    ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.92,
-              title="share of the pair's TEU\npassing each country", title_fontsize=8)
-    ax.set_title(title, fontsize=12)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=4, fontsize=8,
+              frameon=False, title="the regions, and the share of the pair's TEU passing each country",
+              title_fontsize=8)
+    ax.set_title(title, fontsize=12, weight="bold")
     ax.text(0.995, 0.005, ATTRIBUTION + " Line width: TEU a year.", transform=ax.transAxes, ha="right",
             va="bottom", fontsize=6.5, color="#555555", zorder=40)
     fig.tight_layout()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .basemap import ATTRIBUTION, Extent, draw_basemap, extent_of, figure_size, halo, label_places
+from .basemap import ATTRIBUTION, Extent, draw_basemap, extent_of, halo, label_places
 from .figures import new_figure, png_path, save_png
 from .palette import corridor_colour
 
@@ -149,14 +149,16 @@ def routes_figure(
     overview = frame == "land" and bool(everything) and not (
         whole[0] >= extent[0] - 1 and whole[1] <= extent[1] + 1 and whole[2] >= extent[2] - 1
         and whole[3] <= extent[3] + 1)
-    # with an overview, the main map has about three quarters of the width: the height follows it
-    h = figure_size(extent, width * (0.74 if overview else 1.0))[1]
-    fig = new_figure(figsize=(width, max(h, 4.6 if overview else 0.0)), dpi=dpi)
+    # the map takes the whole width; with an overview, the legend and the overview sit in a row below it
+    x0, x1, y0, y1 = extent
+    h_map = width * min(0.75, max(0.3, (y1 - y0) * 1.25 / max(x1 - x0, 1e-9)))
+    h_row = 0.23 * width if overview else 0.0
+    fig = new_figure(figsize=(width, h_map + h_row + 0.5), dpi=dpi)
     if overview:
-        gs = fig.add_gridspec(2, 2, width_ratios=(3.2, 1), height_ratios=(1, 1))
-        ax = fig.add_subplot(gs[:, 0])
-        ax_over: Axes | None = fig.add_subplot(gs[0, 1])
-        ax_legend: Axes | None = fig.add_subplot(gs[1, 1])
+        gs = fig.add_gridspec(2, 2, width_ratios=(1.6, 1), height_ratios=(h_map, h_row))
+        ax = fig.add_subplot(gs[0, :])
+        ax_legend: Axes | None = fig.add_subplot(gs[1, 0])
+        ax_over: Axes | None = fig.add_subplot(gs[1, 1])
     else:
         ax, ax_over, ax_legend = fig.add_subplot(), None, None
     draw_basemap(ax, extent, hatched=avoided)
@@ -190,13 +192,12 @@ def routes_figure(
     if ax_over is not None and ax_legend is not None:
         over = extent_of(everything, default=WORLD)
         draw_basemap(ax_over, over, hatched=avoided, name_countries=False, axis_labels=False)
-        x0, x1, y0, y1 = extent
         ax_over.plot([x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0], color="#333333", linewidth=0.9, zorder=20)
-        ax_over.set_title("every route whole (box: the main map)", fontsize=8.5)
+        ax_over.set_title("every route whole (box: the map above)", fontsize=8)
         ax_legend.axis("off")
         if handles:
-            ax_legend.legend(handles=handles, loc="upper center", fontsize=9, framealpha=0.95,
-                             title="route: days, USD per TEU", title_fontsize=8.5)
+            ax_legend.legend(handles=handles, loc="center", fontsize=8, frameon=False,
+                             title="route: days, USD per TEU", title_fontsize=8)
     elif handles:
         ax.legend(handles=handles, loc="lower left", fontsize=9, framealpha=0.92,
                   title="route: days, USD per TEU", title_fontsize=8)

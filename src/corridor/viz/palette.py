@@ -28,9 +28,12 @@ GAIN, LOSS = "#0072b2", "#d55e00"  # a change in load: more (blue) and less (ver
 # transit shares (light to dark sand)
 LAND, SEA, BORDER = "#f4f1ea", "#dde8f0", "#a5a5a5"
 BLOC_FILLS: Mapping[str, str] = {"EU": "#dfe6f2", "EAEU": "#f2e3dc"}
-REGION_FILL = "#e3dcef"
-BACKGROUNDS = (LAND, SEA, REGION_FILL, *BLOC_FILLS.values())  # what corridor lines may be drawn on
-SHARE_FILLS = ("#fbf3e2", "#f6e2b8", "#efca85", "#e2ab55", "#c98a2f")  # only under FLOW_LINE
+REGION_FILL = "#e3dcef"  # the region cargo leaves (a gateway question)
+REGION_TO_FILL = "#d5eadf"  # the region it goes to
+# what corridor lines may be drawn on
+BACKGROUNDS = (LAND, SEA, REGION_FILL, REGION_TO_FILL, *BLOC_FILLS.values())
+# transit shares, light to dark: drawn only under FLOW_LINE
+SHARE_FILLS = ("#fbf3e2", "#f6e2b8", "#efca85", "#e2ab55", "#c98a2f")
 FLOW_LINE = "#262626"  # loads on a map without families (a gateway question)
 AVOIDED_HATCH = "////"  # countries a policy avoids (or sanctions): hatched, never a colour
 AVOIDED_EDGE = "#8c8c8c"
