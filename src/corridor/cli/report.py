@@ -131,7 +131,7 @@ def report_compare(
     from ..report import compare_brief
 
     def build(progress: Any) -> Brief:
-        return compare_brief(origin, dest, objective=objective.value, commodity=commodity, avoid=avoid,
+        return compare_brief(origin, dest, objective=str(objective), commodity=commodity, avoid=avoid,
                              avoid_modes=avoid_mode, avoid_passages=avoid_passage, year=year, month=month,
                              uncertainty=uncertainty, seed=seed, network=network, progress=progress)
 

@@ -139,10 +139,9 @@ def label_room(ax: Axes, extent: Extent, width_in: float = 0.6,
                height_in: float = 0.17) -> tuple[float, float]:
     """The room a short label takes on this map, in map units (lon, lat): about 0.6 by 0.17 inches,
     whatever the figure's size, so that a small map names fewer places rather than piling them up."""
-    fig = ax.get_figure()
-    box = ax.get_position()
-    w_in = max(box.width * (fig.get_figwidth() if fig is not None else 10.0), 1.0)
-    h_in = max(box.height * (fig.get_figheight() if fig is not None else 6.0), 0.5)
+    dpi = ax.figure.dpi
+    w_in = max(ax.bbox.width / dpi, 1.0)  # the axes' box on the canvas, in inches
+    h_in = max(ax.bbox.height / dpi, 0.5)
     x0, x1, y0, y1 = extent
     # the axes keep the map's aspect (1.25): the drawn map is the smaller of the two fits
     scale = min(w_in / (x1 - x0), h_in / ((y1 - y0) * 1.25))
