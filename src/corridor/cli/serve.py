@@ -27,9 +27,12 @@ def serve(
                                       "machine; 0.0.0.0 exposes the app to your network.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
     network: NetOpt = None,
+    warm: Annotated[bool, typer.Option("--warm/--no-warm", help="Run the page's first scenario pair "
+                                       "(baseline-2024, sanctions-strict) in the background once the "
+                                       "server listens, so that its first comparison is quick.")] = True,
 ) -> None:
     """Serve the interactive corridor map and its JSON API (OpenAPI at /openapi.json)."""
-    from ..web.app import maplibre_installed
+    from ..web.app import WARM, maplibre_installed
     from ..web.app import serve as run
 
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -42,7 +45,7 @@ def serve(
         _say(f"corridor web app on {url} (Ctrl+C stops it)")
 
     try:
-        run(host, port, network=network, log_level="warning", on_ready=ready)
+        run(host, port, network=network, log_level="warning", on_ready=ready, warm=WARM if warm else ())
     except CorridorError as exc:  # a port in use, a bad --network (with its problems): exit 1
         lines = str(exc).splitlines() or [type(exc).__name__]
         _say(("error: ", "bold red"), clean(lines[0], 500))

@@ -34,6 +34,8 @@ from ..vocabulary import (
     PASSAGES,
     YEARS,
 )
+from . import palette
+from .assets import label_fonts
 from .errors import ERROR_RESPONSES, UnknownSourceError
 from .state import Blob, OnceCache, Slots, WebState, dumps
 
@@ -85,13 +87,15 @@ async def cached(request: Request, key: tuple, compute, slots: Slots | None = No
     """Answer from the app's LRU, else compute off the event loop and remember it. With `slots`,
     the computation waits for one of them (a cached answer never waits)."""
     st = state(request)
-    blob = st.results.get(key)
-    if blob is None:
-        def work() -> Blob:
-            return Blob(dumps(compute(st)), compress=False)
+    hit: Blob | None = st.results.get(key)
+    if hit is not None:
+        return send(request, hit)
 
-        blob = await (slots.run(work) if slots is not None else run_in_threadpool(work))
-        st.results.put(key, blob)
+    def work() -> Blob:
+        return Blob(dumps(compute(st)), compress=False)
+
+    blob: Blob = await (slots.run(work) if slots is not None else run_in_threadpool(work))
+    st.results.put(key, blob)
     return send(request, blob)
 
 
@@ -178,6 +182,8 @@ def _meta(st: WebState) -> dict:
                                         "count": v.count} for v in cfg.vessels],
                     "vessel_kinds": sorted({v.kind for v in cfg.vessels})},
         "features": FEATURES,
+        "fonts": label_fonts(),
+        "palette": palette.payload(),
     }
 
 
@@ -186,6 +192,23 @@ def _meta(st: WebState) -> dict:
             "countries, limits, and which optional panels (scenarios, geopolitics) exist.")
 def meta(request: Request) -> Response:
     return send(request, state(request).blob("meta", lambda: _meta(state(request))))
+
+
+@router.get("/status", summary="What the app has computed so far",
+            description="The assignments (method, year) and scenario runs the app keeps, and how long the "
+            "last first run of each took in seconds: what the page's loading notes say.")
+def status(request: Request) -> Response:
+    st = state(request)
+    timings = dict(st.timings)
+    scen = [(k[1], v) for k, v in timings.items() if isinstance(k, tuple) and k[0] == "scenario"]
+    kept = [list(k) for k in st.flows.cached_keys() if isinstance(k, tuple) and len(k) == 2]
+    body = {
+        "assign": {"computed": kept,
+                   "seconds": {k[1]: round(v, 1) for k, v in timings.items()
+                               if isinstance(k, tuple) and k[0] == "assign"}},
+        "scenarios": {"computed": [n for n, _ in scen], "seconds": round(scen[-1][1], 1) if scen else None},
+    }
+    return Response(dumps(body), media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
 @router.get("/places", summary="Search places by prefix",
@@ -372,42 +395,6 @@ async def source(
         return hit
 
     return await cached(request, ("source", source_id), compute)
-
-
-# ------------------------------------------------------------------ flows
-
-
-@router.get("/assign", summary="Assigned 2024 demand (link load against capacity)",
-            description="Calls corridor.assign on the bundled 2024 demand (all-or-nothing or user "
-            "equilibrium). Computed once per (method, year) and kept by the app.")
-async def assign(
-    request: Request,
-    method: Annotated[Method, Query(description="Assignment method (aon: all-or-nothing, ue: user "
-                                    "equilibrium, sue: stochastic, where the library has it).")]
-    = CALIBRATED,
-    year: YearQ = None,
-) -> Response:
-    st = state(request)
-
-    def compute() -> Blob:
-        from ..assignment.freight import assign as assign_demand
-        from ..demand import load_demand
-
-        if st.demand is None:
-            st.demand = load_demand()
-        t0 = time.perf_counter()
-        fr = assign_demand(st.net, st.demand, method=method.value, year=year)
-        links = fr.links[fr.links["flow_teu"] > 0.5]
-        nodes = fr.nodes[fr.nodes["flow_teu"] > 0.5]
-        return Blob(dumps({
-            "method": method.value, "year": year,
-            "seconds": round(time.perf_counter() - t0, 3),
-            "summary": fr.to_dict(),
-            "links": links.round(4).to_dict(orient="records"),
-            "nodes": nodes.round(4).to_dict(orient="records"),
-        }))
-
-    return await once(request, st.flows, (method.value, year), compute)
 
 
 # ------------------------------------------------------------------ Caspian

@@ -12,8 +12,8 @@ import errno
 import ipaddress
 import logging
 import socket
-from collections.abc import Callable
-from importlib import resources
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +23,8 @@ from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..errors import CorridorError
-from . import api, extras
+from . import api, extras, flows
+from .assets import maplibre_installed, static_dir
 from .errors import install_error_handlers, json_error
 from .state import WebState
 
@@ -47,15 +48,6 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
 ]
-
-
-def static_dir() -> Path:
-    return Path(str(resources.files("corridor.web") / "static"))
-
-
-def maplibre_installed() -> bool:
-    v = static_dir() / "vendor"
-    return (v / "maplibre-gl.mjs").is_file() and (v / "maplibre-gl-worker.mjs").is_file()
 
 
 class Guard:
@@ -170,6 +162,7 @@ def create_app(network: Network | str | Path | None = None, *, cache_size: int =
     app.state.corridor = st
     install_error_handlers(app)
     app.include_router(api.router)
+    app.include_router(flows.router)
     app.include_router(extras.geopolitics_router(st))
     app.include_router(extras.scenarios_router(st))
 
@@ -237,13 +230,40 @@ def _url(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
+# the scenario pair the page offers first: run once the server listens, so that the first
+# comparison a reader asks for is already kept (the runs are the app's; nothing is written)
+WARM = ("baseline-2024", "sanctions-strict")
+
+
+def warm_up(app: FastAPI, names: Sequence[str] = WARM) -> threading.Thread | None:
+    """Run these bundled scenarios in a background thread, into the app's scenario cache; a
+    request for one of them meanwhile waits for that run instead of starting another."""
+    st: WebState = app.state.corridor
+    run = st.run_scenario
+    if run is None or not names:
+        return None
+
+    def work() -> None:
+        for name in names:
+            try:
+                run(name)
+            except Exception:  # a broken scenario is the request's error to report, not the warm-up's
+                log.warning("warm-up: scenario %s did not run", name, exc_info=True)
+
+    th = threading.Thread(target=work, name="corridor-warm-up", daemon=True)
+    th.start()
+    return th
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000, *, network: Network | str | Path | None = None,
-          log_level: str = "info", on_ready: Callable[[str], None] | None = None) -> None:
+          log_level: str = "info", on_ready: Callable[[str], None] | None = None,
+          warm: Sequence[str] = WARM) -> None:
     """Run the app with uvicorn. Binds to loopback unless told otherwise.
 
     The network is loaded and the port bound before uvicorn starts, so a bad network folder or
     a port in use is a CorridorError (one line, no uvicorn traceback). `on_ready(url)` is
     called once the server accepts connections (port 0 picks a free port; the URL names it).
+    The `warm` scenarios run in the background once it listens (empty: none).
     """
     import uvicorn
 
@@ -260,6 +280,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, network: Network | str |
     class Server(uvicorn.Server):
         async def startup(self, sockets=None):
             await super().startup(sockets)
+            if self.started:
+                warm_up(app, warm)
             if self.started and on_ready is not None:
                 on_ready(url)
 

@@ -7,6 +7,7 @@ Scenario names are checked against the bundled list before the library sees them
 # no `from __future__ import annotations`: FastAPI reads the endpoints' annotations, and the
 # scenario names' enum is local to the router that uses it
 
+import time
 from enum import StrEnum
 from typing import Annotated
 
@@ -72,9 +73,17 @@ def scenarios_router(st: WebState) -> APIRouter:
                 "description": str(r["description"])} for r in table.to_dict(orient="records")]
 
     def run(name: str):  # in a model slot (the endpoints below)
-        from ..scenarios.run import run_scenario
+        def compute():
+            from ..scenarios.run import run_scenario
 
-        return runs.get_or_compute(name, lambda: run_scenario(name, network=st.net))
+            t0 = time.perf_counter()
+            res = run_scenario(name, network=st.net)
+            st.timings[("scenario", name)] = time.perf_counter() - t0
+            return res
+
+        return runs.get_or_compute(name, compute)
+
+    st.run_scenario = run  # the status endpoint and the warm-up share the runs kept here
 
     router = APIRouter(prefix="/api/scenarios", responses=ERROR_RESPONSES)
 
@@ -93,7 +102,7 @@ def scenarios_router(st: WebState) -> APIRouter:
 
     @router.get("/diff", summary="Compare two scenarios",
                 description="corridor.scenarios.diff(a, b): corridor shares, volumes, days and cost per TEU, "
-                "country volumes and the links whose load changes most (b minus a).")
+                "country volumes and every link whose load changes, largest change first (b minus a).")
     async def scenario_diff(request: Request,
                       a: Annotated[Name, Query(description="The reference scenario.")],
                       b: Annotated[Name, Query(description="The scenario compared with it.")]) -> Response:
@@ -101,7 +110,9 @@ def scenarios_router(st: WebState) -> APIRouter:
             from ..scenarios.diff import diff as diff_scenarios
 
             ra, rb = run(a.value), run(b.value)
-            d = diff_scenarios(ra, rb).to_dict()
+            # every link whose load changes, for the map (gains and losses both); the page's
+            # tables name the largest of each
+            d = diff_scenarios(ra, rb, top=len(st.net.links)).to_dict()
             d["scenario_a"] = {k: v for k, v in _strip_paths(ra.to_dict()).items()
                                if k in ("scenario", "description", "year", "chain", "method", "totals",
                                         "changes", "caspian")}

@@ -22,6 +22,7 @@ import anyio.to_thread
 from ..output import json_safe
 
 if TYPE_CHECKING:
+    from ..demand import Demand
     from ..network.tables import Network
 
 # ------------------------------------------------------------------ JSON
@@ -89,6 +90,10 @@ class LRU:
     def __len__(self) -> int:
         return len(self._d)
 
+    def cached_keys(self) -> list[Hashable]:
+        with self._lock:
+            return list(self._d)
+
 
 class OnceCache:
     """Slow results (assignment) computed once per key, however many requests ask at once."""
@@ -100,6 +105,9 @@ class OnceCache:
 
     def get(self, key: Hashable) -> Any | None:
         return self._lru.get(key)
+
+    def cached_keys(self) -> list[Hashable]:
+        return self._lru.cached_keys()
 
     def get_or_compute(self, key: Hashable, fn: Callable[[], Any]) -> Any:
         hit = self._lru.get(key)
@@ -197,9 +205,12 @@ class WebState:
         self.results = LRU(cache_size)  # compare/route/places answers, keyed by normalised query
         self.blobs: dict[str, Blob] = {}  # static-per-network bodies (network GeoJSON, meta, ...)
         self.blob_lock = threading.Lock()
-        self.flows = OnceCache(16)  # assignment per (method, year, commodity)
+        self.flows = OnceCache(16)  # assignment answers (JSON, CSV) per (method, year)
+        self.flow_results = OnceCache(4)  # the FlowResults behind them
+        self.timings: dict[Hashable, float] = {}  # seconds of the last first run, by kind (loading notes)
         self.caspian = OnceCache(32)  # simulation per parameter set
-        self.demand = None
+        self.demand: Demand | None = None  # the bundled demand, read when first assigned
+        self.run_scenario: Callable[[str], Any] | None = None  # set by the scenarios router
 
     def blob(self, key: str, build: Callable[[], Any]) -> Blob:
         b = self.blobs.get(key)

@@ -1,14 +1,28 @@
-// The corridor page. It talks only to this server's /api; the map library is the npm copy that
-// `make` put in /static/vendor, and the basemap is the bundled Natural Earth countries. No request
-// leaves the server the page came from.
+// The corridor page. It talks only to this server's /api; the map library and the label font are
+// the npm copies that `make` put in /static/vendor, and the basemap is the bundled Natural Earth
+// countries. No request leaves the server the page came from.
 
+import { runCaspian, restoreCaspian } from "./js/caspian.js";
 import { $, S, api } from "./js/core.js";
+import { closeDetails } from "./js/details.js";
+import { exportPNG } from "./js/export.js";
+import { hideFlowTip, restoreFlows, runFlows } from "./js/flows.js";
 import { initGeopolitics } from "./js/geo.js";
-import { initMap, loadMapLibrary, renderLegend, setNetworkVisible, setVisible, showMapMessage } from "./js/map.js";
-import { initScenarios, runCaspian, runFlows } from "./js/panels.js";
-import { buildForm, closeDetails, combobox, queryFromURL, runRoutes, saveURL, syncQuestion, writeForm } from "./js/routes.js";
+import { initLegend, renderLegend } from "./js/legend.js";
+import { initMap, loadMapLibrary, setNetworkVisible, setVisible, showMapMessage } from "./js/map.js";
+import { buildForm, combobox, runRoutes, syncQuestion, writeForm } from "./js/routes.js";
+import { initScenarios, runScenarioDiff } from "./js/scenarios.js";
+import { queryFromURL, saveURL } from "./js/url.js";
 
 // ------------------------------------------------------------------ tabs
+
+const RUN = { flows: runFlows, caspian: runCaspian, scenarios: runScenarioDiff };
+const LAYERS = {
+  routes: ["routes", "routes-casing", "route-labels", "route-places", "route-place-labels"],
+  flows: ["flows", "flows-hover", "flows-hit", "flows-over"],
+  caspian: ["caspian-waits", "caspian-labels"],
+  scenarios: ["delta"],
+};
 
 export function selectTab(name, focus = false) {
   S.tab = name;
@@ -19,13 +33,12 @@ export function selectTab(name, focus = false) {
     if (on && focus) tab.focus();
     $(tab.getAttribute("aria-controls")).hidden = !on;
   }
-  setVisible("flows", name === "flows");
-  setVisible("flows-over", name === "flows");
-  setVisible("caspian-waits", name === "caspian");
-  setVisible("delta", name === "scenarios");
-  for (const id of ["routes", "routes-casing", "ends"]) setVisible(id, name === "routes");
+  for (const [tab, ids] of Object.entries(LAYERS)) for (const id of ids) setVisible(id, tab === name);
+  hideFlowTip();
   renderLegend();
   saveURL();
+  // a link brought this tab's settings: show their result the first time the tab is opened
+  if (S.pending[name] && RUN[name] && document.body.dataset.ready === "1") RUN[name]();
 }
 
 export function wireTabs() {
@@ -69,8 +82,11 @@ export function wire() {
   });
   $("details-close").addEventListener("click", () => closeDetails(true));
   $("layer-network").addEventListener("change", (e) => { setNetworkVisible(e.target.checked); renderLegend(); saveURL(); });
+  $("export-png").addEventListener("click", () => exportPNG());
   $("flow-form").addEventListener("submit", (e) => { e.preventDefault(); runFlows(); });
+  $("flow-form").addEventListener("change", () => saveURL());
   $("caspian-form").addEventListener("submit", (e) => { e.preventDefault(); runCaspian(); });
+  $("caspian-form").addEventListener("change", () => saveURL());
   $("sea-level").addEventListener("input", (e) => {
     const v = Number(e.target.value);
     $("sea-level-out").textContent = `${v >= 0 ? "+" : ""}${v.toFixed(2)}`;
@@ -90,15 +106,22 @@ export async function main() {
   for (const f of S.meta.families) S.colors[f.id] = f.color;
   buildForm();
   wire();
+  initLegend();
   const q = queryFromURL();
   writeForm(q);
+  restoreFlows(q.flows);
+  restoreCaspian(q.caspian);
   $("layer-network").checked = q.net;
   await initMap();
-  await initScenarios();
+  await initScenarios(q.scenarios);
   await initGeopolitics(q.geo);
-  selectTab(["routes", "flows", "caspian", "scenarios"].includes(q.tab) && !$(`tab-${q.tab}`).hidden ? q.tab : "routes");
+  const tab = ["routes", "flows", "caspian", "scenarios"].includes(q.tab) && !$(`tab-${q.tab}`).hidden ? q.tab : "routes";
+  selectTab(tab);
   document.body.dataset.ready = "1";
-  if (q.o && q.d) await runRoutes();
+  const runs = [];
+  if (q.o && q.d) runs.push(runRoutes());
+  if (S.pending[tab] && RUN[tab]) runs.push(RUN[tab]());
+  await Promise.all(runs);
 }
 
 main();

@@ -21,7 +21,7 @@ export const MODE_COLORS = { rail: "#5f6b76", road: "#a0784a", ferry: "#1b9aaa",
 export const S = {
   meta: null, maplibre: null, map: null, mapReady: false, network: null, linkById: new Map(),
   nodeById: new Map(), colors: {}, routes: [], seq: 0, sources: null, lastQuery: null, tab: "routes",
-  geo: null,
+  geo: null, ran: {}, pending: {}, legendItems: [],
 };
 
 export async function api(path, opts) {
@@ -35,3 +35,19 @@ export async function api(path, opts) {
   try { body = await r.json(); } catch { body = { error: `HTTP ${r.status}`, type: "HTTPError" }; }
   return { ok: r.ok, status: r.status, body };
 }
+
+// a file the page made (PNG export) or fetched, saved under `name` by the browser
+export function download(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const a = el("a", { href: url, download: name, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+// "xian-duisburg" from "Xi'an → Duisburg": a file name part
+export const slug = (s) => String(s).normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+  .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60) || "map";
+
+export const narrow = () => window.matchMedia("(max-width: 700px)").matches;

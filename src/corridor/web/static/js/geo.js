@@ -1,15 +1,16 @@
 // The geopolitical layer: countries shaded by bloc or sanctions status (when the library has the table).
 
 import { $, S, api, el } from "./core.js";
+import { fillDetails, openDetails, sourceList } from "./details.js";
 import { emptyFC, setVisible } from "./map.js";
-import { fillDetails, openDetails, saveURL, sourceList } from "./routes.js";
+import { saveURL } from "./url.js";
 
 // ------------------------------------------------------------------ geopolitical layer
 
-// pale fills, so that the corridors drawn over them keep their colours
-export const BLOC_COLORS = { EU: "#8fb3e0", EAEU: "#e09a88", CSTO: "#c29bc2", OTS: "#7fc9bd", SCO: "#ebcb6e", TITR: "#9ccc8a" };
+// pale fills and grey hatching (web/palette.py), so that a corridor drawn over any country
+// keeps its colour, for colour-blind readers too
 export const MAIN_BLOCS = ["EU", "EAEU", "OTS", "SCO"];
-export const SANCTION_COLORS = { eu_us_sectoral: "#eb8c99", un_comprehensive: "#b0303f" };
+const PATTERNS = { eu_us_sectoral: "hatch-light", un_comprehensive: "hatch-dark" };
 
 export async function initGeopolitics(param) {
   const r = await api("/api/geopolitics");
@@ -30,24 +31,24 @@ export async function initGeopolitics(param) {
 }
 
 export function geoColor(c, mode) {
-  if (!c) return null;
-  if (mode === "sanctions") return SANCTION_COLORS[c.sanctions] || null;
+  const blocs = S.meta.palette.blocs;
+  if (!c || mode === "sanctions") return null;
   if (mode === "blocs") {
     const b = MAIN_BLOCS.find((x) => c.blocs.includes(x));
-    return b ? BLOC_COLORS[b] : null;
+    return b ? blocs[b] : null;
   }
-  if (c.blocs.includes(mode)) return BLOC_COLORS[mode] || "#555";
-  if ((c.observer || []).includes(mode)) return `${BLOC_COLORS[mode] || "#555"}80`;
+  if (c.blocs.includes(mode)) return blocs[mode] || "#cccccc";
+  if ((c.observer || []).includes(mode)) return `${blocs[mode] || "#cccccc"}80`;
   return null;
 }
 
 export function applyGeo() {
   const on = $("layer-geo").checked;
   const mode = $("geo-mode").value || "blocs";
+  const pal = S.meta.palette;
   $("geo-mode").hidden = !on;
   $("geo-legend").hidden = !on;
-  setVisible("geo-fill", on);
-  setVisible("geo-sanctions", on);
+  for (const id of ["geo-fill", "geo-hatch", "geo-sanctions"]) setVisible(id, on);
   const mapEl = $("map");
   mapEl.dataset.geo = on ? mode : "";
   saveURL();
@@ -55,24 +56,29 @@ export function applyGeo() {
   let shaded = 0;
   const feats = (S.basemap || emptyFC()).features.map((f) => {
     const c = S.geoByIso.get(f.properties.iso3);
+    const props = { iso3: f.properties.iso3, sanctioned: !!c && c.sanctions !== "none" };
     const color = geoColor(c, mode);
-    if (color) shaded++;
-    return { type: "Feature", geometry: f.geometry,
-      properties: { iso3: f.properties.iso3, color, sanctioned: !!c && c.sanctions !== "none" } };
+    const pattern = mode === "sanctions" && c ? PATTERNS[c.sanctions] : null;
+    if (color) props.color = color;
+    if (pattern) props.pattern = pattern;
+    if (color || pattern) shaded++;
+    return { type: "Feature", geometry: f.geometry, properties: props };
   });
   if (S.mapReady) S.map.getSource("geo").setData({ type: "FeatureCollection", features: feats });
   mapEl.dataset.geoShaded = String(shaded);
   const lg = $("geo-legend");
   lg.replaceChildren(el("strong", { text: mode === "blocs" ? "main blocs (first of EU, EAEU, OTS, SCO)" : mode === "sanctions" ? "sanctions status" : mode }));
-  const item = (color, text) => el("div", { class: "item" }, el("span", { class: "swatch", style: `background:${color}` }), text);
-  if (mode === "blocs") for (const b of MAIN_BLOCS) lg.append(item(BLOC_COLORS[b], b));
+  const item = (style, text) => el("div", { class: "item" }, el("span", { class: "swatch", style }), text);
+  const fill = (color) => `background:${color}`;
+  const hatched = (color) => `background:repeating-linear-gradient(135deg, ${color} 0 2px, transparent 2px 5px);border:1px solid #ccc`;
+  if (mode === "blocs") for (const b of MAIN_BLOCS) lg.append(item(fill(pal.blocs[b]), b));
   else if (mode === "sanctions") {
-    lg.append(item(SANCTION_COLORS.eu_us_sectoral, "EU/US sectoral sanctions"), item(SANCTION_COLORS.un_comprehensive, "UN comprehensive"));
+    lg.append(item(hatched(pal.sanctions.eu_us_sectoral), "EU/US sectoral sanctions"), item(hatched(pal.sanctions.un_comprehensive), "UN comprehensive"));
   } else {
     const b = S.geo.blocs.find((x) => x.bloc === mode);
-    lg.append(item(BLOC_COLORS[mode] || "#555", `member (${b ? b.members.length : "?"})`), item(`${BLOC_COLORS[mode] || "#555"}80`, "observer"));
+    lg.append(item(fill(pal.blocs[mode] || "#ccc"), `member (${b ? b.members.length : "?"})`), item(fill(`${pal.blocs[mode] || "#cccccc"}80`), "observer"));
   }
-  lg.append(el("div", { class: "item" }, el("span", { class: "swatch", style: "background:transparent;border:2px solid #c1121f" }), "under broad sanctions"));
+  lg.append(item(`background:transparent;border:2px dashed ${pal.sanctions_outline}`, "under broad sanctions"));
   lg.append(el("div", { class: "note", text: "Click a country for its memberships and sources." }));
 }
 

@@ -1,7 +1,10 @@
 // The corridors panel: place pickers, the question form and its URL, results table, details of a clicked item.
 
 import { $, S, TOP_AVOID, api, el, fmt } from "./core.js";
-import { emptyFC, fitTo, renderLegend } from "./map.js";
+import { closeDetails, fillDetails, openDetails, sourceList } from "./details.js";
+import { renderLegend } from "./legend.js";
+import { fitTo, setData } from "./map.js";
+import { saveURL } from "./url.js";
 
 // ------------------------------------------------------------------ combobox (place pickers)
 
@@ -154,48 +157,25 @@ export function syncQuestion() {
   document.querySelector(".route-only").hidden = !route;
 }
 
-// URL <-> view: the query string holds everything needed to rebuild the view
-export function urlFromState() {
-  const q = readQuery();
-  const p = new URLSearchParams();
-  if (S.tab !== "routes") p.set("tab", S.tab);
-  if (q.o) p.set("o", q.o);
-  if (q.d) p.set("d", q.d);
-  if (q.q !== "compare") p.set("q", q.q);
-  if (q.obj !== "generalized") p.set("obj", q.obj);
-  if (q.year) p.set("year", q.year);
-  if (q.avoid.length) p.set("avoid", q.avoid.join(","));
-  if (q.mode.length) p.set("mode", q.mode.join(","));
-  if (q.pass.length) p.set("pass", q.pass.join(","));
-  if (q.q === "route") { p.set("k", q.k || "3"); if (q.via.length) p.set("via", q.via.join(",")); }
-  if ($("layer-geo").checked) p.set("geo", $("geo-mode").value || "1");
-  if (!$("layer-network").checked) p.set("net", "0");
-  const s = p.toString();
-  return s ? `?${s}` : location.pathname;
-}
-
-export function queryFromURL() {
-  const p = new URLSearchParams(location.search);
-  const list = (k) => (p.get(k) || "").split(",").map((s) => s.trim()).filter(Boolean);
-  return {
-    tab: p.get("tab") || "routes", o: p.get("o") || "", d: p.get("d") || "", q: p.get("q") || "compare",
-    obj: p.get("obj") || "generalized", year: p.get("year") || "", avoid: list("avoid"),
-    mode: list("mode"), pass: list("pass"), k: p.get("k") || "3", via: list("via"),
-    geo: p.get("geo"), net: p.get("net") !== "0",
-  };
-}
-
-export function saveURL() {
-  const url = urlFromState();
-  if (url !== location.search && !(url === location.pathname && !location.search)) history.replaceState(null, "", url);
-}
-
 // ------------------------------------------------------------------ running a question
 
+// A busy note with the seconds elapsed, so that a long first run is seen to be running.
 export function setLoading(prefix, on, text = "") {
   const st = $(`${prefix}status`);
-  st.textContent = text;
+  S.timers = S.timers || {};
+  clearInterval(S.timers[prefix]);
   st.classList.toggle("loading", on);
+  if (on) {
+    const t0 = performance.now();
+    const tick = () => {
+      const s = Math.round((performance.now() - t0) / 1000);
+      st.textContent = s >= 2 ? `${text} ${s} s so far.` : text;
+    };
+    tick();
+    S.timers[prefix] = setInterval(tick, 1000);
+  } else {
+    st.textContent = text;
+  }
   const res = $(prefix ? `${prefix}results` : "results");
   if (res) res.setAttribute("aria-busy", on ? "true" : "false");
   document.body.dataset.busy = on ? "1" : "0";
@@ -220,10 +200,8 @@ export function clearRoutes() {
   S.routes = [];
   S.routesKind = null;
   renderLegend();
-  if (S.mapReady) {
-    S.map.getSource("routes").setData(emptyFC());
-    S.map.getSource("ends").setData(emptyFC());
-  }
+  setData("routes", []);
+  setData("route-places", []);
   const mapEl = $("map");
   mapEl.dataset.routes = "0";
   mapEl.dataset.families = "";
@@ -287,20 +265,15 @@ export function render(q, body) {
   const feasible = S.routes.filter((r) => r.feasible);
   const features = feasible.map((r) => ({
     type: "Feature", geometry: r.geometry,
-    properties: { idx: r.idx, corridor: r.corridor, color: r.color, dash: r.dash },
+    properties: { idx: r.idx, corridor: r.corridor, color: r.color, dash: r.dash, offset: r.offset, label: routeName(r) },
   }));
   // best route drawn last, so it sits on top
   features.reverse();
-  if (S.mapReady) {
-    S.map.getSource("routes").setData({ type: "FeatureCollection", features });
-    const ends = [body.origin, body.destination].map((name, i) => {
-      const g = feasible.length ? feasible[0].geometry.coordinates : null;
-      return g ? { type: "Feature", properties: { end: i ? "destination" : "origin", name },
-        geometry: { type: "Point", coordinates: i ? g[g.length - 1] : g[0] } } : null;
-    }).filter(Boolean);
-    S.map.getSource("ends").setData({ type: "FeatureCollection", features: ends });
-    fitTo(feasible.map((r) => r.geometry.coordinates));
-  }
+  setData("routes", features);
+  const places = routePlaces(body, feasible);
+  setData("route-places", places);
+  if (S.mapReady) fitTo(feasible.map((r) => r.geometry.coordinates));
+  $("map").dataset.gateways = places.filter((p) => p.properties.role === "gateway").map((p) => p.properties.name).join("|");
   renderLegend();
   const mapEl = $("map");
   mapEl.dataset.routes = String(features.length);
@@ -375,12 +348,39 @@ export function shade(hex, t) {
 
 export function styleRoutes(routes, byRank) {
   const seen = {};
+  let i = 0;
   for (const r of routes) {
     const base = S.colors[r.corridor] || "#7f7f7f";
     const k = byRank && r.feasible ? (seen[r.corridor] = (seen[r.corridor] ?? -1) + 1) : 0;
     r.color = shade(base, SHADES[k % SHADES.length]);
     r.dash = DASHES[k % DASHES.length];
+    // side by side where routes share a track: the best on the line, the others 4.5 px either side
+    r.offset = r.feasible ? OFFSETS[i++ % OFFSETS.length] : 0;
   }
+}
+
+export const OFFSETS = [0, 4.5, -4.5, 9, -9, 13.5, -13.5, 18, -18, 22.5];
+
+// The places a result names on the map: its two ends, and the gateways (border crossings,
+// ports) its routes pass, each once, with the routes that use it.
+export function routePlaces(body, feasible) {
+  const out = new Map();
+  const add = (name, role, route) => {
+    const f = S.nodeByName && S.nodeByName.get(name);
+    if (!f) return;
+    const p = out.get(f.properties.node_id);
+    if (p) { if (route && !p.properties.routes.includes(route)) p.properties.routes.push(route); return; }
+    out.set(f.properties.node_id, { type: "Feature", geometry: f.geometry,
+      properties: { node_id: f.properties.node_id, name, role, kind: f.properties.kind, routes: route ? [route] : [] } });
+  };
+  if (feasible.length) {
+    const first = (feasible[0].legs || [])[0];
+    const last = (feasible[0].legs || []).slice(-1)[0];
+    if (first) add(first.from, "end");
+    if (last) add(last.kind === "link" ? last.to : last.from, "end");
+  }
+  for (const r of feasible) for (const g of r.via || []) add(g, "gateway", routeName(r));
+  return [...out.values()];
 }
 
 // a small sample of the line as drawn (colour and dash), for the table and the legend
@@ -411,101 +411,7 @@ export function highlight(idx) {
   S.map.setLayoutProperty("routes", "line-sort-key", ["case", is, 10, 0]);
 }
 
-// ------------------------------------------------------------------ details (clicked link, node or route)
-
-export async function sourcesById() {
-  if (!S.sources) {
-    const r = await api("/api/sources");
-    S.sources = new Map(r.ok ? r.body.map((s) => [s.source_id, s]) : []);
-  }
-  return S.sources;
-}
-
-export async function sourceList(ids) {
-  const all = await sourcesById();
-  const ul = el("ul", { class: "sources" });
-  for (const id of ids) {
-    if (id.startsWith("derived")) { ul.append(el("li", { class: "src", text: id.replace("derived:", "derived: ") })); continue; }
-    const s = all.get(id);
-    if (!s) { ul.append(el("li", { class: "src", text: id })); continue; }
-    const safe = /^https?:\/\//.test(s.url || "") ? s.url : null;
-    ul.append(el("li", { class: "src" },
-      safe ? el("a", { href: safe, target: "_blank", rel: "noopener noreferrer", text: s.title }) : s.title,
-      ` — ${s.publisher || ""}${s.date ? `, ${s.date}` : ""} `, el("code", { text: `[${id}]` })));
-  }
-  return ul;
-}
-
-export function splitSources(props) {
-  const ids = new Set();
-  for (const [k, v] of Object.entries(props)) {
-    if ((k.endsWith("_source") || k === "source_id") && v) {
-      for (const s of String(v).split(";")) if (s.trim()) ids.add(s.trim());
-    }
-  }
-  return [...ids];
-}
-
-// The details panel sits below the results, often below the fold: opening it scrolls it into
-// view and moves the focus to its heading (so a keyboard user lands on what they opened).
-// Each opening has a number, so that an answer that arrives late (the sources are fetched
-// once) cannot fill a panel that was closed or opened for something else meanwhile.
-export function openDetails(title) {
-  S.detailsSeq = (S.detailsSeq || 0) + 1;
-  const from = document.activeElement;
-  if (from && from !== document.body && !$("details").contains(from)) S.detailsOpener = from;
-  $("details-title").textContent = title;
-  $("details-body").replaceChildren(el("p", { class: "note", text: "Loading…" }));
-  $("details").dataset.state = "loading";
-  $("details").hidden = false;
-  return S.detailsSeq;
-}
-
-export function fillDetails(seq, ...kids) {
-  if (seq !== S.detailsSeq) return false;
-  $("details-body").replaceChildren(...kids);
-  $("details").dataset.state = "ready";
-  const reduce = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-  $("details").scrollIntoView({ block: "start", behavior: reduce ? "auto" : "smooth" });
-  $("details-title").focus({ preventScroll: true });
-  return true;
-}
-
-// stale details go when a new question is asked or an error shown
-export function closeDetails(refocus = false) {
-  S.detailsSeq = (S.detailsSeq || 0) + 1;
-  if ($("details").hidden) return;
-  $("details").hidden = true;
-  $("details-body").replaceChildren();
-  highlight(null);
-  const back = S.detailsOpener;
-  S.detailsOpener = null;
-  if (refocus && back && back.isConnected && typeof back.focus === "function") back.focus();
-}
-
-export const LINK_FIELDS = [["link_id", "id"], ["mode", "mode"], ["gauge", "gauge (mm)"], ["status", "status"],
-  ["opening_year", "opening year"], ["from_node_id", "from"], ["to_node_id", "to"], ["length_km", "km"],
-  ["speed_kmh", "speed km/h"], ["wait_hours", "wait h"], ["hours", "hours"], ["usd_per_teu", "USD/TEU"],
-  ["co2_kg_per_teu", "kg CO₂/TEU"], ["capacity_teu_yr", "capacity TEU/yr"], ["capacity_t_yr", "capacity t/yr"],
-  ["passages", "sea passages"], ["notes", "notes"]];
-export const NODE_FIELDS = [["node_id", "id"], ["kind", "kind"], ["country", "country"], ["aliases", "aliases"],
-  ["dwell_hours", "dwell h"], ["dwell_usd", "dwell USD"], ["transship_hours", "transship h"],
-  ["transship_usd", "transship USD"], ["capacity_teu_yr", "capacity TEU/yr"], ["capacity_t_yr", "capacity t/yr"],
-  ["notes", "notes"]];
-
-export async function showFeatureDetails(kind, id) {
-  const f = (kind === "link" ? S.linkById : S.nodeById).get(id);
-  if (!f) return;
-  const p = f.properties;
-  const seq = openDetails(`${kind === "link" ? "Link" : "Place"}: ${p.name || id}`);
-  const dl = el("dl");
-  for (const [k, label] of kind === "link" ? LINK_FIELDS : NODE_FIELDS) {
-    const v = p[k];
-    if (v === null || v === undefined || v === "") continue;
-    dl.append(el("dt", { text: label }), el("dd", { text: typeof v === "number" ? fmt(v, Number.isInteger(v) ? 0 : 1) : String(v) }));
-  }
-  fillDetails(seq, dl, el("strong", { text: "sources" }), await sourceList(splitSources(p)));
-}
+// ------------------------------------------------------------------ a route's details
 
 export async function showRouteDetails(idx) {
   const r = S.routes[idx];
