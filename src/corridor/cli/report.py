@@ -89,6 +89,10 @@ class _Steps(AbstractContextManager["_Steps"]):
 def _make(out_dir: Path, force: bool, pdf: bool, as_json: bool, build: Callable[..., Brief]) -> None:
     """Refuse an existing --out before any work, make the brief, write it, say what was written."""
     refuse_overwrite(out_dir, force, folder=True, expected=None)
+    if pdf:  # a missing PDF library is said before the model runs, not after
+        from ..report.render import weasyprint_module
+
+        weasyprint_module()
     with _Steps(as_json) as steps:
         brief = build(progress=steps)
         written = brief.write(out_dir, overwrite=force, pdf=pdf, progress=steps)

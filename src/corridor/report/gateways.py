@@ -308,9 +308,14 @@ def gateways_brief(
     full = full[(full["share"] > 0) & (pd.to_numeric(full["v_c"], errors="coerce") >= 0.9)]
     for r in full.sort_values("v_c", ascending=False).head(5).itertuples(index=False):
         changes.append(
-            f"{r.name} runs at {r.v_c:.0%} of its capacity ({num(r.flow_teu)} TEU a year in all, "
-            f"{num(r.teu)} of them this pair's): a full crossing is rationed by a slot price, which "
-            "pushes cargo to other gateways."
+            f"{r.name} runs at {r.v_c:.0%} of its capacity (the load of its fullest queue, one "
+            f"direction and one kind of cargo, over that queue's capacity), and {num(r.teu)} TEU a year "
+            "of this pair's cargo pass it: "
+            + (
+                "a full crossing is rationed by a slot price, which pushes cargo to other gateways."
+                if r.v_c >= 0.99
+                else "near capacity, its wait grows steeply with more cargo."
+            )
         )
     changes += _cut_lines(g)
     changes += list(g.notes)

@@ -5,6 +5,7 @@ is left out, never the route's ends)."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Collection, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -104,7 +105,8 @@ def draw_basemap(ax: Axes, extent: Extent, *, fills: dict[str, str] | None = Non
     x0, x1, y0, y1 = extent
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
-    ax.set_aspect(1.25)
+    _quiet_aspect()
+    ax.set_aspect(1.25, adjustable="datalim")  # the map fills its box: more map, no white margins
     if axis_labels:
         ax.set_xlabel("longitude (°E)", fontsize=8)
         ax.set_ylabel("latitude (°N)", fontsize=8)
@@ -126,6 +128,18 @@ def _name_countries(ax: Axes, extent: Extent) -> None:
         size = 6.5 if area < view * 0.02 else 8
         ax.text(x, y, names.get(iso, iso).upper(), fontsize=size, color="#8a8a8a", ha="center",
                 va="center", zorder=2, clip_on=True, fontstretch="condensed")
+
+
+class _FixedLimits(logging.Filter):
+    """A map's limits are widened on purpose to fill its box: matplotlib's notice of it is not news."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Ignoring fixed")
+
+
+@lru_cache(maxsize=1)
+def _quiet_aspect() -> None:
+    logging.getLogger("matplotlib.axes._base").addFilter(_FixedLimits())
 
 
 def halo(width: float = 2.5) -> list:

@@ -151,9 +151,9 @@ def routes_figure(
         and whole[3] <= extent[3] + 1)
     # the map takes the whole width; with an overview, the legend and the overview sit in a row below it
     x0, x1, y0, y1 = extent
-    h_map = width * min(0.75, max(0.3, (y1 - y0) * 1.25 / max(x1 - x0, 1e-9)))
-    h_row = 0.23 * width if overview else 0.0
-    fig = new_figure(figsize=(width, h_map + h_row + 0.5), dpi=dpi)
+    h_map = width * min(0.62, max(0.36, (y1 - y0) * 1.25 / max(x1 - x0, 1e-9)))
+    h_row = 0.17 * width if overview else 0.0
+    fig = new_figure(figsize=(width, h_map + h_row + 0.4), dpi=dpi)
     if overview:
         gs = fig.add_gridspec(2, 2, width_ratios=(1.6, 1), height_ratios=(h_map, h_row))
         ax = fig.add_subplot(gs[0, :])
