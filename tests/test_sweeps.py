@@ -34,6 +34,7 @@ from corridor.caspian.config import load_data
 from corridor.cli.app import app
 from corridor.datafiles import bundled_data_dir, read_package_csv
 from corridor.errors import CorridorError
+from corridor.scenarios.apply import apply_scenario
 from corridor.scenarios.validate import load_scenario
 from corridor.store import RunStore
 
@@ -146,6 +147,20 @@ def test_a_draw_reaches_the_risk_premiums_and_they_move_the_northern_share(net):
     north = [assign(net, demand, world=d.world(w), rgap=1e-3).corridor_summary().set_index("corridor")
              .loc["northern", "teu"] for d in (cheap, dear)]
     assert north[0] > north[1] * 1.2
+
+
+def test_a_run_charges_its_draws_premium_levels(net):
+    """A sweep run's scenario (`applied_in`) carries the draw's premium levels into its world, which
+    the assignment and the gateways read. Found by mypy: the draw's world was passed to `replace()`
+    as a field the applied scenario does not have, so every run of a sweep failed."""
+    ins = uncertain_inputs(names=["premium_russia_belarus_transit"])
+    s = load_scenario("world-2024", network=net)
+    dear = sweep_questions.applied_in(net, s, Draw.of(ins, {"premium_russia_belarus_transit": 3000.0}))
+    free = sweep_questions.applied_in(net, s, Draw.of(ins, {"premium_russia_belarus_transit": 0.0}))
+    assert dear.world.terms.entry_usd["BLR+RUS"] == pytest.approx(3000.0)
+    assert free.world.terms.entry_usd.get("BLR+RUS", 0.0) == pytest.approx(0.0)
+    plain = sweep_questions.applied_in(net, s, Draw.of([], {}))
+    assert plain.world.terms == apply_scenario(s, network=net).world.terms  # no premium drawn: the data's
 
 
 def test_levers_are_scenario_overlays(net):

@@ -65,6 +65,7 @@ def applied_in(net: Network, s: Scenario, draw: Draw) -> AppliedScenario:
     without the draw is kept on the network's cache, so each cell is applied once per worker)."""
     base = draw.network(net)
     key = ("analysis.sweep_questions.applied", s.model_dump_json())
+    applied: AppliedScenario
     if base is net and key in net.cache:
         applied = net.cache[key]
     else:
@@ -78,7 +79,8 @@ def applied_in(net: Network, s: Scenario, draw: Draw) -> AppliedScenario:
             t[col] = t[col].astype(float) * draw.demand_scale
         demand = Demand(table=t, source=f"{demand.source} x{draw.demand_scale:.4f}")
     return replace(applied, network=run_copy(applied.network), demand=demand,
-                   caspian=draw.caspian_config(applied.caspian), world=draw.world(applied.world))
+                   caspian=draw.caspian_config(applied.caspian),
+                   extra_terms=draw.premium_terms(applied.world))
 
 
 def _aligned(net: Network, rs: ChoiceSet) -> None:

@@ -371,17 +371,23 @@ class Draw:
         added = {k: {kk: n for kk, n in v.items() if n} for k, v in berths.items()}
         return drawn.with_ports(deepen={k: v for k, v in deepen.items() if v}, berths_add=added)
 
-    def world(self, world: World) -> World:
-        """`world` with this draw's premium levels in place of the data's, for the premiums it charges
-        (a scenario that switched the premiums off keeps them off)."""
+    def premium_terms(self, world: World) -> CostTerms | None:
+        """The terms that, added to `world`'s, put this draw's premium levels in place of the data's,
+        for the premiums it charges (a scenario that switched the premiums off keeps them off); None
+        when the draw has no premiums."""
         if not self.premiums:
-            return world
+            return None
         now, drawn = risk_terms(world.year), risk_terms(world.year, self.premiums)
         entry = {k: drawn.entry_usd.get(k, 0.0) - v for k, v in now.entry_usd.items()
                  if k in world.terms.entry_usd}
         passage = {k: drawn.passage_usd.get(k, 0.0) - v for k, v in now.passage_usd.items()
                    if k in world.terms.passage_usd}
-        return world.with_terms(CostTerms(entry_usd=entry, passage_usd=passage))
+        return CostTerms(entry_usd=entry, passage_usd=passage)
+
+    def world(self, world: World) -> World:
+        """`world` with this draw's premium levels in place of the data's (`premium_terms`)."""
+        terms = self.premium_terms(world)
+        return world if terms is None else world.with_terms(terms)
 
     def assignment_params(self, params: AssignmentParams) -> AssignmentParams:
         """The calibration's parameters with this draw's factors."""

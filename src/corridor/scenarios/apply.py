@@ -46,15 +46,20 @@ class AppliedScenario:
     demand: Demand
     caspian: CaspianConfig | None = None
     changes: list[str] = field(default_factory=list)  # what was applied, one line each
+    # added to the scenario's own terms: a sweep draw's premium levels in place of the data's
+    extra_terms: CostTerms | None = None
 
     @property
     def world(self) -> World:
-        """The world the scenario states: its policy, cost terms, month and Caspian crossing."""
+        """The world the scenario states: its policy, cost terms, month and Caspian crossing (and the
+        `extra_terms`, when a draw gives them)."""
         t = self.scenario.terms
         terms = CostTerms(entry_usd=t.entry_usd, passage_usd=t.passage_usd,
                           carbon_usd_per_t=t.carbon_usd_per_t) if t is not None else CostTerms()
         if t is None or t.risk_premiums:
             terms = risk_terms(self.scenario.year) + terms  # the premiums in force in its year
+        if self.extra_terms is not None:
+            terms = terms + self.extra_terms
         return World(self.policy, terms, month=self.scenario.month, caspian=self.caspian)
 
     def caspian_lines(self) -> dict[str, dict]:
