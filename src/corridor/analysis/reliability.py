@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,9 @@ from ..output import Document, Output, Table
 from ..routing.comparison import compare
 from ..routing.results import Route
 from ..world import World, world_of
+
+if TYPE_CHECKING:  # the Caspian crossing is loaded when its waits are drawn
+    from ..caspian.config import CaspianConfig
 
 FIXED, NORMAL, LOGNORMAL, EMPIRICAL = 0, 1, 2, 3
 
@@ -78,8 +82,8 @@ def _row(params: dict, leg_type: str, node_id: str = "") -> dict:
     return r
 
 
-def caspian_wait_samples(caspian=None, month: int | None = None, *, replications: int = 8,
-                         seed: int = 0) -> dict[tuple[str, str], np.ndarray]:
+def caspian_wait_samples(caspian: CaspianConfig | None = None, month: int | None = None, *,
+                         replications: int = 8, seed: int = 0) -> dict[tuple[str, str], np.ndarray]:
     """Simulated Caspian times from arrival to departure (hours) per (origin port node, cargo), for the
     crossing `caspian` (default: the bundled one) in `month` (its weather all along) or over a year."""
     from ..caspian.config import baseline_config
@@ -97,7 +101,8 @@ def caspian_wait_samples(caspian=None, month: int | None = None, *, replications
 _SAMPLES: dict[tuple, dict[tuple[str, str], np.ndarray]] = {}  # per crossing, month, replications, seed
 
 
-def _wait_samples(cfg, month: int | None, replications: int, seed: int) -> dict[tuple[str, str], np.ndarray]:
+def _wait_samples(cfg: CaspianConfig, month: int | None, replications: int,
+                  seed: int) -> dict[tuple[str, str], np.ndarray]:
     from ..caspian.simulate import simulate
 
     if month is None:

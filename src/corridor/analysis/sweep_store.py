@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,10 @@ import pandas as pd
 from ..errors import CorridorError
 from ..network.families import FAMILIES
 from ..output import json_safe
+
+if TYPE_CHECKING:  # the store opens DuckDB; sweeps imports this module when it records
+    from ..store import RunStore
+    from .sweeps import SweepSpec
 
 CORRIDOR_FIGURES = {"teu": "teu", "share": "share", "days": "mean_days", "p90_days": "p90_days",
                     "usd": "usd_per_teu"}
@@ -33,7 +38,7 @@ class _Links:
 class StoredRun:
     """One row of a sweep as the run store records a run."""
 
-    def __init__(self, scenario: str, method: str, row: dict):
+    def __init__(self, scenario: str, method: str, row: dict) -> None:
         self.name, self.method, self.row = scenario, method, row
         self.seconds = float(row.get("seconds") or 0.0)
         self.flows = _Links()
@@ -53,12 +58,12 @@ class StoredRun:
                           if k.startswith(("lever.", "in.")) or k == "index"})
 
 
-def stored_ids(store, scenario: str) -> set[str]:
+def stored_ids(store: RunStore, scenario: str) -> set[str]:
     """Ids of the runs the history holds under `scenario`."""
     return set(store.list(limit=10**9, scenario=scenario)["id"])
 
 
-def record_sweep(folder: Path, spec, sweep_id: str, rows: dict[int, dict], *,
+def record_sweep(folder: Path, spec: SweepSpec, sweep_id: str, rows: dict[int, dict], *,
                  home: str | Path | None = None) -> int:
     """Record every run of `rows` the history lacks; the number recorded. If the history cannot be
     written (another process holds it), a RuntimeWarning says so: the sweep's folder has it all."""

@@ -37,9 +37,11 @@ import traceback
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import pandas as pd
 
+from ..assignment.choice_sets import ChoiceSet
 from ..assignment.params import AssignmentParams
 from ..errors import CorridorError
 from ..network.io import load_network
@@ -51,15 +53,39 @@ from ..scenarios.validate import load_scenario
 from .sweep_questions import QUESTIONS, Flows, route_key, route_set
 from .uncertain_inputs import Draw, UncertainInput, inputs_frame, sample, uncertain_inputs
 
+if TYPE_CHECKING:  # Dask is imported when a sweep runs on it
+    from distributed import Client, LocalCluster
+
 JOURNAL, MANIFEST, RESULTS = "runs.jsonl", "sweep.json", "results.parquet"
 LEVER_SOURCE = ["corridor_sweep_lever"]  # a lever value is the question asked, not a sourced fact
 Progress = Callable[[dict], None]
+LeverValue = str | float  # a number, or a word the lever knows (`closed`, `avoid`, `container:6`)
+
+
+class Question(Protocol):
+    """What a sweep asks of a question (`sweep_questions`): a dataclass (its fields are its options,
+    written in the spec), the scenarios it runs in, the input files that reach it, whether it needs
+    choice sets, and its figures for one run."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def files(self) -> tuple[str, ...]: ...
+    @property
+    def scenarios(self) -> tuple[str | dict, ...]: ...
+    @property
+    def needs_routes(self) -> bool: ...
+
+    def run(self, net: Network, scenarios: tuple[Scenario, ...], routes: dict[str, ChoiceSet], draw: Draw,
+            params: AssignmentParams) -> dict: ...
 
 
 # ------------------------------------------------------------------ levers
 
 
-def _fleet(value) -> dict:
+def _fleet(value: LeverValue) -> dict[str, int]:
     """`6` (container feeders) or `container:6,rail_ferry:2`."""
     if isinstance(value, int | float):
         return {"container": int(value)}
@@ -71,7 +97,7 @@ def _fleet(value) -> dict:
     return out
 
 
-def _premium_or(value, words: dict[str, dict]) -> dict | float:
+def _premium_or(value: LeverValue, words: dict[str, dict]) -> dict | float:
     v = str(value).strip().lower()
     if v in words:
         return words[v]
@@ -82,7 +108,7 @@ def _premium_or(value, words: dict[str, dict]) -> dict | float:
                             "(USD per TEU)") from None
 
 
-def lever_overlay(name: str, value, countries: frozenset[str] = frozenset()) -> dict:
+def lever_overlay(name: str, value: LeverValue, countries: frozenset[str] = frozenset()) -> dict:
     """A lever's value as a fragment of a scenario file (merged onto the question's scenario)."""
     src = {"source": LEVER_SOURCE}
     if name == "sea_level":
@@ -129,8 +155,8 @@ class SweepSpec:
     """A sweep: the question, the levers' grid, the draws (how many, sampler, seed) and which inputs
     are drawn (default: every input that reaches the question)."""
 
-    question: object = field(default_factory=Flows)
-    levers: dict[str, tuple] = field(default_factory=dict)
+    question: Question = field(default_factory=Flows)
+    levers: dict[str, tuple[LeverValue, ...]] = field(default_factory=dict)
     draws: int = 0
     sampler: str = "lhs"
     seed: int = 0
@@ -185,7 +211,7 @@ class SweepSpec:
 class _Plan:
     """What every worker needs besides the network: sent once."""
 
-    question: object
+    question: Question
     inputs: list[UncertainInput]
     scenarios: dict[int, tuple[Scenario, ...]]  # per cell
     params: AssignmentParams
@@ -270,7 +296,7 @@ def read_journal(folder: Path) -> dict[int, dict]:
 
 
 class _Journal:
-    def __init__(self, folder: Path | None):
+    def __init__(self, folder: Path | None) -> None:
         self.f = open(folder / JOURNAL, "ab") if folder is not None else None  # noqa: SIM115
 
     def add(self, row: dict) -> None:
@@ -288,7 +314,7 @@ class _Journal:
 
 
 def _execute_serial(net: Network, plan: _Plan, todo: list[dict], done: Callable[[dict], None]) -> dict:
-    routes: dict[str, object] = {}
+    routes: dict[str, ChoiceSet] = {}
     for run in todo:
         for s in plan.scenarios[run["cell_index"]] if plan.question.needs_routes else ():
             k = route_key(s)
@@ -298,7 +324,8 @@ def _execute_serial(net: Network, plan: _Plan, todo: list[dict], done: Callable[
     return {"scheduler": "serial", "workers": 1, "dashboard": None}
 
 
-def open_client(scheduler: str | None = None, workers: int | None = None):
+def open_client(scheduler: str | None = None,
+                workers: int | None = None) -> tuple[Client, LocalCluster | None]:
     """A Dask client: to `scheduler` (tcp://host:port), else on a new LocalCluster with `workers`
     single-threaded worker processes (default: one per core). Returns (client, cluster or None)."""
     from distributed import Client, LocalCluster
@@ -311,12 +338,14 @@ def open_client(scheduler: str | None = None, workers: int | None = None):
     return Client(cluster), cluster
 
 
-def _execute_dask(net: Network, plan: _Plan, todo: list[dict], done: Callable[[dict], None], client,
+def _execute_dask(net: Network, plan: _Plan, todo: list[dict], done: Callable[[dict], None], client: Client,
                   info: Callable[[dict], None]) -> dict:
     from distributed import as_completed
 
     workers = len(client.scheduler_info().get("workers", {}))
-    meta = {"scheduler": client.scheduler.address, "workers": workers, "dashboard": client.dashboard_link}
+    sched = client.scheduler  # None only for a client never connected
+    meta = {"scheduler": None if sched is None else sched.address, "workers": workers,
+            "dashboard": client.dashboard_link}
     info({"event": "cluster", **meta})
     net_f = client.scatter(net, broadcast=True, hash=False)
     plan_f = client.scatter(plan, broadcast=True, hash=False)
@@ -432,7 +461,8 @@ def read_sweep(folder: str | Path) -> SweepResult:
 
 
 def sweep(spec: SweepSpec, out: str | Path | None = None, *, network: Network | str | Path | None = None,
-          scheduler: str | None = None, workers: int | None = None, client=None, resume: bool = False,
+          scheduler: str | None = None, workers: int | None = None, client: Client | None = None,
+          resume: bool = False,
           overwrite: bool = False, record: bool = True, home: str | Path | None = None,
           progress: Progress | None = None) -> SweepResult:
     """Run every run of `spec` (see the module docstring); results in `out` (none: kept in memory only,
@@ -465,18 +495,16 @@ def sweep(spec: SweepSpec, out: str | Path | None = None, *, network: Network | 
     try:
         if todo and scheduler == "serial" and client is None:
             execution = _execute_serial(net, plan, todo, done)
-        elif todo:
-            own = client is None
-            cluster = None
-            if own:
-                client, cluster = open_client(scheduler, workers)
+        elif todo and client is not None:
+            execution = _execute_dask(net, plan, todo, done, client, info)
+        elif todo:  # a client of our own, closed at the end
+            own, cluster = open_client(scheduler, workers)
             try:
-                execution = _execute_dask(net, plan, todo, done, client, info)
+                execution = _execute_dask(net, plan, todo, done, own, info)
             finally:
-                if own:
-                    client.close()
-                    if cluster is not None:
-                        cluster.close()
+                own.close()
+                if cluster is not None:
+                    cluster.close()
     finally:
         journal.close()
     table = results_table(rows)

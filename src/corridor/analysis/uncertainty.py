@@ -23,14 +23,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..errors import CorridorError
+from ..network.tables import Network
 from ..output import json_safe
-from .sweeps import Progress, SweepResult, SweepSpec, read_sweep, sweep
+from .sweeps import Progress, Question, SweepResult, SweepSpec, read_sweep, sweep
 from .uncertain_inputs import UncertainInput
+
+if TYPE_CHECKING:  # Dask is imported when the draws run on it
+    from distributed import Client
 
 QUANTILES = {"p10": 0.10, "p50": 0.50, "p90": 0.90}
 MIN_FOR_INDEX = 50
@@ -165,8 +170,9 @@ def summarise(res: SweepResult, figures: list[str] | None = None) -> Ranges:
                   errors[:10], res.inputs, res)
 
 
-def uncertainty(question, n: int, *, seed: int = 0, sampler: str = "lhs", inputs: list[str] | None = None,
-                network=None, scheduler: str | None = None, workers: int | None = None, client=None,
+def uncertainty(question: Question, n: int, *, seed: int = 0, sampler: str = "lhs",
+                inputs: list[str] | None = None, network: Network | str | Path | None = None,
+                scheduler: str | None = None, workers: int | None = None, client: Client | None = None,
                 out: str | Path | None = None, resume: bool = False, overwrite: bool = False,
                 record: bool = False, progress: Progress | None = None) -> Ranges:
     """Ask `question` (a `sweep_questions` question) under `n` draws of the inputs that reach it, and
