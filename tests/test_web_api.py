@@ -154,6 +154,90 @@ def test_assign_is_computed_once_per_method_and_year(client):
     assert r2.content == r1.content and st.flows.get(("aon", None)) is cached
 
 
+def test_assign_gives_each_direction_and_the_binding_one(client):
+    """A link's two directions queue apart: the map rows carry both, and an over-capacity row
+    names the direction that binds with that direction's load (never both ways' TEU)."""
+    d = client.get("/api/assign", params={"method": "aon"}).json()
+    both = [r for r in d["links"] if r["forward"] and r["backward"]]
+    assert both, "some loaded link queues both ways"
+    for r in both[:20]:
+        for way in ("forward", "backward"):
+            assert {"load", "capacity", "v_c", "unit"} <= set(r[way])
+    rows = {r["link_id"]: r for r in d["links"]}
+    for o in d["summary"]["over_90pct"]:
+        if o["kind"] != "link":
+            continue
+        way = rows[o["id"]][o["direction"]]
+        assert abs(way["load"] - o["queue_load"]) < 1e-3 * max(1.0, o["queue_load"]), (o, way)
+        assert abs(way["v_c"] - o["v_c"]) < 0.01
+        if o["queue_unit"] == "TEU":  # one direction's load, at most the two-way total
+            assert o["queue_load"] <= o["flow_teu"] + 1
+
+
+def test_flow_tables_download_as_csv(client, net):
+    r = client.get("/api/assign/table", params={"name": "link_flows", "method": "aon"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert r.headers["content-disposition"] == 'attachment; filename="corridor-link_flows-aon-today.csv"'
+    lines = r.text.splitlines()
+    assert lines[0].startswith("link_id,") and len(lines) == len(net.links) + 1
+    over = client.get("/api/assign/table", params={"name": "over_capacity", "method": "aon"}).text
+    assert {"kind", "id", "queue_load", "queue_capacity", "v_c"} <= set(over.splitlines()[0].split(","))
+    assert _err(client.get("/api/assign/table", params={"name": "route_flows", "method": "aon"}),
+                400)["error"].startswith("aon has no route_flows")
+    _err(client.get("/api/assign/table", params={"name": "../etc/passwd"}), 422)
+
+
+def test_status_says_what_is_kept(client):
+    client.get("/api/assign", params={"method": "aon"})
+    st = client.get("/api/status")
+    assert st.headers["cache-control"] == "no-store"
+    body = st.json()
+    assert ["aon", None] in body["assign"]["computed"]
+    assert body["assign"]["seconds"]["aon"] >= 0
+    assert isinstance(body["scenarios"]["computed"], list)
+
+
+def test_label_fonts_are_served_from_this_server(client):
+    fonts = client.get("/api/meta").json()["fonts"]
+    if not fonts:
+        pytest.skip("the label font is not installed (make web-assets)")
+    assert set(fonts) == {"Noto Sans Regular", "Noto Sans SemiBold"}
+    for faces in fonts.values():
+        for face in faces:
+            assert face["url"].startswith("/static/vendor/fonts/") and face["unicode-range"]
+            r = client.get(face["url"])
+            assert r.status_code == 200 and r.content[:4] == b"wOF2"
+    latin = fonts["Noto Sans Regular"][0]["unicode-range"]
+    assert latin[0] == "U+0000-00FF"
+
+
+def test_layer_colours_stay_apart_from_every_corridor_colour():
+    """Bloc fills and sanctions marks differ from each corridor colour by a CIE76 distance of 20
+    or more, for normal vision and for protan, deutan and tritan readers."""
+    from corridor.network.families import family_table
+    from corridor.web import palette
+
+    fams = {f.name: f.colour for f in family_table()}
+    rows = palette.closest_pairs(fams)
+    assert [r["vision"] for r in rows] == list(palette.VISIONS)
+    assert all(r["difference"] >= 20 for r in rows), rows
+    assert palette.difference("#000000", "#ffffff") == pytest.approx(100, abs=0.5)
+    assert palette.difference("#d62728", "#2ca02c", "deutan") < palette.difference("#d62728", "#2ca02c")
+
+
+def test_warm_up_runs_the_named_scenarios_in_the_background(monkeypatch):
+    from corridor.web.app import WARM, warm_up
+
+    app = create_app(corridor.load_network())
+    st = app.state.corridor
+    seen: list[str] = []
+    monkeypatch.setattr(st, "run_scenario", seen.append)
+    assert warm_up(app, ()) is None
+    th = warm_up(app, WARM)
+    th.join(10)
+    assert seen == list(WARM) == ["baseline-2024", "sanctions-strict"]
+
+
 def test_caspian_simulation(client):
     r = client.post("/api/caspian/simulate", json={"sea_level": -1.0, "replications": 4, "days": 120,
                                                    "vessels_add": {"rail_ferry": 2}, "deepen": {"Kuryk": 1}})

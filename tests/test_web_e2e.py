@@ -380,6 +380,15 @@ def test_k_best_routes_of_one_family_are_told_apart(server, page):
         return Object.keys(by).sort().map(k => by[k]); }""")
     assert drawn == [st for _, st in rows]  # the map draws what the table shows
     assert "k best" in page.inner_text("#legend")
+    # side by side, not on top of each other: each route has its own offset from the track
+    offsets = page.evaluate("""() => { const by = {};
+        for (const f of window.corridorMap.querySourceFeatures('routes'))
+            by[f.properties.idx] = f.properties.offset;
+        return Object.values(by); }""")
+    assert len(set(offsets)) == 5, offsets
+    # the gateways they pass are named on the map
+    assert "Baku" in page.get_attribute("#map", "data-gateways").split("|") or \
+        "Alat" in page.get_attribute("#map", "data-gateways").split("|")
 
 
 def _click_lonlat(page, lon: float, lat: float, zoom: float = 4.5) -> None:
@@ -527,3 +536,172 @@ def test_scenario_comparison_panel(server, page):
     assert "southern" in page.inner_text("#legend")
     assert not w.errors, w.errors
     assert not w.foreign(), w.foreign()
+
+
+# ------------------------------------------------------------------ issue 17: labels, export, URL, phone
+
+
+def _wait_data(page, attr: str, timeout: int) -> None:
+    """Wait until the map's data-`attr` counts something drawn."""
+    page.wait_for_function(f"() => Number(document.getElementById('map').dataset.{attr} || 0) > 0",
+                           timeout=timeout)
+
+
+def _rendered(page, layer: str) -> list[str]:
+    """The names a symbol layer has placed on the map now (collisions removed)."""
+    _map_idle(page)
+    return page.evaluate("l => [...new Set(window.corridorMap.queryRenderedFeatures({layers: [l]})"
+                         ".map(f => f.properties.name || f.properties.label))]", layer)
+
+
+def test_labels_for_countries_places_gateways_and_corridors(server, page):
+    """Labels are drawn with the bundled Noto Sans (no glyph server, nothing from outside)."""
+    w = Watch(page)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(server + "/?o=Xian&d=Duisburg")
+    _wait_ready(page)
+    page.wait_for_function("() => Number(document.getElementById('map').dataset.routes) >= 4")
+    countries = _rendered(page, "country-labels")
+    assert {"Kazakhstan", "China", "Germany"} <= set(countries) or len(countries) > 30, countries
+    assert "Kazakhstan" in countries, countries
+    places = _rendered(page, "route-place-labels")
+    assert "Duisburg" in places and "Xi'an" in places, places
+    gateways = page.get_attribute("#map", "data-gateways").split("|")
+    assert len(set(places) & set(gateways)) >= 3, (places, gateways)  # border crossings, ports by name
+    corridors = _rendered(page, "route-labels")
+    assert set(corridors) & {"northern", "middle", "southern", "suez", "cape"}, corridors
+    fonts = [u for u in w.requests if "/static/vendor/fonts/" in u]
+    if page.evaluate("() => Object.keys((window.corridorMap.getStyle()['font-faces']) || {}).length") > 0:
+        assert any("noto-sans-latin-400" in u for u in fonts), fonts
+    assert not w.errors, w.errors
+    assert not w.foreign(), w.foreign()
+
+
+def test_png_export_downloads_the_view(server, page):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(server + "/?o=Xian&d=Duisburg")
+    _wait_ready(page)
+    page.wait_for_function("() => Number(document.getElementById('map').dataset.routes) >= 4")
+    with page.expect_download() as dl:
+        page.click("#export-png")
+    d = dl.value
+    assert d.suggested_filename == "corridor-xian-duisburg.png", d.suggested_filename
+    img = Image.open(d.path())
+    box = page.locator("#map").bounding_box()
+    assert img.format == "PNG" and img.width == round(box["width"])
+    assert img.height > box["height"]  # the map with a title above and the credits under it
+    colours = img.convert("RGB").resize((200, 120)).getcolors(200 * 120)
+    assert colours and len(colours) > 50  # a drawn map, not a blank canvas
+    OUT.mkdir(parents=True, exist_ok=True)
+    img.save(OUT / "export.png")
+
+
+def test_shared_links_restore_every_tab(server, page):
+    """A link to the scenario diff shows the diff (gains and losses both on the map); the flow
+    method and the Caspian settings come back too, and every tab keeps its settings in the URL."""
+    w = Watch(page)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(server + "/?tab=scenarios&a=world-2023&b=red-sea-closed")
+    _wait_ready(page)
+    if page.locator("#tab-scenarios").is_hidden():
+        pytest.skip("this corridor has no corridor.scenarios: the panel is not offered")
+    _wait_data(page, "delta", 120_000)
+    assert page.input_value("#scenario-a") == "world-2023"
+    assert page.input_value("#scenario-b") == "red-sea-closed"
+    gains = int(page.get_attribute("#map", "data-delta-gains"))
+    losses = int(page.get_attribute("#map", "data-delta-losses"))
+    assert gains > 0 and losses > 0 and gains + losses > 10, (gains, losses)  # not only the ten largest
+    assert page.locator("#diff-gains tbody tr").count() > 0
+    assert page.locator("#diff-losses tbody tr").count() > 0
+    # the flows: the method and year of a link, assigned on opening
+    page.goto(server + "/?tab=flows&method=aon")
+    _wait_ready(page)
+    _wait_data(page, "flows", 60_000)
+    assert page.input_value("#flow-method") == "aon"
+    # the Caspian: sea level, fleet and years of a link, simulated on opening
+    page.goto(server + "/?tab=caspian&sl=-1&reps=5&fleet=rail_ferry:2")
+    _wait_ready(page)
+    page.wait_for_selector("#caspian-results table", timeout=60_000)
+    assert page.input_value("#sea-level") == "-1" and page.input_value("#replications") == "5"
+    assert page.input_value("#fleet input[data-kind='rail_ferry']") == "2"
+    assert "-1.00 m" in page.inner_text("#caspian-status")
+    # moving between tabs keeps each tab's settings in the URL
+    page.click("#tab-routes")
+    q = parse_qs(urlparse(page.url).query)
+    assert q["sl"] == ["-1"] and q["reps"] == ["5"] and q["fleet"] == ["rail_ferry:2"], q
+    assert not w.errors, w.errors
+    assert not w.foreign(), w.foreign()
+
+
+def test_flow_lines_tell_both_directions(server, page, net):
+    """Hover a flow line for its two directions, click it for load, capacity and v/c each way with
+    the sources; the over-capacity table gives the binding direction's load, not both ways'."""
+    w = Watch(page)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(server + "/?tab=flows&method=aon")
+    _wait_ready(page)
+    _wait_data(page, "flows", 60_000)
+    over = page.evaluate("() => fetch('/api/assign?method=aon').then(r => r.json())"
+                         ".then(b => b.summary.over_90pct)")
+    link = next(o for o in over if o["kind"] == "link")
+    row = page.locator(f"#over-table tr[data-id='{link['id']}'] td")
+    shown = float(row.nth(1).inner_text().split()[0].replace(",", ""))
+    assert abs(shown - link["queue_load"]) <= 1, (shown, link)  # one direction's load ...
+    assert abs(float(row.nth(3).inner_text()) - link["v_c"]) < 0.01  # ... with that direction's v/c
+    assert link["direction"] in ("forward", "backward")
+    i = net.link_index[link["id"]]
+    coords = net.link_coords(i)
+    lon, lat = coords[len(coords) // 2]
+    page.evaluate("""([lon, lat]) => new Promise((done) => { const m = window.corridorMap;
+        m.once('idle', () => done(true)); m.jumpTo({center: [lon, lat], zoom: 7}); m.triggerRepaint(); })""",
+                  [lon, lat])
+    xy = page.evaluate("([lon, lat]) => { const p = window.corridorMap.project([lon, lat]); "
+                       "return [p.x, p.y]; }", [lon, lat])
+    box = page.locator("#map").bounding_box()
+    page.mouse.move(box["x"] + xy[0], box["y"] + xy[1])
+    page.wait_for_selector(".flow-tip")
+    assert "both ways" in page.inner_text(".flow-tip")
+    page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
+    body = _details(page, "Flow: ")
+    dirs = page.eval_on_selector_all("#flow-directions tbody tr",
+                                     "trs => trs.map(tr => tr.dataset.direction)")
+    assert dirs == ["forward", "backward"] and " → " in body and "v/c" in page.inner_text("#details")
+    assert page.locator("#details-body ul.sources li").count() >= 1
+    # the tables as CSV
+    with page.expect_download() as dl:
+        page.click("#flow-results a[data-table='over_capacity']")
+    text = Path(dl.value.path()).read_text(encoding="utf-8")
+    assert text.splitlines()[0].split(",")[:2] == ["kind", "id"] and "queue_load" in text.splitlines()[0]
+    assert not w.errors, w.errors
+    assert not w.foreign(), w.foreign()
+
+
+def test_phone_layout_is_usable(server, page):
+    """At 390x844 the map is on top, the panel under it; nothing is wider than the screen; the
+    legend starts folded and unfolds; every tab can be reached."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(server + "/?o=Xian&d=Duisburg")
+    _wait_ready(page)
+    page.wait_for_function("() => Number(document.getElementById('map').dataset.routes) >= 4")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    m = page.locator("#map").bounding_box()
+    panel = page.locator("#panel").bounding_box()
+    assert m["width"] >= 385 and m["height"] >= 240 and panel["y"] >= m["y"] + m["height"] - 1, (m, panel)
+    assert page.is_hidden("#legend-body")
+    legend = page.locator("#legend").bounding_box()
+    assert legend["width"] * legend["height"] < 0.1 * m["width"] * m["height"]
+    page.click("#legend-toggle")
+    assert page.is_visible("#legend-body") and "northern" in page.inner_text("#legend")
+    page.click("#legend-toggle")
+    # the results table: every column reachable (it fits, or its box scrolls sideways)
+    page.locator("#corridors").scroll_into_view_if_needed()
+    fits = page.evaluate("""() => { const t = document.getElementById('corridors'), box = t.parentElement;
+        return t.getBoundingClientRect().right <= innerWidth + 1 || box.scrollWidth > box.clientWidth; }""")
+    assert fits
+    for tab in ("flows", "caspian", "scenarios", "routes"):
+        page.click(f"#tab-{tab}")
+        assert page.is_visible(f"#pane-{tab}")
+        b = page.locator(f"#tab-{tab}").bounding_box()
+        assert b["x"] >= 0 and b["x"] + b["width"] <= 391, (tab, b)
+    OUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUT / "phone.png"))

@@ -20,7 +20,7 @@ BLOC_FILLS = {"EU": "#f7e58f", "EAEU": "#c4cfe3", "OTS": "#b5e2d0", "SCO": "#ecc
               "TITR": "#d3e6b5"}
 LAND = "#f3f1ea"
 # sanctions: grey hatching and a dashed dark outline, never a hue a corridor has
-SANCTIONS = {"eu_us_sectoral": "#8a8a8a", "un_comprehensive": "#2b2b2b"}
+SANCTIONS = {"eu_us_sectoral": "#b0b0b0", "un_comprehensive": "#2b2b2b"}
 SANCTIONS_OUTLINE = "#3b3b3b"
 # the scenario diff (no route drawn beside it): Okabe-Ito blue (more load, solid) and vermilion
 # (less, dashed), as the static maps

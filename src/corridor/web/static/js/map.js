@@ -136,9 +136,10 @@ function addLayers(map) {
   map.addLayer({ id: "delta", type: "line", source: "delta", layout: { visibility: "none", "line-cap": "butt" },
     paint: {
       "line-color": ["case", gain, S.meta.palette.diff.more, S.meta.palette.diff.less],
-      "line-width": ["interpolate", ["linear"], ["sqrt", ["abs", ["get", "d_teu"]]], 0, 1.5, 2200, 14],
+      "line-width": ["interpolate", ["linear"], ["sqrt", ["abs", ["get", "d_teu"]]], 0, 1, 2200, 14],
       "line-dasharray": ["case", gain, ["literal", [1, 0]], ["literal", [2, 1]]],
-      "line-opacity": 0.85,
+      // a change of a few hundred TEU is drawn faint: there, not loud
+      "line-opacity": ["interpolate", ["linear"], ["sqrt", ["abs", ["get", "d_teu"]]], 0, 0.3, 150, 0.9],
     } });
   const routeWidth = 3.6;
   map.addLayer({ id: "routes-casing", type: "line", source: "routes", layout: { "line-cap": "round", "line-join": "round" },
@@ -243,8 +244,9 @@ export function setData(source, features) {
 export function padding() {
   const w = S.map.getContainer().clientWidth;
   const geo = $("geo-legend");
-  const right = geo && !geo.hidden ? Math.min(geo.offsetWidth + 30, w / 3) : Math.min(50, w / 10);
-  const side = Math.min(50, w / 10);
+  // room for a label beside an end of the route (about 60 px)
+  const side = Math.min(60, w / 7);
+  const right = geo && !geo.hidden ? Math.min(geo.offsetWidth + 30, w / 3) : side;
   return { top: 40, bottom: 40, left: side, right };
 }
 
