@@ -83,6 +83,7 @@ class Brief:
     sources: pd.DataFrame
     provenance: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)  # seconds: model, ranges, figures, render
+    changes_title: str = "What changed and why"  # the heading of `changes` (a comparison: why routes differ)
 
     def to_dict(self) -> dict[str, Any]:
         """The brief's words and numbers as JSON (the figures by file name)."""
@@ -99,7 +100,8 @@ class Brief:
                 "tables": [
                     {"file": f"{t.name}.csv", "caption": t.caption, "note": t.note} for t in self.tables
                 ],
-                "changes": list(self.changes),
+                "changes_title": self.changes_title,
+            "changes": list(self.changes),
                 "ranges_note": self.ranges_note,
                 "ranges": None if self.ranges is None else self.ranges.data.to_dict(orient="records"),
                 "assumptions": list(self.assumptions),

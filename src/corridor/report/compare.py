@@ -358,5 +358,6 @@ def compare_brief(
         limits=COMMON_LIMITS,
         sources=sources_table(net, ids),
         provenance=provenance(command, network=network),
+        changes_title="Why the routes differ: where the time goes",
         timings={"model_s": round(t_model, 3), "ranges_s": round(t_ranges, 3), "figures_s": round(t_fig, 3)},
     )

@@ -22,6 +22,15 @@ ROWS = 10
 SECONDS_PER_DRAW = 10  # a draw assigns the demand and closes the gateways again
 
 
+def region_label(region: str) -> str:
+    """A region as a reader writes it: 'central-asia' → 'Central Asia', 'eu' → 'EU', a list of codes
+    as given."""
+    r = str(region).strip()
+    if "," in r or len(r) <= 4:
+        return r.upper()
+    return " ".join(w.capitalize() for w in r.replace("_", "-").split("-"))
+
+
 def _names(codes: tuple[str, ...]) -> str:
     from ..viz.basemap import country_names
 
@@ -51,6 +60,7 @@ def _closure_cells(df: pd.DataFrame) -> dict[str, list[str]]:
 
 
 def _countries_table(g: GatewayResult) -> BriefTable:
+    fr, to = region_label(g.from_region), region_label(g.to_region)
     c = g.countries[(g.countries["share"] > 0) | (g.countries["disconnects_share"] > 0)].head(ROWS)
     shown = pd.DataFrame(
         {
@@ -62,7 +72,7 @@ def _countries_table(g: GatewayResult) -> BriefTable:
     )
     return BriefTable(
         "countries",
-        f"Transit countries of the cargo from {g.from_region} to {g.to_region}: TEU a "
+        f"Transit countries of the cargo from {fr} to {to}: TEU a "
         "year passing each and its share of the pair's cargo; if it closed, what its users pay "
         "more per TEU at their next-best option (USD), the change in their days, the TEU left "
         "with no route, and the extra cost to all cargo re-assigned (USD million a year).",
@@ -74,6 +84,7 @@ def _countries_table(g: GatewayResult) -> BriefTable:
 
 
 def _elements_table(g: GatewayResult, kind: str) -> BriefTable:
+    fr, to = region_label(g.from_region), region_label(g.to_region)
     df = g.frame(kind)
     df = df[df["share"] > 0].head(ROWS)
     what = "node" if kind == "nodes" else "link"
@@ -91,7 +102,7 @@ def _elements_table(g: GatewayResult, kind: str) -> BriefTable:
         }
     )
     caption = ("The crossings, ports and junctions" if kind == "nodes" else "The links") + (
-        f" the cargo from {g.from_region} to {g.to_region} passes most: TEU a year of the pair's cargo, its "
+        f" the cargo from {fr} to {to} passes most: TEU a year of the pair's cargo, its "
         "share, the element's load over its capacity (v/c, where it has one) and the loss if it closed."
     )
     return BriefTable(kind, caption, shown, g.frame(kind).copy())
@@ -138,8 +149,9 @@ def _cut_lines(g: GatewayResult) -> list[str]:
 
 
 def _summary(g: GatewayResult) -> tuple[str, list[KeyFigure]]:
+    fr, to = region_label(g.from_region), region_label(g.to_region)
     s = g.summary
-    pair = f"{g.from_region} ({_names(g.from_countries)}) to {g.to_region}"
+    pair = f"{fr} ({_names(g.from_countries)}) to {to}"
     if not g.connected:
         return g.unconnected_answer(), [
             KeyFigure("demand", f"{teu_short(s['demand_teu'])} TEU/yr", "none served")
@@ -226,6 +238,7 @@ def gateways_brief(
             top=max(closures, 1),
         )
     )
+    fr, to = region_label(g.from_region), region_label(g.to_region)
     block, t_ranges, ranges = None, 0.0, None
     if uncertainty >= 2:
         from ..analysis.sweep_questions import Gateways
@@ -257,7 +270,7 @@ def gateways_brief(
             f"{SECONDS_PER_DRAW} s a draw on a small machine), more than a brief's 20 s allow. Add "
             f"--uncertainty 20 for the p10–p90 of each share and closure loss ({UNCERTAINTY_DOC})."
         )
-    title = f"{g.from_region} to {g.to_region}: where the cargo passes ({scenario})"
+    title = f"{fr} to {to}: where the cargo passes ({scenario})"
     say(progress, "drawing the map")
     fig, t_fig = timed(
         lambda: png_bytes(
@@ -276,7 +289,7 @@ def gateways_brief(
     key = tuple(f"{r.name} ({r.country}): {r.share:.0%} of the TEU" for r in busy.itertuples(index=False))
     chart = Chart(
         "map_gateways",
-        f"The cargo from {g.from_region} to {g.to_region} ({scenario}): the region the cargo "
+        f"The cargo from {fr} to {to} ({scenario}): the region the cargo "
         "leaves in lilac and the one it goes to in pale green, each transit country shaded by the share "
         "of the pair's TEU that passes it, the "
         "links it uses drawn by TEU a year, and the busiest crossings, ports and junctions named with "
@@ -323,7 +336,7 @@ def gateways_brief(
         f"World: the scenario {scenario} ("
         + " ".join((applied.scenario.description or "").split())[:300]
         + f"); avoided: {', '.join(g.policy.get('avoid_countries', [])) or 'nothing'}.",
-        f"Regions: {g.from_region} = {_names(g.from_countries)}; {g.to_region} = {_names(g.to_countries)}.",
+        f"Regions: {fr} = {_names(g.from_countries)}; {to} = {_names(g.to_countries)}.",
         "Shares: the demand assigned (the calibrated path-size logit with queues) and each route's TEU "
         "traced through the countries, nodes and links it passes; a route counts once per element.",
         f"Closures: each of the {closures} busiest countries, nodes and links closed in turn and the demand "
@@ -367,9 +380,9 @@ def gateways_brief(
             command += [flag, value]
     return Brief(
         kind="gateways",
-        title=f"From {g.from_region} to {g.to_region}: the gateways, and what closing each costs",
-        question=f"Which countries, crossings, ports and links the container cargo from {g.from_region} to "
-        f"{g.to_region} passes in {scenario}, what closing each would cost, and what no route avoids.",
+        title=f"From {fr} to {to}: the gateways, and what closing each costs",
+        question=f"Which countries, crossings, ports and links the container cargo from {fr} to "
+        f"{to} passes in {scenario}, what closing each would cost, and what no route avoids.",
         summary=summary,
         key_figures=tuple(kf),
         charts=(chart,),
@@ -381,6 +394,7 @@ def gateways_brief(
         limits=limits,
         sources=sources_table(applied.network, ids, extra),
         provenance=provenance(command, network=network),
+        changes_title="What closing each gateway costs, and what holds the cargo back",
         timings={
             "model_s": round(t_apply + t_model, 3),
             "ranges_s": round(t_ranges, 3),
