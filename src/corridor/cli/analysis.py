@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import math
 import re
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -25,6 +26,7 @@ from .common import (
     NetOpt,
     OutOpt,
     YearOpt,
+    add_columns,
     choices,
     emit_json,
     force_option,
@@ -47,25 +49,33 @@ OutForceOpt = Annotated[bool, force_option("Replace an earlier result in --out (
 ScenarioOpt = Annotated[str | None, typer.Option(
     "--scenario", help="A bundled scenario name or a .yaml file: its network, policies and demand.")]
 
-RankBy = choices("RankBy", RANK_BY)
+if TYPE_CHECKING:  # the library's results, imported when a command runs
+    import pandas as pd
 
-Pairs = choices("Pairs", PAIRS)
+    from ..analysis.appraisal import Appraisal
+    from ..analysis.gateways import GatewayResult
+
+if TYPE_CHECKING:  # a choice made from the library's vocabulary: to a type checker, some StrEnum
+    RankBy = StrEnum
+    Pairs = StrEnum
+else:
+    RankBy = choices("RankBy", RANK_BY)
+    Pairs = choices("Pairs", PAIRS)
 
 BY_SHARE = RankBy("share")
 
 AUTO_PAIRS = Pairs("auto")
 
 
-def _gateway_table(res, kind: str, by: str, top: int) -> Table:
+def _gateway_table(res: GatewayResult, kind: str, by: str, top: int) -> Table:
     df = res.ranked(kind, by)
     df = df[(df["share"] > 0) | (df["disconnects_share"] > 0)].head(top)
     label = {"countries": "country", "nodes": "node", "links": "link"}[kind]
     key = {"countries": "country", "nodes": "node_id", "links": "link_id"}[kind]
     t = Table(title=f"{kind} between {res.from_region} and {res.to_region}, by {by}", title_justify="left")
-    for col, just in (("#", "right"), (label, "left"), ("TEU/yr", "right"), ("share", "right"),
-                      ("every route?", "center"), ("if closed: no route, TEU", "right"),
-                      ("extra USD m/yr", "right"), ("extra days", "right")):
-        t.add_column(col, justify=just, overflow="fold")
+    add_columns(t, (("#", "right"), (label, "left"), ("TEU/yr", "right"), ("share", "right"),
+                    ("every route?", "center"), ("if closed: no route, TEU", "right"),
+                    ("extra USD m/yr", "right"), ("extra days", "right")))
     closed = "closed_unserved_teu" in df.columns
     for i, r in enumerate(df.to_dict("records"), 1):
         name = r[key] if kind == "countries" else f"{r['name'] or r[key]}"
@@ -87,7 +97,7 @@ def _gateway_table(res, kind: str, by: str, top: int) -> Table:
     return t
 
 
-def _cut_lines(res) -> list[str]:
+def _cut_lines(res: GatewayResult) -> list[str]:
     lines = []
     for level in ("countries", "nodes", "links"):
         c = res.cut[level]
@@ -108,12 +118,11 @@ def _cut_lines(res) -> list[str]:
     return lines
 
 
-def _diff_table(diff, kind: str, a: str, b: str, top: int) -> Table:
+def _diff_table(diff: pd.DataFrame, kind: str, a: str, b: str, top: int) -> Table:
     key = diff.columns[0]
     t = Table(title=f"{kind}: {a} → {b}", title_justify="left")
-    for col, just in ((kind[:-1] if kind != "countries" else "country", "left"), (f"share {a}", "right"),
-                      (f"share {b}", "right"), ("change", "right"), ("every route?", "center")):
-        t.add_column(col, justify=just, overflow="fold")
+    add_columns(t, ((kind[:-1] if kind != "countries" else "country", "left"), (f"share {a}", "right"),
+                    (f"share {b}", "right"), ("change", "right"), ("every route?", "center")))
     for r in diff.head(top).to_dict("records"):
         sp = {(False, False): "", (True, True): "yes → yes", (True, False): "yes → no",
               (False, True): "no → yes"}[(r["single_point_a"], r["single_point_b"])]
@@ -164,7 +173,7 @@ def gateways_cmd(
     net = load_net(network)
     world = world_options(avoid, avoid_mode, avoid_passage, year, month)
 
-    def run(scn):
+    def run(scn: str | None) -> GatewayResult:
         return gateways(net, None, from_region, to_region, scenario=scn, overland=overland,
                         closures=closures, top=top, **world)
 
@@ -192,7 +201,7 @@ def gateways_cmd(
     print_written(written)
 
 
-def _print_gateways(res, by: str, top: int) -> None:
+def _print_gateways(res: GatewayResult, by: str, top: int) -> None:
     s = res.summary
     what = f" (scenario {res.scenario})" if res.scenario else ""
     pol = res.policy
@@ -298,7 +307,7 @@ def appraise_cmd(
     print_written(written)
 
 
-def _print_appraisal(a) -> None:
+def _print_appraisal(a: Appraisal) -> None:
     s = a.assumptions
     vot = ", ".join(f"{k} {v:g}" for k, v in s["value_of_time_usd_per_teu_hour"].items())
     out.print(f"[bold]Assumptions[/]: base year {s['base_year']} (discounting and costs), "
@@ -310,10 +319,9 @@ def _print_appraisal(a) -> None:
               + (f" Scenario: {a.scenario}." if a.scenario else ""), highlight=False)
     t = Table(title="projects (USD m; PV to the base year)", title_justify="left")
     last = [c for c in a.projects.columns if c.startswith("benefit_") and c.endswith("_usd")]
-    for col, just in (("project", "left"), ("opens", "right"), ("cost", "right"), ("PV benefit", "right"),
-                      ("NPV", "right"), ("BCR", "right"),
-                      (f"benefit {last[0][8:12]}" if last else "benefit", "right"), ("chosen", "center")):
-        t.add_column(col, justify=just, overflow="fold")
+    add_columns(t, (("project", "left"), ("opens", "right"), ("cost", "right"), ("PV benefit", "right"),
+                    ("NPV", "right"), ("BCR", "right"),
+                    (f"benefit {last[0][8:12]}" if last else "benefit", "right"), ("chosen", "center")))
     for r in a.projects.to_dict("records"):
         t.add_row(f"{r['name']} ({r['id']})", str(r["opening_year"]), usd_m(r["cost_usd"]),
                   usd_m(r["pv_benefit_usd"]),

@@ -4,6 +4,7 @@ fitted to published corridor volumes."""
 from __future__ import annotations
 
 import math
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -39,10 +40,18 @@ from .common import (
 from .sweep import UncertaintyOpt, answer_with_ranges, options_scenario
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from rich.progress import TaskID
+
+    from ..assignment.choice_sets import Progress
     from ..demand import Demand
     from ..network.tables import Network
 
-Method = choices("Method", METHODS)
+if TYPE_CHECKING:  # a choice made from the library's vocabulary: to a type checker, some StrEnum
+    Method = StrEnum
+else:
+    Method = choices("Method", METHODS)
 
 DEFAULT = Method(DEFAULT_METHOD)
 
@@ -59,17 +68,18 @@ def _demand(net: Network, path: Path | None) -> Demand:
     return load_demand() if path is None else read_demand(path, network=net)
 
 
-def _progress_bar(enabled: bool):
+def _progress_bar(enabled: bool) -> tuple[AbstractContextManager, Progress | None]:
     """A Rich progress bar on stderr, and the callback the library calls."""
     from contextlib import nullcontext
 
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
 
     if not enabled:
         return nullcontext(), None
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
-                   TimeElapsedColumn(), console=err, transient=True)
-    tasks: dict[str, int] = {}
+    bar = Bar(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
+              TimeElapsedColumn(), console=err, transient=True)
+    tasks: dict[str, TaskID] = {}
 
     def update(stage: str, done: int, total: int, gap: float) -> None:
         if stage not in tasks:

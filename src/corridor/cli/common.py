@@ -15,10 +15,10 @@ from contextlib import AbstractContextManager, nullcontext
 from enum import StrEnum
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.text import Text
 
 from ..bounds import BOUNDS
@@ -27,7 +27,13 @@ from ..output import OUTPUT_FORMATS, clean, json_safe, parse_formats, refuse_ove
 from ..vocabulary import AVOIDABLE_MODES, PASSAGES
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
+    from ..folders import Writable
     from ..network.tables import Network
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 out = Console()
 
@@ -45,6 +51,7 @@ if not err.is_terminal:  # captured or piped: one message per line, never wrappe
 
 def choices(name: str, values: Iterable[str]) -> type[StrEnum]:
     """A Typer choice built from one of the library's vocabularies (never a hand copy)."""
+    # the functional API makes a class; typeshed types the call as making a member
     return StrEnum(name, {v: v for v in values})  # type: ignore[return-value]
 
 
@@ -138,8 +145,8 @@ def prepare_out(out_dir: Path | None, force: bool, formats: str | None) -> tuple
     return fmts
 
 
-def write_out(result: Any, out_dir: Path | None, force: bool, formats: tuple[str, ...] | None,
-              net: Any = None) -> list[Path]:
+def write_out(result: Writable, out_dir: Path | None, force: bool, formats: tuple[str, ...] | None,
+              net: Network | None = None) -> list[Path]:
     """Write a result into --out (whole or not at all); the files written, the manifest last."""
     if out_dir is None:
         return []
@@ -151,22 +158,28 @@ def print_written(paths: Iterable[Path]) -> None:
         out.print(f"wrote {clean(p)}", highlight=False, markup=False)
 
 
+def add_columns(table: Table, columns: Iterable[tuple[str, JustifyMethod]]) -> None:
+    """A table's columns, each with its justification; long cells fold."""
+    for name, justify in columns:
+        table.add_column(name, justify=justify, overflow="fold")
+
+
 def working(message: str, quiet: bool = False) -> AbstractContextManager:
     """A spinner on stderr while a slow call runs; nothing when only JSON is wanted."""
     return nullcontext() if quiet else err.status(message)
 
 
-def user_errors(fn: Callable) -> Callable:
+def user_errors(fn: Callable[P, R]) -> Callable[P, R]:
     """Turn CorridorError into a clear message and exit 1; never a traceback."""
 
     @wraps(fn)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         as_json = kwargs.get("as_json", False)
         try:
             return fn(*args, **kwargs)
         except CorridorError as exc:
             if as_json:
-                payload = {"error": str(exc).splitlines()[0], "type": type(exc).__name__}
+                payload: dict[str, object] = {"error": str(exc).splitlines()[0], "type": type(exc).__name__}
                 if isinstance(exc, ValidationError):
                     payload["problems"] = [p.to_dict() for p in exc.problems]
                 if isinstance(exc, UnknownPlaceError):

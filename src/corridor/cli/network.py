@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,7 +13,10 @@ from .common import ForceOpt, JsonOpt, NetOpt, choices, emit_json, load_net, out
 
 network_app = typer.Typer(no_args_is_help=True, help="Check and export network folders.")
 
-NetworkFormat = choices("NetworkFormat", NETWORK_FORMATS)
+if TYPE_CHECKING:  # a choice made from the library's vocabulary: to a type checker, some StrEnum
+    NetworkFormat = StrEnum
+else:
+    NetworkFormat = choices("NetworkFormat", NETWORK_FORMATS)
 
 GMNS = NetworkFormat("gmns")
 

@@ -6,8 +6,9 @@ The library (routing, the network tables, the maps) is imported when a command r
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -24,6 +25,7 @@ from .common import (
     NetOpt,
     OutOpt,
     YearOpt,
+    add_columns,
     choices,
     emit_json,
     force_option,
@@ -39,9 +41,14 @@ from .common import (
 )
 from .sweep import UncertaintyOpt, answer_with_ranges
 
-Objective = choices("Objective", OBJECTIVES)
-Kind = choices("Kind", NODE_KINDS)
-Distinct = choices("Distinct", DISTINCT)
+if TYPE_CHECKING:  # a choice made from the library's vocabulary: to a type checker, some StrEnum
+    Objective = StrEnum
+    Kind = StrEnum
+    Distinct = StrEnum
+else:
+    Objective = choices("Objective", OBJECTIVES)
+    Kind = choices("Kind", NODE_KINDS)
+    Distinct = choices("Distinct", DISTINCT)
 
 GENERALIZED = Objective("generalized")
 BY_GATEWAYS = Distinct("gateways")
@@ -61,10 +68,9 @@ def _summary_table(title: str, rows: list[dict], rank: bool = False) -> Table:
     if rank:
         t.add_column("#", justify="right")
     last = "via (border crossings, ports, transshipments)" if rank else "countries"
-    for col, just in (("corridor", "left"), ("days", "right"), ("USD/TEU", "right"),
-                      ("kg CO2/TEU", "right"), ("km", "right"), ("borders", "right"),
-                      ("transship", "right"), (last, "left")):
-        t.add_column(col, justify=just, overflow="fold")
+    add_columns(t, (("corridor", "left"), ("days", "right"), ("USD/TEU", "right"),
+                    ("kg CO2/TEU", "right"), ("km", "right"), ("borders", "right"),
+                    ("transship", "right"), (last, "left")))
     for i, r in enumerate(rows, 1):
         cells = [str(i)] if rank else []
         if not r.get("feasible", True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -32,6 +32,9 @@ from .common import (
     write_out,
 )
 from .sweep import UncertaintyOpt, answer_with_ranges
+
+if TYPE_CHECKING:  # the scenarios are imported when a command runs
+    from ..scenarios.run import ScenarioResult
 
 scenario_app = typer.Typer(no_args_is_help=True,
                            help="What-if scenarios: list, show, run and compare them (YAML files).")
@@ -232,7 +235,7 @@ def _complete_run(out_dir: Path, name: str, method: str | None, as_json: bool) -
     return True
 
 
-def _print_run(d: dict, res) -> None:
+def _print_run(d: dict, res: ScenarioResult) -> None:
     out.print(_corridor_table(f"scenario {res.name} (year {res.scenario.year or '-'}, method {res.method}): "
                               "TEU a year by corridor", d["corridors"]))
     tot = d["totals"]
@@ -293,7 +296,15 @@ def scenario_diff(
         emit_json(payload | ({"chart": str(chart)} if chart else {})
                   | ({"written": [str(p) for p in written]} if written else {}))
         return
-    t = Table(title=f"{d.a} → {d.b} (method {ra.method})", title_justify="left")
+    _print_diff(payload, ra, rb, top)
+    if chart is not None:
+        out.print(f"chart written to {chart}")
+    print_written(written)
+
+
+def _print_diff(payload: dict, ra: ScenarioResult, rb: ScenarioResult, top: int) -> None:
+    """A diff's tables: corridors, all cargo, countries, links, and each side's Caspian crossing."""
+    t = Table(title=f"{payload['a']} → {payload['b']} (method {ra.method})", title_justify="left")
     for c in ("corridor", "share a", "share b", "Δ share", "TEU/yr a", "TEU/yr b", "Δ TEU", "days a",
               "days b", "p90 a", "p90 b", "USD/TEU a", "USD/TEU b"):
         t.add_column(c, justify="left" if c == "corridor" else "right")
@@ -326,9 +337,6 @@ def scenario_diff(
         if res.caspian:
             out.print(_caspian_table(res.caspian, f"{side}: {res.name}, Caspian crossing at "
                                      f"{res.caspian['sea_level_m']:+.1f} m (2024 volumes, simulated)"))
-    if chart is not None:
-        out.print(f"chart written to {chart}")
-    print_written(written)
 
 
 @runs_app.command("list")

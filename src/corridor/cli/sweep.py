@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -13,6 +13,13 @@ from rich.table import Table
 from ..errors import CorridorError
 from ..output import clean
 from .common import JsonOpt, NetOpt, emit_json, err, num, out, user_errors
+
+if TYPE_CHECKING:  # the library and Rich's progress bar are imported when a sweep runs
+    import pandas as pd
+    from rich.progress import Progress, TaskID
+
+    from ..analysis.sweeps import Question
+    from ..analysis.uncertainty import Ranges
 
 sweep_app = typer.Typer(no_args_is_help=True,
                         help="Sweeps: a grid of levers x draws of the uncertain inputs, on Dask; ranges.")
@@ -58,10 +65,10 @@ def _values(text: str | None, name: str) -> tuple:
 class _Bar:
     """A progress bar on stderr: done, failed, ETA; the Dask dashboard's address when a cluster starts."""
 
-    def __init__(self, quiet: bool):
+    def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
-        self.bar = None
-        self.task = None
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
 
     def __call__(self, e: dict) -> None:
         if self.quiet:
@@ -71,16 +78,17 @@ class _Bar:
         if e["event"] == "start":
             if e.get("done"):
                 err.print(f"resuming: {e['done']} of {e['total']} runs already done", highlight=False)
-            self.bar = Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(),
-                                TextColumn("failed {task.fields[failed]}"), TextColumn("ETA"),
-                                TimeRemainingColumn(), console=err, transient=False)
-            self.bar.start()
-            self.task = self.bar.add_task("runs", total=e["total"], completed=e["done"], failed=e["failed"])
+            bar = Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(),
+                           TextColumn("failed {task.fields[failed]}"), TextColumn("ETA"),
+                           TimeRemainingColumn(), console=err, transient=False)
+            bar.start()
+            self.task = bar.add_task("runs", total=e["total"], completed=e["done"], failed=e["failed"])
+            self.bar = bar
         elif e["event"] == "cluster":
             dash = f", dashboard {e['dashboard']}" if e.get("dashboard") else ""
             err.print(f"Dask: {e['workers']} workers at {e['scheduler']}{dash}", highlight=False,
                       markup=False)
-        elif e["event"] == "run" and self.bar is not None:
+        elif e["event"] == "run" and self.bar is not None and self.task is not None:
             self.bar.update(self.task, completed=e["done"], failed=e["failed"])
         elif e["event"] == "end" and self.bar is not None:
             self.bar.stop()
@@ -102,7 +110,7 @@ def _fmt(figure: str, v: Any) -> str:
     return num(v, 0)
 
 
-def print_ranges(r, *, title: str, as_json: bool, tornado_for: str | None = None) -> None:
+def print_ranges(r: Ranges, *, title: str, as_json: bool, tornado_for: str | None = None) -> None:
     """The ranges of a question's figures, its tornado and probabilities of choice (or JSON)."""
     if as_json:
         emit_json(r.to_dict())
@@ -159,7 +167,7 @@ def options_scenario(year: int | None = None, month: int | None = None, avoid: s
     return d
 
 
-def answer_with_ranges(question, n: int, *, as_json: bool, title: str, network: Path | None = None,
+def answer_with_ranges(question: Question, n: int, *, as_json: bool, title: str, network: Path | None = None,
                        seed: int = 0, scheduler: str | None = None, workers: int | None = None) -> None:
     """What a command's `--uncertainty N` does: the question under N draws, its ranges printed."""
     from ..analysis.uncertainty import uncertainty
@@ -241,7 +249,7 @@ def sweep_run(
         print_cells(res.table, "teu.middle")
 
 
-def print_cells(table, figure: str) -> None:
+def print_cells(table: pd.DataFrame, figure: str) -> None:
     """p10/p50/p90 of `figure` in each grid cell of a lever sweep."""
     from ..analysis.uncertainty import cell_ranges
 
