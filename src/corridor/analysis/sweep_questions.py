@@ -28,6 +28,7 @@ from scipy.sparse import csr_matrix
 from ..assignment.choice_sets import ChoiceSet, choice_set
 from ..assignment.freight import assign
 from ..assignment.params import AssignmentParams
+from ..assignment.results import FlowResult
 from ..assignment.welfare import demand_classes, od_pairs
 from ..demand import Demand
 from ..errors import CorridorError
@@ -89,7 +90,8 @@ def _aligned(net: Network, rs: ChoiceSet) -> None:
                             "draw changed the network's structure)")
 
 
-def assign_draw(net: Network, s: Scenario, draw: Draw, rs: ChoiceSet, params: AssignmentParams):
+def assign_draw(net: Network, s: Scenario, draw: Draw, rs: ChoiceSet,
+                params: AssignmentParams) -> tuple[FlowResult, AppliedScenario, AssignmentParams]:
     """One coupled assignment of scenario `s` under `draw`, on the choice set `rs`: (flows, applied)."""
     applied = applied_in(net, s, draw)
     _aligned(applied.network, rs)
@@ -101,7 +103,8 @@ def assign_draw(net: Network, s: Scenario, draw: Draw, rs: ChoiceSet, params: As
     return flows, applied, p
 
 
-def gateway_shares(net: Network, flows, rs: ChoiceSet, a: frozenset[str], b: frozenset[str]) -> dict:
+def gateway_shares(net: Network, flows: FlowResult, rs: ChoiceSet, a: frozenset[str],
+                   b: frozenset[str]) -> dict:
     """Share of the TEU from countries `a` to countries `b` that passes each other country."""
     g = net.graph
     coo = rs.incidence.tocoo()
@@ -113,6 +116,8 @@ def gateway_shares(net: Network, flows, rs: ChoiceSet, a: frozenset[str], b: fro
     m = csr_matrix((np.ones(len(rows)), (rows, inv)), shape=(len(rs), len(codes)))
     m.data[:] = 1.0
     p = flows.paths
+    if p is None:  # an assignment on a choice set keeps its paths
+        raise CorridorError("the assignment kept no paths: gateway shares need them")
     node_country = dict(zip(net.nodes["node_id"], country, strict=True))
     mine = (p["origin"].map(node_country).isin(a) & p["destination"].map(node_country).isin(b)).to_numpy()
     w = np.bincount(p["route"].to_numpy()[mine], weights=p["teu"].to_numpy()[mine], minlength=len(rs))
@@ -122,7 +127,8 @@ def gateway_shares(net: Network, flows, rs: ChoiceSet, a: frozenset[str], b: fro
             for c, t in zip(codes, np.asarray(teu).ravel(), strict=True) if c not in a | b and t > 0}
 
 
-def flow_figures(net: Network, flows, rs: ChoiceSet, a: frozenset[str], b: frozenset[str]) -> dict:
+def flow_figures(net: Network, flows: FlowResult, rs: ChoiceSet, a: frozenset[str],
+                 b: frozenset[str]) -> dict:
     """The headline figures of an assignment, one number each."""
     out: dict[str, float] = {}
     ct = corridor_table(flows)
@@ -168,8 +174,8 @@ def closure_figures(applied: AppliedScenario, params: AssignmentParams, from_reg
     return out
 
 
-def project_figures(net: Network, s: Scenario | None, draw: Draw, params: AssignmentParams, projects,
-                    budget: float, demand: Demand | None = None) -> dict:
+def project_figures(net: Network, s: Scenario | None, draw: Draw, params: AssignmentParams,
+                    projects: str | None, budget: float, demand: Demand | None = None) -> dict:
     """Each project's NPV and whether the portfolio within `budget` chooses it (`appraise`), with the
     draw's rates, parameters, demand, growth and discount. The scenario reaches the appraisal as a
     file (its sea level, fleet and policies; the drawn Caspian judgement values do not)."""
@@ -213,7 +219,7 @@ class Flows:
         return ASSIGNMENT_FILES + (("appraisal",) if self.projects else ())
 
     @property
-    def scenarios(self) -> tuple[str, ...]:
+    def scenarios(self) -> tuple[str | dict, ...]:
         return (self.scenario,)
 
     needs_routes = True
@@ -250,7 +256,7 @@ class Diff:
     def run(self, net: Network, scenarios: tuple[Scenario, ...], routes: dict[str, ChoiceSet], draw: Draw,
             params: AssignmentParams) -> dict:
         figs = []
-        none = frozenset()
+        none: frozenset[str] = frozenset()
         for s in scenarios:
             rs = routes[route_key(s)]
             flows, applied, _ = assign_draw(net, s, draw, rs, params)
@@ -324,7 +330,7 @@ class Gateways:
     needs_routes = False
 
     @property
-    def scenarios(self) -> tuple[str, ...]:
+    def scenarios(self) -> tuple[str | dict, ...]:
         return (self.scenario,)
 
     def run(self, net: Network, scenarios: tuple[Scenario, ...], routes: dict[str, ChoiceSet], draw: Draw,
@@ -357,7 +363,7 @@ class Appraise:
     needs_routes = False
 
     @property
-    def scenarios(self) -> tuple[str, ...]:
+    def scenarios(self) -> tuple[str | dict, ...]:
         return (self.scenario,) if self.scenario else ()
 
     def run(self, net: Network, scenarios: tuple[Scenario, ...], routes: dict[str, ChoiceSet], draw: Draw,

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..assignment.params import AssignmentParams
+from ..assignment.results import FlowResult
 from ..caspian.config import CaspianConfig, config_from_dict, load_data
 from ..costs import CostTerms, EdgeCosts, edge_costs
 from ..datafiles import read_package_csv
@@ -121,27 +122,28 @@ def _params_value(params: AssignmentParams, key: str) -> float | None:
     return float(d[name]) if isinstance(d, dict) and name in d else None
 
 
-def _mode(row, caspian: dict, rates: pd.DataFrame, energy: pd.DataFrame) -> float:
+def _mode(name: str, kind: str, file: str, key: str, caspian: dict, rates: pd.DataFrame,
+          energy: pd.DataFrame) -> float:
     """The data's value of an input (a factor's mode is 1)."""
-    if row.kind == "factor":
+    if kind == "factor":
         return 1.0
-    if row.file == "caspian_2024.json":
-        v = json_leaf(caspian, row.key)["value"]
+    if file == "caspian_2024.json":
+        v = json_leaf(caspian, key)["value"]
         if isinstance(v, list):
-            raise CorridorError(f"{INPUTS_FILE}: '{row.key}' is a monthly profile: give it as a factor")
+            raise CorridorError(f"{INPUTS_FILE}: '{key}' is a monthly profile: give it as a factor")
         return float(v)
-    if row.file in ("rates.csv", "rail_energy.csv"):
-        table, idcol = (rates, "rate_class") if row.file == "rates.csv" else (energy, "country")
-        rid, _, col = row.key.partition(".")
+    if file in ("rates.csv", "rail_energy.csv"):
+        table, idcol = (rates, "rate_class") if file == "rates.csv" else (energy, "country")
+        rid, _, col = key.partition(".")
         hit = table.loc[table[idcol] == rid, col] if col in table.columns else pd.Series(dtype=float)
         if hit.empty:
-            raise CorridorError(f"{INPUTS_FILE}: no '{row.key}' in {row.file}")
+            raise CorridorError(f"{INPUTS_FILE}: no '{key}' in {file}")
         return float(hit.iloc[0])
-    if row.file == "appraisal":
+    if file == "appraisal":
         from .appraisal import DEFAULTS
 
-        return float(DEFAULTS[row.key])
-    raise CorridorError(f"{INPUTS_FILE}: input '{row.name}' of unknown file '{row.file}'")
+        return float(DEFAULTS[key])
+    raise CorridorError(f"{INPUTS_FILE}: input '{name}' of unknown file '{file}'")
 
 
 @cache
@@ -157,7 +159,7 @@ def _table_inputs() -> tuple[UncertainInput, ...]:
                             f"{REACHES}")
             continue
         try:
-            mode = _mode(row, caspian, rates, energy)
+            mode = _mode(row.name, row.kind, row.file, row.key, caspian, rates, energy)
         except CorridorError as exc:
             problems.append(str(exc))
             continue
@@ -226,7 +228,7 @@ def inputs_frame(inputs: list[UncertainInput] | None = None) -> pd.DataFrame:
 def _caspian_judgements() -> list[dict]:
     out: list[dict] = []
 
-    def walk(x, path: str) -> None:
+    def walk(x: object, path: str) -> None:
         if isinstance(x, dict) and "value" in x and "source_id" in x:
             note = str(x.get("note", ""))
             if "judgement" in str(x["source_id"]).lower() or "judgement" in note.lower():
@@ -459,7 +461,7 @@ def with_queue_j(net: Network, world: World, params: AssignmentParams, j: dict[s
     return net
 
 
-def check_queue_j(flows, j: dict[str, float], net: Network) -> None:
+def check_queue_j(flows: FlowResult, j: dict[str, float], net: Network) -> None:
     """Raise if an assignment did not meet the drawn J (its queue table reports each queue's J)."""
     if not j or flows.queues is None or flows.queues.empty:
         return
