@@ -92,7 +92,8 @@ def test_the_pdf_has_the_map_the_tables_and_the_sources(briefs, name):
     for t in brief["tables"]:  # each table's caption is printed
         assert re.sub(r"\s+", "", t["caption"])[:40] in flat
     sources = pd.read_csv(folder / "sources.csv", keep_default_na=False)
-    assert len(sources) >= 5
+    assert len(sources) >= 5 and sources["source_id"].is_unique
+    assert not sources["source_id"].str.contains(r"[;\s]").any()  # one source a row, lists split
     missing = [s for s in sources["source_id"] if s not in flat]
     assert not missing, missing[:5]
     urls = [u for u in sources["url"] if u]

@@ -14,7 +14,7 @@ from ..routing.results import Route
 from ..world import World
 from .brief import Brief, BriefTable, Chart, KeyFigure, Progress, say
 from .provenance import provenance
-from .sources import element_ids, sources_table
+from .sources import data_ids, element_ids, sources_table
 from .text import COMMON_LIMITS, UNCERTAINTY_DOC, num, ranges_table, span, timed, usd, with_range
 
 DEFAULT_DRAWS = 20  # a compare run costs about 0.3 s, so 20 draws keep a brief well under 20 s
@@ -327,6 +327,9 @@ def compare_brief(
     ids += element_ids(
         net, links=[i for _, rt in ok for i in rt.link_ids], nodes=[n for _, rt in ok for n in rt.nodes]
     )
+    ids += data_ids("commodities.csv", "commodity", [commodity]) + data_ids("risk_premiums.csv")
+    if uncertainty >= 2:
+        ids += data_ids("uncertain_inputs.csv")
     command: list[object] = ["corridor", "report", "compare", origin, destination, "--out", "DIR"]
     for flag, value, default in (
         ("--objective", objective, "generalized"),

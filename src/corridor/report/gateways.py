@@ -14,7 +14,7 @@ from ..scenarios.apply import apply_scenario
 from ..scenarios.validate import load_scenario
 from .brief import Brief, BriefTable, Chart, KeyFigure, Progress, say
 from .provenance import provenance
-from .sources import element_ids, ids_in, sources_table
+from .sources import data_ids, demand_ids, element_ids, ids_in, params_ids, sources_table
 from .text import COMMON_LIMITS, UNCERTAINTY_DOC, num, ranges_table, signed, teu_short, timed
 
 DEFAULT_CLOSURES = 6  # closures run per element kind: about a second each
@@ -356,8 +356,12 @@ def gateways_brief(
         nodes=g.nodes[g.nodes["share"] > 0]["node_id"].head(40).astype(str),
         links=g.links[g.links["share"] > 0]["link_id"].head(60).astype(str),
     )
-    ids += [str(s) for s in applied.demand.table["source_id"].dropna().unique()[:20]]
+    ids += demand_ids(applied.demand.table)
     extra = [e.model_dump(mode="json") for e in applied.scenario.sources]
+    ids += data_ids("commodities.csv") + data_ids("risk_premiums.csv") + data_ids("queue_params.csv")
+    ids += params_ids()
+    if uncertainty >= 2:
+        ids += data_ids("uncertain_inputs.csv")
     command: list[object] = [
         "corridor",
         "report",

@@ -5,7 +5,6 @@ and slot prices they set off."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,7 +14,7 @@ from ..scenarios.diff import ScenarioDiff, diff
 from ..scenarios.run import ScenarioResult, run_scenario
 from .brief import Brief, BriefTable, Chart, KeyFigure, Progress, say
 from .provenance import provenance
-from .sources import element_ids, ids_in, sources_table
+from .sources import data_ids, demand_ids, element_ids, ids_in, params_ids, sources_table
 from .text import COMMON_LIMITS, UNCERTAINTY_DOC, num, pct, ranges_table, signed, teu_short, timed
 
 SECONDS_PER_DRAW = 6  # a draw assigns both scenarios (measured on a loaded 2-core machine)
@@ -451,9 +450,12 @@ def scenario_brief(
         nodes=q.loc[q["kind"] == "node", "id"].astype(str),
     )
     ids += element_ids(rb.applied.network, links=q.loc[q["kind"] == "link", "id"].astype(str))
-    ids += [str(s) for s in rb.applied.demand.table["source_id"].dropna().unique()[:20]]
-    ids += ids_in(_params_file())
+    ids += demand_ids(rb.applied.demand.table)
+    ids += params_ids()
     extra = [e.model_dump(mode="json") for e in [*ra.scenario.sources, *rb.scenario.sources]]
+    ids += data_ids("commodities.csv") + data_ids("risk_premiums.csv") + data_ids("queue_params.csv")
+    if uncertainty >= 2:
+        ids += data_ids("uncertain_inputs.csv")
     command: list[object] = ["corridor", "report", "scenario", scenario, "--against", against, "--out", "DIR"]
     for flag, value, default in (
         ("--uncertainty", uncertainty, 0),
@@ -488,12 +490,3 @@ def scenario_brief(
 def _rgap(r: ScenarioResult) -> float:
     return float(getattr(r.flows, "rgap", float("nan")))
 
-
-def _params_file() -> Any:
-    """The fitted behaviour's parameters as JSON (their sources are the brief's too)."""
-    import json
-
-    from ..datafiles import bundled_data_dir
-
-    path = bundled_data_dir() / "assignment_params.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}

@@ -73,6 +73,39 @@ def element_ids(net: Network, *, links: Iterable[str] = (), nodes: Iterable[str]
     return out
 
 
+def data_ids(file: str, column: str | None = None, values: Iterable[str] | None = None) -> list[str]:
+    """The sources of a bundled data table (`file`, e.g. risk_premiums.csv), of its rows whose `column`
+    is among `values` when given: the parameters behind a brief's numbers have sources too."""
+    from ..datafiles import bundled_data_dir
+
+    path = bundled_data_dir() / file
+    if not path.exists():
+        return []
+    t = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if "source_id" not in t.columns:
+        return []
+    if column is not None and values is not None and column in t.columns:
+        t = t[t[column].isin(set(values))]
+    return [i for cell in t["source_id"] for i in split_ids(cell)]
+
+
+def params_ids() -> list[str]:
+    """The sources of the fitted behaviour (assignment_params.json): what every assignment rests on."""
+    import json
+
+    from ..datafiles import bundled_data_dir
+
+    path = bundled_data_dir() / "assignment_params.json"
+    return ids_in(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else []
+
+
+def demand_ids(table: pd.DataFrame) -> list[str]:
+    """The sources behind a demand table's cells (each cell may list several, 'a;b')."""
+    if "source_id" not in table.columns:
+        return []
+    return [i for cell in table["source_id"].dropna().unique() for i in split_ids(cell)]
+
+
 def sources_table(net: Network, ids: Iterable[str], extra: Iterable[Mapping] = ()) -> pd.DataFrame:
     """One row per distinct source id (in first-seen order, map sources included): title, publisher,
     date and URL from `net`'s sources.csv, else from `extra` (a scenario's own entries: id, title,
