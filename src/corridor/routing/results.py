@@ -363,7 +363,7 @@ def _places(net: Network, cols: _Columns, visited: list[int], used: list[int],
                         tuple(c for c in countries if c in bad))
 
 
-def route_outline(net: Network, edges: Sequence[int], *, origin: int) -> RouteOutline:
+def route_outline(net: Network, edges: Sequence[int] | np.ndarray, *, origin: int) -> RouteOutline:
     """The corridor, countries, gateways and sanctioned countries `build_route` gives the route of
     these compiled edges from `origin` (the same values), without building its legs."""
     cols = _columns(net)
