@@ -40,7 +40,7 @@ class Bound:
     def problem(self, value: object) -> str | None:
         """Why `value` is not plausible (None when it is)."""
         if isinstance(value, bool) or not isinstance(value, int | float):
-            try:
+            try:  # any input at all: a conversion that fails is the answer
                 value = float(value)  # type: ignore[arg-type]
             except (TypeError, ValueError):
                 return f"'{str(value)[:40]}' is not a number"
@@ -58,6 +58,7 @@ class Bound:
         msg = self.problem(value)
         if msg:
             raise CorridorError(f"{label or self.name}: {msg}")
+        # `problem` has found it a number (or a string of one)
         return float(value)  # type: ignore[arg-type]
 
     def field(self) -> dict:

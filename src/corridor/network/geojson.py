@@ -106,7 +106,7 @@ def line_points(geom: object) -> list[tuple[float, float]] | None:
     gtype = geom.get("type") if isinstance(geom, dict) else None
     coords = geom.get("coordinates") if isinstance(geom, dict) else None
     parts = [coords] if gtype == "LineString" else coords if gtype == "MultiLineString" else None
-    try:
+    try:  # `parts` may be None or hold anything: what fails is caught, a bad geometry is None
         pts = [(float(c[0]), float(c[1])) for part in parts for c in part]  # type: ignore[union-attr]
     except (TypeError, ValueError, IndexError):
         return None
