@@ -12,7 +12,7 @@ export async function runCaspian() {
   $("caspian-error").hidden = true;
   $("caspian-go").disabled = true;
   setLoading("caspian-", true, `Simulating ${body.replications} years of the Caspian crossing, ship by ship ` +
-    "(about a second per 20 simulated years on a small server)…");
+    "(one to two seconds for up to 200 years on a small server)…");
   const r = await api("/api/caspian/simulate", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
   $("caspian-go").disabled = false;
   setLoading("caspian-", false);
