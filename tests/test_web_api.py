@@ -584,7 +584,7 @@ def test_serve_from_python_reports_its_url_when_ready():
     from corridor.web.app import listen_socket
 
     code = ("from corridor.web import serve\n"
-            "serve(port=0, log_level='warning', on_ready=lambda url: print(url, flush=True))")
+            "serve(port=0, log_level='warning', on_ready=lambda url: print(url, flush=True), warm=())")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
         url = proc.stdout.readline().strip()
