@@ -247,6 +247,9 @@ def _summary(
         if ranges is None or f"d.{fig}" not in ranges.table.index:
             return ""
         t = ranges.table.loc[f"d.{fig}"]
+        if fig.startswith("teu."):  # volumes in words: 681,000, with the change's sign
+            lo, hi = (("−" if v < 0 else "+") + teu_short(abs(v)) for v in (t["p10"], t["p90"]))
+            return f" (p10–p90 {lo} to {hi})"
         return f" (p10–p90 {signed(t['p10'], nd)} to {signed(t['p90'], nd)})"
 
     losers = moved[moved["d_teu"] < 0]
