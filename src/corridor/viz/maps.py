@@ -117,6 +117,47 @@ def _name_lines(ax: Axes, lines: Sequence[tuple[str, str, np.ndarray]], extent: 
                     path_effects=halo(3))
 
 
+def _frames(net: Network, routes: Sequence[Route], parts: list, frame: str) -> tuple[Extent, Extent, bool]:
+    """The main map's extent (the land legs and the ends, or everything), the extent of every route,
+    and whether an overview is needed (a route leaves the main map)."""
+    names = net.nodes.set_index("node_id")
+    ends = {n for r in routes for n in (r.nodes[0], r.nodes[-1]) if n in names.index}
+    end_pts = [(float(names.at[n, "lon"]), float(names.at[n, "lat"])) for n in ends]
+    everything = [p for ps in parts for _, c in ps for p in c]
+    land = [p for ps in parts for deep, c in ps if not deep for p in c]
+    extent = extent_of(land + end_pts if frame == "land" and land else everything)
+    whole = extent_of(everything, default=WORLD)
+    inside = (whole[0] >= extent[0] - 1 and whole[1] <= extent[1] + 1 and whole[2] >= extent[2] - 1
+              and whole[3] <= extent[3] + 1)
+    return extent, whole, frame == "land" and bool(everything) and not inside
+
+
+def _name_route_places(ax: Axes, net: Network, routes: Sequence[Route], extent: Extent,
+                       name_places: bool) -> list[tuple[float, float]]:
+    """The routes' ends (always) and their border crossings, ports and transshipments (where they do
+    not crowd) named; the points labelled, for the corridor names to keep clear of."""
+    names = net.nodes.set_index("node_id")
+    ends = list(dict.fromkeys(n for r in routes for n in (r.nodes[0], r.nodes[-1])))
+    via = list(dict.fromkeys(g for r in routes for g in r.gateways if g not in ends)) if name_places else []
+    placed: list[tuple[float, float]] = []
+    label_places(ax, names, ends, major=True, placed=placed)
+    label_places(ax, names, via, major=False, extent=extent, placed=placed)
+    return placed
+
+
+def _overview(ax_over: Axes, ax_legend: Axes, handles: list, extent: Extent, whole: Extent,
+              avoided: Collection[str], legend_title: str) -> None:
+    """Every route whole on a small map with the main map's box, and the legend beside it."""
+    draw_basemap(ax_over, whole, hatched=avoided, name_countries=False)
+    x0, x1, y0, y1 = extent
+    ax_over.plot([x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0], color="#333333", linewidth=0.9, zorder=20)
+    ax_over.set_title("every route whole (box: the map above)", fontsize=8)
+    ax_legend.axis("off")
+    if handles:
+        ax_legend.legend(handles=handles, loc="center", fontsize=8, frameon=False, title=legend_title,
+                         title_fontsize=8)
+
+
 def routes_figure(
     net: Network,
     routes: Sequence[Route],
@@ -134,21 +175,10 @@ def routes_figure(
     dotted ...), drawn side by side where they share a track, the end points and (`name_places`) the
     border crossings, ports and transshipments on them named, each corridor named along its line
     (`name_corridors`), countries named and the `avoided` ones (ISO3) hatched. `frame="land"` frames
-    the land legs and ends, with an overview of every route whole beside the map when a sea route
+    the land legs and ends, with an overview of every route whole under the map when a sea route
     leaves the frame; `frame="all"` frames every route."""
     parts = [route_parts(net, r) for r in routes]
-    everything = [p for ps in parts for _, c in ps for p in c]
-    names = net.nodes.set_index("node_id")
-    ends: list[str] = []
-    for r in routes:
-        ends.extend(n for n in (r.nodes[0], r.nodes[-1]) if n not in ends)
-    end_pts = [(float(names.at[n, "lon"]), float(names.at[n, "lat"])) for n in ends if n in names.index]
-    land = [p for ps in parts for deep, c in ps if not deep for p in c]
-    extent = extent_of(land + end_pts if frame == "land" and land else everything)
-    whole = extent_of(everything)
-    overview = frame == "land" and bool(everything) and not (
-        whole[0] >= extent[0] - 1 and whole[1] <= extent[1] + 1 and whole[2] >= extent[2] - 1
-        and whole[3] <= extent[3] + 1)
+    extent, whole, overview = _frames(net, routes, parts, frame)
     # the map takes the whole width; with an overview, the legend and the overview sit in a row below it
     x0, x1, y0, y1 = extent
     h_map = width * min(0.62, max(0.36, (y1 - y0) * 1.25 / max(x1 - x0, 1e-9)))
@@ -162,7 +192,6 @@ def routes_figure(
     else:
         ax, ax_over, ax_legend = fig.add_subplot(), None, None
     draw_basemap(ax, extent, hatched=avoided)
-    span = extent[1] - extent[0]
     n = len(routes)
     drawn: list[tuple[str, str, np.ndarray]] = []
     handles = []
@@ -170,7 +199,7 @@ def routes_figure(
         coords = [p for _, c in ps for p in c]
         if not coords:
             continue
-        xy = offset_line(coords, (i - (n - 1) / 2) * span * 0.0035)
+        xy = offset_line(coords, (i - (n - 1) / 2) * (x1 - x0) * 0.0035)
         label = labels[i] if labels else f"{r.corridor}: {r.days:.1f} d, USD {r.usd_per_teu:,.0f}/TEU"
         line, = ax.plot(xy[:, 0], xy[:, 1], color=colour, linestyle=style, linewidth=2.4, alpha=0.95,
                         label=label, zorder=5 + i, solid_capstyle="round", dash_capstyle="round")
@@ -178,29 +207,17 @@ def routes_figure(
         drawn.append((r.corridor, colour, xy))
         if ax_over is not None:
             ax_over.plot(xy[:, 0], xy[:, 1], color=colour, linestyle=style, linewidth=1.3, zorder=5 + i)
-    via: list[str] = []
-    if name_places:
-        for r in routes:
-            via.extend(g for g in r.gateways if g not in via and g not in ends)
-    placed: list[tuple[float, float]] = []
-    label_places(ax, names, ends, major=True, placed=placed)
-    label_places(ax, names, via, major=False, extent=extent, placed=placed)
+    legend_title = "route" if labels else "route: days, USD per TEU"
+    placed = _name_route_places(ax, net, routes, extent, name_places)
     if name_corridors:
         _name_lines(ax, drawn, extent, placed)
     if title:
         fig.suptitle(title, fontsize=13, weight="bold")
     if ax_over is not None and ax_legend is not None:
-        over = extent_of(everything, default=WORLD)
-        draw_basemap(ax_over, over, hatched=avoided, name_countries=False, axis_labels=False)
-        ax_over.plot([x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0], color="#333333", linewidth=0.9, zorder=20)
-        ax_over.set_title("every route whole (box: the map above)", fontsize=8)
-        ax_legend.axis("off")
-        if handles:
-            ax_legend.legend(handles=handles, loc="center", fontsize=8, frameon=False,
-                             title="route: days, USD per TEU", title_fontsize=8)
+        _overview(ax_over, ax_legend, handles, extent, whole, avoided, legend_title)
     elif handles:
-        ax.legend(handles=handles, loc="lower left", fontsize=9, framealpha=0.92,
-                  title="route: days, USD per TEU", title_fontsize=8)
+        ax.legend(handles=handles, loc="lower left", fontsize=9, framealpha=0.92, title=legend_title,
+                  title_fontsize=8)
     if avoided:
         ax.text(0.005, 0.995, "hatched: avoided by the policy", transform=ax.transAxes, ha="left", va="top",
                 fontsize=7.5, color="#444444", zorder=40, path_effects=halo(2))
