@@ -649,9 +649,9 @@ def test_flow_lines_tell_both_directions(server, page, net):
     assert abs(shown - link["queue_load"]) <= 1, (shown, link)  # one direction's load ...
     assert abs(float(row.nth(3).inner_text()) - link["v_c"]) < 0.01  # ... with that direction's v/c
     assert link["direction"] in ("forward", "backward")
-    i = net.link_index[link["id"]]
-    coords = net.link_coords(i)
-    lon, lat = coords[len(coords) // 2]
+    coords = net.link_coords(net.link_index[link["id"]])
+    (x0, y0), (x1, y1) = coords[(len(coords) - 1) // 2], coords[(len(coords) - 1) // 2 + 1]
+    lon, lat = (x0 + x1) / 2, (y0 + y1) / 2  # the middle of its middle segment, clear of its ends
     page.evaluate("""([lon, lat]) => new Promise((done) => { const m = window.corridorMap;
         m.once('idle', () => done(true)); m.jumpTo({center: [lon, lat], zoom: 7}); m.triggerRepaint(); })""",
                   [lon, lat])
@@ -662,7 +662,7 @@ def test_flow_lines_tell_both_directions(server, page, net):
     page.wait_for_selector(".flow-tip")
     assert "both ways" in page.inner_text(".flow-tip")
     page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
-    body = _details(page, "Flow: ")
+    body = _details(page, f"Flow: {link['name']}")
     dirs = page.eval_on_selector_all("#flow-directions tbody tr",
                                      "trs => trs.map(tr => tr.dataset.direction)")
     assert dirs == ["forward", "backward"] and " → " in body and "v/c" in page.inner_text("#details")

@@ -205,6 +205,7 @@ export function clearRoutes() {
   const mapEl = $("map");
   mapEl.dataset.routes = "0";
   mapEl.dataset.families = "";
+  mapEl.dataset.gateways = "";
   $("corridors").hidden = true;
   $("overall").hidden = true;
 }
