@@ -130,6 +130,7 @@ def edge_weights(net: Network, objective: str = "generalized", *, commodity: str
 
 
 TONNES_PER_TEU = 10.0
+BOX_NET_TONNES = 22.0  # what a 20 ft box carries at most: 24 t gross less 2 t tare (commodities.csv, bulk)
 
 
 @dataclass(frozen=True, eq=False)
@@ -296,7 +297,10 @@ def _queues(net: Network, caspian: CaspianConfig) -> dict:
     for link, svc in lines.items():
         cv = curves[svc.name]
         c = cargo[svc.cargo]
-        bulk = 0.0 if svc.cargo == "container" else 1.0 / c.tonnes_per_unit  # feeders take boxes only
+        # a feeder takes boxes only: cargo that is not containerised boards in boxes, a slot per
+        # BOX_NET_TONNES; a rail ferry counts it in wagons by their tonnes
+        per_t = BOX_NET_TONNES * c.teu_per_unit if svc.cargo == "container" else c.tonnes_per_unit
+        bulk = 1.0 / per_t
         for forward in (True, False):  # a queue per direction, each with the line's curve
             e = np.flatnonzero(is_link & (li == link) & (g.forward == forward))
             if len(e):
