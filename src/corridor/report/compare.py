@@ -15,7 +15,7 @@ from ..world import World
 from .brief import Brief, BriefTable, Chart, KeyFigure, Progress, say
 from .provenance import provenance
 from .sources import data_ids, element_ids, sources_table
-from .text import COMMON_LIMITS, UNCERTAINTY_DOC, num, ranges_table, span, timed, usd, with_range
+from .text import COMMON_LIMITS, UNCERTAINTY_DOC, num, ranges_table, span, terms_words, timed, usd, with_range
 
 DEFAULT_DRAWS = 20  # a compare run costs about 0.3 s, so 20 draws keep a brief well under 20 s
 
@@ -317,8 +317,8 @@ def compare_brief(
         ),
         f"Avoided: {shut}; the network {'as the data has it' if year is None else f'of {year}'}"
         + (f"; month {month}." if month else "; the year as a whole."),
-        "Cost terms of this world (transit-risk premiums, USD per TEU): "
-        f"{terms or 'none beyond the tariffs'}.",
+        f"Cost terms of this world on top of the tariffs (transit-risk premiums, risk_premiums.csv): "
+        f"{terms_words(terms)}.",
         "Each family's best route is the cheapest in that objective among routes whose signature marks "
         "the family (families.csv); a family whose best route is a detour or goes out and back is "
         "reported as not applicable.",

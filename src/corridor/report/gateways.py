@@ -15,7 +15,7 @@ from ..scenarios.validate import load_scenario
 from .brief import Brief, BriefTable, Chart, KeyFigure, Progress, say
 from .provenance import provenance
 from .sources import data_ids, demand_ids, element_ids, ids_in, params_ids, sources_table
-from .text import COMMON_LIMITS, UNCERTAINTY_DOC, num, ranges_table, signed, teu_short, timed
+from .text import COMMON_LIMITS, UNCERTAINTY_DOC, num, ranges_table, signed, terms_words, teu_short, timed
 
 DEFAULT_CLOSURES = 6  # closures run per element kind: about a second each
 ROWS = 10
@@ -335,7 +335,8 @@ def gateways_brief(
     assumptions = (
         f"World: the scenario {scenario} ("
         + " ".join((applied.scenario.description or "").split())[:300]
-        + f"); avoided: {', '.join(g.policy.get('avoid_countries', [])) or 'nothing'}.",
+        + f"); avoided: {', '.join(g.policy.get('avoid_countries', [])) or 'nothing'}; transit-risk premiums "
+        f"(risk_premiums.csv): {terms_words(applied.world.terms.to_dict())}.",
         f"Regions: {fr} = {_names(g.from_countries)}; {to} = {_names(g.to_countries)}.",
         "Shares: the demand assigned (the calibrated path-size logit with queues) and each route's TEU "
         "traced through the countries, nodes and links it passes; a route counts once per element.",

@@ -15,7 +15,17 @@ from ..scenarios.run import ScenarioResult, run_scenario
 from .brief import Brief, BriefTable, Chart, KeyFigure, Progress, say
 from .provenance import provenance
 from .sources import data_ids, demand_ids, element_ids, ids_in, params_ids, sources_table
-from .text import COMMON_LIMITS, UNCERTAINTY_DOC, num, pct, ranges_table, signed, teu_short, timed
+from .text import (
+    COMMON_LIMITS,
+    UNCERTAINTY_DOC,
+    num,
+    pct,
+    ranges_table,
+    signed,
+    terms_words,
+    teu_short,
+    timed,
+)
 
 SECONDS_PER_DRAW = 6  # a draw assigns both scenarios (measured on a loaded 2-core machine)
 LINKS_SHOWN, QUEUES_SHOWN, COUNTRIES_SHOWN = 12, 10, 10
@@ -432,6 +442,9 @@ def scenario_brief(
     assumptions = (
         f"Both scenarios assigned with the {rb.method} method (a path-size logit with capacity rationed "
         "by queues and slot prices, fitted to the corridor counts of 2019–2025: assignment_params.json).",
+        f"Transit-risk premiums on top of the tariffs (risk_premiums.csv): in {d.a} "
+        f"{terms_words(ra.applied.world.terms.to_dict())}; in {d.b} "
+        f"{terms_words(rb.applied.world.terms.to_dict())}.",
         f"Demand: {teu_short(d.totals['demand_teu']['a'])} TEU a year in {d.a} and "
         f"{teu_short(d.totals['demand_teu']['b'])} in {d.b} ({Path(str(rb.applied.demand.source)).name}).",
         f"{d.a}: " + " ".join((ra.scenario.description or "no description").split()),
@@ -492,4 +505,3 @@ def scenario_brief(
 
 def _rgap(r: ScenarioResult) -> float:
     return float(getattr(r.flows, "rgap", float("nan")))
-

@@ -125,6 +125,20 @@ def ranges_table(r, labels: Mapping[str, tuple[str, int, float]], caption: str) 
     return BriefTable("ranges", caption, pd.DataFrame(shown), pd.DataFrame(rows))
 
 
+def terms_words(terms: Mapping[str, Any]) -> str:
+    """A world's cost terms (`CostTerms.to_dict()`) in words: 'USD 2,017 per TEU entering BLR or RUS;
+    USD 88 per TEU through babalmandab'; 'none' when there are none."""
+    words = []
+    for key, what in (("entry_usd", "entering"), ("passage_usd", "through"), ("corridor_usd", "on the")):
+        for k, v in (terms.get(key) or {}).items():
+            where = " or ".join(str(k).split("+")) + (" corridor" if key == "corridor_usd" else "")
+            words.append(f"USD {float(v):,.0f} per TEU {what} {where}")
+    carbon = float(terms.get("carbon_usd_per_t") or 0.0)
+    if carbon:
+        words.append(f"USD {carbon:,.0f} per tonne of CO2e")
+    return "; ".join(words) or "none"
+
+
 def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     """`fn()` and the seconds it took."""
     t0 = time.perf_counter()
