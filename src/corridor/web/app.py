@@ -63,61 +63,67 @@ class Guard:
     async def _reject(self, scope, receive, send, status: int, message: str, type_: str) -> None:
         await json_error(status, message, type_)(scope, receive, send)
 
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
+    def _refusal(self, scope, headers: dict) -> tuple[int, str, str] | None:
+        """Why the request is refused before it reaches the app (status, message, type), or None."""
         if len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"") > self.max_url:
-            return await self._reject(scope, receive, send, 414,
-                                      f"request URL longer than {self.max_url} bytes", "URITooLong")
-        headers = dict(scope.get("headers") or [])
+            return 414, f"request URL longer than {self.max_url} bytes", "URITooLong"
         if self.allowed_hosts is not None:
             host = headers.get(b"host", b"").decode("latin-1").lower()
             name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
             if name not in self.allowed_hosts:
-                return await self._reject(scope, receive, send, 400,
-                                          "unexpected Host header (the server only answers to "
-                                          f"{', '.join(self.allowed_hosts)})", "BadHost")
+                return (400, "unexpected Host header (the server only answers to "
+                        f"{', '.join(self.allowed_hosts)})", "BadHost")
         cl = headers.get(b"content-length")
         if cl is not None:
             try:
                 n = int(cl)
             except ValueError:
-                return await self._reject(scope, receive, send, 400, "invalid Content-Length",
-                                          "BadRequest")
+                return 400, "invalid Content-Length", "BadRequest"
             if n > self.max_body:
-                return await self._reject(scope, receive, send, 413,
-                                          f"request body larger than {self.max_body} bytes",
-                                          "PayloadTooLarge")
+                return 413, f"request body larger than {self.max_body} bytes", "PayloadTooLarge"
         if scope.get("method") in ("POST", "PUT", "PATCH"):
             ctype = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
             if ctype != "application/json" and not ctype.endswith("+json"):
-                return await self._reject(scope, receive, send, 415,
-                                          "send a JSON body (Content-Type: application/json)",
-                                          "UnsupportedMediaType")
-        if scope.get("method") in ("POST", "PUT", "PATCH") and cl is None:
-            # read a chunked body here, up to the limit, and replay it
-            chunks, size, more = [], 0, True
-            while more:
-                msg = await receive()
-                if msg["type"] != "http.request":
-                    break
-                chunks.append(msg.get("body", b""))
-                size += len(chunks[-1])
-                more = msg.get("more_body", False)
-                if size > self.max_body:
-                    return await self._reject(scope, receive, send, 413,
-                                              f"request body larger than {self.max_body} bytes",
-                                              "PayloadTooLarge")
-            body = b"".join(chunks)
-            sent = False
+                return 415, "send a JSON body (Content-Type: application/json)", "UnsupportedMediaType"
+        return None
 
-            async def replay():
-                nonlocal sent
-                if not sent:
-                    sent = True
-                    return {"type": "http.request", "body": body, "more_body": False}
-                return await receive()
+    async def _buffered(self, receive):
+        """A chunked body read here, up to the limit, and a `receive` that replays it (None: too big)."""
+        chunks, size, more = [], 0, True
+        while more:
+            msg = await receive()
+            if msg["type"] != "http.request":
+                break
+            chunks.append(msg.get("body", b""))
+            size += len(chunks[-1])
+            more = msg.get("more_body", False)
+            if size > self.max_body:
+                return None
+        body = b"".join(chunks)
+        sent = False
 
+        async def replay():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        return replay
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        refused = self._refusal(scope, headers)
+        if refused is not None:
+            return await self._reject(scope, receive, send, *refused)
+        if scope.get("method") in ("POST", "PUT", "PATCH") and headers.get(b"content-length") is None:
+            replay = await self._buffered(receive)
+            if replay is None:
+                return await self._reject(scope, receive, send, 413,
+                                          f"request body larger than {self.max_body} bytes",
+                                          "PayloadTooLarge")
             receive = replay
 
         async def send_with_headers(message):

@@ -9,7 +9,7 @@ import { exportPNG } from "./js/export.js";
 import { hideFlowTip, restoreFlows, runFlows } from "./js/flows.js";
 import { initGeopolitics } from "./js/geo.js";
 import { initLegend, renderLegend } from "./js/legend.js";
-import { initMap, loadMapLibrary, setNetworkVisible, setVisible, showMapMessage } from "./js/map.js";
+import { dimNetwork, initMap, loadMapLibrary, setNetworkVisible, setVisible, showMapMessage } from "./js/map.js";
 import { buildForm, combobox, runRoutes, syncQuestion, writeForm } from "./js/routes.js";
 import { initScenarios, runScenarioDiff } from "./js/scenarios.js";
 import { queryFromURL, saveURL } from "./js/url.js";
@@ -34,6 +34,7 @@ export function selectTab(name, focus = false) {
     $(tab.getAttribute("aria-controls")).hidden = !on;
   }
   for (const [tab, ids] of Object.entries(LAYERS)) for (const id of ids) setVisible(id, tab === name);
+  dimNetwork(name === "flows" || name === "scenarios");
   hideFlowTip();
   renderLegend();
   saveURL();

@@ -236,6 +236,14 @@ export function setNetworkVisible(on) {
   for (const id of ["net-open", "net-planned", "net-closed", "net-nodes", "net-hit", "place-labels"]) setVisible(id, on);
 }
 
+// under flows and diffs (lines of their own colours) the network steps back
+export function dimNetwork(on) {
+  if (!S.mapReady) return;
+  for (const id of ["net-open", "net-planned", "net-closed"]) S.map.setPaintProperty(id, "line-opacity", on ? 0.3 : 0.75);
+  S.map.setPaintProperty("net-nodes", "circle-opacity", on ? 0.35 : 1);
+  S.map.setPaintProperty("net-nodes", "circle-stroke-opacity", on ? 0.35 : 1);
+}
+
 export function setData(source, features) {
   if (S.mapReady) S.map.getSource(source).setData({ type: "FeatureCollection", features });
 }

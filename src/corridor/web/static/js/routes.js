@@ -362,8 +362,8 @@ export function styleRoutes(routes, byRank) {
 
 export const OFFSETS = [0, 4.5, -4.5, 9, -9, 13.5, -13.5, 18, -18, 22.5];
 
-// The places a result names on the map: its two ends, and the gateways (border crossings,
-// ports) its routes pass, each once, with the routes that use it.
+// The places a result names on the map: its two ends and the via places asked for, and the
+// gateways (border crossings, ports) its routes pass, each once, with the routes that use it.
 export function routePlaces(body, feasible) {
   const out = new Map();
   const add = (name, role, route) => {
@@ -380,6 +380,7 @@ export function routePlaces(body, feasible) {
     if (first) add(first.from, "end");
     if (last) add(last.kind === "link" ? last.to : last.from, "end");
   }
+  for (const v of body.via || []) add(v, "end");  // the places asked to pass, named as the ends are
   for (const r of feasible) for (const g of r.via || []) add(g, "gateway", routeName(r));
   return [...out.values()];
 }
