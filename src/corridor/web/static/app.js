@@ -99,6 +99,7 @@ export async function main() {
   document.body.dataset.ready = "0";
   const [ml, meta] = await Promise.all([loadMapLibrary(), api("/api/meta")]);
   if (!meta.ok) {
+    $("map-loading").hidden = true;
     showMapMessage(`The server did not describe itself: ${meta.body.error}`);
     return;
   }
@@ -114,6 +115,7 @@ export async function main() {
   restoreCaspian(q.caspian);
   $("layer-network").checked = q.net;
   await initMap();
+  $("map-loading").hidden = true;
   await initScenarios(q.scenarios);
   await initGeopolitics(q.geo);
   const tab = ["routes", "flows", "caspian", "scenarios"].includes(q.tab) && !$(`tab-${q.tab}`).hidden ? q.tab : "routes";
