@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml package.json package-lock.json
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(MAKE) --no-print-directory web-assets
+	@ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0.so.0 || \
+	  echo "warning: Pango not found: corridor report writes HTML only until it is installed (Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0)"
 	touch $(STAMP)
 
 ## web-assets: MapLibre GL JS and the map labels' font (Noto Sans) from npm (versions pinned in package-lock.json) into the app's static/vendor
