@@ -38,15 +38,17 @@ _API = {
     "reliability": "analysis.reliability", "gateways": "analysis.gateways",
     "appraise": "analysis.appraisal", "read_projects": "analysis.projects",
     "select_portfolio": "analysis.portfolio",
+    "compare_brief": "report", "scenario_brief": "report", "gateways_brief": "report",
 }
 
 __all__ = [
     "AssignmentParams", "Comparison", "CorridorError", "CorridorResult", "CostTerms", "Demand",
     "FAMILIES", "FlowResult", "Leg", "Network", "NoRouteError", "Policy", "Problem", "Route",
     "RouteSet", "Scenario", "UnknownPlaceError", "ValidationError", "World", "apply_scenario",
-    "appraise", "assign", "compare", "country_table", "diff", "gateways", "load_demand",
+    "appraise", "assign", "compare", "compare_brief", "country_table", "diff", "gateways", "gateways_brief",
+    "load_demand",
     "load_network", "load_scenario", "premium_table", "read_demand", "read_network", "read_projects",
-    "read_tntp", "reliability", "resolve_countries", "risk_terms", "route", "run_scenario",
+    "read_tntp", "reliability", "resolve_countries", "risk_terms", "route", "run_scenario", "scenario_brief",
     "select_portfolio", "solve_tntp",
 ]
 
@@ -82,6 +84,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; nothing is imported at run
     from .network.policy import Policy
     from .network.tables import Network
     from .network.tntp import read_tntp
+    from .report import compare_brief, gateways_brief, scenario_brief
     from .routing.comparison import Comparison, CorridorResult, compare
     from .routing.itineraries import route
     from .routing.results import Leg, Route, RouteSet
