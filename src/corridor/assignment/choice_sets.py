@@ -64,9 +64,9 @@ def choice_set(net: Network, pairs: Iterable[tuple[int, int]], *, world: World,
     question. A pair with no route raises NoRouteError, or is left out with `missing="skip"`."""
     pairs = sorted(set(pairs))
     commodities, objectives = tuple(commodities), tuple(objectives)
-    key = ("choice_sets.choice_set", world, tuple(pairs), commodities, objectives, missing)
-    if key in net.cache:
-        return net.cache[key]
+    memo = ("choice_sets.choice_set", world, tuple(pairs), commodities, objectives, missing)
+    if memo in net.cache:
+        return net.cache[memo]
     ids = net.nodes["node_id"].to_numpy()
     rows, cols, od, fam, via, sanctioned = [], [], [], [], [], []
     # generalized cost differs per commodity (its value of time); time and cost do not
@@ -113,7 +113,7 @@ def choice_set(net: Network, pairs: Iterable[tuple[int, int]], *, world: World,
     inc = csr_matrix((np.ones(len(r)), (r, c)), shape=(len(od), net.graph.n_edges))
     inc.data[:] = 1.0  # a route passes an edge once
     rs = ChoiceSet(np.array(od, dtype=np.int64).reshape(-1, 2), inc, np.array(fam), via, sanctioned)
-    net.cache[key] = rs
+    net.cache[memo] = rs
     return rs
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from weakref import WeakKeyDictionary
 
 import numpy as np
 import pandas as pd
@@ -39,9 +40,10 @@ from ..world import World, world_of
 from .choice_sets import ChoiceSet, Progress, choice_set
 from .engine import Queues
 from .engine import assign as _solve
+from .logit import LogitSolution
 from .logit import solve as solve_logit
 from .params import AssignmentParams
-from .results import FlowResult
+from .results import FlowResult, RouteFlows
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,7 +116,8 @@ def assign(
 
 
 def _problem(net: Network, demand: Demand, world: World, params: AssignmentParams,
-             commodities: Iterable[str] | None, *, non_negative: bool) -> _Problem:
+             commodities: Iterable[str] | None, *, non_negative: bool,
+             costs: EdgeCosts | None = None) -> _Problem:
     table = demand.table
     present = list(dict.fromkeys(table.loc[table["teu_per_year"] > 0, "commodity"]))
     classes = list(commodities) if commodities is not None else present
@@ -127,13 +130,26 @@ def _problem(net: Network, demand: Demand, world: World, params: AssignmentParam
     vots = np.array([net.value_of_time(c) for c in classes])
     if np.any(vots <= 0):
         raise CorridorError("every assigned commodity needs a value of time > 0")
-    ods = np.stack([demand.matrix(net, c, "teu") for c in classes])
+    ods = _od_matrices(net, demand, classes)
     world = world.with_terms(params.terms)
-    costs = edge_costs(net, world, non_negative=non_negative)
+    costs = costs if costs is not None else edge_costs(net, world, non_negative=non_negative)
     ratio = tonnes_per_teu(demand)
     weight = costs.weights(np.array([_containerised(net, c) for c in classes]),
                            np.array([ratio.get(c) or TONNES_PER_TEU for c in classes]))
     return _Problem(net, world, classes, vots, ods, costs, weight, params)
+
+
+_ODS: WeakKeyDictionary[Demand, dict[tuple, np.ndarray]] = WeakKeyDictionary()
+
+
+def _od_matrices(net: Network, demand: Demand, classes: list[str]) -> np.ndarray:
+    """(classes, nodes, nodes) TEU a year; kept per demand table and node order (a table assigned
+    again, e.g. an appraisal's year in every world, is not read again). A copy: callers edit it."""
+    key = (tuple(net.nodes["node_id"]), tuple(classes))
+    held = _ODS.setdefault(demand, {})
+    if key not in held:
+        held[key] = np.stack([demand.matrix(net, c, "teu") for c in classes])
+    return held[key].copy()
 
 
 def tonnes_per_teu(demand: Demand) -> dict[str, float]:
@@ -211,19 +227,46 @@ def _sue(prob: _Problem, *, routes_world: World, rgap: float, max_iter: int, pro
     """The path-size logit SUE over a choice set generated in `routes_world` (the world without the
     calibration's terms: the terms shift choices among routes, not which routes exist)."""
     net, classes, ods = prob.net, prob.classes, prob.ods
-    pairs = {(int(o), int(d)) for k in range(len(classes)) for o, d in zip(*np.nonzero(ods[k]), strict=True)}
     rs = routes if routes is not None else choice_set(
-        net, pairs, world=routes_world, commodities=classes, progress=progress,
+        net, _pairs(ods), world=routes_world, commodities=classes, progress=progress,
         missing="skip" if unserved == "report" else "raise")
-    covered = {(int(o), int(d)) for o, d in rs.od}
-    lost = sorted(pairs - covered)
-    dropped = _drop_unserved(net, classes, ods, lost, unserved)
-    mu = np.array([prob.params.dispersion_for(c) for c in classes])
-    sol = solve_logit(net, rs, classes, prob.vots, ods, prob.costs, prob.weight, mu,
-                      month=prob.world.month, rgap=rgap, max_iter=max_iter, progress=progress)
+    sol, dropped = _solve_routes(prob, rs, rgap=rgap, max_iter=max_iter, progress=progress, unserved=unserved)
     out = _summarise(prob, sol.flow, "sue", sol.gap, sol.iterations, sol.gap <= rgap, sol.history,
                      slot_price=sol.slot_price)
     return replace(out, paths=sol.paths, unserved=dropped)
+
+
+def _pairs(ods: np.ndarray) -> set[tuple[int, int]]:
+    return {(int(o), int(d)) for k in range(len(ods)) for o, d in zip(*np.nonzero(ods[k]), strict=True)}
+
+
+def _solve_routes(prob: _Problem, rs: ChoiceSet, *, rgap: float, max_iter: int, progress: Progress | None,
+                  unserved: str) -> tuple[LogitSolution, pd.DataFrame]:
+    """The logit over `rs`, the OD pairs it has no route for left out (or raised)."""
+    classes, ods = prob.classes, prob.ods
+    covered = {(int(o), int(d)) for o, d in rs.od}
+    lost = sorted(_pairs(ods) - covered)
+    dropped = _drop_unserved(prob.net, classes, ods, lost, unserved)
+    mu = np.array([prob.params.dispersion_for(c) for c in classes])
+    sol = solve_logit(prob.net, rs, classes, prob.vots, ods, prob.costs, prob.weight, mu,
+                      month=prob.world.month, rgap=rgap, max_iter=max_iter, progress=progress)
+    return sol, dropped
+
+
+def assign_routes(net: Network, demand: Demand, routes: ChoiceSet, *, world: World,
+                  params: AssignmentParams | None = None, costs: EdgeCosts | None = None,
+                  rgap: float = 1e-4, max_iter: int = 500) -> RouteFlows:
+    """`assign(net, demand, method="sue", world=world, routes=routes, unserved="report")`'s routes and
+    loads (the same numbers), without building the link, node and corridor tables.
+
+    `costs` replaces the world's edge costs (`costs.edge_costs(net, world with the params' terms)`)
+    where the caller has them for this network and world (an appraisal's set of projects is the
+    base world with each project's costs put in)."""
+    params = params or AssignmentParams.load()
+    world.policy.check(net)
+    prob = _problem(net, demand, world, params, None, non_negative=False, costs=costs)
+    sol, dropped = _solve_routes(prob, routes, rgap=rgap, max_iter=max_iter, progress=None, unserved="report")
+    return RouteFlows(sol.paths, dropped, sol.gap, sol.iterations, sol.gap <= rgap)
 
 
 def _drop_unserved(net: Network, classes: list[str], ods: np.ndarray, lost: list[tuple[int, int]],

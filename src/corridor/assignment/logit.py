@@ -23,7 +23,10 @@ time-critical one by waiting longer. The physical waits stay the queues' curves 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -237,10 +240,50 @@ class _SlotMarket:
 
         # stop at a relative excess of `tol` (loose while the flows are far from their fixed point)
         gtol = max(CAPACITY_TOL / 5, min(tol, 0.05)) / len(self.q)
-        res = minimize(dual, price[self.q] * w / unit, jac=True, method="L-BFGS-B",
-                       bounds=[(0.0, None)] * len(self.q),
-                       options={"maxiter": 1000, "gtol": gtol, "ftol": 1e-13})
+        with one_blas_thread():
+            res = minimize(dual, price[self.q] * w / unit, jac=True, method="L-BFGS-B",
+                           bounds=[(0.0, None)] * len(self.q),
+                           options={"maxiter": 1000, "gtol": gtol, "ftol": 1e-13})
         z = np.maximum(res.x, 0.0)
         out = price.copy()
         out[self.q] = z * unit / w
         return out
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """scipy's OpenBLAS on one thread (the calling thread's setting only) while the block runs.
+
+    L-BFGS-B's steps are small dense products (a few dozen prices); OpenBLAS runs them on every
+    core and its workers then spin between calls: on a 2-core machine that doubled the CPU time of
+    an appraisal's assignments for no gain. Where the library or its per-thread setting is not
+    found (another BLAS, another platform), nothing changes."""
+    set_local = _blas_threads_local()
+    if set_local is None:
+        yield
+        return
+    before = set_local(1)
+    try:
+        yield
+    finally:
+        set_local(before)
+
+
+@cache
+def _blas_threads_local() -> Callable[[int], int] | None:
+    """OpenBLAS's `openblas_set_num_threads_local` in the library scipy's wheels bundle (0.3.27+)."""
+    import ctypes
+    import glob
+    import os
+
+    import scipy
+
+    for path in sorted(glob.glob(os.path.join(os.path.dirname(scipy.__file__), os.pardir, "scipy.libs",
+                                              "*openblas*"))):
+        try:
+            fn = ctypes.CDLL(path).openblas_set_num_threads_local
+        except (OSError, AttributeError):
+            continue
+        fn.argtypes, fn.restype = [ctypes.c_int], ctypes.c_int
+        return fn
+    return None

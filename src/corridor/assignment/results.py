@@ -129,3 +129,16 @@ def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
     order = np.argsort(x)
     cw = np.cumsum(w[order])
     return float(x[order][np.searchsorted(cw, q * cw[-1])])
+
+
+@dataclass(frozen=True)
+class RouteFlows:
+    """A path-size logit assignment over a given route set, without the link, node and corridor
+    tables a `FlowResult` adds: what an analysis that re-assigns many worlds and compares their
+    welfare reads (`freight.assign_routes`)."""
+
+    paths: pd.DataFrame  # as FlowResult.paths: one row per (class, route) with its load, days and costs
+    unserved: pd.DataFrame  # OD pairs with demand and no route in the set
+    rgap: float
+    iterations: int
+    converged: bool

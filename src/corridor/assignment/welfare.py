@@ -23,7 +23,7 @@ from ..network.tables import Network
 from .choice_sets import ChoiceSet
 from .choice_sets import path_sizes as _logit_path_sizes
 from .params import AssignmentParams
-from .results import FlowResult
+from .results import FlowResult, RouteFlows
 
 __all__ = ["demand_classes", "log_path_sizes", "merge_choice_sets", "od_pairs", "path_sizes",
            "perceived_costs", "route_index", "route_keys", "route_subset"]
@@ -44,7 +44,7 @@ def od_pairs(net: Network, demand: Demand, classes: Iterable[str]) -> list[tuple
     return sorted(out)
 
 
-def route_index(res: FlowResult, rs: ChoiceSet, net: Network) -> np.ndarray:
+def route_index(res: FlowResult | RouteFlows, rs: ChoiceSet, net: Network) -> np.ndarray:
     """The route (row of `rs`) behind each row of `res.paths`, checked against the routes' corridors."""
     paths = res.paths
     if paths is None:
@@ -105,7 +105,7 @@ def log_path_sizes(net: Network, rs: ChoiceSet, master: ChoiceSet | None = None)
     return lps[[where[k] for k in mine]]
 
 
-def perceived_costs(net: Network, res: FlowResult, rs: ChoiceSet, params: AssignmentParams,
+def perceived_costs(net: Network, res: FlowResult | RouteFlows, rs: ChoiceSet, params: AssignmentParams,
                     ridx: np.ndarray | None = None, scale: pd.Series | None = None,
                     log_ps: np.ndarray | None = None) -> pd.DataFrame:
     """Per choice (origin, destination, commodity): TEU, the expected perceived generalized cost
@@ -123,27 +123,44 @@ def perceived_costs(net: Network, res: FlowResult, rs: ChoiceSet, params: Assign
         raise CorridorError("perceived costs need a 'sue' assignment (it keeps the routes)")
     ridx = route_index(res, rs, net) if ridx is None else ridx
     log_ps = (log_path_sizes(net, rs) if log_ps is None else log_ps)[ridx]
+    key = ["origin", "destination", "commodity"]
+    g, first = _choices(p, key)  # each row's choice, and each choice's first row (in order of appearance)
+    n = len(first)
     com = p["commodity"].to_numpy()
-    mu_of = pd.Series({c: params.dispersion_for(c) for c in set(com)})
+    mu_of = {c: params.dispersion_for(c) for c in set(com)}
+    mu = np.array([mu_of[c] for c in com[first]], dtype=float)  # per choice
     cost = p["generalized_usd"].to_numpy(float)
     free = p["free_flow_generalized_usd"].to_numpy(float)
-    key = ["origin", "destination", "commodity"]
-    frame = p[key].assign(free=free, teu=p["teu"].to_numpy(), wd=p["teu"].to_numpy() * p["days"].to_numpy())
-    grp = frame.groupby(key, sort=False)
-    sc = grp["free"].transform("min").to_numpy()
+    teu = p["teu"].to_numpy(float)
+    index = pd.MultiIndex.from_frame(p[key].iloc[first])
+    sc = np.full(n, np.inf)
+    np.minimum.at(sc, g, free)
     sc = np.where(sc > 0, sc, 1.0)
     if scale is not None:
-        given = pd.MultiIndex.from_frame(p[key]).map(scale)
-        sc = np.where(pd.notna(given), np.asarray(given, dtype=float), sc)
-    mu = mu_of.reindex(com).to_numpy()
-    u = -mu * cost / sc + log_ps
-    frame = frame.assign(u=u, sc=sc, mu=mu)
-    umax = frame.groupby(key, sort=False)["u"].transform("max").to_numpy()
-    frame["e"] = np.exp(u - umax)
-    frame["umax"] = umax
-    agg = frame.groupby(key, sort=False).agg(teu=("teu", "sum"), e=("e", "sum"), umax=("umax", "first"),
-                                             sc=("sc", "first"), mu=("mu", "first"), wd=("wd", "sum"))
-    ls = agg["umax"] + np.log(agg["e"])
-    q = agg["teu"].where(agg["teu"] > 0)
-    return pd.DataFrame({"teu": agg["teu"], "usd": -(agg["sc"] / agg["mu"]) * ls, "days": agg["wd"] / q,
-                         "scale": agg["sc"]})
+        given = np.asarray(scale.reindex(index), dtype=float)
+        sc = np.where(np.isnan(given), sc, given)
+    u = -mu[g] * cost / sc[g] + log_ps
+    umax = np.full(n, -np.inf)
+    np.maximum.at(umax, g, u)
+    e = np.bincount(g, weights=np.exp(u - umax[g]), minlength=n)
+    tot = np.bincount(g, weights=teu, minlength=n)
+    wd = np.bincount(g, weights=teu * p["days"].to_numpy(float), minlength=n)
+    ls = umax + np.log(e)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        days = np.where(tot > 0, wd / np.where(tot > 0, tot, 1.0), np.nan)
+    return pd.DataFrame({"teu": tot, "usd": -(sc / mu) * ls, "days": days, "scale": sc}, index=index)
+
+
+def _choices(p: pd.DataFrame, key: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The choice (its number, in order of first appearance) of each row of a path table, and the
+    first row of each choice: the groups `groupby(key, sort=False)` makes, without pandas'
+    per-group work."""
+    combo = np.zeros(len(p), dtype=np.int64)
+    for col in key:
+        codes, uniques = pd.factorize(p[col], sort=False)
+        combo = combo * (len(uniques) + 1) + codes
+    _, first, inv = np.unique(combo, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return rank[inv.ravel()], first[order]

@@ -162,13 +162,30 @@ class ScenarioResult(Writable):
                 Table("nodes", self.flows.nodes), TextFile("scenario.yaml", self.scenario.to_yaml)]
 
 
+_SIMULATED: list[tuple[object, int, int, object]] = []  # (config, replications, seed, result), newest last
+
+
+def _simulated(config, replications: int, seed: int):
+    """A year of the crossing simulated once per configuration (fleet, ports, sea level, handling:
+    equal configurations, one run), replications and seed: two scenarios on one crossing, or a
+    scenario on the 2024 crossing, share it."""
+    from ..caspian.simulate import simulate
+
+    for cfg, r, s, res in reversed(_SIMULATED):
+        if r == replications and s == seed and cfg == config:
+            return res
+    res = simulate(config, days=365, replications=replications, seed=seed)
+    _SIMULATED.append((config, replications, seed, res))
+    del _SIMULATED[:-8]
+    return res
+
+
 @lru_cache(maxsize=8)
 def baseline_waits(replications: int, seed: int) -> dict[str, float]:
     """Mean wait per port of the 2024 crossing (simulated once per replications and seed)."""
     from ..caspian.config import baseline_config
-    from ..caspian.simulate import simulate
 
-    return dict(simulate(baseline_config(), days=365, replications=replications, seed=seed).mean_wait_hours)
+    return dict(_simulated(baseline_config(), replications, seed).mean_wait_hours)
 
 
 def caspian_waits(applied: AppliedScenario, *, replications: int = 20, seed: int = 0) -> dict | None:
@@ -181,10 +198,8 @@ def caspian_waits(applied: AppliedScenario, *, replications: int = 20, seed: int
     """
     if applied.caspian is None or replications <= 0:
         return None
-    from ..caspian.simulate import simulate
-
     base = baseline_waits(int(replications), int(seed))
-    scn = simulate(applied.caspian, days=365, replications=replications, seed=seed)
+    scn = _simulated(applied.caspian, int(replications), int(seed))
     ports = {p: {"mean_wait_hours_2024": round(base[p], 2),
                  "mean_wait_hours": round(scn.mean_wait_hours[p], 2),
                  "p90_wait_hours": round(scn.p90_wait_hours[p], 2)} for p in scn.mean_wait_hours}
