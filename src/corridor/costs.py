@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .caspian.config import CaspianConfig, baseline_config
+from .caspian.config import CaspianConfig, Service, baseline_config
 from .caspian.curves import config_hash, service_curves
 from .datafiles import read_package_csv
 from .errors import CorridorError
@@ -234,10 +234,12 @@ class _Builder:
         self.cols: dict[str, list] = {k: [] for k in names}
         self.n = 0
 
-    def add(self, edges: np.ndarray, queue_of_edge: np.ndarray, n_new: int, cap: np.ndarray, j: np.ndarray,
-            base: np.ndarray, *, unit: str, unit_scale: float, box: float, bulk_t: float, all_t: float,
-            link: np.ndarray, node: np.ndarray, service: str = "", reference: float = 0.0) -> None:
-        """`cap` and `base` are (12, n_new): capacity and the wait at any flow, month by month."""
+    def add(self, edges: np.ndarray, queue_of_edge: np.ndarray, n_new: int, cap: np.ndarray,
+            j: np.ndarray | float, base: np.ndarray, *, unit: str, unit_scale: float, box: float,
+            bulk_t: float, all_t: float, link: np.ndarray, node: np.ndarray, service: str = "",
+            reference: float = 0.0) -> None:
+        """`cap` and `base` are (12, n_new): capacity and the wait at any flow, month by month; `j` is one
+        delay parameter for all the new queues or one each."""
         c = self.cols
         c["edge"].append(edges)
         c["queue"].append(self.n + queue_of_edge)
@@ -310,12 +312,12 @@ def _queues(net: Network, caspian: CaspianConfig) -> dict:
     return b.build()
 
 
-def _caspian_lines(net: Network, caspian: CaspianConfig):
+def _caspian_lines(net: Network, caspian: CaspianConfig) -> dict[int, Service]:
     """Links (index -> service) that are a line of the Caspian crossing: a ferry link whose two ends are
     the ports of a service. Where several services share a port pair, the one for boxes leads (else
     the rail ferry's); trucks ride their own Ro-Ro line, which no network link carries."""
     node_of = {p.name: p.node_id for p in caspian.ports if p.node_id}
-    by_pair: dict[frozenset, object] = {}
+    by_pair: dict[frozenset[str], Service] = {}
     rank = {"container": 0, "wagon": 1}
     for s in caspian.services:
         if s.cargo not in rank or s.origin not in node_of or s.destination not in node_of:
@@ -324,7 +326,7 @@ def _caspian_lines(net: Network, caspian: CaspianConfig):
         if pair not in by_pair or rank[s.cargo] < rank[by_pair[pair].cargo]:
             by_pair[pair] = s
     lk = net.links
-    out = {}
+    out: dict[int, Service] = {}
     ferry = (lk["mode"] == "ferry").to_numpy()
     for i in np.flatnonzero(ferry):
         pair = frozenset((lk["from_node_id"].iat[i], lk["to_node_id"].iat[i]))

@@ -82,8 +82,9 @@ class World:
         """This world with `terms` added to its own."""
         return replace(self, terms=self.terms + terms)
 
-    def to_dict(self) -> dict:
-        d = {"policy": self.policy.to_dict(), "terms": self.terms.to_dict(), "month": self.month}
+    def to_dict(self) -> dict[str, object]:
+        d: dict[str, object] = {"policy": self.policy.to_dict(), "terms": self.terms.to_dict(),
+                                "month": self.month}
         if self.caspian is not None:
             d["caspian_sea_level_m"] = round(self.caspian.level_m, 3)
         return d
@@ -97,7 +98,7 @@ def world_of(world: World | None = None, *, avoid: AvoidSpec = None, avoid_modes
                "month": month}
     given = [k for k, v in options.items() if v not in (None, "", (), [])]
     if world is None:
-        return World.make(**options)
+        return World.make(avoid, avoid_modes, avoid_passages, year, month)
     if given:
         raise CorridorError(f"give either world= or {', '.join(given)}, not both: a world already "
                             "states what is avoided and which year's network is open")
