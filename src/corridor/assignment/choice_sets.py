@@ -125,7 +125,14 @@ def path_sizes(rs: ChoiceSet, hours: np.ndarray, n_nodes: int) -> np.ndarray:
     h = np.asarray(hours, dtype=float)
     length = np.bincount(r_nz, weights=h[e_nz], minlength=len(rs))
     od_key = rs.od[:, 0].astype(np.int64) * n_nodes + rs.od[:, 1]
-    _, inv, cnt = np.unique(od_key[r_nz] * len(h) + e_nz, return_inverse=True, return_counts=True)
+    # how many routes of its OD pair use each (route, edge) entry
+    _, od = np.unique(od_key, return_inverse=True)
+    key = od.ravel()[r_nz] * len(h) + e_nz
+    if int(od.max(initial=0) + 1) * len(h) <= 1 << 24:  # a count per (OD pair, edge) fits: no sort
+        per_entry = np.bincount(key)[key]
+    else:
+        _, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
+        per_entry = cnt[inv.ravel()]
     share = np.where(length[r_nz] > 0, h[e_nz] / np.where(length[r_nz] > 0, length[r_nz], 1.0), 0.0)
-    ps = np.bincount(r_nz, weights=share / cnt[inv], minlength=len(rs))
+    ps = np.bincount(r_nz, weights=share / per_entry, minlength=len(rs))
     return np.where(length > 0, ps, 1.0)

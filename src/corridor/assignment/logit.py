@@ -58,27 +58,7 @@ def solve(net: Network, rs: ChoiceSet, classes: list[str], vots: np.ndarray, ods
     """
     inc = rs.incidence
     n_routes = inc.shape[0]
-    od_key = rs.od[:, 0] * len(net.nodes) + rs.od[:, 1]
-    # one "choice" per (commodity, OD): the routes of that OD, with that class's demand
-    inst_route, inst_class, inst_choice, q_choice = [], [], [], []
-    order = np.argsort(od_key, kind="stable")
-    uniq, start = np.unique(od_key[order], return_index=True)
-    bounds = np.append(start, len(order))
-    for k in range(len(classes)):
-        for j, u in enumerate(uniq):
-            o, d = divmod(int(u), len(net.nodes))
-            q = ods[k, o, d]
-            if q <= 0:
-                continue
-            members = order[bounds[j]: bounds[j + 1]]
-            inst_route.append(members)
-            inst_class.append(np.full(len(members), k))
-            inst_choice.append(np.full(len(members), len(q_choice)))
-            q_choice.append(q)
-    route_of = np.concatenate(inst_route)
-    cls = np.concatenate(inst_class)
-    choice = np.concatenate(inst_choice)  # sorted, contiguous
-    qd = np.array(q_choice)
+    route_of, cls, choice, qd = _instances(rs, ods, len(net.nodes))
     first = np.flatnonzero(np.r_[True, choice[1:] != choice[:-1]])
     ps = path_sizes(rs, model.hours, len(net.nodes))
     log_ps = np.log(np.clip(ps, 1e-12, None))
@@ -169,6 +149,21 @@ def solve(net: Network, rs: ChoiceSet, classes: list[str], vots: np.ndarray, ods
         "co2_kg_per_teu": (inc @ net.graph.co2)[route_of],
     })
     return LogitSolution(flow, paths, gap, it, history, price)
+
+
+def _instances(rs: ChoiceSet, ods: np.ndarray, n_nodes: int) -> tuple[np.ndarray, ...]:
+    """One "choice" per (class, OD pair with its demand), class by class and OD by OD: the route of
+    each (class, route) instance, its class and its choice (sorted, contiguous), and each
+    choice's demand."""
+    od_key = rs.od[:, 0] * n_nodes + rs.od[:, 1]
+    order = np.argsort(od_key, kind="stable")
+    uniq, start = np.unique(od_key[order], return_index=True)
+    bounds = np.append(start, len(order))
+    q = ods[:, uniq // n_nodes, uniq % n_nodes]  # (classes, OD pairs of the set)
+    k, j = np.nonzero(q > 0)  # class by class, then OD by OD
+    size = bounds[j + 1] - bounds[j]
+    at = np.repeat(bounds[j] - np.cumsum(size) + size, size) + np.arange(int(size.sum()))
+    return order[at], np.repeat(k, size), np.repeat(np.arange(len(k)), size), q[k, j]
 
 
 class _SlotMarket:
