@@ -271,12 +271,24 @@ class _Evaluator:
             self._worlds = ProjectWorlds(self.projects.ids, self._set_world)
         return self._worlds
 
-    def _routes_for(self, built: frozenset, mask: np.ndarray) -> tuple[ChoiceSet, np.ndarray]:
-        rs = self.routes()
+    def _kept(self, built: frozenset, mask: np.ndarray) -> np.ndarray:
+        """The routes of the union that the set's open edges (`mask`) leave."""
         if built not in self._keep:
-            self._keep[built] = np.flatnonzero((rs.incidence @ (~mask).astype(float)) == 0)
-        keep = self._keep[built]
-        return route_subset(rs, keep), self._log_ps[keep]
+            self._keep[built] = np.flatnonzero((self.routes().incidence @ (~mask).astype(float)) == 0)
+        return self._keep[built]
+
+    def _routes_for(self, built: frozenset, mask: np.ndarray) -> tuple[ChoiceSet, np.ndarray]:
+        keep = self._kept(built, mask)
+        return route_subset(self.routes(), keep), self._log_ps[keep]
+
+    def _lean(self, built: frozenset) -> frozenset:
+        """`built` less the projects that change nothing its assignment reads (`ProjectWorlds.inert`):
+        the same assignment, done once."""
+        if not built or not self.worlds.composable(built):
+            return built
+        keep = self._kept(built, self.worlds.world(built).mask)
+        used = np.asarray(self.routes().incidence[keep].sum(axis=0)).ravel() > 0
+        return built - self.worlds.inert(built, used)
 
     # ---- one world in one year
     def demand_in(self, year: int) -> Demand:
@@ -296,6 +308,10 @@ class _Evaluator:
         if built and year not in self._base_tab:
             self.evaluate(frozenset(), year)
         self.routes()
+        lean = self._lean(built)
+        if lean != built:
+            self._cache[key] = self.evaluate(lean, year)
+            return self._cache[key]
         world = self.worlds.world(built)
         # a composed world is assigned on the base network (the same compiled graph) with its own costs
         ap = self.applied(built if built in self._applied else frozenset())

@@ -61,6 +61,12 @@ def _differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return ~same
 
 
+def _same_figures(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> bool:
+    if len(a) != len(b):
+        return False
+    return all(x.shape == y.shape and not _differ(x, y).any() for x, y in zip(a, b, strict=True))
+
+
 def _change(base: SetWorld, mine: SetWorld) -> _Change | None:
     """What `mine` changes in `base`, or None where it changes the queues' layout or the compiled
     graph's figures (a set's routes read those from the base world's graph)."""
@@ -68,8 +74,7 @@ def _change(base: SetWorld, mine: SetWorld) -> _Change | None:
     if b.n_queues != m.n_queues or len(b.hours) != len(m.hours) or any(
             not np.array_equal(getattr(b, f), getattr(m, f)) for f in _LAYOUT):
         return None
-    pairs = zip(base.figures, mine.figures, strict=False)
-    if len(base.figures) != len(mine.figures) or any(a.shape != c.shape or _differ(a, c).any() for a, c in pairs):
+    if not _same_figures(base.figures, mine.figures):
         return None
     edges = np.flatnonzero(_differ(b.hours, m.hours) | _differ(b.usd, m.usd))
     cb, cm = b.curves, m.curves
@@ -114,6 +119,19 @@ class ProjectWorlds:
                 return False
             seen |= c.touched
         return True
+
+    def inert(self, built: frozenset[str], used: np.ndarray) -> frozenset[str]:
+        """The projects of `built` that change nothing an assignment of the set reads: no queue, no
+        edge closed, and no edge that a route of the set passes (`used`, per edge). Assigned
+        without them, the set's routes, costs and queues are the same to the bit (a link that
+        leads only to routes needing another project's link)."""
+        out = []
+        for i in built:
+            c = self._changes.get(i)
+            if (c is not None and not len(c.queues) and c.mask.all() and not used[c.edges].any()
+                    and not used[c.mask_edges].any()):
+                out.append(i)
+        return frozenset(out)
 
     def check(self, built: frozenset[str], actual: SetWorld) -> bool:
         """Whether composing `built` (the largest set, every project) gives `actual`, the world the
