@@ -159,15 +159,11 @@ def load_year_targets(path: str | Path | None = None, network: Network | None = 
     counts, measured how), checked with every problem at once at its line, joined to the values of
     corridor_counts_by_year.csv; one row per (target, year)."""
     p = Path(path) if path is not None else bundled_data_dir() / TARGETS_FILE
-    problems: list[Problem] = []
-    txt = read_text_csv(p, problems)
+    txt = _read_targets(p)
     fname = p.name
-    if txt is not None:
-        problems += [Problem(fname, 1, c, "missing column") for c in TARGET_COLUMNS if c not in txt.columns]
-    if problems:
-        raise ValidationError(problems)
     counts = read_package_csv(COUNTS_FILE)
     known = set(counts["count_id"])
+    problems: list[Problem] = []
     if len(txt) == 0:
         problems.append(Problem(fname, 2, None, "no targets: the file has a header and no rows"))
     seen: dict[str, int] = {}
@@ -175,47 +171,85 @@ def load_year_targets(path: str | Path | None = None, network: Network | None = 
     for i in range(len(txt)):
         r = txt.iloc[i]
         line = int(txt["__line__"].iat[i])
-        tid = r["target_id"]
-        if not tid:
-            problems.append(Problem(fname, line, "target_id", "empty"))
-        elif tid in seen:
-            problems.append(Problem(fname, line, "target_id",
-                                    f"duplicate '{tid[:40]}': also on line {seen[tid]}"))
-        else:
-            seen[tid] = line
-        if r["count_id"] not in known:
-            problems.append(Problem(fname, line, "count_id", f"'{r['count_id'][:40]}' is not a count of "
-                                    f"{COUNTS_FILE}"))
-        if r["measure"] not in MEASURES:
-            problems.append(Problem(fname, line, "measure", f"unknown measure '{r['measure'][:40]}'; use one "
-                                    f"of {', '.join(MEASURES)}"))
-        nums = {}
-        for col in ("scale", "weight"):
-            try:
-                nums[col] = float(r[col])
-                if not (np.isfinite(nums[col]) and nums[col] > 0):
-                    raise ValueError
-            except ValueError:
-                problems.append(Problem(fname, line, col, f"'{r[col][:40]}' is not a number > 0"))
-        years = None
-        if r["years"]:
-            try:
-                years = {int(y) for y in r["years"].split(";")}
-            except ValueError:
-                problems.append(Problem(fname, line, "years", f"'{r['years'][:40]}' is not a list of years "
-                                        "joined by ';'"))
-        if len(nums) < 2 or r["count_id"] not in known:
-            continue
-        for h in counts[counts["count_id"] == r["count_id"]].itertuples(index=False):
-            if years is not None and int(h.year) not in years:
-                continue
-            rows.append({"target_id": tid, "year": int(h.year), "measure": r["measure"],
-                         "selector": r["selector"], "published": float(h.value) * nums["scale"],
-                         "unit": r["unit"], "weight": nums["weight"], "source_id": h.source_id,
-                         "description": r["description"]})
+        _check_target_names(r, line, fname, seen, known, problems)
+        nums = _positive_numbers(r, line, fname, problems)
+        years = _target_years(r, line, fname, problems)
+        if len(nums) == 2 and r["count_id"] in known:
+            rows += _target_counts(r, nums, years, counts)
     if problems:
         raise ValidationError(problems)
     return pd.DataFrame(rows)
+
+
+def _read_targets(p: Path) -> pd.DataFrame:
+    """The targets file as text, or a ValidationError: the rows are only worth checking once the
+    file reads and has every column."""
+    problems: list[Problem] = []
+    txt = read_text_csv(p, problems)
+    if txt is not None:
+        problems += [Problem(p.name, 1, c, "missing column") for c in TARGET_COLUMNS if c not in txt.columns]
+    if problems or txt is None:  # an unread file has its problem listed
+        raise ValidationError(problems)
+    return txt
+
+
+def _check_target_names(r: pd.Series, line: int, fname: str, seen: dict[str, int], known: set[str],
+                        problems: list[Problem]) -> None:
+    """A target's names: its id given once in the file, a count of the counts file, a known measure
+    (`seen` records the line of each id so far)."""
+    tid = r["target_id"]
+    if not tid:
+        problems.append(Problem(fname, line, "target_id", "empty"))
+    elif tid in seen:
+        problems.append(Problem(fname, line, "target_id",
+                                f"duplicate '{tid[:40]}': also on line {seen[tid]}"))
+    else:
+        seen[tid] = line
+    if r["count_id"] not in known:
+        problems.append(Problem(fname, line, "count_id", f"'{r['count_id'][:40]}' is not a count of "
+                                f"{COUNTS_FILE}"))
+    if r["measure"] not in MEASURES:
+        problems.append(Problem(fname, line, "measure", f"unknown measure '{r['measure'][:40]}'; use one "
+                                f"of {', '.join(MEASURES)}"))
+
+
+def _positive_numbers(r: pd.Series, line: int, fname: str, problems: list[Problem]) -> dict[str, float]:
+    """A target's scale and weight, those that are numbers > 0 (the row is used only with both)."""
+    nums = {}
+    for col in ("scale", "weight"):
+        try:
+            nums[col] = float(r[col])
+            if not (np.isfinite(nums[col]) and nums[col] > 0):
+                raise ValueError
+        except ValueError:
+            problems.append(Problem(fname, line, col, f"'{r[col][:40]}' is not a number > 0"))
+    return nums
+
+
+def _target_years(r: pd.Series, line: int, fname: str, problems: list[Problem]) -> set[int] | None:
+    """The years a target is fitted in (None: every year of its count, also when the list is bad)."""
+    if not r["years"]:
+        return None
+    try:
+        return {int(y) for y in r["years"].split(";")}
+    except ValueError:
+        problems.append(Problem(fname, line, "years", f"'{r['years'][:40]}' is not a list of years "
+                                "joined by ';'"))
+        return None
+
+
+def _target_counts(r: pd.Series, nums: dict[str, float], years: set[int] | None,
+                   counts: pd.DataFrame) -> list[dict[str, object]]:
+    """A checked target joined to its count's values: one row per year it is fitted in."""
+    rows: list[dict[str, object]] = []
+    for h in counts[counts["count_id"] == r["count_id"]].itertuples(index=False):
+        if years is not None and int(h.year) not in years:
+            continue
+        rows.append({"target_id": r["target_id"], "year": int(h.year), "measure": r["measure"],
+                     "selector": r["selector"], "published": float(h.value) * nums["scale"],
+                     "unit": r["unit"], "weight": nums["weight"], "source_id": h.source_id,
+                     "description": r["description"]})
+    return rows
 
 
 def measure(result: FlowResult, demand: Demand, net: Network, kind: str, selector: str) -> float:
@@ -228,10 +262,24 @@ def measure(result: FlowResult, demand: Demand, net: Network, kind: str, selecto
         if selector not in nodes.index:
             return 0.0
         return float(nodes.loc[selector, "transshipped_teu"]) / (2.0 if kind == "port_teu" else 1.0)
+    if kind not in MEASURES:
+        raise CorridorError(f"unknown measure {kind}")
     if kind == "service_units":
         q = result.queues
+        if q is None:
+            raise CorridorError(f"measure {kind} counts queues; this {result.method} result has no "
+                                "queue table")
         return float(q.loc[q["service"] == selector, "load"].sum())
+    return _path_measure(result, demand, net, kind, selector)
+
+
+def _path_measure(result: FlowResult, demand: Demand, net: Network, kind: str, selector: str) -> float:
+    """A count of a family's paths: only a stochastic assignment keeps its paths (a UE or AON result
+    has flows by link, not by route, so a family's share of them is not known)."""
     p = result.paths
+    if p is None:
+        raise CorridorError(f"measure {kind} counts paths; a {result.method} assignment keeps none "
+                            "(method 'sue' does)")
     fam = p["corridor"] == selector.split(":")[0]
     if kind == "family_box_teu":
         return float(p.loc[fam & p["commodity"].isin(BOXES), "teu"].sum())
@@ -334,8 +382,8 @@ def fit_years(years: list[Year], targets: pd.DataFrame | None = None, start: Beh
     hi = np.array([MU_BOUNDS[1]] * len(classes) + [ranges[n][1] / 1000.0 for n in names]
                   + [POOL_BOUNDS[1], TC_SHARE_BOUNDS[1]])
     x0 = np.clip(x0, lo + 1e-6, hi - 1e-6)
-    sol = least_squares(residual, x0, bounds=(lo, hi), diff_step=2e-2, max_nfev=max_evaluations,
-                        xtol=1e-4, ftol=1e-4,
+    sol = least_squares(residual, x0, bounds=(lo, hi), diff_step=np.full(len(x0), 2e-2),
+                        max_nfev=max_evaluations, xtol=1e-4, ftol=1e-4,
                         x_scale=np.r_[np.full(len(classes), 0.5), np.ones(len(names)), 0.3, 0.03])
     b = full(sol.x)
     table = backcast(years, b, targets).table
