@@ -161,6 +161,8 @@ def _unknown_node_message(network, value: str) -> str:
 
 
 def _validate(txt: pd.DataFrame, fname: str, network, problems: list[Problem]) -> pd.DataFrame | None:
+    """The table's numbers, or None when its shape is wrong; every problem listed, in the order a reader
+    fixes them: columns, values, places, commodities, duplicate cells."""
     missing = [c for c in REQUIRED if c not in txt.columns]
     if missing and _looks_wide(txt, network):
         cols = [c for c in txt.columns if c != "__line__"]
@@ -172,6 +174,16 @@ def _validate(txt: pd.DataFrame, fname: str, network, problems: list[Problem]) -
         return None
     if not require_columns(txt, REQUIRED, fname, problems):
         return None
+    df = _check_values(txt, fname, problems)
+    _check_places(txt, fname, network, problems)
+    _check_commodities(txt, fname, network, problems)
+    _check_duplicate_cells(txt, fname, problems)
+    return df
+
+
+def _check_values(txt: pd.DataFrame, fname: str, problems: list[Problem]) -> pd.DataFrame:
+    """The cells every row needs and the amounts as numbers (non-negative, within bounds); a table with
+    no demand at all is reported only when nothing else is wrong (a bad cell may be its cause)."""
     check_required_cells(txt, ("origin", "destination", "commodity", "teu_per_year"), fname, problems)
     df = to_numbers(txt, VALUES, fname, problems)
     check_non_negative(df, VALUES, fname, problems)
@@ -180,8 +192,12 @@ def _validate(txt: pd.DataFrame, fname: str, network, problems: list[Problem]) -
         problems.append(Problem(fname, None, None, "has no rows: only a header"))
     elif not (df["teu_per_year"] > 0).any() and not problems:
         problems.append(Problem(fname, None, "teu_per_year", "has no demand: every teu_per_year is 0"))
+    return df
 
-    # places
+
+def _check_places(txt: pd.DataFrame, fname: str, network, problems: list[Problem]) -> None:
+    """Origins and destinations: node ids of `network` (when given; a place name or a near miss is
+    named) and never the same node twice in one row."""
     if network is not None:
         idx = network.node_index
         for col in ("origin", "destination"):
@@ -189,11 +205,13 @@ def _validate(txt: pd.DataFrame, fname: str, network, problems: list[Problem]) -
                 if val and val not in idx:
                     problems.append(Problem(fname, line_of(txt, i), col, _unknown_node_message(network, val)))
     same = (txt["origin"] == txt["destination"]) & (txt["origin"] != "")
-    for i in np.flatnonzero(same.to_numpy()):
-        problems.append(Problem(fname, line_of(txt, i), "destination",
-                                f"origin and destination are the same ('{txt['origin'].iat[i][:60]}')"))
+    for j in np.flatnonzero(same.to_numpy()):
+        problems.append(Problem(fname, line_of(txt, j), "destination",
+                                f"origin and destination are the same ('{txt['origin'].iat[j][:60]}')"))
 
-    # commodities
+
+def _check_commodities(txt: pd.DataFrame, fname: str, network, problems: list[Problem]) -> None:
+    """Commodities: those of the network's commodities table, else the default three."""
     allowed = list(DEFAULT_COMMODITIES)
     comm = getattr(network, "commodities", None) if network is not None else None
     if comm is not None and not comm.empty and "commodity" in comm.columns:
@@ -203,9 +221,11 @@ def _validate(txt: pd.DataFrame, fname: str, network, problems: list[Problem]) -
             problems.append(Problem(fname, line_of(txt, i), "commodity",
                                     f"unknown commodity '{val[:60]}'; known: {', '.join(allowed)}"))
 
-    # duplicate cells
+
+def _check_duplicate_cells(txt: pd.DataFrame, fname: str, problems: list[Problem]) -> None:
+    """An OD cell and commodity given twice: which line to keep is the author's call, not ours."""
     keys = list(zip(txt["origin"], txt["destination"], txt["commodity"], strict=True))
-    first: dict[tuple, int] = {}
+    first: dict[tuple[str, str, str], int] = {}
     for i, k in enumerate(keys):
         if k in first:
             problems.append(Problem(
@@ -214,7 +234,6 @@ def _validate(txt: pd.DataFrame, fname: str, network, problems: list[Problem]) -
                 f"'{k[2][:40]}'): same as line {line_of(txt, first[k])}"))
         else:
             first[k] = i
-    return df
 
 
 def read_demand(path: str | Path, network=None) -> Demand:
