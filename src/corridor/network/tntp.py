@@ -185,6 +185,9 @@ def _fmt(x: float) -> str:
 
 
 def _read_trips(path: Path, n_zones: int, problems: list[Problem]) -> np.ndarray:
+    """The OD demand of a trips file: blocks of 'Origin N' lines, each followed by 'destination : flow'
+    pairs joined by ';' (zones 1-based), checked against the zones of the network file and the file's
+    own <TOTAL OD FLOW>."""
     lines = _read_lines(path, problems)
     meta, start = _split_metadata(path, lines, problems)
     z = _meta_int(path, meta, "NUMBER OF ZONES", problems)
@@ -199,43 +202,59 @@ def _read_trips(path: Path, n_zones: int, problems: list[Problem]) -> np.ndarray
             continue
         m = _ORIGIN.match(line)
         if m:
-            try:
-                o = _number(m.group(1))
-            except ValueError:
-                o = math.nan
-            if not (math.isfinite(o) and o == int(o) and 1 <= o <= z):
-                problems.append(Problem(path.name, i + 1, "origin",
-                                        f"origin {m.group(1)!r} is not a zone in 1..{z}"))
-                origin = None
-            else:
-                origin = int(o)
+            origin = _origin_zone(path, i + 1, m.group(1), z, problems)
             continue
         for part in line.split(";"):
-            part = part.strip()
-            if not part:
-                continue
-            pm = _PAIR.match(part)
-            if pm is None:
-                problems.append(Problem(path.name, i + 1, None,
-                                        f"expected 'destination : flow', got {part!r}"))
-                continue
-            try:
-                d, q = _number(pm.group(1)), _number(pm.group(2))
-            except ValueError:
-                problems.append(Problem(path.name, i + 1, None, f"not numbers: {part!r}"))
-                continue
-            if origin is None:
-                if not any(p.file == path.name and p.column == "origin" for p in problems):
-                    problems.append(Problem(path.name, i + 1, "origin",
-                                            "flow before any valid 'Origin N' line"))
-                continue
-            if not (d == int(d) and 1 <= d <= z):
-                problems.append(Problem(path.name, i + 1, "destination",
-                                        f"destination {pm.group(1)!r} is not a zone in 1..{z}"))
-            elif q < 0:
-                problems.append(Problem(path.name, i + 1, "flow", f"negative flow {pm.group(2)!r}"))
-            else:
-                demand[origin - 1, int(d) - 1] += q
+            _add_trips(path, i + 1, part.strip(), origin, demand, problems)
+    _check_total(path, meta, demand, problems)
+    return demand
+
+
+def _origin_zone(path: Path, lineno: int, token: str, z: int, problems: list[Problem]) -> int | None:
+    """The zone of an 'Origin N' line; None (the block's flows go nowhere) when N is not a zone."""
+    try:
+        o = _number(token)
+    except ValueError:
+        o = math.nan
+    if not (math.isfinite(o) and o == int(o) and 1 <= o <= z):
+        problems.append(Problem(path.name, lineno, "origin", f"origin {token!r} is not a zone in 1..{z}"))
+        return None
+    return int(o)
+
+
+def _add_trips(path: Path, lineno: int, part: str, origin: int | None, demand: np.ndarray,
+               problems: list[Problem]) -> None:
+    """One 'destination : flow' pair added to `demand` (zones x zones) at its origin's row. Flows with no
+    valid origin are reported once per file, and not after a bad 'Origin' line (already reported): each
+    line of the block would say the same."""
+    if not part:
+        return
+    pm = _PAIR.match(part)
+    if pm is None:
+        problems.append(Problem(path.name, lineno, None, f"expected 'destination : flow', got {part!r}"))
+        return
+    try:
+        d, q = _number(pm.group(1)), _number(pm.group(2))
+    except ValueError:
+        problems.append(Problem(path.name, lineno, None, f"not numbers: {part!r}"))
+        return
+    if origin is None:
+        if not any(p.file == path.name and p.column == "origin" for p in problems):
+            problems.append(Problem(path.name, lineno, "origin", "flow before any valid 'Origin N' line"))
+        return
+    z = len(demand)
+    if not (d == int(d) and 1 <= d <= z):
+        problems.append(Problem(path.name, lineno, "destination",
+                                f"destination {pm.group(1)!r} is not a zone in 1..{z}"))
+    elif q < 0:
+        problems.append(Problem(path.name, lineno, "flow", f"negative flow {pm.group(2)!r}"))
+    else:
+        demand[origin - 1, int(d) - 1] += q
+
+
+def _check_total(path: Path, meta: dict[str, str], demand: np.ndarray, problems: list[Problem]) -> None:
+    """The flows against the file's <TOTAL OD FLOW>, when the file states one and has no other problem
+    (a flow left out for a bad line would make the sums differ twice over)."""
     total = meta.get("TOTAL OD FLOW")
     if total is not None and not problems:
         try:
@@ -246,7 +265,6 @@ def _read_trips(path: Path, n_zones: int, problems: list[Problem]) -> np.ndarray
             if not math.isclose(t, demand.sum(), rel_tol=1e-6, abs_tol=1e-6):
                 problems.append(Problem(path.name, None, None, f"<TOTAL OD FLOW> says {t}, the flows sum to "
                                         f"{demand.sum():.6f}"))
-    return demand
 
 
 def _read_table(path: Path, names: tuple[str, ...],
