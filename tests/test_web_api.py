@@ -211,18 +211,22 @@ def test_label_fonts_are_served_from_this_server(client):
     assert latin[0] == "U+0000-00FF"
 
 
-def test_layer_colours_stay_apart_from_every_corridor_colour():
-    """Bloc fills and sanctions marks differ from each corridor colour by a CIE76 distance of 20
-    or more, for normal vision and for protan, deutan and tritan readers."""
-    from corridor.network.families import family_table
+def test_layer_colours_stay_apart_from_every_corridor_colour(client):
+    """The corridors are drawn in the static maps' colours; bloc fills and sanctions marks differ
+    from each of them by a CIE76 distance of 20 or more, for normal vision and for protan, deutan
+    and tritan readers."""
+    from corridor.viz.palette import corridor_colour
     from corridor.web import palette
 
-    fams = {f.name: f.colour for f in family_table()}
+    served = client.get("/api/meta").json()["families"]
+    fams = {f["id"]: f["color"] for f in served if f["id"] in corridor.FAMILIES}
+    assert fams == {f: corridor_colour(f) for f in corridor.FAMILIES}
     rows = palette.closest_pairs(fams)
     assert [r["vision"] for r in rows] == list(palette.VISIONS)
     assert all(r["difference"] >= 20 for r in rows), rows
     assert palette.difference("#000000", "#ffffff") == pytest.approx(100, abs=0.5)
     assert palette.difference("#d62728", "#2ca02c", "deutan") < palette.difference("#d62728", "#2ca02c")
+    assert min(r["corridor_difference"] for r in rows) >= 15  # the corridors apart from each other too
 
 
 def test_warm_up_runs_the_named_scenarios_in_the_background(monkeypatch):

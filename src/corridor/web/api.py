@@ -146,7 +146,7 @@ def _distinct_groups(geo, names: list[str], countries) -> tuple[list[str], dict[
 def _meta(st: WebState) -> dict:
     from ..caspian.config import baseline_config
     from ..network import geopolitics as geo
-    from ..network.families import OTHER, colour, family_table
+    from ..network.families import OTHER, family_table
 
     net = st.net
     names = _country_names()
@@ -159,11 +159,12 @@ def _meta(st: WebState) -> dict:
         pass
     comm = [] if net.commodities is None else [str(c) for c in net.commodities["commodity"]]
     cfg = baseline_config()
+    colours = palette.corridor_colours([*(f.name for f in family_table()), OTHER])
     return {
         "name": net.name, "version": __version__,
         "nodes": len(net.nodes), "links": len(net.links),
-        "families": [{"id": f.name, "color": f.colour, "description": f.description}
-                     for f in family_table()] + [{"id": OTHER, "color": colour(OTHER),
+        "families": [{"id": f.name, "color": colours[f.name], "description": f.description}
+                     for f in family_table()] + [{"id": OTHER, "color": colours[OTHER],
                                             "description": "none of the five families (e.g. a direct "
                                             "regional route)"}],
         "objectives": list(OBJECTIVES),

@@ -1,7 +1,8 @@
 """The map's colours beside the corridors', and the check that no reader confuses them.
 
-The corridor families carry their own colours (data/families.csv). What the map draws under a
-route (bloc fills, the sanctions marks) takes its colour from here, chosen so that it stays
+Corridor lines take the static maps' colours (viz.palette: Okabe & Ito's, which readers with any
+kind of colour blindness tell apart), so that the web map and a brief's maps agree. What the map
+draws under a route (bloc fills, the sanctions marks) takes its colour from here, chosen so that it stays
 apart from every corridor colour for normal vision and for the three kinds of colour blindness
 (simulated with Machado, Oliveira and Fernandes 2009, full severity): bloc fills are pale and
 sanctions are grey hatching, so a route keeps its colour on any country. The scenario diff's
@@ -11,16 +12,17 @@ vermilion (the static maps' pair).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from itertools import combinations
 
 import numpy as np
 
 # pale tints (CIELAB L* 80-92): a corridor line (L* 45-70) stands out on any of them
-BLOC_FILLS = {"EU": "#f7e58f", "EAEU": "#c4cfe3", "OTS": "#b5e2d0", "SCO": "#ecc6b8", "CSTO": "#dcd0ea",
+BLOC_FILLS = {"EU": "#f7e58f", "EAEU": "#c9d3ea", "OTS": "#b5e2d0", "SCO": "#ecc6b8", "CSTO": "#dcd0ea",
               "TITR": "#d3e6b5"}
 LAND = "#f3f1ea"
 # sanctions: grey hatching and a dashed dark outline, never a hue a corridor has
-SANCTIONS = {"eu_us_sectoral": "#b0b0b0", "un_comprehensive": "#2b2b2b"}
+SANCTIONS = {"eu_us_sectoral": "#4a4a4a", "un_comprehensive": "#2b2b2b"}  # sparse and dense hatching
 SANCTIONS_OUTLINE = "#3b3b3b"
 # the scenario diff (no route drawn beside it): Okabe-Ito blue (more load, solid) and vermilion
 # (less, dashed), as the static maps
@@ -65,9 +67,16 @@ def layer_colours() -> dict[str, str]:
             **{f"sanctions {k}": v for k, v in SANCTIONS.items()}, "sanctions outline": SANCTIONS_OUTLINE}
 
 
+def corridor_colours(names: Iterable[str]) -> dict[str, str]:
+    """Each family's line colour, as the static maps draw it."""
+    from ..viz.palette import corridor_colour
+
+    return {n: corridor_colour(n) for n in names}
+
+
 def closest_pairs(corridors: dict[str, str]) -> list[dict]:
     """Per vision, the corridor and layer colours closest to each other, and the closest two
-    corridors (the family palette is data: reported here, not chosen here)."""
+    corridors."""
     layers = layer_colours()
     out = []
     for v in VISIONS:

@@ -70,10 +70,11 @@ export function applyGeo() {
   lg.replaceChildren(el("strong", { text: mode === "blocs" ? "main blocs (first of EU, EAEU, OTS, SCO)" : mode === "sanctions" ? "sanctions status" : mode }));
   const item = (style, text) => el("div", { class: "item" }, el("span", { class: "swatch", style }), text);
   const fill = (color) => `background:${color}`;
-  const hatched = (color) => `background:repeating-linear-gradient(135deg, ${color} 0 2px, transparent 2px 5px);border:1px solid #ccc`;
+  const hatched = (color, gap) => `background:repeating-linear-gradient(135deg, ${color} 0 1.5px, transparent 1.5px ${gap}px);border:1px solid #ccc`;
   if (mode === "blocs") for (const b of MAIN_BLOCS) lg.append(item(fill(pal.blocs[b]), b));
   else if (mode === "sanctions") {
-    lg.append(item(hatched(pal.sanctions.eu_us_sectoral), "EU/US sectoral sanctions"), item(hatched(pal.sanctions.un_comprehensive), "UN comprehensive"));
+    lg.append(item(hatched(pal.sanctions.eu_us_sectoral, 6), "EU/US sectoral sanctions (sparse)"),
+      item(hatched(pal.sanctions.un_comprehensive, 3), "UN comprehensive (dense)"));
   } else {
     const b = S.geo.blocs.find((x) => x.bloc === mode);
     lg.append(item(fill(pal.blocs[mode] || "#ccc"), `member (${b ? b.members.length : "?"})`), item(fill(`${pal.blocs[mode] || "#cccccc"}80`), "observer"));

@@ -90,8 +90,8 @@ function addLayers(map) {
   for (const id of ["flows", "flows-over", "routes", "route-places", "caspian", "delta"]) {
     map.addSource(id, { type: "geojson", data: emptyFC() });
   }
-  for (const [name, color, gap] of [["hatch-light", S.meta.palette.sanctions.eu_us_sectoral, 7],
-    ["hatch-dark", S.meta.palette.sanctions.un_comprehensive, 5]]) {
+  for (const [name, color, gap] of [["hatch-light", S.meta.palette.sanctions.eu_us_sectoral, 10],
+    ["hatch-dark", S.meta.palette.sanctions.un_comprehensive, 4]]) {
     map.addImage(name, hatch(color, gap), { pixelRatio: 2 });
   }
 
