@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..bounds import COUNTRY_CODES
 from ..errors import CorridorError
@@ -142,31 +143,7 @@ class Policy:
 
     def check(self, net: Network) -> None:
         """Reject codes that match nothing: a typo must not silently allow a country."""
-        known = net.countries
-        bad = sorted(c for c in self.avoid_countries - self.group_countries if c not in known)
-        if bad:
-            from .geopolitics import group_names, suggest
-
-            try:
-                groups = group_names()
-            except CorridorError:  # no country tables: codes only
-                groups = []
-            msgs = []
-            for c in bad:
-                try:
-                    close = [x.split(" ")[0] for x in suggest(c, known=known)]
-                except CorridorError:
-                    close = []
-                hint = f" (did you mean {', '.join(close)}?)" if close else ""
-                if c in COUNTRY_CODES:
-                    hint = " (a country this network does not reach" + (f"; or {', '.join(close)}?)" if close
-                                                                          else ")")
-                msgs.append(f"'{clean(c, 40)}'{hint}")
-            raise CorridorError(
-                "unknown country code " + "; ".join(msgs)
-                + f"; countries in the network: {', '.join(sorted(known))}"
-                + (f"; or a bloc or region: {', '.join(groups)}" if groups else "")
-            )
+        self._check_countries(net)
         badm = sorted(m for m in self.avoid_modes if m not in MODES)
         if badm:
             raise CorridorError(f"unknown mode {', '.join(badm)}; modes: {', '.join(MODES)}")
@@ -176,6 +153,30 @@ class Policy:
                                 f"{', '.join(PASSAGES)}")
         if self.year is not None and not YEARS[0] <= self.year <= YEARS[1]:
             raise CorridorError(f"year must be between {YEARS[0]} and {YEARS[1]}, got {self.year}")
+        self._check_borders(net)
+
+    def _check_countries(self, net: Network) -> None:
+        """Every avoided code the network has (a group's members need not be there): the error names
+        each unknown code with its near misses, the network's countries and the groups one may avoid."""
+        known = net.countries
+        bad = sorted(c for c in self.avoid_countries - self.group_countries if c not in known)
+        if not bad:
+            return
+        from .geopolitics import group_names
+
+        try:
+            groups = group_names()
+        except CorridorError:  # no country tables: codes only
+            groups = []
+        raise CorridorError(
+            "unknown country code " + "; ".join(_unknown_country(c, known) for c in bad)
+            + f"; countries in the network: {', '.join(sorted(known))}"
+            + (f"; or a bloc or region: {', '.join(groups)}" if groups else "")
+        )
+
+    def _check_borders(self, net: Network) -> None:
+        """Each border rule names a node or countries of the network, and known modes."""
+        known = net.countries
         for b in self.borders:
             if b.countries is None:
                 b.node_index(net)  # raises UnknownPlaceError with suggestions
@@ -247,35 +248,13 @@ class Policy:
                  and (b.extra_hours > 0 or b.extra_usd > 0)]
         if not rules:
             return net
-        nodes, links = net.raw_nodes.copy(), net.raw_links.copy()
-        filled = net.links
-        for col in ("wait_hours", "usd_per_teu", "dwell_hours", "dwell_usd"):
-            for df in (nodes, links):
-                if col in df.columns:
-                    df[col] = df[col].astype(float)
-        for col, src in (("wait_hours", "wait_source"), ("usd_per_teu", "cost_source")):
-            if col not in links.columns:
-                links[col] = np.nan
-            if src not in links.columns:
-                links[src] = ""
-        for col, src in (("dwell_hours", "dwell_source"), ("dwell_usd", "dwell_source")):
-            if col not in nodes.columns:
-                nodes[col] = np.nan
-            if src not in nodes.columns:
-                nodes[src] = ""
+        nodes, links = _with_cost_columns(net.raw_nodes.copy(), net.raw_links.copy())
         for b in rules:
             tag = b.source_id or f"border:{b.label()}"
             if b.node is not None:
-                i = b.node_index(net)
-                nodes.loc[i, "dwell_hours"] = np.nan_to_num(nodes.at[i, "dwell_hours"]) + b.extra_hours
-                nodes.loc[i, "dwell_usd"] = np.nan_to_num(nodes.at[i, "dwell_usd"]) + b.extra_usd
-                nodes.loc[i, "dwell_source"] = join_sources(nodes.at[i, "dwell_source"], tag)
+                _restrict_node(nodes, net.resolve(b.node), b, tag)
             else:
-                m = b.link_mask(net)
-                links.loc[m, "wait_hours"] = filled.loc[m, "wait_hours"].to_numpy() + b.extra_hours
-                links.loc[m, "usd_per_teu"] = filled.loc[m, "usd_per_teu"].to_numpy() + b.extra_usd
-                for src in ("wait_source", "cost_source"):
-                    links.loc[m, src] = [join_sources(s, tag) for s in filled.loc[m, src]]
+                _restrict_links(links, net.links, b.link_mask(net), b, tag)
         return net.with_tables(nodes=nodes, links=links)
 
     def to_dict(self) -> dict[str, Any]:
@@ -287,6 +266,58 @@ class Policy:
         if self.borders:
             d["borders"] = [b.to_dict() for b in self.effective_borders()]
         return d
+
+
+def _unknown_country(c: str, known: Iterable[str]) -> str:
+    """An unknown code as the error names it: with the network's codes it is close to, or, for a real
+    country the network does not reach, saying so (a code can be right and still match nothing)."""
+    from .geopolitics import suggest
+
+    try:
+        close = [x.split(" ")[0] for x in suggest(c, known=known)]
+    except CorridorError:
+        close = []
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    if c in COUNTRY_CODES:
+        hint = " (a country this network does not reach" + (f"; or {', '.join(close)}?)" if close
+                                                              else ")")
+    return f"'{clean(c, 40)}'{hint}"
+
+
+def _with_cost_columns(nodes: pd.DataFrame, links: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Copies of the raw tables ready to take a restriction: the wait, tariff and dwell columns as
+    floats, and with their source columns, where the file left them out."""
+    for col in ("wait_hours", "usd_per_teu", "dwell_hours", "dwell_usd"):
+        for df in (nodes, links):
+            if col in df.columns:
+                df[col] = df[col].astype(float)
+    for col, src in (("wait_hours", "wait_source"), ("usd_per_teu", "cost_source")):
+        if col not in links.columns:
+            links[col] = np.nan
+        if src not in links.columns:
+            links[src] = ""
+    for col, src in (("dwell_hours", "dwell_source"), ("dwell_usd", "dwell_source")):
+        if col not in nodes.columns:
+            nodes[col] = np.nan
+        if src not in nodes.columns:
+            nodes[src] = ""
+    return nodes, links
+
+
+def _restrict_node(nodes: pd.DataFrame, i: int, b: Border, tag: str) -> None:
+    """A restricted crossing node: its dwell (hours and USD, paid at every pass) raised, `tag` cited."""
+    nodes.loc[i, "dwell_hours"] = np.nan_to_num(nodes.at[i, "dwell_hours"]) + b.extra_hours
+    nodes.loc[i, "dwell_usd"] = np.nan_to_num(nodes.at[i, "dwell_usd"]) + b.extra_usd
+    nodes.loc[i, "dwell_source"] = join_sources(nodes.at[i, "dwell_source"], tag)
+
+
+def _restrict_links(links: pd.DataFrame, filled: pd.DataFrame, m: np.ndarray, b: Border, tag: str) -> None:
+    """A restricted country pair: the wait and tariff of its crossing links `m` raised from their filled
+    values (a link the file left blank has its mode's default), `tag` cited."""
+    links.loc[m, "wait_hours"] = filled.loc[m, "wait_hours"].to_numpy() + b.extra_hours
+    links.loc[m, "usd_per_teu"] = filled.loc[m, "usd_per_teu"].to_numpy() + b.extra_usd
+    for src in ("wait_source", "cost_source"):
+        links.loc[m, src] = [join_sources(s, tag) for s in filled.loc[m, src]]
 
 
 def split_avoid(v: Iterable[str] | str | None) -> tuple[list[str], list[str]]:
