@@ -85,8 +85,6 @@ def _link_shapes(df: pd.DataFrame, geoms: Sequence[Any], where: str, problems: l
 
 def read_gpkg(path: Path, problems: list[Problem]) -> NetworkFrames:
     """The tables of a network GeoPackage (or of `network.gpkg` in a folder), as text."""
-    import shapely
-
     pyogrio = _pyogrio()
     file = _target(Path(path))
     f = str(file)
@@ -99,37 +97,61 @@ def read_gpkg(path: Path, problems: list[Problem]) -> NetworkFrames:
     except Exception as exc:  # GDAL says what is wrong with the file
         problems.append(Problem(f, None, None, f"cannot be read as a GeoPackage: {exc}"))
         return NetworkFrames({"nodes": None, "links": None, "sources": None}, where)
+    tables, shapes = _read_tables(pyogrio, file, present, where, problems)
+    config = _read_config(pyogrio, file, problems) if CONFIG_LAYER in present else None
+    uses = _read_uses(pyogrio, file) if USE_LAYER in present else None
+    return NetworkFrames(tables, where, shapes, config=config, uses=uses, config_where=f"{f} (layer config)")
+
+
+def _read_tables(pyogrio: ModuleType, file: Path, present: set[str], where: dict[str, str],
+                 problems: list[Problem]) -> tuple[dict[str, pd.DataFrame | None],
+                                                   dict[str, list[tuple[float, float]]]]:
+    """The network's layers as text frames, and the links' shapes. A missing layer the network needs
+    is a problem (None); an optional one is left out, as a folder leaves out its file."""
     tables: dict[str, pd.DataFrame | None] = {}
-    shapes: dict = {}
+    shapes: dict[str, list[tuple[float, float]]] = {}
     for name, layer in LAYERS.items():
         if layer not in present:
             if name in ("nodes", "links", "sources"):
-                problems.append(Problem(f, None, None, f"has no layer '{layer}'"))
+                problems.append(Problem(str(file), None, None, f"has no layer '{layer}'"))
                 tables[name] = None
             continue
         meta, fids, geoms, data = pyogrio.raw.read(file, layer=layer, return_fids=True)
         df = _layer_frame(meta["fields"], data, fids)
         if name == "nodes" and geoms is not None:
-            pts = shapely.from_wkb(geoms)
-            for col, fn in (("x_coord", shapely.get_x), ("y_coord", shapely.get_y)):
-                if col not in df.columns:  # the Point stands for coordinates the fields leave out
-                    df[col] = [repr(float(v)) for v in fn(pts)]
+            _point_coordinates(df, geoms)
         if name == "links" and geoms is not None:
             shapes = _link_shapes(df, geoms, where[name], problems)
         tables[name] = df.drop(columns=[DRAWN], errors="ignore")
-    config, uses = None, None
-    if CONFIG_LAYER in present:
-        meta, fids, _, data = pyogrio.raw.read(file, layer=CONFIG_LAYER, return_fids=True)
-        cfg = _layer_frame(meta["fields"], data, fids)
-        if len(cfg) == 1:
-            config = {c: str(cfg[c].iat[0]) for c in cfg.columns if c != "__line__"}
-        else:
-            problems.append(Problem(f"{f} (layer config)", None, None, f"must hold one row, not {len(cfg)}"))
-    if USE_LAYER in present:
-        meta, fids, _, data = pyogrio.raw.read(file, layer=USE_LAYER, return_fids=True)
-        use = _layer_frame(meta["fields"], data, fids)
-        uses = set(use["use"]) if "use" in use.columns else None
-    return NetworkFrames(tables, where, shapes, config=config, uses=uses, config_where=f"{f} (layer config)")
+    return tables, shapes
+
+
+def _point_coordinates(df: pd.DataFrame, geoms: Sequence[Any]) -> None:
+    """Node coordinates from the Points, for the coordinates the fields leave out (a GIS user may
+    keep only the geometry)."""
+    import shapely
+
+    pts = shapely.from_wkb(geoms)
+    for col, fn in (("x_coord", shapely.get_x), ("y_coord", shapely.get_y)):
+        if col not in df.columns:
+            df[col] = [repr(float(v)) for v in fn(pts)]
+
+
+def _read_config(pyogrio: ModuleType, file: Path, problems: list[Problem]) -> dict[str, str] | None:
+    """The GMNS config layer's one row (units, crs) as text; more or fewer rows is a problem."""
+    meta, fids, _, data = pyogrio.raw.read(file, layer=CONFIG_LAYER, return_fids=True)
+    cfg = _layer_frame(meta["fields"], data, fids)
+    if len(cfg) != 1:
+        problems.append(Problem(f"{file} (layer config)", None, None, f"must hold one row, not {len(cfg)}"))
+        return None
+    return {c: str(cfg[c].iat[0]) for c in cfg.columns if c != "__line__"}
+
+
+def _read_uses(pyogrio: ModuleType, file: Path) -> set[str] | None:
+    """The uses the use_definition layer defines (None when it has no `use` field)."""
+    meta, fids, _, data = pyogrio.raw.read(file, layer=USE_LAYER, return_fids=True)
+    use = _layer_frame(meta["fields"], data, fids)
+    return set(use["use"]) if "use" in use.columns else None
 
 
 # ------------------------------------------------------------------ writing
