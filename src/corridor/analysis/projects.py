@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pandas as pd
 import yaml
@@ -37,6 +38,10 @@ from ..readers import read_input_text, read_text_csv
 from ..scenarios.schema import CaspianSpec, Infrastructure, LinkChange, NodeChange, SourceEntry, SourceRef
 from ..vocabulary import YEARS
 from ..yamlio import MAX_YAML_BYTES, YamlProblem, line_at, line_index, load_yaml, yaml_path
+
+_M = TypeVar("_M", bound=BaseModel)
+# per project: where each of its parts stands (a field, or an element by kind and position, or a CSV row)
+Where = dict[str, dict[Any, tuple[Any, ...]]]
 
 __all__ = ["Project", "ProjectSet", "YamlProblem", "read_projects"]
 
@@ -105,7 +110,8 @@ class Project:
         return {"id": self.id, "name": self.name, "cost_usd": self.cost_usd,
                 "opening_year": self.opening_year,
                 "cost_source": list(self.cost_source), "notes": self.notes, "changes": self.describe(),
-                "sources": sorted({s for c in (*self.nodes, *self.links) for s in c.source}
+                "sources": sorted({s for c in self.nodes for s in c.source}
+                                  | {s for c in self.links for s in c.source}
                                   | set(self.caspian.source if self.caspian else ()))}
 
 
@@ -195,10 +201,10 @@ def read_projects(path: str | Path | None = None, *, network: Network | None = N
     if not p.is_file():
         raise CorridorError(f"projects file not found: {p}")
     claimed: set[str] = set()
+    where: Where = {}
     if p.suffix.lower() in (".yaml", ".yml"):
         projects, sources, where, claimed = _read_yaml(p, problems)
     elif p.suffix.lower() == ".csv":
-        where: dict = {}
         projects, sources = _read_csv(p, problems, where), []
     else:
         raise CorridorError(f"{p}: a projects file is .csv or .yaml")
@@ -210,7 +216,7 @@ def read_projects(path: str | Path | None = None, *, network: Network | None = N
     return ProjectSet(tuple(projects), tuple(sources), str(p))
 
 
-def _read_csv(path: Path, problems: list[Problem], where: dict) -> list[Project]:
+def _read_csv(path: Path, problems: list[Problem], where: Where) -> list[Project]:
     """The projects of a CSV file; `where` gets each project's rows (for later problems)."""
     fname = str(path)
     df = read_text_csv(path, problems)
@@ -224,119 +230,152 @@ def _read_csv(path: Path, problems: list[Problem], where: dict) -> list[Project]
     if df.empty:
         problems.append(Problem(fname, None, None, "has no projects"))
         return []
-    head: dict[str, dict] = {}
-    changes: dict[str, dict[tuple[str, str], dict]] = {}
-    failed: set[str] = set()  # projects with a problem (no "changes nothing" on top)
-    row_sources: dict[str, list[tuple[int, list[str]]]] = {}  # source ids of rows that made no change
+    rows = _CsvRows(fname, problems)
     for r in df.to_dict("records"):
+        rows.read(r)
+    # each of a project's own columns is checked, and its changes, whatever the others hold; a
+    # project with a problem is still checked against the network (and never returned)
+    return [p for pid, h in rows.head.items() if (p := rows.project(pid, h, where)) is not None]
+
+
+class _CsvRows:
+    """A projects CSV read row by row: each project's own columns (`head`), its element changes, and
+    the problems of every column of every row, whatever the others hold."""
+
+    def __init__(self, fname: str, problems: list[Problem]) -> None:
+        self.fname, self.problems = fname, problems
+        self.head: dict[str, dict] = {}
+        self.changes: dict[str, dict[tuple[str, str], dict]] = {}
+        self.failed: set[str] = set()  # projects with a problem (no "changes nothing" on top)
+        self.row_sources: dict[str, list[tuple[int, list[str]]]] = {}  # sources of rows that made no change
+
+    def bad(self, line: int | None, pid: str, col: str | None, msg: str) -> None:
+        self.problems.append(Problem(self.fname, line, col, msg))
+        self.failed.add(pid)
+
+    def read(self, r: dict) -> None:
         line = int(r["__line__"])
-
         pid = r["project_id"]
-
-        def bad(col, msg, line=line, pid=pid):
-            problems.append(Problem(fname, line, col, msg))
-            failed.add(pid)
-
         if not ID_RE.match(pid or "") or len(pid) > 60:
-            bad("project_id", f"'{pid[:60]}' is not a project id (lowercase letters, digits, . _ -)")
-            continue
-        h = head.setdefault(pid, {"line": line})
+            self.bad(line, pid, "project_id",
+                     f"'{pid[:60]}' is not a project id (lowercase letters, digits, . _ -)")
+            return
+        self._own_columns(r, line, pid)
+        ids = [x.strip() for x in r["source_id"].split(";") if x.strip()]
+        if not self._row_ok(r, line, pid, ids):
+            self.row_sources.setdefault(pid, []).append((line, ids))  # still checked against the sources
+            return
+        kind, eid, fld, val = r["element"], r["element_id"], r["field"], r["value"]
+        ch = self.changes.setdefault(pid, {}).setdefault((kind, eid),
+                                                         {"fields": {}, "lines": {}, "source": []})
+        if fld in ch["fields"]:
+            self.bad(line, pid, "field",
+                     f"{kind} {eid}: {fld} is set twice (also on line {ch['lines'][fld]})")
+            self.row_sources.setdefault(pid, []).append((line, ids))
+            return
+        ch["fields"][fld] = [x.strip() for x in val.split(";") if x.strip()] if fld == "passages" else val
+        ch["lines"][fld] = line
+        ch["source"] += [x for x in ids if x not in ch["source"]]
+
+    def _own_columns(self, r: dict, line: int, pid: str) -> None:
+        h = self.head.setdefault(pid, {"line": line})
         for col in ("name", "cost_usd", "cost_source", "opening_year", "notes"):
             v = r.get(col, "")
             if not v:
                 continue
             if col in h and h[col][0] != v:
-                bad(col, f"project '{pid}' has {col} '{h[col][0][:40]}' on line {h[col][1]}; "
-                         "give it once (or the same each time)")
+                self.bad(line, pid, col, f"project '{pid}' has {col} '{h[col][0][:40]}' on line {h[col][1]}; "
+                                         "give it once (or the same each time)")
             else:
                 h.setdefault(col, (v, line))
-        kind, eid, fld, val, src = r["element"], r["element_id"], r["field"], r["value"], r["source_id"]
-        ids = [x.strip() for x in src.split(";") if x.strip()]
-        ok = True  # every column of the row is checked, whatever the others hold
-        if kind not in ELEMENTS:
-            bad("element", f"'{kind[:20]}' is not an element; choose {', '.join(ELEMENTS)}")
-            ok = False
-        if not eid:
-            bad("element_id", f"a {kind if kind in ELEMENTS else 'node or link'} id is required")
-            ok = False
+
+    def _row_ok(self, r: dict, line: int, pid: str, ids: list[str]) -> bool:
+        """Every column of an element row checked, each problem reported."""
+        kind, eid, fld, val = r["element"], r["element_id"], r["field"], r["value"]
+        known = kind in ELEMENTS
         allowed = ELEMENT_FIELDS.get(kind, NODE_FIELDS + LINK_FIELDS)
-        if fld not in allowed:
-            what = f"a {kind}" if kind in ELEMENTS else "a node or link"
-            bad("field", f"'{fld[:30]}' is not {what} field; allowed: {', '.join(dict.fromkeys(allowed))}")
-            ok = False
-        if val == "":
-            bad("value", f"no value for {fld[:30] or 'the field'}")
-            ok = False
-        if not ids and fld != "notes":
-            bad("source_id", f"the value of {fld[:30] or 'the field'} needs a source id")
-            ok = False
-        if not ok:
-            row_sources.setdefault(pid, []).append((line, ids))  # still checked against the sources
-            continue
-        ch = changes.setdefault(pid, {}).setdefault((kind, eid), {"fields": {}, "lines": {}, "source": []})
-        if fld in ch["fields"]:
-            bad("field", f"{kind} {eid}: {fld} is set twice (also on line {ch['lines'][fld]})")
-            row_sources.setdefault(pid, []).append((line, ids))
-            continue
-        ch["fields"][fld] = [x.strip() for x in val.split(";") if x.strip()] if fld == "passages" else val
-        ch["lines"][fld] = line
-        ch["source"] += [x for x in ids if x not in ch["source"]]
-    out = []
-    for pid, h in head.items():
-        # each of the project's own columns is checked, and its changes, whatever the others hold;
-        # a project with a problem is still checked against the network (and never returned)
+        what = f"a {kind}" if known else "a node or link"
+        name = fld[:30] or "the field"
+        checks = [
+            (known, "element", f"'{kind[:20]}' is not an element; choose {', '.join(ELEMENTS)}"),
+            (bool(eid), "element_id", f"a {kind if known else 'node or link'} id is required"),
+            (fld in allowed, "field",
+             f"'{fld[:30]}' is not {what} field; allowed: {', '.join(dict.fromkeys(allowed))}"),
+            (val != "", "value", f"no value for {name}"),
+            (bool(ids) or fld == "notes", "source_id", f"the value of {name} needs a source id"),
+        ]
+        for ok, col, msg in checks:
+            if not ok:
+                self.bad(line, pid, col, msg)
+        return all(ok for ok, _, _ in checks)
+
+    def project(self, pid: str, h: dict, where: Where) -> Project | None:
+        """The project of the rows with this id (None: it changes nothing), its problems reported."""
         where[pid] = {}
         for col in ("name", "cost_usd", "cost_source", "opening_year"):
             if col not in h:
-                problems.append(Problem(fname, h["line"], col, f"project '{pid}' has no {col}"))
-                failed.add(pid)
-        cost = _float(h["cost_usd"][0]) if "cost_usd" in h else math.nan
-        if "cost_usd" in h and (cost is None or cost <= 0 or cost > BOUNDS["cost_usd"].hi):
-            problems.append(Problem(fname, h["cost_usd"][1], "cost_usd",
-                                    f"must be a number > 0 (USD, at most {BOUNDS['cost_usd'].hi:.0e}), "
-                                    f"got '{h['cost_usd'][0][:30]}'"))
-            failed.add(pid)
-        year = _float(h["opening_year"][0]) if "opening_year" in h else None
-        if "opening_year" in h and (year is None or year != int(year) or not YEARS[0] <= year <= YEARS[1]):
-            problems.append(Problem(fname, h["opening_year"][1], "opening_year",
-                                    f"must be a year {YEARS[0]}-{YEARS[1]}, "
-                                    f"got '{h['opening_year'][0][:30]}'"))
-            failed.add(pid)
-            year = None
+                self.bad(h["line"], pid, col, f"project '{pid}' has no {col}")
+        cost = self._cost(pid, h)
+        year = self._year(pid, h)
         if "cost_source" in h:
             where[pid]["cost_source"] = (h["cost_source"][1], "cost_source")
-        nodes, links = [], []
-        caspian = _caspian_rows(fname, pid, changes.get(pid, {}), problems, failed)
-        for (kind, eid), ch in changes.get(pid, {}).items():
-            if kind not in ("node", "link"):
-                continue
-            model = NodeChange if kind == "node" else LinkChange
-            try:
-                m = model.model_validate({"id": eid, **ch["fields"], "source": ch["source"]})
-            except PydanticError as exc:
-                for e in exc.errors():
-                    fld = str(e["loc"][0]) if e["loc"] else ""
-                    line = ch["lines"].get(fld) or next(iter(ch["lines"].values()))
-                    msg = e["msg"].removeprefix("Value error, ")
-                    problems.append(Problem(fname, line, "value" if fld in ch["lines"] else None,
-                                            f"{kind} {eid}, {fld or 'change'}: {msg}"))
-                failed.add(pid)
-                row_sources.setdefault(pid, []).append((min(ch["lines"].values()), ch["source"]))
-                continue
-            bucket = nodes if kind == "node" else links
-            where[pid][(kind, len(bucket))] = (min(ch["lines"].values()), "element_id")
-            bucket.append(m)
-        for line, ids in row_sources.get(pid, []):
+        caspian = _caspian_rows(self.fname, pid, self.changes.get(pid, {}), self.problems, self.failed)
+        nodes, links = self._elements(pid, where)
+        for line, ids in self.row_sources.get(pid, []):
             where[pid][("row", line)] = (line, "source_id", tuple(ids))
-        if not nodes and not links and caspian is None and pid not in failed:
-            problems.append(Problem(fname, h["line"], "element", f"project '{pid}' changes nothing"))
-            continue
+        if not nodes and not links and caspian is None and pid not in self.failed:
+            self.problems.append(Problem(self.fname, h["line"], "element",
+                                         f"project '{pid}' changes nothing"))
+            return None
         cost_source = h["cost_source"][0] if "cost_source" in h else ""
-        out.append(Project(pid, h["name"][0] if "name" in h else "", cost if cost is not None else math.nan,
-                           int(year) if year is not None else 0, tuple(nodes), tuple(links),
-                           tuple(x.strip() for x in cost_source.split(";") if x.strip()),
-                           h.get("notes", ("", 0))[0], caspian))
-    return out
+        return Project(pid, h["name"][0] if "name" in h else "", cost if cost is not None else math.nan,
+                       int(year) if year is not None else 0, tuple(nodes), tuple(links),
+                       tuple(x.strip() for x in cost_source.split(";") if x.strip()),
+                       h.get("notes", ("", 0))[0], caspian)
+
+    def _cost(self, pid: str, h: dict) -> float | None:
+        cost = _float(h["cost_usd"][0]) if "cost_usd" in h else math.nan
+        most = BOUNDS["cost_usd"].hi
+        if "cost_usd" in h and (cost is None or cost <= 0 or (most is not None and cost > most)):
+            self.bad(h["cost_usd"][1], pid, "cost_usd", f"must be a number > 0 (USD, at most {most:.0e}), "
+                                                         f"got '{h['cost_usd'][0][:30]}'")
+        return cost
+
+    def _year(self, pid: str, h: dict) -> float | None:
+        year = _float(h["opening_year"][0]) if "opening_year" in h else None
+        if "opening_year" in h and (year is None or year != int(year) or not YEARS[0] <= year <= YEARS[1]):
+            self.bad(h["opening_year"][1], pid, "opening_year", f"must be a year {YEARS[0]}-{YEARS[1]}, "
+                                                                f"got '{h['opening_year'][0][:30]}'")
+            return None
+        return year
+
+    def _elements(self, pid: str, where: Where) -> tuple[list[NodeChange], list[LinkChange]]:
+        """The project's node and link changes that validate; the others' problems reported."""
+        nodes: list[NodeChange] = []
+        links: list[LinkChange] = []
+        for (kind, eid), ch in self.changes.get(pid, {}).items():
+            if kind == "node":
+                self._element(NodeChange, kind, eid, ch, pid, nodes, where)
+            elif kind == "link":
+                self._element(LinkChange, kind, eid, ch, pid, links, where)
+        return nodes, links
+
+    def _element(self, model: type[_M], kind: str, eid: str, ch: dict, pid: str, bucket: list[_M],
+                 where: Where) -> None:
+        try:
+            m = model.model_validate({"id": eid, **ch["fields"], "source": ch["source"]})
+        except PydanticError as exc:
+            for e in exc.errors():
+                fld = str(e["loc"][0]) if e["loc"] else ""
+                line = ch["lines"].get(fld) or next(iter(ch["lines"].values()))
+                msg = e["msg"].removeprefix("Value error, ")
+                self.problems.append(Problem(self.fname, line, "value" if fld in ch["lines"] else None,
+                                             f"{kind} {eid}, {fld or 'change'}: {msg}"))
+            self.failed.add(pid)
+            self.row_sources.setdefault(pid, []).append((min(ch["lines"].values()), ch["source"]))
+            return
+        where[pid][(kind, len(bucket))] = (min(ch["lines"].values()), "element_id")
+        bucket.append(m)
 
 
 def _caspian_rows(fname: str, pid: str, changes: dict, problems: list[Problem],
@@ -384,7 +423,8 @@ def _float(s: str) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def _read_yaml(path: Path, problems: list[Problem]):
+def _read_yaml(path: Path, problems: list[Problem]
+               ) -> tuple[list[Project], list[SourceEntry], Where, set[str]]:
     """The projects and sources of a YAML file, where each project's parts stand (line, YAML
     path), and the source ids the file claims in entries that did not parse.
 
@@ -392,23 +432,54 @@ def _read_yaml(path: Path, problems: list[Problem]):
     other; a project with a schema problem is still checked against the network as far as it
     parsed (its cost sources, and each change that parsed), and never returned."""
     fname = str(path)
+    loaded = _load_yaml_file(path, problems)
+    if loaded is None:
+        return [], [], {}, set()
+    text, raw = loaded
+    if not isinstance(raw, dict):
+        problems.append(YamlProblem(fname, 1, None,
+                                    "a projects file is a YAML mapping with a 'projects:' list"))
+        return [], [], {}, set()
+    f = _YamlProjects(fname, line_index(text), problems)
+    try:
+        _FileShape.model_validate(raw)
+    except PydanticError as exc:
+        f.report(exc)
+    sources, claimed = f.sources(raw.get("sources"))
+    raw_projects = raw.get("projects")
+    for i, item in enumerate(raw_projects if isinstance(raw_projects, list) else []):
+        if isinstance(item, dict):  # else reported by the file's shape
+            f.project(i, item)
+    return f.out, sources, f.where, claimed
+
+
+def _load_yaml_file(path: Path, problems: list[Problem]) -> tuple[str, object] | None:
+    """The file's text and what it holds, or None with the problem reported."""
+    fname = str(path)
     try:
         text = read_input_text(path, max_bytes=MAX_YAML_BYTES)
-        raw = load_yaml(text)
+        return text, load_yaml(text)
     except OSError as exc:
         problems.append(YamlProblem(fname, None, None, f"cannot be read: {exc.strerror or exc}"))
-        return [], [], {}, set()
     except UnicodeDecodeError as exc:
         problems.append(YamlProblem(fname, None, None, f"cannot be read: {exc}"))
-        return [], [], {}, set()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problems.append(YamlProblem(fname, mark.line + 1 if mark else None, None,
                                     f"not valid YAML: {getattr(exc, 'problem', exc)}"))
-        return [], [], {}, set()
-    idx = line_index(text)
+    return None
 
-    def report(exc: PydanticError, prefix: tuple = ()) -> None:
+
+class _YamlProjects:
+    """A projects YAML file's entries read one by one, their problems at their lines."""
+
+    def __init__(self, fname: str, idx: Any, problems: list[Problem]) -> None:
+        self.fname, self.idx, self.problems = fname, idx, problems
+        self.seen: dict[str, int] = {}
+        self.out: list[Project] = []
+        self.where: Where = {}
+
+    def report(self, exc: PydanticError, prefix: tuple = ()) -> None:
         for e in exc.errors():
             loc = prefix + tuple(x for x in e["loc"]
                                  if not (isinstance(x, str) and x.startswith("function-")))
@@ -417,80 +488,82 @@ def _read_yaml(path: Path, problems: list[Problem]):
                 msg = f"unknown key '{loc[-1]}'"
             elif e["type"] == "missing":
                 msg = "required field missing"
-            problems.append(YamlProblem(fname, line_at(idx, loc), yaml_path(loc), msg))
+            self.problems.append(YamlProblem(self.fname, line_at(self.idx, loc), yaml_path(loc), msg))
 
-    if not isinstance(raw, dict):
-        problems.append(YamlProblem(fname, 1, None,
-                                    "a projects file is a YAML mapping with a 'projects:' list"))
-        return [], [], {}, set()
-    try:
-        _FileShape.model_validate(raw)
-    except PydanticError as exc:
-        report(exc)
-    sources, claimed = [], set()
-    raw_sources = raw.get("sources")
-    for k, item in enumerate(raw_sources if isinstance(raw_sources, list) else []):
+    def sources(self, raw_sources: object) -> tuple[list[SourceEntry], set[str]]:
+        """The file's sources that parse, and the ids of those that do not."""
+        sources: list[SourceEntry] = []
+        claimed: set[str] = set()
+        for k, item in enumerate(raw_sources if isinstance(raw_sources, list) else []):
+            try:
+                sources.append(SourceEntry.model_validate(item))
+            except PydanticError as exc:
+                self.report(exc, ("sources", k))
+                if isinstance(item, dict) and isinstance(item.get("id"), str):
+                    claimed.add(item["id"])  # reported above; not "unknown" where it is cited too
+        return sources, claimed
+
+    def project(self, i: int, item: dict) -> None:
+        """The i-th project entry: kept (as far as it parsed), or its problem reported."""
         try:
-            sources.append(SourceEntry.model_validate(item))
+            ps: _ProjectSpec | None = _ProjectSpec.model_validate(item)
         except PydanticError as exc:
-            report(exc, ("sources", k))
-            if isinstance(item, dict) and isinstance(item.get("id"), str):
-                claimed.add(item["id"])  # reported above; not "unknown" where it is cited too
-    raw_projects = raw.get("projects")
-    seen: dict[str, int] = {}
-    out, where = [], {}
-    for i, item in enumerate(raw_projects if isinstance(raw_projects, list) else []):
-        if not isinstance(item, dict):
-            continue  # reported by the file's shape
-        try:
-            ps = _ProjectSpec.model_validate(item)
-        except PydanticError as exc:
-            report(exc, ("projects", i))
+            self.report(exc, ("projects", i))
             ps = None
         pid = ps.id if ps is not None else (item["id"] if isinstance(item.get("id"), str)
                                             else f"projects[{i}]")
-        if pid in seen:
-            problems.append(YamlProblem(fname, line_at(idx, ("projects", i, "id")), f"projects[{i}].id",
-                                        f"duplicate project id '{pid}' (also projects[{seen[pid]}])"))
-            continue
-        seen[pid] = i
-        if ps is not None:
-            node_items = [(j, c) for j, c in enumerate(ps.infrastructure.nodes)]
-            link_items = [(j, c) for j, c in enumerate(ps.infrastructure.links)]
-        else:  # checked as far as it parsed
-            infra = item.get("infrastructure")
-            infra = infra if isinstance(infra, dict) else {}
-            node_items = _salvage(NodeChange, infra.get("nodes"))
-            link_items = _salvage(LinkChange, infra.get("links"))
+        if pid in self.seen:
+            also = self.seen[pid]
+            self.problems.append(YamlProblem(self.fname, line_at(self.idx, ("projects", i, "id")),
+                                             f"projects[{i}].id",
+                                             f"duplicate project id '{pid}' (also projects[{also}])"))
+            return
+        self.seen[pid] = i
+        node_items, link_items = _changes_of(ps, item)
         if ps is not None and not node_items and not link_items and ps.caspian is None:
-            problems.append(YamlProblem(fname, line_at(idx, ("projects", i)), f"projects[{i}].infrastructure",
-                                        "the project changes nothing"))
-            continue
+            self.problems.append(YamlProblem(self.fname, line_at(self.idx, ("projects", i)),
+                                             f"projects[{i}].infrastructure", "the project changes nothing"))
+            return
+        nodes, links = tuple(c for _, c in node_items), tuple(c for _, c in link_items)
         if ps is not None:
-            out.append(Project(ps.id, ps.name, ps.cost_usd, ps.opening_year, tuple(c for _, c in node_items),
-                               tuple(c for _, c in link_items), tuple(ps.cost_source), ps.notes, ps.caspian))
+            self.out.append(Project(ps.id, ps.name, ps.cost_usd, ps.opening_year, nodes, links,
+                                    tuple(ps.cost_source), ps.notes, ps.caspian))
         else:
             cs = item.get("cost_source")
-            cs = [cs] if isinstance(cs, str) else cs if isinstance(cs, list) else []
-            cs = [x for x in cs if isinstance(x, str)]
-            out.append(Project(pid, "", math.nan, 0, tuple(c for _, c in node_items),
-                               tuple(c for _, c in link_items), tuple(cs)))
-        where[pid] = {"cost_source": (line_at(idx, ("projects", i, "cost_source")),
-                                      f"projects[{i}].cost_source")}
+            cited = [cs] if isinstance(cs, str) else cs if isinstance(cs, list) else []
+            self.out.append(Project(pid, "", math.nan, 0, nodes, links,
+                                    tuple(x for x in cited if isinstance(x, str))))
+        self._place(pid, i, node_items, link_items, ps is not None and ps.caspian is not None)
+
+    def _place(self, pid: str, i: int, node_items: list, link_items: list, caspian: bool) -> None:
+        """Where the project's parts stand: its cost sources, each change, its Caspian section."""
+        idx = self.idx
+        self.where[pid] = {"cost_source": (line_at(idx, ("projects", i, "cost_source")),
+                                           f"projects[{i}].cost_source")}
         for kind, items in (("nodes", node_items), ("links", link_items)):
             for pos, (j, _) in enumerate(items):
                 loc = ("projects", i, "infrastructure", kind, j)
-                where[pid][(kind[:-1], pos)] = (line_at(idx, loc), yaml_path(loc))
-        if ps is not None and ps.caspian is not None:
-            where[pid]["caspian"] = (line_at(idx, ("projects", i, "caspian")), f"projects[{i}].caspian")
-    return out, sources, where, claimed
+                self.where[pid][(kind[:-1], pos)] = (line_at(idx, loc), yaml_path(loc))
+        if caspian:
+            self.where[pid]["caspian"] = (line_at(idx, ("projects", i, "caspian")), f"projects[{i}].caspian")
 
 
-def _salvage(model, items) -> list[tuple[int, BaseModel]]:
+def _changes_of(ps: _ProjectSpec | None, item: dict
+                ) -> tuple[list[tuple[int, NodeChange]], list[tuple[int, LinkChange]]]:
+    """A project's node and link changes with their positions: all of them where it parsed, else
+    those that parse on their own."""
+    if ps is not None:
+        return list(enumerate(ps.infrastructure.nodes)), list(enumerate(ps.infrastructure.links))
+    infra = item.get("infrastructure")
+    infra = infra if isinstance(infra, dict) else {}
+    return _salvage(NodeChange, infra.get("nodes")), _salvage(LinkChange, infra.get("links"))
+
+
+def _salvage(model: type[_M], items: object) -> list[tuple[int, _M]]:
     """The entries of a YAML list that parse as `model`, with their positions; an entry with bad
     fields is parsed without them (so its id and sources are still checked), else left out.
     Its problems are reported by the project's own validation."""
-    out = []
+    out: list[tuple[int, _M]] = []
     for j, item in enumerate(items if isinstance(items, list) else []):
         if not isinstance(item, dict):
             continue
@@ -507,86 +580,109 @@ def _salvage(model, items) -> list[tuple[int, BaseModel]]:
 
 
 def _check_projects(path: Path, projects: list[Project], sources: list[SourceEntry], net: Network,
-                    where: dict, problems: list[Problem], claimed: Iterable[str] = ()) -> None:
+                    where: Where, problems: list[Problem], claimed: Iterable[str] = ()) -> None:
     """Ids that must exist (or be complete new elements), known rate classes and source ids
     (`claimed`: ids of the file's source entries that did not parse, reported already)."""
-    import difflib
-
-    fname = str(path)
-    known_src = set(net.sources["source_id"]) if net.sources is not None else set()
-    known_src |= {s.id for s in sources} | set(claimed)
-    nodes, links = set(net.nodes["node_id"]), set(net.links["link_id"])
-    rates = set(net.rates["rate_class"]) if net.rates is not None else set()
-    new_nodes = {n.id for p in projects for n in p.nodes if n.id not in nodes}
-    line_links = _caspian_line_links(net)
+    checks = _ProjectChecks(path, projects, sources, net, where, problems, claimed)
     seen_ids: set[str] = set()
-
-    def loc(p: Project, key, default_col):
-        w = where.get(p.id, {}).get(key)
-        return (w[0], w[1]) if w else (None, default_col)
-
-    kind = YamlProblem if path.suffix.lower() in (".yaml", ".yml") else Problem
-
-    def bad(p, key, col, msg):
-        line, c = loc(p, key, col)
-        problems.append(kind(fname, line, c, f"project '{p.id}': {msg}"))
-
-    def check_sources(p, key, ids):
-        for s in ids:
-            if s not in known_src:
-                close = difflib.get_close_matches(s, sorted(known_src), n=2, cutoff=0.6)
-                hint = f" (did you mean {', '.join(close)}?)" if close else ""
-                bad(p, key, "source_id", f"unknown source id '{s[:60]}'{hint}; add it to the sources "
-                                         "(corridor sources lists them)")
-
     for p in projects:
         if p.id in seen_ids:
-            bad(p, None, "project_id", "the same id is used twice")
+            checks.bad(p, None, "project_id", "the same id is used twice")
         seen_ids.add(p.id)
-        check_sources(p, "cost_source", p.cost_source)
-        for key, w in where.get(p.id, {}).items():
+        checks.project(p)
+
+
+class _ProjectChecks:
+    """What a project must agree with in the network: its elements, rate classes and sources."""
+
+    def __init__(self, path: Path, projects: list[Project], sources: list[SourceEntry], net: Network,
+                 where: Where, problems: list[Problem], claimed: Iterable[str]) -> None:
+        self.fname, self.net, self.where, self.problems = str(path), net, where, problems
+        known = set(net.sources["source_id"]) if net.sources is not None else set()
+        self.known_src = known | {s.id for s in sources} | set(claimed)
+        self.nodes, self.links = set(net.nodes["node_id"]), set(net.links["link_id"])
+        self.rates = set(net.rates["rate_class"]) if net.rates is not None else set()
+        self.new_nodes = {n.id for p in projects for n in p.nodes if n.id not in self.nodes}
+        self.line_links = _caspian_line_links(net)
+        self.kind = YamlProblem if path.suffix.lower() in (".yaml", ".yml") else Problem
+
+    def bad(self, p: Project, key: Any, col: str, msg: str) -> None:
+        w = self.where.get(p.id, {}).get(key)
+        line, c = (w[0], w[1]) if w else (None, col)
+        self.problems.append(self.kind(self.fname, line, c, f"project '{p.id}': {msg}"))
+
+    def sources(self, p: Project, key: Any, ids: Iterable[str]) -> None:
+        import difflib
+
+        for s in ids:
+            if s not in self.known_src:
+                close = difflib.get_close_matches(s, sorted(self.known_src), n=2, cutoff=0.6)
+                hint = f" (did you mean {', '.join(close)}?)" if close else ""
+                self.bad(p, key, "source_id", f"unknown source id '{s[:60]}'{hint}; add it to the sources "
+                                              "(corridor sources lists them)")
+
+    def project(self, p: Project) -> None:
+        self.sources(p, "cost_source", p.cost_source)
+        for key, w in self.where.get(p.id, {}).items():
             if isinstance(key, tuple) and key[0] == "row":  # a CSV row that made no change
-                check_sources(p, key, w[2])
+                self.sources(p, key, w[2])
         for j, nc in enumerate(p.nodes):
-            key = ("node", j)
-            if nc.id not in nodes:
-                missing = [k for k in ("name", "kind", "country", "lon", "lat") if getattr(nc, k) is None]
-                if missing:
-                    close = difflib.get_close_matches(nc.id, sorted(nodes), n=3, cutoff=0.7)
-                    hint = f"; did you mean {', '.join(close)}?" if close else ""
-                    bad(p, key, "element_id", f"unknown node '{nc.id[:60]}' (a new node needs "
-                                              f"{', '.join(missing)}){hint}")
-            check_sources(p, key, nc.source)
+            self.node(p, ("node", j), nc)
         for j, lc in enumerate(p.links):
-            key = ("link", j)
-            if lc.id in links:
-                row = net.links.loc[net.links["link_id"] == lc.id].iloc[0]
-                for name, v, col in (("from", lc.from_, "from_node_id"), ("to", lc.to, "to_node_id")):
-                    if v is not None and v != row[col]:
-                        bad(p, key, "value", f"link '{lc.id}' runs {row['from_node_id']}-"
-                                             f"{row['to_node_id']}; a project cannot move its '{name}' end "
-                                             "(give a new link id)")
-            else:
-                missing = lc.missing_for_new()
-                if missing:
-                    close = difflib.get_close_matches(lc.id, sorted(links), n=3, cutoff=0.7)
-                    hint = f"; did you mean {', '.join(close)}?" if close else ""
-                    bad(p, key, "element_id", f"unknown link '{lc.id[:60]}' (a new link needs "
-                                              f"{', '.join(missing)}){hint}")
-            for v in (lc.from_, lc.to):
-                if v is not None and v not in nodes and v not in new_nodes:
-                    bad(p, key, "value", f"link '{lc.id}': unknown node '{v[:60]}'")
-            if lc.rate_class is not None and rates and lc.rate_class not in rates:
-                bad(p, key, "value", f"link '{lc.id}': unknown rate class '{lc.rate_class}'; "
-                                     f"known: {', '.join(sorted(rates))}")
-            if lc.id in line_links and (lc.capacity_teu_yr is not None or lc.capacity_t_yr is not None):
-                bad(p, key, "value", f"link '{lc.id}' is a line of the Caspian crossing: its capacity is its "
-                                     "ships' (change the fleet: element vessel, field count; or in YAML "
-                                     "caspian: vessels_add)")
-            check_sources(p, key, lc.source)
+            self.link(p, ("link", j), lc)
         if p.caspian is not None:
-            _check_caspian_change(p.caspian, lambda msg, p=p: bad(p, "caspian", "element_id", msg))
-            check_sources(p, "caspian", p.caspian.source)
+            _check_caspian_change(p.caspian, lambda msg, p=p: self.bad(p, "caspian", "element_id", msg))
+            self.sources(p, "caspian", p.caspian.source)
+
+    def node(self, p: Project, key: tuple, nc: NodeChange) -> None:
+        import difflib
+
+        if nc.id not in self.nodes:
+            missing = [k for k in ("name", "kind", "country", "lon", "lat") if getattr(nc, k) is None]
+            if missing:
+                close = difflib.get_close_matches(nc.id, sorted(self.nodes), n=3, cutoff=0.7)
+                hint = f"; did you mean {', '.join(close)}?" if close else ""
+                self.bad(p, key, "element_id", f"unknown node '{nc.id[:60]}' (a new node needs "
+                                               f"{', '.join(missing)}){hint}")
+        self.sources(p, key, nc.source)
+
+    def link(self, p: Project, key: tuple, lc: LinkChange) -> None:
+        if lc.id in self.links:
+            self._same_ends(p, key, lc)
+        else:
+            self._complete(p, key, lc)
+        for v in (lc.from_, lc.to):
+            if v is not None and v not in self.nodes and v not in self.new_nodes:
+                self.bad(p, key, "value", f"link '{lc.id}': unknown node '{v[:60]}'")
+        if lc.rate_class is not None and self.rates and lc.rate_class not in self.rates:
+            self.bad(p, key, "value", f"link '{lc.id}': unknown rate class '{lc.rate_class}'; "
+                                      f"known: {', '.join(sorted(self.rates))}")
+        if lc.id in self.line_links and (lc.capacity_teu_yr is not None or lc.capacity_t_yr is not None):
+            self.bad(p, key, "value", f"link '{lc.id}' is a line of the Caspian crossing: its capacity is "
+                                      "its ships' (change the fleet: element vessel, field count; or in YAML "
+                                      "caspian: vessels_add)")
+        self.sources(p, key, lc.source)
+
+    def _same_ends(self, p: Project, key: tuple, lc: LinkChange) -> None:
+        """A link that exists keeps its ends."""
+        lk = self.net.links
+        row = lk.loc[lk["link_id"] == lc.id].iloc[0]
+        for name, v, col in (("from", lc.from_, "from_node_id"), ("to", lc.to, "to_node_id")):
+            if v is not None and v != row[col]:
+                self.bad(p, key, "value", f"link '{lc.id}' runs {row['from_node_id']}-"
+                                          f"{row['to_node_id']}; a project cannot move its '{name}' end "
+                                          "(give a new link id)")
+
+    def _complete(self, p: Project, key: tuple, lc: LinkChange) -> None:
+        """A new link says all a link needs."""
+        import difflib
+
+        missing = lc.missing_for_new()
+        if missing:
+            close = difflib.get_close_matches(lc.id, sorted(self.links), n=3, cutoff=0.7)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            self.bad(p, key, "element_id", f"unknown link '{lc.id[:60]}' (a new link needs "
+                                           f"{', '.join(missing)}){hint}")
 
 
 def _caspian_line_links(net: Network) -> set[str]:
