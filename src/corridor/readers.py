@@ -145,6 +145,28 @@ def _lines(fh: io.TextIOBase) -> Iterator[str]:
 
 
 def _parse_csv(fh: io.TextIOBase, fname: str, problems: list[Problem]) -> pd.DataFrame | None:
+    """The records of an open CSV file as a text frame; None when the file cannot be a table (binary,
+    not CSV, no header, a column named twice), with its problem listed."""
+    read = _read_records(fh, fname, problems)
+    if read is None:
+        return None
+    header, chunks, lines = read
+    if header is None:
+        problems.append(Problem(fname, None, None, "is empty (no header)"))
+        return None
+    dup = sorted({c for c in header if header.count(c) > 1})
+    if dup:
+        problems.append(Problem(fname, 1, ", ".join(clean(d, 40) for d in dup),
+                                "column appears more than once"))
+        return None
+    return _chunks_frame(header, chunks, lines)
+
+
+def _read_records(fh: io.TextIOBase, fname: str, problems: list[Problem]
+                  ) -> tuple[list[str] | None, list[list[pa.Array]], array[int]] | None:
+    """The header (None: the file has none), the records in chunks of Arrow text columns and the line
+    each record starts on; a ragged record is reported and left out. None when the file is binary or
+    not CSV at all (reported)."""
     reader = csv.reader(_lines(fh))
     header: list[str] | None = None
     chunks: list[list[pa.Array]] = []
@@ -154,7 +176,7 @@ def _parse_csv(fh: io.TextIOBase, fname: str, problems: list[Problem]) -> pd.Dat
     try:
         for rec in reader:
             line, start = start, reader.line_num + 1
-            if not rec or ((not rec[0] or rec[0].isspace()) and not "".join(rec).strip()):
+            if _blank(rec):
                 continue
             if header is None:
                 header = [c.strip() for c in rec]
@@ -174,16 +196,19 @@ def _parse_csv(fh: io.TextIOBase, fname: str, problems: list[Problem]) -> pd.Dat
     except csv.Error as exc:
         problems.append(Problem(fname, reader.line_num, None, f"cannot be read as CSV: {clean(exc, 120)}"))
         return None
-    if header is None:
-        problems.append(Problem(fname, None, None, "is empty (no header)"))
-        return None
-    dup = sorted({c for c in header if header.count(c) > 1})
-    if dup:
-        problems.append(Problem(fname, 1, ", ".join(clean(d, 40) for d in dup),
-                                "column appears more than once"))
-        return None
     if rows:
         chunks.append(_columns(rows, width))
+    return header, chunks, lines
+
+
+def _blank(rec: list[str]) -> bool:
+    """A record with nothing in it: an empty line, or cells of whitespace only (a line of commas)."""
+    return not rec or ((not rec[0] or rec[0].isspace()) and not "".join(rec).strip())
+
+
+def _chunks_frame(header: list[str], chunks: list[list[pa.Array]], lines: array[int]) -> pd.DataFrame:
+    """The chunks as one frame of text columns (Arrow-backed where pandas has Arrow strings), with the
+    line of each record in `__line__`."""
     table = pa.table({name: pa.chunked_array([c[j] for c in chunks], type=pa.large_string())
                       for j, name in enumerate(header)})
     if len(lines):
