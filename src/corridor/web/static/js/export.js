@@ -73,6 +73,21 @@ function drawLegend(g, rows, x, top, colW, cols) {
       g.beginPath(); g.arc(cx + 19, cy, 5, 0, 2 * Math.PI); g.fill(); g.stroke();
       g.fillStyle = INK;
       tx = cx + 36;
+    } else if (it.kind === "fill") {
+      g.fillStyle = it.hatch ? "#ffffff" : it.color;
+      g.fillRect(cx + 12, cy - 6, 14, 12);
+      if (it.hatch) {
+        g.save(); g.beginPath(); g.rect(cx + 12, cy - 6, 14, 12); g.clip();
+        g.strokeStyle = it.color; g.lineWidth = 1.5;
+        for (let o = -12; o < 26; o += it.hatch) { g.beginPath(); g.moveTo(cx + 12 + o, cy + 6); g.lineTo(cx + 24 + o, cy - 6); g.stroke(); }
+        g.restore();
+      }
+      g.strokeStyle = it.outline || "#cccccc"; g.lineWidth = it.outline ? 2 : 1;
+      g.setLineDash(it.outline ? [3, 2] : []);
+      g.strokeRect(cx + 12, cy - 6, 14, 12);
+      g.setLineDash([]);
+      g.fillStyle = INK;
+      tx = cx + 36;
     } else if (it.kind === "text") g.fillStyle = MUTED;
     g.fillText(it.text, tx, cy);
   });
@@ -116,7 +131,7 @@ export async function exportPNG() {
     const below = w < 600;
     const cols = below ? 2 : 1;
     const colW = below ? (w - 20) / 2 : Math.min(260, w / 2);
-    const rows = legendRows(g0, legendItems(), colW);
+    const rows = legendRows(g0, legendItems(true), colW);
     const legendH = rows.length ? Math.ceil(rows.length / cols) * LH + 12 : 0;
     const head = 14 + 21 * titleLines.length;
     const foot = (below ? legendH + 10 : 0) + 8 + 15 * creditLines.length;

@@ -2,6 +2,7 @@
 
 import { $, S, api, el } from "./core.js";
 import { fillDetails, openDetails, sourceList } from "./details.js";
+import { renderLegend } from "./legend.js";
 import { emptyFC, setVisible } from "./map.js";
 import { saveURL } from "./url.js";
 
@@ -48,6 +49,7 @@ export function applyGeo() {
   const pal = S.meta.palette;
   $("geo-mode").hidden = !on;
   $("geo-legend").hidden = !on;
+  if (!on) { S.geoLegend = null; renderLegend(); }
   for (const id of ["geo-fill", "geo-hatch", "geo-sanctions"]) setVisible(id, on);
   const mapEl = $("map");
   mapEl.dataset.geo = on ? mode : "";
@@ -66,6 +68,8 @@ export function applyGeo() {
   });
   if (S.mapReady) S.map.getSource("geo").setData({ type: "FeatureCollection", features: feats });
   mapEl.dataset.geoShaded = String(shaded);
+  S.geoLegend = geoLegendItems(mode);
+  renderLegend();
   const lg = $("geo-legend");
   lg.replaceChildren(el("strong", { text: mode === "blocs" ? "main blocs (first of EU, EAEU, OTS, SCO)" : mode === "sanctions" ? "sanctions status" : mode }));
   const item = (style, text) => el("div", { class: "item" }, el("span", { class: "swatch", style }), text);
@@ -81,6 +85,22 @@ export function applyGeo() {
   }
   lg.append(item(`background:transparent;border:2px dashed ${pal.sanctions_outline}`, "under broad sanctions"));
   lg.append(el("div", { class: "note", text: "Click a country for its memberships and sources." }));
+}
+
+// the same key as entries of the map legend (a phone's legend, the PNG export)
+function geoLegendItems(mode) {
+  const pal = S.meta.palette;
+  const out = [{ kind: "title", text: mode === "blocs" ? "main blocs" : mode === "sanctions" ? "sanctions status" : mode }];
+  if (mode === "blocs") for (const b of MAIN_BLOCS) out.push({ kind: "fill", color: pal.blocs[b], text: b });
+  else if (mode === "sanctions") {
+    out.push({ kind: "fill", color: pal.sanctions.eu_us_sectoral, hatch: 6, text: "EU/US sectoral sanctions" },
+      { kind: "fill", color: pal.sanctions.un_comprehensive, hatch: 3, text: "UN comprehensive" });
+  } else {
+    out.push({ kind: "fill", color: pal.blocs[mode] || "#cccccc", text: "member" },
+      { kind: "fill", color: `${pal.blocs[mode] || "#cccccc"}80`, text: "observer" });
+  }
+  out.push({ kind: "fill", color: "transparent", outline: pal.sanctions_outline, text: "under broad sanctions" });
+  return out;
 }
 
 export async function showCountryDetails(iso3) {

@@ -7,8 +7,9 @@ export const LOAD_STOPS = [[0, "#4e9a4e"], [0.7, "#e0b000"], [0.9, "#e06000"], [
 export const UNKNOWN_CAPACITY = "#7d8b99";
 export const WAIT_STOPS = [[0, "#4e9a4e"], [24, "#e0b000"], [72, "#e06000"], [200, "#a4161a"]];
 
-// entries: {kind: "title" | "line" | "dot" | "text", color, dash, text, title}
-export function legendItems() {
+// entries: {kind: "title" | "line" | "dot" | "fill" | "text", color, dash, hatch, outline, text, title};
+// the geopolitical key joins them where it has no box of its own (a phone) and in the PNG export
+export function legendItems(all = false) {
   const out = [];
   const title = (text) => out.push({ kind: "title", text });
   const line = (color, text, dash = "solid", extra = {}) => out.push({ kind: "line", color, text, dash, ...extra });
@@ -39,6 +40,7 @@ export function legendItems() {
     }
     if (S.routes.length) dot("#ffffff", "gateway (border, port) on a route", 0.6);
   }
+  if (S.geoLegend && (all || narrow())) out.push(...S.geoLegend);
   if ($("layer-network").checked) {
     title("network");
     for (const [m, c] of Object.entries(MODE_COLORS)) line(c, m, "solid", { thin: true });
@@ -48,6 +50,10 @@ export function legendItems() {
 }
 
 function sample(it) {
+  if (it.kind === "fill") {
+    const bg = it.hatch ? `repeating-linear-gradient(135deg, ${it.color} 0 1.5px, transparent 1.5px ${it.hatch}px)` : it.color;
+    return el("span", { class: "swatch", style: `background:${bg};border:${it.outline ? `2px dashed ${it.outline}` : "1px solid #ccc"}` });
+  }
   if (it.kind === "dot") {
     return el("span", { class: "dot", style: `background:${it.color};width:${it.size}rem;height:${it.size}rem` });
   }

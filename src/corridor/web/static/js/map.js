@@ -254,7 +254,7 @@ export function padding() {
   const geo = $("geo-legend");
   // room for a label beside an end of the route (about 60 px)
   const side = Math.min(60, w / 7);
-  const right = geo && !geo.hidden ? Math.min(geo.offsetWidth + 30, w / 3) : side;
+  const right = geo && geo.offsetWidth ? Math.min(geo.offsetWidth + 30, w / 3) : side;
   return { top: 40, bottom: 40, left: side, right };
 }
 
