@@ -173,8 +173,8 @@ policies:
     s = load_scenario(p)
     assert s.year == 2030
     assert s.policies.avoid == ["RUS", "BLR", "IRN"]
-    assert [Path(c).name for c in s.chain] == ["world-2024.yaml", "baseline-2024.yaml", "sanctions-strict.yaml",
-                                               "child.yaml"]
+    assert [Path(c).name for c in s.chain] == ["world-2024.yaml", "baseline-2024.yaml",
+                                               "sanctions-strict.yaml", "child.yaml"]
     a = apply_scenario(s)
     assert {"RUS", "BLR", "IRN"} <= a.policy.avoid_countries
 
