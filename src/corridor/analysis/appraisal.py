@@ -46,38 +46,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..assignment.choice_sets import ChoiceSet, choice_set
-from ..assignment.freight import assign_routes
 from ..assignment.params import AssignmentParams
-from ..assignment.welfare import (
-    demand_classes,
-    log_path_sizes,
-    merge_choice_sets,
-    od_pairs,
-    perceived_costs,
-    route_index,
-    route_keys,
-    route_subset,
-)
-from ..costs import edge_costs
 from ..demand import Demand
 from ..errors import CorridorError
 from ..folders import Writable
-from ..network.policy import Policy, split_avoid
 from ..network.tables import Network
 from ..output import Document, Output, Table
-from ..scenarios.schema import CaspianSpec, Infrastructure, LinkChange, Scenario
 from ..vocabulary import PAIRS, YEARS
 from .portfolio import Portfolio, select_portfolio
-from .project_sets import ProjectWorlds, SetWorld
+from .project_values import ProjectValues
 from .projects import Project, ProjectSet, YamlProblem, read_projects
 
 __all__ = ["Appraisal", "Portfolio", "Project", "ProjectSet", "YamlProblem", "appraise", "read_projects",
            "select_portfolio"]
 
-CAPACITY_FIELDS = {"capacity_teu_yr", "capacity_t_yr", "notes", "name"}
-
-DEFAULTS = {"base_year": 2026, "horizon": 2040, "discount": 0.06, "growth": 0.04}
+BASE_YEAR, HORIZON, DISCOUNT, GROWTH = 2026, 2040, 0.06, 0.04
+DEFAULTS = {"base_year": BASE_YEAR, "horizon": HORIZON, "discount": DISCOUNT, "growth": GROWTH}
 
 GROWTH_SOURCE = "trend_wb_freight_2030"
 
@@ -114,309 +98,6 @@ class Appraisal(Writable):
                 Table("annual", self.annual)]
 
 
-class _Evaluator:
-    """Annual benefits of sets of projects, by re-assigning grown demand on the rebuilt network."""
-
-    def __init__(self, projects: ProjectSet, net: Network, scenario, avoid, demand: Demand | None,
-                 params: AssignmentParams, growth: float, rgap: float, progress):
-        from ..scenarios.validate import load_scenario
-
-        self.projects = projects
-        self.net = net
-        self.params = params
-        self.growth = growth
-        self.rgap = rgap
-        self.progress = progress
-        self.base = (load_scenario(scenario, network=net) if scenario is not None
-                     else Scenario(name="projects"))
-        if projects.sources:
-            self.base = self.base.model_copy(update={"sources": [*self.base.sources, *projects.sources]})
-        avoid, avoid_modes, avoid_passages = avoid
-        codes, groups = split_avoid(avoid)
-        modes, passages = _listed(avoid_modes), _listed(avoid_passages)
-        if codes or groups or modes or passages:
-            have = self.base.policies
-            pol = have.model_copy(update={"avoid": [*have.avoid, *codes, *groups],
-                                          "avoid_modes": [*have.avoid_modes, *modes],
-                                          "avoid_passages": [*have.avoid_passages, *passages]})
-            self.base = self.base.model_copy(update={"policies": pol})
-        self._applied: dict[frozenset, object] = {}
-        from ..scenarios.apply import apply_scenario
-
-        # the base world as it is, before any project: which elements exist, which links are open
-        self.base_world = apply_scenario(self.base, network=net).network
-        self._have_nodes = set(self.base_world.nodes["node_id"])
-        self._have_links = set(self.base_world.links["link_id"])
-        self.year = self.base.year
-        self._base_open = dict(zip(self.base_world.links["link_id"], _open_links(self.base_world, self.year),
-                                   strict=True))
-        empty = self.applied(frozenset())
-        self.demand = demand if demand is not None else empty.demand
-        self.demand_year = int(self.base.demand.year)
-        self.policy = empty.policy
-        self.classes = demand_classes(self.demand)
-        if not self.classes:
-            raise CorridorError("the demand table is empty")
-        self.pairs = od_pairs(empty.network, self.demand, self.classes)
-        self._routes: ChoiceSet | None = None
-        self._log_ps: np.ndarray | None = None
-        self._keep: dict[frozenset, np.ndarray] = {}
-        self._cache: dict[tuple, dict] = {}
-        self._base_tab: dict[int, pd.DataFrame] = {}
-        self._demand: dict[int, Demand] = {}
-        self._worlds: ProjectWorlds | None = None
-        self.assignments = 0
-
-    # ---- worlds
-    def applied(self, built: frozenset):
-        if built not in self._applied:
-            from ..scenarios.apply import apply_scenario
-
-            nodes, links = list(self.base.infrastructure.nodes), list(self.base.infrastructure.links)
-            have_nodes, have_links = self._have_nodes, self._have_links
-            for p in self.projects:
-                for nc in p.nodes:
-                    if p.id in built or nc.id not in have_nodes:
-                        nodes.append(nc)
-                for lc in p.links:
-                    opens = self.opens(lc)
-                    if p.id in built:
-                        links.append(lc.model_copy(update={"status": "open", "opening_year": None})
-                                     if opens else lc)
-                    elif opens:
-                        links.append(lc.model_copy(update={"status": "closed", "opening_year": None})
-                                     if lc.id not in have_links
-                                     else LinkChange(id=lc.id, status="closed", source=list(lc.source)))
-            update = {"infrastructure": Infrastructure(nodes=nodes, links=links)}
-            caspian = _merged_caspian(self.base.caspian, [p.caspian for p in self.projects if p.id in built])
-            if caspian is not None:
-                update["caspian"] = caspian
-            s = self.base.model_copy(update=update)
-            self._applied[built] = apply_scenario(s, network=self.net)
-        return self._applied[built]
-
-    def opens(self, lc: LinkChange) -> bool:
-        """Whether a project's link change opens a link: a new link, or one the project says is
-        open (or planned) that is closed or not yet open in the base world. A link that opens
-        is closed in every world that lacks the project; restating `status: open` on a link
-        that is already open opens nothing."""
-        if lc.id not in self._have_links:
-            return True
-        return lc.status in ("open", "planned") and not self._base_open[lc.id]
-
-    def unchanged(self, p: Project) -> list[str]:
-        """The project's changes that leave the base world as it is (they restate it): each as
-        'node ID' or 'link ID'. A new node or link is never one."""
-        base, mine = self.base_world, self.applied(frozenset([p.id])).network
-        open_mine = _open_links(mine, self.year)
-        out = []
-        for nc in p.nodes:
-            if nc.id in self._have_nodes and _same_row(base.nodes.iloc[base.node_index[nc.id]],
-                                                       mine.nodes.iloc[mine.node_index[nc.id]]):
-                out.append(f"node {nc.id}")
-        for lc in p.links:
-            if lc.id not in self._have_links:
-                continue
-            j = mine.link_index[lc.id]
-            if (self._base_open[lc.id] == bool(open_mine[j])
-                    and _same_row(base.links.iloc[base.link_index[lc.id]], mine.links.iloc[j])):
-                out.append(f"link {lc.id}" + (", already open" if lc.status in ("open", "planned")
-                                              and self._base_open[lc.id] else ""))
-        return list(dict.fromkeys(out))
-
-    def _aligned(self, net: Network) -> bool:
-        g0, g = self.applied(frozenset()).network.graph, net.graph
-        return g0.n_edges == g.n_edges and np.array_equal(g0.src, g.src) and np.array_equal(g0.dst, g.dst)
-
-    # ---- one route set for every world
-    def routes(self) -> ChoiceSet:
-        """Union of the route sets without any project, with all, and with each project that
-        changes more than capacities (capacity alone does not change free-flow routes)."""
-        if self._routes is None:
-            worlds = [frozenset(), frozenset(self.projects.ids)]
-            worlds += [frozenset([p.id]) for p in self.projects if _changes_routes(p)]
-            rs = None
-            for k, w in enumerate(dict.fromkeys(worlds)):
-                if self.progress:
-                    self.progress(f"route sets ({k + 1}/{len(set(worlds))})")
-                ap = self.applied(w)
-                if not self._aligned(ap.network):
-                    raise CorridorError("a project changes the network's structure (a node's transshipment "
-                                        "or a link's mode or gauge); the appraisal needs changes that "
-                                        "keep it")
-                r = choice_set(ap.network, self.pairs, world=ap.world, commodities=self.classes,
-                              missing="skip")
-                rs = r if rs is None else merge_choice_sets(rs, r)
-            seen: dict[bytes, int] = {}
-            for i, k in enumerate(route_keys(rs)):
-                seen.setdefault(k, i)
-            self._routes = route_subset(rs, sorted(seen.values()))
-            self._log_ps = log_path_sizes(self.applied(frozenset()).network, self._routes)
-            # a set's world is the base world with each project's changes put in, where that is the
-            # world the scenario makes (checked on the world with every project, built above)
-            everything = frozenset(self.projects.ids)
-            self.worlds.check(everything, self._set_world(everything))
-        return self._routes
-
-    def _set_world(self, built: frozenset) -> SetWorld:
-        """The set's world as the scenario makes it: what the assignment reads of it."""
-        ap = self.applied(built)
-        net = ap.network
-        return SetWorld(edge_costs(net, ap.world.with_terms(self.params.terms)), ap.policy.edge_mask(net),
-                        (net.graph.usd, net.graph.co2, net.graph.hours))
-
-    @property
-    def worlds(self) -> ProjectWorlds:
-        if self._worlds is None:
-            self._worlds = ProjectWorlds(self.projects.ids, self._set_world)
-        return self._worlds
-
-    def _kept(self, built: frozenset, mask: np.ndarray) -> np.ndarray:
-        """The routes of the union that the set's open edges (`mask`) leave."""
-        if built not in self._keep:
-            self._keep[built] = np.flatnonzero((self.routes().incidence @ (~mask).astype(float)) == 0)
-        return self._keep[built]
-
-    def _routes_for(self, built: frozenset, mask: np.ndarray) -> tuple[ChoiceSet, np.ndarray]:
-        keep = self._kept(built, mask)
-        return route_subset(self.routes(), keep), self._log_ps[keep]
-
-    def _lean(self, built: frozenset) -> frozenset:
-        """`built` less the projects that change nothing its assignment reads (`ProjectWorlds.inert`):
-        the same assignment, done once."""
-        if not built or not self.worlds.composable(built):
-            return built
-        keep = self._kept(built, self.worlds.world(built).mask)
-        used = np.asarray(self.routes().incidence[keep].sum(axis=0)).ravel() > 0
-        return built - self.worlds.inert(built, used)
-
-    # ---- one world in one year
-    def demand_in(self, year: int) -> Demand:
-        """The demand grown to `year` (one table per year: every world of that year assigns it)."""
-        if year not in self._demand:
-            f = (1.0 + self.growth) ** (year - self.demand_year)
-            t = self.demand.table.copy()
-            for col in ("teu_per_year", "t_per_year"):
-                t[col] = t[col].astype(float) * f
-            self._demand[year] = Demand(table=t, source=f"{self.demand.source} x{f:.3f} ({year})")
-        return self._demand[year]
-
-    def evaluate(self, built: frozenset, year: int) -> dict:
-        key = (built, year)
-        if key in self._cache:
-            return self._cache[key]
-        if built and year not in self._base_tab:
-            self.evaluate(frozenset(), year)
-        self.routes()
-        lean = self._lean(built)
-        if lean != built:
-            self._cache[key] = self.evaluate(lean, year)
-            return self._cache[key]
-        world = self.worlds.world(built)
-        # a composed world is assigned on the base network (the same compiled graph) with its own costs
-        ap = self.applied(built if built in self._applied else frozenset())
-        net = ap.network
-        rs, lps = self._routes_for(built, world.mask)
-        # every world starts from its free-flow shares: a start from another world's loads converges
-        # too, but its error no longer cancels in the difference of two worlds (a small project's
-        # benefit moved by up to 13%)
-        res = assign_routes(net, self.demand_in(year), rs, world=ap.world, params=self.params,
-                            costs=world.costs, rgap=self.rgap)
-        self.assignments += 1
-        ridx = route_index(res, rs, net)
-        scale = self._base_tab[year]["scale"] if year in self._base_tab else None
-        tab = perceived_costs(net, res, rs, self.params, ridx, scale=scale, log_ps=lps)
-        if not built:
-            self._base_tab[year] = tab
-        p = res.paths
-        vot = p["commodity"].map({c: net.value_of_time(c) for c in self.classes}).to_numpy()
-        parts = {"tariff_usd": float((p["teu"] * p["usd_per_teu"]).sum()),
-                 "time_usd": float((p["teu"] * vot * 24 * p["free_flow_days"]).sum()),
-                 "queue_usd": float((p["teu"] * vot * 24 * (p["days"] - p["free_flow_days"])).sum())}
-        out = {"table": tab, "parts": parts, "unserved_teu": float(res.unserved["teu"].sum())}
-        self._cache[key] = out
-        return out
-
-    def benefit(self, built: frozenset, year: int) -> dict:
-        """The year's benefit of the set `built` against no project: USD and its parts."""
-        base = self.evaluate(frozenset(), year)
-        if not built:
-            return {"benefit_usd": 0.0, "tariff_usd": 0.0, "time_usd": 0.0, "queue_usd": 0.0,
-                    "newly_served_teu": 0.0}
-        cur = self.evaluate(built, year)
-        b, c = base["table"], cur["table"]
-        both = b.index.intersection(c.index)
-        q = b.loc[both, "teu"]
-        gain = float((q * (b.loc[both, "usd"] - c.loc[both, "usd"])).sum())
-        out = {"benefit_usd": gain,
-               **{k: base["parts"][k] - cur["parts"][k] for k in ("tariff_usd", "time_usd", "queue_usd")},
-               "newly_served_teu": max(0.0, base["unserved_teu"] - cur["unserved_teu"])}
-        return out
-
-
-def _merged_caspian(base: CaspianSpec | None, changes: list[CaspianSpec | None]) -> CaspianSpec | None:
-    """The scenario's Caspian crossing with the built projects' ships and port works added."""
-    changes = [c for c in changes if c is not None]
-    if not changes:
-        return base
-    d = base.model_dump(by_alias=True) if base is not None else {"source": []}
-    for key in ("vessels_add", "deepen_m"):
-        d[key] = dict(d.get(key) or {})
-        for c in changes:
-            for k, v in getattr(c, key).items():
-                d[key][k] = d[key].get(k, 0) + v
-    berths = {k: dict(v) for k, v in (d.get("berths_add") or {}).items()}
-    for c in changes:
-        for port, kinds in c.berths_add.items():
-            for kind, n in kinds.items():
-                berths.setdefault(port, {})[kind] = berths.get(port, {}).get(kind, 0) + n
-    d["berths_add"] = berths
-    d["source"] = list(dict.fromkeys([*d.get("source", []), *(s for c in changes for s in c.source)]))
-    return CaspianSpec.model_validate(d)
-
-
-def _listed(v: Iterable[str] | str | None) -> list[str]:
-    items = v.split(",") if isinstance(v, str) else list(v or ())
-    return [s.strip().lower() for s in items if s and s.strip()]
-
-
-def _open_links(net: Network, year: int | None) -> np.ndarray:
-    """Per link: open in `net` in `year` by its status and opening year (the policy's rule,
-    nothing avoided)."""
-    return Policy(year=year).link_mask(net)
-
-_NOT_COMPARED = ("name", "notes", "status", "opening_year", "source_id")
-
-
-def _same_row(a: pd.Series, b: pd.Series) -> bool:
-    """Whether two rows of a nodes or links table agree on everything that matters to the model
-    (names, notes, sources and a link's status and opening year left out)."""
-    for col in a.index:
-        if col in _NOT_COMPARED or col.endswith("_source") or col not in b.index:
-            continue
-        x, y = a[col], b[col]
-        x_na, y_na = bool(np.isscalar(x) and pd.isna(x)), bool(np.isscalar(y) and pd.isna(y))
-        if x_na or y_na:
-            if x_na != y_na:
-                return False
-            continue
-        if isinstance(x, int | float | np.number) and isinstance(y, int | float | np.number):
-            if not np.isclose(float(x), float(y), rtol=1e-9, atol=0.0):
-                return False
-        elif x != y:
-            return False
-    return True
-
-
-def _changes_routes(p: Project) -> bool:
-    """Whether a project can change which routes are best at free flow (not capacity alone)."""
-    if p.links and any(set(lc.model_dump(exclude_none=True, exclude={"id", "source"})) - CAPACITY_FIELDS
-                       for lc in p.links):
-        return True
-    return any(set(nc.model_dump(exclude_none=True, exclude={"id", "source"})) - CAPACITY_FIELDS
-               for nc in p.nodes)
-
-
 def appraise(
     net: Network,
     projects: ProjectSet | str | Path | None = None,
@@ -427,10 +108,10 @@ def appraise(
     avoid: Iterable[str] | str | None = None,
     avoid_modes: Iterable[str] | str | None = None,
     avoid_passages: Iterable[str] | str | None = None,
-    horizon: int = DEFAULTS["horizon"],
-    discount: float = DEFAULTS["discount"],
-    growth: float = DEFAULTS["growth"],
-    base_year: int = DEFAULTS["base_year"],
+    horizon: int = HORIZON,
+    discount: float = DISCOUNT,
+    growth: float = GROWTH,
+    base_year: int = BASE_YEAR,
     pairs: str = "auto",
     max_rounds: int = 8,
     exhaustive_max: int = 512,
@@ -452,6 +133,38 @@ def appraise(
     and pair interactions, corrected for the sets it picks (optimal only if no interaction beyond
     pairs matters).
     """
+    _check_settings(budget, horizon, discount, growth, base_year, pairs)
+    ps = projects if isinstance(projects, ProjectSet) else read_projects(projects, network=net)
+    if not len(ps):
+        raise CorridorError("no projects to appraise")
+    params = params or AssignmentParams.load()
+    ev = ProjectValues(ps, net, scenario, (avoid, avoid_modes, avoid_passages), demand, params, growth, rgap,
+                       progress)
+    pv = _PresentValues(ev, ps, base_year, horizon, discount, progress)
+    pv_single = {i: pv.value(frozenset([i])) for i in ps.ids}
+    pf = select_portfolio({p.id: p.cost_usd for p in ps}, pv.value, budget,
+                          pairs=_pairs_to_value(ev, ps, net, pairs, pv.samples[-1]), max_rounds=max_rounds,
+                          exhaustive_max=exhaustive_max)
+    table, annual = _project_tables(ev, ps, pv_single, pf, pv.samples)
+    vot = {c: net.value_of_time(c) for c in ev.classes}
+    assumptions = {
+        "base_year": base_year, "horizon": horizon, "discount_rate": discount,
+        "demand_growth": growth, "demand_growth_source": GROWTH_SOURCE, "demand_year": ev.demand_year,
+        "demand_teu": float(ev.demand.table["teu_per_year"].sum()), "sample_years": pv.samples,
+        "value_of_time_usd_per_teu_hour": vot, "method": "sue (path-size logit), log-sum benefits",
+        "pairs": pairs, "pairs_valued": len(pf.interactions), "assignments": ev.assignments,
+        "rgap": rgap, "portfolio": pf.guarantee, "exhaustive_max": exhaustive_max,
+        "costs": "counted in full in the base year; no residual value after the horizon",
+        "benefits": ("fall in expected perceived generalized cost (USD a year) of the assigned demand, "
+                     "interpolated between the sample years, from each project's opening year"),
+    }
+    return Appraisal(projects=table, portfolio=pf, assumptions=assumptions, annual=annual,
+                     scenario=getattr(ev.base, "name", None) if scenario is not None else None,
+                     policy=ev.policy.to_dict(), notes=_notes(ev, ps, pf, base_year))
+
+
+def _check_settings(budget: float, horizon: int, discount: float, growth: float, base_year: int,
+                    pairs: str) -> None:
     if not (YEARS[0] <= base_year <= horizon <= YEARS[1]):
         raise CorridorError(f"need {YEARS[0]} <= base year ({base_year}) <= horizon ({horizon}) "
                             f"<= {YEARS[1]}")
@@ -463,56 +176,63 @@ def appraise(
         raise CorridorError(f"pairs must be auto, all or none, got '{str(pairs)[:20]}'")
     if not (isinstance(budget, int | float) and budget >= 0 and not math.isnan(budget)):
         raise CorridorError("the budget must be a number >= 0 (USD)")
-    ps = projects if isinstance(projects, ProjectSet) else read_projects(projects, network=net)
-    if not len(ps):
-        raise CorridorError("no projects to appraise")
-    params = params or AssignmentParams.load()
-    ev = _Evaluator(ps, net, scenario, (avoid, avoid_modes, avoid_passages), demand, params, growth, rgap,
-                    progress)
-    samples = sorted({base_year, (base_year + horizon) // 2, horizon})
-    years = np.arange(base_year, horizon + 1)
-    disc = (1.0 + discount) ** -(years - base_year)
-    opening = {p.id: p.opening_year for p in ps}
-    curve: dict[frozenset, np.ndarray] = {}
 
-    def annual(built: frozenset) -> np.ndarray:
+
+class _PresentValues:
+    """The present value of a set of projects' benefits: each project counts from its opening year,
+    a fixed set's benefit is assigned at the sample years (the base year, the middle and the
+    horizon) and interpolated between them, and discounted to the base year."""
+
+    def __init__(self, ev: ProjectValues, ps: ProjectSet, base_year: int, horizon: int, discount: float,
+                 progress: Callable[[str], None] | None) -> None:
+        self.ev, self.progress = ev, progress
+        self.samples = sorted({base_year, (base_year + horizon) // 2, horizon})
+        self.years = np.arange(base_year, horizon + 1)
+        self.disc = (1.0 + discount) ** -(self.years - base_year)
+        self.opening = {p.id: p.opening_year for p in ps}
+        self.curve: dict[frozenset, np.ndarray] = {}
+
+    def annual(self, built: frozenset) -> np.ndarray:
         """Benefit in each year of the horizon of the fixed set `built` (interpolated)."""
-        if built not in curve:
-            if progress:
-                progress(f"valuing {', '.join(sorted(built)) or 'no project'}")
-            pts = [ev.benefit(built, y)["benefit_usd"] for y in samples]
-            curve[built] = np.interp(years, samples, pts)
-        return curve[built]
+        if built not in self.curve:
+            if self.progress:
+                self.progress(f"valuing {', '.join(sorted(built)) or 'no project'}")
+            pts = [self.ev.benefit(built, y)["benefit_usd"] for y in self.samples]
+            self.curve[built] = np.interp(self.years, self.samples, pts)
+        return self.curve[built]
 
-    def value(s: frozenset) -> float:
+    def value(self, s: frozenset) -> float:
         total = 0.0
-        for t_i, t in enumerate(years):
-            built = frozenset(i for i in s if opening[i] <= t)
+        for t_i, t in enumerate(self.years):
+            built = frozenset(i for i in s if self.opening[i] <= t)
             if built:
-                total += disc[t_i] * annual(built)[t_i]
+                total += self.disc[t_i] * self.annual(built)[t_i]
         return float(total)
 
-    ids = ps.ids
-    pv = {i: value(frozenset([i])) for i in ids}
-    # which pairs can interact: a shared node, or OD flows whose cost both change
-    if pairs == "none":
-        pair_list: list[tuple[str, str]] = []
-    elif pairs == "all":
-        pair_list = list(itertools.combinations(ids, 2))
-    else:
-        touched = {}
-        for p in ps:
-            b = ev.evaluate(frozenset([p.id]), samples[-1])["table"]
-            base = ev.evaluate(frozenset(), samples[-1])["table"]
-            both = base.index.intersection(b.index)
-            d = (base.loc[both, "usd"] - b.loc[both, "usd"]).abs()
-            touched[p.id] = set(d.index[d > 0.01])  # a cent per TEU
-        pair_list = [(a, b) for a, b in itertools.combinations(ids, 2)
-                     if ps.get(a).footprint(net) & ps.get(b).footprint(net) or touched[a] & touched[b]]
-    costs = {p.id: p.cost_usd for p in ps}
-    pf = select_portfolio(costs, value, budget, pairs=pair_list, max_rounds=max_rounds,
-                          exhaustive_max=exhaustive_max)
 
+def _pairs_to_value(ev: ProjectValues, ps: ProjectSet, net: Network, pairs: str,
+                    year: int) -> list[tuple[str, str]]:
+    """Which pairs can interact: all, none, or (auto) those that share a node or whose projects both
+    change the cost of some OD flow (by a cent per TEU) in `year`."""
+    ids = ps.ids
+    if pairs == "none":
+        return []
+    if pairs == "all":
+        return list(itertools.combinations(ids, 2))
+    touched = {}
+    for p in ps:
+        b = ev.evaluate(frozenset([p.id]), year)["table"]
+        base = ev.evaluate(frozenset(), year)["table"]
+        both = base.index.intersection(b.index)
+        d = (base.loc[both, "usd"] - b.loc[both, "usd"]).abs()
+        touched[p.id] = set(d.index[d > 0.01])  # a cent per TEU
+    return [(a, b) for a, b in itertools.combinations(ids, 2)
+            if ps.get(a).footprint(net) & ps.get(b).footprint(net) or touched[a] & touched[b]]
+
+
+def _project_tables(ev: ProjectValues, ps: ProjectSet, pv: dict[str, float], pf: Portfolio,
+                    samples: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per project (best NPV first), and its benefit and parts at each sample year."""
     rows, ann = [], []
     for p in ps:
         b = pv[p.id]
@@ -525,18 +245,10 @@ def appraise(
             bb = ev.benefit(frozenset([p.id]), y)
             ann.append({"id": p.id, "year": y, **bb})
     table = pd.DataFrame(rows).sort_values("npv_usd", ascending=False, kind="stable").reset_index(drop=True)
-    vot = {c: net.value_of_time(c) for c in ev.classes}
-    assumptions = {
-        "base_year": base_year, "horizon": horizon, "discount_rate": discount,
-        "demand_growth": growth, "demand_growth_source": GROWTH_SOURCE, "demand_year": ev.demand_year,
-        "demand_teu": float(ev.demand.table["teu_per_year"].sum()), "sample_years": samples,
-        "value_of_time_usd_per_teu_hour": vot, "method": "sue (path-size logit), log-sum benefits",
-        "pairs": pairs, "pairs_valued": len(pf.interactions), "assignments": ev.assignments,
-        "rgap": rgap, "portfolio": pf.guarantee, "exhaustive_max": exhaustive_max,
-        "costs": "counted in full in the base year; no residual value after the horizon",
-        "benefits": ("fall in expected perceived generalized cost (USD a year) of the assigned demand, "
-                     "interpolated between the sample years, from each project's opening year"),
-    }
+    return table, pd.DataFrame(ann)
+
+
+def _notes(ev: ProjectValues, ps: ProjectSet, pf: Portfolio, base_year: int) -> list[str]:
     notes = []
     for p in ps:
         same = ev.unchanged(p)
@@ -553,6 +265,4 @@ def appraise(
     if not pf.optimal:
         notes.append(f"portfolio {pf.guarantee} (raise --exhaustive-max / exhaustive_max to value every "
                      "affordable set)")
-    return Appraisal(projects=table, portfolio=pf, assumptions=assumptions, annual=pd.DataFrame(ann),
-                     scenario=getattr(ev.base, "name", None) if scenario is not None else None,
-                     policy=ev.policy.to_dict(), notes=notes)
+    return notes
