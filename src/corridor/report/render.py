@@ -78,7 +78,7 @@ def weasyprint_module() -> Any:
     """WeasyPrint, or a CorridorError saying what to install: the Python package, or the Pango library
     it lays text out with (a system library pip cannot install)."""
     try:
-        import weasyprint  # type: ignore[import-untyped]
+        import weasyprint  # type: ignore[import-untyped]  # WeasyPrint ships no type information
     except ImportError:
         raise CorridorError(
             "a PDF brief needs WeasyPrint: pip install weasyprint (or pip install -e . in the "
