@@ -99,6 +99,32 @@ def select_portfolio(costs: dict[str, float], value: Callable[[frozenset[str]], 
             continue  # never affordable together
         inter[(a, b)] = val(frozenset((a, b))) - single[a] - single[b]
     corrections: dict[frozenset, float] = {}
+    rounds = _programme(ids, cost, single, inter, corrections, budget, val, exact, max_rounds, tol)
+    sets = affordable_sets(dict(zip(ids, cost, strict=True)), budget, limit=exhaustive_max)
+    if sets is not None:  # few enough: value every affordable set, so the best is the optimum
+        for s in sorted(sets, key=lambda s: (len(s), sorted(ids.index(i) for i in s))):
+            val(s)
+    affordable = {s: v for s, v in exact.items()
+                  if sum(cost[ids.index(i)] for i in s) <= budget * (1 + 1e-12)}
+    best = max(affordable, key=lambda s: (affordable[s] - sum(cost[ids.index(i)] for i in s), -len(s)))
+    total = float(sum(cost[ids.index(i)] for i in best))
+    pv = affordable[best]
+    return Portfolio(chosen=tuple(i for i in ids if i in best), budget_usd=float(budget),
+                     total_cost_usd=total,
+                     pv_benefit_usd=pv, npv_usd=pv - total, bcr=pv / total if total > 0 else float("nan"),
+                     rounds=rounds, evaluated=len(exact) - 1, interactions=dict(inter),
+                     corrections={tuple(i for i in ids if i in k): v for k, v in corrections.items()},
+                     exact=True, optimal=sets is not None,
+                     affordable_sets=len(sets) if sets is not None else None,
+                     guarantee=_guarantee(sets, exhaustive_max, len(affordable) - 1))
+
+
+def _programme(ids: list[str], cost: np.ndarray, single: dict[str, float], inter: dict, corrections: dict,
+               budget: float, val: Callable[[frozenset], float], exact: dict[frozenset, float],
+               max_rounds: int, tol: float) -> int:
+    """The programme over singles and pairs solved, its chosen set valued exactly and its error added
+    for exactly that set (`corrections`, in place), until the chosen set is exactly valued or
+    `max_rounds`; the number of solves."""
 
     def model_value(s: frozenset) -> float:
         v = sum(single[i] for i in s) + sum(w for (a, b), w in inter.items() if a in s and b in s)
@@ -116,31 +142,18 @@ def select_portfolio(costs: dict[str, float], value: Callable[[frozenset[str]], 
         truth, model = val(chosen), model_value(chosen)
         if abs(truth - model) > tol * max(1.0, abs(truth)):
             corrections[chosen] = corrections.get(chosen, 0.0) + truth - model
-    sets = affordable_sets(dict(zip(ids, cost, strict=True)), budget, limit=exhaustive_max)
-    if sets is not None:  # few enough: value every affordable set, so the best is the optimum
-        for s in sorted(sets, key=lambda s: (len(s), sorted(ids.index(i) for i in s))):
-            val(s)
-    affordable = {s: v for s, v in exact.items()
-                  if sum(cost[ids.index(i)] for i in s) <= budget * (1 + 1e-12)}
-    best = max(affordable, key=lambda s: (affordable[s] - sum(cost[ids.index(i)] for i in s), -len(s)))
-    total = float(sum(cost[ids.index(i)] for i in best))
-    pv = affordable[best]
+    return rounds
+
+
+def _guarantee(sets: list[frozenset] | None, exhaustive_max: int, valued: int) -> str:
     if sets is not None:
-        guarantee = (f"optimal: all {len(sets)} sets of projects within the budget were valued as a whole "
-                     "(interactions of any order included)")
-    else:
-        why = (f"more than {exhaustive_max} sets fit the budget" if exhaustive_max > 0
-               else "the check of every affordable set is off")
-        guarantee = (f"not proven optimal: {why}; the best of the {len(affordable) - 1} affordable sets "
-                     "valued as a whole, picked by a programme over single values and pair interactions; "
-                     "the optimum only if no interaction beyond pairs changes the ranking")
-    return Portfolio(chosen=tuple(i for i in ids if i in best), budget_usd=float(budget),
-                     total_cost_usd=total,
-                     pv_benefit_usd=pv, npv_usd=pv - total, bcr=pv / total if total > 0 else float("nan"),
-                     rounds=rounds, evaluated=len(exact) - 1, interactions=dict(inter),
-                     corrections={tuple(i for i in ids if i in k): v for k, v in corrections.items()},
-                     exact=True, optimal=sets is not None,
-                     affordable_sets=len(sets) if sets is not None else None, guarantee=guarantee)
+        return (f"optimal: all {len(sets)} sets of projects within the budget were valued as a whole "
+                "(interactions of any order included)")
+    why = (f"more than {exhaustive_max} sets fit the budget" if exhaustive_max > 0
+           else "the check of every affordable set is off")
+    return (f"not proven optimal: {why}; the best of the {valued} affordable sets "
+            "valued as a whole, picked by a programme over single values and pair interactions; "
+            "the optimum only if no interaction beyond pairs changes the ranking")
 
 
 def affordable_sets(costs: dict[str, float], budget: float,
