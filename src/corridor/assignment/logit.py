@@ -47,6 +47,11 @@ class LogitSolution:
 
 
 CAPACITY_TOL = 0.002  # a queue binds when its load is within 0.2% of what it serves
+# The highest slot price, USD per unit a queue counts (TEU, wagon, 10 t): about twice a whole
+# China-Europe rail freight bill. Where the demand with no other route exceeds a capacity, no price
+# clears it; at this one the excess stays over capacity and is reported as the queue's backlog
+# (cargo waiting for next year's slots) instead of a price that grows without bound (judgement).
+MAX_SLOT_PRICE_USD = 10_000.0
 
 
 def solve(net: Network, rs: ChoiceSet, classes: list[str], vots: np.ndarray, ods: np.ndarray,
@@ -174,7 +179,8 @@ class _SlotMarket:
     capacity − load(λ) (B: what a TEU of the instance's class counts in each queue along its route).
     D is convex and smooth, so L-BFGS-B (bounds λ ≥ 0) solves it from the last prices in a few
     dozen logit evaluations; at the optimum no queue is over capacity and a price is paid only
-    where its queue is full."""
+    where its queue is full, unless the demand that has no other route exceeds it: the price then
+    stops at MAX_SLOT_PRICE_USD and the excess is the queue's backlog."""
 
     def __init__(self, rs: ChoiceSet, route_of: np.ndarray, cls: np.ndarray, classes: list[str],
                  model: EdgeCosts, weight: np.ndarray, capacity: np.ndarray) -> None:
@@ -237,11 +243,12 @@ class _SlotMarket:
         gtol = max(CAPACITY_TOL / 5, min(tol, 0.05)) / len(self.q)
         with one_blas_thread():
             res = minimize(dual, price[self.q] * w / unit, jac=True, method="L-BFGS-B",
-                           bounds=[(0.0, None)] * len(self.q),
+                           bounds=list(zip(np.zeros(len(self.q)), MAX_SLOT_PRICE_USD * w / unit,
+                                           strict=True)),
                            options={"maxiter": 1000, "gtol": gtol, "ftol": 1e-13})
         z = np.maximum(res.x, 0.0)
         out = price.copy()
-        out[self.q] = z * unit / w
+        out[self.q] = np.minimum(z * unit / w, MAX_SLOT_PRICE_USD)
         return out
 
 
