@@ -68,7 +68,12 @@ def choice_set(net: Network, pairs: Iterable[tuple[int, int]], *, world: World,
     if memo in net.cache:
         return net.cache[memo]
     ids = net.nodes["node_id"].to_numpy()
-    rows, cols, od, fam, via, sanctioned = [], [], [], [], [], []
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    od: list[tuple[int, int]] = []
+    fam: list[str] = []
+    via: list[str] = []
+    sanctioned: list[str] = []
     # generalized cost differs per commodity (its value of time); time and cost do not
     questions = [(objective, c) for objective in objectives
                  for c in (commodities if objective == "generalized" else commodities[:1])]
@@ -108,9 +113,9 @@ def choice_set(net: Network, pairs: Iterable[tuple[int, int]], *, world: World,
         if not seen and missing != "skip":
             raise NoRouteError(f"no route from {net.nodes['name'].iat[o]} to {net.nodes['name'].iat[d]} "
                                "under this policy, but the demand has flow between them")
-    r = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
-    c = np.concatenate(cols) if cols else np.empty(0, dtype=np.int64)
-    inc = csr_matrix((np.ones(len(r)), (r, c)), shape=(len(od), net.graph.n_edges))
+    at_row = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
+    at_col = np.concatenate(cols) if cols else np.empty(0, dtype=np.int64)
+    inc = csr_matrix((np.ones(len(at_row)), (at_row, at_col)), shape=(len(od), net.graph.n_edges))
     inc.data[:] = 1.0  # a route passes an edge once
     rs = ChoiceSet(np.array(od, dtype=np.int64).reshape(-1, 2), inc, np.array(fam), via, sanctioned)
     net.cache[memo] = rs

@@ -21,6 +21,7 @@ incoming ones, so a path that enters it cannot leave.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 from scipy.optimize import brentq
@@ -151,6 +152,20 @@ def all_or_nothing(g: _Graph, cost: np.ndarray, demand: np.ndarray,
     return flow, sptt
 
 
+class WaitCurves(Protocol):
+    """Increasing wait curves of a set of queues as functions of their volumes (e.g.
+    `queueing.QueueCurves.bound(month)`): the wait, its slope and its integral."""
+
+    @property
+    def j(self) -> np.ndarray: ...
+
+    def wait(self, volume: np.ndarray) -> np.ndarray: ...
+
+    def slope(self, volume: np.ndarray) -> np.ndarray: ...
+
+    def area(self, volume: np.ndarray) -> np.ndarray: ...
+
+
 @dataclass(frozen=True)
 class Queues:
     """Queues that links join beside (or instead of) their own BPR term.
@@ -168,7 +183,7 @@ class Queues:
     capacity: np.ndarray  # per queue (power form)
     power: np.ndarray  # per queue (power form)
     weight: np.ndarray | None = None  # (classes, memberships): what a unit of each class counts; default 1
-    curves: object | None = None  # instead of the power form: wait(v), slope(v), area(v) per queue
+    curves: WaitCurves | None = None  # instead of the power form: wait(v), slope(v), area(v) per queue
 
 
 @dataclass(frozen=True)
@@ -188,7 +203,7 @@ class _Delay:
     cap: np.ndarray
     p: np.ndarray
     n_links: int
-    curves: object | None = None  # the queues after the power-form ones
+    curves: WaitCurves | None = None  # the queues after the power-form ones
 
     @property
     def n_power(self) -> int:
@@ -328,23 +343,11 @@ def assign(init_node: np.ndarray, term_node: np.ndarray, free_flow_time: np.ndar
     if n_nodes is None:
         n_nodes = int(max(init.max(initial=-1), term.max(initial=-1), zones.max(initial=-1)) + 1)
     n = int(n_nodes)
-    if len({len(init), len(term), len(t0), len(cap), len(bb), len(pp)}) != 1:
-        raise ValueError("link arrays must all have one entry per link")
-    for name, a in (("init_node", init), ("term_node", term), ("zone_nodes", zones)):
-        if a.size and (a.min() < 0 or a.max() >= n):
-            raise ValueError(f"{name} must hold node indices in 0..{n - 1}")
-    fixed = np.zeros((n_cls, len(t0))) if fixed_cost is None else np.asarray(fixed_cost, dtype=np.float64)
-    fixed = np.broadcast_to(fixed, (n_cls, len(t0))) if fixed.ndim == 1 else fixed
-    if fixed.shape != (n_cls, len(t0)) or np.any(fixed + t0 < 0) or not np.all(np.isfinite(fixed)):
-        raise ValueError("fixed_cost must be finite, have one entry per link (and class) and keep "
-                         "fixed_cost + t0 >= 0")
+    _check_links(init, term, zones, n, t0, cap, bb, pp)
+    fixed = _fixed_costs(fixed_cost, n_cls, t0)
     if np.any(t0 < 0) or np.any(bb < 0) or np.any(pp < 0) or np.any((cap <= 0) & (bb > 0)):
         raise ValueError("BPR needs free_flow_time, b, power >= 0 and capacity > 0 where b > 0")
-    if demand.ndim != 3 or demand.shape[1] != demand.shape[2] or demand.shape[1] != len(zones):
-        raise ValueError("demand must be a square (zones x zones) matrix matching zone_nodes, "
-                         "or a stack of them, one per class")
-    if np.any(demand < 0) or not np.all(np.isfinite(demand)):
-        raise ValueError("demand must be finite and non-negative")
+    _check_demand(demand, zones)
     for k in range(n_cls):
         np.fill_diagonal(demand[k], 0.0)
     blocked = np.array([], dtype=np.int64) if no_through is None else np.asarray(no_through)
@@ -362,10 +365,45 @@ def assign(init_node: np.ndarray, term_node: np.ndarray, free_flow_time: np.ndar
                              "classes, capacity groups, class weights or queues")
         return _gradient_projection(g, (t0, cap, bb, pp), fixed[0], demand[0], active[0], rgap, max_iter,
                                     single)
-    fixed = fixed + t0  # the free-flow time is a fixed cost; only the delay congests
+    # the free-flow time is a fixed cost; only the delay congests
+    return _frank_wolfe(g, fixed + t0, delay, demand, active, algorithm, rgap, max_iter, single)
+
+
+def _check_links(init: np.ndarray, term: np.ndarray, zones: np.ndarray, n: int, t0: np.ndarray,
+                 cap: np.ndarray, bb: np.ndarray, pp: np.ndarray) -> None:
+    if len({len(init), len(term), len(t0), len(cap), len(bb), len(pp)}) != 1:
+        raise ValueError("link arrays must all have one entry per link")
+    for name, a in (("init_node", init), ("term_node", term), ("zone_nodes", zones)):
+        if a.size and (a.min() < 0 or a.max() >= n):
+            raise ValueError(f"{name} must hold node indices in 0..{n - 1}")
+
+
+def _fixed_costs(fixed_cost: np.ndarray | None, n_cls: int, t0: np.ndarray) -> np.ndarray:
+    """(classes, links) fixed costs, checked."""
+    fixed = np.zeros((n_cls, len(t0))) if fixed_cost is None else np.asarray(fixed_cost, dtype=np.float64)
+    fixed = np.broadcast_to(fixed, (n_cls, len(t0))) if fixed.ndim == 1 else fixed
+    if fixed.shape != (n_cls, len(t0)) or np.any(fixed + t0 < 0) or not np.all(np.isfinite(fixed)):
+        raise ValueError("fixed_cost must be finite, have one entry per link (and class) and keep "
+                         "fixed_cost + t0 >= 0")
+    return fixed
+
+
+def _check_demand(demand: np.ndarray, zones: np.ndarray) -> None:
+    if demand.ndim != 3 or demand.shape[1] != demand.shape[2] or demand.shape[1] != len(zones):
+        raise ValueError("demand must be a square (zones x zones) matrix matching zone_nodes, "
+                         "or a stack of them, one per class")
+    if np.any(demand < 0) or not np.all(np.isfinite(demand)):
+        raise ValueError("demand must be finite and non-negative")
+
+
+def _frank_wolfe(g: _Graph, fixed: np.ndarray, delay: _Delay, demand: np.ndarray, active: list[np.ndarray],
+                 algorithm: str, rgap: float, max_iter: int, single: bool) -> AssignmentResult:
+    """(Bi-)conjugate Frank-Wolfe from an all-or-nothing load at free flow: each class's costs are its
+    `fixed` costs plus the delay its weight feels in each queue."""
+    n_cls, n_links = fixed.shape
 
     def aon(link_delay: np.ndarray) -> tuple[np.ndarray, float]:
-        y = np.zeros((n_cls, len(t0)))
+        y = np.zeros((n_cls, n_links))
         sptt = 0.0
         for k in range(n_cls):
             if active[k].size:
@@ -376,7 +414,7 @@ def assign(init_node: np.ndarray, term_node: np.ndarray, free_flow_time: np.ndar
     def objective(x: np.ndarray) -> float:
         return float(delay.integral(delay.volume(x)).sum() + np.sum(fixed * x))
 
-    x, _ = aon(np.zeros((n_cls, len(t0))))
+    x, _ = aon(np.zeros((n_cls, n_links)))
     history: list[tuple[int, float, float]] = []
     s_prev = s_prev2 = None  # the last two search directions' targets
     tau_prev = 1.0
@@ -394,7 +432,7 @@ def assign(init_node: np.ndarray, term_node: np.ndarray, free_flow_time: np.ndar
         it += 1
         h = delay.derivative(v)
 
-        def dot(a: np.ndarray, c: np.ndarray, h=h) -> float:  # a' H c, H the Hessian in group space
+        def dot(a: np.ndarray, c: np.ndarray, h: np.ndarray = h) -> float:  # a' H c, H the group Hessian
             return float(delay.volume(a) @ (h * delay.volume(c)))
 
         s = _direction(algorithm, x, y, s_prev, s_prev2, tau_prev, dot)

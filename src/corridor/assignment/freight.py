@@ -177,10 +177,11 @@ def _ue(prob: _Problem, *, method: str, rgap: float, max_iter: int, unserved: st
     zones = np.flatnonzero((ods.sum((0, 1)) + ods.sum((0, 2))) > 0)
     # zone vertices after the virtual nodes: zone -> departure sides, arrival sides -> zone
     zv = g.n_vnodes + np.arange(len(zones))
-    z_src = [np.full(len(g.starts(v)), zv[i]) for i, v in enumerate(zones)]
-    z_dst = [np.full(len(g.ends(v)), zv[i]) for i, v in enumerate(zones)]
-    init = np.concatenate([g.src[e], *z_src, *[g.ends(v) for v in zones]])
-    term = np.concatenate([g.dst[e], *[g.starts(v) for v in zones], *z_dst])
+    zone_list = [int(v) for v in zones]
+    z_src = [np.full(len(g.starts(v)), zv[i]) for i, v in enumerate(zone_list)]
+    z_dst = [np.full(len(g.ends(v)), zv[i]) for i, v in enumerate(zone_list)]
+    init = np.concatenate([g.src[e], *z_src, *[g.ends(v) for v in zone_list]])
+    term = np.concatenate([g.dst[e], *[g.starts(v) for v in zone_list], *z_dst])
     nz = len(init) - len(e)
     # the engine works in hours: class k pays its generalized cost / vot_k, plus its weight × the wait
     # of each queue the edge joins (so the costs stay the gradient of Beckmann's potential)
@@ -196,6 +197,7 @@ def _ue(prob: _Problem, *, method: str, rgap: float, max_iter: int, unserved: st
     res = _solve(init, term, zero, np.ones(len(init)), zero, zero, ods[:, zones][:, :, zones],
                  n_nodes=g.n_vnodes + len(zones), zone_nodes=zv, no_through=zv, rgap=rgap,
                  max_iter=1 if method == "aon" else max_iter, fixed_cost=fixed, queues=queues)
+    assert res.class_flow is not None  # the demand came per class
     flow = np.zeros((len(prob.classes), g.n_edges))
     flow[:, e] = res.class_flow[:, : len(e)]
     out = _summarise(prob, flow, method, res.rgap, res.iterations, res.converged, res.history)
@@ -211,14 +213,14 @@ def _unreachable(net: Network, mask: np.ndarray, ods: np.ndarray) -> list[tuple[
     m = csr_matrix((np.ones(int(mask.sum())), (g.src[mask], g.dst[mask])), shape=(n, n))  # built once
     total = ods.sum(0)
     lost = []
-    for o in np.flatnonzero(total.sum(1) > 0):
+    for o in np.flatnonzero(total.sum(1) > 0).tolist():
         seen = np.zeros(n, dtype=bool)
         for v in g.starts(o):
             if not seen[v]:
                 seen[breadth_first_order(m, int(v), directed=True, return_predecessors=False)] = True
-        for d in np.flatnonzero(total[o] > 0):
+        for d in np.flatnonzero(total[o] > 0).tolist():
             if not seen[g.ends(d)].any():
-                lost.append((int(o), int(d)))
+                lost.append((o, d))
     return lost
 
 

@@ -134,16 +134,7 @@ def _sweep(p_links, p_start, od_ptr, od_paths, flow, x, t0, cap, b, pw, fixed, t
             continue
         if m > len(cost):
             cost = np.empty(2 * m)
-        best = -1
-        cmin = np.inf
-        for k in range(m):
-            pid = od_paths[k0 + k]
-            c = _path_cost(p_links, p_start[pid], p_start[pid + 1], t)
-            cost[k] = c
-            total += flow[pid] * c
-            if c < cmin:
-                cmin = c
-                best = pid
+        best, cmin, total = _od_costs(p_links, p_start, od_paths, k0, m, flow, t, cost, total)
         for k in range(m):
             excess += flow[od_paths[k0 + k]] * (cost[k] - cmin)
         stamp += 1
@@ -152,47 +143,71 @@ def _sweep(p_links, p_start, od_ptr, od_paths, flow, x, t0, cap, b, pw, fixed, t
             mark[p_links[i]] = stamp
         for k in range(m):
             pid = od_paths[k0 + k]
-            if pid == best or flow[pid] <= 0.0:
-                continue
-            c_best = _path_cost(p_links, b0, b1, t)
-            s_best = 0.0
-            for i in range(b0, b1):
-                s_best += dt[p_links[i]]
-            c_p = 0.0
-            common = 0.0
-            own = 0.0
-            for i in range(p_start[pid], p_start[pid + 1]):
-                a = p_links[i]
-                c_p += t[a]
-                if mark[a] == stamp:
-                    common += dt[a]
-                else:
-                    own += dt[a]
-            gain = c_p - c_best
-            if gain <= 0.0:
-                continue
-            den = own + s_best - common
-            shift = flow[pid] if den <= 0.0 else min(flow[pid], gain / den)
-            if shift <= 0.0:
-                continue
-            flow[pid] -= shift
-            flow[best] += shift
-            for i in range(p_start[pid], p_start[pid + 1]):
-                a = p_links[i]
-                if mark[a] != stamp:  # a shared link keeps its flow
-                    x[a] = max(x[a] - shift, 0.0)
-                    _link_cost(a, x, t0, cap, b, pw, fixed, t, dt)
-            for i in range(b0, b1):
-                a = p_links[i]
-                x[a] += shift
-                _link_cost(a, x, t0, cap, b, pw, fixed, t, dt)
-            # the shared links got +shift above: take it back
-            for i in range(p_start[pid], p_start[pid + 1]):
-                a = p_links[i]
-                if mark[a] == stamp:
-                    x[a] -= shift
-                    _link_cost(a, x, t0, cap, b, pw, fixed, t, dt)
+            if pid != best and flow[pid] > 0.0:
+                _shift(p_links, p_start, pid, best, flow, x, t0, cap, b, pw, fixed, t, dt, mark, stamp)
     return excess, total, stamp
+
+
+@njit(cache=True)
+def _od_costs(p_links, p_start, od_paths, k0, m, flow, t, cost, total):
+    """The costs of an OD pair's m paths (into `cost`), its cheapest path and cost, and `total` plus
+    each path's flow × cost."""
+    best = -1
+    cmin = np.inf
+    for k in range(m):
+        pid = od_paths[k0 + k]
+        c = _path_cost(p_links, p_start[pid], p_start[pid + 1], t)
+        cost[k] = c
+        total += flow[pid] * c
+        if c < cmin:
+            cmin = c
+            best = pid
+    return best, cmin, total
+
+
+@njit(cache=True)
+def _shift(p_links, p_start, pid, best, flow, x, t0, cap, b, pw, fixed, t, dt, mark, stamp):
+    """Path `pid`'s Newton shift of flow to the cheapest path `best` (whose links are marked `stamp`),
+    the links' costs updated."""
+    b0, b1 = p_start[best], p_start[best + 1]
+    c_best = _path_cost(p_links, b0, b1, t)
+    s_best = 0.0
+    for i in range(b0, b1):
+        s_best += dt[p_links[i]]
+    c_p = 0.0
+    common = 0.0
+    own = 0.0
+    for i in range(p_start[pid], p_start[pid + 1]):
+        a = p_links[i]
+        c_p += t[a]
+        if mark[a] == stamp:
+            common += dt[a]
+        else:
+            own += dt[a]
+    gain = c_p - c_best
+    if gain <= 0.0:
+        return
+    den = own + s_best - common
+    shift = flow[pid] if den <= 0.0 else min(flow[pid], gain / den)
+    if shift <= 0.0:
+        return
+    flow[pid] -= shift
+    flow[best] += shift
+    for i in range(p_start[pid], p_start[pid + 1]):
+        a = p_links[i]
+        if mark[a] != stamp:  # a shared link keeps its flow
+            x[a] = max(x[a] - shift, 0.0)
+            _link_cost(a, x, t0, cap, b, pw, fixed, t, dt)
+    for i in range(b0, b1):
+        a = p_links[i]
+        x[a] += shift
+        _link_cost(a, x, t0, cap, b, pw, fixed, t, dt)
+    # the shared links got +shift above: take it back
+    for i in range(p_start[pid], p_start[pid + 1]):
+        a = p_links[i]
+        if mark[a] == stamp:
+            x[a] -= shift
+            _link_cost(a, x, t0, cap, b, pw, fixed, t, dt)
 
 
 def solve(indptr: np.ndarray, indices: np.ndarray, tails: np.ndarray,

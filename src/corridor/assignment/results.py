@@ -98,6 +98,7 @@ class FlowResult(Writable):
             return summary
 
         def shapes() -> list:
+            assert net is not None  # asked only when the network is given
             return [net.link_coords(i) for i in range(len(self.links))]
 
         out: list[Output] = [

@@ -226,8 +226,7 @@ def _columns_chunk(indptr, indices, tails, cost, edge_link, sources, od_lo, od_h
     best = np.full(n_od, -1, dtype=np.int64)
     new_od = np.empty(max(n_od, 1), dtype=np.int64)
     new_start = np.zeros(max(n_od, 1) + 1, dtype=np.int64)
-    cap = max(16 * n_od, 1024)
-    new_links = np.empty(cap, dtype=np.int32)
+    new_links = np.empty(max(16 * n_od, 1024), dtype=np.int32)
     n_new = 0
     sptt = 0.0
     lost = 0
@@ -248,42 +247,61 @@ def _columns_chunk(indptr, indices, tails, cost, edge_link, sources, od_lo, od_h
                 lost += 1
                 continue
             sptt += od_q[od] * dist[s]
-            length = 0
-            v = s
-            while pred[v] >= 0:
-                e = pred[v]
-                buf[length] = edge_link[e]
-                length += 1
-                v = tails[e]
-            found = -1
-            for k in range(od_ptr[od], od_ptr[od + 1]):
-                pid = od_paths[k]
-                a, b = p_start[pid], p_start[pid + 1]
-                if b - a != length:
-                    continue
-                same = True
-                for i in range(length):
-                    if p_links[a + i] != buf[length - 1 - i]:
-                        same = False
-                        break
-                if same:
-                    found = pid
-                    break
+            length = _trace_links(pred, tails, edge_link, s, buf)
+            found = _stored_path(p_links, p_start, od_paths, od_ptr[od], od_ptr[od + 1], buf, length)
             best[od - base] = found
             if found < 0:
-                if new_start[n_new] + length > cap:
-                    cap = max(2 * cap, new_start[n_new] + length)
-                    grown = np.empty(cap, dtype=np.int32)
-                    grown[: new_start[n_new]] = new_links[: new_start[n_new]]
-                    new_links = grown
-                a = new_start[n_new]
-                for i in range(length):
-                    new_links[a + i] = buf[length - 1 - i]
+                new_links = _append_path(new_links, new_start, n_new, buf, length)
                 new_od[n_new] = od
-                new_start[n_new + 1] = a + length
                 n_new += 1
         _reset(dist, pred, done, order, n_done, indptr, indices)
     return sptt, lost, best, new_od[:n_new], new_start[: n_new + 1], new_links[: new_start[n_new]]
+
+
+@njit(cache=True, nogil=True)
+def _trace_links(pred, tails, edge_link, s, buf):
+    """The links of the tree's path to `s` into `buf`, from `s` back to the root; their number."""
+    length = 0
+    v = s
+    while pred[v] >= 0:
+        e = pred[v]
+        buf[length] = edge_link[e]
+        length += 1
+        v = tails[e]
+    return length
+
+
+@njit(cache=True, nogil=True)
+def _stored_path(p_links, p_start, od_paths, k0, k1, buf, length):
+    """The id of the OD pair's stored path (paths od_paths[k0:k1]) whose links are `buf` reversed, or -1."""
+    for k in range(k0, k1):
+        pid = od_paths[k]
+        a, b = p_start[pid], p_start[pid + 1]
+        if b - a != length:
+            continue
+        same = True
+        for i in range(length):
+            if p_links[a + i] != buf[length - 1 - i]:
+                same = False
+                break
+        if same:
+            return pid
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def _append_path(new_links, new_start, n_new, buf, length):
+    """The `n_new`-th new path (`buf` reversed) appended to `new_links` (grown when full; returned)
+    and its end set in `new_start`."""
+    a = new_start[n_new]
+    if a + length > len(new_links):
+        grown = np.empty(max(2 * len(new_links), a + length), dtype=np.int32)
+        grown[:a] = new_links[:a]
+        new_links = grown
+    for i in range(length):
+        new_links[a + i] = buf[length - 1 - i]
+    new_start[n_new + 1] = a + length
+    return new_links
 
 
 def path_columns(indptr: np.ndarray, indices: np.ndarray, tails: np.ndarray, cost: np.ndarray,

@@ -45,9 +45,9 @@ class TntpSolution:
                "algorithm": self.algorithm, "rgap": r.rgap, "converged": r.converged,
                "iterations": r.iterations, "objective": self.objective, "seconds": self.seconds,
                "toll_factor": net.toll_factor, "distance_factor": net.distance_factor}
-        best = self.best_known_objective()
-        if best is not None:
-            v = net.flow["volume"].to_numpy(dtype=float)
+        best, known = self.best_known_objective(), net.flow
+        if best is not None and known is not None:
+            v = known["volume"].to_numpy(dtype=float)
             dev = np.abs(r.flow - v)
             out.update({"best_known_objective": best,
                         "objective_rel_diff": (self.objective - best) / best if best else float("nan"),
