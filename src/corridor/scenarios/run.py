@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..assignment.results import FlowResult
 from ..errors import CorridorError
 from ..folders import Writable
 from ..output import Document, Output, Table, TextFile, json_safe
@@ -78,7 +79,7 @@ class ScenarioResult(Writable):
     name: str
     scenario: Scenario
     applied: AppliedScenario
-    flows: object  # corridor.flows.FlowResult
+    flows: FlowResult
     method: str
     seconds: float
     corridors: pd.DataFrame = field(repr=False)
@@ -126,16 +127,16 @@ class ScenarioResult(Writable):
     def parameters(self) -> dict:
         """What the run depended on: the merged scenario, the network, the method with its
         parameters and keyword arguments, and the Caspian simulation's replications and seed."""
-        from dataclasses import asdict, is_dataclass
+        from dataclasses import asdict
 
-        params = getattr(self.flows, "params", None)
+        params = self.flows.params
         return json_safe({
             "method": self.method,
             "scenario": self.scenario.model_dump(by_alias=True, mode="json", exclude={"base"}),
             "chain": list(self.scenario.chain),
             "network": self.inputs.get("network"),
             "assignment": {"method": self.method, "kwargs": self.inputs.get("assign_kwargs", {}),
-                           "params": asdict(params) if is_dataclass(params) else None},
+                           "params": asdict(params) if params is not None else None},
             "caspian_simulation": self.inputs.get("caspian_simulation"),
         })
 
