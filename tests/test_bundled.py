@@ -240,3 +240,13 @@ def test_sea_routes_reach_the_baltic(net):
     assert "constanta" not in r.nodes, r.nodes
     g = corridor.compare(net, "Shanghai", "Gdansk", objective="cost")["suez"].route
     assert g.nodes == ("shanghai", "gdansk")
+
+
+def test_family_colours_in_the_data_are_the_maps_colour_blind_safe_palette():
+    """families.csv, the static maps and the web map draw a corridor in one colour (Okabe-Ito), which
+    readers with any kind of colour blindness tell apart."""
+    from corridor.network.families import FAMILIES, colour
+    from corridor.viz.palette import CORRIDOR_COLOURS, separation
+
+    assert {f: colour(f) for f in FAMILIES} == dict(CORRIDOR_COLOURS)
+    assert min(separation([colour(f) for f in FAMILIES]).values()) > 15
