@@ -6,7 +6,7 @@ loads, c_min the OD's cheapest free-flow route (so one μ means the same for a s
 long trip) and PS the path size (Ben-Akiva & Bierlaire): each edge's free-flow hours counted
 once over the routes that share it, so near-identical variants do not multiply a corridor's
 share. The route set is the best route of every corridor family under time, cost and each
-commodity's generalized cost. Loads feed back through the queues (`queues.py`) and the
+commodity's generalized cost. Loads feed back through the queues (`corridor.costs`) and the
 method of successive averages, with self-regulated step sizes (Liu, Ban & Mirchandani 2009,
 Transportation Research B 43(2)), finds the fixed point.
 

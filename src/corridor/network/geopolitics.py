@@ -1,6 +1,6 @@
 """Countries, blocs, sanctions and named regions: who is in which club, for policies and maps.
 
-    >>> from corridor.geopolitics import country_table, regions, resolve_countries
+    >>> from corridor.network.geopolitics import country_table, regions, resolve_countries
     >>> country_table().query("sanctions != 'none'")[["iso3", "name", "sanctions"]]
     >>> resolve_countries("EAEU")                # frozenset({'ARM', 'BLR', 'KAZ', 'KGZ', 'RUS'})
     >>> resolve_countries("sanctioned,central-asia")
