@@ -211,11 +211,13 @@ class _SlotMarket:
         return self.b @ price[self.q]
 
     def excess(self, f: np.ndarray, price: np.ndarray) -> float:
-        """The largest departure from capacity where it matters: over it anywhere, or under it where
-        a price is paid (relative)."""
+        """The largest departure from capacity where it matters: over it where no price or a price
+        below the highest is paid (at the highest, the excess is the queue's backlog), under it
+        where a price is paid (relative)."""
         x = (self.bt @ f) / self.capacity
         p = price[self.q]
-        return float(np.max(np.where(p > 0, np.abs(x - 1.0), np.maximum(x - 1.0, 0.0)), initial=0.0))
+        over = np.where(p >= MAX_SLOT_PRICE_USD * (1 - 1e-9), 0.0, np.maximum(x - 1.0, 0.0))
+        return float(np.max(np.where(p > 0, np.maximum(over, 1.0 - x), over), initial=0.0))
 
     def clear(self, cost: np.ndarray, expected, price: np.ndarray, tol: float = CAPACITY_TOL) -> np.ndarray:
         """The prices that clear the queues at route costs `cost` (`expected(c)`: Σ demand × the
