@@ -236,7 +236,7 @@ class _Builder:
 
     def add(self, edges: np.ndarray, queue_of_edge: np.ndarray, n_new: int, cap: np.ndarray,
             j: np.ndarray | float, base: np.ndarray, *, unit: str, unit_scale: float, box: float,
-            bulk_t: float, all_t: float, link: np.ndarray, node: np.ndarray, service: str = "",
+            bulk_t: float | np.ndarray, all_t: float, link: np.ndarray, node: np.ndarray, service: str = "",
             reference: float = 0.0) -> None:
         """`cap` and `base` are (12, n_new): capacity and the wait at any flow, month by month; `j` is one
         delay parameter for all the new queues or one each."""
@@ -246,9 +246,10 @@ class _Builder:
         c["cap"].append(cap)
         c["j"].append(np.broadcast_to(j, (n_new,)).astype(float))
         c["base"].append(base)
-        for k, v in (("unit", unit), ("unit_scale", unit_scale), ("box", box), ("bulk_t", bulk_t),
-                     ("all_t", all_t), ("service", service), ("reference", reference)):
+        for k, v in (("unit", unit), ("unit_scale", unit_scale), ("box", box), ("all_t", all_t),
+                     ("service", service), ("reference", reference)):
             c[k].append(np.full(n_new, v, dtype=object if isinstance(v, str) else float))
+        c["bulk_t"].append(np.broadcast_to(np.asarray(bulk_t, dtype=float), (n_new,)).copy())
         c["link"].append(np.broadcast_to(link, (n_new,)).astype(np.int64))
         c["node"].append(np.broadcast_to(node, (n_new,)).astype(np.int64))
         self.n += n_new
@@ -281,14 +282,20 @@ def _queues(net: Network, caspian: CaspianConfig) -> dict:
     lines = _caspian_lines(net, caspian)
     on_line = np.zeros(len(net.links), dtype=bool)
     on_line[list(lines)] = True
+    ferry = (net.links["mode"] == "ferry").to_numpy()
+    has_t = np.isfinite(_column(net.links, "capacity_t_yr")) & (_column(net.links, "capacity_t_yr") > 0)
     b = _Builder()
     for col, scale, unit in (("capacity_teu_yr", 1.0, "TEU"), ("capacity_t_yr", TONNES_PER_TEU, "t")):
         box, all_t = (1.0, 0.0) if unit == "TEU" else (0.0, 1.0 / TONNES_PER_TEU)
         lc, nc = _column(net.links, col) / scale, _column(net.nodes, col) / scale
         e = np.flatnonzero(is_link & np.isfinite(lc[li]) & (lc[li] > 0) & ~on_line[li])
+        # a ferry's deck is shared: where it has a capacity in boxes only, cargo that is not
+        # containerised takes a box slot per BOX_NET_TONNES (it would otherwise cross for free)
+        deck = ferry[li[e]] & ~has_t[li[e]] if unit == "TEU" else np.zeros(len(e), dtype=bool)
         b.add(e, np.arange(len(e)), len(e), np.tile(lc[li[e]], (12, 1)), params[("link", unit)],
-              np.zeros((12, len(e))), unit=unit, unit_scale=scale, box=box, bulk_t=0.0, all_t=all_t,
-              link=li[e], node=np.full(len(e), -1))
+              np.zeros((12, len(e))), unit=unit, unit_scale=scale, box=box,
+              bulk_t=np.where(deck, 1.0 / BOX_NET_TONNES, 0.0), all_t=all_t, link=li[e],
+              node=np.full(len(e), -1))
         e = np.flatnonzero(at_node & np.isfinite(nc[ni]) & (nc[ni] > 0))
         nodes, qi = np.unique(ni[e], return_inverse=True)
         j = np.array([params[("port" if kind[v] == "port" else "node", unit)] for v in nodes])

@@ -257,11 +257,14 @@ def measure(result: FlowResult, demand: Demand, net: Network, kind: str, selecto
     if kind == "link_teu":
         links = result.links.set_index("link_id")
         return float(links.loc[selector, "flow_teu"]) if selector in links.index else 0.0
-    if kind in ("port_teu", "transship_teu"):  # a port's boxes counted once; a dry port's lifts
+    if kind in ("port_teu", "transship_teu"):  # boxes between ship and land at a port; a dry port's lifts
         nodes = result.nodes.set_index("node_id")
         if selector not in nodes.index:
             return 0.0
-        return float(nodes.loc[selector, "transshipped_teu"]) / (2.0 if kind == "port_teu" else 1.0)
+        # a box moving between modes at a node is one transshipment edge, so counted once (a port
+        # counts a box discharged from a ship onto a train once)
+        lifted = float(nodes.loc[selector, "transshipped_teu"])
+        return lifted * _box_share(result, selector, by_water=kind == "port_teu")
     if kind not in MEASURES:
         raise CorridorError(f"unknown measure {kind}")
     if kind == "service_units":
@@ -271,6 +274,22 @@ def measure(result: FlowResult, demand: Demand, net: Network, kind: str, selecto
                                 "queue table")
         return float(q.loc[q["service"] == selector, "load"].sum())
     return _path_measure(result, demand, net, kind, selector)
+
+
+def _box_share(result: FlowResult, node: str, *, by_water: bool) -> float:
+    """The share of boxes (containerised classes) in what a node lifts: the published counts are
+    containers, and bulk is lifted there too. Read from the class flows of its links (a port's by
+    water: its ferry and sea links, which every lift at the port meets)."""
+    lk = result.links
+    touch = (lk["from_node_id"] == node) | (lk["to_node_id"] == node)
+    if by_water:
+        touch &= lk["mode"].isin(["ferry", "sea"])
+    cols = [f"flow_{c}_teu" for c in result.commodities if f"flow_{c}_teu" in lk.columns]
+    total = float(lk.loc[touch, cols].to_numpy().sum()) if cols else 0.0
+    if total <= 0:
+        return 1.0
+    boxes = [f"flow_{c}_teu" for c in result.commodities if c in BOXES and f"flow_{c}_teu" in lk.columns]
+    return float(lk.loc[touch, boxes].to_numpy().sum()) / total
 
 
 def _path_measure(result: FlowResult, demand: Demand, net: Network, kind: str, selector: str) -> float:
