@@ -129,20 +129,38 @@ def test_higher_dispersion_concentrates_shippers_on_the_cheapest_route(net):
     assert shares[0] < shares[1] < shares[2]
 
 
-def test_bulk_does_not_count_against_a_container_capacity(net):
+def test_bulk_boards_a_container_feeder_in_boxes(net):
+    """Container feeders take boxes only: bulk crossing on them boards in boxes, a slot per 22 t
+    (24 t gross less the tare), and so counts against their capacity (it crossed for free before,
+    and at a low sea crowded onto a full line)."""
+    from corridor.costs import BOX_NET_TONNES
+
     feeder = "ferry-aktau-alat"
     base = net.raw_links.set_index("link_id").loc[feeder]
     assert np.isfinite(base["capacity_teu_yr"])  # a TEU capacity: container feeders
     bulk = _demand([("aktau", "istanbul", "bulk", 200_000.0)])
+    t_per_teu = bulk.table["t_per_year"].sum() / bulk.table["teu_per_year"].sum()
     res = assign(net, bulk, method="aon", avoid="RUS,IRN,TKM")
     row = res.links.set_index("link_id").loc[feeder]
-    assert row["flow_teu"] > 0  # bulk does cross there
-    assert row["v_c"] == 0.0  # but it is not a container on a container feeder
-    # boxes on the same crossings do count
+    assert row["flow_teu"] > 0 and row["v_c"] > 0
+    q = res.queues.set_index(["id", "direction"]).loc[(feeder, "forward")]
+    assert q["load"] == pytest.approx(row["flow_forward_teu"] * t_per_teu / BOX_NET_TONNES, rel=1e-6)
+    # boxes on the same crossings count one slot each
     boxes = assign(net, _demand([("astana", "istanbul", "container", 200_000.0)]), method="aon")
     lk = boxes.links
     loaded = lk[(lk["flow_teu"] > 0) & (lk["mode"] == "ferry") & lk["capacity_teu_yr"].notna()]
     assert len(loaded) and (loaded["v_c"] > 0).all()
+
+
+def test_bulk_does_not_count_against_a_rail_line_counted_in_boxes(net):
+    """A rail line's capacity in TEU counts container trains; bulk runs in its own trains."""
+    links = net.raw_links.set_index("link_id")
+    rail = links[(links["mode"] == "rail") & links["capacity_teu_yr"].notna()
+                 & links["capacity_t_yr"].isna()]
+    assert "brest-malaszewicze" in rail.index
+    res = assign(net, _demand([("brest", "malaszewicze", "bulk", 200_000.0)]), method="aon")
+    row = res.links.set_index("link_id").loc["brest-malaszewicze"]
+    assert row["flow_teu"] > 0 and row["v_c"] == 0.0
 
 
 def test_a_port_queue_is_its_quay_not_the_trains_passing_by(net):
@@ -161,10 +179,11 @@ def test_capacity_reports_name_the_binding_queue_in_its_unit(net, baseline):
     assert set(over["queue_unit"]) <= {"TEU", "t", "wagon"}  # a rail ferry line counts wagon slots
     np.testing.assert_allclose(over["queue_load"] / over["queue_capacity"], over["v_c"], rtol=1e-9)
     lk = baseline.links.set_index("link_id")
-    # the Aktau-Alat feeders count boxes only (bulk rides other ships): their queue is in TEU
+    # the Aktau-Alat feeders count boxes, bulk boarded in boxes among them: their queue is in TEU,
+    # and its load is the boxes plus the bulk at 22 t a slot, never more than both in TEU-equivalents
     assert lk.loc["ferry-aktau-alat", "queue_unit"] == "TEU"
     boxes = lk.loc["ferry-aktau-alat", "flow_container_teu"] + lk.loc["ferry-aktau-alat", "flow_general_teu"]
-    assert lk.loc["ferry-aktau-alat", "queue_load"] <= boxes + 1e-6
+    assert boxes < lk.loc["ferry-aktau-alat", "queue_load"] <= lk.loc["ferry-aktau-alat", "flow_teu"] + 1e-6
 
 
 def test_a_parallel_link_pays_its_queue_once(net):
