@@ -43,10 +43,10 @@ MAX_K = 10  # k=10 costs about a second of CPU, k=20 three or four (uncached)
 MAX_NAME = 100  # characters in a place name, source id or commodity
 MAX_LIST = 200  # characters in a comma list (countries, modes, passages)
 
-Objective = StrEnum("Objective", {o: o for o in OBJECTIVES})  # type: ignore[misc]
-Kind = StrEnum("Kind", {k: k for k in NODE_KINDS})  # type: ignore[misc]
-Method = StrEnum("Method", {m: m for m in METHODS})  # type: ignore[misc]
-Distinct = StrEnum("Distinct", {d: d for d in DISTINCT})  # type: ignore[misc]
+Objective = StrEnum("Objective", {o: o for o in OBJECTIVES})  # type: ignore[misc]  # members from data
+Kind = StrEnum("Kind", {k: k for k in NODE_KINDS})  # type: ignore[misc]  # members from data
+Method = StrEnum("Method", {m: m for m in METHODS})  # type: ignore[misc]  # members from data
+Distinct = StrEnum("Distinct", {d: d for d in DISTINCT})  # type: ignore[misc]  # members from data
 
 GENERALIZED = Objective("generalized")
 BY_GATEWAYS = Distinct("gateways")

@@ -65,7 +65,7 @@ def scenarios_router(st: WebState) -> APIRouter:
 
     table = list_scenarios()
     names = [str(n) for n in table["name"]]
-    Name = StrEnum("ScenarioName", {n: n for n in names})  # type: ignore[misc]
+    Name = StrEnum("ScenarioName", {n: n for n in names})  # type: ignore[misc]  # members from data
     runs = OnceCache(len(names) + 2)
     diffs = OnceCache(32)
     listing = [{"name": str(r["name"]), "year": None if r["year"] != r["year"] else r["year"],

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ..assignment.results import FlowResult
 
 TABLES = ("link_flows", "node_flows", "corridors", "over_capacity", "route_flows")
-FlowTable = StrEnum("FlowTable", {t: t for t in TABLES})  # type: ignore[misc]
+FlowTable = StrEnum("FlowTable", {t: t for t in TABLES})  # type: ignore[misc]  # members from data
 MethodQ = Annotated[Method, Query(description="Assignment method (aon: all-or-nothing, ue: user "
                                   "equilibrium, sue: stochastic, where the library has it).")]
 
