@@ -158,11 +158,15 @@ def _corridor_table(title: str, rows: list[dict]) -> Table:
 
 def _caspian_table(casp: dict, title: str) -> Table:
     t = Table(title=title, title_justify="left")
-    for c in ("port", "mean wait h (2024)", "mean wait h", "p90 wait h"):
+    assigned = any(v.get("mean_wait_hours_assigned") is not None for v in casp["ports"].values())
+    cols = ["port", "mean wait h (2024 crossing)", "mean wait h", "p90 wait h"]
+    for c in cols + (["mean wait h (assigned volumes)"] if assigned else []):
         t.add_column(c, justify="left" if c == "port" else "right")
     for p, v in casp["ports"].items():
-        t.add_row(p, num(v["mean_wait_hours_2024"], 1), num(v["mean_wait_hours"], 1),
-                  num(v["p90_wait_hours"], 1))
+        row = [p, *(num(v[k], 1) for k in ("mean_wait_hours_2024", "mean_wait_hours", "p90_wait_hours"))]
+        if assigned:
+            row.append(num(v.get("mean_wait_hours_assigned"), 1))
+        t.add_row(*row)
     return t
 
 
@@ -246,7 +250,7 @@ def _print_run(d: dict, res: ScenarioResult) -> None:
     if res.caspian:
         level = res.caspian["sea_level_m"]
         out.print(_caspian_table(res.caspian, f"Caspian crossing at sea level {level:+.1f} m "
-                                 "(2024 volumes, simulated)"))
+                                 "(simulated: 2024 volumes, and the volumes assigned)"))
     if d["over_90pct"]:
         over = ", ".join(f"{r['name'] or r['id']} {r['v_c']:.0%}" for r in d["over_90pct"][:6])
         out.print(f"[yellow]loaded above 90% of capacity:[/] {over}", highlight=False)

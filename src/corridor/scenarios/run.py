@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..assignment.results import FlowResult
+from ..caspian.config import CaspianConfig
 from ..errors import CorridorError
 from ..folders import Writable
 from ..output import Document, Output, Table, TextFile, json_safe
@@ -189,21 +190,43 @@ def baseline_waits(replications: int, seed: int) -> dict[str, float]:
     return dict(_simulated(baseline_config(), replications, seed).mean_wait_hours)
 
 
-def caspian_waits(applied: AppliedScenario, *, replications: int = 20, seed: int = 0) -> dict | None:
+def _at_assigned(config: CaspianConfig, flows: FlowResult | None) -> CaspianConfig | None:
+    """The crossing with each line's assigned westbound volume (the simulated direction) in place of
+    the data's, or None when the assignment kept no queue table or no Caspian line."""
+    q = None if flows is None else flows.queues
+    if q is None:
+        return None
+    lines = q[(q["service"] != "") & (q["direction"] == "forward")].set_index("service")["load"]
+    if lines.empty:
+        return None
+    services = tuple(replace(sv, annual_units=float(lines[sv.name])) if sv.name in lines.index else sv
+                     for sv in config.services)
+    return replace(config, services=services)
+
+
+def caspian_waits(applied: AppliedScenario, *, replications: int = 20, seed: int = 0,
+                  flows: FlowResult | None = None) -> dict | None:
     """Simulated Caspian waits for a scenario with a `caspian:` section, next to the 2024 crossing.
 
     The simulation (corridor.caspian) runs the Caspian data's own 2024 volumes through the
-    scenario's fleet and ports at its sea level: it says how the crossing copes with today's
-    cargo, while the assignment moves cargo by the ferry links' capacity. The 2024 crossing's
+    scenario's fleet and ports at its sea level: how the crossing copes with today's cargo. With
+    `flows`, it also runs the volumes the assignment sent across each line (what the scenario's
+    shippers chose at the curves' waits and the slot prices): the loop closed the other way (lines
+    the network does not carry, the trucks' Ro-Ro, keep the data's volumes). The 2024 crossing's
     waits are simulated once per (replications, seed) and kept.
     """
     if applied.caspian is None or replications <= 0:
         return None
     base = baseline_waits(int(replications), int(seed))
     scn = _simulated(applied.caspian, int(replications), int(seed))
+    assigned_cfg = _at_assigned(applied.caspian, flows)
+    assigned = None if assigned_cfg is None else _simulated(assigned_cfg, int(replications), int(seed))
     ports = {p: {"mean_wait_hours_2024": round(base[p], 2),
                  "mean_wait_hours": round(scn.mean_wait_hours[p], 2),
-                 "p90_wait_hours": round(scn.p90_wait_hours[p], 2)} for p in scn.mean_wait_hours}
+                 "p90_wait_hours": round(scn.p90_wait_hours[p], 2),
+                 "mean_wait_hours_assigned": (round(assigned.mean_wait_hours[p], 2) if assigned is not None
+                                              else None)}
+             for p in scn.mean_wait_hours}
     return {"sea_level_m": applied.caspian.sea_level_m, "replications": replications, "seed": seed,
             "ports": ports, "excluded_vessels": list(scn.excluded_vessels),
             "still_waiting_share": {k: round(v, 3) for k, v in scn.censored_share.items()}}
@@ -258,7 +281,7 @@ def run_scenario(name_or_path, *, method: str | None = None, network=None, recor
     applied = apply_scenario(scn, network=network)
     method = method or default_method()
     flows = assign(applied.network, applied.demand, method=method, world=applied.world, **assign_kwargs)
-    casp = caspian_waits(applied, replications=caspian_replications, seed=caspian_seed)
+    casp = caspian_waits(applied, replications=caspian_replications, seed=caspian_seed, flows=flows)
     inputs = {"network": net_info, "assign_kwargs": dict(assign_kwargs),
               "caspian_simulation": ({"replications": caspian_replications, "seed": caspian_seed}
                                      if casp is not None else None)}
