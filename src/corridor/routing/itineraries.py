@@ -21,10 +21,20 @@ from ..vocabulary import DISTINCT, MAX_VIA
 from ..world import World, world_of
 from .query import Query, WorldView, prepare
 from .results import Leg, Route, RouteSet, build_route
-from .search import Layered, Trace, build_search_graph, k_shortest_paths, layered, shortest_path
+from .search import (
+    Layered,
+    Trace,
+    build_search_graph,
+    k_shortest_paths,
+    layered,
+    nearest,
+    shortest_path,
+    tree,
+)
 
 if TYPE_CHECKING:  # imported when first needed: it loads Numba
     from .distances import Distances
+
 
 
 def route(
@@ -252,47 +262,87 @@ def best_simple_route(net: Network, q: Query, *, objective: str, max_pops: int =
     return None, True
 
 
+_TREES = 32  # search trees kept per body and origin (one per set of places avoided)
+
+Tree = tuple[np.ndarray, np.ndarray]  # scipy's distances and predecessors from the super-source
+
+
+class _Body:
+    """A layered body kept for every question of a world, family and objective; the entries of each
+    place's transit and transshipment edges; the trees from the origin asked last."""
+
+    def __init__(self, body: Layered, order: np.ndarray, at: np.ndarray) -> None:
+        self.body, self.order, self.at = body, order, at
+        self._slot: tuple[tuple[int, ...], dict[frozenset[int], Tree]] | None = None
+
+    def trees(self, starts: np.ndarray) -> dict[frozenset[int], Tree]:
+        """The trees kept for the origin with these `starts`, by the places avoided (none kept yet when
+        the origin changed): the questions of the origin's other destinations search the very same
+        graph (only the targets differ)."""
+        key = tuple(starts.tolist())
+        slot = self._slot  # read once: another thread may replace it (a race only loses the trees)
+        if slot is None or slot[0] != key:
+            slot = (key, {})
+            self._slot = slot
+        return slot[1]
+
+
 class _Searcher:
     """A query's layered search graph, built once; a search avoiding some places drops the CSR entries
-    of their transit and transshipment edges (the same graph a rebuild with those edges masked gives)."""
+    of their transit and transshipment edges (the same graph a rebuild with those edges masked gives).
+    A search with no bound is one whole tree from the origin, kept for the origin's other questions
+    in the same body (with `view`)."""
 
     def __init__(self, net: Network, q: Query, objective: str, view: WorldView | None = None) -> None:
         self.net, self.q, self.objective = net, q, objective
         g = net.graph
 
-        def build() -> tuple[Layered, np.ndarray, np.ndarray]:
+        def build() -> _Body:
             body = layered(g.src, g.dst, q.weights, q.mask, g.n_vnodes, q.groups)
             e = body.eid
             safe = np.maximum(e, 0)
             through = (g.kind[safe] == TRANSIT) | (g.kind[safe] == TRANSSHIP)
             at = np.where(through, g.node[safe], -1)
             order = np.argsort(at, kind="stable")
-            return body, order, at[order]
+            return _Body(body, order, at[order])
 
         # the body is the same for every OD pair of a world, family and objective (the endpoints are
         # appended after it, so the entry positions of a place's edges hold in every question)
-        body, self._order, self._at = build() if view is None else view.memo(
-            "routing.itineraries", (q.weights, q.mask, *q.groups), build)
-        self.sg = body.search_graph(g.starts(q.origin), g.ends(q.destination), q.first_limit)
+        kept = build() if view is None else view.memo("routing.itineraries", (q.weights, q.mask, *q.groups),
+                                                      build)
+        self._order, self._at = kept.order, kept.at
+        starts = g.starts(q.origin)
+        self._trees = kept.trees(starts)
+        self.sg = kept.body.search_graph(starts, g.ends(q.destination), q.first_limit)
         self._dead: list[frozenset[int]] = []  # sets of places whose avoidance leaves no route
         self._distances: Distances | None = None  # the compiled distance search, made on the first repair
         self._trace: Trace | None = None  # and its path reader
 
     def least(self, forbidden: frozenset[int], limit: float = np.inf) -> float:
         """The cost of `solve(forbidden)`'s route (inf if there is none within `limit`), by the compiled
-        distance search (`routing.distances`): the same number, without the route."""
+        distance search (`routing.distances`): the same number, without the route (or read off the
+        whole tree kept for the origin, when one avoiding the same places was searched)."""
         if any(dead <= forbidden for dead in self._dead):
             return np.inf
+        kept = self._trees.get(forbidden)
+        if kept is not None:  # scipy's distances: the same numbers (every Dijkstra finds them)
+            dt = kept[0][self.sg.targets]
+            c = float(dt.min()) if len(dt) else np.inf
+            c = c if c <= limit else np.inf  # the compiled search stops at `limit`
+        else:
+            c = self._compiled().least(self._entries(forbidden), limit)
+        if not np.isfinite(c) and not np.isfinite(limit):
+            self._dead.append(forbidden)
+        return c
+
+    def _compiled(self) -> Distances:
         if self._distances is None:
             from .distances import Distances, trace
 
             self._trace = trace
             sg = self.sg
             self._distances = Distances(sg.indptr, sg.indices, sg.data, sg.source, sg.targets)
-        c = self._distances.least(self._entries(forbidden), limit)
-        if not np.isfinite(c) and not np.isfinite(limit):
-            self._dead.append(forbidden)
-        return c
+        return self._distances
 
     def _entries(self, forbidden: frozenset[int]) -> np.ndarray:
         """CSR entries of the transit and transshipment edges of the places `forbidden`."""
@@ -320,7 +370,19 @@ class _Searcher:
             sg = self.sg.without(self._entries(forbidden), guess)
         else:
             sg = replace(self.sg, first_limit=guess)
-        hit = shortest_path(sg, limit=limit, trace=self._trace)
+        if np.isfinite(guess) or np.isfinite(limit):
+            hit = shortest_path(sg, limit=limit, trace=self._trace)
+        else:  # `shortest_path` would search the whole tree: kept for the origin's other destinations
+            trees = self._trees
+            found = trees.get(forbidden)
+            if found is None:
+                found = tree(sg)
+                for a in found:
+                    a.setflags(write=False)
+                if len(trees) >= _TREES:
+                    trees.pop(next(iter(trees)), None)  # the oldest
+                trees[forbidden] = found
+            hit = nearest(sg, *found, trace=self._trace)
         if hit is None:
             return None
         cost, pos = hit

@@ -165,16 +165,37 @@ def shortest_path(sg: SearchGraph, source: int | None = None, data: np.ndarray |
             return None
         unbounded = _unbounded(sg)
     while True:
-        # scipy-stubs take `indices` as an array only; scipy takes one int (and gives 1-D rows)
-        dist, pred = dijkstra(mat, directed=True, indices=source,  # type: ignore[call-overload]
-                              return_predecessors=True, limit=tried)
-        dt = dist[sg.targets]
-        j = int(np.argmin(dt)) if len(dt) else -1
-        if j >= 0 and np.isfinite(dt[j]):
-            break
+        dist, pred = _dijkstra(mat, source, tried)
+        hit = nearest(sg, dist, pred, source, trace)
+        if hit is not None:
+            return hit
         if tried >= limit or not np.isfinite(tried):
             return None
         tried = tried * 4 if tried * 4 < unbounded else np.inf
+
+
+def tree(sg: SearchGraph, source: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(distances, predecessors) of the whole shortest-path tree from `source` (the graph's own by
+    default): what `shortest_path` with no limit and no first guess searches, for every target at once
+    (the graph's targets do not enter the search, so one tree answers each destination)."""
+    return _dijkstra(sg.matrix(), sg.source if source is None else source, np.inf)
+
+
+def _dijkstra(mat: csr_matrix, source: int, limit: float) -> tuple[np.ndarray, np.ndarray]:
+    # scipy-stubs take `indices` as an array only; scipy takes one int (and gives 1-D rows)
+    return dijkstra(mat, directed=True, indices=source,  # type: ignore[call-overload]
+                    return_predecessors=True, limit=limit)
+
+
+def nearest(sg: SearchGraph, dist: np.ndarray, pred: np.ndarray, source: int | None = None,
+            trace: Trace | None = None) -> tuple[float, list[int]] | None:
+    """(cost, CSR positions) of the path in a search tree (`dist`, `pred` from `source`) to the
+    cheapest of the graph's targets (the first of equal ones), or None when none was reached."""
+    source = sg.source if source is None else source
+    dt = dist[sg.targets]
+    j = int(np.argmin(dt)) if len(dt) else -1
+    if j < 0 or not np.isfinite(dt[j]):
+        return None
     target = int(sg.targets[j])
     if trace is not None:
         return float(dt[j]), trace(sg.indptr, sg.indices, pred, source, target).tolist()
