@@ -242,9 +242,9 @@ def test_sea_routes_reach_the_baltic(net):
     assert g.nodes == ("shanghai", "gdansk")
 
 
-def test_family_colours_in_the_data_are_the_maps_colour_blind_safe_palette():
-    """families.csv, the static maps and the web map draw a corridor in one colour (Okabe-Ito), which
-    readers with any kind of colour blindness tell apart."""
+def test_family_colours_in_the_data_are_a_colour_blind_safe_palette():
+    """families.csv gives the one colour the static maps and the web map draw a corridor in; readers
+    with any kind of colour blindness tell them apart (a new family's colour must pass too)."""
     from corridor.network.families import FAMILIES, colour
     from corridor.viz.palette import CORRIDOR_COLOURS, separation
 

@@ -14,12 +14,12 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from ..network.families import FAMILIES
 from ..network.families import colour as data_colour
 
-# Okabe-Ito: vermilion, blue, bluish green, reddish purple, orange (a line of no family: grey)
-CORRIDOR_COLOURS: Mapping[str, str] = {
-    "northern": "#d55e00", "middle": "#0072b2", "southern": "#009e73", "suez": "#cc79a7", "cape": "#e69f00",
-}
+# the families' colours as families.csv gives them: Okabe-Ito (vermilion, blue, bluish green, reddish
+# purple, orange); a line of no family is grey. A new family is a row there (and passes the check below).
+CORRIDOR_COLOURS: Mapping[str, str] = {f: data_colour(f) for f in FAMILIES}
 OTHER_COLOUR = "#555555"
 
 GAIN, LOSS = "#0072b2", "#d55e00"  # a change in load: more (blue) and less (vermilion)
@@ -50,7 +50,7 @@ _CVD = {
 
 
 def corridor_colour(name: str) -> str:
-    """The line colour of a corridor family: the palette's, else the one in families.csv."""
+    """The line colour of a corridor family (families.csv), grey for a line of no family."""
     if name in CORRIDOR_COLOURS:
         return CORRIDOR_COLOURS[name]
     try:
