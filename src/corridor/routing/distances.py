@@ -96,29 +96,6 @@ def _distance(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, dropped
 
 
 @njit(cache=True, nogil=True)
-def _tree(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, dropped: np.ndarray, source: int,
-          dist: np.ndarray, done: np.ndarray, hk: np.ndarray, hv: np.ndarray) -> None:
-    """Least distances from `source` to every node over entries not `dropped`, into `dist` (inf)."""
-    dist[source] = 0.0
-    size = _push(hk, hv, 0, 0.0, source)
-    while size > 0:
-        d = hk[0]
-        v = hv[0]
-        size = _pop(hk, hv, size)
-        if done[v]:
-            continue
-        done[v] = True
-        for j in range(indptr[v], indptr[v + 1]):
-            if dropped[j]:
-                continue
-            w = indices[j]
-            nd = d + data[j]
-            if nd < dist[w]:
-                dist[w] = nd
-                size = _push(hk, hv, size, nd, w)
-
-
-@njit(cache=True, nogil=True)
 def trace(indptr: np.ndarray, indices: np.ndarray, pred: np.ndarray, source: int, target: int) -> np.ndarray:
     """CSR positions of the path from `source` to `target` in a predecessor array: in each row, the
     first entry that leads to the next node (what `SearchGraph.positions` takes)."""
@@ -172,15 +149,3 @@ class Distances:
                                    self._hv))
         finally:
             self.dropped[drop] = False
-
-    def tree(self, drop: np.ndarray) -> np.ndarray:
-        """The least cost to every node without the entries `drop` (inf where none is reached): the
-        numbers `least` finds, for every target set at once."""
-        dist = np.full(len(self._dist), np.inf)
-        self.dropped[drop] = True
-        try:
-            _tree(self.indptr, self.indices, self.data, self.dropped, self.source, dist,
-                  np.zeros(len(dist), dtype=np.bool_), self._hk, self._hv)
-        finally:
-            self.dropped[drop] = False
-        return dist

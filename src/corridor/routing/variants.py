@@ -49,13 +49,13 @@ def variants(net: Network, q: Query, signature: np.ndarray, *, k: int = 3,
     With `view` (the world's, which holds `q`'s weights and mask), the family's graph, its reverse and
     its gateway edges are kept there for the next OD pair."""
     g = net.graph
-    fwd, rev, cand = _family_graph(net, q, signature, view)
+    fam = _family_graph(net, q, signature, view)
     starts, ends = g.starts(q.origin), g.ends(q.destination)
     if not len(starts) or not len(ends):
         return []
-    d_from, p_from, _ = dijkstra(fwd, directed=True, indices=starts, min_only=True, return_predecessors=True)
-    d_to, p_to, _ = dijkstra(rev, directed=True, indices=ends, min_only=True, return_predecessors=True)
-    cost = d_from[g.src[cand]] + q.weights[cand] + d_to[g.dst[cand]]
+    t_from, t_to = fam.tree_from(net, starts), fam.tree_into(net, ends)
+    cand = fam.cand
+    cost = t_from.dist[g.src[cand]] + q.weights[cand] + t_to.dist[g.dst[cand]]
     ok = np.isfinite(cost)
     cand, cost = cand[ok], cost[ok]
     if not len(cand):
@@ -64,8 +64,8 @@ def variants(net: Network, q: Query, signature: np.ndarray, *, k: int = 3,
     limit = cost[order[0]] * (1.0 + detour) + 1e-9
     order = order[cost[order] <= limit]
     lists = _lists(net)
-    pf, pt = p_from.tolist(), p_to.tolist()
-    ef, et = _tree_edges(net, p_from, True), _tree_edges(net, p_to, False)
+    pf, pt = t_from.pred.tolist(), t_to.pred.tolist()
+    ef, et = t_from.edges.tolist(), t_to.edges.tolist()
     found: list[tuple[float, list[int]]] = []
     seen: set[tuple[int, ...]] = set()
     for i in order.tolist():
@@ -85,17 +85,63 @@ def variants(net: Network, q: Query, signature: np.ndarray, *, k: int = 3,
     return found
 
 
-def _family_graph(net: Network, q: Query, signature: np.ndarray,
-                  view: WorldView | None) -> tuple[csr_matrix, csr_matrix, np.ndarray]:
+@dataclass(frozen=True)
+class _Tree:
+    """A shortest-path tree (from an origin's starts, or into a destination's ends): distances,
+    predecessors, and per virtual node the compiled edge joining it to its parent (see `_tree_edges`)."""
+
+    dist: np.ndarray
+    pred: np.ndarray
+    edges: np.ndarray
+
+
+_INTO = 24  # trees into destinations kept per family graph
+
+
+class _FamilyGraph:
+    """A family's masked graph, its reverse and the gateway edges it keeps, with the tree from the
+    origin asked last and those into the last `_INTO` destinations: the OD pairs of one origin (or
+    into one destination) share them."""
+
+    def __init__(self, fwd: csr_matrix, rev: csr_matrix, cand: np.ndarray) -> None:
+        self.fwd, self.rev, self.cand = fwd, rev, cand
+        self._from: tuple[tuple[int, ...], _Tree] | None = None
+        self._into: dict[tuple[int, ...], _Tree] = {}
+
+    def tree_from(self, net: Network, starts: np.ndarray) -> _Tree:
+        key = tuple(starts.tolist())
+        kept = self._from  # read once: another thread may replace it
+        if kept is None or kept[0] != key:
+            kept = (key, _search(net, self.fwd, starts, forward=True))
+            self._from = kept
+        return kept[1]
+
+    def tree_into(self, net: Network, ends: np.ndarray) -> _Tree:
+        key = tuple(ends.tolist())
+        tree = self._into.get(key)
+        if tree is None:
+            tree = _search(net, self.rev, ends, forward=False)
+            if len(self._into) >= _INTO:
+                self._into.pop(next(iter(self._into)), None)  # the oldest
+            self._into[key] = tree
+        return tree
+
+
+def _search(net: Network, mat: csr_matrix, roots: np.ndarray, *, forward: bool) -> _Tree:
+    dist, pred, _ = dijkstra(mat, directed=True, indices=roots, min_only=True, return_predecessors=True)
+    return _Tree(dist, pred, _tree_edges(net, pred, forward))
+
+
+def _family_graph(net: Network, q: Query, signature: np.ndarray, view: WorldView | None) -> _FamilyGraph:
     """The masked graph, its reverse and the gateway edges it keeps; kept on `view` for the same
-    weights, mask and signature (the next OD pair's query shares them)."""
-    def build() -> tuple[csr_matrix, csr_matrix, np.ndarray]:
+    weights, mask and signature (the next OD pair's query shares them, and their trees)."""
+    def build() -> _FamilyGraph:
         g = net.graph
         keep = q.mask & np.isfinite(q.weights)
         n = g.n_vnodes
         fwd = csr_matrix((q.weights[keep], (g.src[keep], g.dst[keep])), shape=(n, n))
         cand = gateway_edges(net, signature)
-        return fwd, fwd.T.tocsr(), cand[keep[cand]]
+        return _FamilyGraph(fwd, fwd.T.tocsr(), cand[keep[cand]])
 
     if view is None:
         return build()
@@ -127,7 +173,7 @@ def _lists(net: Network) -> _Lists:
     return net.cache[key]
 
 
-def _tree_edges(net: Network, pred: np.ndarray, forward: bool) -> list[int]:
+def _tree_edges(net: Network, pred: np.ndarray, forward: bool) -> np.ndarray:
     """Per virtual node, the compiled edge joining it to its tree parent (from the parent in a tree
     from the origin, to it in a tree into the destination): the first compiled edge between the two
     virtual nodes; -1 at a root or an unreached node."""
@@ -140,7 +186,7 @@ def _tree_edges(net: Network, pred: np.ndarray, forward: bool) -> list[int]:
     pos = np.minimum(np.searchsorted(keys, a), len(keys) - 1)
     out = np.full(n, -1, dtype=np.int64)
     out[has] = np.where(keys[pos] == a, ids[pos], -1)
-    return out.tolist()
+    return out
 
 
 def _path_edges(pred: list[int], tree_edge: list[int], v: int) -> list[int]:
