@@ -159,7 +159,8 @@ def _summary(g: GatewayResult) -> tuple[str, list[KeyFigure]]:
     served = s["served_teu"]
     split = sorted(s["corridors_teu"].items(), key=lambda kv: -kv[1])
     words = [
-        f"Of the {teu_short(s['demand_teu'])} TEU a year of containers from {pair}, "
+        f"Of the {teu_short(s['demand_teu'])} TEU a year of cargo from {pair} (boxes, and bulk in "
+        "TEU-equivalents of 22 t), "
         f"{teu_short(served)} are served, taking {s['mean_days']:.1f} days on average at a generalized "
         f"cost of USD {s['mean_generalized_usd']:,.0f} per TEU. By corridor: "
         + ", ".join(f"{k} {v / served:.0%}" for k, v in split)
