@@ -266,6 +266,8 @@ _TREES = 32  # search trees kept per body and origin (one per set of places avoi
 
 Tree = tuple[np.ndarray, np.ndarray]  # scipy's distances and predecessors from the super-source
 
+_TRACE: list[Trace] = []  # the compiled path reader, once a repair loaded it (a faster `_path`, same path)
+
 
 class _Body:
     """A layered body kept for every question of a world, family and objective; the entries of each
@@ -316,7 +318,7 @@ class _Searcher:
         self.sg = kept.body.search_graph(starts, g.ends(q.destination), q.first_limit)
         self._dead: list[frozenset[int]] = []  # sets of places whose avoidance leaves no route
         self._distances: Distances | None = None  # the compiled distance search, made on the first repair
-        self._trace: Trace | None = None  # and its path reader
+        self._trace: Trace | None = _TRACE[0] if _TRACE else None  # and its path reader, once loaded
 
     def least(self, forbidden: frozenset[int], limit: float = np.inf) -> float:
         """The cost of `solve(forbidden)`'s route (inf if there is none within `limit`), by the compiled
@@ -340,6 +342,7 @@ class _Searcher:
             from .distances import Distances, trace
 
             self._trace = trace
+            _TRACE[:] = [trace]
             sg = self.sg
             self._distances = Distances(sg.indptr, sg.indices, sg.data, sg.source, sg.targets)
         return self._distances
