@@ -16,7 +16,7 @@ border crossings), and second-best ways through the same gateway.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -64,17 +64,14 @@ def variants(net: Network, q: Query, signature: np.ndarray, *, k: int = 3,
     limit = cost[order[0]] * (1.0 + detour) + 1e-9
     order = order[cost[order] <= limit]
     lists = _lists(net)
-    pf, pt = t_from.pred.tolist(), t_to.pred.tolist()
-    ef, et = t_from.edges.tolist(), t_to.edges.tolist()
     found: list[tuple[float, list[int]]] = []
     seen: set[tuple[int, ...]] = set()
     for i in order.tolist():
         if len(found) >= k:
             break
         e = int(cand[i])
-        edges = _path_edges(pf, ef, lists.src[e])[::-1]
-        edges.append(lists.edge.get((lists.src[e], lists.dst[e]), -1))
-        edges += _path_edges(pt, et, lists.dst[e])
+        edges = [*t_from.path(lists.src[e]), lists.edge.get((lists.src[e], lists.dst[e]), -1),
+                 *t_to.path(lists.dst[e])]
         if -1 in edges:  # a step that is no compiled edge (cannot happen on a tree of the graph)
             continue
         key = tuple(edges)
@@ -88,11 +85,24 @@ def variants(net: Network, q: Query, signature: np.ndarray, *, k: int = 3,
 @dataclass(frozen=True)
 class _Tree:
     """A shortest-path tree (from an origin's starts, or into a destination's ends): distances,
-    predecessors, and per virtual node the compiled edge joining it to its parent (see `_tree_edges`)."""
+    predecessors, and per virtual node the compiled edge joining it to its parent (see `_tree_edges`);
+    the paths read off it so far, by their node (the next OD pair of its origin or destination asks for
+    many of them again)."""
 
     dist: np.ndarray
     pred: np.ndarray
     edges: np.ndarray
+    forward: bool
+    paths: dict[int, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def path(self, v: int) -> tuple[int, ...]:
+        """The tree's compiled edges between its root and `v`, in route order."""
+        hit = self.paths.get(v)
+        if hit is None:
+            out = _path_edges(self.pred, self.edges, v)
+            hit = tuple(out[::-1]) if self.forward else tuple(out)
+            self.paths[v] = hit
+        return hit
 
 
 _INTO = 24  # trees into destinations kept per family graph
@@ -129,7 +139,7 @@ class _FamilyGraph:
 
 def _search(net: Network, mat: csr_matrix, roots: np.ndarray, *, forward: bool) -> _Tree:
     dist, pred, _ = dijkstra(mat, directed=True, indices=roots, min_only=True, return_predecessors=True)
-    return _Tree(dist, pred, _tree_edges(net, pred, forward))
+    return _Tree(dist, pred, _tree_edges(net, pred, forward), forward)
 
 
 def _family_graph(net: Network, q: Query, signature: np.ndarray, view: WorldView | None) -> _FamilyGraph:
@@ -189,13 +199,13 @@ def _tree_edges(net: Network, pred: np.ndarray, forward: bool) -> np.ndarray:
     return out
 
 
-def _path_edges(pred: list[int], tree_edge: list[int], v: int) -> list[int]:
+def _path_edges(pred: np.ndarray, tree_edge: np.ndarray, v: int) -> list[int]:
     """The tree's edges from `v` back to its root (the edge at v first)."""
     out = []
-    p = pred[v]
+    p = pred.item(v)
     while p >= 0:
-        out.append(tree_edge[v])
-        v, p = p, pred[p]
+        out.append(tree_edge.item(v))
+        v, p = p, pred.item(p)
     return out
 
 
