@@ -264,6 +264,8 @@ def best_simple_route(net: Network, q: Query, *, objective: str, max_pops: int =
 
 _TREES = 32  # search trees kept per body and origin (one per set of places avoided)
 
+_ENTRIES = 4096  # sets of places avoided whose CSR entries are kept per body
+
 Tree = tuple[np.ndarray, np.ndarray]  # scipy's distances and predecessors from the super-source
 
 _TRACE: list[Trace] = []  # the compiled path reader, once a repair loaded it (a faster `_path`, same path)
@@ -276,6 +278,7 @@ class _Body:
     def __init__(self, body: Layered, order: np.ndarray, at: np.ndarray) -> None:
         self.body, self.order, self.at = body, order, at
         self._slot: tuple[tuple[int, ...], dict[frozenset[int], Tree]] | None = None
+        self.entries: dict[frozenset[int], np.ndarray] = {}  # by the places avoided (`_Searcher._entries`)
 
     def trees(self, starts: np.ndarray) -> dict[frozenset[int], Tree]:
         """The trees kept for the origin with these `starts`, by the places avoided (none kept yet when
@@ -312,7 +315,7 @@ class _Searcher:
         # appended after it, so the entry positions of a place's edges hold in every question)
         kept = build() if view is None else view.memo("routing.itineraries", (q.weights, q.mask, *q.groups),
                                                       build)
-        self._order, self._at = kept.order, kept.at
+        self._order, self._at, self._kept = kept.order, kept.at, kept
         starts = g.starts(q.origin)
         self._trees = kept.trees(starts)
         self.sg = kept.body.search_graph(starts, g.ends(q.destination), q.first_limit)
@@ -348,11 +351,20 @@ class _Searcher:
         return self._distances
 
     def _entries(self, forbidden: frozenset[int]) -> np.ndarray:
-        """CSR entries of the transit and transshipment edges of the places `forbidden`."""
-        nodes = np.fromiter(forbidden, dtype=np.int64, count=len(forbidden))
-        lo = np.searchsorted(self._at, nodes, side="left")
-        hi = np.searchsorted(self._at, nodes, side="right")
-        return np.concatenate([self._order[a:b] for a, b in zip(lo, hi, strict=True)])
+        """CSR entries of the transit and transshipment edges of the places `forbidden` (kept on the body:
+        the same sets come back in its other questions)."""
+        kept = self._kept.entries
+        hit = kept.get(forbidden)
+        if hit is None:
+            nodes = np.fromiter(forbidden, dtype=np.int64, count=len(forbidden))
+            lo = np.searchsorted(self._at, nodes, side="left")
+            hi = np.searchsorted(self._at, nodes, side="right")
+            hit = np.concatenate([self._order[a:b] for a, b in zip(lo, hi, strict=True)])
+            hit.setflags(write=False)
+            if len(kept) >= _ENTRIES:
+                kept.clear()
+            kept[forbidden] = hit
+        return hit
 
     def solve(self, forbidden: frozenset[int], floor: float = 0.0, limit: float = np.inf) -> Candidate | None:
         """Best route avoiding `forbidden` and costing at most `limit` (None if there is none); `floor`
