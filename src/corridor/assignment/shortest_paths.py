@@ -22,6 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numba import njit
 
+from ..heap import heap_pop, heap_push
+
 THREADS = max(1, min(2, os.cpu_count() or 1))  # the project's machines have two cores
 
 _SMALL = 2_000_000  # below this many (origin x edge) steps one thread is quicker than two
@@ -39,58 +41,17 @@ def _map(fn, n: int) -> list:
 
 
 @njit(cache=True, nogil=True)
-def _push(hk, hv, size, key, val):
-    i = size
-    hk[i] = key
-    hv[i] = val
-    while i > 0:
-        parent = (i - 1) >> 1
-        if hk[parent] <= key:
-            break
-        hk[i] = hk[parent]
-        hv[i] = hv[parent]
-        i = parent
-    hk[i] = key
-    hv[i] = val
-    return size + 1
-
-
-@njit(cache=True, nogil=True)
-def _pop(hk, hv, size):
-    """Remove the root; returns the new size (the root was read by the caller)."""
-    size -= 1
-    key = hk[size]
-    val = hv[size]
-    i = 0
-    while True:
-        c = 2 * i + 1
-        if c >= size:
-            break
-        if c + 1 < size and hk[c + 1] < hk[c]:
-            c += 1
-        if hk[c] >= key:
-            break
-        hk[i] = hk[c]
-        hv[i] = hv[c]
-        i = c
-    if size > 0:
-        hk[i] = key
-        hv[i] = val
-    return size
-
-
-@njit(cache=True, nogil=True)
 def _tree(indptr, indices, cost, source, dist, pred, order, done, hk, hv, wanted, n_wanted):
     """Dijkstra from `source`: dist, pred (CSR edge into each node) and the settling order; returns
     how many nodes settled. `dist`, `pred` and `done` must come in reset (inf, -1, False). The
     search stops once the `n_wanted` nodes marked in `wanted` are settled (the rest stay unsettled)."""
     dist[source] = 0.0
-    size = _push(hk, hv, 0, 0.0, source)
+    size = heap_push(hk, hv, 0, 0.0, source)
     n_done = 0
     while size > 0:
         d = hk[0]
         v = hv[0]
-        size = _pop(hk, hv, size)
+        size = heap_pop(hk, hv, size)
         if done[v]:
             continue
         done[v] = True
@@ -106,7 +67,7 @@ def _tree(indptr, indices, cost, source, dist, pred, order, done, hk, hv, wanted
             if nd < dist[w]:
                 dist[w] = nd
                 pred[w] = j
-                size = _push(hk, hv, size, nd, w)
+                size = heap_push(hk, hv, size, nd, w)
     return n_done
 
 

@@ -17,43 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-
-@njit(cache=True, nogil=True)
-def _push(hk: np.ndarray, hv: np.ndarray, size: int, key: float, val: int) -> int:
-    i = size
-    while i > 0:
-        parent = (i - 1) >> 1
-        if hk[parent] <= key:
-            break
-        hk[i] = hk[parent]
-        hv[i] = hv[parent]
-        i = parent
-    hk[i] = key
-    hv[i] = val
-    return size + 1
-
-
-@njit(cache=True, nogil=True)
-def _pop(hk: np.ndarray, hv: np.ndarray, size: int) -> int:
-    size -= 1
-    key = hk[size]
-    val = hv[size]
-    i = 0
-    while True:
-        c = 2 * i + 1
-        if c >= size:
-            break
-        if c + 1 < size and hk[c + 1] < hk[c]:
-            c += 1
-        if hk[c] >= key:
-            break
-        hk[i] = hk[c]
-        hv[i] = hv[c]
-        i = c
-    if size > 0:
-        hk[i] = key
-        hv[i] = val
-    return size
+from ..heap import heap_pop, heap_push
 
 
 @njit(cache=True, nogil=True)
@@ -66,12 +30,12 @@ def _distance(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, dropped
     dist[source] = 0.0
     touched[n_touched] = source
     n_touched += 1
-    size = _push(hk, hv, 0, 0.0, source)
+    size = heap_push(hk, hv, 0, 0.0, source)
     best = np.inf
     while size > 0:
         d = hk[0]
         v = hv[0]
-        size = _pop(hk, hv, size)
+        size = heap_pop(hk, hv, size)
         if done[v]:
             continue
         done[v] = True
@@ -88,7 +52,7 @@ def _distance(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, dropped
                     touched[n_touched] = w
                     n_touched += 1
                 dist[w] = nd
-                size = _push(hk, hv, size, nd, w)
+                size = heap_push(hk, hv, size, nd, w)
     for i in range(n_touched):
         dist[touched[i]] = np.inf
         done[touched[i]] = False
