@@ -13,7 +13,7 @@ from ..routing.comparison import Comparison, CorridorResult, compare
 from ..routing.results import Route
 from ..world import World
 from .brief import Brief, BriefTable, Chart, KeyFigure, Progress, say
-from .provenance import provenance
+from .provenance import provenance, with_options
 from .sources import data_ids, element_ids, sources_table
 from .text import COMMON_LIMITS, UNCERTAINTY_DOC, num, ranges_table, span, terms_words, timed, usd, with_range
 
@@ -330,21 +330,21 @@ def compare_brief(
     ids += data_ids("commodities.csv", "commodity", [commodity]) + data_ids("risk_premiums.csv")
     if uncertainty >= 2:
         ids += data_ids("uncertain_inputs.csv")
-    command: list[object] = ["corridor", "report", "compare", origin, destination, "--out", "DIR"]
-    for flag, value, default in (
-        ("--objective", objective, "generalized"),
-        ("--commodity", commodity, "container"),
-        ("--avoid", avoid, None),
-        ("--avoid-mode", avoid_modes, None),
-        ("--avoid-passage", avoid_passages, None),
-        ("--year", year, None),
-        ("--month", month, None),
-        ("--uncertainty", uncertainty, DEFAULT_DRAWS),
-        ("--seed", seed, 0),
-        ("--network", network, None),
-    ):
-        if value != default:
-            command += [flag, value]
+    command: list[object] = with_options(
+        ["corridor", "report", "compare", origin, destination, "--out", "DIR"],
+        (
+            ("--objective", objective, "generalized"),
+            ("--commodity", commodity, "container"),
+            ("--avoid", avoid, None),
+            ("--avoid-mode", avoid_modes, None),
+            ("--avoid-passage", avoid_passages, None),
+            ("--year", year, None),
+            ("--month", month, None),
+            ("--uncertainty", uncertainty, DEFAULT_DRAWS),
+            ("--seed", seed, 0),
+            ("--network", network, None),
+        ),
+    )
     return Brief(
         kind="compare",
         title=f"{res.origin} to {res.destination}: which corridor?",

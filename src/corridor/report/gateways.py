@@ -13,7 +13,7 @@ from ..network.io import load_network
 from ..scenarios.apply import apply_scenario
 from ..scenarios.validate import load_scenario
 from .brief import Brief, BriefTable, Chart, KeyFigure, Progress, say
-from .provenance import provenance
+from .provenance import provenance, with_options
 from .sources import data_ids, demand_ids, element_ids, ids_in, params_ids, sources_table
 from .text import COMMON_LIMITS, UNCERTAINTY_DOC, num, ranges_table, signed, terms_words, teu_short, timed
 
@@ -364,30 +364,30 @@ def gateways_brief(
     ids += params_ids()
     if uncertainty >= 2:
         ids += data_ids("uncertain_inputs.csv")
-    command: list[object] = [
-        "corridor",
-        "report",
-        "gateways",
-        "--from",
-        from_region,
-        "--to",
-        to_region,
-        "--out",
-        "DIR",
-    ]
-    for flag, value, default in (
-        ("--scenario", scenario, "baseline-2024"),
-        ("--closures", closures, DEFAULT_CLOSURES),
-        ("--uncertainty", uncertainty, 0),
-        ("--seed", seed, 0),
-        ("--network", network, None),
-    ):
-        if value != default:
-            command += [flag, value]
+    command: list[object] = with_options(
+        [
+            "corridor",
+            "report",
+            "gateways",
+            "--from",
+            from_region,
+            "--to",
+            to_region,
+            "--out",
+            "DIR",
+        ],
+        (
+            ("--scenario", scenario, "baseline-2024"),
+            ("--closures", closures, DEFAULT_CLOSURES),
+            ("--uncertainty", uncertainty, 0),
+            ("--seed", seed, 0),
+            ("--network", network, None),
+        ),
+    )
     return Brief(
         kind="gateways",
         title=f"From {fr} to {to}: the gateways, and what closing each costs",
-        question=f"Which countries, crossings, ports and links the container cargo from {fr} to "
+        question=f"Which countries, crossings, ports and links the cargo from {fr} to "
         f"{to} passes in {scenario}, what closing each would cost, and what no route avoids.",
         summary=summary,
         key_figures=tuple(kf),

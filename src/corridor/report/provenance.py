@@ -32,6 +32,16 @@ def command_line(words: Sequence[object]) -> str:
     return " ".join(shlex.quote(str(w)) for w in words if w is not None and str(w) != "")
 
 
+def with_options(command: Sequence[object], options: Iterable[tuple[str, object, object]]) -> list[object]:
+    """`command` and each (flag, value, default) whose value is not its default: the command line
+    that asks the same question, without the options left as they are."""
+    out = list(command)
+    for flag, value, default in options:
+        if value != default:
+            out += [flag, value]
+    return out
+
+
 def provenance(command: Sequence[object], *, network: str | Path | None = None) -> dict:
     """Model version (`code_version`: the package version and its git checkout), data hash, the
     command and when the brief was made (UTC)."""

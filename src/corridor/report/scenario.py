@@ -13,7 +13,7 @@ from ..analysis.uncertainty import Ranges
 from ..scenarios.diff import ScenarioDiff, diff
 from ..scenarios.run import ScenarioResult, run_scenario
 from .brief import Brief, BriefTable, Chart, KeyFigure, Progress, say
-from .provenance import provenance
+from .provenance import provenance, with_options
 from .sources import data_ids, demand_ids, element_ids, ids_in, params_ids, sources_table
 from .text import (
     COMMON_LIMITS,
@@ -38,7 +38,7 @@ def _corridor_table(d: ScenarioDiff) -> BriefTable:
             "corridor": c["corridor"],
             f"TEU/yr {d.a}": c["teu_a"].map(num),
             f"TEU/yr {d.b}": c["teu_b"].map(num),
-            "change": c["d_teu"].map(lambda v: signed(v)),
+            "change": c["d_teu"].map(signed),
             "share": [f"{pct(a)} → {pct(b)}" for a, b in zip(c["share_a"], c["share_b"], strict=True)],
             "mean days": [
                 f"{num(a, 1)} → {num(b, 1)}" for a, b in zip(c["mean_days_a"], c["mean_days_b"], strict=True)
@@ -148,7 +148,7 @@ def _link_table(d: ScenarioDiff) -> BriefTable:
             "link": lk["label"],
             f"TEU/yr {d.a}": lk["teu_a"].map(num),
             f"TEU/yr {d.b}": lk["teu_b"].map(num),
-            "change": lk["d_teu"].map(lambda v: signed(v)),
+            "change": lk["d_teu"].map(signed),
             "v/c": [f"{num(a, 2)} → {num(b, 2)}" for a, b in zip(lk["v_c_a"], lk["v_c_b"], strict=True)],
         }
     )
@@ -171,7 +171,7 @@ def _country_table(d: ScenarioDiff) -> BriefTable:
             "country": [f"{names.get(i, i)} ({i})" for i in c["country"]],
             f"TEU/yr {d.a}": c["teu_a"].map(num),
             f"TEU/yr {d.b}": c["teu_b"].map(num),
-            "change": c["d_teu"].map(lambda v: signed(v)),
+            "change": c["d_teu"].map(signed),
         }
     )
     return BriefTable(
@@ -472,15 +472,15 @@ def scenario_brief(
     ids += data_ids("commodities.csv") + data_ids("risk_premiums.csv") + data_ids("queue_params.csv")
     if uncertainty >= 2:
         ids += data_ids("uncertain_inputs.csv")
-    command: list[object] = ["corridor", "report", "scenario", scenario, "--against", against, "--out", "DIR"]
-    for flag, value, default in (
-        ("--uncertainty", uncertainty, 0),
-        ("--seed", seed, 0),
-        ("--method", method, None),
-        ("--network", network, None),
-    ):
-        if value != default:
-            command += [flag, value]
+    command: list[object] = with_options(
+        ["corridor", "report", "scenario", scenario, "--against", against, "--out", "DIR"],
+        (
+            ("--uncertainty", uncertainty, 0),
+            ("--seed", seed, 0),
+            ("--method", method, None),
+            ("--network", network, None),
+        ),
+    )
     prov = provenance(command, network=network)
     prov["inputs"] = {"method": inputs.get("method"), "caspian_simulation": inputs.get("caspian_simulation")}
     return Brief(
