@@ -8,8 +8,6 @@ mean time from arrival to departure with the wait the curve gave in the assignme
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pandas as pd
 
@@ -30,9 +28,7 @@ def crossing_agreement(flows: FlowResult, caspian: CaspianConfig | None = None, 
     lines = q[(q["service"] != "") & (q["direction"] == "forward")].set_index("service")
     if lines.empty:
         return pd.DataFrame(columns=["service", "unit", "volume", "curve_wait_hours", "simulated_wait_hours"])
-    services = tuple(replace(s, annual_units=float(lines.loc[s.name, "load"]) if s.name in lines.index
-                             else s.annual_units) for s in cfg.services)
-    run = replace(cfg, services=services)
+    run = cfg.with_volumes(lines["load"].to_dict())
     if flows.month is None:
         r = simulate(run, days=365, replications=replications, seed=seed, warmup_days=30)
     else:

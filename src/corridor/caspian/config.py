@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -148,6 +148,13 @@ class CaspianConfig:
             raise CorridorError(f"unknown vessel class(es): {', '.join(unknown)}")
         vessels = tuple(replace(v, count=max(0, v.count + int(changes.get(v.name, 0)))) for v in self.vessels)
         return replace(self, vessels=vessels)
+
+    def with_volumes(self, units: Mapping[str, float]) -> CaspianConfig:
+        """The crossing with these services' yearly volumes (their units, the simulated westbound
+        direction) in place of the data's: e.g. what an assignment sent across each line; the
+        services not named keep theirs."""
+        return replace(self, services=tuple(replace(s, annual_units=float(units[s.name])) if s.name in units
+                                            else s for s in self.services))
 
 
 # reports one problem: its field (dotted) and what is wrong

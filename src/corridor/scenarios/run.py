@@ -191,17 +191,13 @@ def baseline_waits(replications: int, seed: int) -> dict[str, float]:
 
 
 def _at_assigned(config: CaspianConfig, flows: FlowResult | None) -> CaspianConfig | None:
-    """The crossing with each line's assigned westbound volume (the simulated direction) in place of
-    the data's, or None when the assignment kept no queue table or no Caspian line."""
+    """The crossing with each line's assigned westbound volume in place of the data's, or None when
+    the assignment kept no queue table or no Caspian line."""
     q = None if flows is None else flows.queues
     if q is None:
         return None
     lines = q[(q["service"] != "") & (q["direction"] == "forward")].set_index("service")["load"]
-    if lines.empty:
-        return None
-    services = tuple(replace(sv, annual_units=float(lines[sv.name])) if sv.name in lines.index else sv
-                     for sv in config.services)
-    return replace(config, services=services)
+    return None if lines.empty else config.with_volumes(lines.to_dict())
 
 
 def caspian_waits(applied: AppliedScenario, *, replications: int = 20, seed: int = 0,
