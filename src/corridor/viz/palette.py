@@ -51,12 +51,7 @@ _CVD = {
 
 def corridor_colour(name: str) -> str:
     """The line colour of a corridor family (families.csv), grey for a line of no family."""
-    if name in CORRIDOR_COLOURS:
-        return CORRIDOR_COLOURS[name]
-    try:
-        return data_colour(name)
-    except Exception:  # a family the data does not know is drawn as a line of no family
-        return OTHER_COLOUR
+    return CORRIDOR_COLOURS.get(name, OTHER_COLOUR)
 
 
 def _linear(hex_colour: str) -> np.ndarray:
