@@ -39,7 +39,7 @@ web-assets:
 serve: $(STAMP)
 	$(BIN)/corridor serve
 
-## demo: compare every corridor from Xi'an to Duisburg (out/demo_map.png), then assign the 2024 demand (out/flows)
+## demo: compare every corridor from Xi'an to Duisburg (out/demo_map.png), then assign the demand in the world of 2025 (out/flows)
 demo: $(STAMP)
 	$(BIN)/corridor compare Xian Duisburg --map out/demo_map.png --force
 	$(BIN)/corridor route Almaty Istanbul --avoid RUS,BLR,IRN --no-legs --k 3

@@ -196,6 +196,26 @@ def test_assign_writes_results_and_keeps_what_exists(tmp_path):
     assert "aon" in r.output and "northern" in r.output
 
 
+def test_assign_is_in_the_latest_recorded_world_unless_told_otherwise():
+    from corridor.scenarios.recorded import recorded_years
+
+    latest = recorded_years()[-1]
+    r = run("assign", "--method", "aon", "--json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert d["world"] == f"world-{latest}"
+    # the recorded world avoids the Red Sea; the network alone sends most boxes through Suez
+    assert d["corridors_teu"]["suez"] < d["corridors_teu"]["cape"]
+    plain = json.loads(run("assign", "--method", "aon", "--world", "none", "--json").stdout)
+    assert plain["world"] is None and plain["corridors_teu"]["suez"] > plain["corridors_teu"]["cape"]
+    early = json.loads(run("assign", "--method", "aon", "--world", "2019", "--json").stdout)
+    assert early["world"] == "world-2019"
+    bad = ((["--world", "1999"], "recorded year"), (["--world", "2022", "--year", "2030"], "give one"))
+    for argv, says in bad:
+        r = run("assign", "--method", "aon", *argv)
+        assert r.exit_code == 1 and says in r.output and "Traceback" not in r.output
+
+
 def test_assign_rejects_bad_demand_naming_row_and_value(tmp_path):
     f = tmp_path / "od.csv"
     f.write_text("origin,destination,commodity,teu_per_year,t_per_year\n"

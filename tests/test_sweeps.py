@@ -336,3 +336,14 @@ def test_ranges_per_cell_of_the_levers(serial_small):
     cells = cell_ranges(serial_small.table, "teu.middle")
     assert list(cells["lever.sea_level"]) == [-29.35, -30.35] and (cells["n"] == 3).all()
     assert (cells["p10"] <= cells["p90"]).all()
+
+
+def test_options_on_a_base_scenario_keep_the_base_and_add_to_it():
+    from corridor.analysis.sweeps import scenario_of
+    from corridor.network.io import load_network
+
+    s = scenario_of({"name": "options", "base": "world-2025", "policies": {"avoid": ["IRN"]}}, load_network())
+    assert s.name == "options" and s.year == 2025 and s.demand.year == 2025
+    assert {"suez", "babalmandab"} <= set(s.policies.avoid_passages) and "IRN" in s.policies.avoid
+    with pytest.raises(CorridorError, match="unknown scenario"):
+        scenario_of({"name": "options", "base": "world-1850"}, load_network())

@@ -33,7 +33,8 @@ _API = {
     "FlowResult": "assignment.results", "AssignmentParams": "assignment.params",
     "assign": "assignment.freight",
     "Scenario": "scenarios.schema", "load_scenario": "scenarios.validate",
-    "apply_scenario": "scenarios.apply",
+    "apply_scenario": "scenarios.apply", "recorded_world": "scenarios.recorded",
+    "recorded_years": "scenarios.recorded",
     "run_scenario": "scenarios.run", "diff": "scenarios.diff",
     "reliability": "analysis.reliability", "gateways": "analysis.gateways",
     "appraise": "analysis.appraisal", "read_projects": "analysis.projects",
@@ -48,7 +49,8 @@ __all__ = [
     "appraise", "assign", "compare", "compare_brief", "country_table", "diff", "gateways", "gateways_brief",
     "load_demand",
     "load_network", "load_scenario", "premium_table", "read_demand", "read_network", "read_projects",
-    "read_tntp", "reliability", "resolve_countries", "risk_terms", "route", "run_scenario", "scenario_brief",
+    "read_tntp", "recorded_world", "recorded_years", "reliability", "resolve_countries", "risk_terms",
+    "route", "run_scenario", "scenario_brief",
     "select_portfolio", "solve_tntp",
 ]
 
@@ -90,6 +92,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; nothing is imported at run
     from .routing.results import Leg, Route, RouteSet
     from .scenarios.apply import apply_scenario
     from .scenarios.diff import diff
+    from .scenarios.recorded import recorded_world, recorded_years
     from .scenarios.run import run_scenario
     from .scenarios.schema import Scenario
     from .scenarios.validate import load_scenario

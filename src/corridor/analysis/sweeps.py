@@ -229,10 +229,15 @@ def _runs(spec: SweepSpec, inputs: list[UncertainInput]) -> list[dict]:
 
 def scenario_of(s: str | dict, net: Network) -> Scenario:
     """A question's scenario: a bundled name or a path (read and checked), or a scenario's fields as a
-    dict (a command's options: year, month, policies, demand)."""
+    dict (a command's options: year, month, policies, demand), merged onto the scenario its `base`
+    names if it names one (as a file's base is)."""
     if isinstance(s, dict):
+        raw = dict(s)
+        if raw.get("base") is not None:
+            base = load_scenario(str(raw.pop("base")), network=net)
+            raw = merge_raw(base.model_dump(by_alias=True, exclude_defaults=True, exclude={"chain"}), raw)
         try:
-            return Scenario.model_validate(s)
+            return Scenario.model_validate(raw)
         except Exception as exc:  # pydantic
             raise CorridorError(f"bad scenario options: {str(exc).splitlines()[0]}") from None
     return load_scenario(s, network=net)

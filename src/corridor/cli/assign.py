@@ -26,6 +26,7 @@ from .common import (
     emit_json,
     err,
     force_option,
+    given_net,
     load_net,
     num,
     out,
@@ -56,16 +57,57 @@ else:
 DEFAULT = Method(DEFAULT_METHOD)
 
 DemandOpt = Annotated[Path | None, typer.Option(
-    "--demand", help="OD demand CSV or Parquet (default: the bundled 2024 baseline).")]
+    "--demand", help="OD demand CSV or Parquet (default: the recorded world's year's demand; with "
+                     "--world none, the bundled 2024 baseline).")]
+
+WorldOpt = Annotated[str | None, typer.Option(
+    "--world", help="Assign in a recorded world: a year (2019-2025) or 'latest' (the default on the "
+                    "bundled network), with that year's demand, sea and rail prices, Red Sea avoidance, "
+                    "Caspian level, capacities and premiums (the scenario world-YYYY). 'none': the network's "
+                    "own prices, no avoidance, today's premiums (the default with --network or --year).")]
 
 ParamsOpt = Annotated[Path | None, typer.Option(
     "--params", help="Assignment parameters JSON (default: the calibrated ones bundled with the data).")]
 
 
-def _demand(net: Network, path: Path | None) -> Demand:
-    from ..demand import load_demand, read_demand
+def _recorded_year(spec: str | None, network: Path | None, year: int | None) -> int | None:
+    """The recorded world's year --world asks for (None: no recorded world, the plain network)."""
+    from ..scenarios.recorded import recorded_years
 
-    return load_demand() if path is None else read_demand(path, network=net)
+    if spec is None:
+        spec = "latest" if network is None and year is None else "none"
+    elif year is not None and spec.strip().lower() != "none":
+        raise CorridorError("--world and --year: give one (--year opens the links planned by a future year "
+                            "on the network as it is; a recorded world is a past year as it was)")
+    s = spec.strip().lower()
+    if s == "none":
+        return None
+    years = recorded_years()
+    if s == "latest" and years:
+        return years[-1]
+    if s.isdigit() and int(s) in years:
+        return int(s)
+    shown = f"{years[0]}-{years[-1]}" if years else "none bundled"
+    raise CorridorError(f"--world takes a recorded year ({shown}), 'latest' or 'none'; got '{spec[:20]}'")
+
+
+def _inputs(world: str | None, network: Path | None, demand: Path | None, year: int | None,
+            month: int | None, avoid: str | None, avoid_mode: str | None, avoid_passage: str | None,
+            ) -> tuple[Network, Demand, dict, str | None]:
+    """The network, demand and world options of an assignment, and the recorded world's name."""
+    from ..demand import load_demand, read_demand
+    from ..scenarios.recorded import recorded_world, recorded_world_name
+
+    rec = _recorded_year(world, network, year)
+    if rec is None:
+        net = load_net(network)
+        dem = load_demand() if demand is None else read_demand(demand, network=net)
+        return net, dem, world_options(avoid, avoid_mode, avoid_passage, year, month), None
+    applied = recorded_world(rec, network=given_net(network))
+    net = applied.network
+    dem = applied.demand if demand is None else read_demand(demand, network=net)
+    w = applied.world.avoiding(avoid, avoid_mode, avoid_passage).in_month(month)
+    return net, dem, {"world": w}, recorded_world_name(rec)
 
 
 def _progress_bar(enabled: bool) -> tuple[AbstractContextManager, Progress | None]:
@@ -97,6 +139,7 @@ def assign(
                                            "deterministic equilibrium; aon: all-or-nothing.")]
     = DEFAULT,
     demand: DemandOpt = None,
+    world: WorldOpt = None,
     year: YearOpt = None,
     month: MonthOpt = None,
     avoid: AvoidOpt = None,
@@ -126,20 +169,22 @@ def assign(
 
         if method.value != "sue" or params is not None:
             raise CorridorError("--uncertainty assigns with the calibrated sue (no --method, no --params)")
-        q = Flows(options_scenario(year, month, avoid, avoid_mode, avoid_passage, demand))
+        rec = _recorded_year(world, network, year)
+        q = Flows(options_scenario(year, month, avoid, avoid_mode, avoid_passage, demand,
+                                   base=None if rec is None else f"world-{rec}"))
         return answer_with_ranges(q, uncertainty, as_json=as_json, title="assignment", network=network)
 
     formats = prepare_out(out_dir, force, fmt)  # fail before the work, not after it
-    net = load_net(network)
-    dem = _demand(net, demand)
+    net, dem, world_kw, world_name = _inputs(world, network, demand, year, month, avoid, avoid_mode,
+                                             avoid_passage)
     p = AssignmentParams.load(params)
     bar, update = _progress_bar(not as_json)
     with bar:
         res = assign_demand(net, dem, method=method.value, rgap=rgap, max_iter=max_iter, params=p,
-                            progress=update, unserved="report" if unserved else "raise",
-                            **world_options(avoid, avoid_mode, avoid_passage, year, month))
+                            progress=update, unserved="report" if unserved else "raise", **world_kw)
     written = write_out(res, out_dir, force, formats, net)
     d = res.to_dict()
+    d["world"] = world_name
     d["written"] = [str(w) for w in written]
     lost = res.unserved
     d["unserved"] = [] if lost is None else lost.to_dict(orient="records")
@@ -148,7 +193,8 @@ def assign(
         return
     state = ("one load, no iterations" if method.value == "aon"
              else "converged" if res.converged else "[yellow]not converged[/]")
-    t = Table(title=f"{method.value}: {res.iterations} iterations, gap {res.rgap:.1e} ({state}); "
+    where = f"in {world_name}" if world_name else "on the network's own prices"
+    t = Table(title=f"{method.value} {where}: {res.iterations} iterations, gap {res.rgap:.1e} ({state}); "
               f"{sum(dem.total(c)['teu'] for c in res.commodities):,.0f} TEU a year", title_justify="left")
     cols = ["corridor", "TEU/yr", "share", *[f"{c} TEU" for c in res.commodities],
             "mean days", "p90 days", "USD/TEU"]

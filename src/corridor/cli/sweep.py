@@ -151,13 +151,16 @@ def print_ranges(r: Ranges, *, title: str, as_json: bool, tornado_for: str | Non
 
 def options_scenario(year: int | None = None, month: int | None = None, avoid: str | None = None,
                      avoid_modes: str | None = None, avoid_passages: str | None = None,
-                     demand: Path | None = None) -> dict:
-    """A command's world options as a scenario's fields (what its --uncertainty runs are asked in)."""
+                     demand: Path | None = None, base: str | None = None) -> dict:
+    """A command's world options as a scenario's fields (what its --uncertainty runs are asked in),
+    on top of scenario `base` if given (its avoidances are kept: lists append)."""
     def listed(v: str | None) -> list[str]:
         return [x.strip() for x in v.split(",") if x.strip()] if v else []
 
     d: dict = {"name": "options", "policies": {"avoid": listed(avoid), "avoid_modes": listed(avoid_modes),
                                               "avoid_passages": listed(avoid_passages)}}
+    if base is not None:
+        d["base"] = base
     if year is not None:
         d["year"] = year
     if month is not None:
