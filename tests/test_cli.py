@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 from typer.testing import CliRunner
@@ -299,3 +300,23 @@ def test_out_and_format_on_every_result_command(tmp_path):
         assert written[-1].endswith("manifest.json") and all(w.endswith((".csv", ".json")) for w in written)
         r = run(*cmd, "--out", tmp_path / name)
         assert r.exit_code == 1 and "--force" in r.output, name
+
+
+def test_assign_solves_a_tntp_network_and_compares_with_the_best_known(tmp_path):
+    sioux = Path(__file__).parent / "data" / "tntp" / "SiouxFalls"
+    r = run("assign", "--tntp", sioux, "--rgap", "1e-5", "--out", tmp_path / "sf", "--json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert d["converged"] and d["rgap"] <= 1e-5 and d["algorithm"] == "gp"
+    # the objective against the published best-known flows' (nobody here wrote those)
+    assert abs(d["objective_rel_diff"]) < 1e-4 and d["links_off_1pct"] <= 2
+    flows = pd.read_csv(tmp_path / "sf" / "link_flows.csv")
+    assert len(flows) == d["links"] == 76 and {"flow", "best_known_flow"} <= set(flows.columns)
+    r = run("assign", "--tntp", sioux, "--algorithm", "bfw", "--rgap", "1e-3")
+    assert r.exit_code == 0 and "bfw" in r.output and "best-known objective" in r.output
+    for argv, says in ((["--tntp", sioux, "--avoid", "RUS"], "--avoid belongs to the freight"),
+                       (["--tntp", tmp_path / "Nowhere"], "no Nowhere_net.tntp"),
+                       (["--tntp", sioux, "--algorithm", "magic"], "unknown algorithm"),
+                       (["--algorithm", "gp"], "go with --tntp")):
+        r = run("assign", *argv)
+        assert r.exit_code == 1 and says in r.output and "Traceback" not in r.output, r.output

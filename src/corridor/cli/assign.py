@@ -70,6 +70,64 @@ ParamsOpt = Annotated[Path | None, typer.Option(
     "--params", help="Assignment parameters JSON (default: the calibrated ones bundled with the data).")]
 
 
+TntpOpt = Annotated[Path | None, typer.Option(
+    "--tntp", help="Solve a TNTP benchmark network instead: DIR/NAME names NAME_net.tntp and "
+                   "NAME_trips.tntp in DIR (and NAME_flow.tntp, the best-known flows, when there).",
+    metavar="DIR/NAME")]
+
+AlgorithmOpt = Annotated[str | None, typer.Option(
+    "--algorithm", help="--tntp: gp (gradient projection, default), bfw (bi-conjugate Frank-Wolfe), "
+                        "cfw (conjugate) or fw.")]
+
+
+def _freight_options_refused(options: dict[str, object]) -> None:
+    """--tntp takes none of the freight assignment's options: name every one given."""
+    given = [k for k, v in options.items() if v not in (None, False)]
+    if given:
+        verb = "belongs" if len(given) == 1 else "belong"
+        raise CorridorError(f"--tntp solves the TNTP network with its own trips; {', '.join(given)} "
+                            f"{verb} to the freight assignment")
+
+
+def _assign_tntp(source: Path, algorithm: str, rgap: float, max_iter: int, toll_factor: float | None,
+                 distance_factor: float | None, out_dir: Path | None, fmt: str | None, force: bool,
+                 as_json: bool) -> None:
+    """`corridor assign --tntp`: the equilibrium, its gap, objective and distance from the best-known."""
+    from ..assignment.tntp import solve_tntp
+    from ..folders import write_outputs
+    from ..output import Document, Output
+    from ..output import Table as OutTable
+
+    formats = prepare_out(out_dir, force, fmt)
+    with working(f"solving {source.name} ({algorithm}) to gap {rgap:g}...", quiet=as_json):
+        sol = solve_tntp(source, rgap=rgap, max_iter=max_iter, algorithm=algorithm,
+                         toll_factor=toll_factor, distance_factor=distance_factor)
+    d = sol.summary()
+    written: list[Path] = []
+    if out_dir is not None:
+        outputs: list[Output] = [OutTable("link_flows", sol.to_frame, ("csv",)), Document("summary.json", d)]
+        written = write_outputs(out_dir, outputs, formats=formats, overwrite=force, kind="TntpSolution")
+    if as_json:
+        emit_json(d | {"written": [str(w) for w in written]})
+        return
+    t = Table(title=f"{d['network']}: {d['zones']:,} zones, {d['nodes']:,} nodes, {d['links']:,} links",
+              title_justify="left")
+    t.add_column("measure")
+    t.add_column("value", justify="right")
+    rows = [("algorithm", d["algorithm"]), ("relative gap", f"{d['rgap']:.2e}"),
+            ("converged", "yes" if d["converged"] else "no"), ("iterations", str(d["iterations"])),
+            ("objective (Beckmann)", f"{d['objective']:,.6g}"), ("seconds (solving)", f"{d['seconds']:.2f}")]
+    if "best_known_objective" in d:
+        rows += [("best-known objective", f"{d['best_known_objective']:,.6g}"),
+                 ("objective vs best-known", f"{d['objective_rel_diff']:+.2e}"),
+                 ("largest link flow difference", num(d["max_flow_diff"], 2)),
+                 ("links more than 1% off", f"{d['links_off_1pct']:,} of {d['links']:,}")]
+    for k, v in rows:
+        t.add_row(k, v)
+    out.print(t)
+    print_written(written)
+
+
 def _recorded_year(spec: str | None, network: Path | None, year: int | None) -> int | None:
     """The recorded world's year --world asks for (None: no recorded world, the plain network)."""
     from ..scenarios.recorded import recorded_years
@@ -147,7 +205,8 @@ def assign(
     avoid_passage: AvoidPassageOpt = None,
     params: ParamsOpt = None,
     rgap: Annotated[float, typer.Option("--rgap", min=1e-10, max=0.5, help="Stop at this gap.")] = 1e-4,
-    max_iter: Annotated[int, typer.Option("--max-iter", min=1, max=100_000)] = 500,
+    max_iter: Annotated[int | None, typer.Option(
+        "--max-iter", min=1, max=100_000, help="Iterations at most (default 500; --tntp 10,000).")] = None,
     out_dir: Annotated[Path | None, typer.Option(
         "--out", help="Write link flows (CSV, Parquet, GeoJSON), node flows, corridor shares, overloads "
                       "and a summary into this folder (written whole, with a manifest.json).")] = None,
@@ -158,12 +217,31 @@ def assign(
         help="Leave out and list OD pairs with no route under the policy, or stop with an error.")] = False,
     uncertainty: UncertaintyOpt = None,
     network: NetOpt = None,
+    tntp: TntpOpt = None,
+    algorithm: AlgorithmOpt = None,
+    toll_factor: Annotated[float | None, typer.Option(
+        "--toll-factor", min=0, max=1e6, help="--tntp: cost units per toll unit (default: the network's "
+                                               "documented generalized cost, or 0).")] = None,
+    distance_factor: Annotated[float | None, typer.Option(
+        "--distance-factor", min=0, max=1e6, help="--tntp: cost units per length unit (default: as for "
+                                                   "--toll-factor).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Assign the OD demand to the network: volumes per corridor and country, loads against capacity."""
+    """Assign the OD demand to the network: volumes per corridor and country, loads against capacity
+    (or, with --tntp, the user equilibrium of a TNTP benchmark network)."""
     from ..assignment.freight import assign as assign_demand
     from ..assignment.params import AssignmentParams
 
+    if tntp is not None:
+        _freight_options_refused({"--method": method != DEFAULT, "--demand": demand, "--world": world,
+                                  "--year": year, "--month": month, "--avoid": avoid,
+                                  "--avoid-mode": avoid_mode, "--avoid-passage": avoid_passage,
+                                  "--params": params, "--uncertainty": uncertainty, "--network": network,
+                                  "--unserved-report": unserved})
+        return _assign_tntp(tntp, algorithm or "gp", rgap, max_iter or 10_000, toll_factor, distance_factor,
+                            out_dir, fmt, force, as_json)
+    if algorithm is not None or toll_factor is not None or distance_factor is not None:
+        raise CorridorError("--algorithm, --toll-factor and --distance-factor go with --tntp")
     if uncertainty:
         from ..analysis.sweep_questions import Flows
 
@@ -180,7 +258,7 @@ def assign(
     p = AssignmentParams.load(params)
     bar, update = _progress_bar(not as_json)
     with bar:
-        res = assign_demand(net, dem, method=method.value, rgap=rgap, max_iter=max_iter, params=p,
+        res = assign_demand(net, dem, method=method.value, rgap=rgap, max_iter=max_iter or 500, params=p,
                             progress=update, unserved="report" if unserved else "raise", **world_kw)
     written = write_out(res, out_dir, force, formats, net)
     d = res.to_dict()
