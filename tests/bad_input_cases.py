@@ -587,6 +587,29 @@ def cli_cases(root: Path) -> list[Case]:
     # arguments a table cannot hold: control characters
     cases += [Case("cli/compare-ansi-place", "cli", ["compare", "Xian", "Dui\x1b[2Jsburg"], match="did you"),
               Case("cli/places-ansi", "cli", ["places", "\x1b]0;pwned\x07Xi"])]
+    return cases + _tntp_cases(root)
+
+
+def _tntp_cases(root: Path) -> list[Case]:
+    """`corridor assign --tntp` on broken copies of the Sioux Falls files."""
+    src = REPO / "tests" / "data" / "tntp"
+    net = (src / "SiouxFalls_net.tntp").read_text(encoding="utf-8")
+    trips = (src / "SiouxFalls_trips.tntp").read_text(encoding="utf-8")
+    broken = {
+        "short-net": ("\n".join(net.splitlines()[:14]) + "\n", trips, "link"),
+        "text-capacity": (net.replace("25900.20064", "lots", 1), trips, "capacity"),
+        "binary-net": (b"\x00\xff" * 500, trips, None),
+        "negative-trips": (net, trips.replace("100.0;", "-100.0;", 1), "negative|trips|demand"),
+        "zone-999": (net, trips.replace("Origin \t1", "Origin \t999", 1), "999|zone|origin"),
+        "no-trips": (net, None, "trips"),
+    }
+    cases = []
+    for name, (n, t, match) in broken.items():
+        d = root / "tntp" / name
+        _write(d / "X_net.tntp", n)
+        if t is not None:
+            _write(d / "X_trips.tntp", t)
+        cases.append(Case(f"cli/tntp-{name}", "cli", ["assign", "--tntp", str(d / "X")], match=match))
     return cases
 
 
