@@ -38,13 +38,22 @@ def signature_count(net: Network, name: str, route: Route) -> int:
     """How many times the route takes the family's signature: crossings of the Caspian, transits of a
     passage, entries into the family's countries."""
     g = net.graph
-    fwd, back = entry_links(net)[name]
+    fwd, back = _entry_links(net)[name]
     e = np.asarray(route.edges, dtype=np.int64)
     if not len(e):
         return 0
     e = e[g.kind[e] == LINK]
     li = g.link[e]
     return int(np.where(g.forward[e], fwd[li], back[li]).sum())
+
+
+def _entry_links(net: Network) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """`entry_links` of the network, made once per network (it reads the link table with pandas:
+    every comparison asks for it several times)."""
+    links = net.cache.get("routing.sensible.entry_links")
+    if links is None:
+        links = net.cache["routing.sensible.entry_links"] = entry_links(net)
+    return links
 
 
 def not_applicable(net: Network, name: str, route: Route, overall: Route | None) -> str | None:

@@ -283,9 +283,8 @@ async def compare(
     def compute(st: WebState) -> dict:
         from ..routing.comparison import compare as compare_routes
 
-        res = compare_routes(st.net, origin, destination, objective=objective.value, avoid=avoid,
-                       avoid_modes=avoid_mode, avoid_passages=avoid_passage, year=year,
-                       commodity=commodity)
+        res = compare_routes(st.net, origin, destination, objective=objective.value, commodity=commodity,
+                             world=st.world(avoid, avoid_mode, avoid_passage, year))
         d = res.to_dict()
         ok = [c for c in d["corridors"] if c.get("feasible")]
         if res.overall is not None:
@@ -327,9 +326,9 @@ async def route(
     def compute(st: WebState) -> dict:
         from ..routing.itineraries import route as best_routes
 
-        rs = best_routes(st.net, origin, destination, avoid=avoid, avoid_modes=avoid_mode,
-                    avoid_passages=avoid_passage, via=list(via_t), k=k, objective=objective.value,
-                    year=year, commodity=commodity, distinct=distinct.value, max_overlap=max_overlap)
+        rs = best_routes(st.net, origin, destination, via=list(via_t), k=k, objective=objective.value,
+                         commodity=commodity, distinct=distinct.value, max_overlap=max_overlap,
+                         world=st.world(avoid, avoid_mode, avoid_passage, year))
         d = rs.to_dict()
         d["requested_k"] = k
         if len(rs.routes) < k:

@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.to_thread
+import orjson
 
 from ..output import json_safe
 
 if TYPE_CHECKING:
     from ..demand import Demand
     from ..network.tables import Network
+    from ..world import World
 
 # ------------------------------------------------------------------ JSON
 
@@ -36,8 +38,19 @@ def _default(x: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(x).__name__}")
 
 
+_ORJSON = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+
+
 def dumps(obj: Any) -> bytes:
-    """Compact JSON; the common case (all numbers finite) skips the cleaning pass."""
+    """Compact JSON, NaN and infinities as null. orjson takes a tenth of the standard library's time
+    on a comparison's 100 kB (whose encoding was a quarter of a first-time compare request); what it
+    refuses (an integer past 64 bits, a value neither takes) goes through the standard library, as
+    everything did before. The same values either way, in the same order: only a float under 1e-4
+    may be written another way (1e-05 as 0.00001, 1.5e-07 as 1.5e-7)."""
+    try:
+        return orjson.dumps(obj, default=_default, option=_ORJSON)
+    except TypeError:  # orjson.JSONEncodeError is one
+        pass
     try:
         s = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_default)
     except ValueError:
@@ -211,6 +224,22 @@ class WebState:
         self.caspian = OnceCache(32)  # simulation per parameter set
         self.demand: Demand | None = None  # the bundled demand, read when first assigned
         self.run_scenario: Callable[[str], Any] | None = None  # set by the scenarios router
+        self.worlds = LRU(64)  # the worlds of compare/route questions, by their options as asked
+
+    def world(self, avoid: str | None, avoid_modes: str | None, avoid_passages: str | None,
+              year: int | None) -> World:
+        """The world these options make (`World.make`, as `compare` and `route` would), kept: making
+        one resolves every avoided group by name, and the routing library keeps its arrays for
+        the world it was last asked in by identity, so the same object for the same options is
+        found at once. A world that cannot be made raises each time it is asked for."""
+        key = (avoid, avoid_modes, avoid_passages, year)
+        w: World | None = self.worlds.get(key)
+        if w is None:
+            from ..world import World
+
+            w = World.make(avoid, avoid_modes, avoid_passages, year)
+            self.worlds.put(key, w)
+        return w
 
     def blob(self, key: str, build: Callable[[], Any]) -> Blob:
         b = self.blobs.get(key)
