@@ -209,22 +209,47 @@ def check_geopolitics(sources: set[str], node_countries: set[str], map_countries
     sanctions take known values only; region members are ISO3 codes of the table or bloc
     names; every source id exists.  All problems are reported at once.
     """
-    problems: list[str] = []
+    tables = read_geo_tables()
+    blocs = set(tables["bloc.csv"]["bloc"])
+    countries = tables["country.csv"]
+    seen = set(countries["iso3"])
+    problems = geo_source_problems(tables, sources)
+    problems += country_problems(countries, blocs)
+    problems += missing_country_problems(seen, node_countries, map_countries)
+    problems += region_problems(tables["region.csv"], seen, blocs)
+    if problems:
+        fail("geopolitics tables:\n  " + "\n  ".join(problems))
+    return {name: len(df) for name, df in tables.items()}
+
+
+def read_geo_tables() -> dict[str, pd.DataFrame]:
+    """The three tables by file name; a wrong header stops the build before any row is judged."""
     tables = {}
     for name, cols in GEO_COLUMNS.items():
         df = read_csv(CURATED / name)
         if list(df.columns) != cols:
             fail(f"scripts/curated/{name}: columns must be {cols}, got {list(df.columns)}")
         tables[name] = df
+    return tables
+
+
+def geo_source_problems(tables: dict[str, pd.DataFrame], sources: set[str]) -> list[str]:
+    """Every row of the three tables names at least one source, and only known ones."""
+    problems: list[str] = []
+    for name, df in tables.items():
         for i, cell in enumerate(df["source_id"], start=2):
             ids = [s.strip() for s in cell.split(";") if s.strip()]
             if not ids:
                 problems.append(f"{name} line {i}: source_id is empty")
             problems += [f"{name} line {i}: unknown source id '{s}'" for s in ids if s not in sources]
-    blocs = set(tables["bloc.csv"]["bloc"])
-    ct = tables["country.csv"]
+    return problems
+
+
+def country_problems(countries: pd.DataFrame, blocs: set[str]) -> list[str]:
+    """country.csv row by row: a unique ISO3 code, a name, known blocs and a known sanctions status."""
+    problems: list[str] = []
     seen: set[str] = set()
-    for i, r in enumerate(ct.to_dict("records"), start=2):
+    for i, r in enumerate(countries.to_dict("records"), start=2):
         iso = r["iso3"]
         if len(iso) != 3 or not iso.isalpha() or not iso.isupper():
             problems.append(f"country.csv line {i}: iso3 '{iso}' is not three capital letters")
@@ -239,11 +264,22 @@ def check_geopolitics(sources: set[str], node_countries: set[str], map_countries
                     problems.append(f"country.csv line {i}: {col} '{b}' is not in bloc.csv ({sorted(blocs)})")
         if r["sanctions"] not in SANCTIONS:
             problems.append(f"country.csv line {i}: sanctions '{r['sanctions']}' is not one of {SANCTIONS}")
+    return problems
+
+
+def missing_country_problems(seen: set[str], node_countries: set[str], map_countries: set[str]) -> list[str]:
+    """The network's and the map's countries all have a row (else their names and blocs are unknown)."""
+    problems: list[str] = []
     for what, need in (("network node", node_countries), ("map (countries.geojson)", map_countries)):
         missing = sorted(need - seen)
         if missing:
             problems.append(f"country.csv lacks {what} countries: {missing}")
-    regions = tables["region.csv"]
+    return problems
+
+
+def region_problems(regions: pd.DataFrame, countries: set[str], blocs: set[str]) -> list[str]:
+    """region.csv: unique names, members that are countries or blocs, and the regions the model asks for."""
+    problems: list[str] = []
     if regions["region"].duplicated().any():
         dup = sorted(regions.loc[regions["region"].duplicated(), "region"])
         problems.append(f"region.csv: duplicate regions {dup}")
@@ -252,15 +288,13 @@ def check_geopolitics(sources: set[str], node_countries: set[str], map_countries
         if not members:
             problems.append(f"region.csv line {i}: region '{r['region']}' has no members")
         for m in members:
-            if m not in seen and m not in blocs:
+            if m not in countries and m not in blocs:
                 problems.append(f"region.csv line {i}: member '{m}' is neither a country of country.csv "
                                 f"nor a bloc of bloc.csv")
     missing_regions = [r for r in REQUIRED_REGIONS if r not in set(regions["region"])]
     if missing_regions:
         problems.append(f"region.csv lacks the regions {missing_regions}")
-    if problems:
-        fail("geopolitics tables:\n  " + "\n  ".join(problems))
-    return {name: len(df) for name, df in tables.items()}
+    return problems
 
 
 # ---------------------------------------------------------------------------- nodes
@@ -331,50 +365,66 @@ class LinkBuilder:
         return geodesic_km(self.xy[r["from_node_id"]], self.xy[r["to_node_id"]]) * self.circuity
 
     def build(self) -> None:
+        """Every link's length and shape; a split group's total is shared once all its members are seen."""
         split_weights: dict[str, dict[str, float]] = {}
         for r in self.links.to_dict("records"):
             lid, method = r["link_id"], r["length_method"].strip()
             a, b = self.xy[r["from_node_id"]], self.xy[r["to_node_id"]]
-            land = r["mode"] in ("rail", "road")
             tr = osm_track(self.graphs, a, b) if r["mode"] == "rail" else None
-            if tr is not None:
-                self.geometry[lid] = (tr[1], "osm_track")
-            elif land and r.get("via", "").strip():
-                self.geometry[lid] = ([a, *self.vias.resolve(lid, a, b, r["via"]), b], "via_places")
-            if method == "published":
-                if num(r["length_km"]) is None or not r["length_source"].strip():
-                    fail(f"link {lid}: published length needs length_km and length_source")
-                self.length[lid], self.lsrc[lid] = num(r["length_km"]), r["length_source"].strip()
-            elif method == "osm":
-                if tr is None:
-                    fail(f"link {lid}: no OSM track path between its nodes")
-                self.length[lid], self.lsrc[lid] = tr[0], "derived:osm"
-            elif method == "split":
+            self.draw_land(lid, r, a, b, tr)
+            if method == "split":
                 grp = r["split_group"].strip()
                 if not grp or num(r["split_total_km"]) is None or not r["length_source"].strip():
                     fail(f"link {lid}: split needs split_group, split_total_km and length_source")
                 split_weights.setdefault(grp, {})[lid] = tr[0] if tr is not None else self.derived_length(r)
-            elif method == "geodesic":
-                self.length[lid], self.lsrc[lid] = self.derived_length(r), "derived:geodesic"
-            elif method == "lake":  # lake ferry (not in searoute): published length or geodesic
-                if num(r["length_km"]) is not None and r["length_source"].strip():
-                    self.length[lid], self.lsrc[lid] = num(r["length_km"]), r["length_source"].strip()
-                else:
-                    self.length[lid], self.lsrc[lid] = geodesic_km(a, b), "derived:geodesic"
-                self.geometry[lid] = ([a, b], "lake")
-            elif method == "searoute":
-                route = r["sea_route"].strip()
-                if route not in RESTRICTIONS:
-                    fail(f"link {lid}: unknown sea_route '{route}'")
-                km, pas, coords = sea_route(a, b, route)
-                check_sea(lid, route, pas, coords)
-                self.length[lid], self.lsrc[lid] = km, "derived:searoute"
-                self.passages[lid] = ";".join(pas)
-                self.geometry[lid] = (coords, "searoute")
-                self.sea_summary.append((lid, km, pas))
             else:
-                fail(f"link {lid}: unknown length_method '{method}'")
-        # split groups: a published total shared in proportion to track length (or geodesic x circuity)
+                self.measure(lid, method, r, a, b, tr)
+        self.share_split_totals(split_weights)
+
+    def draw_land(self, lid: str, r: dict, a, b, tr) -> None:
+        """A rail or road link's shape: its OSM track where the extracts hold one, else the via places."""
+        if tr is not None:
+            self.geometry[lid] = (tr[1], "osm_track")
+        elif r["mode"] in ("rail", "road") and r.get("via", "").strip():
+            self.geometry[lid] = ([a, *self.vias.resolve(lid, a, b, r["via"]), b], "via_places")
+
+    def measure(self, lid: str, method: str, r: dict, a, b, tr) -> None:
+        """The length of a link that is not part of a split group, by its length_method."""
+        if method == "published":
+            if num(r["length_km"]) is None or not r["length_source"].strip():
+                fail(f"link {lid}: published length needs length_km and length_source")
+            self.length[lid], self.lsrc[lid] = num(r["length_km"]), r["length_source"].strip()
+        elif method == "osm":
+            if tr is None:
+                fail(f"link {lid}: no OSM track path between its nodes")
+            self.length[lid], self.lsrc[lid] = tr[0], "derived:osm"
+        elif method == "geodesic":
+            self.length[lid], self.lsrc[lid] = self.derived_length(r), "derived:geodesic"
+        elif method == "lake":  # lake ferry (not in searoute): published length or geodesic
+            if num(r["length_km"]) is not None and r["length_source"].strip():
+                self.length[lid], self.lsrc[lid] = num(r["length_km"]), r["length_source"].strip()
+            else:
+                self.length[lid], self.lsrc[lid] = geodesic_km(a, b), "derived:geodesic"
+            self.geometry[lid] = ([a, b], "lake")
+        elif method == "searoute":
+            self.sea_lane(lid, r, a, b)
+        else:
+            fail(f"link {lid}: unknown length_method '{method}'")
+
+    def sea_lane(self, lid: str, r: dict, a, b) -> None:
+        """A sea or ferry lane along searoute's network, checked against its route's passages."""
+        route = r["sea_route"].strip()
+        if route not in RESTRICTIONS:
+            fail(f"link {lid}: unknown sea_route '{route}'")
+        km, pas, coords = sea_route(a, b, route)
+        check_sea(lid, route, pas, coords)
+        self.length[lid], self.lsrc[lid] = km, "derived:searoute"
+        self.passages[lid] = ";".join(pas)
+        self.geometry[lid] = (coords, "searoute")
+        self.sea_summary.append((lid, km, pas))
+
+    def share_split_totals(self, split_weights: dict[str, dict[str, float]]) -> None:
+        """Split groups: a published total shared in proportion to track length (or geodesic x circuity)."""
         for grp, weights in split_weights.items():
             rows = self.links[self.links["split_group"] == grp]
             totals = {num(t) for t in rows["split_total_km"]}
@@ -451,6 +501,21 @@ def merge_sources(ratios, circuity) -> dict[str, dict]:
 
 def emission_tables(known: set[str], countries: pd.DataFrame, rates: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """emission_factors.csv checked; rail_energy.csv with the 'EU' row expanded to each member."""
+    ef = read_emission_factors()
+    unknown = sorted(set(rates["emission_class"]) - set(ef["factor_id"]) - {"", "rail"})
+    if unknown:
+        fail(f"rates.csv names unknown emission classes {unknown}")
+    out = rail_energy(countries)
+    for df, name in ((ef, "emission_factors.csv"), (out, "rail_energy.csv")):
+        for cell in df["source_id"]:
+            for sid in filter(None, cell.split(";")):
+                if sid not in known:
+                    fail(f"{name}: unknown source id '{sid}'")
+    return {"emission_factors.csv": ef, "rail_energy.csv": out}
+
+
+def read_emission_factors() -> pd.DataFrame:
+    """emission_factors.csv, each factor with the values its use needs, and the two hub factors present."""
     ef = read_csv(CURATED / "emission_factors.csv")
     if list(ef.columns) != EMISSION_COLS:
         fail(f"emission_factors.csv: columns must be {EMISSION_COLS}")
@@ -465,9 +530,11 @@ def emission_tables(known: set[str], countries: pd.DataFrame, rates: pd.DataFram
     missing_hubs = [h for h in HUB_FACTORS if h not in set(ef["factor_id"])]
     if missing_hubs:
         fail(f"emission_factors.csv lacks the hub factors {missing_hubs}")
-    unknown = sorted(set(rates["emission_class"]) - set(ef["factor_id"]) - {"", "rail"})
-    if unknown:
-        fail(f"rates.csv names unknown emission classes {unknown}")
+    return ef
+
+
+def rail_energy(countries: pd.DataFrame) -> pd.DataFrame:
+    """rail_energy.csv by country: the 'EU' row stands for every EU member without a row of its own."""
     re_ = read_csv(CURATED / "rail_energy.csv")
     if list(re_.columns) != RAIL_ENERGY_COLS:
         fail(f"rail_energy.csv: columns must be {RAIL_ENERGY_COLS}")
@@ -481,16 +548,34 @@ def emission_tables(known: set[str], countries: pd.DataFrame, rates: pd.DataFram
                 rows.append(r | {"country": iso, "notes": f"EU default: {r['notes']}"})
         else:
             rows.append(r)
-    out = pd.DataFrame(rows, columns=RAIL_ENERGY_COLS).sort_values("country").reset_index(drop=True)
-    for df, name in ((ef, "emission_factors.csv"), (out, "rail_energy.csv")):
-        for cell in df["source_id"]:
-            for sid in filter(None, cell.split(";")):
-                if sid not in known:
-                    fail(f"{name}: unknown source id '{sid}'")
-    return {"emission_factors.csv": ef, "rail_energy.csv": out}
+    return pd.DataFrame(rows, columns=RAIL_ENERGY_COLS).sort_values("country").reset_index(drop=True)
+
+
+# A value of a node or link row and the column that must name its source.
+NODE_SOURCED = (("dwell_hours", "dwell_source"), ("dwell_usd", "dwell_source"),
+                ("transship_hours", "transship_source"), ("transship_usd", "transship_source"),
+                ("capacity_teu_yr", "capacity_source"), ("capacity_t_yr", "capacity_source"))
+LINK_SOURCED = (("speed_kmh", "speed_source"), ("wait_hours", "wait_source"),
+                ("usd_per_teu", "cost_source"), ("capacity_teu_yr", "capacity_source"),
+                ("capacity_t_yr", "capacity_source"))
 
 
 def check_sources(node_rows, link_rows_, extra, known) -> None:
+    """Every source id named anywhere is in sources*.csv, and every sourced value names one."""
+    missing = sorted({f"{where}: '{s.strip()}'" for where, s in source_refs(node_rows, link_rows_, extra)
+                      if s.strip() and not s.strip().startswith("derived") and s.strip() not in known})
+    if missing:
+        fail("source ids missing from sources*.csv:\n  " + "\n  ".join(missing))
+    for row in node_rows:
+        for val, src in NODE_SOURCED:
+            if row[val] and not row[src]:
+                fail(f"node {row['node_id']}: {val} has no {src}")
+    for row in link_rows_:
+        check_link_row(row)
+
+
+def source_refs(node_rows, link_rows_, extra) -> list[tuple[str, str]]:
+    """(where, source id) for every id in the nodes', links' and copied tables' source columns."""
     refs: list[tuple[str, str]] = []
     for row in node_rows:
         for c in ("coord_source", "dwell_source", "transship_source", "capacity_source"):
@@ -503,26 +588,18 @@ def check_sources(node_rows, link_rows_, extra, known) -> None:
         for c in [c for c in df.columns if c.endswith("_source") or c == "source_id"]:
             for i, cell in enumerate(df[c]):
                 refs += [(f"{name} row {i + 2}.{c}", s) for s in cell.split(";")]
-    missing = sorted({f"{where}: '{s.strip()}'" for where, s in refs
-                      if s.strip() and not s.strip().startswith("derived") and s.strip() not in known})
-    if missing:
-        fail("source ids missing from sources*.csv:\n  " + "\n  ".join(missing))
-    for row in node_rows:
-        for val, src in (("dwell_hours", "dwell_source"), ("dwell_usd", "dwell_source"),
-                         ("transship_hours", "transship_source"), ("transship_usd", "transship_source"),
-                         ("capacity_teu_yr", "capacity_source"), ("capacity_t_yr", "capacity_source")):
-            if row[val] and not row[src]:
-                fail(f"node {row['node_id']}: {val} has no {src}")
-    for row in link_rows_:
-        for val, src in (("speed_kmh", "speed_source"), ("wait_hours", "wait_source"),
-                         ("usd_per_teu", "cost_source"), ("capacity_teu_yr", "capacity_source"),
-                         ("capacity_t_yr", "capacity_source")):
-            if row[val] and not row[src]:
-                fail(f"link {row['link_id']}: {val} has no {src}")
-        if row["mode"] == "rail" and row["gauge"] not in ("1435", "1520"):
-            fail(f"link {row['link_id']}: rail link needs gauge 1435 or 1520")
-        if row["status"] == "planned" and not row["opening_year"]:
-            fail(f"link {row['link_id']}: a planned link needs its opening year")
+    return refs
+
+
+def check_link_row(row: dict) -> None:
+    """A link's sourced values name their source; a rail link has a gauge, a planned one its year."""
+    for val, src in LINK_SOURCED:
+        if row[val] and not row[src]:
+            fail(f"link {row['link_id']}: {val} has no {src}")
+    if row["mode"] == "rail" and row["gauge"] not in ("1435", "1520"):
+        fail(f"link {row['link_id']}: rail link needs gauge 1435 or 1520")
+    if row["status"] == "planned" and not row["opening_year"]:
+        fail(f"link {row['link_id']}: a planned link needs its opening year")
 
 
 # ---------------------------------------------------------------------------- report
@@ -589,6 +666,30 @@ def write_geojson(path: Path, feats: list[dict]) -> None:
                                separators=(",", ":")) + "\n", encoding="utf-8")
 
 
+def read_links(node_ids: set[str]) -> pd.DataFrame:
+    """links.csv, each link id once and every end a curated node."""
+    links = read_csv(CURATED / "links.csv")
+    if links["link_id"].duplicated().any():
+        fail(f"duplicate link ids: {sorted(links.loc[links['link_id'].duplicated(), 'link_id'])}")
+    for col in ("from_node_id", "to_node_id"):
+        unknown = sorted(set(links[col]) - node_ids)
+        if unknown:
+            fail(f"links reference unknown nodes: {unknown}")
+    return links
+
+
+def read_copied_tables() -> dict[str, pd.DataFrame]:
+    """The curated tables copied as they are, read so that their source ids can be checked."""
+    extra = {}
+    for name in ("rates.csv", "commodities.csv", "projects.csv", "families.csv", "queue_params.csv"):
+        p = CURATED / name
+        if p.exists():
+            extra[name] = read_csv(p)
+        else:
+            print(f"warning: scripts/curated/{name} not found; not copied", file=sys.stderr)
+    return extra
+
+
 def build(shared: Path) -> None:
     data = shared / "data"
     if not data.is_dir():
@@ -598,25 +699,13 @@ def build(shared: Path) -> None:
     gaz = Gazetteer(data)
     node_rows, xy = build_nodes(gaz)
 
-    links = read_csv(CURATED / "links.csv")
-    if links["link_id"].duplicated().any():
-        fail(f"duplicate link ids: {sorted(links.loc[links['link_id'].duplicated(), 'link_id'])}")
-    for col in ("from_node_id", "to_node_id"):
-        unknown = sorted(set(links[col]) - set(xy))
-        if unknown:
-            fail(f"links reference unknown nodes: {unknown}")
+    links = read_links(set(xy))
     lb = LinkBuilder(links, xy, track_graphs(data), ViaResolver(gaz))
     lb.build()
     rows = link_rows(links, lb)
 
     merged = merge_sources(lb.ratios, lb.circuity)
-    extra = {}
-    for name in ("rates.csv", "commodities.csv", "projects.csv", "families.csv", "queue_params.csv"):
-        p = CURATED / name
-        if p.exists():
-            extra[name] = read_csv(p)
-        else:
-            print(f"warning: scripts/curated/{name} not found; not copied", file=sys.stderr)
+    extra = read_copied_tables()
     known = set(merged)
     emissions = emission_tables(known, read_csv(CURATED / "country.csv"), extra["rates.csv"])
     check_sources(node_rows, rows, extra, known)

@@ -203,24 +203,35 @@ def tc_dest_shares() -> dict[str, float]:
 
 def components(year: int, ce: dict, cc: dict) -> list[dict]:
     """Every part of the year's demand before cells sharing an OD are summed."""
-    out: list[dict] = []
-
-    def add(flow, o, d, commodity, teu, t, sources, method):
-        out.append(
-            dict(
-                flow=flow,
-                origin=o,
-                destination=d,
-                commodity=commodity,
-                teu=teu,
-                t=t,
-                sources=sources,
-                method=method,
-            )
-        )
-
     w, e, srcs, how = ce[year]
     base_src = ";".join([*srcs, BOX_T_SOURCE])
+    teu, srcs_cc, how_cc = cc[year]
+    return [
+        *china_europe_time_critical(w, e, how, base_src),
+        *china_europe_sea(w, e, how, base_src),
+        *china_central_asia_parts(teu, srcs_cc, how_cc),
+        *central_asia_bulk(),
+        *central_asia_boxes(),
+    ]
+
+
+def part(flow: str, o: str, d: str, commodity: str, teu: float, t: float, sources: str, method: str) -> dict:
+    """One part of a cell: a flow's share of an origin-destination pair, with how it was reckoned."""
+    return dict(
+        flow=flow,
+        origin=o,
+        destination=d,
+        commodity=commodity,
+        teu=teu,
+        t=t,
+        sources=sources,
+        method=method,
+    )
+
+
+def china_europe_time_critical(w: float, e: float, how: str, base_src: str) -> list[dict]:
+    """China <-> Europe time-critical boxes (`container`): the inland rail hubs to the rail terminals."""
+    out: list[dict] = []
     for flow, total, west in (("cn_eu_tc_wb", w, True), ("cn_eu_tc_eb", e, False)):
         tc = total * TIME_CRITICAL
         for h, hs in hub_shares().items():
@@ -233,16 +244,24 @@ def components(year: int, ce: dict, cc: dict) -> list[dict]:
                     f"share {TIME_CRITICAL} x hub share {hs:.4f} ({h}) x destination share {ds:.3f} ({d}) "
                     f"= {teu:,.0f} TEU"
                 )
-                add(
-                    flow,
-                    o,
-                    dd,
-                    "container",
-                    teu,
-                    teu * T_PER_TEU_BOX,
-                    ";".join([base_src, JUDGEMENT, HUB_SOURCES, DEST_SOURCES]),
-                    m,
+                out.append(
+                    part(
+                        flow,
+                        o,
+                        dd,
+                        "container",
+                        teu,
+                        teu * T_PER_TEU_BOX,
+                        ";".join([base_src, JUDGEMENT, HUB_SOURCES, DEST_SOURCES]),
+                        m,
+                    )
                 )
+    return out
+
+
+def china_europe_sea(w: float, e: float, how: str, base_src: str) -> list[dict]:
+    """China <-> Europe other boxes (`general`): Shanghai to the sea ranges' ports by CTS range share."""
+    out: list[dict] = []
     for flow, total, ranges, west in (
         ("cn_eu_sea_wb", w, SEA_WB_RANGE_TEU, True),
         ("cn_eu_sea_eb", e, SEA_EB_RANGE_TEU, False),
@@ -258,9 +277,15 @@ def components(year: int, ce: dict, cc: dict) -> list[dict]:
                     f"{rteu / rsum:.4f} ({rng}, CTS 2023) x 1/{len(ports)} ({p}) = {teu:,.0f} TEU; "
                     f"Chinese ports at {SEA_CHINA_PORT}"
                 )
-                add(flow, o, dd, "general", teu, teu * T_PER_TEU_BOX, ";".join([base_src, JUDGEMENT]), m)
-    # China <-> Central Asia
-    teu, srcs_cc, how_cc = cc[year]
+                out.append(
+                    part(flow, o, dd, "general", teu, teu * T_PER_TEU_BOX, ";".join([base_src, JUDGEMENT]), m)
+                )
+    return out
+
+
+def china_central_asia_parts(teu: float, srcs_cc: list[str], how_cc: str) -> list[dict]:
+    """China <-> Central Asia boxes, both Chinese hubs equally, over the Central Asian cities by share."""
+    out: list[dict] = []
     for flow, share, west in (("cn_ca_wb", CN_CA_WEST, True), ("cn_ca_eb", 1 - CN_CA_WEST, False)):
         for c in CN_CA_CN:
             for a, ashare in CN_CA_CA.items():
@@ -270,10 +295,16 @@ def components(year: int, ce: dict, cc: dict) -> list[dict]:
                     f"[{flow}] {how_cc} x {'westbound' if west else 'eastbound'} {share:.3f} "
                     f"x 1/{len(CN_CA_CN)} ({c}) x {ashare} ({a}) = {x:,.0f} TEU"
                 )
-                add(flow, o, d, "general", x, x * T_PER_TEU_BOX, ";".join([*srcs_cc, BOX_T_SOURCE]), m)
-    # Central Asia
+                out.append(
+                    part(flow, o, d, "general", x, x * T_PER_TEU_BOX, ";".join([*srcs_cc, BOX_T_SOURCE]), m)
+                )
+    return out
+
+
+def central_asia_bulk() -> list[dict]:
+    """The Central Asian pool's bulk share, from Astana to the Black Sea and Turkey in equal parts."""
+    out: list[dict] = []
     bulk_t = CA_POOL_T * (1 - CA_BOX_SHARE)
-    box_teu = CA_POOL_T * CA_BOX_SHARE / T_PER_TEU_BOX
     for d in CA_BULK_DESTS:
         t = bulk_t / len(CA_BULK_DESTS)
         m = (
@@ -281,16 +312,25 @@ def components(year: int, ce: dict, cc: dict) -> list[dict]:
             f"share {1 - CA_BOX_SHARE} x 1/{len(CA_BULK_DESTS)} ({d}) = {t:,.0f} t; TEU-equivalent t / "
             f"{T_PER_TEU_BULK:g}"
         )
-        add(
-            "ca_eu_bulk",
-            CA_BULK_ORIGIN,
-            d,
-            "bulk",
-            t / T_PER_TEU_BULK,
-            t,
-            ";".join([JUDGEMENT, BULK_T_SOURCE]),
-            m,
+        out.append(
+            part(
+                "ca_eu_bulk",
+                CA_BULK_ORIGIN,
+                d,
+                "bulk",
+                t / T_PER_TEU_BULK,
+                t,
+                ";".join([JUDGEMENT, BULK_T_SOURCE]),
+                m,
+            )
         )
+    return out
+
+
+def central_asia_boxes() -> list[dict]:
+    """The Central Asian pool's box share westbound, and the return flow, over origins and destinations."""
+    out: list[dict] = []
+    box_teu = CA_POOL_T * CA_BOX_SHARE / T_PER_TEU_BOX
     for flow, total, west in (("ca_eu_box_wb", box_teu, True), ("ca_eu_box_eb", box_teu * CA_RETURN, False)):
         for o in CA_BOX_ORIGINS:
             for d in CA_BOX_DESTS:
@@ -302,15 +342,17 @@ def components(year: int, ce: dict, cc: dict) -> list[dict]:
                     f"{'' if west else f' x return {CA_RETURN}'} x 1/{len(CA_BOX_ORIGINS)} ({o}) x "
                     f"1/{len(CA_BOX_DESTS)} ({d}) = {teu:,.0f} TEU"
                 )
-                add(
-                    flow,
-                    a,
-                    b,
-                    "container",
-                    teu,
-                    teu * T_PER_TEU_BOX,
-                    ";".join([JUDGEMENT, BOX_T_SOURCE, "navisgroup_2025"]),
-                    m,
+                out.append(
+                    part(
+                        flow,
+                        a,
+                        b,
+                        "container",
+                        teu,
+                        teu * T_PER_TEU_BOX,
+                        ";".join([JUDGEMENT, BOX_T_SOURCE, "navisgroup_2025"]),
+                        m,
+                    )
                 )
     return out
 
