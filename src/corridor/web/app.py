@@ -145,8 +145,9 @@ def create_app(network: Network | str | Path | None = None, *, cache_size: int =
     `network` is a loaded `Network` or a network folder. `cache_size` answers are
     kept per app (0 turns the cache off). With `allowed_hosts`, requests naming any
     other Host are refused (DNS-rebinding protection for a loopback server). At most
-    `query_slots` uncached compare/route questions and `model_slots` uncached model runs
-    (assignment, Caspian, scenarios) are computed at once; the others queue.
+    `query_slots` uncached route questions and `model_slots` uncached model runs
+    (assignment, Caspian, scenarios) are computed at once; the others queue. An uncached
+    comparison (a few milliseconds) is computed on the event loop, one at a time.
     """
     from ..network.io import load_network
     from ..network.tables import Network

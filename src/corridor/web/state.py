@@ -213,7 +213,7 @@ class WebState:
                  model_slots: int = 2):
         self.net = net
         self.lines = LinkLines(net)
-        self.queries = Slots(query_slots)  # uncached compare and route
+        self.queries = Slots(query_slots)  # uncached route questions (a comparison runs on the loop)
         self.models = Slots(model_slots)  # uncached assignments, Caspian runs, scenario runs
         self.results = LRU(cache_size)  # compare/route/places answers, keyed by normalised query
         self.blobs: dict[str, Blob] = {}  # static-per-network bodies (network GeoJSON, meta, ...)
