@@ -420,6 +420,7 @@ def test_click_a_place_and_a_link_for_attributes_and_sources(server, page, net):
     assert page.evaluate("() => document.activeElement.id") == "details-title"
     assert "port" in body and "sources" in page.inner_text("#details")
     assert page.locator("#details-body ul.sources li").count() >= 1
+    _sources_are_real(page, net)
     # a link: the middle of the Caspian ferry Kuryk-Alat (its stored shape's middle point), on a
     # map without routes (a route over the link would be what the click picks)
     page.goto(server + "/")
@@ -429,8 +430,31 @@ def test_click_a_place_and_a_link_for_attributes_and_sources(server, page, net):
     lon, lat = coords[len(coords) // 2]
     _click_lonlat(page, lon, lat, zoom=5)
     assert "ferry" in _details(page, "Link")
+    # its sources are entries of sources.csv, each with its title; its length, measured along the
+    # sea lanes, is said to be derived rather than listed as a source
+    _sources_are_real(page, net)
+    assert page.inner_text("#details-body ul.derived") == "length: searoute, derived"
+    # a link drawn through the places it passes, its length geodesic: both derived, neither a source
+    lid = next(r.link_id for r in net.links.itertuples()
+               if r.geometry_source == "via_places" and r.length_source == "derived:geodesic")
+    got = page.evaluate("""async (id) => { const m = await import('/static/js/details.js');
+        const { S } = await import('/static/js/core.js');
+        return m.provenance(S.linkById.get(id).properties); }""", lid)
+    assert sorted(got["derived"]) == ["length: geodesic, derived", "map line: via places, derived"]
+    known = set(net.sources["source_id"])
+    assert got["ids"] and set(got["ids"]) <= known, got
     assert not w.errors, w.errors
     assert not w.foreign(), w.foreign()
+
+
+def _sources_are_real(page, net) -> None:
+    """Every entry of the details panel's sources is a source of sources.csv, shown by its title."""
+    known = set(net.sources["source_id"])
+    items = page.eval_on_selector_all("#details-body ul.sources li", "els => els.map((e) => "
+                                      "[e.textContent, e.querySelector('code')?.textContent || null])")
+    assert items
+    for text, code in items:
+        assert code is not None and code.strip("[]") in known, text  # not derived:..., not via_places
 
 
 def test_flows_and_caspian_panels(server, page):
@@ -668,6 +692,7 @@ def test_flow_lines_tell_both_directions(server, page, net):
                                      "trs => trs.map(tr => tr.dataset.direction)")
     assert dirs == ["forward", "backward"] and " → " in body and "v/c" in page.inner_text("#details")
     assert page.locator("#details-body ul.sources li").count() >= 1
+    _sources_are_real(page, net)
     # the tables as CSV
     with page.expect_download() as dl:
         page.click("#flow-results a[data-table='over_capacity']")

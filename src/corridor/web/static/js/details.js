@@ -13,11 +13,14 @@ export async function sourcesById() {
   return S.sources;
 }
 
+// The sources behind an item, each with its title from sources.csv. A figure the data derived
+// ("derived:geodesic") or a map line drawn by a method ("via_places") is no source: it is not listed
+// here but said plainly by `sourcesAndDerived`.
 export async function sourceList(ids) {
   const all = await sourcesById();
   const ul = el("ul", { class: "sources" });
   for (const id of ids) {
-    if (id.startsWith("derived")) { ul.append(el("li", { class: "src", text: id.replace("derived:", "derived: ") })); continue; }
+    if (id.startsWith("derived")) continue;
     const s = all.get(id);
     if (!s) { ul.append(el("li", { class: "src", text: id })); continue; }
     const safe = /^https?:\/\//.test(s.url || "") ? s.url : null;
@@ -28,14 +31,41 @@ export async function sourceList(ids) {
   return ul;
 }
 
-export function splitSources(props) {
+// what a figure is, by the column naming its source (length_source: the length)
+const FIGURE = { length: "length", speed: "speed", wait: "wait", cost: "cost", co2: "CO₂",
+  capacity: "capacity", coord: "coordinates", dwell: "dwell", transship: "transshipment", hub: "hub handling",
+  geometry: "map line" };
+// columns that may name the method that drew a line (straight, via_places) instead of a source
+const METHOD_COLS = new Set(["geometry_source"]);
+
+// A link's, place's or flow's properties read for their provenance: the ids of the sources behind
+// their figures (in sources.csv), and the figures derived rather than sourced, said plainly
+// ("length: geodesic, derived"; "map line: via places, derived").
+export async function provenance(props) {
+  const all = await sourcesById();
   const ids = new Set();
+  const derived = new Set();
   for (const [k, v] of Object.entries(props)) {
-    if ((k.endsWith("_source") || k === "source_id") && v) {
-      for (const s of String(v).split(";")) if (s.trim()) ids.add(s.trim());
+    if (!(k.endsWith("_source") || k === "source_id") || !v) continue;
+    const figure = FIGURE[k.replace(/_source$/, "")] || k.replace(/_source$/, "").replaceAll("_", " ");
+    for (const s of String(v).split(";").map((x) => x.trim()).filter(Boolean)) {
+      if (s.startsWith("derived")) derived.add(`${figure}: ${s.replace(/^derived:?\s*/, "").replaceAll("_", " ") || "computed"}, derived`);
+      else if (METHOD_COLS.has(k) && !all.has(s)) derived.add(`${figure}: ${s.replaceAll("_", " ")}, derived`);
+      else ids.add(s);
     }
   }
-  return [...ids];
+  return { ids: [...ids], derived: [...derived] };
+}
+
+// The panel's end: the sources, then (when there are any) the figures derived rather than sourced.
+export async function sourcesAndDerived(props) {
+  const { ids, derived } = await provenance(props);
+  const out = [el("strong", { text: "sources" }), await sourceList(ids)];
+  if (derived.length) {
+    out.push(el("strong", { text: "derived, not from a source" }),
+      el("ul", { class: "derived" }, derived.map((d) => el("li", { class: "src", text: d }))));
+  }
+  return out;
 }
 
 // The details panel sits below the results, often below the fold: opening it scrolls it into
@@ -96,6 +126,6 @@ export async function showFeatureDetails(kind, id) {
     if (v === null || v === undefined || v === "") continue;
     dl.append(el("dt", { text: label }), el("dd", { text: typeof v === "number" ? fmt(v, Number.isInteger(v) ? 0 : 1) : String(v) }));
   }
-  fillDetails(seq, dl, el("strong", { text: "sources" }), await sourceList(splitSources(p)));
+  fillDetails(seq, dl, ...await sourcesAndDerived(p));
 }
 

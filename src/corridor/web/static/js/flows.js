@@ -2,7 +2,7 @@
 // direction, with hover and click details on the map and the tables as CSV downloads.
 
 import { $, S, api, el, fmt } from "./core.js";
-import { fillDetails, openDetails, sourceList, splitSources } from "./details.js";
+import { fillDetails, openDetails, sourcesAndDerived } from "./details.js";
 import { renderLegend } from "./legend.js";
 import { setData } from "./map.js";
 import { setLoading, showError } from "./routes.js";
@@ -160,7 +160,7 @@ export async function showFlowDetails(linkId) {
     el("dt", { text: "mode" }), el("dd", { text: `${p.mode}${p.length_km ? `, ${fmt(p.length_km)} km` : ""}` }),
     el("dt", { text: "capacity" }), el("dd", { text: p.capacity_teu_yr ? `${fmt(p.capacity_teu_yr)} TEU a year each way` : "not known" }));
   fillDetails(seq, dl, el("p", { class: "note", text: "Each direction queues on its own: load against that direction's capacity (TEU, or tonnes where bulk binds)." }),
-    el("div", { class: "scroll" }, t), el("strong", { text: "sources" }), await sourceList(splitSources(p)));
+    el("div", { class: "scroll" }, t), ...await sourcesAndDerived(p));
 }
 
 // ------------------------------------------------------------------ URL
