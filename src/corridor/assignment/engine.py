@@ -334,7 +334,7 @@ def assign(init_node: np.ndarray, term_node: np.ndarray, free_flow_time: np.ndar
     init = np.asarray(init_node, dtype=np.int64)
     term = np.asarray(term_node, dtype=np.int64)
     t0, cap, bb, pp = (np.asarray(a, dtype=np.float64) for a in (free_flow_time, capacity, b, power))
-    demand = np.array(demand, dtype=np.float64)
+    demand = np.asarray(demand, dtype=np.float64)  # copied below only if its diagonal must be cleared
     single = demand.ndim == 2
     if single:
         demand = demand[None]
@@ -348,8 +348,10 @@ def assign(init_node: np.ndarray, term_node: np.ndarray, free_flow_time: np.ndar
     if np.any(t0 < 0) or np.any(bb < 0) or np.any(pp < 0) or np.any((cap <= 0) & (bb > 0)):
         raise ValueError("BPR needs free_flow_time, b, power >= 0 and capacity > 0 where b > 0")
     _check_demand(demand, zones)
-    for k in range(n_cls):
-        np.fill_diagonal(demand[k], 0.0)
+    if any(np.diagonal(demand[k]).any() for k in range(n_cls)):
+        demand = demand.copy()
+        for k in range(n_cls):
+            np.fill_diagonal(demand[k], 0.0)
     blocked = np.array([], dtype=np.int64) if no_through is None else np.asarray(no_through)
     if blocked.dtype == bool:
         blocked = np.flatnonzero(blocked)

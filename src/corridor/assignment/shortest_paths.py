@@ -27,6 +27,8 @@ from ..heap import heap_pop, heap_push
 THREADS = max(1, min(2, os.cpu_count() or 1))  # the project's machines have two cores
 
 _SMALL = 2_000_000  # below this many (origin x edge) steps one thread is quicker than two
+_SMALL_COLUMNS = 200_000  # the same for path_columns, whose chunks allocate no per-edge flow array
+_CHUNKS_PER_THREAD = 4  # path_columns' chunks: a thread that finishes early (or a busy core) takes more
 
 _POOL: list[ThreadPoolExecutor] = []
 
@@ -277,8 +279,9 @@ def path_columns(indptr: np.ndarray, indices: np.ndarray, tails: np.ndarray, cos
     OD pairs without a path, per OD the id of its shortest path in the store or -1, and the new
     paths: their OD, start offsets and links)."""
     p_links, p_start, od_ptr, od_paths = store
-    parts = [p for p in np.array_split(np.arange(len(sources)),
-                                       threads if len(sources) * len(indices) >= _SMALL else 1) if len(p)]
+    many = threads > 1 and len(sources) * len(indices) >= _SMALL_COLUMNS
+    parts = [p for p in np.array_split(np.arange(len(sources)), threads * _CHUNKS_PER_THREAD if many else 1)
+             if len(p)]  # contiguous: each chunk's OD pairs are one range
 
     def run(k: int):
         p = parts[k]
