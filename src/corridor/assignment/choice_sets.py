@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -20,6 +21,9 @@ from ..world import World
 
 ROUTE_OBJECTIVES = ("generalized", "time", "cost")
 VARIANTS = 4  # per family, OD pair and commodity: Aktau, Kuryk, Turkmenbashi and one more
+KEPT = 8  # results kept per kind on a route set (`ChoiceSet.kept`)
+
+T = TypeVar("T")
 
 Progress = Callable[[str, int, int, float], None]  # (stage, done, total, gap): "routes" then "iterate"
 
@@ -33,9 +37,22 @@ class ChoiceSet:
     corridor: np.ndarray  # family of each route
     via: list[str]
     sanctioned: list[str] = field(default_factory=list)  # per route: sanctioned countries it enters, ";"
+    # what is worked out from the routes and a few small inputs, kept (`kept`)
+    _kept: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.od)
+
+    def kept(self, key: tuple, make: Callable[[], T]) -> T:
+        """`make()`, kept on this route set under `key` (a kind, then the inputs beside the routes it
+        depends on, e.g. the hours of the path sizes): an appraisal assigns one set of routes in
+        every sample year, and often in several worlds. The last `KEPT` per kind are kept."""
+        held = self._kept.setdefault(key[0], {})
+        if key not in held:
+            if len(held) >= KEPT:
+                del held[next(iter(held))]
+            held[key] = make()
+        return held[key]
 
     def rows(self, keep) -> ChoiceSet:
         """The routes at `keep` (indices), in that order."""
@@ -124,7 +141,13 @@ def choice_set(net: Network, pairs: Iterable[tuple[int, int]], *, world: World,
 
 def path_sizes(rs: ChoiceSet, hours: np.ndarray, n_nodes: int) -> np.ndarray:
     """Path size of each route: 1 for a route that shares no edge with another route of its OD,
-    less the more of its free-flow `hours` (per compiled edge) it shares (Ben-Akiva & Bierlaire)."""
+    less the more of its free-flow `hours` (per compiled edge) it shares (Ben-Akiva & Bierlaire).
+    Kept on the route set per `hours` (a copy is returned)."""
+    h = np.asarray(hours, dtype=float)
+    return rs.kept(("path_sizes", n_nodes, h.tobytes()), lambda: _path_sizes(rs, h, n_nodes)).copy()
+
+
+def _path_sizes(rs: ChoiceSet, hours: np.ndarray, n_nodes: int) -> np.ndarray:
     coo = rs.incidence.tocoo()
     r_nz, e_nz = coo.row, coo.col
     h = np.asarray(hours, dtype=float)

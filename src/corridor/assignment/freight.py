@@ -127,16 +127,36 @@ def _problem(net: Network, demand: Demand, world: World, params: AssignmentParam
                             f"this table has: {', '.join(present)}")
     if not classes:
         raise CorridorError("the demand table is empty")
-    vots = np.array([net.value_of_time(c) for c in classes])
+    vots, containerised = _class_figures(net, tuple(classes))
     if np.any(vots <= 0):
         raise CorridorError("every assigned commodity needs a value of time > 0")
     ods = _od_matrices(net, demand, classes)
     world = world.with_terms(params.terms)
     costs = costs if costs is not None else edge_costs(net, world, non_negative=non_negative)
-    ratio = tonnes_per_teu(demand)
-    weight = costs.weights(np.array([_containerised(net, c) for c in classes]),
-                           np.array([ratio.get(c) or TONNES_PER_TEU for c in classes]))
+    ratio = _tonnes_per_teu(demand)
+    weight = costs.weights(containerised, np.array([ratio.get(c) or TONNES_PER_TEU for c in classes]))
     return _Problem(net, world, classes, vots, ods, costs, weight, params)
+
+
+def _class_figures(net: Network, classes: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Each class's value of time and whether it is containerised, kept per network (an appraisal
+    assigns one network hundreds of times). Copies: callers may edit them."""
+    key = ("freight.class_figures", classes)
+    if key not in net.cache:
+        net.cache[key] = (np.array([net.value_of_time(c) for c in classes]),
+                          np.array([_containerised(net, c) for c in classes]))
+    vots, containerised = net.cache[key]
+    return vots.copy(), containerised.copy()
+
+
+_TONNES: WeakKeyDictionary[Demand, dict[str, float]] = WeakKeyDictionary()
+
+
+def _tonnes_per_teu(demand: Demand) -> dict[str, float]:
+    """`tonnes_per_teu`, kept per demand table (as its OD matrices)."""
+    if demand not in _TONNES:
+        _TONNES[demand] = tonnes_per_teu(demand)
+    return _TONNES[demand]
 
 
 _ODS: WeakKeyDictionary[Demand, dict[tuple, np.ndarray]] = WeakKeyDictionary()
@@ -246,8 +266,9 @@ def _solve_routes(prob: _Problem, rs: ChoiceSet, *, rgap: float, max_iter: int, 
                   unserved: str) -> tuple[LogitSolution, pd.DataFrame]:
     """The logit over `rs`, the OD pairs it has no route for left out (or raised)."""
     classes, ods = prob.classes, prob.ods
-    covered = {(int(o), int(d)) for o, d in rs.od}
-    lost = sorted(_pairs(ods) - covered)
+    uncovered = np.array(ods.any(axis=0), dtype=bool)  # the OD pairs with demand and no route
+    uncovered[rs.od[:, 0], rs.od[:, 1]] = False
+    lost = [(int(o), int(d)) for o, d in np.argwhere(uncovered)]
     dropped = _drop_unserved(prob.net, classes, ods, lost, unserved)
     mu = np.array([prob.params.dispersion_for(c) for c in classes])
     sol = solve_logit(prob.net, rs, classes, prob.vots, ods, prob.costs, prob.weight, mu,

@@ -69,13 +69,9 @@ def solve(net: Network, rs: ChoiceSet, classes: list[str], vots: np.ndarray, ods
     # per (class, route) instance and per choice, read once (the same numbers every call)
     neg_mu, lps_i = -mu[cls], log_ps[route_of]
     mu_first, qd_i = mu[cls[first]], qd[choice]
-    # each class's routes: its instances' rows of the incidence (a route's cost), and the same rows in
-    # route order, transposed (its edge loads: the sums of the whole incidence's products, less the
-    # routes the class does not take, in the same order: the same numbers, a third of the work)
-    by_class = [np.flatnonzero(cls == k) for k in range(len(classes))]
-    rows_of = [inc[route_of[m]] for m in by_class]
-    in_route_order = [np.argsort(route_of[m], kind="stable") for m in by_class]
-    cols_of = [inc[route_of[m][o]].T.tocsr() for m, o in zip(by_class, in_route_order, strict=True)]
+    routes = rs.kept(("class_routes", len(classes), route_of.tobytes(), cls.tobytes()),
+                     lambda: _ClassRoutes(inc, route_of, cls, len(classes)))
+    per_instance = routes.per_instance
 
     capacity = model.curves.served(month) if model.n_queues else np.zeros(0)
     price = np.zeros(model.n_queues)
@@ -84,10 +80,7 @@ def solve(net: Network, rs: ChoiceSet, classes: list[str], vots: np.ndarray, ods
         """Generalized USD per TEU of each (class, route) instance at edge flows per class (the
         queues' waits; the slots' prices are added by the market)."""
         wait = delay_hours(model, class_flow, weight, month)
-        out = np.empty(len(route_of))
-        for k, v in enumerate(vots):
-            out[by_class[k]] = rows_of[k] @ model.generalized(v, wait[k])
-        return out
+        return per_instance(np.stack([model.generalized(v, wait[k]) for k, v in enumerate(vots)]))
 
     def logit(cost: np.ndarray, scale: np.ndarray) -> np.ndarray:
         u = neg_mu * cost / scale + lps_i
@@ -107,10 +100,7 @@ def solve(net: Network, rs: ChoiceSet, classes: list[str], vots: np.ndarray, ods
 
     def load(f: np.ndarray) -> np.ndarray:
         """Edge flows per class."""
-        out = np.zeros((len(classes), net.graph.n_edges))
-        for k in range(len(classes)):
-            out[k] = cols_of[k] @ f[by_class[k]][in_route_order[k]]
-        return out
+        return routes.load(f, net.graph.n_edges)
 
     free = route_costs(np.zeros((len(classes), net.graph.n_edges)))
     scale = np.minimum.reduceat(free, first)[choice]  # each choice's cheapest free-flow route
@@ -120,7 +110,7 @@ def solve(net: Network, rs: ChoiceSet, classes: list[str], vots: np.ndarray, ods
     gap, it = np.inf, 0
     eta, last = 1.0, np.inf  # self-regulated averaging (Liu, Ban & Mirchandani 2009)
     congested = model.n_queues > 0
-    slots = _SlotMarket(rs, route_of, cls, classes, model, weight, capacity) if congested else None
+    slots = _market(rs, routes, cls, classes, model, weight, capacity) if congested else None
     while True:
         it += 1
         class_flow = load(f)
@@ -145,24 +135,78 @@ def solve(net: Network, rs: ChoiceSet, classes: list[str], vots: np.ndarray, ods
         f = f + (target - f) / eta
     flow = load(f)
     t = model.hours[None, :] + delay_hours(model, flow, weight, month)
-    route_days = np.stack([inc @ t[k] for k in range(len(classes))])[cls, route_of] / 24.0
-    ids = net.nodes["node_id"].to_numpy()
-    paths = pd.DataFrame({
-        "route": route_of,  # row of the route set
-        "origin": ids[rs.od[route_of, 0]], "destination": ids[rs.od[route_of, 1]],
-        "commodity": np.array(classes)[cls], "corridor": rs.corridor[route_of],
-        "via": np.array(rs.via, dtype=object)[route_of],
-        "sanctioned": (np.array(rs.sanctioned, dtype=object)[route_of] if rs.sanctioned
-                       else np.full(len(route_of), "", dtype=object)),
-        "teu": f,
-        "probability": f / qd[choice], "days": route_days,
-        "free_flow_days": (inc @ model.hours)[route_of] / 24.0,
-        "usd_per_teu": (inc @ net.graph.usd)[route_of], "generalized_usd": cost,
+    route_days = per_instance(t) / 24.0
+    paths = _path_table(net, rs, routes, classes, cls, {
+        "teu": f, "probability": f / qd[choice], "days": route_days,
+        "free_flow_days": per_instance(model.hours) / 24.0,
+        "usd_per_teu": per_instance(net.graph.usd), "generalized_usd": cost,
         "free_flow_generalized_usd": free,
         "slot_usd": slots.usd(price) if slots is not None else np.zeros(len(route_of)),
-        "co2_kg_per_teu": (inc @ net.graph.co2)[route_of],
+        "co2_kg_per_teu": per_instance(net.graph.co2),
     })
     return LogitSolution(flow, paths, gap, it, history, price)
+
+
+class _ClassRoutes:
+    """Each class's routes: its instances, their rows of the incidence (a route's cost per instance),
+    and the same rows in route order, transposed (the class's edge loads: the sums of the whole
+    incidence's products less the routes the class does not take, in the same order: the same
+    numbers, a fraction of the work)."""
+
+    def __init__(self, inc, route_of: np.ndarray, cls: np.ndarray, n_classes: int) -> None:
+        self.route_of = route_of
+        self.by_class = [np.flatnonzero(cls == k) for k in range(n_classes)]
+        self.rows_of = [inc[route_of[m]] for m in self.by_class]
+        self.in_route_order = [np.argsort(route_of[m], kind="stable") for m in self.by_class]
+        self.cols_of = [inc[route_of[m][o]].T.tocsr() for m, o in zip(self.by_class, self.in_route_order,
+                                                                      strict=True)]
+
+    def per_instance(self, v: np.ndarray) -> np.ndarray:
+        """`(inc @ v[k])[route_of]` for the class k of each instance (`v`: per class, or one for all)."""
+        out = np.empty(len(self.route_of))
+        for k, m in enumerate(self.by_class):
+            out[m] = self.rows_of[k] @ (v[k] if v.ndim == 2 else v)
+        return out
+
+    def load(self, f: np.ndarray, n_edges: int) -> np.ndarray:
+        """Edge flows per class of the instances' flows `f`."""
+        out = np.zeros((len(self.by_class), n_edges))
+        for k, m in enumerate(self.by_class):
+            out[k] = self.cols_of[k] @ f[m][self.in_route_order[k]]
+        return out
+
+
+def _market(rs: ChoiceSet, routes: _ClassRoutes, cls: np.ndarray, classes: list[str], model: EdgeCosts,
+            weight: np.ndarray, capacity: np.ndarray) -> _SlotMarket:
+    """The slot market of these instances, kept on the route set for the same weights and capacities."""
+    key = ("slots", routes.route_of.tobytes(), cls.tobytes(), weight.tobytes(), capacity.tobytes(),
+           model.member_edge.tobytes(), model.member_queue.tobytes(), len(model.hours))
+    return rs.kept(key, lambda: _SlotMarket(routes.rows_of, cls, classes, model, weight, capacity))
+
+
+def _path_table(net: Network, rs: ChoiceSet, routes: _ClassRoutes, classes: list[str], cls: np.ndarray,
+                figures: dict[str, np.ndarray]) -> pd.DataFrame:
+    """One row per (class, route) instance: its route, OD, commodity, corridor, gateways and sanctioned
+    countries, then `figures`."""
+    route_of = routes.route_of
+    text = _route_text(net, rs)
+    return pd.DataFrame({
+        "route": route_of,  # row of the route set
+        "origin": text["origin"].take(route_of), "destination": text["destination"].take(route_of),
+        "commodity": np.array(classes)[cls], "corridor": text["corridor"].take(route_of),
+        "via": text["via"].take(route_of), "sanctioned": text["sanctioned"].take(route_of), **figures})
+
+
+def _route_text(net: Network, rs: ChoiceSet) -> dict[str, pd.Series]:
+    """Per route of `rs`: its origin and destination ids, corridor, gateways and sanctioned countries,
+    as the path table's columns (made once per route set and node list; each assignment takes its
+    rows)."""
+    ids = net.nodes["node_id"].to_numpy()
+    return rs.kept(("text", ids.tobytes() if ids.dtype != object else tuple(ids)), lambda: {
+        "origin": pd.Series(ids[rs.od[:, 0]]).array, "destination": pd.Series(ids[rs.od[:, 1]]).array,
+        "corridor": pd.Series(rs.corridor).array, "via": pd.Series(np.array(rs.via, dtype=object)).array,
+        "sanctioned": pd.Series(np.array(rs.sanctioned, dtype=object) if rs.sanctioned
+                                else np.full(len(rs), "", dtype=object)).array})
 
 
 def _instances(rs: ChoiceSet, ods: np.ndarray, n_nodes: int) -> tuple[np.ndarray, ...]:
@@ -191,8 +235,9 @@ class _SlotMarket:
     where its queue is full, unless the demand that has no other route exceeds it: the price then
     stops at MAX_SLOT_PRICE_USD and the excess is the queue's backlog."""
 
-    def __init__(self, rs: ChoiceSet, route_of: np.ndarray, cls: np.ndarray, classes: list[str],
-                 model: EdgeCosts, weight: np.ndarray, capacity: np.ndarray) -> None:
+    def __init__(self, rows_of: list, cls: np.ndarray, classes: list[str], model: EdgeCosts,
+                 weight: np.ndarray, capacity: np.ndarray) -> None:
+        """`rows_of[k]`: the incidence rows of class k's instances, in their order."""
         from scipy.sparse import csr_matrix, vstack
 
         self.q = np.flatnonzero(capacity > 0)
@@ -201,12 +246,11 @@ class _SlotMarket:
         col[self.q] = np.arange(len(self.q))
         keep = col[model.member_queue] >= 0
         n_edges = len(model.hours)
-        rows = []
+        per_class = []
         for k in range(len(classes)):
             m = csr_matrix((weight[k][keep], (model.member_edge[keep], col[model.member_queue[keep]])),
                            shape=(n_edges, len(self.q)))
-            rows.append((rs.incidence @ m).tocsr())  # routes x capacitated queues
-        per_class = [r[route_of[cls == k]] for k, r in enumerate(rows)]
+            per_class.append((rows_of[k] @ m).tocsr())  # the class's instances x capacitated queues
         order = np.concatenate([np.flatnonzero(cls == k) for k in range(len(classes))])
         b = vstack(per_class).tocsr()
         inv = np.empty_like(order)
