@@ -1,7 +1,7 @@
 """Compiled shortest-path trees for the equilibrium engine: one origin at a time, memory linear in links.
 
 scipy's Dijkstra over all origins returns dense origins × nodes arrays (96 MB each on Berlin-Center)
-and its trees must then be searched edge by edge. Here a binary-heap Dijkstra (Numba) grows one
+and its trees must then be searched edge by edge. Here a Dijkstra on a 4-ary heap (Numba) grows one
 tree per origin into scratch arrays of the graph's size, records the order in which nodes settle,
 and loads the origin's demand onto the tree by walking that order backwards (every node passes its
 load to its parent edge once): no dense arrays, no search over tree arcs. Origins are split into
@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numba import njit
 
-from ..heap import heap_pop, heap_push
+from ..heap import heap4_pop, heap4_push
 
 THREADS = max(1, min(2, os.cpu_count() or 1))  # the project's machines have two cores
 
@@ -45,15 +45,16 @@ def _map(fn, n: int) -> list:
 @njit(cache=True, nogil=True)
 def _tree(indptr, indices, cost, source, dist, pred, order, done, hk, hv, wanted, n_wanted):
     """Dijkstra from `source`: dist, pred (CSR edge into each node) and the settling order; returns
-    how many nodes settled. `dist`, `pred` and `done` must come in reset (inf, -1, False). The
-    search stops once the `n_wanted` nodes marked in `wanted` are settled (the rest stay unsettled)."""
+    how many nodes settled and how many heap entries are left (every node reached but not settled
+    has one). `dist`, `pred` and `done` must come in reset (inf, -1, False). The search stops once
+    the `n_wanted` nodes marked in `wanted` are settled (the rest stay unsettled)."""
     dist[source] = 0.0
-    size = heap_push(hk, hv, 0, 0.0, source)
+    size = heap4_push(hk, hv, 0, 0.0, source)
     n_done = 0
     while size > 0:
         d = hk[0]
         v = hv[0]
-        size = heap_pop(hk, hv, size)
+        size = heap4_pop(hk, hv, size)
         if done[v]:
             continue
         done[v] = True
@@ -69,22 +70,22 @@ def _tree(indptr, indices, cost, source, dist, pred, order, done, hk, hv, wanted
             if nd < dist[w]:
                 dist[w] = nd
                 pred[w] = j
-                size = heap_push(hk, hv, size, nd, w)
-    return n_done
+                size = heap4_push(hk, hv, size, nd, w)
+    return n_done, size
 
 
 @njit(cache=True, nogil=True)
-def _reset(dist, pred, done, order, n_done, indptr, indices):
-    """Undo a tree: its settled nodes and the nodes it reached without settling (their neighbours)."""
+def _reset(dist, pred, done, order, n_done, hv, n_left):
+    """Undo a tree: its settled nodes and those left in the heap (reached, not settled)."""
     for i in range(n_done):
         v = order[i]
-        for j in range(indptr[v], indptr[v + 1]):
-            w = indices[j]
-            dist[w] = np.inf
-            pred[w] = -1
         dist[v] = np.inf
         pred[v] = -1
         done[v] = False
+    for i in range(n_left):
+        v = hv[i]
+        dist[v] = np.inf
+        pred[v] = -1
 
 
 @njit(cache=True, nogil=True)
@@ -109,7 +110,8 @@ def _aon_chunk(indptr, indices, tails, cost, sources, rows, sinks, flow):
             if rows[r, z] > 0.0 and not wanted[sinks[z]]:
                 wanted[sinks[z]] = True
                 n_wanted += 1
-        n_done = _tree(indptr, indices, cost, sources[r], dist, pred, order, done, hk, hv, wanted, n_wanted)
+        n_done, n_left = _tree(indptr, indices, cost, sources[r], dist, pred, order, done, hk, hv, wanted,
+                               n_wanted)
         for z in range(rows.shape[1]):
             wanted[sinks[z]] = False
         for z in range(rows.shape[1]):
@@ -133,7 +135,7 @@ def _aon_chunk(indptr, indices, tails, cost, sources, rows, sinks, flow):
                 load[tails[e]] += x
                 load[v] = 0.0
         load[sources[r]] = 0.0
-        _reset(dist, pred, done, order, n_done, indptr, indices)
+        _reset(dist, pred, done, order, n_done, hv, n_left)
     return sptt, lost, bad_row, bad_zone
 
 
@@ -201,7 +203,8 @@ def _columns_chunk(indptr, indices, tails, cost, edge_link, sources, od_lo, od_h
             if not wanted[od_sink[od]]:
                 wanted[od_sink[od]] = True
                 n_wanted += 1
-        n_done = _tree(indptr, indices, cost, sources[r], dist, pred, order, done, hk, hv, wanted, n_wanted)
+        n_done, n_left = _tree(indptr, indices, cost, sources[r], dist, pred, order, done, hk, hv, wanted,
+                               n_wanted)
         for od in range(od_lo[r], od_hi[r]):
             wanted[od_sink[od]] = False
         for od in range(od_lo[r], od_hi[r]):
@@ -217,7 +220,7 @@ def _columns_chunk(indptr, indices, tails, cost, edge_link, sources, od_lo, od_h
                 new_links = _append_path(new_links, new_start, n_new, buf, length)
                 new_od[n_new] = od
                 n_new += 1
-        _reset(dist, pred, done, order, n_done, indptr, indices)
+        _reset(dist, pred, done, order, n_done, hv, n_left)
     return sptt, lost, best, new_od[:n_new], new_start[: n_new + 1], new_links[: new_start[n_new]]
 
 
