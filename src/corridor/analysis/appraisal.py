@@ -53,7 +53,7 @@ from ..folders import Writable
 from ..network.tables import Network
 from ..output import Document, Output, Table
 from ..vocabulary import PAIRS, YEARS
-from .portfolio import Portfolio, select_portfolio
+from .portfolio import Portfolio, affordable_sets, select_portfolio
 from .project_values import ProjectValues
 from .projects import Project, ProjectSet, YamlProblem, read_projects
 
@@ -141,6 +141,11 @@ def appraise(
     ev = ProjectValues(ps, net, scenario, (avoid, avoid_modes, avoid_passages), demand, params, growth, rgap,
                        progress)
     pv = _PresentValues(ev, ps, base_year, horizon, discount, progress)
+    # the sets the portfolio will value, assigned up front (two processes where safe): each project
+    # alone, and every affordable set when the search is exhaustive
+    sets = affordable_sets({p.id: p.cost_usd for p in ps}, budget, limit=exhaustive_max) \
+        if math.isfinite(budget) else None
+    pv.assign_ahead([frozenset([i]) for i in ps.ids] + (sets or []))
     pv_single = {i: pv.value(frozenset([i])) for i in ps.ids}
     pf = select_portfolio({p.id: p.cost_usd for p in ps}, pv.value, budget,
                           pairs=_pairs_to_value(ev, ps, net, pairs, pv.samples[-1]), max_rounds=max_rounds,
@@ -200,6 +205,15 @@ class _PresentValues:
             pts = [self.ev.benefit(built, y)["benefit_usd"] for y in self.samples]
             self.curve[built] = np.interp(self.years, self.samples, pts)
         return self.curve[built]
+
+    def assign_ahead(self, sets: list[frozenset]) -> None:
+        """Assign at once what valuing `sets` will ask (`ProjectValues.evaluate_all`): each set as
+        built in each year, at every sample year."""
+        built = dict.fromkeys(frozenset(i for i in s if self.opening[i] <= t)
+                              for s in sets for t in self.years)
+        if self.progress:
+            self.progress(f"assigning {len(built)} sets of projects")
+        self.ev.evaluate_all((b, y) for b in built if b for y in self.samples)
 
     def value(self, s: frozenset) -> float:
         total = 0.0

@@ -173,9 +173,10 @@ class ProjectValues:
                                         "or a link's mode or gauge); the appraisal needs changes that "
                                         "keep it")
 
+            if self.progress:
+                self.progress(f"route sets ({len(applied)} worlds)")
+
             def search(k: int) -> ChoiceSet:
-                if self.progress:
-                    self.progress(f"route sets ({k + 1}/{len(applied)})")
                 ap = applied[k]
                 return choice_set(ap.network, self.pairs, world=ap.world, commodities=self.classes,
                                   missing="skip")
@@ -236,6 +237,12 @@ class ProjectValues:
         used = np.asarray(self.routes().incidence[keep].sum(axis=0)).ravel() > 0
         return built - self.worlds.inert(built, used)
 
+    def _leanest(self, built: frozenset) -> frozenset:
+        """The set `evaluate(built)` assigns: `_lean` until it changes nothing."""
+        while (lean := self._lean(built)) != built:
+            built = lean
+        return built
+
     # ---- one world in one year
     def demand_in(self, year: int) -> Demand:
         """The demand grown to `year` (one table per year: every world of that year assigns it)."""
@@ -246,6 +253,31 @@ class ProjectValues:
                 t[col] = t[col].astype(float) * f
             self._demand[year] = Demand(table=t, source=f"{self.demand.source} x{f:.3f} ({year})")
         return self._demand[year]
+
+    def evaluate_all(self, keys: Iterable[tuple[frozenset, int]]) -> None:
+        """Assign every (set, year) of `keys` not yet assigned, on two forked processes where that is
+        safe (`forked_map`): the same assignments `evaluate` makes one by one, each once, with the
+        same answers (each is a function of its set and year alone, given the route set and each
+        year's world without projects, made here first)."""
+        keys = list(keys)
+        for year in dict.fromkeys(y for _, y in keys):
+            self.evaluate(frozenset(), year)
+        todo = [k for k in dict.fromkeys((self._leanest(b), y) for b, y in keys) if k not in self._cache]
+        if len(todo) < 2:
+            return
+        # runs of keys (a set's years, and neighbouring sets, share what is kept on their routes),
+        # several per worker so that one that finishes early takes more
+        n = min(8, len(todo))
+        chunks = [todo[i * len(todo) // n:(i + 1) * len(todo) // n] for i in range(n)]
+
+        def run(k: int) -> list[tuple[tuple[frozenset, int], dict]]:
+            return [(key, self.evaluate(*key)) for key in chunks[k]]
+
+        for done in forked_map(run, len(chunks)):
+            for key, out in done:
+                if key not in self._cache:
+                    self._cache[key] = out
+                    self.assignments += 1
 
     def evaluate(self, built: frozenset, year: int) -> dict:
         key = (built, year)
@@ -319,22 +351,33 @@ def forked_map(fn: Callable[[int], T], n: int) -> list[T]:
     the same answers (each worker is this process, with all it holds, running `fn(k)`), in about
     half the time on the two cores of the project's machines. One process where forking is not
     available or not safe: another platform, one usable core, inside a daemonic worker (a Dask
-    worker's appraisal) or with other threads running (a fork copies no thread but their locks)."""
+    worker's appraisal), off the main thread, or with other threads running that are not daemons
+    (a fork copies no thread, but the locks they hold). A daemon thread (the command line's
+    spinner) is left behind: `fn` must not report progress or print (the workers ignore warnings)."""
     import multiprocessing
     import os
     import threading
     from concurrent.futures import ProcessPoolExecutor
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if (n < 2 or cores < 2 or "fork" not in multiprocessing.get_all_start_methods()
-            or multiprocessing.current_process().daemon or threading.active_count() > 1):
+    main = threading.current_thread() is threading.main_thread()
+    others = [t for t in threading.enumerate() if t is not threading.current_thread()]
+    if (n < 2 or cores < 2 or "fork" not in multiprocessing.get_all_start_methods() or not main
+            or multiprocessing.current_process().daemon or not all(t.daemon for t in others)):
         return [fn(k) for k in range(n)]
     _FORKED.append(fn)
     try:
-        with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_quiet) as pool:
             return list(pool.map(_run_forked, range(n)))  # type: ignore[arg-type]
     finally:
         _FORKED.pop()
+
+
+def _quiet() -> None:
+    import warnings
+
+    warnings.simplefilter("ignore")
 
 
 def _merged_caspian(base: CaspianSpec | None, changes: list[CaspianSpec | None]) -> CaspianSpec | None:
