@@ -90,10 +90,10 @@ async def cached(request: Request, key: tuple, compute, slots: Slots | None = No
 
     On the loop is for a question of a few milliseconds of Python (a comparison). In a worker thread it
     holds the GIL all the same, and the thread and the loop then hand the GIL to each other at every
-    step: at 20 concurrent first-time comparisons that cost 3.4-4.7 ms of server CPU a request
-    against 2.5 on the loop, and answers came back out of turn (p99 210-330 ms against 120-135;
-    benchmarks/web.py, one machine, alternating runs). Meanwhile a cached answer waits for at
-    most the one comparison being computed."""
+    step: at 20 concurrent first-time comparisons that cost 3.5 ms of server CPU a request against
+    2.6 on the loop, and answers came back out of turn (p99 261 ms against 135; medians of seven
+    alternating runs of benchmarks/web.py's cache-off phase on one loaded machine). Meanwhile a
+    cached answer waits for at most the one comparison being computed."""
     st = state(request)
     hit: Blob | None = st.results.get(key)
     if hit is not None:
