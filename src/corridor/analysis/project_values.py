@@ -366,11 +366,12 @@ def forked_map(fn: Callable[[int], T], n: int) -> list[T]:
             or multiprocessing.current_process().daemon or not all(t.daemon for t in others)):
         return [fn(k) for k in range(n)]
     _FORKED.append(fn)
+    pool = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_quiet)
     try:
-        with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_quiet) as pool:
-            return list(pool.map(_run_forked, range(n)))  # type: ignore[arg-type]
-    finally:
+        return list(pool.map(_run_forked, range(n)))  # type: ignore[arg-type]
+    finally:  # on an error (or Ctrl-C) the work not started is dropped, not done
+        pool.shutdown(wait=True, cancel_futures=True)
         _FORKED.pop()
 
 

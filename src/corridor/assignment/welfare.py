@@ -132,7 +132,7 @@ def perceived_costs(net: Network, res: FlowResult | RouteFlows, rs: ChoiceSet, p
     cost = p["generalized_usd"].to_numpy(float)
     free = p["free_flow_generalized_usd"].to_numpy(float)
     teu = p["teu"].to_numpy(float)
-    index = pd.MultiIndex.from_frame(p[key].iloc[first])
+    index = pd.MultiIndex.from_arrays([p[c].iloc[first] for c in key], names=key)  # as from_frame, no frame
     sc = np.full(n, np.inf)
     np.minimum.at(sc, g, free)
     sc = np.where(sc > 0, sc, 1.0)
