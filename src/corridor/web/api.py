@@ -302,10 +302,14 @@ async def compare(
             d["overall"] = res.overall.to_dict()
             ok.append(d["overall"])
         d["feasible"] = sum(1 for c in d["corridors"] if c.get("feasible"))
+        st.compared = True
         return _with_lines(st, d, ok)
 
+    # the app's first comparison imports the routing library and builds the world's arrays (about a
+    # second): in a query slot, so the loop keeps serving meanwhile; later ones on the loop
+    st = state(request)
     key = ("compare", origin, destination, objective, avoid, avoid_mode, avoid_passage, year, commodity)
-    return await cached(request, key, compute, on_loop=True)
+    return await cached(request, key, compute, st.queries, on_loop=st.compared)
 
 
 @router.get("/route", summary="The k best distinct routes",

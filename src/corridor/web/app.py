@@ -147,7 +147,8 @@ def create_app(network: Network | str | Path | None = None, *, cache_size: int =
     other Host are refused (DNS-rebinding protection for a loopback server). At most
     `query_slots` uncached route questions and `model_slots` uncached model runs
     (assignment, Caspian, scenarios) are computed at once; the others queue. An uncached
-    comparison (a few milliseconds) is computed on the event loop, one at a time.
+    comparison (a few milliseconds) is computed on the event loop, one at a time, once the
+    first (which loads the routing library) has been computed in a query slot.
     """
     from ..network.io import load_network
     from ..network.tables import Network

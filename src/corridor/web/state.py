@@ -225,6 +225,7 @@ class WebState:
         self.demand: Demand | None = None  # the bundled demand, read when first assigned
         self.run_scenario: Callable[[str], Any] | None = None  # set by the scenarios router
         self.worlds = LRU(64)  # the worlds of compare/route questions, by their options as asked
+        self.compared = False  # whether a comparison has been computed (the first runs in a query slot)
 
     def world(self, avoid: str | None, avoid_modes: str | None, avoid_passages: str | None,
               year: int | None) -> World:
