@@ -135,6 +135,17 @@ def test_exact_value_of_the_chosen_set(small):
     assert pf.optimal and pf.affordable_sets == 5 and small.to_dict()["portfolio"]["optimal"] is True
 
 
+def test_the_same_appraisal_in_one_process(small, net, small_demand, projects_file, monkeypatch):
+    """The route searches and assignments the appraisal may split over forked workers give, in one
+    process, the same answer to the bit."""
+    from corridor.analysis import project_values
+
+    monkeypatch.setattr(project_values, "forked_map", lambda fn, n: [fn(k) for k in range(n)])
+    ps = read_projects(projects_file, network=net)
+    one = appraise(net, ps, budget=4.0e6, demand=small_demand, avoid="RUS,BLR", horizon=2035)
+    assert json.dumps(one.to_dict(), default=str) == json.dumps(small.to_dict(), default=str)
+
+
 RESTATE_YAML = """\
 projects:
   - id: btk-paint
