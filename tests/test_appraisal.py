@@ -140,7 +140,13 @@ def test_the_same_appraisal_in_one_process(small, net, small_demand, projects_fi
     process, the same answer to the bit."""
     from corridor.analysis import project_values
 
-    monkeypatch.setattr(project_values, "forked_map", lambda fn, n: [fn(k) for k in range(n)])
+    def serial(fn, n, meanwhile=None):
+        out = [fn(k) for k in range(n)]
+        if meanwhile is not None:
+            meanwhile()
+        return out
+
+    monkeypatch.setattr(project_values, "forked_map", serial)
     ps = read_projects(projects_file, network=net)
     one = appraise(net, ps, budget=4.0e6, demand=small_demand, avoid="RUS,BLR", horizon=2035)
     assert json.dumps(one.to_dict(), default=str) == json.dumps(small.to_dict(), default=str)

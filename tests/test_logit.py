@@ -77,7 +77,8 @@ def _fails_at_three(k: int) -> int:
 
 
 def test_forked_map_is_the_serial_map():
-    assert forked_map(_square, 7) == [k * k for k in range(7)]
+    ran = []
+    assert forked_map(_square, 7, meanwhile=lambda: ran.append(1)) == [k * k for k in range(7)] and ran == [1]
     assert forked_map(_square, 1) == [0] and forked_map(_square, 0) == []
     with pytest.raises(CorridorError, match="three"):
         forked_map(_fails_at_three, 5)

@@ -182,7 +182,8 @@ class ProjectValues:
                                   missing="skip")
 
             rs = None
-            for r in forked_map(search, len(applied)):  # the worlds' searches share nothing
+            # the worlds' searches share nothing; meanwhile this process makes each project's world
+            for r in forked_map(search, len(applied), meanwhile=lambda: self.worlds):
                 rs = r if rs is None else merge_choice_sets(rs, r)
             assert rs is not None  # the world without projects at least
             seen: dict[bytes, int] = {}
@@ -346,8 +347,9 @@ def _run_forked(k: int) -> object:
     return _FORKED[-1](k)
 
 
-def forked_map(fn: Callable[[int], T], n: int) -> list[T]:
-    """`[fn(k) for k in range(n)]`, on two worker processes forked from this one where that is safe:
+def forked_map(fn: Callable[[int], T], n: int, meanwhile: Callable[[], object] | None = None) -> list[T]:
+    """`[fn(k) for k in range(n)]` (then `meanwhile()`, run here while the workers work, if given),
+    on two worker processes forked from this one where that is safe:
     the same answers (each worker is this process, with all it holds, running `fn(k)`), in about
     half the time on the two cores of the project's machines. One process where forking is not
     available or not safe: another platform, one usable core, inside a daemonic worker (a Dask
@@ -364,12 +366,18 @@ def forked_map(fn: Callable[[int], T], n: int) -> list[T]:
     others = [t for t in threading.enumerate() if t is not threading.current_thread()]
     if (n < 2 or cores < 2 or "fork" not in multiprocessing.get_all_start_methods() or not main
             or multiprocessing.current_process().daemon or not all(t.daemon for t in others)):
-        return [fn(k) for k in range(n)]
+        out = [fn(k) for k in range(n)]
+        if meanwhile is not None:
+            meanwhile()
+        return out
     _FORKED.append(fn)
     pool = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork"),
                                initializer=_quiet)
     try:
-        return list(pool.map(_run_forked, range(n)))  # type: ignore[arg-type]
+        done = pool.map(_run_forked, range(n))  # the workers are forked here, before `meanwhile`
+        if meanwhile is not None:
+            meanwhile()
+        return list(done)  # type: ignore[arg-type]
     finally:  # on an error (or Ctrl-C) the work not started is dropped, not done
         pool.shutdown(wait=True, cancel_futures=True)
         _FORKED.pop()
