@@ -339,8 +339,11 @@ def test_gradient_projection_reaches_the_best_known_objective(name, best):
     assert total / sol.network.flow["volume"].sum() < 0.005
 
 
-# derandomized: a random search found a network (8 nodes, 18 links) where the two differ by 3.6e-7
-# relative with both converged (open: see the closing note of 2026-12-04); CI checks a fixed set
+# derandomized: on about 1 random network in 200 one of the two does not reach 1e-9 in 20,000
+# iterations (it reports so: its gap is that of its returned flows, at 1e-7..1e-6). GP stalls where two OD
+# pairs share two nearly saturated links (capacity 1, v/c 25-50: t' 1e5 against 0.1 elsewhere), so
+# that one pair's Newton shift is undone by the other's and only a move of both together gains; BFW
+# stalls less often (its conjugate directions move all pairs at once). CI checks a fixed set, converged.
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 @given(small_networks())
 def test_gradient_projection_and_frank_wolfe_agree(case):
@@ -350,6 +353,7 @@ def test_gradient_projection_and_frank_wolfe_agree(case):
     args = (u, v, fft + 0.1, cap, np.full(m, 0.15), np.full(m, 4.0), demand)
     gp = assign(*args, algorithm="gp", **kw)
     fw = assign(*args, algorithm="bfw", **kw)
+    assert gp.converged and fw.converged
     assert gp.objective == pytest.approx(fw.objective, rel=1e-7, abs=1e-9)
     assert np.all(gp.flow >= -1e-9)
     out = np.bincount(u, weights=gp.flow, minlength=n) - np.bincount(v, weights=gp.flow, minlength=n)
