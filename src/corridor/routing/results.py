@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache, partial
+from functools import cache, cached_property, partial
 
 import numpy as np
 import pandas as pd
@@ -88,7 +88,10 @@ class Route(Writable):
     # its bank and insurer weigh (country.csv's sanctions status)
     sanctioned: tuple[str, ...] = ()
 
-    @property
+    # the totals are summed once per route (the legs are a tuple of frozen legs): a comparison reads
+    # each several times (its summary, twice for the best route, and whether it is a detour)
+
+    @cached_property
     def hours(self) -> float:
         return float(sum(leg.hours for leg in self.legs))
 
@@ -96,24 +99,24 @@ class Route(Writable):
     def days(self) -> float:
         return self.hours / 24.0
 
-    @property
+    @cached_property
     def usd_per_teu(self) -> float:
         return float(sum(leg.usd for leg in self.legs))
 
-    @property
+    @cached_property
     def co2_kg_per_teu(self) -> float:
         return float(sum(leg.co2_kg for leg in self.legs))
 
-    @property
+    @cached_property
     def co2e_ttw_kg_per_teu(self) -> float:
         """Tank-to-wheel kg CO2e (NaN if a leg's figure has no TTW part)."""
         return float(sum(leg.co2e_ttw_kg for leg in self.legs))
 
-    @property
+    @cached_property
     def km(self) -> float:
         return float(sum(leg.km for leg in self.legs))
 
-    @property
+    @cached_property
     def link_ids(self) -> tuple[str, ...]:
         return tuple(leg.link_id for leg in self.legs if leg.link_id)
 
