@@ -176,14 +176,19 @@ class ProjectValues:
             if self.progress:
                 self.progress(f"route sets ({len(applied)} worlds)")
 
+            # each world's OD pairs in two halves (a pair's routes do not depend on the others asked:
+            # the halves' route sets, one after the other, are the world's), so two workers share
+            # five worlds evenly
+            half = len(self.pairs) // 2
+            parts = [(ap, pairs) for ap in applied for pairs in (self.pairs[:half], self.pairs[half:])]
+
             def search(k: int) -> ChoiceSet:
-                ap = applied[k]
-                return choice_set(ap.network, self.pairs, world=ap.world, commodities=self.classes,
-                                  missing="skip")
+                ap, pairs = parts[k]
+                return choice_set(ap.network, pairs, world=ap.world, commodities=self.classes, missing="skip")
 
             rs = None
-            # the worlds' searches share nothing; meanwhile this process makes each project's world
-            for r in forked_map(search, len(applied), meanwhile=lambda: self.worlds):
+            # the searches share nothing; meanwhile this process makes each project's world
+            for r in forked_map(search, len(parts), meanwhile=lambda: self.worlds):
                 rs = r if rs is None else merge_choice_sets(rs, r)
             assert rs is not None  # the world without projects at least
             seen: dict[bytes, int] = {}
