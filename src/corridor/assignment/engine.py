@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-from scipy.optimize import brentq
 
 from ..errors import CorridorError
 
@@ -298,6 +297,8 @@ def _line_search(x: np.ndarray, d: np.ndarray, fixed: np.ndarray, delay: _Delay)
         return 1.0
     if slope(0.0) >= 0.0:
         return 0.0
+    from scipy.optimize import brentq  # here: scipy.optimize is 16 MB that gradient projection never needs
+
     return brentq(slope, 0.0, 1.0, xtol=1e-15, rtol=1e-15, maxiter=200)
 
 
