@@ -149,9 +149,30 @@ def test_assign_is_computed_once_per_method_and_year(client):
     assert d["method"] == "aon" and d["links"]
     assert {"link_id", "flow_teu", "v_c"} <= set(d["links"][0])
     assert "corridors_teu" in d["summary"]
-    cached = st.flows.get(("aon", None))
+    latest = f"world-{corridor.recorded_years()[-1]}"
+    assert d["world"] == latest  # the bundled network's flows are today's: the latest recorded world
+    cached = st.flows.get(("aon", None, latest))
     r2 = client.get("/api/assign", params={"method": "aon"})
-    assert r2.content == r1.content and st.flows.get(("aon", None)) is cached
+    assert r2.content == r1.content and st.flows.get(("aon", None, latest)) is cached
+
+
+def test_assign_in_a_recorded_world_or_on_the_network_alone(client):
+    latest = client.get("/api/assign", params={"method": "aon"}).json()
+    alone = client.get("/api/assign", params={"method": "aon", "world": "none"}).json()
+    early = client.get("/api/assign", params={"method": "aon", "world": "2019"}).json()
+    assert alone["world"] is None and early["world"] == "world-2019"
+    runs = (("latest", latest), ("alone", alone), ("2019", early))
+    teu = {k: d["summary"]["corridors_teu"] for k, d in runs}
+    # the Red Sea is avoided in the latest world; the network alone and 2019 send boxes through Suez
+    assert teu["latest"]["suez"] < teu["latest"]["cape"]
+    assert teu["alone"]["suez"] > teu["alone"]["cape"] and teu["2019"]["suez"] > teu["2019"]["cape"]
+    bad = _err(client.get("/api/assign", params={"method": "aon", "world": "1999"}), 400)
+    assert bad["error"].startswith("no recorded world for 1999")
+    both = _err(client.get("/api/assign", params={"method": "aon", "world": "2024", "year": 2030}), 400)
+    assert "give one" in both["error"]
+    _err(client.get("/api/assign", params={"method": "aon", "world": "../x"}), 422)
+    meta = client.get("/api/meta").json()
+    assert meta["default_world"] == "latest" and 2019 in meta["recorded_years"]
 
 
 def test_assign_gives_each_direction_and_the_binding_one(client):
@@ -177,7 +198,8 @@ def test_assign_gives_each_direction_and_the_binding_one(client):
 def test_flow_tables_download_as_csv(client, net):
     r = client.get("/api/assign/table", params={"name": "link_flows", "method": "aon"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
-    assert r.headers["content-disposition"] == 'attachment; filename="corridor-link_flows-aon-today.csv"'
+    latest = f"world-{corridor.recorded_years()[-1]}"
+    assert r.headers["content-disposition"] == f'attachment; filename="corridor-link_flows-aon-{latest}.csv"'
     lines = r.text.splitlines()
     assert lines[0].startswith("link_id,") and len(lines) == len(net.links) + 1
     over = client.get("/api/assign/table", params={"name": "over_capacity", "method": "aon"}).text
@@ -192,7 +214,7 @@ def test_status_says_what_is_kept(client):
     st = client.get("/api/status")
     assert st.headers["cache-control"] == "no-store"
     body = st.json()
-    assert ["aon", None] in body["assign"]["computed"]
+    assert ["aon", None, f"world-{corridor.recorded_years()[-1]}"] in body["assign"]["computed"]
     assert body["assign"]["seconds"]["aon"] >= 0
     assert isinstance(body["scenarios"]["computed"], list)
 

@@ -643,6 +643,15 @@ def test_shared_links_restore_every_tab(server, page):
     _wait_ready(page)
     _wait_data(page, "flows", 60_000)
     assert page.input_value("#flow-method") == "aon"
+    assert page.input_value("#flow-world") == "latest" and page.is_disabled("#flow-year")
+    assert " in world-20" in page.inner_text("#flow-status")
+    # ... and its world: the network alone, kept in the link and restored with its year box open
+    page.goto(server + "/?tab=flows&method=aon&fworld=none")
+    _wait_ready(page)
+    _wait_data(page, "flows", 60_000)
+    assert page.input_value("#flow-world") == "none" and not page.is_disabled("#flow-year")
+    assert "on the network alone" in page.inner_text("#flow-status")
+    assert parse_qs(urlparse(page.url).query)["fworld"] == ["none"]
     # the Caspian: sea level, fleet and years of a link, simulated on opening
     page.goto(server + "/?tab=caspian&sl=-1&reps=5&fleet=rail_ferry:2")
     _wait_ready(page)

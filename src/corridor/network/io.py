@@ -67,6 +67,9 @@ def _stamp(path: Path) -> tuple:
         return ()
 
 
+BUNDLED_NETWORK_NAME = "eurasia"  # the name the bundled network is loaded under
+
+
 def load_network(path: str | Path | None = None) -> Network:
     """The bundled Eurasia network (cached), or the network folder or file at `path`."""
     target = Path(path) if path is not None else bundled_data_dir()
@@ -75,5 +78,5 @@ def load_network(path: str | Path | None = None) -> Network:
     except (OSError, RuntimeError) as exc:  # a symbolic link loop
         raise CorridorError(f"cannot read the network {clean(target)}: {clean(exc)}") from None
     if key not in _CACHE:
-        _CACHE[key] = read_network(target, name="eurasia" if path is None else None)
+        _CACHE[key] = read_network(target, name=BUNDLED_NETWORK_NAME if path is None else None)
     return _CACHE[key]

@@ -158,6 +158,7 @@ def _meta(st: WebState) -> dict:
     from ..caspian.config import baseline_config
     from ..network import geopolitics as geo
     from ..network.families import OTHER, family_table
+    from ..scenarios.recorded import recorded_years
 
     net = st.net
     names = _country_names()
@@ -187,6 +188,8 @@ def _meta(st: WebState) -> dict:
         "avoid_aliases": aliases,
         "commodities": comm,
         "years": list(YEARS),
+        "recorded_years": list(recorded_years()),
+        "default_world": "latest" if st.bundled else "none",
         "methods": list(METHODS), "default_method": DEFAULT_METHOD,
         "limits": {"k_max": MAX_K, "via_max": MAX_VIA, "name_chars": MAX_NAME, "list_chars": MAX_LIST},
         "caspian": {"ports": [p.name for p in cfg.ports],
@@ -207,13 +210,13 @@ def meta(request: Request) -> Response:
 
 
 @router.get("/status", summary="What the app has computed so far",
-            description="The assignments (method, year) and scenario runs the app keeps, and how long the "
-            "last first run of each took in seconds: what the page's loading notes say.")
+            description="The assignments (method, year, world) and scenario runs the app keeps, and how "
+            "long the last first run of each took in seconds: what the page's loading notes say.")
 def status(request: Request) -> Response:
     st = state(request)
     timings = dict(st.timings)
     scen = [(k[1], v) for k, v in timings.items() if isinstance(k, tuple) and k[0] == "scenario"]
-    kept = [list(k) for k in st.flows.cached_keys() if isinstance(k, tuple) and len(k) == 2]
+    kept = [list(k) for k in st.flows.cached_keys() if isinstance(k, tuple) and len(k) == 3]
     body = {
         "assign": {"computed": kept,
                    "seconds": {k[1]: round(v, 1) for k, v in timings.items()

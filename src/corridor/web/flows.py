@@ -35,20 +35,47 @@ MethodQ = Annotated[Method, Query(description="Assignment method (aon: all-or-no
 router = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
 
 
-def flow_result(st: WebState, method: str, year: int | None) -> FlowResult:
-    """The library's assignment of the bundled demand, once per (method, year) and app."""
+WorldQ = Annotated[str | None, Query(
+    pattern=r"^(latest|none|\d{4})$", description="The recorded world to assign in: a year (2019-2025) or "
+    "'latest' (the default on the bundled network): that year's demand, prices, Red Sea avoidance, Caspian "
+    "level and premiums (the scenario world-YYYY). 'none': the network alone with the 2024 demand (the "
+    "default on another network, and with a year).")]
+
+
+def world_name(st: WebState, world: str | None, year: int | None) -> str | None:
+    """The recorded world's scenario name the query asks for, or None for the network alone
+    (as `corridor assign --world`)."""
+    from ..scenarios.recorded import recorded_world_name
+
+    spec = world or ("latest" if st.bundled and year is None else "none")
+    if spec == "none":
+        return None
+    if year is not None:
+        raise CorridorError("year opens the links planned by a future year on the network alone "
+                            "(world=none); a recorded world is a past year as it was: give one")
+    return recorded_world_name(None if spec == "latest" else int(spec))
+
+
+def flow_result(st: WebState, method: str, year: int | None, world: str | None = None) -> FlowResult:
+    """The library's assignment, once per (method, year, world) and app: in the recorded `world`
+    (its network changes, demand and world) or on the app's network with the 2024 demand."""
     def compute() -> Any:
         from ..assignment.freight import assign as assign_demand
         from ..demand import load_demand
+        from ..scenarios.apply import apply_scenario
 
-        if st.demand is None:
-            st.demand = load_demand()
         t0 = time.perf_counter()
-        fr = assign_demand(st.net, st.demand, method=method, year=year)
+        if world is not None:
+            a = apply_scenario(world, network=st.net)
+            fr = assign_demand(a.network, a.demand, method=method, world=a.world)
+        else:
+            if st.demand is None:
+                st.demand = load_demand()
+            fr = assign_demand(st.net, st.demand, method=method, year=year)
         st.timings[("assign", method)] = time.perf_counter() - t0
         return fr
 
-    return st.flow_results.get_or_compute((method, year), compute)
+    return st.flow_results.get_or_compute((method, year, world), compute)
 
 
 def _directions(queues: pd.DataFrame | None) -> dict[str, dict[str, dict]]:
@@ -68,7 +95,8 @@ def _number(x: Any) -> float:
     return float(x) if isinstance(x, int | float) and not math.isnan(x) else -1.0
 
 
-def flows_payload(fr: FlowResult, method: str, year: int | None, seconds: float | None) -> dict:
+def flows_payload(fr: FlowResult, method: str, year: int | None, world: str | None,
+                  seconds: float | None) -> dict:
     """The map's view of an assignment: loaded links and places, each direction apart."""
     dirs = _directions(fr.queues)
     links = fr.links[fr.links["flow_teu"] > 0.5].round(4).to_dict(orient="records")
@@ -80,27 +108,31 @@ def flows_payload(fr: FlowResult, method: str, year: int | None, seconds: float 
         d = dirs.get(o["id"], {}) if o["kind"] == "link" else {}
         o["direction"] = max(d, key=lambda k: _number(d[k]["v_c"])) if d else None
     nodes = fr.nodes[fr.nodes["flow_teu"] > 0.5].round(4).to_dict(orient="records")
-    return {"method": method, "year": year, "seconds": None if seconds is None else round(seconds, 3),
+    return {"method": method, "year": year, "world": world,
+            "seconds": None if seconds is None else round(seconds, 3),
             "summary": summary, "links": links, "nodes": nodes,
             "tables": [t for t in TABLES if t != "route_flows" or fr.paths is not None]}
 
 
-@router.get("/assign", summary="Assigned 2024 demand (link load against capacity)",
-            description="Calls corridor.assign on the bundled 2024 demand (all-or-nothing or user "
-            "equilibrium). Computed once per (method, year) and kept by the app. Each loaded link "
-            "gives its two-way TEU and, per direction (forward: from_node_id to to_node_id), the "
-            "load, capacity and v/c of its queue.")
-async def assign(request: Request, method: MethodQ = CALIBRATED, year: YearQ = None) -> Response:
+@router.get("/assign", summary="Assigned demand (link load against capacity)",
+            description="Calls corridor.assign in a recorded world (default: the latest, world-2025, "
+            "with its demand) or on the network alone with the 2024 demand (world=none). Computed "
+            "once per (method, year, world) and kept by the app. Each loaded link gives its two-way "
+            "TEU and, per direction (forward: from_node_id to to_node_id), the load, capacity and v/c "
+            "of its queue.")
+async def assign(request: Request, method: MethodQ = CALIBRATED, year: YearQ = None,
+                 world: WorldQ = None) -> Response:
     st = state(request)
+    wname = world_name(st, world, year)
 
     def compute() -> Blob:
         t0 = time.perf_counter()
-        fresh = st.flow_results.get((method.value, year)) is None
-        fr = flow_result(st, method.value, year)
-        return Blob(dumps(flows_payload(fr, method.value, year, time.perf_counter() - t0 if fresh else
+        fresh = st.flow_results.get((method.value, year, wname)) is None
+        fr = flow_result(st, method.value, year, wname)
+        return Blob(dumps(flows_payload(fr, method.value, year, wname, time.perf_counter() - t0 if fresh else
                                         st.timings.get(("assign", method.value)))))
 
-    return await once(request, st.flows, (method.value, year), compute)
+    return await once(request, st.flows, (method.value, year, wname), compute)
 
 
 @router.get("/assign/table", summary="A table of the assigned demand as CSV",
@@ -110,18 +142,19 @@ async def assign(request: Request, method: MethodQ = CALIBRATED, year: YearQ = N
             responses={200: {"content": {"text/csv": {}}}})
 async def assign_table(request: Request,
                        name: Annotated[FlowTable, Query(description="Which table.")],
-                       method: MethodQ = CALIBRATED, year: YearQ = None) -> Response:
+                       method: MethodQ = CALIBRATED, year: YearQ = None, world: WorldQ = None) -> Response:
     st = state(request)
+    wname = world_name(st, world, year)
 
     def compute() -> Blob:
-        fr = flow_result(st, method.value, year)
+        fr = flow_result(st, method.value, year, wname)
         tables = {t.name: t for t in fr.outputs() if isinstance(t, Table)}
         if name.value not in tables:
             raise CorridorError(f"{method.value} has no {name.value} table (route_flows: sue only)")
         return Blob(tables[name.value].data().to_csv(index=False).encode("utf-8"))
 
-    resp = await once(request, st.flows, ("csv", name.value, method.value, year), compute)
+    resp = await once(request, st.flows, ("csv", name.value, method.value, year, wname), compute)
     resp.headers["Content-Type"] = "text/csv; charset=utf-8"
     resp.headers["Content-Disposition"] = (f'attachment; filename="corridor-{name.value}-{method.value}-'
-                                           f'{year or "today"}.csv"')
+                                           f'{wname or year or "network"}.csv"')
     return resp

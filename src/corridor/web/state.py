@@ -20,6 +20,7 @@ import anyio
 import anyio.to_thread
 import orjson
 
+from ..network.io import BUNDLED_NETWORK_NAME
 from ..output import json_safe
 
 if TYPE_CHECKING:
@@ -212,13 +213,15 @@ class WebState:
     def __init__(self, net: Network, *, cache_size: int = 512, query_slots: int = 2,
                  model_slots: int = 2):
         self.net = net
+        # the Flows panel's default: the latest recorded world on the bundled network, else the network alone
+        self.bundled = net.name == BUNDLED_NETWORK_NAME
         self.lines = LinkLines(net)
         self.queries = Slots(query_slots)  # uncached route questions (a comparison runs on the loop)
         self.models = Slots(model_slots)  # uncached assignments, Caspian runs, scenario runs
         self.results = LRU(cache_size)  # compare/route/places answers, keyed by normalised query
         self.blobs: dict[str, Blob] = {}  # static-per-network bodies (network GeoJSON, meta, ...)
         self.blob_lock = threading.Lock()
-        self.flows = OnceCache(16)  # assignment answers (JSON, CSV) per (method, year)
+        self.flows = OnceCache(16)  # assignment answers (JSON, CSV) per (method, year, world)
         self.flow_results = OnceCache(4)  # the FlowResults behind them
         self.timings: dict[Hashable, float] = {}  # seconds of the last first run, by kind (loading notes)
         self.caspian = OnceCache(32)  # simulation per parameter set

@@ -9,7 +9,7 @@ const MUTED = "#5a6470";
 const FONT = '"Noto Sans", system-ui, sans-serif';
 
 function title() {
-  if (S.tab === "flows") return $("flow-status").textContent ? `Assigned 2024 demand: ${$("flow-method").value}` : "corridor";
+  if (S.tab === "flows") return $("flow-status").textContent ? `Assigned demand: ${$("flow-status").textContent.split(":")[0]}` : "corridor";
   if (S.tab === "caspian") return "Caspian crossing: mean wait before boarding";
   if (S.tab === "scenarios") return $("scenario-a") ? `Scenario ${$("scenario-b").value} minus ${$("scenario-a").value}` : "corridor";
   return $("corridors").hidden ? "Eurasian freight corridors" : $("corridors-caption").textContent;

@@ -18,15 +18,18 @@ export function firstRunNote(seconds, what) {
 
 export async function runFlows() {
   const method = $("flow-method").value;
-  const year = $("flow-year").value.trim();
+  const world = $("flow-world").value || "none";
+  const year = world === "none" ? $("flow-year").value.trim() : "";
   $("flow-error").hidden = true;
   $("flow-go").disabled = true;
   const status = await api("/api/status");
   const st = status.ok ? status.body.assign : { computed: [], seconds: {} };
-  const kept = st.computed.some(([m, y]) => m === method && String(y ?? "") === year);
+  const label = $("flow-world").selectedOptions[0]?.text || "the network alone";
+  const kept = st.computed.some(([m, y, w]) => m === method && String(y ?? "") === year &&
+    (world === "none" ? w === null : w !== null && (world === "latest" || w === `world-${world}`)));
   setLoading("flow-", true, kept ? `Fetching the ${method} assignment (kept from an earlier run)…`
-    : `Assigning the 2024 demand with ${method}: every origin–destination pair is routed; ${firstRunNote(st.seconds[method], `${method} run`)}. It is kept afterwards.`);
-  const q = `method=${encodeURIComponent(method)}${year ? `&year=${encodeURIComponent(year)}` : ""}`;
+    : `Assigning the demand of ${label} with ${method}: every origin–destination pair is routed; ${firstRunNote(st.seconds[method], `${method} run`)}. It is kept afterwards.`);
+  const q = `method=${encodeURIComponent(method)}&world=${encodeURIComponent(world)}${year ? `&year=${encodeURIComponent(year)}` : ""}`;
   const r = await api(`/api/assign?${q}`);
   $("flow-go").disabled = false;
   setLoading("flow-", false);
@@ -38,10 +41,10 @@ export async function runFlows() {
   saveURL();
   const b = r.body;
   const s = b.summary || {};
-  $("flow-status").textContent = `${b.method}: ${s.iterations ?? "?"} iteration(s), relative gap ${s.rgap !== undefined ? Number(s.rgap).toExponential(1) : "?"}` +
+  $("flow-status").textContent = `${b.method} ${b.world ? `in ${b.world}` : "on the network alone"}: ${s.iterations ?? "?"} iteration(s), relative gap ${s.rgap !== undefined ? Number(s.rgap).toExponential(1) : "?"}` +
     `${s.converged === false ? " (not converged)" : ""}; ${b.links.length} loaded links. Hover or click a flow line for its two directions.`;
   out.append(el("p", { class: "downloads" }, "Download CSV: ", ...b.tables.flatMap((t, i) => [i ? " · " : "",
-    el("a", { href: `/api/assign/table?name=${t}&${q}`, download: `corridor-${t}-${method}-${year || "today"}.csv`,
+    el("a", { href: `/api/assign/table?name=${t}&${q}`, download: `corridor-${t}-${method}-${b.world || year || "network"}.csv`,
       "data-table": t, text: TABLE_NAMES[t] || t })])));
   const corr = s.corridors_teu || {};
   if (Object.keys(corr).length) {
@@ -73,7 +76,7 @@ export async function runFlows() {
   t2.append(tb2);
   out.append(el("div", { class: "scroll" }, t2));
   S.flowRows = new Map(b.links.map((row) => [row.link_id, row]));
-  S.flowMeta = { method: b.method, year: b.year };
+  S.flowMeta = { method: b.method, year: b.year, world: b.world };
   const feats = [];
   for (const row of b.links) {
     const f = S.linkById.get(row.link_id);
@@ -154,7 +157,7 @@ export async function showFlowDetails(linkId) {
   t.append(tb);
   const p = f.properties;
   const dl = el("dl", {},
-    el("dt", { text: "both ways" }), el("dd", { text: `${fmt(row.flow_teu)} TEU a year (${S.flowMeta.method}${S.flowMeta.year ? `, ${S.flowMeta.year}` : ""})` }),
+    el("dt", { text: "both ways" }), el("dd", { text: `${fmt(row.flow_teu)} TEU a year (${S.flowMeta.method}${S.flowMeta.world ? `, ${S.flowMeta.world}` : ""}${S.flowMeta.year ? `, ${S.flowMeta.year}` : ""})` }),
     el("dt", { text: "by commodity" }), el("dd", { text: ["container", "general", "bulk"].filter((c) => row[`flow_${c}_teu`])
       .map((c) => `${c} ${fmt(row[`flow_${c}_teu`])}`).join(", ") || "–" }),
     el("dt", { text: "mode" }), el("dd", { text: `${p.mode}${p.length_km ? `, ${fmt(p.length_km)} km` : ""}` }),
@@ -168,6 +171,8 @@ export async function showFlowDetails(linkId) {
 export function restoreFlows(q) {
   if (!q) return;
   if ([...$("flow-method").options].some((o) => o.value === q.method)) $("flow-method").value = q.method;
+  if (q.world && [...$("flow-world").options].some((o) => o.value === q.world)) $("flow-world").value = q.world;
+  $("flow-world").dispatchEvent(new Event("change"));
   $("flow-year").value = q.year || "";
   S.pending.flows = true;
 }

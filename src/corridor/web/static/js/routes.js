@@ -98,6 +98,14 @@ export function buildForm() {
   $("k").max = m.limits.k_max;
   for (const meth of m.methods) $("flow-method").append(el("option", { value: meth, text: meth }));
   if (m.default_method) $("flow-method").value = m.default_method;
+  const years = [...(m.recorded_years || [])].reverse();
+  if (years.length) $("flow-world").append(el("option", { value: "latest", text: `${years[0]} as recorded (latest)` }));
+  for (const y of years.slice(1)) $("flow-world").append(el("option", { value: String(y), text: `${y} as recorded` }));
+  $("flow-world").append(el("option", { value: "none", text: "network alone (2024 demand)" }));
+  $("flow-world").value = years.length ? (m.default_world || "latest") : "none";
+  const alone = () => { $("flow-year").disabled = $("flow-world").value !== "none"; };
+  $("flow-world").addEventListener("change", alone);
+  alone();
   for (const kind of m.caspian.vessel_kinds) {
     $("fleet").append(el("label", {}, kind.replace("_", " "),
       el("input", { type: "number", name: `fleet-${kind}`, "data-kind": kind, min: -10, max: 20, value: 0, step: 1 })));

@@ -25,7 +25,8 @@ export function urlFromState() {
   if (q.q === "route") { p.set("k", q.k || "3"); if (q.via.length) p.set("via", q.via.join(",")); }
   if (S.ran.flows || S.pending.flows) {
     p.set("method", $("flow-method").value);
-    if ($("flow-year").value.trim()) p.set("fyear", $("flow-year").value.trim());
+    if ($("flow-world").value && $("flow-world").value !== (S.meta?.default_world || "latest")) p.set("fworld", $("flow-world").value);
+    if ($("flow-world").value === "none" && $("flow-year").value.trim()) p.set("fyear", $("flow-year").value.trim());
   }
   if (S.ran.caspian || S.pending.caspian) {
     const c = caspianForm();
@@ -53,7 +54,7 @@ export function queryFromURL() {
     obj: p.get("obj") || "generalized", year: p.get("year") || "", avoid: list(p, "avoid"),
     mode: list(p, "mode"), pass: list(p, "pass"), k: p.get("k") || "3", via: list(p, "via"),
     geo: p.get("geo"), net: p.get("net") !== "0",
-    flows: p.get("method") ? { method: p.get("method"), year: p.get("fyear") || "" } : null,
+    flows: p.get("method") ? { method: p.get("method"), world: p.get("fworld") || "", year: p.get("fyear") || "" } : null,
     caspian: p.get("sl") !== null || p.get("reps") !== null
       ? { sea_level: num("sl") ?? 0, replications: num("reps"), vessels_add: pairs(p, "fleet"), deepen: pairs(p, "deepen") } : null,
     scenarios: p.get("a") && p.get("b") ? { a: p.get("a"), b: p.get("b") } : null,
