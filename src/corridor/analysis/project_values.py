@@ -6,6 +6,10 @@ them, one route set for all of them, and each world's assignment and log-sum wel
 project's costs and open edges put in where that is exact (`project_sets`), else the scenario
 applied; every world is assigned over one route set (the union of the route sets without any
 project, with all, and with each that changes more than capacities) from its free-flow shares.
+
+The route searches of those worlds, and the assignments of the sets the portfolio will value
+(`evaluate_all`), are independent of one another: they run on two worker processes forked from
+this one where that is safe (`forked_map`), with the same answers as one after the other.
 """
 
 from __future__ import annotations
@@ -357,7 +361,8 @@ def forked_map(fn: Callable[[int], T], n: int, meanwhile: Callable[[], object] |
     on two worker processes forked from this one where that is safe:
     the same answers (each worker is this process, with all it holds, running `fn(k)`), in about
     half the time on the two cores of the project's machines. One process where forking is not
-    available or not safe: another platform, one usable core, inside a daemonic worker (a Dask
+    available, not safe or no use: another platform, one usable core, no core free (the 1-minute
+    load average at least the cores less a half), inside a daemonic worker (a Dask
     worker's appraisal), off the main thread, or with other threads running that are not daemons
     (a fork copies no thread, but the locks they hold). A daemon thread (the command line's
     spinner) is left behind: `fn` must not report progress or print (the workers ignore warnings)."""
@@ -367,9 +372,12 @@ def forked_map(fn: Callable[[int], T], n: int, meanwhile: Callable[[], object] |
     from concurrent.futures import ProcessPoolExecutor
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    # a core free for the second worker: this process counts one in the load; on a busy machine a
+    # second worker only competes for the same cores (and copies some work: CPU, no time, lost)
+    free = not hasattr(os, "getloadavg") or os.getloadavg()[0] < cores - 0.5
     main = threading.current_thread() is threading.main_thread()
     others = [t for t in threading.enumerate() if t is not threading.current_thread()]
-    if (n < 2 or cores < 2 or "fork" not in multiprocessing.get_all_start_methods() or not main
+    if (n < 2 or cores < 2 or not free or "fork" not in multiprocessing.get_all_start_methods() or not main
             or multiprocessing.current_process().daemon or not all(t.daemon for t in others)):
         out = [fn(k) for k in range(n)]
         if meanwhile is not None:
