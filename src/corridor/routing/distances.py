@@ -84,12 +84,115 @@ def trace(indptr: np.ndarray, indices: np.ndarray, pred: np.ndarray, source: int
     return out
 
 
+@njit(cache=True, nogil=True)
+def _lower_bounds(rindptr: np.ndarray, rtail: np.ndarray, rdata: np.ndarray, targets: np.ndarray,
+                  hk: np.ndarray, hv: np.ndarray) -> np.ndarray:
+    """Least cost from every node to the nearest target (inf: none reachable), by one Dijkstra over
+    the reversed graph (`rindptr`: per head, `rtail` and `rdata` its entries' tails and weights)."""
+    n = len(rindptr) - 1
+    h = np.full(n, np.inf)
+    done = np.zeros(n, dtype=np.bool_)
+    size = 0
+    for t in targets:
+        if h[t] > 0.0:
+            h[t] = 0.0
+            size = heap_push(hk, hv, size, 0.0, t)
+    while size > 0:
+        d = hk[0]
+        v = hv[0]
+        size = heap_pop(hk, hv, size)
+        if done[v]:
+            continue
+        done[v] = True
+        for j in range(rindptr[v], rindptr[v + 1]):
+            u = rtail[j]
+            nd = d + rdata[j]
+            if nd < h[u]:
+                h[u] = nd
+                size = heap_push(hk, hv, size, nd, u)
+    return h
+
+
+@njit(cache=True, nogil=True)
+def _relax(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, dropped: np.ndarray, v: int, d: float,
+           h: np.ndarray, top: float, dist: np.ndarray, touched: np.ndarray, n_touched: int, hk: np.ndarray,
+           hv: np.ndarray, size: int) -> tuple[int, int]:
+    """`_guided`'s step from `v` (at cost `d`): (heap size, touched count); size -1 when the heap
+    arrays ran out."""
+    for j in range(indptr[v], indptr[v + 1]):
+        if dropped[j]:
+            continue
+        w = indices[j]
+        hw = h[w]
+        if hw == np.inf:
+            continue
+        nd = d + data[j]
+        if nd < dist[w] and nd + hw <= top:
+            if size >= len(hk):
+                return -1, n_touched
+            if dist[w] == np.inf:
+                touched[n_touched] = w
+                n_touched += 1
+            dist[w] = nd
+            size = heap_push(hk, hv, size, nd + hw, w)
+    return size, n_touched
+
+
+@njit(cache=True, nogil=True)
+def _guided(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, dropped: np.ndarray, source: int,
+            is_target: np.ndarray, h: np.ndarray, limit: float, dist: np.ndarray, touched: np.ndarray,
+            hk: np.ndarray, hv: np.ndarray) -> float:
+    """`_distance`'s number by a search guided by `h`, a lower bound on every node's cost to a target
+    (inf: none reachable): a node is met only if its cost plus its bound is within `limit` and the
+    best target found, give or take 1e-12 of them, which leaves room for rounding, and a node whose
+    cost falls is searched again, so the least is found exactly (the least over the graph's paths,
+    each summed from the source, as in every Dijkstra). -1 when the heap arrays ran out (then ask
+    `_distance`). Scratch `dist` (inf) is restored."""
+    top = limit + limit * 1e-12
+    dist[source] = 0.0
+    touched[0] = source
+    n_touched = 1
+    size = heap_push(hk, hv, 0, h[source], source)
+    best = np.inf
+    while size > 0:
+        f = hk[0]
+        v = hv[0]
+        size = heap_pop(hk, hv, size)
+        if f > best + best * 1e-12:
+            break
+        d = dist[v]
+        if d + h[v] < f:  # a stale entry: v was reached more cheaply since
+            continue
+        if is_target[v]:
+            best = min(best, d)
+            continue
+        size, n_touched = _relax(indptr, indices, data, dropped, v, d, h, top, dist, touched, n_touched,
+                                 hk, hv, size)
+    for i in range(n_touched):
+        dist[touched[i]] = np.inf
+    if size < 0:
+        return -1.0
+    return best if best <= limit else np.inf
+
+
+def reverse(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                                               np.ndarray]:
+    """The reversed CSR graph: per head, its entries' tails and weights (what `_lower_bounds` reads)."""
+    n = len(indptr) - 1
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+    order = np.argsort(indices, kind="stable")
+    rindptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(indices, minlength=n), out=rindptr[1:])
+    return rindptr, rows[order], np.ascontiguousarray(data[order], dtype=np.float64)
+
+
 class Distances:
     """Repeated least-cost queries on one CSR graph (a search graph's arrays), each dropping some
     entries; scratch arrays are kept between queries."""
 
     def __init__(self, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, source: int,
-                 targets: np.ndarray) -> None:
+                 targets: np.ndarray, reversed_graph: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+                 ) -> None:
         n = len(indptr) - 1
         self.indptr = np.ascontiguousarray(indptr, dtype=np.int64)
         self.indices = np.ascontiguousarray(indices, dtype=np.int64)
@@ -103,11 +206,35 @@ class Distances:
         self._touched = np.empty(n, dtype=np.int64)
         self._hk = np.empty(len(indices) + 1)
         self._hv = np.empty(len(indices) + 1, dtype=np.int64)
+        self._reversed = reversed_graph  # the graph reversed (`reverse`), less the source's row: or no guide
+        self._targets = np.asarray(targets, dtype=np.int64)
+        self._h: np.ndarray | None = None
+
+    def _guide(self) -> np.ndarray | None:
+        """Each node's least cost to a target in the whole graph, shaved by 1e-9 of it (so rounding
+        never lifts it above a path's cost): no search that drops entries finds less."""
+        if self._h is None and self._reversed is not None:
+            rindptr, rtail, rdata = self._reversed
+            hk = np.empty(len(rtail) + len(self._targets) + 1)
+            hv = np.empty(len(hk), dtype=np.int64)
+            h = _lower_bounds(rindptr, rtail, rdata, self._targets, hk, hv)
+            h = h * (1.0 - 1e-9)
+            h[self.source] = 0.0  # the super-source's row is not in the reversed graph
+            self._h = h
+            self._ghk = np.empty(4 * (len(self.indices) + 1))
+            self._ghv = np.empty(len(self._ghk), dtype=np.int64)
+        return self._h
 
     def least(self, drop: np.ndarray, limit: float = np.inf) -> float:
         """The least cost to a target without the entries `drop` (indices), or inf past `limit`."""
         self.dropped[drop] = True
         try:
+            h = self._guide()
+            if h is not None:
+                c = float(_guided(self.indptr, self.indices, self.data, self.dropped, self.source,
+                                  self.is_target, h, limit, self._dist, self._touched, self._ghk, self._ghv))
+                if c >= 0.0:
+                    return c
             return float(_distance(self.indptr, self.indices, self.data, self.dropped, self.source,
                                    self.is_target, limit, self._dist, self._done, self._touched, self._hk,
                                    self._hv))

@@ -279,6 +279,17 @@ class _Body:
         self.body, self.order, self.at = body, order, at
         self._slot: tuple[tuple[int, ...], dict[frozenset[int], Tree]] | None = None
         self.entries: dict[frozenset[int], np.ndarray] = {}  # by the places avoided (`_Searcher._entries`)
+        self._reversed: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def reversed_graph(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The body reversed (`distances.reverse`), made on its first repair: every question's repairs
+        are guided by their costs to the destination over it (the origin's row is not in it)."""
+        if self._reversed is None:
+            from .distances import reverse
+
+            b = self.body
+            self._reversed = reverse(b.indptr, b.indices, b.data)
+        return self._reversed
 
     def trees(self, starts: np.ndarray) -> dict[frozenset[int], Tree]:
         """The trees kept for the origin with these `starts`, by the places avoided (none kept yet when
@@ -347,7 +358,8 @@ class _Searcher:
             self._trace = trace
             _TRACE[:] = [trace]
             sg = self.sg
-            self._distances = Distances(sg.indptr, sg.indices, sg.data, sg.source, sg.targets)
+            self._distances = Distances(sg.indptr, sg.indices, sg.data, sg.source, sg.targets,
+                                        self._kept.reversed_graph())
         return self._distances
 
     def _entries(self, forbidden: frozenset[int]) -> np.ndarray:

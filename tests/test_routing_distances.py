@@ -1,0 +1,55 @@
+"""The guided repair search (`routing.distances`) gives the plain compiled Dijkstra's number to the bit."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from corridor.routing.distances import Distances, _distance, _guided, reverse
+
+
+def _graph(rng: np.random.Generator, n: int, m: int, ties: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    src = np.sort(rng.integers(0, n, m))
+    dst = rng.integers(0, n, m)
+    w = rng.integers(0, 4, m).astype(float) if ties else rng.random(m) * 100.0
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    return indptr, dst.astype(np.int64), w
+
+
+def _plain(d: Distances, drop: np.ndarray, limit: float) -> float:
+    d.dropped[drop] = True
+    try:
+        return float(_distance(d.indptr, d.indices, d.data, d.dropped, d.source, d.is_target, limit, d._dist,
+                               d._done, d._touched, d._hk, d._hv))
+    finally:
+        d.dropped[drop] = False
+
+
+def test_guided_equals_plain_dijkstra_on_random_graphs_drops_and_limits():
+    rng = np.random.default_rng(14)
+    for trial in range(300):
+        n = int(rng.integers(5, 60))
+        indptr, indices, data = _graph(rng, n, int(rng.integers(n, 5 * n)), ties=trial % 2 == 0)
+        targets = rng.choice(n - 1, size=int(rng.integers(1, 4)), replace=False) + 1
+        d = Distances(indptr, indices, data, 0, targets, reverse(indptr, indices, data))
+        for _ in range(10):
+            drop = rng.choice(len(indices), size=int(rng.integers(0, len(indices) // 3 + 1)), replace=False)
+            plain = _plain(d, drop, np.inf)
+            limit = np.inf if rng.random() < 0.3 else (plain if rng.random() < 0.3 else rng.random() * 300)
+            want = _plain(d, drop, limit)
+            assert d.least(drop, limit) == want or (np.isinf(want) and np.isinf(d.least(drop, limit)))
+
+
+def test_guided_says_when_its_heap_runs_out_and_least_falls_back():
+    rng = np.random.default_rng(3)
+    indptr, indices, data = _graph(rng, 40, 200, ties=False)
+    d = Distances(indptr, indices, data, 0, np.array([39]), reverse(indptr, indices, data))
+    h = d._guide()
+    assert h is not None
+    tiny_k, tiny_v = np.empty(2), np.empty(2, dtype=np.int64)
+    got = _guided(d.indptr, d.indices, d.data, d.dropped, 0, d.is_target, h, np.inf, d._dist, d._touched,
+                  tiny_k, tiny_v)
+    assert got == -1.0 or got == _plain(d, np.empty(0, dtype=np.int64), np.inf)
+    assert np.isinf(d._dist).all()  # scratch restored either way
+    d._ghk, d._ghv = tiny_k, tiny_v
+    assert d.least(np.empty(0, dtype=np.int64)) == _plain(d, np.empty(0, dtype=np.int64), np.inf)
