@@ -193,7 +193,9 @@ def _path_table(net: Network, rs: ChoiceSet, routes: _ClassRoutes, classes: list
     return pd.DataFrame({
         "route": route_of,  # row of the route set
         "origin": text["origin"].take(route_of), "destination": text["destination"].take(route_of),
-        "commodity": np.array(classes)[cls], "corridor": text["corridor"].take(route_of),
+        "commodity": rs.kept(("commodity", tuple(classes), cls.tobytes()),
+                             lambda: pd.Series(np.array(classes)[cls]).array),
+        "corridor": text["corridor"].take(route_of),
         "via": text["via"].take(route_of), "sanctioned": text["sanctioned"].take(route_of), **figures})
 
 
