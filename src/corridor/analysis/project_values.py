@@ -95,6 +95,7 @@ class ProjectValues:
         self._log_ps: np.ndarray | None = None
         self._keep: dict[frozenset, np.ndarray] = {}
         self._subsets: dict[bytes, tuple[ChoiceSet, np.ndarray]] = {}
+        self._leaner: dict[frozenset, frozenset] = {}
         self._cache: dict[tuple, dict] = {}
         self._base_tab: dict[int, pd.DataFrame] = {}
         self._demand: dict[int, Demand] = {}
@@ -240,12 +241,16 @@ class ProjectValues:
 
     def _lean(self, built: frozenset) -> frozenset:
         """`built` less the projects that change nothing its assignment reads (`ProjectWorlds.inert`):
-        the same assignment, done once."""
-        if not built or not self.worlds.composable(built):
-            return built
-        keep = self._kept(built, self.worlds.world(built).mask)
-        used = np.asarray(self.routes().incidence[keep].sum(axis=0)).ravel() > 0
-        return built - self.worlds.inert(built, used)
+        the same assignment, done once. Kept per set (asked again by each year and by `evaluate_all`)."""
+        routes = self.routes()  # made first: its check decides which sets are composed
+        if built not in self._leaner:
+            if not built or not self.worlds.composable(built):
+                self._leaner[built] = built
+            else:
+                keep = self._kept(built, self.worlds.world(built).mask)
+                used = np.asarray(routes.incidence[keep].sum(axis=0)).ravel() > 0
+                self._leaner[built] = built - self.worlds.inert(built, used)
+        return self._leaner[built]
 
     def _leanest(self, built: frozenset) -> frozenset:
         """The set `evaluate(built)` assigns: `_lean` until it changes nothing."""
