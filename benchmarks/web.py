@@ -2,7 +2,7 @@
 machine, zero errors: compare p99 < 100 ms for a repeat query, issue 6; p99 < 200 ms for a
 first-time query, issue 14).
 
-    .venv/bin/python benchmarks/web.py [--clients 20] [--duration 30] [--quick]
+    .venv/bin/python benchmarks/web.py [--clients 20] [--duration 30] [--quick] [--phases nocache,new]
 
 Starts `corridor serve`'s app with uvicorn in its own process on 127.0.0.1 (one worker, as
 `corridor serve` runs it) and drives it from this process with N concurrent asyncio clients,
@@ -235,18 +235,29 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--duration", type=float, default=30.0, help="seconds per phase")
     ap.add_argument("--quick", action="store_true", help="3 s per phase (a smoke run)")
+    ap.add_argument("--phases", default=",".join(PHASES),
+                    help=f"comma-separated, of {','.join(PHASES)} (default: all; the headline needs all)")
     a = ap.parse_args()
     dur = 3.0 if a.quick else a.duration
+    chosen = [p.strip() for p in a.phases.split(",") if p.strip()]
+    unknown = [p for p in chosen if p not in PHASES]
+    if unknown:
+        raise SystemExit(f"unknown phase {', '.join(unknown)}; choose from {', '.join(PHASES)}")
     print(f"web API on loopback: {a.clients} concurrent clients, closed loop, {dur:.0f} s per phase, "
           f"{len(queries('compare'))} distinct queries in rotation; server: uvicorn, 1 worker, own process")
-    served = "corridor.web:create_app"
-    rows = [phase("compare (as served, cache warm)", served, "compare", a.clients, dur),
-            phase("route k=3 (as served, cache warm)", served, "route", a.clients, dur),
-            phase("compare (cache off: library + HTTP)", "web:app_nocache", "compare", a.clients, dur),
-            phase("compare (as served, new questions)", served, "new", a.clients, dur)]
-    headline(rows[0], rows[2], rows[3], a.clients, dur)
-    if any(r["errors"] or r["repeats"] for r in rows):
+    rows = {p: phase(*PHASES[p], a.clients, dur) for p in PHASES if p in chosen}
+    if all(p in rows for p in ("cached", "nocache", "new")):
+        headline(rows["cached"], rows["nocache"], rows["new"], a.clients, dur)
+    if any(r["errors"] or r["repeats"] for r in rows.values()):
         raise SystemExit(1)
+
+
+_SERVED = "corridor.web:create_app"
+# name: (label, app factory, kind)
+PHASES = {"cached": ("compare (as served, cache warm)", _SERVED, "compare"),
+          "route": ("route k=3 (as served, cache warm)", _SERVED, "route"),
+          "nocache": ("compare (cache off: library + HTTP)", "web:app_nocache", "compare"),
+          "new": ("compare (as served, new questions)", _SERVED, "new")}
 
 
 def headline(cached: dict, uncached: dict, new: dict, clients: int, dur: float) -> None:

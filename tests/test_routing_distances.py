@@ -53,3 +53,40 @@ def test_guided_says_when_its_heap_runs_out_and_least_falls_back():
     assert np.isinf(d._dist).all()  # scratch restored either way
     d._ghk, d._ghv = tiny_k, tiny_v
     assert d.least(np.empty(0, dtype=np.int64)) == _plain(d, np.empty(0, dtype=np.int64), np.inf)
+
+
+def test_route_is_scipys_whole_tree_path_or_says_tie():
+    """`Distances.route` gives the path (and target) `search.nearest` reads off scipy's whole tree, or
+    says a tie on its path leaves the choice to scipy: integer weights make many ties."""
+    from corridor.routing.search import layered, nearest, tree
+
+    rng = np.random.default_rng(7)
+    seen = {"paths": 0, "ties": 0}
+    for trial in range(300):
+        n = int(rng.integers(6, 50))
+        m = int(rng.integers(n, 4 * n))
+        src = np.sort(rng.integers(0, n, m))
+        dst = rng.integers(0, n, m)
+        w = rng.integers(0, 5, m).astype(float) if trial % 2 else rng.random(m) * 10
+        body = layered(src, dst, w, np.ones(m, dtype=bool), n)
+        starts = rng.choice(n, size=int(rng.integers(1, 3)), replace=False)
+        ends = rng.choice(n, size=int(rng.integers(1, 4)), replace=False)
+        sg = body.search_graph(starts, ends)
+        d = Distances(sg.indptr, sg.indices, sg.data, sg.source, sg.targets,
+                      reverse(body.indptr, body.indices, body.data))
+        for _ in range(5):
+            drop = rng.choice(len(body.indices), size=int(rng.integers(0, len(body.indices) // 4 + 1)),
+                              replace=False)
+            want = nearest(sg.without(drop), *tree(sg.without(drop)))
+            got = d.route(drop)
+            if want is None:
+                assert got is None
+                continue
+            assert got is not None and got[0] == want[0]
+            if got[1] is None:
+                seen["ties"] += 1
+                continue
+            seen["paths"] += 1
+            kept = np.flatnonzero(~np.isin(np.arange(len(sg.indices)), drop))
+            assert kept[want[1]].tolist() == got[1].tolist()
+    assert seen["paths"] > 100 and seen["ties"] > 10

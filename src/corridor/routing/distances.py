@@ -175,15 +175,104 @@ def _guided(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, dropped: 
     return best if best <= limit else np.inf
 
 
-def reverse(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, np.ndarray,
-                                                                               np.ndarray]:
-    """The reversed CSR graph: per head, its entries' tails and weights (what `_lower_bounds` reads)."""
+Reversed = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # rindptr, tails, weights, entries
+
+
+def reverse(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray) -> Reversed:
+    """The reversed CSR graph: per head, its entries' tails, weights and positions, in their CSR order
+    (so a tail's entries into one head are adjacent)."""
     n = len(indptr) - 1
     rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
     order = np.argsort(indices, kind="stable")
     rindptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(indices, minlength=n), out=rindptr[1:])
-    return rindptr, rows[order], np.ascontiguousarray(data[order], dtype=np.float64)
+    return rindptr, rows[order], np.ascontiguousarray(data[order], dtype=np.float64), order.astype(np.int64)
+
+
+@njit(cache=True, nogil=True)
+def _settle(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, dropped: np.ndarray, source: int,
+            is_target: np.ndarray, dist: np.ndarray, done: np.ndarray, pred: np.ndarray, touched: np.ndarray,
+            hk: np.ndarray, hv: np.ndarray) -> tuple[float, int]:
+    """Dijkstra from `source` over entries not `dropped` until every node no dearer than the nearest
+    target is settled (their `dist` final, `pred` one of their cheapest in-neighbours): (that cost or
+    inf, nodes touched, listed in `touched`). The caller restores `dist` and `done`."""
+    n_touched = 1
+    dist[source] = 0.0
+    touched[0] = source
+    size = heap_push(hk, hv, 0, 0.0, source)
+    best = np.inf
+    while size > 0:
+        d = hk[0]
+        if d > best:
+            break
+        v = hv[0]
+        size = heap_pop(hk, hv, size)
+        if done[v]:
+            continue
+        done[v] = True
+        if is_target[v] and d < best:
+            best = d
+        for j in range(indptr[v], indptr[v + 1]):
+            if dropped[j]:
+                continue
+            w = indices[j]
+            nd = d + data[j]
+            if nd < dist[w]:
+                if dist[w] == np.inf:
+                    touched[n_touched] = w
+                    n_touched += 1
+                dist[w] = nd
+                pred[w] = v
+                size = heap_push(hk, hv, size, nd, w)
+    return best, n_touched
+
+
+@njit(cache=True, nogil=True)
+def _one_way(v: int, dist: np.ndarray, dropped: np.ndarray, is_start: np.ndarray, rindptr: np.ndarray,
+             rtail: np.ndarray, rdata: np.ndarray, rentry: np.ndarray) -> bool:
+    """Whether exactly one node leads to `v` at its cost (the super-source, by a zero-cost entry, to the
+    origin's starts; the body's entries not `dropped` to every node)."""
+    d = dist[v]
+    count = 1 if is_start[v] and d == 0.0 else 0
+    last = -1
+    for k in range(rindptr[v], rindptr[v + 1]):
+        u = rtail[k]
+        if u != last and not dropped[rentry[k]] and dist[u] + rdata[k] == d:
+            count += 1
+            last = u
+            if count > 1:
+                return False
+    return count == 1
+
+
+@njit(cache=True, nogil=True)
+def _trace_kept(indptr: np.ndarray, indices: np.ndarray, dropped: np.ndarray, pred: np.ndarray, source: int,
+                target: int, dist: np.ndarray, is_start: np.ndarray, rindptr: np.ndarray, rtail: np.ndarray,
+                rdata: np.ndarray, rentry: np.ndarray) -> np.ndarray:
+    """`trace` over the entries not `dropped` (each step the first such entry joining the two nodes),
+    or an empty array when a node on the path has two cheapest in-neighbours (a tie some other search
+    may break the other way)."""
+    n = 0
+    v = target
+    while v != source:
+        if not _one_way(v, dist, dropped, is_start, rindptr, rtail, rdata, rentry):
+            return np.empty(0, dtype=np.int64)
+        n += 1
+        v = pred[v]
+    out = np.empty(n, dtype=np.int64)
+    v = target
+    k = n - 1
+    while v != source:
+        u = pred[v]
+        pos = -1
+        for j in range(indptr[u], indptr[u + 1]):
+            if indices[j] == v and not dropped[j]:
+                pos = j
+                break
+        out[k] = pos
+        k -= 1
+        v = u
+    return out
 
 
 class Distances:
@@ -191,8 +280,7 @@ class Distances:
     entries; scratch arrays are kept between queries."""
 
     def __init__(self, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, source: int,
-                 targets: np.ndarray, reversed_graph: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-                 ) -> None:
+                 targets: np.ndarray, reversed_graph: Reversed | None = None) -> None:
         n = len(indptr) - 1
         self.indptr = np.ascontiguousarray(indptr, dtype=np.int64)
         self.indices = np.ascontiguousarray(indices, dtype=np.int64)
@@ -209,12 +297,41 @@ class Distances:
         self._reversed = reversed_graph  # the graph reversed (`reverse`), less the source's row: or no guide
         self._targets = np.asarray(targets, dtype=np.int64)
         self._h: np.ndarray | None = None
+        self._pred = np.empty(n, dtype=np.int64)
+        self._is_start = np.zeros(n, dtype=np.bool_)
+        self._is_start[self.indices[self.indptr[self.source]:self.indptr[self.source + 1]]] = True
+
+    def route(self, drop: np.ndarray) -> tuple[float, np.ndarray | None] | None:
+        """The cheapest path to a target without the entries `drop`, as scipy's whole tree gives it
+        (`search.nearest`: the first of the targets at the least cost, and the path its predecessors
+        trace): (cost, CSR positions); None when no target is reached; (cost, None) when a node on the
+        path has two cheapest in-neighbours, where scipy's search may keep the other (then ask it).
+        Needs the reversed graph (`reverse`)."""
+        assert self._reversed is not None
+        rindptr, rtail, rdata, rentry = self._reversed
+        self.dropped[drop] = True
+        dist, done, touched = self._dist, self._done, self._touched
+        n_touched = 0
+        try:
+            best, n_touched = _settle(self.indptr, self.indices, self.data, self.dropped, self.source,
+                                      self.is_target, dist, done, self._pred, touched, self._hk, self._hv)
+            if best == np.inf:
+                return None
+            target = int(self._targets[np.flatnonzero(dist[self._targets] == best)[0]])
+            pos = _trace_kept(self.indptr, self.indices, self.dropped, self._pred, self.source, target, dist,
+                              self._is_start, rindptr, rtail, rdata, rentry)
+            return float(best), (pos if len(pos) else None)
+        finally:
+            self.dropped[drop] = False
+            t = touched[:n_touched]
+            dist[t] = np.inf
+            done[t] = False
 
     def _guide(self) -> np.ndarray | None:
         """Each node's least cost to a target in the whole graph, shaved by 1e-9 of it (so rounding
         never lifts it above a path's cost): no search that drops entries finds less."""
         if self._h is None and self._reversed is not None:
-            rindptr, rtail, rdata = self._reversed
+            rindptr, rtail, rdata, _ = self._reversed
             hk = np.empty(len(rtail) + len(self._targets) + 1)
             hv = np.empty(len(hk), dtype=np.int64)
             h = _lower_bounds(rindptr, rtail, rdata, self._targets, hk, hv)

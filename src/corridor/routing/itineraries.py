@@ -33,7 +33,7 @@ from .search import (
 )
 
 if TYPE_CHECKING:  # imported when first needed: it loads Numba
-    from .distances import Distances
+    from .distances import Distances, Reversed
 
 
 
@@ -268,6 +268,8 @@ _ENTRIES = 4096  # sets of places avoided whose CSR entries are kept per body
 
 Tree = tuple[np.ndarray, np.ndarray]  # scipy's distances and predecessors from the super-source
 
+_NONE = np.empty(0, dtype=np.int64)  # no entries dropped
+
 _TRACE: list[Trace] = []  # the compiled path reader, once a repair loaded it (a faster `_path`, same path)
 
 
@@ -279,9 +281,9 @@ class _Body:
         self.body, self.order, self.at = body, order, at
         self._slot: tuple[tuple[int, ...], dict[frozenset[int], Tree]] | None = None
         self.entries: dict[frozenset[int], np.ndarray] = {}  # by the places avoided (`_Searcher._entries`)
-        self._reversed: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._reversed: Reversed | None = None
 
-    def reversed_graph(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def reversed_graph(self) -> Reversed:
         """The body reversed (`distances.reverse`), made on its first repair: every question's repairs
         are guided by their costs to the destination over it (the origin's row is not in it)."""
         if self._reversed is None:
@@ -393,6 +395,17 @@ class _Searcher:
     def _solve(self, forbidden: frozenset[int], floor: float, limit: float = np.inf) -> Candidate | None:
         q = self.q
         guess = max(q.first_limit, floor * 1.25) if np.isfinite(q.first_limit) else np.inf
+        found = None
+        if not (np.isfinite(guess) or np.isfinite(limit)):
+            # the whole tree's answer: kept for the origin, or searched only as far as the destination
+            # (the same path, unless a tie on it leaves the choice to scipy's search)
+            found = self._trees.get(forbidden)
+            if found is None:
+                got = self._compiled().route(self._entries(forbidden) if forbidden else _NONE)
+                if got is None:
+                    return None
+                if got[1] is not None:
+                    return self.found(got[0], self.sg.eid[got[1]])
         if forbidden:
             sg = self.sg.without(self._entries(forbidden), guess)
         else:
@@ -401,7 +414,6 @@ class _Searcher:
             hit = shortest_path(sg, limit=limit, trace=self._trace)
         else:  # `shortest_path` would search the whole tree: kept for the origin's other destinations
             trees = self._trees
-            found = trees.get(forbidden)
             if found is None:
                 found = tree(sg)
                 for a in found:
