@@ -23,6 +23,10 @@ between rows of the same run.
 
 AequilibraE's reported gap uses the previous iterate's costs with the new flows, so it can
 understate the true gap of its returned flows; the recomputed column is the one to compare.
+Iterations are shortest-path sweeps over all origins: AequilibraE's all-or-nothing loads, corridor
+gp's tree passes (block and clean passes, `assignment.gradient`). Peak memory is the whole
+process's: corridor's includes numba's runtime (its import and JIT start, about 100 MB, whatever
+the network), AequilibraE's its own imports; the added column is the solves' share.
 """
 
 from __future__ import annotations
