@@ -229,6 +229,8 @@ def best_simple_route(net: Network, q: Query, *, objective: str, max_pops: int =
     first = searcher.solve(frozenset())
     if first is None:
         return None, False
+    if not first.simple and searcher.always_twice(first):
+        return None, True  # every route passes some place twice: what the repairs would end with
     counter = 0
     # a waiting candidate is its cost and, until it is popped, only the cost of its parent: its route
     # (which of equal-cost paths scipy's search returns) is found when it is popped
@@ -352,6 +354,25 @@ class _Searcher:
         if not np.isfinite(c) and not np.isfinite(limit):
             self._dead.append(forbidden)
         return c
+
+    def always_twice(self, found: Candidate) -> bool:
+        """Whether a place `found` passes twice is passed twice by every route (so no repair can find a
+        simple one). A route through a place other than its ends arrives there by a link, so one that
+        must pass through it both before and after the signature link (in both layers of a family's
+        search: no route is left when either layer's edges through it are dropped) arrives there twice;
+        the origin twice when it must be passed through after, the destination when before."""
+        body = self._kept.body
+        if body.n_layers != 2:
+            return False
+        idx = found.visited
+        o, d = self.q.origin, self.q.destination
+        for v in dict.fromkeys(v for v in idx if idx.count(v) > 1):
+            entries = self._entries(frozenset((v,)))
+            layer = (np.searchsorted(body.indptr, entries, side="right") - 1) // body.n
+            layers = (1,) if v == o else (0,) if v == d else (0, 1)
+            if all(np.isinf(self._compiled().least(entries[layer == k])) for k in layers):
+                return True
+        return False
 
     def _compiled(self) -> Distances:
         if self._distances is None:
