@@ -66,6 +66,19 @@ def test_path_sizes_are_kept_per_hours_and_handed_out_as_copies():
     assert again[2] == 1.0 and 0 < again[0] < 1 and not np.array_equal(again, other)
 
 
+def test_a_route_set_is_pickled_without_what_it_keeps():
+    import pickle
+
+    inc = csr_matrix(np.array([[1, 1, 0], [0, 1, 1]], dtype=float))
+    rs = ChoiceSet(np.array([[0, 2], [0, 2]]), inc, np.array(["a", "b"]), ["x", "y"], ["", "RUS"])
+    path_sizes(rs, np.ones(3), 3)
+    back = pickle.loads(pickle.dumps(rs))
+    assert rs._kept and not back._kept and (back.incidence != rs.incidence).nnz == 0
+    assert np.array_equal(back.od, rs.od) and list(back.corridor) == ["a", "b"]
+    assert back.via == ["x", "y"] and back.sanctioned == ["", "RUS"]
+    assert np.array_equal(path_sizes(back, np.ones(3), 3), path_sizes(rs, np.ones(3), 3))
+
+
 def _square(k: int) -> int:
     return k * k
 

@@ -43,6 +43,10 @@ class ChoiceSet:
     def __len__(self) -> int:
         return len(self.od)
 
+    def __getstate__(self) -> dict:
+        """Pickled without what is kept (sent to a sweep's workers: the routes alone)."""
+        return {**self.__dict__, "_kept": {}}
+
     def kept(self, key: tuple, make: Callable[[], T]) -> T:
         """`make()`, kept on this route set under `key` (a kind, then the inputs beside the routes it
         depends on, e.g. the hours of the path sizes): an appraisal assigns one set of routes in
