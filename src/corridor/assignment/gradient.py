@@ -354,6 +354,7 @@ def solve(indptr: np.ndarray, indices: np.ndarray, tails: np.ndarray,
     _load(cols, blocks, store, args, work)
     history: list[tuple[int, float, float]] = []
     gap, tstt, sptt, it, stamp = np.inf, 0.0, 0.0, 1, 0
+    stalled = False
     while True:
         if it + 2 <= max_iter:  # a block pass, then the restricted problem's sweeps
             stamp = _block_pass(cols, blocks, store, args, work, stamp)
@@ -367,6 +368,7 @@ def solve(indptr: np.ndarray, indices: np.ndarray, tails: np.ndarray,
         history.append((it, gap, _objective(x, *args)))
         if gap <= rgap or it >= max_iter:
             break
+        stalled = stalled or (len(history) > 1 and gap > 0.5 * history[-2][1])
         # keep the paths in use and each pair's shortest; add the new shortest paths
         keep = store.flow > 0.0
         keep[best[best >= 0]] = True
@@ -378,6 +380,8 @@ def solve(indptr: np.ndarray, indices: np.ndarray, tails: np.ndarray,
         x[:] = _link_flows(store.links, store.start, store.flow, n_links)
         _all_costs(x, *args, t, dt)
         stamp = _equilibrate(store, args, work, stamp, _target(rgap, gap))
+        if stalled:
+            _conjugate_steps(store, args, work, cols.od_q, _CONJUGATE_STEPS)
     return GPResult(flow=x, rgap=float(gap), iterations=it, tstt=tstt, sptt=sptt, history=history,
                     paths=store.n)
 
@@ -399,6 +403,85 @@ def _target(rgap: float, gap: float) -> float:
     should find, which is taken as 3 % of the last (Berlin-Center: 6e-5 -> 1e-7 in one block and one
     clean pass at 3 %, -> 1.3e-6 at 10 %)."""
     return max(rgap, 0.03 * gap if np.isfinite(gap) else 0.0) * 0.1
+
+
+_CONJUGATE_STEPS = 50  # per outer iteration once progress stalls
+
+
+@njit(cache=True)
+def _restricted_aon(p_links, p_start, od_ptr, od_paths, od_q, t, n_paths):
+    """Each OD pair's demand on its cheapest stored path: path flows."""
+    y = np.zeros(n_paths)
+    for od in range(len(od_ptr) - 1):
+        best = -1
+        cmin = np.inf
+        for k in range(od_ptr[od], od_ptr[od + 1]):
+            pid = od_paths[k]
+            c = _path_cost(p_links, p_start[pid], p_start[pid + 1], t)
+            if c < cmin:
+                cmin = c
+                best = pid
+        if best >= 0:
+            y[best] = od_q[od]
+    return y
+
+
+def _conjugate_steps(store: _Store, args: _Bpr, work: _Work, od_q: np.ndarray, n: int) -> None:
+    """Conjugate Frank-Wolfe steps on the restricted problem (the stored paths), once sweeps stall.
+
+    Sweeps move one OD pair at a time. Where two pairs share two nearly saturated links (t' 1e5
+    against 0.1 elsewhere) one pair's Newton shift is undone by the other's and the gap crawls;
+    a Frank-Wolfe direction moves every pair at once, and conjugacy under diag(t') (as in the
+    engine's CFW) finds the move of both together in a few steps."""
+    x, t, dt, _ = work
+    f = store.flow
+    s_prev: np.ndarray | None = None
+    big_prev = np.empty(0)
+    for _ in range(n):
+        _all_costs(x, *args, t, dt)
+        y = _restricted_aon(store.links, store.start, store.od_ptr, store.od_paths, od_q, t, store.n)
+        big_y = _link_flows(store.links, store.start, y, len(x))
+        s, big_s = y, big_y
+        if s_prev is not None:
+            d1 = big_prev - x
+            num = float(d1 @ (dt * (big_y - x)))
+            den = float(d1 @ (dt * (big_y - big_prev)))
+            alpha = min(max(num / den, 0.0), 0.99999) if den != 0.0 else 0.0
+            s, big_s = alpha * s_prev + (1 - alpha) * y, alpha * big_prev + (1 - alpha) * big_y
+        tau = _step(x, big_s - x, args)
+        if tau <= 0.0:
+            if s_prev is None:
+                break
+            s_prev = None
+            continue
+        f += tau * (s - f)
+        x += tau * (big_s - x)
+        np.maximum(x, 0.0, out=x)
+        s_prev, big_prev = (None, big_prev) if tau >= 1.0 else (s, big_s)
+    _all_costs(x, *args, t, dt)
+
+
+def _step(x: np.ndarray, d: np.ndarray, args: _Bpr) -> float:
+    """The step in [0, 1] that minimises Beckmann's objective along x + s d (bisection on its
+    derivative, which is monotone)."""
+    t, dt = np.empty(len(x)), np.empty(len(x))
+
+    def slope(step: float) -> float:
+        _all_costs(x + step * d, *args, t, dt)
+        return float(t @ d)
+
+    if slope(0.0) >= 0.0:
+        return 0.0
+    if slope(1.0) <= 0.0:
+        return 1.0
+    lo, hi = 0.0, 1.0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if slope(mid) < 0.0:
+            lo = mid
+        else:
+            hi = mid
+    return lo
 
 
 def _load(cols: _Columns, blocks: list[slice], store: _Store, args: _Bpr, work: _Work) -> None:
