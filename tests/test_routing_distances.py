@@ -57,12 +57,12 @@ def test_guided_says_when_its_heap_runs_out_and_least_falls_back():
 
 def test_route_is_scipys_whole_tree_path_or_says_tie():
     """`Distances.route` gives the path (and target) `search.nearest` reads off scipy's whole tree, or
-    says a tie on its path leaves the choice to scipy: integer weights make many ties."""
+    says a tie on its path leaves the choice to scipy: integer weights make many ties. Plain and guided."""
     from corridor.routing.search import layered, nearest, tree
 
     rng = np.random.default_rng(7)
     seen = {"paths": 0, "ties": 0}
-    for trial in range(300):
+    for trial in range(600):
         n = int(rng.integers(6, 50))
         m = int(rng.integers(n, 4 * n))
         src = np.sort(rng.integers(0, n, m))
@@ -74,6 +74,8 @@ def test_route_is_scipys_whole_tree_path_or_says_tie():
         sg = body.search_graph(starts, ends)
         d = Distances(sg.indptr, sg.indices, sg.data, sg.source, sg.targets,
                       reverse(body.indptr, body.indices, body.data))
+        if trial % 4 >= 2:  # with each node's bound to a target known, the search is guided by it
+            d._guide()
         for _ in range(5):
             drop = rng.choice(len(body.indices), size=int(rng.integers(0, len(body.indices) // 4 + 1)),
                               replace=False)
@@ -89,4 +91,23 @@ def test_route_is_scipys_whole_tree_path_or_says_tie():
             seen["paths"] += 1
             kept = np.flatnonzero(~np.isin(np.arange(len(sg.indices)), drop))
             assert kept[want[1]].tolist() == got[1].tolist()
-    assert seen["paths"] > 100 and seen["ties"] > 10
+    assert seen["paths"] > 200 and seen["ties"] > 20
+
+
+def test_guided_route_falls_back_when_its_heap_runs_out():
+    from corridor.routing.search import layered, nearest, tree
+
+    rng = np.random.default_rng(5)
+    src = np.sort(rng.integers(0, 40, 200))
+    dst = rng.integers(0, 40, 200)
+    body = layered(src, dst, rng.random(200), np.ones(200, dtype=bool), 40)
+    sg = body.search_graph(np.array([0]), np.array([39]))
+    d = Distances(sg.indptr, sg.indices, sg.data, sg.source, sg.targets,
+                  reverse(body.indptr, body.indices, body.data))
+    d._guide()
+    d._ghk, d._ghv = np.empty(2), np.empty(2, dtype=np.int64)
+    want = nearest(sg, *tree(sg))
+    got = d.route(np.empty(0, dtype=np.int64))
+    assert want is not None and got is not None and got[0] == want[0] and got[1] is not None
+    assert got[1].tolist() == list(want[1])
+    assert np.isinf(d._dist).all() and not d._done.any()

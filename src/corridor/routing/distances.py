@@ -228,21 +228,64 @@ def _settle(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, dropped: 
 
 
 @njit(cache=True, nogil=True)
-def _one_way(v: int, dist: np.ndarray, dropped: np.ndarray, is_start: np.ndarray, rindptr: np.ndarray,
-             rtail: np.ndarray, rdata: np.ndarray, rentry: np.ndarray) -> bool:
-    """Whether exactly one node leads to `v` at its cost (the super-source, by a zero-cost entry, to the
-    origin's starts; the body's entries not `dropped` to every node)."""
+def _settle_guided(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, dropped: np.ndarray,
+                   source: int, is_target: np.ndarray, h: np.ndarray, dist: np.ndarray, pred: np.ndarray,
+                   touched: np.ndarray, hk: np.ndarray, hv: np.ndarray) -> tuple[float, int]:
+    """`_settle` guided by `h` (as `_guided` is): every node on a cheapest path to a target, and every
+    node that ties with one on it, ends with its least cost (they are within the bound plus 1e-12 of
+    the answer, and a node whose cost falls is searched again), the others with their cost or more
+    (so no tie is made up). (the least cost to a target or inf, nodes touched); nodes touched -1 when
+    the heap arrays ran out. The caller restores `dist`."""
+    cap = len(hk)
+    n_touched = 1
+    dist[source] = 0.0
+    touched[0] = source
+    size = heap_push(hk, hv, 0, h[source], source)
+    best = np.inf
+    while size > 0:
+        f = hk[0]
+        if f > best + best * 1e-12:
+            break
+        v = hv[0]
+        size = heap_pop(hk, hv, size)
+        d = dist[v]
+        if d + h[v] < f:  # stale
+            continue
+        if is_target[v] and d < best:
+            best = d
+        for j in range(indptr[v], indptr[v + 1]):
+            if dropped[j]:
+                continue
+            w = indices[j]
+            hw = h[w]
+            nd = d + data[j]
+            if hw == np.inf or not nd < dist[w]:
+                continue
+            if size >= cap:
+                return best, -n_touched
+            if dist[w] == np.inf:
+                touched[n_touched] = w
+                n_touched += 1
+            dist[w] = nd
+            pred[w] = v
+            size = heap_push(hk, hv, size, nd + hw, w)
+    return best, n_touched
+
+
+@njit(cache=True, nogil=True)
+def _one_way(v: int, source: int, dist: np.ndarray, dropped: np.ndarray, is_start: np.ndarray,
+             rindptr: np.ndarray, rtail: np.ndarray, rdata: np.ndarray, rentry: np.ndarray) -> int:
+    """The one node that leads to `v` at its cost (the super-source, by a zero-cost entry, to the
+    origin's starts; the body's entries not `dropped` to every node), or -1 when none or several do."""
     d = dist[v]
-    count = 1 if is_start[v] and d == 0.0 else 0
-    last = -1
+    one = source if is_start[v] and d == 0.0 else -1
     for k in range(rindptr[v], rindptr[v + 1]):
         u = rtail[k]
-        if u != last and not dropped[rentry[k]] and dist[u] + rdata[k] == d:
-            count += 1
-            last = u
-            if count > 1:
-                return False
-    return count == 1
+        if u != one and not dropped[rentry[k]] and dist[u] + rdata[k] == d:
+            if one >= 0:
+                return -1
+            one = u
+    return one
 
 
 @njit(cache=True, nogil=True)
@@ -251,11 +294,11 @@ def _trace_kept(indptr: np.ndarray, indices: np.ndarray, dropped: np.ndarray, pr
                 rdata: np.ndarray, rentry: np.ndarray) -> np.ndarray:
     """`trace` over the entries not `dropped` (each step the first such entry joining the two nodes),
     or an empty array when a node on the path has two cheapest in-neighbours (a tie some other search
-    may break the other way)."""
+    may break the other way), or its predecessor is not the one."""
     n = 0
     v = target
     while v != source:
-        if not _one_way(v, dist, dropped, is_start, rindptr, rtail, rdata, rentry):
+        if _one_way(v, source, dist, dropped, is_start, rindptr, rtail, rdata, rentry) != pred[v]:
             return np.empty(0, dtype=np.int64)
         n += 1
         v = pred[v]
@@ -313,8 +356,17 @@ class Distances:
         dist, done, touched = self._dist, self._done, self._touched
         n_touched = 0
         try:
-            best, n_touched = _settle(self.indptr, self.indices, self.data, self.dropped, self.source,
-                                      self.is_target, dist, done, self._pred, touched, self._hk, self._hv)
+            best = np.inf
+            if self._h is not None:  # repairs met: each node's bound to the destination is known
+                best, n_touched = _settle_guided(self.indptr, self.indices, self.data, self.dropped,
+                                                 self.source, self.is_target, self._h, dist, self._pred,
+                                                 touched, self._ghk, self._ghv)
+                if n_touched < 0:  # the heap arrays ran out: the plain search
+                    dist[touched[:-n_touched]] = np.inf
+                    n_touched = 0
+            if self._h is None or n_touched == 0:
+                best, n_touched = _settle(self.indptr, self.indices, self.data, self.dropped, self.source,
+                                          self.is_target, dist, done, self._pred, touched, self._hk, self._hv)
             if best == np.inf:
                 return None
             target = int(self._targets[np.flatnonzero(dist[self._targets] == best)[0]])
