@@ -6,8 +6,12 @@ only the few it pops. A candidate's cost does not depend on how a search breaks 
 Dijkstra computes the same distances (each is the least of its in-neighbours' distance plus the
 edge, and floating-point addition is monotone), so this search, which drops CSR entries by a mask
 instead of building a graph and stops at the first target it settles, gives the very number
-scipy's would. The route itself (which of equal-cost paths) is still found by scipy, and only for
-the candidates that are popped.
+scipy's would. Once a question's repairs have a bound on each node's cost to the destination (one
+reverse Dijkstra), the searches are guided by it (`_guided`): the same number, far fewer nodes.
+
+The route itself (which of equal-cost paths) is the one scipy's whole tree gives: `Distances.route`
+searches only as far as the destination and keeps its path where each node on it has one cheapest
+in-neighbour (then every Dijkstra picks it); on a tie it says so and scipy's tree decides.
 
 Numba is imported with this module, so a question that needs no repair never loads it.
 """

@@ -418,10 +418,11 @@ class _Searcher:
         guess = max(q.first_limit, floor * 1.25) if np.isfinite(q.first_limit) else np.inf
         found = None
         if not (np.isfinite(guess) or np.isfinite(limit)):
-            # the whole tree's answer: kept for the origin, or searched only as far as the destination
-            # (the same path, unless a tie on it leaves the choice to scipy's search)
+            # the whole tree's answer: kept for the origin, or (once a repair has loaded the compiled
+            # searches: a question that needs none never loads Numba) searched only as far as the
+            # destination (the same path, unless a tie on it leaves the choice to scipy's search)
             found = self._trees.get(forbidden)
-            if found is None:
+            if found is None and _TRACE:
                 got = self._compiled().route(self._entries(forbidden) if forbidden else _NONE)
                 if got is None:
                     return None
