@@ -167,6 +167,17 @@ COUNTRY_ALIASES = {
 }
 
 
+@lru_cache(maxsize=16)
+def _lookup(folder: Path | None, known: frozenset[str]) -> tuple[frozenset[str], dict[str, str]]:
+    """The valid codes and the code of each normalised name or alias, built once per tables and
+    `known` (every question that avoids a country resolves its names)."""
+    ct = _tables(folder)[0]
+    codes = frozenset(ct["iso3"]) | known
+    by_name = {k: v for k, v in COUNTRY_ALIASES.items() if v in codes}
+    by_name.update({normalize_name(n): i for n, i in zip(ct["name"], ct["iso3"], strict=True)})
+    return codes, by_name
+
+
 def resolve_countries(spec: str | Iterable[str] | None, *, known: Iterable[str] | None = None,
                       folder: str | Path | None = None) -> frozenset[str]:
     """ISO3 codes meant by a spec: blocs (`EAEU`), `sanctioned`, regions (`central-asia`),
@@ -180,10 +191,7 @@ def resolve_countries(spec: str | Iterable[str] | None, *, known: Iterable[str] 
         return frozenset()
     tokens = spec.split(",") if isinstance(spec, str) else [str(t) for t in spec]
     tokens = [t.strip() for t in tokens if t and t.strip()]
-    ct = _tables(f)[0]
-    codes = set(ct["iso3"]) | {str(k).upper() for k in (known or ())}
-    by_name = {k: v for k, v in COUNTRY_ALIASES.items() if v in codes}
-    by_name.update({normalize_name(n): i for n, i in zip(ct["name"], ct["iso3"], strict=True)})
+    codes, by_name = _lookup(f, frozenset(str(k).upper() for k in (known or ())))
     groups = _bloc_members(f)
     reg = dict(_regions(f))
     out: set[str] = set()
