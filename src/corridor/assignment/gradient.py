@@ -14,7 +14,9 @@ once, so one pass does the work of several at frozen costs (the first pass loads
 demand this way instead of loading all of it at free flow). A clean pass grows every tree at the
 costs of the current flows: its total gives the exact relative gap of the flows it returns with,
 and it adds columns too. Sweeps over the stored paths (no searches) equilibrate the restricted
-problem between passes, so a tight gap costs a few more sweeps rather than many more trees.
+problem between passes, so a tight gap costs a few more sweeps rather than many more trees. If a
+clean pass finds the gap not even halved, conjugate Frank-Wolfe steps on the stored paths follow
+each round of sweeps (`_conjugate_steps`: sweeps alone crawl where OD pairs share stiff links).
 
 Memory: the paths in use (a few per OD pair), one flat int32 array of their links, plus scratch of
 the graph's size per thread.
