@@ -15,7 +15,7 @@ this one where that is safe (`forked_map`), with the same answers as one after t
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -395,7 +395,7 @@ def forked_map(fn: Callable[[int], T], n: int, meanwhile: Callable[[], object] |
         done = pool.map(_run_forked, range(n))  # the workers are forked here, before `meanwhile`
         if meanwhile is not None:
             meanwhile()
-        return list(done)  # type: ignore[arg-type]
+        return cast("list[T]", list(done))  # the workers ran `fn` (`_FORKED[-1]`): each item is a T
     finally:  # on an error (or Ctrl-C) the work not started is dropped, not done
         pool.shutdown(wait=True, cancel_futures=True)
         _FORKED.pop()
