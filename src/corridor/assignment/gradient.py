@@ -31,6 +31,7 @@ import numpy as np
 from numba import njit
 
 from ..errors import CorridorError
+from .path_store import PathStore, add_flows, link_flows
 from .shortest_paths import path_columns
 
 _INNER = 25  # at most this many sweeps over the stored paths between two tree sweeps
@@ -71,126 +72,6 @@ def _link_cost(a, x, t0, cap, b, pw, fixed, t, dt):
 def _all_costs(x, t0, cap, b, pw, fixed, t, dt):
     for a in range(len(x)):
         _link_cost(a, x, t0, cap, b, pw, fixed, t, dt)
-
-
-@njit(cache=True)
-def _link_flows(links, start, flow, n_links):
-    x = np.zeros(n_links)
-    _add_flows(links, start, flow, 0, len(flow), x)
-    return x
-
-
-@njit(cache=True)
-def _add_flows(links, start, flow, lo, hi, x):
-    """Paths lo..hi-1 loaded onto link flows `x`."""
-    for pid in range(lo, hi):
-        f = flow[pid]
-        if f != 0.0:
-            for i in range(start[pid], start[pid + 1]):
-                x[links[i]] += f
-
-
-@njit(cache=True)
-def _compact(links, start, keep):
-    """The kept paths' links and starts, in one pass and no temporaries."""
-    n_keep = 0
-    size = 0
-    for pid in range(len(keep)):
-        if keep[pid]:
-            n_keep += 1
-            size += start[pid + 1] - start[pid]
-    out_links = np.empty(size, dtype=np.int32)
-    out_start = np.empty(n_keep + 1, dtype=np.int64)
-    out_start[0] = 0
-    k = 0
-    pos = 0
-    for pid in range(len(keep)):
-        if keep[pid]:
-            for i in range(start[pid], start[pid + 1]):
-                out_links[pos] = links[i]
-                pos += 1
-            k += 1
-            out_start[k] = pos
-    return out_links, out_start
-
-
-@njit(cache=True)
-def _od_index(p_od, n_od):
-    """Each OD pair's paths, in path order: (od_ptr, od_paths) by a counting sort."""
-    od_ptr = np.zeros(n_od + 1, dtype=np.int64)
-    for pid in range(len(p_od)):
-        od_ptr[p_od[pid] + 1] += 1
-    for od in range(n_od):
-        od_ptr[od + 1] += od_ptr[od]
-    fill = od_ptr[:-1].copy()
-    od_paths = np.empty(len(p_od), dtype=np.int64)
-    for pid in range(len(p_od)):
-        od = p_od[pid]
-        od_paths[fill[od]] = pid
-        fill[od] += 1
-    return od_ptr, od_paths
-
-
-class _Store:
-    """The paths in use: their links (flat int32), starts, OD pairs and flows, in arrays that grow
-    by half when full (a block pass appends a little at a time), and each OD pair's paths."""
-
-    def __init__(self, n_od: int) -> None:
-        self.n_od = n_od
-        self.n = 0
-        self.links = np.empty(0, dtype=np.int32)
-        self.start = np.zeros(1, dtype=np.int64)
-        self.od = np.empty(0, dtype=np.int64)
-        self.flow_buf = np.empty(0)
-        self.od_ptr = np.zeros(n_od + 1, dtype=np.int64)
-        self.od_paths = np.empty(0, dtype=np.int64)
-
-    @property
-    def flow(self) -> np.ndarray:
-        return self.flow_buf[: self.n]
-
-    def view(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(links, starts, od_ptr, od_paths) as `path_columns` and the sweeps read them."""
-        return self.links, self.start[: self.n + 1], self.od_ptr, self.od_paths
-
-    def append(self, new_od: np.ndarray, new_start: np.ndarray, new_links: np.ndarray,
-               new_flow: np.ndarray) -> None:
-        k = len(new_od)
-        if k == 0:
-            return
-        used = int(self.start[self.n])
-        end = used + len(new_links)
-        if end > len(self.links):
-            grown = np.empty(max(end, len(self.links) * 3 // 2), dtype=np.int32)
-            grown[:used] = self.links[:used]
-            self.links = grown
-        if self.n + k + 1 > len(self.start):
-            size = max(self.n + k + 1, len(self.start) * 3 // 2)
-            self.start = _grow(self.start, size, self.n + 1)
-            self.od = _grow(self.od, size, self.n)
-            self.flow_buf = _grow(self.flow_buf, size, self.n)
-        self.links[used:end] = new_links
-        self.start[self.n + 1: self.n + k + 1] = new_start[1:] + used
-        self.od[self.n: self.n + k] = new_od
-        self.flow_buf[self.n: self.n + k] = new_flow
-        self.n += k
-
-    def compact(self, keep: np.ndarray) -> None:
-        """Only the paths `keep` marks (a bool per path)."""
-        used = int(self.start[self.n])
-        self.links, self.start = _compact(self.links[:used], self.start[: self.n + 1], keep)
-        self.od = self.od[: self.n][keep]
-        self.flow_buf = self.flow_buf[: self.n][keep]
-        self.n = len(self.od)
-
-    def reindex(self) -> None:
-        self.od_ptr, self.od_paths = _od_index(self.od[: self.n], self.n_od)
-
-
-def _grow(a: np.ndarray, size: int, used: int) -> np.ndarray:
-    out = np.empty(size, dtype=a.dtype)
-    out[:used] = a[:used]
-    return out
 
 
 @njit(cache=True)
@@ -310,7 +191,7 @@ class _Columns:
     od_sink: np.ndarray
     od_q: np.ndarray
 
-    def grow(self, t: np.ndarray, block: slice, store: _Store):
+    def grow(self, t: np.ndarray, block: slice, store: PathStore):
         """Trees of the block's origins at link costs `t`: (shortest-path total, per OD its path's
         id in the store or -1, and the new paths' OD pairs, starts and links)."""
         edge_cost, edge_link = self.edge_costs(t)
@@ -351,7 +232,7 @@ def solve(indptr: np.ndarray, indices: np.ndarray, tails: np.ndarray,
     x = np.zeros(n_links)
     t, dt = np.empty(n_links), np.empty(n_links)
     work = (x, t, dt, np.zeros(n_links, dtype=np.int64))  # flows, costs, derivatives, link marks
-    store = _Store(n_od)
+    store = PathStore(n_od)
     blocks = _blocks(len(cols.sources))
     _load(cols, blocks, store, args, work)
     history: list[tuple[int, float, float]] = []
@@ -379,7 +260,7 @@ def solve(indptr: np.ndarray, indices: np.ndarray, tails: np.ndarray,
         del new_links
         store.reindex()
         # link flows from the path flows, so that sweeps' rounding never accumulates
-        x[:] = _link_flows(store.links, store.start, store.flow, n_links)
+        x[:] = link_flows(store.links, store.start, store.flow, n_links)
         _all_costs(x, *args, t, dt)
         stamp = _equilibrate(store, args, work, stamp, _target(rgap, gap))
         if stalled:
@@ -428,7 +309,7 @@ def _restricted_aon(p_links, p_start, od_ptr, od_paths, od_q, t, n_paths):
     return y
 
 
-def _conjugate_steps(store: _Store, args: _Bpr, work: _Work, od_q: np.ndarray, n: int) -> None:
+def _conjugate_steps(store: PathStore, args: _Bpr, work: _Work, od_q: np.ndarray, n: int) -> None:
     """Conjugate Frank-Wolfe steps on the restricted problem (the stored paths), once sweeps stall.
 
     Sweeps move one OD pair at a time. Where two pairs share two nearly saturated links (t' 1e5
@@ -442,7 +323,7 @@ def _conjugate_steps(store: _Store, args: _Bpr, work: _Work, od_q: np.ndarray, n
     for _ in range(n):
         _all_costs(x, *args, t, dt)
         y = _restricted_aon(store.links, store.start, store.od_ptr, store.od_paths, od_q, t, store.n)
-        big_y = _link_flows(store.links, store.start, y, len(x))
+        big_y = link_flows(store.links, store.start, y, len(x))
         s, big_s = y, big_y
         if s_prev is not None:
             d1 = big_prev - x
@@ -486,7 +367,7 @@ def _step(x: np.ndarray, d: np.ndarray, args: _Bpr) -> float:
     return lo
 
 
-def _load(cols: _Columns, blocks: list[slice], store: _Store, args: _Bpr, work: _Work) -> None:
+def _load(cols: _Columns, blocks: list[slice], store: PathStore, args: _Bpr, work: _Work) -> None:
     """The first pass: each block's demand on its shortest paths at the costs the blocks before it
     left (a better start than all of it at free flow)."""
     x, t, dt, _ = work
@@ -495,12 +376,12 @@ def _load(cols: _Columns, blocks: list[slice], store: _Store, args: _Bpr, work: 
         _, _, new_od, new_start, new_links = cols.grow(t, blk, store)
         lo = store.n
         store.append(new_od, new_start, new_links, cols.od_q[new_od])
-        _add_flows(store.links, store.start, store.flow, lo, store.n, x)
+        add_flows(store.links, store.start, store.flow, lo, store.n, x)
         _all_costs(x, *args, t, dt)
     store.reindex()
 
 
-def _block_pass(cols: _Columns, blocks: list[slice], store: _Store, args: _Bpr, work: _Work,
+def _block_pass(cols: _Columns, blocks: list[slice], store: PathStore, args: _Bpr, work: _Work,
                 stamp: int) -> int:
     """Trees block by block at the current costs; each block's OD pairs take their new columns and
     are swept at once, so that the next block's trees see the shifted flows."""
@@ -516,7 +397,7 @@ def _block_pass(cols: _Columns, blocks: list[slice], store: _Store, args: _Bpr, 
     return stamp
 
 
-def _equilibrate(store: _Store, args: _Bpr, work: _Work, stamp: int, target: float) -> int:
+def _equilibrate(store: PathStore, args: _Bpr, work: _Work, stamp: int, target: float) -> int:
     """Sweeps over every stored path until the restricted problem's gap is below `target`."""
     for _ in range(_INNER):
         excess, total, stamp = _sweep_store(store, args, work, stamp, 0, store.n_od)
@@ -525,7 +406,7 @@ def _equilibrate(store: _Store, args: _Bpr, work: _Work, stamp: int, target: flo
     return stamp
 
 
-def _sweep_store(store: _Store, args: _Bpr, work: _Work, stamp: int, lo: int, hi: int):
+def _sweep_store(store: PathStore, args: _Bpr, work: _Work, stamp: int, lo: int, hi: int):
     x, t, dt, mark = work
     return _sweep(store.links, store.start, store.od_ptr, store.od_paths, store.flow, x, *args, t, dt, mark,
                   stamp, lo, hi)
