@@ -264,7 +264,7 @@ def ratios(df: pd.DataFrame) -> pd.DataFrame:
     c = ok[ok.solver == "corridor gp"].set_index(["network", "gap"])
     both = a.index.intersection(c.index)
     return pd.DataFrame({
-        "network": [i[0] for i in both], "gap": [i[1] for i in both],
+        "network": [i[0] for i in both], "gap": [f"{i[1]:.0e}" for i in both],
         "speedup (aeq s / corridor s)": (a.loc[both, "seconds"] / c.loc[both, "seconds"]).to_numpy(),
         "cpu ratio (aeq / corridor)": (a.loc[both, "cpu_seconds"] / c.loc[both, "cpu_seconds"]).to_numpy(),
         "peak MB ratio (corridor / aeq)": (c.loc[both, "peak_mb"] / a.loc[both, "peak_mb"]).to_numpy(),
