@@ -72,6 +72,15 @@ def trace(indptr: np.ndarray, indices: np.ndarray, pred: np.ndarray, source: int
     while v != source:
         n += 1
         v = pred[v]
+    return _positions(indptr, indices, np.empty(0, dtype=np.bool_), pred, source, target, n)
+
+
+@njit(cache=True, nogil=True)
+def _positions(indptr: np.ndarray, indices: np.ndarray, dropped: np.ndarray, pred: np.ndarray, source: int,
+               target: int, n: int) -> np.ndarray:
+    """The `n` CSR positions of the path from `source` to `target` in `pred`: in each row, the first
+    entry to the next node that is not `dropped` (an empty `dropped`: none is)."""
+    check = len(dropped) > 0
     out = np.empty(n, dtype=np.int64)
     v = target
     k = n - 1
@@ -79,7 +88,7 @@ def trace(indptr: np.ndarray, indices: np.ndarray, pred: np.ndarray, source: int
         u = pred[v]
         pos = -1
         for j in range(indptr[u], indptr[u + 1]):
-            if indices[j] == v:
+            if indices[j] == v and not (check and dropped[j]):
                 pos = j
                 break
         out[k] = pos
@@ -306,20 +315,7 @@ def _trace_kept(indptr: np.ndarray, indices: np.ndarray, dropped: np.ndarray, pr
             return np.empty(0, dtype=np.int64)
         n += 1
         v = pred[v]
-    out = np.empty(n, dtype=np.int64)
-    v = target
-    k = n - 1
-    while v != source:
-        u = pred[v]
-        pos = -1
-        for j in range(indptr[u], indptr[u + 1]):
-            if indices[j] == v and not dropped[j]:
-                pos = j
-                break
-        out[k] = pos
-        k -= 1
-        v = u
-    return out
+    return _positions(indptr, indices, dropped, pred, source, target, n)
 
 
 class Distances:
