@@ -19,7 +19,7 @@ PKG = Path(__file__).resolve().parents[1] / "src" / "corridor"
 # bottom to top; a module may import its own layer and those below it
 LAYERS = [
     ("core", ["errors", "bounds", "readers", "output", "folders", "datafiles", "yamlio", "vocabulary",
-              "queueing", "heap"]),
+              "queueing", "heap", "forking"]),
     ("network", ["network"]),
     ("caspian", ["caspian"]),  # the crossing's wait curves are part of the cost model
     ("world", ["costs", "premiums", "world", "demand", "store"]),

@@ -8,10 +8,10 @@ import pytest
 from scipy.optimize import minimize
 from scipy.sparse import csr_matrix
 
-from corridor.analysis.project_values import forked_map
 from corridor.assignment.choice_sets import ChoiceSet, path_sizes
 from corridor.assignment.logit import lbfgsb
 from corridor.errors import CorridorError
+from corridor.forking import forked_map
 
 
 def _dual(a: np.ndarray, b: np.ndarray, c: np.ndarray):

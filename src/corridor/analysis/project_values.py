@@ -9,13 +9,13 @@ project, with all, and with each that changes more than capacities) from its fre
 
 The route searches of those worlds, and the assignments of the sets the portfolio will value
 (`evaluate_all`), are independent of one another: they run on two worker processes forked from
-this one where that is safe (`forked_map`), with the same answers as one after the other.
+this one where that is safe (`corridor.forking.forked_map`), with the same answers as one after the
+other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import TypeVar, cast
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,7 @@ from ..assignment.welfare import (
 from ..costs import edge_costs
 from ..demand import Demand
 from ..errors import CorridorError
+from ..forking import forked_map
 from ..network.policy import Policy, split_avoid
 from ..network.tables import Network
 from ..scenarios.schema import CaspianSpec, Infrastructure, LinkChange, Scenario
@@ -43,8 +44,6 @@ from .project_sets import ProjectWorlds, SetWorld
 from .projects import Project, ProjectSet
 
 CAPACITY_FIELDS = {"capacity_teu_yr", "capacity_t_yr", "notes", "name"}
-
-T = TypeVar("T")
 
 
 class ProjectValues:
@@ -352,59 +351,6 @@ class ProjectValues:
                **{k: base["parts"][k] - cur["parts"][k] for k in ("tariff_usd", "time_usd", "queue_usd")},
                "newly_served_teu": max(0.0, base["unserved_teu"] - cur["unserved_teu"])}
         return out
-
-
-_FORKED: list[Callable[[int], object]] = []  # the function the forked workers run (`forked_map`)
-
-
-def _run_forked(k: int) -> object:
-    return _FORKED[-1](k)
-
-
-def forked_map(fn: Callable[[int], T], n: int, meanwhile: Callable[[], object] | None = None) -> list[T]:
-    """`[fn(k) for k in range(n)]` (then `meanwhile()`, run here while the workers work, if given),
-    on two worker processes forked from this one where that is safe:
-    the same answers (each worker is this process, with all it holds, running `fn(k)`), in about
-    half the time on the two cores of the project's machines. One process where forking is not
-    available, not safe or no use: another platform, one usable core, no core free (the 1-minute
-    load average at least the cores less a half), inside a daemonic worker (a Dask
-    worker's appraisal), off the main thread, or with other threads running that are not daemons
-    (a fork copies no thread, but the locks they hold). A daemon thread (the command line's
-    spinner) is left behind: `fn` must not report progress or print (the workers ignore warnings)."""
-    import multiprocessing
-    import os
-    import threading
-    from concurrent.futures import ProcessPoolExecutor
-
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    # a core free for the second worker: this process counts one in the load; on a busy machine a
-    # second worker only competes for the same cores (and copies some work: CPU, no time, lost)
-    free = not hasattr(os, "getloadavg") or os.getloadavg()[0] < cores - 0.5
-    main = threading.current_thread() is threading.main_thread()
-    others = [t for t in threading.enumerate() if t is not threading.current_thread()]
-    if (n < 2 or cores < 2 or not free or "fork" not in multiprocessing.get_all_start_methods() or not main
-            or multiprocessing.current_process().daemon or not all(t.daemon for t in others)):
-        out = [fn(k) for k in range(n)]
-        if meanwhile is not None:
-            meanwhile()
-        return out
-    _FORKED.append(fn)
-    pool = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_quiet)
-    try:
-        done = pool.map(_run_forked, range(n))  # the workers are forked here, before `meanwhile`
-        if meanwhile is not None:
-            meanwhile()
-        return cast("list[T]", list(done))  # the workers ran `fn` (`_FORKED[-1]`): each item is a T
-    finally:  # on an error (or Ctrl-C) the work not started is dropped, not done
-        pool.shutdown(wait=True, cancel_futures=True)
-        _FORKED.pop()
-
-
-def _quiet() -> None:
-    import warnings
-
-    warnings.simplefilter("ignore")
 
 
 def _merged_caspian(base: CaspianSpec | None, changes: list[CaspianSpec | None]) -> CaspianSpec | None:
