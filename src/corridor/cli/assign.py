@@ -128,44 +128,24 @@ def _assign_tntp(source: Path, algorithm: str, rgap: float, max_iter: int, toll_
     print_written(written)
 
 
-def _recorded_year(spec: str | None, network: Path | None, year: int | None) -> int | None:
-    """The recorded world's year --world asks for (None: no recorded world, the plain network)."""
-    from ..scenarios.recorded import recorded_years
-
-    if spec is None:
-        spec = "latest" if network is None and year is None else "none"
-    elif year is not None and spec.strip().lower() != "none":
-        raise CorridorError("--world and --year: give one (--year opens the links planned by a future year "
-                            "on the network as it is; a recorded world is a past year as it was)")
-    s = spec.strip().lower()
-    if s == "none":
-        return None
-    years = recorded_years()
-    if s == "latest" and years:
-        return years[-1]
-    if s.isdigit() and int(s) in years:
-        return int(s)
-    shown = f"{years[0]}-{years[-1]}" if years else "none bundled"
-    raise CorridorError(f"--world takes a recorded year ({shown}), 'latest' or 'none'; got '{spec[:20]}'")
-
-
 def _inputs(world: str | None, network: Path | None, demand: Path | None, year: int | None,
             month: int | None, avoid: str | None, avoid_mode: str | None, avoid_passage: str | None,
             ) -> tuple[Network, Demand, dict, str | None]:
     """The network, demand and world options of an assignment, and the recorded world's name."""
     from ..demand import load_demand, read_demand
-    from ..scenarios.recorded import recorded_world, recorded_world_name
+    from ..scenarios.apply import apply_scenario
+    from ..scenarios.recorded import chosen_world
 
-    rec = _recorded_year(world, network, year)
+    rec = chosen_world(world, bundled=network is None, year=year)
     if rec is None:
         net = load_net(network)
         dem = load_demand() if demand is None else read_demand(demand, network=net)
         return net, dem, world_options(avoid, avoid_mode, avoid_passage, year, month), None
-    applied = recorded_world(rec, network=given_net(network))
+    applied = apply_scenario(rec, network=given_net(network))
     net = applied.network
     dem = applied.demand if demand is None else read_demand(demand, network=net)
     w = applied.world.avoiding(avoid, avoid_mode, avoid_passage).in_month(month)
-    return net, dem, {"world": w}, recorded_world_name(rec)
+    return net, dem, {"world": w}, rec
 
 
 def _progress_bar(enabled: bool) -> tuple[AbstractContextManager, Progress | None]:
@@ -247,9 +227,10 @@ def assign(
 
         if method.value != "sue" or params is not None:
             raise CorridorError("--uncertainty assigns with the calibrated sue (no --method, no --params)")
-        rec = _recorded_year(world, network, year)
+        from ..scenarios.recorded import chosen_world
+
         q = Flows(options_scenario(year, month, avoid, avoid_mode, avoid_passage, demand,
-                                   base=None if rec is None else f"world-{rec}"))
+                                   base=chosen_world(world, bundled=network is None, year=year)))
         return answer_with_ranges(q, uncertainty, as_json=as_json, title="assignment", network=network)
 
     formats = prepare_out(out_dir, force, fmt)  # fail before the work, not after it

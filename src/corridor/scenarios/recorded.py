@@ -40,3 +40,24 @@ def recorded_world_name(year: int | None = None) -> str:
 def recorded_world(year: int | None = None, *, network: Network | None = None) -> AppliedScenario:
     """`year`'s recorded world (None: the latest) applied to `network` (None: the bundled one)."""
     return apply_scenario(recorded_world_name(year), network=network)
+
+
+def chosen_world(spec: str | None, *, bundled: bool, year: int | None = None) -> str | None:
+    """The recorded world a question names (`--world`, the web's `world=`): a year, 'latest' or
+    'none' (None: the latest on the bundled network asked without a year, else none). The scenario
+    name, or None for the network alone. `year` (planned links of a future year) goes with the
+    network alone only: a past year as it was and a future year's links are different questions."""
+    s = (spec if spec is not None else "latest" if bundled and year is None else "none").strip().lower()
+    if s == "none":
+        return None
+    if year is not None:
+        raise CorridorError("a year opens the links planned by a future year on the network alone (world "
+                            "none); a recorded world is a past year as it was: give one")
+    years = recorded_years()
+    if s == "latest" and years:
+        return f"world-{years[-1]}"
+    if s.isdigit() and int(s) in years:
+        return f"world-{int(s)}"
+    shown = f"{years[0]}-{years[-1]}" if years else "none bundled"
+    what = f"no recorded world for {s[:10]}: " if s.isdigit() else f"got '{s[:20]}': "
+    raise CorridorError(f"{what}a world is a recorded year ({shown}), 'latest' or 'none'")

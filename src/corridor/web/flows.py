@@ -42,18 +42,10 @@ WorldQ = Annotated[str | None, Query(
     "default on another network, and with a year).")]
 
 
-def world_name(st: WebState, world: str | None, year: int | None) -> str | None:
-    """The recorded world's scenario name the query asks for, or None for the network alone
-    (as `corridor assign --world`)."""
-    from ..scenarios.recorded import recorded_world_name
+def _chosen_world(st: WebState, world: str | None, year: int | None) -> str | None:
+    from ..scenarios.recorded import chosen_world  # the scenarios room loads with the first assignment
 
-    spec = world or ("latest" if st.bundled and year is None else "none")
-    if spec == "none":
-        return None
-    if year is not None:
-        raise CorridorError("year opens the links planned by a future year on the network alone "
-                            "(world=none); a recorded world is a past year as it was: give one")
-    return recorded_world_name(None if spec == "latest" else int(spec))
+    return chosen_world(world, bundled=st.bundled, year=year)
 
 
 def flow_result(st: WebState, method: str, year: int | None, world: str | None = None) -> FlowResult:
@@ -123,7 +115,7 @@ def flows_payload(fr: FlowResult, method: str, year: int | None, world: str | No
 async def assign(request: Request, method: MethodQ = CALIBRATED, year: YearQ = None,
                  world: WorldQ = None) -> Response:
     st = state(request)
-    wname = world_name(st, world, year)
+    wname = _chosen_world(st, world, year)
 
     def compute() -> Blob:
         t0 = time.perf_counter()
@@ -144,7 +136,7 @@ async def assign_table(request: Request,
                        name: Annotated[FlowTable, Query(description="Which table.")],
                        method: MethodQ = CALIBRATED, year: YearQ = None, world: WorldQ = None) -> Response:
     st = state(request)
-    wname = world_name(st, world, year)
+    wname = _chosen_world(st, world, year)
 
     def compute() -> Blob:
         fr = flow_result(st, method.value, year, wname)
