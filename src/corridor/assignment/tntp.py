@@ -4,7 +4,8 @@ generalized cost, checked against the best-known flows when the folder has them.
     >>> sol = solve_tntp("../shared/data/tntp/SiouxFalls")        # DIR/NAME: NAME_net.tntp, ...
     >>> sol.summary()                                            # gap, iterations, objective, vs best
 
-`corridor assign --tntp DIR/NAME` prints `summary()`; `to_frame()` gives the link flows.
+`corridor assign --tntp DIR/NAME` prints `summary()`; `to_frame()` gives the link flows and
+`write(folder)` both, whole or not at all (`--out`).
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CorridorError
+from ..folders import Writable
 from ..network.tntp import TntpNetwork, read_tntp
+from ..output import Document, Output, Table
 from .engine import ALGORITHMS, AssignmentResult, assign, bpr_integral
 
 
 @dataclass(frozen=True)
-class TntpSolution:
+class TntpSolution(Writable):
     """An equilibrium of a TNTP network, and how it compares with the best-known flows."""
 
     network: TntpNetwork
@@ -54,6 +57,10 @@ class TntpSolution:
                         "max_flow_diff": float(dev.max()) if len(dev) else 0.0,
                         "links_off_1pct": int((dev > 0.01 * np.maximum(v, 1.0)).sum())})
         return out
+
+    def outputs(self, net: object = None) -> list[Output]:
+        """What `write` puts in a folder: the link flows (CSV) and `summary()` as summary.json."""
+        return [Table("link_flows", self.to_frame, ("csv",)), Document("summary.json", self.summary)]
 
     def to_frame(self) -> pd.DataFrame:
         """One row per link, in file order: its nodes, flow and generalized cost at that flow."""

@@ -94,19 +94,13 @@ def _assign_tntp(source: Path, algorithm: str, rgap: float, max_iter: int, toll_
                  as_json: bool) -> None:
     """`corridor assign --tntp`: the equilibrium, its gap, objective and distance from the best-known."""
     from ..assignment.tntp import solve_tntp
-    from ..folders import write_outputs
-    from ..output import Document, Output
-    from ..output import Table as OutTable
 
     formats = prepare_out(out_dir, force, fmt)
     with working(f"solving {source.name} ({algorithm}) to gap {rgap:g}...", quiet=as_json):
         sol = solve_tntp(source, rgap=rgap, max_iter=max_iter, algorithm=algorithm,
                          toll_factor=toll_factor, distance_factor=distance_factor)
     d = sol.summary()
-    written: list[Path] = []
-    if out_dir is not None:
-        outputs: list[Output] = [OutTable("link_flows", sol.to_frame, ("csv",)), Document("summary.json", d)]
-        written = write_outputs(out_dir, outputs, formats=formats, overwrite=force, kind="TntpSolution")
+    written = write_out(sol, out_dir, force, formats)
     if as_json:
         emit_json(d | {"written": [str(w) for w in written]})
         return
